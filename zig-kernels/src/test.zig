@@ -1,0 +1,5 @@
+//! Aggregates the Zig unit tests of every kernel file (`zig build test`).
+test {
+    _ = @import("pool.zig");
+    _ = @import("philox.zig");
+}
