@@ -4,3 +4,5 @@ export { Rng, type RngState } from "./rng.ts";
 export { TensorError, fmtShape } from "./errors.ts";
 export { getBackend, setBackend, type Backend } from "./backend.ts";
 export { getThreads, setThreads, poolSize } from "./native/library.ts";
+export * from "./io/safetensors.ts";
+export { writeFileAtomic, fsyncDir, type AtomicContent } from "./io/atomic.ts";
