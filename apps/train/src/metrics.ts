@@ -1,6 +1,6 @@
 // Metrics of a run as JSON Lines (metrics.jsonl in the run folder): one object per training step
 // and per evaluation, appended as they happen, so a crashed run keeps everything up to its last step.
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, truncateSync } from "node:fs";
 import { writeFileAtomic } from "@pullback/tensor";
 
 export interface TrainRecord {
@@ -41,7 +41,12 @@ function decodeNumber(v: unknown): unknown {
 }
 
 export class MetricsLog {
-  constructor(readonly path: string) {}
+  /** Opens (or starts) a log; a torn last line left by a crash is cut off so appends stay line-aligned. */
+  constructor(readonly path: string) {
+    if (!existsSync(path)) return;
+    const bytes = readFileSync(path);
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) truncateSync(path, bytes.lastIndexOf(0x0a) + 1);
+  }
 
   append(record: MetricRecord): void {
     appendFileSync(this.path, encode(record) + "\n");
