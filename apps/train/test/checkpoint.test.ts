@@ -42,7 +42,7 @@ describe("checkpoints", () => {
     expect(loaded.meta.vocabulary).toBe("vocab.json");
     expect(loaded.meta.elapsed).toBe(50);
     const p = unflattenLike(params(0), loaded.params, "test");
-    expect(Array.from(p.wte.data)).toEqual(Array.from(c.params.wte.data));
+    expect(Array.from(p.wte.data)).toEqual(Array.from((c.params as ReturnType<typeof params>).wte.data));
     expect(Array.from(p.blocks[0].ln1.w.data)).toEqual(Array.from((c.params as ReturnType<typeof params>).blocks[0].ln1.w.data));
     expect(Object.keys(loaded.params).sort()).toEqual(["blocks.0.ln1.w", "head.w", "wte"]);
     expect(loaded.m.wte.data.every((x) => x === 0.5)).toBe(true);
