@@ -175,7 +175,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
 
     const headers: Record<string, string> = {};
     const end = options.capBytes !== undefined ? options.capBytes - 1 : undefined;
-    if (have > 0 || end !== undefined) headers.Range = `bytes=${have}-${end ?? ""}`;
+    // Always a Range request (bytes=0- at first): a 206 answer announces the total in Content-Range.
+    headers.Range = `bytes=${have}-${end ?? ""}`;
     if (have > 0 && meta.etag) headers["If-Range"] = meta.etag;
 
     const controller = new AbortController();
