@@ -8,7 +8,7 @@ self.onmessage = (event: MessageEvent<{ id: number; text: string; format: StoryF
   const { id, text, format } = event.data;
   try {
     const { tokens, stories } = encodeChunk(text, format);
-    self.postMessage({ id, tokens, stories }, [tokens.buffer]);
+    self.postMessage({ id, tokens, stories }, [tokens.buffer as ArrayBuffer]);
   } catch (e) {
     self.postMessage({ id, error: String((e as Error)?.stack ?? e) });
   }

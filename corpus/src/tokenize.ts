@@ -19,8 +19,42 @@ export const PIPELINE_VERSION = 1;
 
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 
-/** GPT-2 ids of `text`; `<|endoftext|>` inside the text is ordinary text, never the special token. */
+/** GPT-2's pre-tokenizer (r50k_base): BPE merges never cross these pieces. */
+const PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+/** Piece → ids (a number for the usual single-token piece); cleared when it grows past PIECE_CACHE_MAX. */
+const pieceCache = new Map<string, number | number[]>();
+const PIECE_CACHE_MAX = 1 << 20;
+
+/**
+ * GPT-2 ids of `text`; `<|endoftext|>` inside the text is ordinary text, never the special token.
+ * Same ids as gpt-tokenizer's `encode` (BPE runs on each pre-token piece independently), with a
+ * piece cache in front: stories repeat a small set of words, and the cache makes encoding ~4× faster.
+ */
 export function encodeGpt2(text: string): number[] {
+  const out: number[] = [];
+  const pieces = text.match(PIECES);
+  if (pieces === null) return out;
+  for (const piece of pieces) {
+    let ids = pieceCache.get(piece);
+    if (ids === undefined) {
+      const enc = r50kEncode(piece, NO_SPECIAL);
+      ids = enc.length === 1 ? enc[0] : enc;
+      if (pieceCache.size >= PIECE_CACHE_MAX) pieceCache.clear();
+      pieceCache.set(piece, ids);
+    }
+    if (typeof ids === "number") out.push(ids);
+    else for (const id of ids) out.push(id);
+  }
+  return out;
+}
+
+/** Empties the piece cache (for cold-start measurements). */
+export function clearPieceCache(): void {
+  pieceCache.clear();
+}
+
+/** gpt-tokenizer's own `encode` (no piece cache), for tests. */
+export function encodeGpt2Reference(text: string): number[] {
   return r50kEncode(text, NO_SPECIAL);
 }
 

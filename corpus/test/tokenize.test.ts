@@ -6,7 +6,7 @@ import { encodeSourceToFile } from "../src/encode-source.ts";
 import { findSharedSample } from "../src/paths.ts";
 import { prepareCorpus } from "../src/prepare.ts";
 import { resolveSource, readStories, holdOut } from "../src/stories.ts";
-import { countTokens, encodeGpt2, encodeStories, GPT2_EOT, GPT2_VOCAB, Vocab } from "../src/tokenize.ts";
+import { clearPieceCache, countTokens, encodeGpt2, encodeGpt2Reference, encodeStories, GPT2_EOT, GPT2_VOCAB, Vocab } from "../src/tokenize.ts";
 import { generateStories, tempDir } from "./helpers.ts";
 
 const sample = findSharedSample();
@@ -19,6 +19,14 @@ test("GPT-2 (r50k_base) ids of known text; <|endoftext|> inside a story is text,
   expect(encodeGpt2("Once upon a time, there was a cat.")).toEqual([7454, 2402, 257, 640, 11, 612, 373, 257, 3797, 13]);
   expect(encodeGpt2("a <|endoftext|>")).not.toContain(GPT2_EOT);
   expect(Array.from(encodeStories(["Hi.", "Yes"]))).toEqual([GPT2_EOT, ...encodeGpt2("Hi."), GPT2_EOT, ...encodeGpt2("Yes")]);
+});
+
+test("the piece-cached encoder gives exactly gpt-tokenizer's ids", () => {
+  const texts = ["a  b", "  leading", "trailing  ", "x\n\n  y", "it's I'll we've they'd 123 4567 $$$ !!", "tabs\t\tand\r\nnewlines\n",
+    "café naïve 🙂🙂 日本語 ½", "  \n ", "a <|endoftext|> b", "'s's's", "", "Don't", "ünïcödé\u00a0nbsp"];
+  texts.push(...generateStories(200, 21).stories);
+  if (sample) texts.push(...readStories(resolveSource(sample)));
+  for (let pass = 0; pass < 2; pass++) for (const t of texts) expect(encodeGpt2(t)).toEqual(encodeGpt2Reference(t));
 });
 
 test("the reduction keeps the most frequent tokens, ties by lower GPT-2 id, end-of-text last", () => {
@@ -154,16 +162,25 @@ test.skipIf(!sample)("prepareCorpus on the sample: held-out stories, cache hit o
 test.skipIf(!sample)("tokenization throughput on the sample (figure, no threshold)", () => {
   const stories = readStories(resolveSource(sample!));
   const bytes = stories.reduce((n, s) => n + Buffer.byteLength(s), 0);
-  encodeStories(stories); // warm-up
-  const times: number[] = [];
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const reference: number[] = [];
   let tokens = 0;
   for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
+    clearPieceCache();
+    let t0 = performance.now();
     tokens = encodeStories(stories).length;
-    times.push(performance.now() - t0);
+    cold.push(performance.now() - t0);
+    t0 = performance.now();
+    encodeStories(stories);
+    warm.push(performance.now() - t0);
+    t0 = performance.now();
+    for (const s of stories) encodeGpt2Reference(s);
+    reference.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  const ms = times[2];
-  console.log(`tokenize sample in-process: ${tokens} tokens, ${(bytes / 1e6).toFixed(3)} MB in ${ms.toFixed(1)} ms (median of 5): ${((tokens / ms) * 1000 / 1e6).toFixed(2)} M tokens/s, ${(bytes / ms / 1000).toFixed(2)} MB/s`);
+  const fmt = (ms: number) => `${ms.toFixed(1)} ms = ${((tokens / ms) * 1000 / 1e6).toFixed(2)} M tokens/s (${(bytes / ms / 1000).toFixed(1)} MB/s)`;
+  console.log(`tokenize sample in-process (${tokens} tokens, ${(bytes / 1e6).toFixed(3)} MB; medians of 5):`);
+  console.log(`  piece cache cold ${fmt(median(cold))}; warm ${fmt(median(warm))}; gpt-tokenizer encode alone ${fmt(median(reference))}`);
   expect(tokens).toBeGreaterThan(0);
 });
