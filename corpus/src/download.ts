@@ -102,8 +102,46 @@ function parseContentRange(h: string | null): { start: number; end: number; tota
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Takes `<dest>.lock` (O_EXCL, holding our pid) so that two processes never append to the same
+ * `.part`; a lock left by a dead process is taken over.
+ */
+function acquireLock(dest: string): () => void {
+  const lock = `${dest}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(readFileSync(lock, "utf8").trim());
+      let alive = false;
+      try {
+        alive = pid > 0 && pid !== process.pid && (process.kill(pid, 0), true);
+      } catch {}
+      if (alive) throw new CorpusError(`${basename(dest)} is being downloaded by process ${pid} (lock ${lock}); wait for it or stop it`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new CorpusError(`cannot lock ${lock}`);
+}
+
 /** Fetches `url` into `dest` (or its first `capBytes` into `dest.part`); see the module comment. */
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
+  const { dest } = options;
+  if (existsSync(dest)) return downloadLocked(options);
+  mkdirSync(dirname(dest), { recursive: true });
+  const release = acquireLock(dest);
+  try {
+    return await downloadLocked(options);
+  } finally {
+    release();
+  }
+}
+
+async function downloadLocked(options: DownloadOptions): Promise<DownloadResult> {
   const { url, dest } = options;
   const part = `${dest}.part`;
   const metaPath = `${dest}.part.json`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { download, DownloadError, SizeMismatchError, TINYSTORIES } from "../src/download.ts";
 import { findSharedSample } from "../src/paths.ts";
@@ -196,6 +196,25 @@ test("prepareCorpus over loopback: capped download, tokenized, second run from t
     expect(b.cached).toEqual({ tokens: true, reduced: true });
     expect(s.requests.length).toBe(n); // nothing fetched again
     expect(Buffer.compare(Buffer.from(a.train.buffer, a.train.byteOffset, a.train.byteLength), Buffer.from(b.train.buffer, b.train.byteOffset, b.train.byteLength))).toBe(0);
+  } finally {
+    s.server.stop(true);
+  }
+});
+
+test("a second process cannot append to the same .part (lock); a stale lock is taken over", async () => {
+  const s = serveFiles(files);
+  const dest = join(dir.path, "lock", TINYSTORIES.valid);
+  mkdirSync(join(dir.path, "lock"), { recursive: true });
+  try {
+    const url = `${s.url}/${TINYSTORIES.valid}`;
+    const other = Bun.spawn(["sleep", "30"]);
+    writeFileSync(`${dest}.lock`, String(other.pid));
+    await expect(download({ url, dest, progress: quiet })).rejects.toThrow(/being downloaded by process/);
+    other.kill();
+    await other.exited;
+    const r = await download({ url, dest, progress: quiet });
+    expect(r.complete).toBe(true);
+    expect(existsSync(`${dest}.lock`)).toBe(false);
   } finally {
     s.server.stop(true);
   }
