@@ -158,9 +158,10 @@ async function downloadLocked(options: DownloadOptions): Promise<DownloadResult>
   }
   mkdirSync(dirname(dest), { recursive: true });
 
-  let meta: PartMeta = readMeta(metaPath) ?? { url };
-  if (meta.url !== url) meta = { url }; // another source: its partial bytes cannot be trusted
-  if (!existsSync(metaPath) || meta.url !== url) rmSync(part, { force: true });
+  const saved = readMeta(metaPath);
+  let meta: PartMeta = saved?.url === url ? saved : { url };
+  // No record of where the partial bytes came from, or another URL: they cannot be trusted.
+  if (saved?.url !== url) rmSync(part, { force: true });
   if (options.expectedSize !== undefined) {
     if (meta.total !== undefined && meta.total !== options.expectedSize) {
       rmSync(part, { force: true });
@@ -211,7 +212,8 @@ async function downloadLocked(options: DownloadOptions): Promise<DownloadResult>
     }
     if (failures > 0) await sleep((options.retryDelayMs ?? 1000) * failures);
 
-    const headers: Record<string, string> = {};
+    // identity: byte offsets must be those of the file, never of a compressed stream
+    const headers: Record<string, string> = { "Accept-Encoding": "identity" };
     const end = options.capBytes !== undefined ? options.capBytes - 1 : undefined;
     // Always a Range request (bytes=0- at first): a 206 answer announces the total in Content-Range.
     headers.Range = `bytes=${have}-${end ?? ""}`;

@@ -219,3 +219,18 @@ test("a second process cannot append to the same .part (lock); a stale lock is t
     s.server.stop(true);
   }
 });
+
+test("partial bytes from another URL (or without a record) are discarded, not resumed", async () => {
+  const s = serveFiles(files);
+  const dest = join(dir.path, "stale", TINYSTORIES.valid);
+  mkdirSync(join(dir.path, "stale"), { recursive: true });
+  try {
+    writeFileSync(`${dest}.part`, "garbage that must not survive");
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ url: "http://elsewhere.invalid/x", total: valid.length }));
+    const r = await download({ url: `${s.url}/${TINYSTORIES.valid}`, dest, progress: quiet });
+    expect(r.fetched).toBe(valid.length);
+    expect(sameBytes(dest, valid)).toBe(true);
+  } finally {
+    s.server.stop(true);
+  }
+});
