@@ -198,6 +198,7 @@ class Checker {
 
   checkAd(call: Node, name: string | null): void {
     const fnName = name && /^[A-Za-z_$][\w$]*$/.test(name) ? name : "ad";
+    const errorsBefore = this.diagnostics.length;
     if (call.arguments.length !== 1) {
       this.error(call, `ad(...) takes exactly one function, got ${call.arguments.length} arguments`, "write `ad((x) => { …; return y; })`");
       return;
@@ -293,7 +294,8 @@ class Checker {
       this.error({ start: fn.body.end - 1, end: fn.body.end }, "an ad function must end with `return <tracked value>`", "return the output of the last rrule call, e.g. `return y;`");
       return;
     }
-    for (const [n, node] of st.live) {
+    // Unused values are only reported when the body is otherwise valid (else they are noise).
+    if (this.diagnostics.length === errorsBefore) for (const [n, node] of st.live) {
       this.error(node, `\`${n}\` is never used: every tracked value must be consumed exactly once`, `use it in an rrule call or return it; if its gradient is not needed, consume it with \`const [_${n}, __] = detach(${n})\``);
     }
     if (!retTree) return;

@@ -36,9 +36,24 @@ export interface Plan {
   back: BackLine[];
 }
 
-export const cot = (name: string): string => `d${name}`;
-
 const IDENT = /^[A-Za-z_$][\w$]*$/;
+const KEYWORDS = new Set(["do", "default", "delete", "debugger"]);
+
+/** Cotangent variable names `d<name>` (suffixed with `_` when that is a keyword or already taken). */
+export function cotangentNames(names: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const n of names) {
+    if (out.has(n)) continue;
+    let c = `d${n}`;
+    while (KEYWORDS.has(c) || taken.has(c)) c += "_";
+    taken.add(c);
+    out.set(n, c);
+  }
+  return out;
+}
+
+let cot: (name: string) => string = (name) => `d${name}`;
 
 export function renderCot(t: TreeShape): string {
   if (t.kind === "id") return cot(t.name);
@@ -93,13 +108,18 @@ export function expand(p: Parsed, functions: AdFunction[]): Plan[] {
       names(c.special === "detach" ? null : c.output, all);
       names(c.input, all);
     }
-    const declared = [...new Set(all)].map(cot);
+    const cots = cotangentNames(all);
+    cot = (name) => cots.get(name)!;
+    const declared = [...cots.values()];
     back.push({ code: `let ${declared.join(", ")};`, depth: 0 });
     back.push({ code: assign(fn.retTree, "__dout"), comment: `cotangent of: return ${summary(p, fn.ret.argument.start, fn.ret.argument.end)}`, depth: 0 });
     const callLine = (c: PlannedCall, pb: string, depth: number): BackLine => {
       const comment = `pullback of: ${summary(p, c.step.stmt.start, c.step.stmt.end)}`;
       const s = c.step;
-      if (s.special === "attach") return { code: "", comment: `${comment} (a constant: its cotangent ${renderCot(s.output!)} is dropped)`, depth };
+      if (s.special === "attach") {
+        // A constant: nothing flows back. Inside a loop its slot on the stack is still skipped.
+        return { code: depth > 0 ? `${pb.replace(/^.*\[__i--\]$/, "__i--")};` : "", comment: `${comment} (a constant: its cotangent ${renderCot(s.output!)} is dropped)`, depth };
+      }
       const arg = s.special === "detach" ? "" : renderCot(s.output!);
       return { code: assign(s.input!, `${pb}(${arg})`), comment, depth, origin: s.callee.start };
     };
