@@ -142,3 +142,100 @@ export function installStackRemap(): void {
     return head + sites.map((s) => `\n    at ${frame(s)}`).join("");
   };
 }
+
+const VLQ = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+function vlq(value: number): string {
+  let v = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = "";
+  do {
+    let digit = v & 31;
+    v >>>= 5;
+    if (v > 0) digit |= 32;
+    out += VLQ[digit];
+  } while (v > 0);
+  return out;
+}
+
+/**
+ * The hires `mappings` of `source` after non-overlapping edits — the same segments magic-string's
+ * `generateMap({ hires: true })` produces (every unchanged character mapped; replacing text mapped
+ * once, at its start, to the replaced position; inserted text unmapped), built with string repeats
+ * instead of one object per character: the cold-start cost of the loader matters.
+ */
+export function hiresMappings(source: string, edits: { kind: "left" | "right" | "replace"; start: number; end: number; text: string }[]): string {
+  const order = edits.map((e, i) => ({ e, i }));
+  const rank = (k: string) => (k === "left" ? 0 : k === "right" ? 1 : 2);
+  order.sort((a, b) => a.e.start - b.e.start || rank(a.e.kind) - rank(b.e.kind) || a.i - b.i);
+  let out = "";
+  let genCol = 0, prevGen = 0, prevLine = 0, prevCol = 0;
+  let line = 0, lineStart = 0;
+  let first = true; // first segment of the generated line (no leading comma)
+  const segment = (srcLine: number, srcCol: number) => {
+    out += (first ? "" : ",") + vlq(genCol - prevGen) + "A" + vlq(srcLine - prevLine) + vlq(srcCol - prevCol);
+    first = false;
+    prevGen = genCol;
+    prevLine = srcLine;
+    prevCol = srcCol;
+  };
+  const newline = () => {
+    out += ";";
+    genCol = 0;
+    prevGen = 0;
+    first = true;
+  };
+  const emitText = (text: string, at: number, mapped: boolean) => {
+    if (text === "") return;
+    if (mapped) segment(line, at - lineStart);
+    let nl = text.indexOf("\n");
+    if (nl < 0) {
+      genCol += text.length;
+      return;
+    }
+    let last = nl;
+    while (nl >= 0) {
+      newline();
+      last = nl;
+      nl = text.indexOf("\n", nl + 1);
+    }
+    genCol = text.length - last - 1;
+  };
+  /** Unchanged source [a, b). */
+  const copy = (a: number, b: number) => {
+    let i = a;
+    while (i < b) {
+      let nl = source.indexOf("\n", i);
+      const stop = nl < 0 || nl >= b ? b : nl;
+      const k = stop - i;
+      if (k > 0) {
+        segment(line, i - lineStart);
+        out += ",CAAC".repeat(k - 1);
+        genCol += k;
+        prevGen = genCol - 1;
+        prevCol = i - lineStart + k - 1;
+      }
+      if (stop === nl && nl < b) {
+        newline();
+        line++;
+        lineStart = nl + 1;
+        i = nl + 1;
+      } else i = stop;
+    }
+  };
+  let pos = 0;
+  for (const { e } of order) {
+    if (e.start > pos) copy(pos, e.start);
+    if (e.start > pos) pos = e.start;
+    if (e.kind === "replace") {
+      emitText(e.text, e.start, true);
+      // The replaced source may span lines (never in the loader's edits, kept correct anyway).
+      for (let j = source.indexOf("\n", e.start); j >= 0 && j < e.end; j = source.indexOf("\n", j + 1)) {
+        line++;
+        lineStart = j + 1;
+      }
+      pos = Math.max(pos, e.end);
+    } else emitText(e.text, e.start, false);
+  }
+  copy(pos, source.length);
+  return out;
+}

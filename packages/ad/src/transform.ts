@@ -1,17 +1,18 @@
 // The .ad.ts transform: parse → check → expand → emit, cached by content hash (in memory, and on
 // disk when a cache directory is configured). Throws AdSyntaxError with every violation.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { AdSyntaxError } from "./diagnostics.ts";
 import { check } from "./passes/check.ts";
 import { emit } from "./passes/emit.ts";
 import { expand } from "./passes/expand.ts";
 import { parse } from "./passes/parse.ts";
+import { hiresMappings } from "./sourcemap.ts";
 
 /** Part of the cache key: a hash of the transform's own sources, so edits invalidate the disk cache. */
 export const TRANSFORM_VERSION = (() => {
   const dir = import.meta.dir;
-  const files = ["transform.ts", "diagnostics.ts", "passes/parse.ts", "passes/check.ts", "passes/expand.ts", "passes/emit.ts"];
+  const files = ["transform.ts", "diagnostics.ts", "sourcemap.ts", "passes/parse.ts", "passes/check.ts", "passes/expand.ts", "passes/emit.ts"];
   try {
     return Bun.hash(files.map((f) => readFileSync(join(dir, f), "utf8")).join("\0")).toString(16);
   } catch {
@@ -91,12 +92,13 @@ function transformUncached(source: string, file: string, options: TransformOptio
   if (!parsed) throw new AdSyntaxError(diagnostics);
   const checked = check(parsed);
   if (checked.diagnostics.length > 0) throw new AdSyntaxError(checked.diagnostics);
-  const plans = expand(parsed, checked.functions);
-  const { code, ms, frames } = emit(parsed, plans, { readable: options.readable });
+  const plans = expand(parsed, checked.functions, { comments: !!options.readable });
+  const { code, edits, frames } = emit(parsed, plans, { readable: options.readable });
   const result: TransformResult = { code, functions: plans.length, cached: false, frames };
   if (options.map) {
-    const m = ms.generateMap({ hires: true, source: file, file: `${file}.expanded.ts`, includeContent: true });
-    result.map = { version: 3, sources: m.sources, sourcesContent: m.sourcesContent, mappings: m.mappings, names: m.names, file: m.file };
+    // Identical to magic-string's generateMap({ hires: true }) (tested), several times cheaper cold.
+    const name = basename(file);
+    result.map = { version: 3, file: `${name}.expanded.ts`, sources: [name], sourcesContent: [source], names: [], mappings: hiresMappings(source, edits) };
   }
   return result;
 }

@@ -4,7 +4,11 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { transformAd, clearTransformCache } from "../src/transform.ts";
-import { decodeMappings } from "../src/sourcemap.ts";
+import { decodeMappings, hiresMappings } from "../src/sourcemap.ts";
+import { parse } from "../src/passes/parse.ts";
+import { check } from "../src/passes/check.ts";
+import { expand } from "../src/passes/expand.ts";
+import { emit } from "../src/passes/emit.ts";
 
 const fixtures = ["example", "loops", "nested", "structural", "throws"];
 const read = (name: string) => readFileSync(join(import.meta.dir, "fixtures", `${name}.ad.ts`), "utf8");
@@ -54,6 +58,17 @@ describe("the compact expansion preserves lines", () => {
     const at = [] as number[];
     for (let k = 0; k < segs.length; k += 3) if (segs[k + 1] === 5 && segs[k + 2] === 19) at.push(segs[k]);
     expect(at).toEqual([22]); // shifted by 3 by the marker rename `__` → `__pb1`
+  });
+  test("the fast hires map is identical to magic-string's generateMap({ hires: true })", () => {
+    for (const name of fixtures) {
+      for (const readable of [false, true]) {
+        const src = read(name);
+        const { parsed } = parse(`${name}.ad.ts`, src);
+        const plans = expand(parsed!, check(parsed!).functions, { comments: readable });
+        const { ms, edits } = emit(parsed!, plans, { readable });
+        expect(hiresMappings(src, edits)).toBe(ms.generateMap({ hires: true, source: name }).mappings);
+      }
+    }
   });
   test("expansions are cached by content", () => {
     clearTransformCache();

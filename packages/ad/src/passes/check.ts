@@ -52,8 +52,20 @@ export function unparen(n: Node): Node {
   return n;
 }
 
+/** `__` or `__` followed by digits (no regex: this runs on every identifier). */
+function markerName(name: string): boolean {
+  if (name.length < 2 || name.charCodeAt(0) !== 95 || name.charCodeAt(1) !== 95) return false;
+  for (let i = 2; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const reservedName = (name: string): boolean => name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95 && RESERVED.test(name);
+
 export function isMarker(n: Node | null | undefined): boolean {
-  return !!n && n.type === "Identifier" && MARKER.test(n.name);
+  return !!n && n.type === "Identifier" && markerName(n.name);
 }
 
 function isAdCall(n: Node): boolean {
@@ -92,8 +104,23 @@ class Checker {
     return this.p.source.slice(node.start, node.end);
   }
 
+  /** Offsets of every `ad(` / `ad<` in the source: subtrees without one are not walked. */
+  readonly adOffsets: number[] = [];
+
+  hasAdWithin(start: number, end: number): boolean {
+    const a = this.adOffsets;
+    let lo = 0, hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < a.length && a[lo] < end;
+  }
+
   /** Finds ad calls anywhere (nested ones included), naming each from its binding. */
   findAll(node: Node, name: string | null): void {
+    if (!this.hasAdWithin(node.start, node.end)) return;
     if (isAdCall(node)) this.checkAd(node, name);
     for (const c of children(node)) {
       let hint: string | null = null;
@@ -432,7 +459,7 @@ class Checker {
     }
     if (step.output) {
       for (const { name, node } of treeNames(step.output)) {
-        if (RESERVED.test(name)) this.error(node, `\`${name}\` is a name reserved for generated code`, "rename it");
+        if (reservedName(name)) this.error(node, `\`${name}\` is a name reserved for generated code`, "rename it");
         if (declKind) {
           if (st.known.has(name) && st.known.get(name)!.kind !== "plain") {
             this.error(node, `\`${name}\` is already declared as a tracked value`, "give each rrule output a new name");
@@ -486,7 +513,7 @@ class Checker {
           this.error(n, `the marker \`${n.name}\` can only appear as the second element of an rrule call or in a \`let ${n.name};\` loop prelude`, "`__` receives the pullback of the call; it is not a value you can use");
           return;
         }
-        if (RESERVED.test(n.name)) {
+        if (reservedName(n.name)) {
           this.error(n, `\`${n.name}\` is a name reserved for generated code`, "rename it");
           return;
         }
@@ -513,19 +540,56 @@ class Checker {
   }
 
   plainStatement(st: State, s: Node): void {
-    if (this.containsRRule(s)) {
-      const inner = this.firstRRule(s)!;
+    // One walk: the first nested rrule call, the first nested return, tracked/marker/reserved identifiers.
+    let rrule: Node | null = null;
+    let ret: Node | null = null;
+    const ids: Node[] = [];
+    const visit = (n: Node, inFunction: boolean): void => {
+      const t = n.type;
+      if (t === "Identifier") {
+        ids.push(n);
+        return;
+      }
+      if (t === "CallExpression" && isAdCall(n)) return; // checked on its own
+      if (!inFunction) {
+        if (t === "ReturnStatement" && !ret) ret = n;
+        else if (!rrule && t === "VariableDeclaration" && n.declarations.some((d: Node) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))) rrule = n;
+        else if (!rrule && t === "AssignmentExpression" && n.left.type === "ArrayPattern" && n.left.elements.some(isMarker)) rrule = n;
+      }
+      if (t === "MemberExpression") {
+        const obj = unparen(n.object);
+        if (!(obj.type === "Identifier" && !n.computed && METADATA.has(n.property.name))) visit(n.object, inFunction);
+        if (n.computed) visit(n.property, inFunction);
+        return;
+      }
+      if ((t === "Property" || t === "PropertyDefinition" || t === "MethodDefinition") && !n.computed) {
+        if (n.value) visit(n.value, inFunction);
+        return;
+      }
+      if (t === "LabeledStatement") return visit(n.body, inFunction);
+      if (t === "BreakStatement" || t === "ContinueStatement") return;
+      const inner = inFunction || FUNCTIONS.has(t) || t === "ClassBody";
+      for (const c of children(n)) visit(c, inner);
+    };
+    visit(s, false);
+    if (rrule) {
       if (LOOPS.has(s.type)) return; // reported by the caller
-      this.error(inner, `rrule calls cannot be nested inside ${s.type === "IfStatement" ? "`if`" : s.type === "BlockStatement" ? "a block" : `a ${s.type.replace(/Statement$/, "").toLowerCase()} statement`}`, "rrule calls are top-level statements of the ad function (or of a loop body); branch by choosing the callee: `const [y, __] = (cond ? f : g)(x)`");
+      this.error(rrule, `rrule calls cannot be nested inside ${s.type === "IfStatement" ? "`if`" : s.type === "BlockStatement" ? "a block" : `a ${s.type.replace(/Statement$/, "").toLowerCase()} statement`}`, "rrule calls are top-level statements of the ad function (or of a loop body); branch by choosing the callee: `const [y, __] = (cond ? f : g)(x)`");
       return;
     }
-    if (this.containsReturn(s)) {
-      this.error(this.containsReturn(s)!, "`return` must be the last statement of an ad function, not nested in another statement", "the pullback is built at the single final return");
+    if (ret) {
+      this.error(ret, "`return` must be the last statement of an ad function, not nested in another statement", "the pullback is built at the single final return");
       return;
     }
-    this.references(st, s, (id) => {
-      this.error(id, `\`${id.name}\` is tracked and can only be used in an rrule call`, "to use its value without a gradient, fork it and detach one copy: `const [[a, b], __] = fork(x); const [xv, __1] = detach(b);` (`.shape`, `.dtype`, `.size`, `.ndim`, `.length` may be read freely)");
-    });
+    for (const id of ids) {
+      if (isMarker(id)) {
+        this.error(id, `the marker \`${id.name}\` can only appear as the second element of an rrule call or in a \`let ${id.name};\` loop prelude`, "`__` receives the pullback of the call; it is not a value you can use");
+      } else if (reservedName(id.name)) {
+        this.error(id, `\`${id.name}\` is a name reserved for generated code`, "rename it");
+      } else if (st.known.has(id.name) && st.known.get(id.name)!.kind !== "plain" && !st.extra.has(id.name)) {
+        this.error(id, `\`${id.name}\` is tracked and can only be used in an rrule call`, "to use its value without a gradient, fork it and detach one copy: `const [[a, b], __] = fork(x); const [xv, __1] = detach(b);` (`.shape`, `.dtype`, `.size`, `.ndim`, `.length` may be read freely)");
+      }
+    }
   }
 
   containsRRule(s: Node): boolean {
@@ -541,20 +605,6 @@ class Checker {
         return;
       }
       if (n.type === "AssignmentExpression" && n.left.type === "ArrayPattern" && n.left.elements.some(isMarker)) {
-        found = n;
-        return;
-      }
-      for (const c of children(n)) visit(c);
-    };
-    visit(s);
-    return found;
-  }
-
-  containsReturn(s: Node): Node | null {
-    let found: Node | null = null;
-    const visit = (n: Node) => {
-      if (found || FUNCTIONS.has(n.type) || isAdCall(n) || n.type === "ClassBody") return;
-      if (n.type === "ReturnStatement") {
         found = n;
         return;
       }
@@ -658,6 +708,7 @@ interface State {
 
 export function check(p: Parsed): { functions: AdFunction[]; diagnostics: Diagnostic[] } {
   const c = new Checker(p);
+  for (const m of p.source.matchAll(/\bad\s*[(<]/g)) c.adOffsets.push(m.index!);
   c.findAll(p.program, null);
   c.diagnostics.sort((a, b) => a.start - b.start);
   return { functions: c.functions, diagnostics: c.diagnostics };

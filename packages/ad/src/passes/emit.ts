@@ -7,9 +7,19 @@ import MagicString from "magic-string";
 import type { Plan } from "./expand.ts";
 import type { Parsed } from "./parse.ts";
 
+/** An edit as applied to magic-string (kept for the fast hires source map, see sourcemap.ts). */
+export interface Edit {
+  /** "left": appendLeft (before other content at `start`); "right": prependRight; "replace": overwrite/remove [start, end). */
+  kind: "left" | "right" | "replace";
+  start: number;
+  end: number;
+  text: string;
+}
+
 export interface Emitted {
   code: string;
   ms: MagicString;
+  edits: Edit[];
   /**
    * Stack-trace frames inside the compact pullbacks: [generated line, first column, end column,
    * original line, original column] (1-based lines and columns; end exclusive). A frame in the
@@ -53,9 +63,28 @@ function pullbackText(p: Parsed, plan: Plan, readable: boolean, pieces: Piece[] 
 }
 
 export function emit(p: Parsed, plans: Plan[], options: { readable?: boolean } = {}): Emitted {
-  const ms = new MagicString(p.source);
+  const magic = new MagicString(p.source);
+  const edits: Edit[] = [];
+  const ms = {
+    remove(start: number, end: number) {
+      magic.remove(start, end);
+      edits.push({ kind: "replace", start, end, text: "" });
+    },
+    overwrite(start: number, end: number, text: string) {
+      magic.overwrite(start, end, text);
+      edits.push({ kind: "replace", start, end, text });
+    },
+    appendLeft(at: number, text: string) {
+      magic.appendLeft(at, text);
+      edits.push({ kind: "left", start: at, end: at, text });
+    },
+    prependRight(at: number, text: string) {
+      magic.prependRight(at, text);
+      edits.push({ kind: "right", start: at, end: at, text });
+    },
+  };
   const readable = !!options.readable;
-  const pullbacks: { text: string; pieces: Piece[] }[] = [];
+  const pullbacks: { text: string; pieces: Piece[]; line: number }[] = [];
   for (const plan of plans) {
     const { call } = plan.fn;
     ms.remove(call.callee.start, call.typeArguments ? call.typeArguments.end : call.callee.end);
@@ -77,23 +106,23 @@ export function emit(p: Parsed, plans: Plan[], options: { readable?: boolean } =
     const pieces: Piece[] = [];
     const text = pullbackText(p, plan, readable, pieces);
     ms.appendLeft(arg.end, `, ${text}]`);
-    if (pieces.length > 0) pullbacks.push({ text, pieces });
+    if (pieces.length > 0) pullbacks.push({ text, pieces, line: p.index.lineOf(arg.end) + 1 });
   }
-  const code = ms.toString();
+  const code = magic.toString();
   const frames: number[][] = [];
-  if (!readable) {
-    let from = 0;
-    for (const { text, pieces } of pullbacks) {
-      const at = code.indexOf(text, from);
+  if (!readable && pullbacks.length > 0) {
+    // Line-preserving: a compact pullback sits on its return's line; find it from that line's start.
+    const lineStarts = [0];
+    for (let i = code.indexOf("\n"); i >= 0; i = code.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+    for (const { text, pieces, line } of pullbacks) {
+      const lineStart = lineStarts[line - 1];
+      const at = code.indexOf(text, lineStart);
       if (at < 0) continue;
-      const lineStart = code.lastIndexOf("\n", at - 1) + 1;
-      const line = code.slice(0, at).split("\n").length;
       for (const piece of pieces) {
         const o = p.index.position(piece.origin);
         frames.push([line, at - lineStart + piece.from + 1, at - lineStart + piece.to + 1, o.line, o.column]);
       }
-      from = at + text.length;
     }
   }
-  return { code, ms, frames };
+  return { code, ms: magic, edits, frames };
 }

@@ -74,12 +74,15 @@ function assign(target: TreeShape, value: string): string {
   return target.kind === "obj" ? `(${s.slice(0, -1)});` : s;
 }
 
-function summary(p: Parsed, start: number, end: number, max = 100): string {
+function summarize(p: Parsed, start: number, end: number, max = 100): string {
   const s = p.source.slice(start, end).replace(/\s+/g, " ").trim();
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-export function expand(p: Parsed, functions: AdFunction[]): Plan[] {
+/** `comments`: build the `// pullback of: …` comments (only `ad:expand` prints them). */
+export function expand(p: Parsed, functions: AdFunction[], options: { comments?: boolean } = {}): Plan[] {
+  const comments = options.comments ?? true;
+  const summary = comments ? summarize : () => "";
   let counter = 0;
   return functions.map((fn) => {
     const calls: PlannedCall[] = [];
@@ -128,7 +131,7 @@ export function expand(p: Parsed, functions: AdFunction[]): Plan[] {
       if ("call" in f) {
         back.push(callLine(f.call, f.call.slot, 0));
       } else {
-        const line = p.index.position(f.loop.step.loop.start).line;
+        const line = comments ? p.index.position(f.loop.step.loop.start).line : 0;
         const head = summary(p, f.loop.step.loop.start, f.loop.step.loop.body.start, 60);
         back.push({
           code: `for (let __i = ${f.loop.stack}.length - 1; __i >= 0; ) {`,

@@ -1,6 +1,6 @@
 // Pass 1 — parse: oxc-parser turns the source into an ESTree/TS-ESTree AST with UTF-16 offsets.
 // Parser errors become Diagnostics in the loader's own format (never a raw parser error object).
-import { parseSync } from "oxc-parser";
+import { parseSync, visitorKeys } from "oxc-parser";
 import { LineIndex, makeDiagnostic, type Diagnostic } from "../diagnostics.ts";
 
 /** An AST node as oxc-parser produces it (ESTree + TS-ESTree, offsets in `start`/`end`). */
@@ -40,15 +40,28 @@ export function parse(file: string, source: string): { parsed?: Parsed; diagnost
   return { parsed: { file, source, index, program: result.program as unknown as Node }, diagnostics: [] };
 }
 
+const TYPE_KEYS = new Set(["typeAnnotation", "typeArguments", "typeParameters", "returnType", "decorators", "superTypeArguments"]);
+/** Per node type, the keys holding child nodes (oxc's visitor keys minus type positions). */
+const childKeys = new Map<string, string[]>();
+for (const [type, keys] of Object.entries(visitorKeys as Record<string, string[]>)) childKeys.set(type, keys.filter((k) => !TYPE_KEYS.has(k)));
+
+function keysOf(node: Node): string[] {
+  let keys = childKeys.get(node.type);
+  if (!keys) {
+    keys = Object.keys(node).filter((k) => !TYPE_KEYS.has(k) && k !== "parent" && node[k] !== null && typeof node[k] === "object");
+    childKeys.set(node.type, keys);
+  }
+  return keys;
+}
+
 /** Children of a node (arrays flattened), skipping TypeScript type positions. */
 export function children(node: Node): Node[] {
   const out: Node[] = [];
-  for (const key in node) {
-    if (key === "typeAnnotation" || key === "typeArguments" || key === "typeParameters" || key === "returnType" || key === "parent") continue;
+  for (const key of keysOf(node)) {
     const v = node[key];
-    if (v === null || typeof v !== "object") continue;
+    if (v === null || v === undefined || typeof v !== "object") continue;
     if (Array.isArray(v)) {
-      for (const c of v) if (c && typeof c === "object" && typeof c.type === "string") out.push(c);
+      for (const c of v) if (c !== null && typeof c === "object" && typeof c.type === "string") out.push(c);
     } else if (typeof v.type === "string") out.push(v);
   }
   return out;

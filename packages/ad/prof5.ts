@@ -1,0 +1,12 @@
+import { generate } from "./bench/expand.ts";
+import { parse } from "./src/passes/parse.ts";
+import { check } from "./src/passes/check.ts";
+const src = generate(10);
+const { parsed } = parse("x.ad.ts", src);
+let t = performance.now();
+check(parsed!);
+console.log("check1", (performance.now() - t).toFixed(1));
+const p2 = parse("x.ad.ts", src.replaceAll("block", "blk")).parsed!;
+t = performance.now();
+check(p2);
+console.log("check2", (performance.now() - t).toFixed(1));
