@@ -1,7 +1,7 @@
 // Snapshots of expansions (readable and compact), and the properties of the compact one that the
 // loader relies on: every original line stays on its line, untouched code is byte-identical.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { transformAd, clearTransformCache } from "../src/transform.ts";
 import { decodeMappings, hiresMappings } from "../src/sourcemap.ts";
@@ -76,5 +76,36 @@ describe("the compact expansion preserves lines", () => {
     expect(transformAd(src, "loops.ad.ts").cached).toBe(false);
     expect(transformAd(src, "loops.ad.ts").cached).toBe("memory");
     expect(transformAd(src + "\n", "loops.ad.ts").cached).toBe(false);
+  });
+});
+
+describe("the ad:expand CLI and the disk cache", () => {
+  const root = join(import.meta.dir, "../../..");
+  test("bun run ad:expand prints the readable expansion; --map adds the source map; errors go to stderr", () => {
+    const p = Bun.spawnSync(["bun", "run", "ad:expand", "packages/ad/test/fixtures/example.ad.ts", "--map"], { cwd: root });
+    const out = p.stdout.toString();
+    expect(p.exitCode).toBe(0);
+    expect(out).toContain("return [z, function f_pullback(__dout) {");
+    expect(out).toContain("// pullback of: let [y1, __1] = bar([x1, y]);");
+    expect(out).toContain('"mappings": "');
+    const bad = Bun.spawnSync(["bun", "run", "ad:expand", "packages/ad/test/fixtures/ops.ts", "--bogus"], { cwd: root });
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr.toString()).toContain("unknown option --bogus");
+  });
+  test("a disk-cached expansion is reused by content hash", () => {
+    const dir = join(import.meta.dir, `.tmp-cache-${process.pid}`);
+    try {
+      clearTransformCache();
+      const src = read("nested");
+      const first = transformAd(src, "nested.ad.ts", { map: true, cacheDir: dir });
+      clearTransformCache();
+      const second = transformAd(src, "nested.ad.ts", { map: true, cacheDir: dir });
+      expect(first.cached).toBe(false);
+      expect(second.cached).toBe("disk");
+      expect(second.code).toBe(first.code);
+      expect(second.map).toEqual(first.map!);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
