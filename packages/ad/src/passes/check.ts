@@ -3,7 +3,7 @@
 // (each tracked value consumed exactly once), loops with a `let __;` prelude, attach/detach,
 // nested `ad`. The result is a model of each ad function for the expand pass.
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.ts";
-import { children, type Node, type Parsed } from "./parse.ts";
+import { children, eachChild, type Node, type Parsed } from "./parse.ts";
 
 /** A tracked structure: an identifier, or array/object literals (patterns) of them. */
 export type TreeShape =
@@ -533,21 +533,30 @@ class Checker {
       }
       if (n.type === "LabeledStatement") return visit(n.body, n);
       if (n.type === "BreakStatement" || n.type === "ContinueStatement") return;
-      for (const c of children(n)) visit(c, n);
+      eachChild(n, (c) => visit(c, n));
       void parent;
     };
     visit(node, null);
   }
 
-  plainStatement(st: State, s: Node): void {
-    // One walk: the first nested rrule call, the first nested return, tracked/marker/reserved identifiers.
+  /**
+   * An ordinary statement. One walk finds: a nested rrule call, a nested return, (in a loop body
+   * with rrule calls: `inLoop`) a break/continue of that loop, and tracked/marker/reserved identifiers.
+   */
+  plainStatement(st: State, s: Node, inLoop = false): void {
     let rrule: Node | null = null;
     let ret: Node | null = null;
+    let jump: Node | null = null;
+    let nestedJumpTarget = 0; // loops/switches entered inside s
     const ids: Node[] = [];
     const visit = (n: Node, inFunction: boolean): void => {
       const t = n.type;
       if (t === "Identifier") {
         ids.push(n);
+        return;
+      }
+      if (t === "BreakStatement" || t === "ContinueStatement") {
+        if (inLoop && !inFunction && !jump && (n.label || nestedJumpTarget === 0)) jump = n;
         return;
       }
       if (t === "CallExpression" && isAdCall(n)) return; // checked on its own
@@ -567,11 +576,18 @@ class Checker {
         return;
       }
       if (t === "LabeledStatement") return visit(n.body, inFunction);
-      if (t === "BreakStatement" || t === "ContinueStatement") return;
       const inner = inFunction || FUNCTIONS.has(t) || t === "ClassBody";
-      for (const c of children(n)) visit(c, inner);
+      const target = LOOPS.has(t) || t === "SwitchStatement";
+      if (target) nestedJumpTarget++;
+      eachChild(n, (c) => visit(c, inner));
+      if (target) nestedJumpTarget--;
     };
     visit(s, false);
+    if (jump) {
+      const j: Node = jump;
+      this.error(j, `\`${j.type === "BreakStatement" ? "break" : "continue"}\` in a loop with rrule calls`, "the pullback replays whole iterations: compute the trip count before the loop instead");
+      return;
+    }
     if (rrule) {
       if (LOOPS.has(s.type)) return; // reported by the caller
       this.error(rrule, `rrule calls cannot be nested inside ${s.type === "IfStatement" ? "`if`" : s.type === "BlockStatement" ? "a block" : `a ${s.type.replace(/Statement$/, "").toLowerCase()} statement`}`, "rrule calls are top-level statements of the ad function (or of a loop body); branch by choosing the callee: `const [y, __] = (cond ? f : g)(x)`");
@@ -608,7 +624,7 @@ class Checker {
         found = n;
         return;
       }
-      for (const c of children(n)) visit(c);
+      eachChild(n, visit);
     };
     visit(s);
     return found;
@@ -651,13 +667,9 @@ class Checker {
         ok = false;
         continue;
       }
-      const jump = this.findJump(s);
-      if (jump) {
-        this.error(jump, `\`${jump.type === "BreakStatement" ? "break" : "continue"}\` in a loop with rrule calls`, "the pullback replays whole iterations: compute the trip count before the loop instead");
-        ok = false;
-        continue;
-      }
-      this.plainStatement(st, s);
+      const before = this.diagnostics.length;
+      this.plainStatement(st, s, true);
+      if (this.diagnostics.length > before) ok = false;
     }
     if (steps.length === 0 && ok) {
       this.error(prelude, "this `let __;` prelude precedes a loop without rrule calls", "remove the prelude, or put assignment-form rrule calls `[y, __] = f(y)` in the loop");
@@ -682,20 +694,6 @@ class Checker {
     return { kind: "loop", prelude, preludeMarker, loop, steps };
   }
 
-  findJump(s: Node): Node | null {
-    let found: Node | null = null;
-    const visit = (n: Node, nested: boolean) => {
-      if (found || FUNCTIONS.has(n.type)) return;
-      if (n.type === "BreakStatement" || n.type === "ContinueStatement") {
-        if (n.label || !nested) found = n;
-        return;
-      }
-      const inner = nested || LOOPS.has(n.type) || n.type === "SwitchStatement";
-      for (const c of children(n)) visit(c, inner);
-    };
-    visit(s, false);
-    return found;
-  }
 }
 
 interface State {

@@ -66,3 +66,18 @@ export function children(node: Node): Node[] {
   }
   return out;
 }
+
+/** Calls `fn` on each child of a node (no array allocated: this runs on every node, cold). */
+export function eachChild(node: Node, fn: (child: Node) => void): void {
+  const keys = keysOf(node);
+  for (let k = 0; k < keys.length; k++) {
+    const v = node[keys[k]];
+    if (v === null || v === undefined || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c = v[i];
+        if (c !== null && typeof c === "object" && typeof c.type === "string") fn(c);
+      }
+    } else if (typeof v.type === "string") fn(v);
+  }
+}

@@ -1,0 +1,14 @@
+import { generate } from "./bench/expand.ts";
+import { parse } from "./src/passes/parse.ts";
+import { check } from "./src/passes/check.ts";
+import { expand } from "./src/passes/expand.ts";
+import { emit } from "./src/passes/emit.ts";
+import { hiresMappings } from "./src/sourcemap.ts";
+const src = generate(10);
+const t = [performance.now()];
+const { parsed } = parse("x.ad.ts", src); t.push(performance.now());
+const c = check(parsed!); t.push(performance.now());
+const plans = expand(parsed!, c.functions, {comments: false}); t.push(performance.now());
+const { edits } = emit(parsed!, plans); t.push(performance.now());
+hiresMappings(src, edits); t.push(performance.now());
+console.log(JSON.stringify(t.slice(1).map((x, i) => (x - t[i]))));
