@@ -6,7 +6,15 @@ import type { BunPlugin } from "bun";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { registerSourceMap } from "./sourcemap.ts";
-import { transformAd } from "./transform.ts";
+import type { transformAd as TransformAd } from "./transform.ts";
+
+// The transform (oxc-parser's native binding, magic-string) is loaded on the first .ad.ts file
+// only: the preload runs for every `bun run` and `bun test` in the repository.
+let transform: typeof TransformAd | null = null;
+function getTransform(): typeof TransformAd {
+  transform ??= (require("./transform.ts") as typeof import("./transform.ts")).transformAd;
+  return transform;
+}
 
 /** Expansions are also cached on disk here (git-ignored); PULLBACK_AD_CACHE=0 disables it, =dir moves it. */
 function defaultCacheDir(): string | null {
@@ -21,7 +29,7 @@ const cacheDir = defaultCacheDir();
 /** Expanded TypeScript for a .ad.ts file on disk, with its inline source map. */
 export function loadAdFile(path: string): string {
   const source = readFileSync(path, "utf8");
-  const r = transformAd(source, path, { map: true, cacheDir });
+  const r = getTransform()(source, path, { map: true, cacheDir });
   if (!r.map) return r.code;
   registerSourceMap(path, r.map.mappings, r.frames);
   const inline = Buffer.from(JSON.stringify(r.map)).toString("base64");

@@ -3,11 +3,25 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { AdSyntaxError } from "./diagnostics.ts";
-import { check } from "./passes/check.ts";
-import { emit } from "./passes/emit.ts";
-import { expand } from "./passes/expand.ts";
-import { parse } from "./passes/parse.ts";
 import { hiresMappings } from "./sourcemap.ts";
+
+// The passes (and with them oxc-parser's native binding and magic-string) are loaded on the first
+// cache miss only: a process whose expansions are all in the disk cache never loads them.
+let passes: {
+  parse: typeof import("./passes/parse.ts").parse;
+  check: typeof import("./passes/check.ts").check;
+  expand: typeof import("./passes/expand.ts").expand;
+  emit: typeof import("./passes/emit.ts").emit;
+} | null = null;
+function loadPasses(): NonNullable<typeof passes> {
+  passes ??= {
+    parse: (require("./passes/parse.ts") as typeof import("./passes/parse.ts")).parse,
+    check: (require("./passes/check.ts") as typeof import("./passes/check.ts")).check,
+    expand: (require("./passes/expand.ts") as typeof import("./passes/expand.ts")).expand,
+    emit: (require("./passes/emit.ts") as typeof import("./passes/emit.ts")).emit,
+  };
+  return passes;
+}
 
 /** Part of the cache key: a hash of the transform's own sources, so edits invalidate the disk cache. */
 export const TRANSFORM_VERSION = (() => {
@@ -88,6 +102,7 @@ export function transformAd(source: string, file: string, options: TransformOpti
 function transformUncached(source: string, file: string, options: TransformOptions): TransformResult {
   // Fast path: a file without any `ad(` call is returned as is.
   if (!/\bad\s*[(<]/.test(source)) return { code: source, functions: 0, cached: false };
+  const { parse, check, expand, emit } = loadPasses();
   const { parsed, diagnostics } = parse(file, source);
   if (!parsed) throw new AdSyntaxError(diagnostics);
   const checked = check(parsed);
