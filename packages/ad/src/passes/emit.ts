@@ -63,25 +63,15 @@ function pullbackText(p: Parsed, plan: Plan, readable: boolean, pieces: Piece[] 
 }
 
 export function emit(p: Parsed, plans: Plan[], options: { readable?: boolean } = {}): Emitted {
-  const magic = new MagicString(p.source);
+  // Edits are collected, then applied to magic-string in source order (stable for equal
+  // positions): its chunk search is linear from the last edit, and nested ad functions would
+  // otherwise make it jump back and forth.
   const edits: Edit[] = [];
   const ms = {
-    remove(start: number, end: number) {
-      magic.remove(start, end);
-      edits.push({ kind: "replace", start, end, text: "" });
-    },
-    overwrite(start: number, end: number, text: string) {
-      magic.overwrite(start, end, text);
-      edits.push({ kind: "replace", start, end, text });
-    },
-    appendLeft(at: number, text: string) {
-      magic.appendLeft(at, text);
-      edits.push({ kind: "left", start: at, end: at, text });
-    },
-    prependRight(at: number, text: string) {
-      magic.prependRight(at, text);
-      edits.push({ kind: "right", start: at, end: at, text });
-    },
+    remove: (start: number, end: number) => edits.push({ kind: "replace", start, end, text: "" }),
+    overwrite: (start: number, end: number, text: string) => edits.push({ kind: "replace", start, end, text }),
+    appendLeft: (at: number, text: string) => edits.push({ kind: "left", start: at, end: at, text }),
+    prependRight: (at: number, text: string) => edits.push({ kind: "right", start: at, end: at, text }),
   };
   const readable = !!options.readable;
   const pullbacks: { text: string; pieces: Piece[]; line: number }[] = [];
@@ -107,6 +97,14 @@ export function emit(p: Parsed, plans: Plan[], options: { readable?: boolean } =
     const text = pullbackText(p, plan, readable, pieces);
     ms.appendLeft(arg.end, `, ${text}]`);
     if (pieces.length > 0) pullbacks.push({ text, pieces, line: p.index.lineOf(arg.end) + 1 });
+  }
+  const magic = new MagicString(p.source);
+  const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i);
+  for (const { e } of ordered) {
+    if (e.kind === "left") magic.appendLeft(e.start, e.text);
+    else if (e.kind === "right") magic.prependRight(e.start, e.text);
+    else if (e.text === "") magic.remove(e.start, e.end);
+    else magic.overwrite(e.start, e.end, e.text);
   }
   const code = magic.toString();
   const frames: number[][] = [];
