@@ -1,0 +1,83 @@
+// Pass 1 — parse: oxc-parser turns the source into an ESTree/TS-ESTree AST with UTF-16 offsets.
+// Parser errors become Diagnostics in the loader's own format (never a raw parser error object).
+import { parseSync, visitorKeys } from "oxc-parser";
+import { LineIndex, makeDiagnostic, type Diagnostic } from "../diagnostics.ts";
+
+/** An AST node as oxc-parser produces it (ESTree + TS-ESTree, offsets in `start`/`end`). */
+export interface Node {
+  type: string;
+  start: number;
+  end: number;
+  [key: string]: any;
+}
+
+export interface Parsed {
+  file: string;
+  source: string;
+  index: LineIndex;
+  program: Node;
+}
+
+export function parse(file: string, source: string): { parsed?: Parsed; diagnostics: Diagnostic[] } {
+  const index = new LineIndex(source);
+  let result: ReturnType<typeof parseSync>;
+  try {
+    result = parseSync(file.endsWith(".ts") || file.endsWith(".tsx") ? file : `${file}.ts`, source, { sourceType: "module", lang: "ts" } as any);
+  } catch (err) {
+    return { diagnostics: [makeDiagnostic(file, index, 0, 0, `the parser failed: ${err instanceof Error ? err.message : String(err)}`)] };
+  }
+  const errors = (result.errors ?? []).filter((e: any) => e.severity !== "Warning");
+  if (errors.length > 0) {
+    const diagnostics = errors.map((e: any) => {
+      const label = e.labels?.[0];
+      const start = typeof label?.start === "number" ? label.start : 0;
+      const end = typeof label?.end === "number" ? label.end : start;
+      const reason = `syntax error: ${String(e.message ?? "invalid syntax")}${label?.message ? ` (${label.message})` : ""}`;
+      return makeDiagnostic(file, index, start, end, reason, e.helpMessage ?? "the file is not valid TypeScript; fix this before the convention can be checked");
+    });
+    return { diagnostics };
+  }
+  return { parsed: { file, source, index, program: result.program as unknown as Node }, diagnostics: [] };
+}
+
+const TYPE_KEYS = new Set(["typeAnnotation", "typeArguments", "typeParameters", "returnType", "decorators", "superTypeArguments"]);
+/** Per node type, the keys holding child nodes (oxc's visitor keys minus type positions). */
+const childKeys = new Map<string, string[]>();
+for (const [type, keys] of Object.entries(visitorKeys as Record<string, string[]>)) childKeys.set(type, keys.filter((k) => !TYPE_KEYS.has(k)));
+
+function keysOf(node: Node): string[] {
+  let keys = childKeys.get(node.type);
+  if (!keys) {
+    keys = Object.keys(node).filter((k) => !TYPE_KEYS.has(k) && k !== "parent" && node[k] !== null && typeof node[k] === "object");
+    childKeys.set(node.type, keys);
+  }
+  return keys;
+}
+
+/** Children of a node (arrays flattened), skipping TypeScript type positions. */
+export function children(node: Node): Node[] {
+  const out: Node[] = [];
+  for (const key of keysOf(node)) {
+    const v = node[key];
+    if (v === null || v === undefined || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      for (const c of v) if (c !== null && typeof c === "object" && typeof c.type === "string") out.push(c);
+    } else if (typeof v.type === "string") out.push(v);
+  }
+  return out;
+}
+
+/** Calls `fn` on each child of a node (no array allocated: this runs on every node, cold). */
+export function eachChild(node: Node, fn: (child: Node) => void): void {
+  const keys = keysOf(node);
+  for (let k = 0; k < keys.length; k++) {
+    const v = node[keys[k]];
+    if (v === null || v === undefined || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c = v[i];
+        if (c !== null && typeof c === "object" && typeof c.type === "string") fn(c);
+      }
+    } else if (typeof v.type === "string") fn(v);
+  }
+}
