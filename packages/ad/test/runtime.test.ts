@@ -7,6 +7,7 @@ import {
   ad,
   attach,
   detach,
+  splitFirst,
   flattenTree,
   fork,
   grad,
@@ -216,4 +217,25 @@ test("ad called without the loader throws a message that says how to register it
   expect(() => ad((x: Tensor) => x)).toThrow(/\.ad\.ts loader/);
   expect(() => ad((x: Tensor) => x)).toThrow(/preload = \["@pullback\/ad\/preload"\]/);
   expect(() => ad((x: Tensor) => x)).toThrow(/plugins: \[pullbackPlugin\]/);
+});
+
+describe("splitFirst", () => {
+  test("takes the head off an array; the pullback rebuilds the cotangent array", () => {
+    const a = Tensor.from([1]), b = Tensor.from([2]), c = Tensor.from([3]);
+    const [[head, rest], pb] = splitFirst([a, b, c]);
+    expect(head).toBe(a);
+    expect(rest).toEqual([b, c]);
+    expect(pb([1 as any, [2, 3] as any])).toEqual([1, 2, 3]);
+    expect(() => splitFirst([])).toThrow(/splitFirst: expected a non-empty array, got an empty array/);
+  });
+
+  test("a layer loop over a tracked array of weights passes gradcheck (0, 1 and 3 layers)", async () => {
+    const { stack } = await import("./fixtures/layers.ad.ts");
+    for (const n of [0, 1, 3]) {
+      const ws = Array.from({ length: n }, (_, i) => randTensor([3, 3], 10 + i));
+      const report = gradcheck(stack as any, [randTensor([2, 3], 5), ws]);
+      expect(report.ok).toBe(true);
+      expect((stack([randTensor([2, 3], 5), ws])[1](1) as any)[1].length).toBe(n);
+    }
+  });
 });

@@ -40,4 +40,20 @@ export function attach<T>(value: T): [T, (dy: unknown) => undefined] {
   ];
 }
 
+/**
+ * Takes the first element off a tracked array: `const [[head, rest], __] = splitFirst(list)`.
+ * Walks a list of per-layer parameters inside a loop; the pullback rebuilds the array of cotangents.
+ */
+export function splitFirst<T>(list: readonly T[]): [[T, T[]], (d: [Tree, Tree[]]) => Tree[]] {
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new RangeError(`splitFirst: expected a non-empty array, got ${Array.isArray(list) ? "an empty array" : typeof list}`);
+  }
+  return [
+    [list[0], list.slice(1)],
+    function splitFirst_pullback([dhead, drest]: [Tree, Tree[]]): Tree[] {
+      return [dhead, ...(drest ?? [])];
+    },
+  ];
+}
+
 export { addLeaves as addCotangent };
