@@ -1,0 +1,64 @@
+// @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
+// model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
+import type { Rng, Tensor } from "@pullback/tensor";
+import { validateConfig, type ModelConfig } from "./config.ts";
+import { logits as logitsRule, loss as lossRule, type Step } from "./model.ad.ts";
+import { initParams, type GPT2Params } from "./params.ts";
+
+export { presets, validateConfig, type ModelConfig, type PresetName } from "./config.ts";
+export { initParams, type BlockParams, type GPT2Params, type LayerNormParams } from "./params.ts";
+export { block, dropoutOffset, logits, loss, type Step } from "./model.ad.ts";
+
+export interface Batch {
+  tokens: Int32Array;
+  targets: Int32Array;
+  batch: number;
+  context: number;
+}
+
+function range(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+function checkBatch(config: ModelConfig, batch: number, time: number, tokens: Int32Array, what: string): void {
+  if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(time) || time < 1) {
+    throw new Error(`gpt2 ${what}: batch ${batch} and time ${time} must be positive integers`);
+  }
+  if (time > config.context) throw new Error(`gpt2 ${what}: ${time} tokens per sequence exceed the context of ${config.context}`);
+  if (tokens.length !== batch * time) throw new Error(`gpt2 ${what}: expected ${batch}·${time} = ${batch * time} tokens, got ${tokens.length}`);
+}
+
+/** GPT-2 of `config` as the trainer's model interface. */
+export function createModel(config: ModelConfig) {
+  validateConfig(config);
+  const step = (batch: number, time: number, dropout: number, seed: number): Step => ({
+    batch,
+    time,
+    heads: config.heads,
+    width: config.width,
+    dropout,
+    seed,
+  });
+  return {
+    config,
+    initParams: (rng: Rng): GPT2Params => initParams(config, rng),
+    /** Mean cross-entropy and the gradient of every parameter, in the structure of `params`. */
+    lossAndGrads(params: GPT2Params, b: Batch, options: { dropoutSeed: number; train: boolean }): [number, GPT2Params] {
+      checkBatch(config, b.batch, b.context, b.tokens, "lossAndGrads");
+      const s = step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed);
+      const [value, pullback] = lossRule(s, b.tokens, range(b.context), b.targets)(params);
+      return [value, pullback(1) as GPT2Params];
+    },
+    loss(params: GPT2Params, b: Batch): number {
+      checkBatch(config, b.batch, b.context, b.tokens, "loss");
+      return lossRule(step(b.batch, b.context, 0, 0), b.tokens, range(b.context), b.targets)(params)[0];
+    },
+    /** Logits (B·T, V), dropout off. */
+    logits(params: GPT2Params, tokens: Int32Array, batch: number, time: number): Tensor {
+      checkBatch(config, batch, time, tokens, "logits");
+      return logitsRule(step(batch, time, 0, 0), tokens, range(time))(params)[0];
+    },
+  };
+}
+
+export type GPT2Model = ReturnType<typeof createModel>;
