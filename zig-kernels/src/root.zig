@@ -10,10 +10,16 @@
 //!   in one file, each with a plain scalar reference beside the fast path where useful.
 const pool = @import("pool.zig");
 const philox = @import("philox.zig");
+const elementwise = @import("elementwise.zig");
+const reduce = @import("reduce.zig");
+const permute = @import("permute.zig");
 
 comptime {
     _ = pool;
     _ = philox;
+    _ = elementwise;
+    _ = reduce;
+    _ = permute;
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.

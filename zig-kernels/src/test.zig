@@ -2,4 +2,7 @@
 test {
     _ = @import("pool.zig");
     _ = @import("philox.zig");
+    _ = @import("elementwise.zig");
+    _ = @import("reduce.zig");
+    _ = @import("permute.zig");
 }

@@ -6,3 +6,6 @@ export { getBackend, setBackend, type Backend } from "./backend.ts";
 export { getThreads, setThreads, poolSize } from "./native/library.ts";
 export * from "./io/safetensors.ts";
 export { writeFileAtomic, fsyncDir, type AtomicContent } from "./io/atomic.ts";
+export * from "./ops/elementwise.ts";
+export * from "./ops/reduce.ts";
+export * from "./ops/shape.ts";

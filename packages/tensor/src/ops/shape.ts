@@ -1,0 +1,104 @@
+// Shape ops: reshape (aliases the data), permute / swapAxes (a copy through
+// zig-kernels/src/permute.zig), splitAt and concat (copies of contiguous chunks with TypedArray.set).
+// float64 (or PULLBACK_BACKEND=reference) runs on src/reference/shape.ts.
+import { useNative } from "../backend.ts";
+import { checkTensor, collapseAxes, contiguousStrides, normalizeAxis, splitAxis, usizeArray } from "../broadcast.ts";
+import { check, fmtShape } from "../errors.ts";
+import { bindKernels } from "../native/library.ts";
+import * as ref from "../reference/shape.ts";
+import { sizeOf, Tensor, type Shape } from "../tensor.ts";
+
+const K = bindKernels({
+  pb_permute_copy: { args: ["ptr", "ptr", "u64", "ptr", "ptr"], returns: "void" },
+});
+
+/** The most axes the permute kernel takes after collapsing. */
+const maxDims = 8;
+
+/** The same data seen with another shape of the same size (no copy); one dimension may be -1. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  checkTensor("reshape", "x", x);
+  check(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= -1), "reshape", () => `shape must be an array of integers ≥ -1, got ${Array.isArray(shape) ? fmtShape(shape) : String(shape)}`);
+  const free = shape.filter((d) => d === -1).length;
+  check(free <= 1, "reshape", () => `only one dimension can be -1, got ${fmtShape(shape)}`);
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? -1 : x.size / known) : d));
+  check(
+    resolved.every((d) => Number.isInteger(d) && d >= 0) && sizeOf(resolved) === x.size,
+    "reshape",
+    () => `cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`,
+  );
+  return new Tensor(x.data, resolved);
+}
+
+/** Output axis k is input axis axes[k] (a copy). Negative axes count from the end. */
+export function permute(x: Tensor, axes: readonly number[]): Tensor {
+  checkTensor("permute", "x", x);
+  check(
+    Array.isArray(axes) && axes.length === x.ndim,
+    "permute",
+    () => `axes ${Array.isArray(axes) ? fmtShape(axes) : String(axes)} do not list the ${x.ndim} axes of ${fmtShape(x.shape)}`,
+  );
+  const ax = axes.map((a) => normalizeAxis("permute", a, x.shape));
+  check(new Set(ax).size === ax.length, "permute", () => `axes ${fmtShape(axes)} are not a permutation of the axes of ${fmtShape(x.shape)}`);
+  if (!useNative(x)) return ref.permute(x, ax);
+  const shape = ax.map((a) => x.shape[a]);
+  const inStrides = contiguousStrides(x.shape);
+  const c = collapseAxes(shape, [ax.map((a) => inStrides[a])]);
+  if (c.shape.length > maxDims) return ref.permute(x, ax);
+  const out = Tensor.zeros(shape);
+  if (out.size > 0) K.pb_permute_copy(x.data as Float32Array, out.data as Float32Array, c.shape.length, usizeArray(c.shape), usizeArray(c.strides[0]));
+  return out;
+}
+
+/** x with axes axis1 and axis2 exchanged (a copy). */
+export function swapAxes(x: Tensor, axis1: number, axis2: number): Tensor {
+  checkTensor("swapAxes", "x", x);
+  const a1 = normalizeAxis("swapAxes", axis1, x.shape);
+  const a2 = normalizeAxis("swapAxes", axis2, x.shape);
+  return permute(x, x.shape.map((_, i) => (i === a1 ? a2 : i === a2 ? a1 : i)));
+}
+
+/** [x[…, :index, …], x[…, index:, …]] along `axis` (copies; 0 ≤ index ≤ the axis' size). */
+export function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor] {
+  checkTensor("splitAt", "x", x);
+  const ax = normalizeAxis("splitAt", axis, x.shape);
+  const n = x.shape[ax];
+  check(Number.isInteger(index) && index >= 0 && index <= n, "splitAt", () => `index ${index} is out of range 0..${n} for axis ${axis} of ${fmtShape(x.shape)}`);
+  if (!useNative(x)) return ref.splitAt(x, ax, index);
+  // Row o of x (outer rows of n·inner elements) splits into its first index·inner elements and the rest.
+  const { outer, inner } = splitAxis(x.shape, ax);
+  const left = Tensor.zeros(x.shape.map((d, i) => (i === ax ? index : d)));
+  const right = Tensor.zeros(x.shape.map((d, i) => (i === ax ? n - index : d)));
+  const wl = index * inner, wr = (n - index) * inner;
+  for (let o = 0; o < outer; o++) {
+    const row = o * n * inner;
+    left.data.set(x.data.subarray(row, row + wl), o * wl);
+    right.data.set(x.data.subarray(row + wl, row + wl + wr), o * wr);
+  }
+  return [left, right];
+}
+
+/** xs joined along `axis`; every other axis must agree. */
+export function concat(xs: readonly Tensor[], axis: number): Tensor {
+  check(Array.isArray(xs) && xs.length > 0, "concat", () => "needs a non-empty array of tensors");
+  xs.forEach((x, i) => checkTensor("concat", `xs[${i}]`, x));
+  const first = xs[0];
+  const ax = normalizeAxis("concat", axis, first.shape);
+  xs.forEach((x, i) => {
+    const same = x.ndim === first.ndim && x.shape.every((d, k) => k === ax || d === first.shape[k]);
+    check(same, "concat", () => `xs[${i}] has shape ${fmtShape(x.shape)}, which does not match xs[0] ${fmtShape(first.shape)} outside axis ${axis}`);
+  });
+  if (!useNative(...xs)) return ref.concat(xs, ax);
+  const total = xs.reduce((s, x) => s + x.shape[ax], 0);
+  const { outer, inner } = splitAxis(first.shape, ax);
+  const out = Tensor.zeros(first.shape.map((d, i) => (i === ax ? total : d)));
+  const rowOut = total * inner;
+  let start = 0;
+  for (const x of xs) {
+    const w = x.shape[ax] * inner;
+    for (let o = 0; o < outer; o++) out.data.set(x.data.subarray(o * w, (o + 1) * w), o * rowOut + start);
+    start += w;
+  }
+  return out;
+}
