@@ -14,6 +14,12 @@ const philox = @import("philox.zig");
 comptime {
     _ = pool;
     _ = philox;
+    _ = @import("softmax.zig");
+    _ = @import("layernorm.zig");
+    _ = @import("cross_entropy.zig");
+    _ = @import("embedding.zig");
+    _ = @import("dropout.zig");
+    _ = @import("adam.zig");
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.

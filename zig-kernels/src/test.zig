@@ -2,4 +2,10 @@
 test {
     _ = @import("pool.zig");
     _ = @import("philox.zig");
+    _ = @import("softmax.zig");
+    _ = @import("layernorm.zig");
+    _ = @import("cross_entropy.zig");
+    _ = @import("embedding.zig");
+    _ = @import("dropout.zig");
+    _ = @import("adam.zig");
 }
