@@ -18,8 +18,16 @@ const load = sm.load;
 const store = sm.store;
 const expV = sm.expV;
 
-/// log Σ exp(x) of one row in one pass (online softmax, see above).
-pub fn logSumExp(x: []const f32) f32 {
+/// log Σ exp(x) = max + log_sum of one row, in one pass (online softmax, see above).
+pub const Lse = struct {
+    max: f32,
+    log_sum: f32,
+    pub fn value(self: Lse) f32 {
+        return self.max + self.log_sum;
+    }
+};
+
+pub fn logSumExp(x: []const f32) Lse {
     // Lanes start at the most negative finite value (not −inf) so m_old − m_new is never NaN.
     var m: F = @splat(-std.math.floatMax(f32));
     var s: F = @splat(0);
@@ -43,7 +51,7 @@ pub fn logSumExp(x: []const f32) f32 {
     }
     const big_m = @reduce(.Max, m);
     const total = @reduce(.Add, s * expV(V, m - @as(F, @splat(big_m))));
-    return big_m + @as(f32, @floatCast(@log(@as(f64, total))));
+    return .{ .max = big_m, .log_sum = @floatCast(@log(@as(f64, total))) };
 }
 
 const Fwd = struct { logits: [*]const f32, targets: [*]const i32, losses: [*]f32, lse: [*]f32, v: usize };
@@ -51,10 +59,11 @@ const Fwd = struct { logits: [*]const f32, targets: [*]const i32, losses: [*]f32
 fn forwardRow(a: Fwd, row: usize) void {
     const x = a.logits[row * a.v ..][0..a.v];
     const l = logSumExp(x);
-    a.lse[row] = l;
+    a.lse[row] = l.value();
     const t: usize = @intCast(a.targets[row]);
     std.debug.assert(t < a.v);
-    a.losses[row] = l - x[t];
+    // (max − x_t) + log Σ: accurate even for large logits (lse itself is rounded to float32).
+    a.losses[row] = (l.max - x[t]) + l.log_sum;
 }
 
 const Bwd = struct { logits: [*]const f32, targets: [*]const i32, lse: [*]const f32, dlogits: [*]f32, v: usize, scale: f32 };
@@ -100,11 +109,11 @@ test "one-pass logsumexp matches a two-pass float64 reference" {
             var s: f64 = 0;
             for (x[0..n]) |v| s += @exp(@as(f64, v) - m);
             const want = m + @log(s);
-            try std.testing.expectApproxEqAbs(want, logSumExp(x[0..n]), 1e-5 * @max(1, @abs(want)));
+            try std.testing.expectApproxEqAbs(want, logSumExp(x[0..n]).value(), 1e-5 * @max(1, @abs(want)));
         }
     }
     const ninf = -std.math.inf(f32);
-    try std.testing.expectApproxEqAbs(@as(f32, 2.0), logSumExp(&.{ ninf, 2.0, ninf }), 1e-6);
+    try std.testing.expectApproxEqAbs(@as(f32, 2.0), logSumExp(&.{ ninf, 2.0, ninf }).value(), 1e-6);
 }
 
 test "cross-entropy backward rows sum to zero and hit -scale·(1 - p) at the target" {

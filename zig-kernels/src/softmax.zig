@@ -157,11 +157,13 @@ fn logSoftmaxRow(a: Fwd, row: usize) void {
     const y = a.y[row * a.cols ..][0..a.cols];
     const m = rowMax(x);
     const s = rowExpSum(x, m, null);
-    const shift: f32 = m + @as(f32, @floatCast(@log(@as(f64, s))));
-    const sv: F = @splat(shift);
+    // (x − m) − log s rather than x − (m + log s): exact first step, no rounding of m + log s.
+    const log_s: f32 = @floatCast(@log(@as(f64, s)));
+    const mv: F = @splat(m);
+    const lv: F = @splat(log_s);
     var i: usize = 0;
-    while (i + V <= x.len) : (i += V) store(y, i, load(x, i) - sv);
-    while (i < x.len) : (i += 1) y[i] = x[i] - shift;
+    while (i + V <= x.len) : (i += V) store(y, i, (load(x, i) - mv) - lv);
+    while (i < x.len) : (i += 1) y[i] = (x[i] - m) - log_s;
 }
 
 fn softmaxBackwardRow(a: Bwd, row: usize) void {

@@ -52,8 +52,8 @@ export function takeBackward(dy: Tensor, indices: Int32Array | readonly number[]
   return dtable;
 }
 
-function pickIndices(op: string, shape: Shape, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[]): [Int32Array, Int32Array] {
-  check(shape.length === 2, op, () => `x must be 2-D (N, M), got ${fmtShape(shape)}`);
+function pickIndices(op: string, what: string, shape: Shape, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[]): [Int32Array, Int32Array] {
+  check(shape.length === 2, op, () => `${what} must be 2-D (N, M), got ${fmtShape(shape)}`);
   const [n, m] = shape;
   check(rows?.length === cols?.length, op, () => `rows has ${rows?.length} entries but cols has ${cols?.length}`);
   const r = toIndices(op, rows, n, (x, i) => `row ${x} at position ${i} is out of range for shape ${fmtShape(shape)}`);
@@ -63,7 +63,7 @@ function pickIndices(op: string, shape: Shape, rows: Int32Array | readonly numbe
 
 /** out[i] = x[rows[i], cols[i]] for x (N, M): shape (K,). */
 export function pick(x: Tensor, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[]): Tensor {
-  const [r, c] = pickIndices("pick", x.shape, rows, cols);
+  const [r, c] = pickIndices("pick", "x", x.shape, rows, cols);
   if (!useNative(x)) return ref.pick(x, r, c);
   const out = Tensor.zeros([r.length]);
   if (r.length > 0) K.pb_embedding_pick(x.data, r, c, out.data, r.length, x.shape[1]);
@@ -74,7 +74,7 @@ export function pick(x: Tensor, rows: Int32Array | readonly number[], cols: Int3
 export function pickBackward(dy: Tensor, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[], shape: Shape): Tensor {
   const op = "pickBackward";
   check(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0), op, () => `shape must be an array of non-negative integers, got ${String(shape)}`);
-  const [r, c] = pickIndices(op, shape, rows, cols);
+  const [r, c] = pickIndices(op, "shape", shape, rows, cols);
   check(dy.ndim === 1 && dy.shape[0] === r.length, op, () => `dy ${fmtShape(dy.shape)} must be (${r.length},), one value per picked element`);
   if (!useNative(dy)) return ref.pickBackward(dy, r, c, shape);
   const dx = Tensor.zeros(shape);
