@@ -4,7 +4,6 @@ import * as ref from "../src/reference/cross_entropy.ts";
 import { assertClose, diff, numericGradients, randTensor } from "../src/testing.ts";
 import { randIndices, selectRows, sizes, spreadRows } from "./normloss_helpers.ts";
 
-
 describe("crossEntropy", () => {
   test("Zig matches the float64 reference at every vocab size (forward and backward)", () => {
     for (const v of sizes) {

@@ -4,7 +4,6 @@ import * as ref from "../src/reference/embedding.ts";
 import { assertClose, randTensor } from "../src/testing.ts";
 import { checkGradients, randIndices, sizes } from "./normloss_helpers.ts";
 
-
 describe("take / takeBackward", () => {
   test("Zig matches the reference at every width, with repeated indices", () => {
     for (const c of sizes) {
