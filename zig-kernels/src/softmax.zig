@@ -244,7 +244,8 @@ test "expV is within 2 ulp of float64 exp over the whole float32 range" {
             }
         }
     }
-    std.debug.print("expV: worst {d} ulp (at x = {d}) vs float64 exp over [-104.5, 89]\n", .{ worst, worst_x });
+    // Measured: worst 1 ulp (at x ≈ −95.36, a subnormal result). Printed only on failure.
+    if (worst > 2) std.debug.print("expV: worst {d} ulp (at x = {d}) vs float64 exp\n", .{ worst, worst_x });
     try std.testing.expect(worst <= 2);
     try std.testing.expectEqual(@as(f32, 1.0), expS(0.0));
     try std.testing.expectEqual(@as(f32, 0.0), expS(-std.math.inf(f32)));
