@@ -1,6 +1,6 @@
 // Benchmarks of the normalization / loss kernels at the model's shapes (seed preset: N = 8192
 // rows, C = 64, V = 8000): LayerNorm and softmax forward + backward on (8192, 64) and
-// (8192, 8000), fused cross-entropy forward + backward on (8192, 8000).
+// (8192, 8000), fused cross-entropy forward + backward on (8192, 8000); plus dropout and AdamW.
 //   bun packages/tensor/bench/normloss.ts        prints a table for 1 thread and all threads
 // Kernels are called with preallocated outputs (what the kernel costs); rows marked "(op)" time
 // the public op instead, including the allocation of its zeroed output tensor.
@@ -36,6 +36,8 @@ const K = bindKernels({
   pb_layernorm_backward: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
   pb_cross_entropy_forward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
   pb_cross_entropy_backward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "f32"], returns: "void" },
+  pb_dropout_forward: { args: ["ptr", "ptr", "u64", "u64", "u64", "u32", "f32"], returns: "void" },
+  pb_adam_update: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "f32", "f32", "f32", "f32", "f32", "u64"], returns: "void" },
 });
 
 function median(xs: number[]): number {
@@ -105,6 +107,13 @@ export async function bench(threads: number): Promise<BenchRow[]> {
         }, 3 * size));
       }
     }
+    // Extras at the training step's sizes: dropout on the residual stream (B·T·C = 8192·64) and
+    // one AdamW step over ~1.4M parameters (the seed preset's parameter count, rounded).
+    const act = randTensor([8192 * 64], 5), out = new Float32Array(8192 * 64);
+    rows.push(row("dropout.forward p=0.2", "(524288,)", threads, () => K.pb_dropout_forward(act.data, out, act.size, 1, 2, Math.ceil(0.2 * 16777216), 1 / 0.8), 2 * act.size));
+    const np = 1_400_000;
+    const p = randTensor([np], 6).data as Float32Array, g = randTensor([np], 7).data as Float32Array, m = new Float32Array(np), v = new Float32Array(np);
+    rows.push(row("adam.update", `(${np},)`, threads, () => K.pb_adam_update(p, g, m, v, np, 1e-4, 0.9, 0.95, 1e-8, 0, 10), 7 * np));
   } finally {
     setThreads(before);
   }
