@@ -28,40 +28,41 @@ function sameShape(op: string, y: Tensor, dy: Tensor): void {
   check(y.dtype === dy.dtype, op, () => `y is ${y.dtype} but dy is ${dy.dtype}`);
 }
 
+type Kernel = keyof typeof K;
+
+function forward(op: string, x: Tensor, kernel: Kernel, reference: (x: Tensor) => Tensor): Tensor {
+  const [rows, cols] = rowsCols(op, x);
+  if (!useNative(x)) return reference(x);
+  const y = Tensor.zeros(x.shape);
+  if (y.size > 0) (K[kernel] as (x: unknown, y: unknown, rows: number, cols: number) => void)(x.data, y.data, rows, cols);
+  return y;
+}
+
+function backward(op: string, y: Tensor, dy: Tensor, kernel: Kernel, reference: (y: Tensor, dy: Tensor) => Tensor): Tensor {
+  const [rows, cols] = rowsCols(op, y);
+  sameShape(op, y, dy);
+  if (!useNative(y, dy)) return reference(y, dy);
+  const dx = Tensor.zeros(y.shape);
+  if (dx.size > 0) (K[kernel] as (y: unknown, dy: unknown, dx: unknown, rows: number, cols: number) => void)(y.data, dy.data, dx.data, rows, cols);
+  return dx;
+}
+
 /** exp(x − max) / Σ exp(x − max) along the last axis. */
 export function softmax(x: Tensor): Tensor {
-  const [rows, cols] = rowsCols("softmax", x);
-  if (!useNative(x)) return ref.softmax(x);
-  const y = Tensor.zeros(x.shape);
-  if (y.size > 0) K.pb_softmax_forward(x.data, y.data, rows, cols);
-  return y;
+  return forward("softmax", x, "pb_softmax_forward", ref.softmax);
 }
 
 /** Backward of softmax from its output y: dx = y·(dy − Σ dy·y). */
 export function softmaxBackward(y: Tensor, dy: Tensor): Tensor {
-  const [rows, cols] = rowsCols("softmaxBackward", y);
-  sameShape("softmaxBackward", y, dy);
-  if (!useNative(y, dy)) return ref.softmaxBackward(y, dy);
-  const dx = Tensor.zeros(y.shape);
-  if (dx.size > 0) K.pb_softmax_backward(y.data, dy.data, dx.data, rows, cols);
-  return dx;
+  return backward("softmaxBackward", y, dy, "pb_softmax_backward", ref.softmaxBackward);
 }
 
 /** x − log Σ exp(x) along the last axis. */
 export function logSoftmax(x: Tensor): Tensor {
-  const [rows, cols] = rowsCols("logSoftmax", x);
-  if (!useNative(x)) return ref.logSoftmax(x);
-  const y = Tensor.zeros(x.shape);
-  if (y.size > 0) K.pb_softmax_log_forward(x.data, y.data, rows, cols);
-  return y;
+  return forward("logSoftmax", x, "pb_softmax_log_forward", ref.logSoftmax);
 }
 
 /** Backward of log-softmax from its output y: dx = dy − exp(y)·Σdy. */
 export function logSoftmaxBackward(y: Tensor, dy: Tensor): Tensor {
-  const [rows, cols] = rowsCols("logSoftmaxBackward", y);
-  sameShape("logSoftmaxBackward", y, dy);
-  if (!useNative(y, dy)) return ref.logSoftmaxBackward(y, dy);
-  const dx = Tensor.zeros(y.shape);
-  if (dx.size > 0) K.pb_softmax_log_backward(y.data, dy.data, dx.data, rows, cols);
-  return dx;
+  return backward("logSoftmaxBackward", y, dy, "pb_softmax_log_backward", ref.logSoftmaxBackward);
 }

@@ -1,5 +1,6 @@
 // Reference fused softmax + cross-entropy over logits (N, V) with integer targets (N).
 import { Tensor } from "../tensor.ts";
+import { rowLogSumExp } from "./softmax.ts";
 
 /** losses[i] = lse[i] − logits[i, t_i], lse[i] = log Σ_j exp(logits[i, j]); loss = mean(losses). */
 export function crossEntropy(logits: Tensor, targets: Int32Array): { loss: number; losses: Tensor; lse: Tensor } {
@@ -9,11 +10,7 @@ export function crossEntropy(logits: Tensor, targets: Int32Array): { loss: numbe
   let total = 0;
   for (let r = 0; r < n; r++) {
     const o = r * v;
-    let m = -Infinity;
-    for (let j = 0; j < v; j++) m = Math.max(m, logits.data[o + j]);
-    let s = 0;
-    for (let j = 0; j < v; j++) s += Math.exp(logits.data[o + j] - m);
-    const l = m + Math.log(s);
+    const l = rowLogSumExp(logits.data, o, v);
     lse.data[r] = l;
     losses.data[r] = l - logits.data[o + targets[r]];
     total += losses.data[r];
