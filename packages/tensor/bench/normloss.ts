@@ -16,6 +16,7 @@ import {
   setThreads,
   softmax,
   softmaxBackward,
+  Tensor,
 } from "@pullback/tensor";
 import { bindKernels } from "../src/native/library.ts";
 import { randTensor } from "../src/testing.ts";
@@ -104,6 +105,11 @@ export async function bench(threads: number): Promise<BenchRow[]> {
         rows.push(row("cross_entropy fwd+bwd (op)", shape, threads, () => {
           const f = crossEntropy(x, targets);
           crossEntropyBackward(x, targets, f.lse, 1);
+        }, 3 * size));
+        const dlogits = new Tensor(dx, [n, c]);
+        rows.push(row("cross_entropy fwd+bwd (op, out)", shape, threads, () => {
+          const f = crossEntropy(x, targets);
+          crossEntropyBackward(x, targets, f.lse, 1, { out: dlogits });
         }, 3 * size));
       }
     }

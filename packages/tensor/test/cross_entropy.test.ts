@@ -73,6 +73,24 @@ describe("crossEntropy", () => {
     expect(worst).toBeLessThanOrEqual(2);
   });
 
+  test("backward into `out`, including in place over the logits, gives the same gradient", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const logits = randTensor([7, 129], 5, { low: -4, high: 4, dtype });
+      const t = randIndices(7, 129, 6);
+      const { lse } = crossEntropy(logits, t);
+      const want = crossEntropyBackward(logits, t, lse, 2);
+      const out = Tensor.zeros([7, 129], dtype);
+      expect(crossEntropyBackward(logits, t, lse, 2, { out })).toBe(out);
+      expect(Array.from(out.data)).toEqual(Array.from(want.data));
+      const inPlace = logits.clone();
+      expect(crossEntropyBackward(inPlace, t, lse, 2, { out: inPlace })).toBe(inPlace);
+      expect(Array.from(inPlace.data)).toEqual(Array.from(want.data));
+    }
+    expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 1], Tensor.zeros([2]), 1, { out: Tensor.zeros([3, 2]) })).toThrow(
+      "crossEntropyBackward: out (3, 2) float32 must be (2, 3) float32 like logits",
+    );
+  });
+
   test("hand-computed case, large logits stay finite, empty batch", () => {
     const { loss, losses, lse } = crossEntropy(Tensor.from([[0, 0], [Math.log(3), 0]]), [1, 0]);
     expect(losses.data[0]).toBeCloseTo(Math.log(2), 6);

@@ -32,16 +32,30 @@ export function crossEntropy(logits: Tensor, targets: Int32Array | readonly numb
   return { loss: total / n, losses, lse };
 }
 
-/** dlogits = (softmax(logits) − onehot(targets))·dloss/N with softmax = exp(logits − lse). */
-export function crossEntropyBackward(logits: Tensor, targets: Int32Array | readonly number[], lse: Tensor, dloss: number): Tensor {
+/**
+ * dlogits = (softmax(logits) − onehot(targets))·dloss/N with softmax = exp(logits − lse).
+ * `out` (optional, shape of logits, same dtype) receives the result instead of a new tensor; it may
+ * be `logits` itself (the kernel reads each element before writing it), which saves allocating and
+ * page-faulting an (N, V) buffer every step when the logits are not needed afterwards.
+ */
+export function crossEntropyBackward(logits: Tensor, targets: Int32Array | readonly number[], lse: Tensor, dloss: number, options: { out?: Tensor } = {}): Tensor {
   const op = "crossEntropyBackward";
   const t = checkArgs(op, logits, targets);
   const [n, v] = logits.shape;
   check(lse.ndim === 1 && lse.shape[0] === n, op, () => `lse ${fmtShape(lse.shape)} must be (${n},) for logits ${fmtShape(logits.shape)}`);
   check(lse.dtype === logits.dtype, op, () => `logits is ${logits.dtype} but lse is ${lse.dtype}`);
   check(typeof dloss === "number" && Number.isFinite(dloss), op, () => `dloss must be a finite number, got ${dloss}`);
-  if (!useNative(logits, lse)) return ref.crossEntropyBackward(logits, t, lse, dloss);
-  const dx = Tensor.zeros(logits.shape);
+  const out = options.out;
+  if (out) {
+    check(out.shape.length === 2 && out.shape[0] === n && out.shape[1] === v && out.dtype === logits.dtype, op, () => `out ${fmtShape(out.shape)} ${out.dtype} must be ${fmtShape(logits.shape)} ${logits.dtype} like logits`);
+  }
+  if (!useNative(logits, lse)) {
+    const dx = ref.crossEntropyBackward(logits, t, lse, dloss);
+    if (!out) return dx;
+    out.data.set(dx.data);
+    return out;
+  }
+  const dx = out ?? Tensor.zeros(logits.shape);
   if (dx.size > 0) K.pb_cross_entropy_backward(logits.data, t, lse.data, dx.data, n, v, dloss / n);
   return dx;
 }
