@@ -20,6 +20,12 @@ comptime {
     _ = elementwise;
     _ = reduce;
     _ = permute;
+    _ = @import("softmax.zig");
+    _ = @import("layernorm.zig");
+    _ = @import("cross_entropy.zig");
+    _ = @import("embedding.zig");
+    _ = @import("dropout.zig");
+    _ = @import("adam.zig");
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.

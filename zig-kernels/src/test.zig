@@ -5,4 +5,10 @@ test {
     _ = @import("elementwise.zig");
     _ = @import("reduce.zig");
     _ = @import("permute.zig");
+    _ = @import("softmax.zig");
+    _ = @import("layernorm.zig");
+    _ = @import("cross_entropy.zig");
+    _ = @import("embedding.zig");
+    _ = @import("dropout.zig");
+    _ = @import("adam.zig");
 }

@@ -1,0 +1,68 @@
+// LayerNorm over the last axis (any leading dims) and its backward.
+// float32 runs on zig-kernels/src/layernorm.zig; float64 (or PULLBACK_BACKEND=reference) on the reference.
+import { useNative } from "../backend.ts";
+import { check, fmtShape } from "../errors.ts";
+import { bindKernels } from "../native/library.ts";
+import * as ref from "../reference/layernorm.ts";
+import { Tensor } from "../tensor.ts";
+
+const K = bindKernels({
+  pb_layernorm_forward: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "f32"], returns: "void" },
+  pb_layernorm_backward_chunks: { args: ["u64", "u64"], returns: "u64" },
+  pb_layernorm_backward: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
+});
+
+function sameDtype(op: string, tensors: Record<string, Tensor>): void {
+  const entries = Object.entries(tensors);
+  const [name0, t0] = entries[0];
+  for (const [name, t] of entries) check(t.dtype === t0.dtype, op, () => `${name0} is ${t0.dtype} but ${name} is ${t.dtype}`);
+}
+
+function checkParam(op: string, name: string, p: Tensor, x: Tensor, c: number): void {
+  check(p.ndim === 1 && p.shape[0] === c, op, () => `${name} ${fmtShape(p.shape)} must be (${c},) for x ${fmtShape(x.shape)}`);
+}
+
+/** y = (x − μ)/√(σ² + eps)·w + b over the last axis; mean and rstd (leading dims) are saved for the backward. */
+export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): { y: Tensor; mean: Tensor; rstd: Tensor } {
+  const op = "layerNorm";
+  check(x.ndim >= 1, op, () => `x needs at least one axis, got a 0-d tensor`);
+  const c = x.shape[x.ndim - 1];
+  checkParam(op, "w", w, x, c);
+  checkParam(op, "b", b, x, c);
+  sameDtype(op, { x, w, b });
+  check(Number.isFinite(eps) && eps >= 0, op, () => `eps must be a finite non-negative number, got ${eps}`);
+  if (!useNative(x, w, b)) return ref.layerNorm(x, w, b, eps);
+  const n = c === 0 ? 0 : x.size / c;
+  const lead = x.shape.slice(0, -1);
+  const y = Tensor.zeros(x.shape), mean = Tensor.zeros(lead), rstd = Tensor.zeros(lead);
+  if (c === 0) {
+    // An empty row has no mean; follow the reference (0/0 = NaN).
+    mean.data.fill(NaN);
+    rstd.data.fill(NaN);
+  } else if (n > 0) {
+    K.pb_layernorm_forward(x.data, w.data, b.data, y.data, mean.data, rstd.data, n, c, eps);
+  }
+  return { y, mean, rstd };
+}
+
+/** dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w, x̂ = (x − mean)·rstd; dw = Σ dy·x̂, db = Σ dy over rows. */
+export function layerNormBackward(dy: Tensor, x: Tensor, w: Tensor, mean: Tensor, rstd: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const op = "layerNormBackward";
+  check(x.ndim >= 1, op, () => `x needs at least one axis, got a 0-d tensor`);
+  const c = x.shape[x.ndim - 1];
+  const n = c === 0 ? 0 : x.size / c;
+  check(dy.shape.length === x.shape.length && dy.shape.every((d, i) => d === x.shape[i]), op, () => `dy ${fmtShape(dy.shape)} must have the shape of x ${fmtShape(x.shape)}`);
+  checkParam(op, "w", w, x, c);
+  const lead = x.shape.slice(0, -1);
+  for (const [name, s] of [["mean", mean], ["rstd", rstd]] as const) {
+    check(s.size === n && (s.ndim === lead.length || s.ndim === 1), op, () => `${name} ${fmtShape(s.shape)} must have one value per row of x ${fmtShape(x.shape)}, i.e. shape ${fmtShape(lead)}`);
+  }
+  sameDtype(op, { x, dy, w, mean, rstd });
+  if (!useNative(dy, x, w, mean, rstd)) return ref.layerNormBackward(dy, x, w, mean, rstd);
+  const dx = Tensor.zeros(x.shape), dw = Tensor.zeros([c]), db = Tensor.zeros([c]);
+  if (n > 0 && c > 0) {
+    const scratch = new Float32Array(Number(K.pb_layernorm_backward_chunks(n, c)) * 2 * c);
+    K.pb_layernorm_backward(dy.data, x.data, w.data, mean.data, rstd.data, dx.data, dw.data, db.data, scratch, n, c);
+  }
+  return { dx, dw, db };
+}
