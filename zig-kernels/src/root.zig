@@ -14,6 +14,7 @@ const philox = @import("philox.zig");
 comptime {
     _ = pool;
     _ = philox;
+    _ = @import("attention.zig");
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.
