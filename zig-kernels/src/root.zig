@@ -26,6 +26,7 @@ comptime {
     _ = @import("embedding.zig");
     _ = @import("dropout.zig");
     _ = @import("adam.zig");
+    _ = @import("attention.zig");
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.

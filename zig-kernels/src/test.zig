@@ -11,4 +11,5 @@ test {
     _ = @import("embedding.zig");
     _ = @import("dropout.zig");
     _ = @import("adam.zig");
+    _ = @import("attention.zig");
 }

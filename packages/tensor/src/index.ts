@@ -15,3 +15,4 @@ export * from "./ops/cross_entropy.ts";
 export * from "./ops/embedding.ts";
 export * from "./ops/dropout.ts";
 export * from "./ops/adam.ts";
+export * from "./ops/attention.ts";

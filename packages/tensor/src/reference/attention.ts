@@ -1,0 +1,107 @@
+// Causal multi-head attention by its definition (plain loops, float64 accumulation; float32 or
+// float64 tensors). q, k, v, out (B, H, T, D), lse (B, H, T), scale 1/√D, key j ≤ query i:
+//   s_ij = scale·q_i·k_j,  lse_i = log Σ_j exp(s_ij),  p_ij = exp(s_ij − lse_i),
+//   p̃_ij = p_ij·m_ij/(1 − p)  (dropout: m_ij = 1 iff philoxUniform(seed, offset, e) ≥ p,
+//                               e = ((b·H + h)·T + i)·T + j),
+//   out_i = Σ_j p̃_ij v_j.
+// Backward: delta_i = dout_i·out_i, dv_j = Σ_i p̃_ij dout_i, dp_ij = m_ij/(1 − p)·dout_i·v_j,
+//   ds_ij = p_ij (dp_ij − delta_i), dq_i = scale Σ_j ds_ij k_j, dk_j = scale Σ_i ds_ij q_i.
+import { Tensor } from "../tensor.ts";
+import { philoxUniform } from "./philox.ts";
+
+export interface AttentionOptions {
+  /** Dropout probability of the attention probabilities, in [0, 1). */
+  dropout?: number;
+  /** Philox seed and offset of the dropout draw (non-negative integers). */
+  seed?: number;
+  offset?: number;
+}
+
+export interface ReferenceAttentionOptions extends AttentionOptions {
+  /** Only these heads (flat b·H + h) are computed; the others stay zero (for sampling big shapes). */
+  heads?: readonly number[];
+}
+
+function headList(BH: number, heads?: readonly number[]): readonly number[] {
+  return heads ?? Array.from({ length: BH }, (_, i) => i);
+}
+
+/** Dropout factor m/(1 − p) of element e (1 without dropout). */
+function dropFactor(p: number, seed: number, offset: number, e: number): number {
+  if (p === 0) return 1;
+  return philoxUniform(seed, offset, e) >= p ? 1 / (1 - p) : 0;
+}
+
+export function attentionReference(q: Tensor, k: Tensor, v: Tensor, options: ReferenceAttentionOptions = {}): { out: Tensor; lse: Tensor } {
+  const { dropout: p = 0, seed = 0, offset = 0 } = options;
+  const [B, H, T, D] = q.shape;
+  const out = Tensor.zeros(q.shape, q.dtype);
+  const lse = Tensor.zeros([B, H, T], q.dtype);
+  const scale = 1 / Math.sqrt(D);
+  const row = new Float64Array(T);
+  for (const bh of headList(B * H, options.heads)) {
+    for (let i = 0; i < T; i++) {
+      const r = bh * T + i;
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += q.data[r * D + d] * k.data[(bh * T + j) * D + d];
+        row[j] = s * scale;
+        if (row[j] > max) max = row[j];
+      }
+      let sum = 0;
+      for (let j = 0; j <= i; j++) sum += (row[j] = Math.exp(row[j] - max));
+      lse.data[r] = max + Math.log(sum);
+      for (let j = 0; j <= i; j++) row[j] = (row[j] / sum) * dropFactor(p, seed, offset, r * T + j);
+      for (let d = 0; d < D; d++) {
+        let acc = 0;
+        for (let j = 0; j <= i; j++) acc += row[j] * v.data[(bh * T + j) * D + d];
+        out.data[r * D + d] = acc;
+      }
+    }
+  }
+  return { out, lse };
+}
+
+export function attentionBackwardReference(
+  dout: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, options: ReferenceAttentionOptions = {},
+): { dq: Tensor; dk: Tensor; dv: Tensor } {
+  const { dropout: p = 0, seed = 0, offset = 0 } = options;
+  const [B, H, T, D] = q.shape;
+  const scale = 1 / Math.sqrt(D);
+  const dq = Tensor.zeros(q.shape, q.dtype);
+  const dk = Tensor.zeros(q.shape, q.dtype);
+  const dv = Tensor.zeros(q.shape, q.dtype);
+  // One head's gradients accumulate in float64.
+  const gq = new Float64Array(T * D), gk = new Float64Array(T * D), gv = new Float64Array(T * D);
+  for (const bh of headList(B * H, options.heads)) {
+    gq.fill(0);
+    gk.fill(0);
+    gv.fill(0);
+    for (let i = 0; i < T; i++) {
+      const r = bh * T + i;
+      let delta = 0;
+      for (let d = 0; d < D; d++) delta += dout.data[r * D + d] * out.data[r * D + d];
+      for (let j = 0; j <= i; j++) {
+        const c = bh * T + j;
+        let s = 0, dp = 0;
+        for (let d = 0; d < D; d++) {
+          s += q.data[r * D + d] * k.data[c * D + d];
+          dp += dout.data[r * D + d] * v.data[c * D + d];
+        }
+        const prob = Math.exp(s * scale - lse.data[r]);
+        const f = dropFactor(p, seed, offset, r * T + j);
+        const ds = prob * (f * dp - delta);
+        for (let d = 0; d < D; d++) {
+          gv[j * D + d] += prob * f * dout.data[r * D + d];
+          gq[i * D + d] += scale * ds * k.data[c * D + d];
+          gk[j * D + d] += scale * ds * q.data[r * D + d];
+        }
+      }
+    }
+    dq.data.set(gq, bh * T * D);
+    dk.data.set(gk, bh * T * D);
+    dv.data.set(gv, bh * T * D);
+  }
+  return { dq, dk, dv };
+}

@@ -1,0 +1,205 @@
+import { describe, expect, test } from "bun:test";
+import { attention, attentionBackward, poolSize, setThreads, Tensor, TensorError } from "@pullback/tensor";
+import { attentionBackwardReference, attentionReference } from "../src/reference/attention.ts";
+import { assertClose, diff, dot, numericGradients, randomCotangent, randTensor } from "../src/testing.ts";
+
+type Shape4 = [number, number, number, number];
+
+function inputs(shape: Shape4, seed: number, dtype: "float32" | "float64" = "float32") {
+  // q scaled up so the softmax is not near-uniform.
+  const q = randTensor(shape, seed, { dtype, low: -2, high: 2 });
+  const k = randTensor(shape, seed + 1, { dtype });
+  const v = randTensor(shape, seed + 2, { dtype });
+  const dout = randTensor(shape, seed + 3, { dtype });
+  return { q, k, v, dout };
+}
+
+/** The elements of heads `heads` (flat b·H + h) of a tensor whose last `inner` elements per head are contiguous. */
+function headSlice(t: Tensor, heads: readonly number[], inner: number): Float64Array {
+  const out = new Float64Array(heads.length * inner);
+  heads.forEach((bh, n) => out.set(t.data.subarray(bh * inner, (bh + 1) * inner), n * inner));
+  return out;
+}
+
+/** Zig vs the reference: forward, then the backward from the Zig forward's out and lse. */
+function compareWithReference(shape: Shape4, dropout: number, seed: number, heads?: number[]) {
+  const [, , T, D] = shape;
+  const { q, k, v, dout } = inputs(shape, seed);
+  const opts = { dropout, seed: 1000 + seed, offset: 7 * seed };
+  const { out, lse } = attention(q, k, v, opts);
+  const ref = attentionReference(q, k, v, { ...opts, heads });
+  const g = attentionBackward(dout, q, k, v, out, lse, opts);
+  const gref = attentionBackwardReference(dout, q, k, v, out, lse, { ...opts, heads });
+  const what = `${shape.join("×")} p=${dropout}`;
+  const pick = (t: Tensor, inner: number) => (heads ? headSlice(t, heads, inner) : t.data);
+  assertClose(pick(out, T * D), pick(ref.out, T * D), { rtol: 1e-4, atol: 2e-5, what: `out ${what}` });
+  assertClose(pick(lse, T), pick(ref.lse, T), { rtol: 1e-5, atol: 2e-5, what: `lse ${what}` });
+  for (const name of ["dq", "dk", "dv"] as const) {
+    assertClose(pick(g[name], T * D), pick(gref[name], T * D), { rtol: 2e-4, atol: 5e-5, what: `${name} ${what}` });
+  }
+  return { out, lse, ...g };
+}
+
+describe("attention: Zig vs reference", () => {
+  const Ts = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
+  const Ds = [1, 3, 4, 16, 64];
+  test("every T × D, with and without dropout", () => {
+    let n = 0;
+    for (const T of Ts) {
+      for (const D of Ds) {
+        const shape: Shape4 = n % 3 === 0 ? [2, 1, T, D] : n % 3 === 1 ? [1, 2, T, D] : [1, 1, T, D];
+        compareWithReference(shape, n % 2 === 0 ? 0 : 0.25, n);
+        n++;
+      }
+    }
+    expect(n).toBe(Ts.length * Ds.length);
+  }, 60_000);
+
+  test("odd head dimensions and larger B·H (row-split and multi-task paths)", () => {
+    compareWithReference([3, 5, 9, 5], 0.1, 1);
+    compareWithReference([1, 1, 300, 17], 0, 2); // D ≥ 16, not a multiple of 16
+    compareWithReference([1, 1, 257, 128], 0.3, 3);
+    compareWithReference([2, 3, 33, 2], 0.9, 4); // heavy dropout
+  }, 60_000);
+
+  test("dropout: same (seed, offset) reproduces, another seed or offset changes the output", () => {
+    const { q, k, v } = inputs([1, 2, 33, 4], 5);
+    const a = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).out;
+    const b = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).out;
+    const c = attention(q, k, v, { dropout: 0.5, seed: 4, offset: 1 }).out;
+    const d = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 2 }).out;
+    const none = attention(q, k, v).out;
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    expect(diff(c.data, a.data).maxAbs).toBeGreaterThan(1e-3);
+    expect(diff(d.data, a.data).maxAbs).toBeGreaterThan(1e-3);
+    expect(diff(none.data, a.data).maxAbs).toBeGreaterThan(1e-3);
+    // lse is the statistic of the undropped softmax: dropout does not change it.
+    expect(Array.from(attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).lse.data)).toEqual(Array.from(attention(q, k, v).lse.data));
+  });
+
+  test("dropout mask: T = 1 keeps the single probability 1 iff Philox says so", () => {
+    // One query, one key: out = m/(1−p) · v exactly, so the mask of every head is visible.
+    const shape: Shape4 = [4, 8, 1, 2];
+    const { q, k, v } = inputs(shape, 6);
+    const p = 0.5;
+    const { out } = attention(q, k, v, { dropout: p, seed: 11, offset: 3 });
+    const ref = attentionReference(q, k, v, { dropout: p, seed: 11, offset: 3 }).out;
+    let dropped = 0;
+    for (let bh = 0; bh < 32; bh++) {
+      const kept = out.data[bh * 2] !== 0;
+      if (!kept) dropped++;
+      expect(out.data[bh * 2]).toBeCloseTo(kept ? v.data[bh * 2] / (1 - p) : 0, 5);
+      expect(ref.data[bh * 2] !== 0).toBe(kept);
+    }
+    expect(dropped).toBeGreaterThan(4);
+    expect(dropped).toBeLessThan(28);
+  });
+
+  test("results do not depend on the number of threads", () => {
+    const shape: Shape4 = [1, 3, 400, 64]; // few heads: the forward splits rows across tasks
+    const { q, k, v, dout } = inputs(shape, 8);
+    const opts = { dropout: 0.2, seed: 5, offset: 9 };
+    const size = poolSize();
+    setThreads(1);
+    const a = attention(q, k, v, opts);
+    const ga = attentionBackward(dout, q, k, v, a.out, a.lse, opts);
+    setThreads(size);
+    const b = attention(q, k, v, opts);
+    const gb = attentionBackward(dout, q, k, v, b.out, b.lse, opts);
+    expect(Array.from(b.out.data)).toEqual(Array.from(a.out.data));
+    expect(Array.from(b.lse.data)).toEqual(Array.from(a.lse.data));
+    expect(Array.from(gb.dq.data)).toEqual(Array.from(ga.dq.data));
+    expect(Array.from(gb.dk.data)).toEqual(Array.from(ga.dk.data));
+  }, 60_000);
+
+  test("seed preset shape (B=64, H=16, T=128, D=4, dropout 0.2): sampled heads vs reference", () => {
+    compareWithReference([64, 16, 128, 4], 0.2, 9, [0, 1, 17, 500, 777, 1023]);
+  }, 60_000);
+
+  test("gpt2 head shape (T=1024, D=64, dropout 0.1): one head vs reference", () => {
+    compareWithReference([1, 2, 1024, 64], 0.1, 10, [1]);
+  }, 60_000);
+
+  test("float64 tensors run on the reference and return float64", () => {
+    const { q, k, v, dout } = inputs([1, 2, 5, 3], 11, "float64");
+    const { out, lse } = attention(q, k, v);
+    expect(out.dtype).toBe("float64");
+    expect(lse.dtype).toBe("float64");
+    expect(attentionBackward(dout, q, k, v, out, lse).dq.dtype).toBe("float64");
+  });
+
+  test("a tiny hand-computed case: T = 2, D = 1", () => {
+    // Row 0 sees only key 0: out_0 = v_0. Row 1: s = (q·k_0, q·k_1) with scale 1.
+    const q = Tensor.from([1, 2], [1, 1, 2, 1]);
+    const k = Tensor.from([0.5, -1], [1, 1, 2, 1]);
+    const v = Tensor.from([3, 5], [1, 1, 2, 1]);
+    const { out, lse } = attention(q, k, v);
+    const s0 = 2 * 0.5, s1 = 2 * -1;
+    const l1 = Math.log(Math.exp(s0) + Math.exp(s1));
+    expect(out.data[0]).toBeCloseTo(3, 6);
+    expect(out.data[1]).toBeCloseTo(3 * Math.exp(s0 - l1) + 5 * Math.exp(s1 - l1), 5);
+    expect(lse.data[0]).toBeCloseTo(0.5, 6);
+    expect(lse.data[1]).toBeCloseTo(l1, 5);
+  });
+
+  test("empty batch gives empty outputs without calling the kernel", () => {
+    const z = Tensor.zeros([0, 2, 3, 4]);
+    const { out, lse } = attention(z, z, z);
+    expect(out.shape).toEqual([0, 2, 3, 4]);
+    expect(lse.shape).toEqual([0, 2, 3]);
+    expect(attentionBackward(z, z, z, z, out, lse).dk.shape).toEqual([0, 2, 3, 4]);
+  });
+});
+
+describe("attention backward vs central finite differences (float64 reference)", () => {
+  for (const [shape, dropout] of [[[1, 2, 5, 3], 0], [[2, 1, 6, 2], 0.3], [[1, 1, 9, 4], 0.5]] as [Shape4, number][]) {
+    test(`${shape.join("×")} dropout ${dropout}`, () => {
+      const { q, k, v } = inputs(shape, 20, "float64");
+      const opts = { dropout, seed: 77, offset: 5 };
+      const cot = randomCotangent(shape, 21);
+      const loss = ([a, b, c]: Tensor[]) => dot(attentionReference(a, b, c, opts).out, cot);
+      const numeric = numericGradients(loss, [q, k, v]);
+      const { out, lse } = attentionReference(q, k, v, opts);
+      const g = attentionBackwardReference(cot, q, k, v, out, lse, opts);
+      const worst = [g.dq, g.dk, g.dv].map((x, n) => assertClose(x, numeric[n], { rtol: 1e-6, atol: 1e-7, what: ["dq", "dk", "dv"][n] }).maxRel);
+      console.log(`attention backward ${shape.join("×")} p=${dropout}: max rel error vs finite differences dq ${worst[0].toExponential(2)}, dk ${worst[1].toExponential(2)}, dv ${worst[2].toExponential(2)}`);
+      // The public ops on float64 tensors dispatch to the same reference.
+      const viaOp = attentionBackward(cot, q, k, v, out, lse, opts);
+      assertClose(viaOp.dq, g.dq, { rtol: 0, atol: 0, what: "dq via op" });
+    });
+  }
+
+  test("Zig backward vs finite differences of the Zig forward (float32, same dropout mask)", () => {
+    // Central differences in float32 are coarse (eps 1e-2); they check that the Zig forward and
+    // backward use the same mask and statistic, independently of the reference.
+    const shape: Shape4 = [1, 2, 7, 4];
+    const { q, k, v } = inputs(shape, 30);
+    const opts = { dropout: 0.4, seed: 123, offset: 4 };
+    const cot = randomCotangent(shape, 31, "float32");
+    const loss = ([a, b, c]: Tensor[]) => dot(attention(a, b, c, opts).out, cot);
+    const numeric = numericGradients(loss, [q, k, v], { eps: 1e-2 });
+    const { out, lse } = attention(q, k, v, opts);
+    const g = attentionBackward(cot, q, k, v, out, lse, opts);
+    const worst = [g.dq, g.dk, g.dv].map((x, n) => assertClose(x, numeric[n], { rtol: 5e-3, atol: 2e-3, what: ["dq", "dk", "dv"][n] }).maxAbs);
+    console.log(`Zig attention backward (float32) vs finite differences of the Zig forward: max abs error ${Math.max(...worst).toExponential(2)}`);
+  });
+});
+
+describe("attention: bad input", () => {
+  const q = Tensor.zeros([1, 2, 3, 4]);
+  test("shapes, dtypes and options are validated with TensorError", () => {
+    expect(() => attention(Tensor.zeros([2, 3, 4]), q, q)).toThrow(new TensorError("attention", "q must be 4-D (B, H, T, D), got (2, 3, 4)"));
+    expect(() => attention(q, Tensor.zeros([1, 2, 3, 5]), q)).toThrow("attention: q, k, v must have equal shapes, got q (1, 2, 3, 4), k (1, 2, 3, 5), v (1, 2, 3, 4)");
+    expect(() => attention(q, q, Tensor.zeros([1, 2, 3, 4], "float64"))).toThrow("attention: dtypes differ: q float32, k float32, v float64");
+    expect(() => attention(Tensor.zeros([1, 1, 2, 0]), Tensor.zeros([1, 1, 2, 0]), Tensor.zeros([1, 1, 2, 0]))).toThrow("attention: head dimension D must be in 1..512, got (1, 1, 2, 0)");
+    expect(() => attention(q, q, q, { dropout: 1 })).toThrow("attention: dropout must be a number in [0, 1), got 1");
+    expect(() => attention(q, q, q, { dropout: -0.1 })).toThrow(TensorError);
+    expect(() => attention(q, q, q, { dropout: Number.NaN })).toThrow(TensorError);
+    expect(() => attention(q, q, q, { seed: 1.5 })).toThrow("attention: seed must be a non-negative integer, got 1.5");
+    expect(() => attention(q, q, q, { offset: -1 })).toThrow("attention: offset must be a non-negative integer, got -1");
+    const lse = Tensor.zeros([1, 2, 3]);
+    expect(() => attentionBackward(q, q, q, q, q, Tensor.zeros([1, 2, 4]))).toThrow("attentionBackward: lse must have shape (1, 2, 3) for q (1, 2, 3, 4), got (1, 2, 4)");
+    expect(() => attentionBackward(Tensor.zeros([1, 2, 3, 5]), q, q, q, q, lse)).toThrow("attentionBackward: q, k, v, dout, out must have equal shapes");
+    expect(() => attentionBackward(q, q, q, q, q, lse, { dropout: 2 })).toThrow("attentionBackward: dropout must be a number in [0, 1), got 2");
+  });
+});
