@@ -10,10 +10,12 @@
 //!   in one file, each with a plain scalar reference beside the fast path where useful.
 const pool = @import("pool.zig");
 const philox = @import("philox.zig");
+const gemm = @import("gemm.zig");
 
 comptime {
     _ = pool;
     _ = philox;
+    _ = gemm;
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.

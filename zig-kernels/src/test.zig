@@ -2,4 +2,5 @@
 test {
     _ = @import("pool.zig");
     _ = @import("philox.zig");
+    _ = @import("gemm.zig");
 }

@@ -4,3 +4,4 @@ export { Rng, type RngState } from "./rng.ts";
 export { TensorError, fmtShape } from "./errors.ts";
 export { getBackend, setBackend, type Backend } from "./backend.ts";
 export { getThreads, setThreads, poolSize } from "./native/library.ts";
+export * from "./ops/matmul.ts";
