@@ -24,6 +24,8 @@
 const std = @import("std");
 const builtin = @import("builtin");
 const pool = @import("pool.zig");
+pub const pool_ = pool;
+pub const setThreads = pool.setThreads;
 
 /// AVX-512 CPUs such as this Cascade Lake carry LLVM's `prefer-256-bit` tuning flag, so
 /// `suggestVectorLength` answers 8 there; that flag is about auto-vectorized code and clock
@@ -39,19 +41,18 @@ const vec_align = @alignOf(Vec);
 const MR = 6;
 const NV = if (avx512) 4 else 2;
 const NR = NV * V;
-/// k block.
-const KC = 384;
-/// Floats of a packed B block (kc×nc): half of a 1 MiB L2.
-const B_BLOCK = 128 * 1024;
-/// Largest nc (bounds the B buffer when kc is small).
-const NC_MAX = 4096;
+/// Block sizes: a kc×NR micro-panel of B stays in L1 while the micro-kernel walks down
+/// an mc×kc block of A (L2); a kc×nc block of B is packed once per (jc, pc) (L3).
+const KC = 128;
+const MC = 1020; // multiple of MR
+const NC = 4096; // multiple of NR
 
-const b_buf_len = @max(B_BLOCK, KC * NR); // kc·nc ≤ B_BLOCK by construction (nc ≥ NR)
-const a_buf_len = MR * KC;
+const b_buf_len = KC * NC;
+const a_buf_len = MC * KC;
 
 // ---- packing buffers: one slot per concurrently running task -----------------------
 
-const n_slots = 64;
+const n_slots = 32;
 const Slot = struct {
     b: [b_buf_len]f32 align(64),
     a: [a_buf_len]f32 align(64),
@@ -81,7 +82,7 @@ fn packB(trans: bool, b: [*]const f32, ldb: usize, pc: usize, kc: usize, j0: usi
     var q: usize = 0;
     while (q * NR < nc) : (q += 1) {
         const jq = j0 + q * NR;
-        const w = @min(NR, j0 + nc - jq);
+        const w: usize = @min(NR, j0 + nc - jq);
         const d = dst + q * kc * NR;
         if (!trans) {
             // op(B)[p][j] = b[p·ldb + j]: rows of the panel are contiguous in B.
@@ -102,7 +103,7 @@ fn packB(trans: bool, b: [*]const f32, ldb: usize, pc: usize, kc: usize, j0: usi
             // Transpose in chunks of 16 k-steps to keep the writes within a few lines.
             var p0: usize = 0;
             while (p0 < kc) : (p0 += 16) {
-                const pn = @min(16, kc - p0);
+                const pn: usize = @min(16, kc - p0);
                 for (0..w) |j| {
                     const src = b + (jq + j) * ldb + pc + p0;
                     for (0..pn) |p| d[(p0 + p) * NR + j] = src[p];
@@ -116,7 +117,7 @@ fn packB(trans: bool, b: [*]const f32, ldb: usize, pc: usize, kc: usize, j0: usi
 }
 
 /// Packs op(A)[row0 .. row0+h, pc .. pc+kc] (h ≤ MR) into `dst[p·MR + r]`, rows h..MR zero.
-fn packA(trans: bool, a: [*]const f32, lda: usize, row0: usize, h: usize, pc: usize, kc: usize, dst: [*]f32) void {
+fn packStrip(trans: bool, a: [*]const f32, lda: usize, row0: usize, h: usize, pc: usize, kc: usize, dst: [*]f32) void {
     if (trans) {
         // op(A)[i][p] = a[p·lda + i]: each k step is a contiguous run of h floats.
         for (0..kc) |p| {
@@ -145,27 +146,62 @@ fn packA(trans: bool, a: [*]const f32, lda: usize, row0: usize, h: usize, pc: us
     }
 }
 
+/// Packs op(A)[row0 .. row0+mc, pc .. pc+kc] as ⌈mc/MR⌉ strips of MR×kc (strip s at dst[s·MR·kc]).
+fn packA(trans: bool, a: [*]const f32, lda: usize, row0: usize, mc: usize, pc: usize, kc: usize, dst: [*]f32) void {
+    var s: usize = 0;
+    while (s * MR < mc) : (s += 1) {
+        packStrip(trans, a, lda, row0 + s * MR, @min(MR, mc - s * MR), pc, kc, dst + s * MR * kc);
+    }
+}
+
 // ---- micro-kernel --------------------------------------------------------------------
 
-/// acc = Σ_p ap[p·MR + r] · bp[p·NR + j] over p < kc: the MR×NR tile in registers.
-inline fn microKernel(kc: usize, ap: [*]const f32, bp: [*]const f32) [MR][NV]Vec {
+/// How the micro-kernel reads its MR×kc sliver of op(A).
+const ALayout = enum {
+    /// element (r, p) at a[p·step + r]: a packed strip (step = MR) or a column block of a
+    /// transposed A read in place (step = lda).
+    k_major,
+    /// element (r, p) at a[r·step + p]: rows of a non-transposed A read in place (step = lda).
+    row_major,
+};
+
+/// acc = Σ_p op(A)[r][p] · B[p][j] over p < kc: the MR×NR tile in registers. B row p of the
+/// micro-panel is NR contiguous floats at b + p·b_step (packed: b_step = NR; in place: ldb).
+inline fn microKernel(comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize) [MR][NV]Vec {
     @setFloatMode(.optimized);
     var acc: [MR][NV]Vec = undefined;
     inline for (0..MR) |r| inline for (0..NV) |v| {
         acc[r][v] = @splat(0);
     };
-    var a = ap;
     var b = bp;
     var p: usize = 0;
-    while (p < kc) : (p += 1) {
-        var bv: [NV]Vec = undefined;
-        inline for (0..NV) |v| bv[v] = @as(*align(vec_align) const Vec, @ptrCast(@alignCast(b + v * V))).*;
-        inline for (0..MR) |r| {
-            const av: Vec = @splat(a[r]);
-            inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
-        }
-        a += MR;
-        b += NR;
+    switch (layout) {
+        .k_major => {
+            var a = ap;
+            while (p < kc) : (p += 1) {
+                var bv: [NV]Vec = undefined;
+                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+                inline for (0..MR) |r| {
+                    const av: Vec = @splat(a[r]);
+                    inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
+                }
+                a += a_step;
+                b += b_step;
+            }
+        },
+        .row_major => {
+            var rows: [MR][*]const f32 = undefined;
+            inline for (0..MR) |r| rows[r] = ap + r * a_step;
+            while (p < kc) : (p += 1) {
+                var bv: [NV]Vec = undefined;
+                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+                inline for (0..MR) |r| {
+                    const av: Vec = @splat(rows[r][p]);
+                    inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
+                }
+                b += b_step;
+            }
+        },
     }
     return acc;
 }
@@ -203,7 +239,7 @@ inline fn storeTile(acc: *const [MR][NV]Vec, c: [*]f32, ldc: usize, h: usize, w:
 
 // ---- the blocked algorithm -------------------------------------------------------------
 
-const Gemm = struct {
+pub const Gemm = struct {
     trans_a: bool,
     trans_b: bool,
     m: usize,
@@ -219,13 +255,16 @@ const Gemm = struct {
     ldc: usize,
 };
 
-/// Columns per packed B block for a k block of kc.
-fn blockCols(kc: usize) usize {
-    const cols = @min(NC_MAX, B_BLOCK / kc);
-    return @max(NR, cols / NR * NR);
-}
+/// Tunables (runtime so the benchmark can sweep them; see `blocking`).
+pub var tune_kc: usize = 0;
+pub var tune_pack_a: bool = false;
 
 /// C[i_begin..i_end, j_begin..j_end] for the whole k range, with the packing buffers of `slot`.
+///
+/// Operands are read in place where their layout already suits the micro-kernel: a B that is
+/// not transposed (rows of NR contiguous floats, step ldb), a transposed A (k-major, step lda),
+/// and — unless packing is asked for — a non-transposed A row by row. Transposed B, partial
+/// panels/strips (zero-padded) and packed A go through the slot buffers.
 fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end: usize, slot: *Slot) void {
     if (g.k == 0) {
         // C = beta·C (alpha·op(A)·op(B) is an empty sum).
@@ -235,25 +274,51 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
         }
         return;
     }
-    const kc_max = @min(g.k, KC);
-    const nc_max = blockCols(kc_max);
+    const kc_max: usize = if (tune_kc != 0) tune_kc else KC;
+    const pack_a = tune_pack_a;
     var jc = j_begin;
-    while (jc < j_end) : (jc += nc_max) {
-        const nc = @min(nc_max, j_end - jc);
+    while (jc < j_end) : (jc += NC) {
+        const nc: usize = @min(NC, j_end - jc);
+        const panels = (nc + NR - 1) / NR;
+        const full_panels = nc / NR;
         var pc: usize = 0;
         while (pc < g.k) : (pc += kc_max) {
-            const kc = @min(kc_max, g.k - pc);
+            const kc: usize = @min(kc_max, g.k - pc);
             const beta = if (pc == 0) g.beta else 1.0;
-            packB(g.trans_b, g.b, g.ldb, pc, kc, jc, nc, &slot.b);
-            var ir = i_begin;
-            while (ir < i_end) : (ir += MR) {
-                const h = @min(MR, i_end - ir);
-                packA(g.trans_a, g.a, g.lda, ir, h, pc, kc, &slot.a);
-                var q: usize = 0;
-                while (q * NR < nc) : (q += 1) {
-                    const w = @min(NR, nc - q * NR);
-                    const acc = microKernel(kc, &slot.a, @as([*]const f32, &slot.b) + q * kc * NR);
-                    storeTile(&acc, g.c + ir * g.ldc + jc + q * NR, g.ldc, h, w, g.alpha, beta);
+            if (g.trans_b) {
+                packB(true, g.b, g.ldb, pc, kc, jc, nc, &slot.b);
+            } else if (full_panels < panels) {
+                // Only the partial last panel is packed (zero-padded), at its usual place.
+                packB(false, g.b, g.ldb, pc, kc, jc + full_panels * NR, nc - full_panels * NR, @as([*]f32, &slot.b) + full_panels * kc * NR);
+            }
+            var ic = i_begin;
+            while (ic < i_end) : (ic += MC) {
+                const mc: usize = @min(MC, i_end - ic);
+                const strips = (mc + MR - 1) / MR;
+                const full_strips = mc / MR;
+                if (pack_a and !g.trans_a) {
+                    packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
+                } else if (full_strips < strips) {
+                    const r0 = full_strips * MR;
+                    packStrip(g.trans_a, g.a, g.lda, ic + r0, mc - r0, pc, kc, @as([*]f32, &slot.a) + full_strips * MR * kc);
+                }
+                for (0..panels) |q| {
+                    const w: usize = @min(NR, nc - q * NR);
+                    const b_in_place = !g.trans_b and q < full_panels;
+                    const bp: [*]const f32 = if (b_in_place) g.b + pc * g.ldb + jc + q * NR else @as([*]const f32, &slot.b) + q * kc * NR;
+                    const b_step = if (b_in_place) g.ldb else NR;
+                    for (0..strips) |st| {
+                        const h: usize = @min(MR, mc - st * MR);
+                        const c = g.c + (ic + st * MR) * g.ldc + jc + q * NR;
+                        const packed_a = @as([*]const f32, &slot.a) + st * MR * kc;
+                        const acc = if (st >= full_strips or (pack_a and !g.trans_a))
+                            microKernel(.k_major, kc, packed_a, MR, bp, b_step)
+                        else if (g.trans_a)
+                            microKernel(.k_major, kc, g.a + pc * g.lda + ic + st * MR, g.lda, bp, b_step)
+                        else
+                            microKernel(.row_major, kc, g.a + (ic + st * MR) * g.lda + pc, g.lda, bp, b_step);
+                        storeTile(&acc, c, g.ldc, h, w, g.alpha, beta);
+                    }
                 }
             }
         }
@@ -280,7 +345,7 @@ fn planGrid(m: usize, n: usize, k: usize, threads: usize) Grid {
     var best_cost: f64 = std.math.inf(f64);
     var mt: usize = 1;
     while (mt <= @min(mu, tasks)) : (mt += 1) {
-        const nt = @min(nu, (tasks + mt - 1) / mt);
+        const nt: usize = @min(nu, (tasks + mt - 1) / mt);
         const count = mt * nt;
         if (count < threads) continue;
         // Imbalance: the largest chunk relative to the average.
@@ -305,9 +370,9 @@ fn runTask(g: *const Gemm, grid: Grid, t: usize) void {
     const mr = pool.splitRange(grid.mu, grid.mt, mi);
     const nr = pool.splitRange(grid.nu, grid.nt, ni);
     const i_begin = mr.begin * MR;
-    const i_end = @min(g.m, mr.end * MR);
+    const i_end: usize = @min(g.m, mr.end * MR);
     const j_begin = nr.begin * NR;
-    const j_end = @min(g.n, nr.end * NR);
+    const j_end: usize = @min(g.n, nr.end * NR);
     if (i_begin >= i_end or j_begin >= j_end) return;
     const slot = acquireSlot();
     defer releaseSlot(slot);
@@ -400,6 +465,11 @@ fn fillRandom(rng: std.Random, x: []f32) void {
 }
 
 fn checkCase(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize, threads: usize) !void {
+    return checkCaseRows(ta, tb, m, n, k, alpha, beta, pad, threads, 1);
+}
+
+/// Checks rows i of C with i % row_step == 0 (and the last row) against the reference.
+fn checkCaseRows(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize, threads: usize, row_step: usize) !void {
     const alloc = testing.allocator;
     var prng = std.Random.DefaultPrng.init(m * 1_000_003 + n * 1009 + k * 7 + @as(usize, @intFromBool(ta)) * 2 + @intFromBool(tb));
     const rng = prng.random();
@@ -424,12 +494,20 @@ fn checkCase(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta:
         @memcpy(expect, c);
     }
     const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = alpha, .a = a.ptr, .lda = lda, .b = b.ptr, .ldb = ldb, .beta = beta, .c = expect.ptr, .ldc = ldc };
-    gemmReference(g);
+    var i_ref: usize = 0;
+    while (i_ref < m) : (i_ref = if (i_ref + row_step < m or i_ref == m - 1) i_ref + row_step else m - 1) {
+        var gi = g;
+        gi.m = 1;
+        gi.a += if (ta) i_ref else i_ref * lda;
+        gi.c += i_ref * ldc;
+        gemmReference(gi);
+    }
     var gf = g;
     gf.c = c.ptr;
     _ = pool.setThreads(threads);
     gemm(gf);
     for (0..m) |i| {
+        if (i % row_step != 0 and i != m - 1) continue;
         for (0..ldc) |j| {
             const got = c[i * ldc + j];
             const want = expect[i * ldc + j];
@@ -469,6 +547,10 @@ test "gemm: beta = 0 ignores NaN in C, k = 0 scales C, large blocks and many tas
     try checkCase(false, false, 300, 5000, 20, 1, 0, 0, threads); // several column blocks
     try checkCase(true, false, 40, 50, 2000, 1, 1, 0, threads); // several k blocks
     try checkCase(false, true, 1000, 64, 100, 1, 0, 0, 1);
+    // several row blocks (MC), column blocks (NC) and k blocks (KC) at once
+    for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+        try checkCaseRows(ta, tb, 2100, 4200, 300, 1, 0.5, 1, threads, 97);
+    };
 }
 
 test "batched gemm matches per-matrix gemm" {
