@@ -13,6 +13,7 @@ const philox = @import("philox.zig");
 const elementwise = @import("elementwise.zig");
 const reduce = @import("reduce.zig");
 const permute = @import("permute.zig");
+const gemm = @import("gemm.zig");
 
 comptime {
     _ = pool;
@@ -27,6 +28,7 @@ comptime {
     _ = @import("dropout.zig");
     _ = @import("adam.zig");
     _ = @import("attention.zig");
+    _ = gemm;
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.

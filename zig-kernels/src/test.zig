@@ -12,4 +12,5 @@ test {
     _ = @import("dropout.zig");
     _ = @import("adam.zig");
     _ = @import("attention.zig");
+    _ = @import("gemm.zig");
 }

@@ -16,3 +16,4 @@ export * from "./ops/embedding.ts";
 export * from "./ops/dropout.ts";
 export * from "./ops/adam.ts";
 export * from "./ops/attention.ts";
+export * from "./ops/matmul.ts";

@@ -11,3 +11,4 @@ export * from "./dropout.ts";
 export * from "./adam.ts";
 // The plain TypeScript reference of every op (float64 accumulation; float32 or float64 tensors).
 export * from "./attention.ts";
+export * from "./matmul.ts";

@@ -1,0 +1,89 @@
+// The kernel benchmark harness: section interface, timing helpers and the NumPy bridge.
+// Each op family contributes a section (bench/<family>.ts) registered in bench/kernels.ts;
+// kernels.ts runs every section once per thread count and prints one table (or --json).
+
+/** One measured kernel call: medians over repeats, optionally against a reference implementation. */
+export interface BenchRow {
+  kernel: string;
+  /** Human-readable problem size, e.g. "(8192×64)·(64×192)". */
+  shape: string;
+  threads: number;
+  /** Median milliseconds per call. */
+  ms: number;
+  /** Arithmetic rate (compute-bound kernels). */
+  gflops?: number;
+  /** Memory rate (bandwidth-bound kernels). */
+  gbps?: number;
+  /** The same computation in a reference implementation (e.g. NumPy), timed in the same run. */
+  reference?: { name: string; ms: number };
+}
+
+export interface BenchContext {
+  /** Rounds of (ours, reference) alternation; each value is the median over rounds. */
+  rounds: number;
+  /** Fewer shapes / repeats (smoke test of the harness). */
+  quick: boolean;
+  /** Progress and notes (stderr), e.g. which BLAS the reference used. */
+  log: (line: string) => void;
+}
+
+/** Runs a family's benchmarks with the kernel pool limited to `threads` (set by the caller). */
+export type BenchSection = (threads: number, ctx: BenchContext) => Promise<BenchRow[]>;
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Median milliseconds of `fn()` after one warm-up call: repeats until `minMs` of total time
+ * has run (at least `minRepeats`, at most `maxRepeats` calls).
+ */
+export function timeMs(fn: () => void, options: { minRepeats?: number; maxRepeats?: number; minMs?: number } = {}): number {
+  const { minRepeats = 5, maxRepeats = 200, minMs = 150 } = options;
+  fn();
+  const times: number[] = [];
+  let total = 0;
+  while (times.length < minRepeats || (total < minMs && times.length < maxRepeats)) {
+    const t0 = performance.now();
+    fn();
+    const dt = performance.now() - t0;
+    times.push(dt);
+    total += dt;
+  }
+  return median(times);
+}
+
+// ---- Python / NumPy ------------------------------------------------------------------------
+
+let numpyOk: boolean | null = null;
+
+/** The environment for a NumPy subprocess: OpenBLAS tuning overrides removed (they mis-detect the CPU). */
+export function pythonEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && k !== "OPENBLAS_CORETYPE" && k !== "OPENBLAS_L2_SIZE") env[k] = v;
+  }
+  return env;
+}
+
+/** True when `python3 -c "import numpy, threadpoolctl"` works. */
+export function numpyAvailable(): boolean {
+  if (numpyOk === null) {
+    try {
+      const r = Bun.spawnSync(["python3", "-c", "import numpy, threadpoolctl"], { env: pythonEnv(), stdout: "ignore", stderr: "ignore" });
+      numpyOk = r.exitCode === 0;
+    } catch {
+      numpyOk = false;
+    }
+  }
+  return numpyOk;
+}
+
+/** Runs `python3 script args…` and parses its stdout as JSON. */
+export function runPythonJson<T>(script: string, args: string[]): T {
+  const r = Bun.spawnSync(["python3", script, ...args], { env: pythonEnv(), stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`python3 ${script} failed: ${r.stderr.toString().trim()}`);
+  return JSON.parse(r.stdout.toString()) as T;
+}

@@ -1,0 +1,71 @@
+// Kernel benchmarks: every registered section with 1 thread and with all threads.
+//   bun run bench:kernels [--json] [--quick] [--only=gemm,…] [--threads=1,2] [--rounds=3]
+// Prints a table (kernel, shape, threads, ms, GFLOP/s or GB/s, reference ms, speed ratio);
+// --json prints the rows as JSON instead. Progress and notes go to stderr.
+import { poolSize, setThreads } from "@pullback/tensor";
+import { gemmSection } from "./gemm.ts";
+import type { BenchContext, BenchRow, BenchSection } from "./harness.ts";
+
+/** Families register their section here: `<family>: <family>Section`. */
+const sections: Record<string, BenchSection> = {
+  gemm: gemmSection,
+};
+
+function parseArgs(argv: string[]) {
+  const opts = { json: false, quick: false, only: null as string[] | null, threads: null as number[] | null, rounds: 3 };
+  for (const arg of argv) {
+    const [key, value] = arg.split("=", 2);
+    if (key === "--json") opts.json = true;
+    else if (key === "--quick") opts.quick = true;
+    else if (key === "--only" && value) opts.only = value.split(",");
+    else if (key === "--threads" && value) opts.threads = value.split(",").map(Number);
+    else if (key === "--rounds" && value) opts.rounds = Number(value);
+    else {
+      console.error(`bench:kernels: unknown argument ${arg}\nusage: bun run bench:kernels [--json] [--quick] [--only=${Object.keys(sections).join(",")}] [--threads=1,2] [--rounds=3]`);
+      process.exit(2);
+    }
+  }
+  return opts;
+}
+
+function fmt(x: number | undefined, digits = 2): string {
+  return x === undefined ? "" : x.toFixed(digits);
+}
+
+function printTable(rows: BenchRow[]): void {
+  const header = ["kernel", "shape", "threads", "ms", "GFLOP/s", "GB/s", "reference", "ref ms", "speed vs ref"];
+  const body = rows.map((r) => [
+    r.kernel,
+    r.shape,
+    String(r.threads),
+    fmt(r.ms, 3),
+    fmt(r.gflops, 1),
+    fmt(r.gbps, 1),
+    r.reference?.name ?? "",
+    fmt(r.reference?.ms, 3),
+    r.reference ? `${(r.reference.ms / r.ms).toFixed(2)}×` : "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of body) console.log(line(row));
+  console.log("speed vs ref = reference ms / our ms (> 1: ours is faster)");
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const all = poolSize();
+const threadCounts = opts.threads ?? [...new Set([1, all])];
+const ctx: BenchContext = { rounds: opts.rounds, quick: opts.quick, log: (l) => console.error(l) };
+const rows: BenchRow[] = [];
+for (const [name, section] of Object.entries(sections)) {
+  if (opts.only && !opts.only.includes(name)) continue;
+  for (const t of threadCounts) {
+    const used = setThreads(t);
+    ctx.log(`${name}: ${used} thread${used > 1 ? "s" : ""}…`);
+    rows.push(...(await section(used, ctx)));
+  }
+}
+setThreads(all);
+if (opts.json) console.log(JSON.stringify({ poolSize: all, rows }, null, 2));
+else printTable(rows);

@@ -1,0 +1,589 @@
+//! GEMM: C = alpha·op(A)·op(B) + beta·C, float32, row-major, op ∈ {N, T} per operand,
+//! plus batched strided GEMM (bmm).
+//!
+//! op(A) is m×k: A is stored m×k (lda ≥ k) when not transposed, k×m (lda ≥ m) when transposed.
+//! op(B) is k×n: B is stored k×n (ldb ≥ n) when not transposed, n×k (ldb ≥ k) when transposed.
+//! C is m×n (ldc ≥ n). beta = 0 never reads C (it may hold NaN garbage).
+//!
+//! Design (BLIS/OpenBLAS, Goto's algorithm):
+//! - k is cut into blocks of kc ≤ KC; n into blocks of nc columns whose packed B block
+//!   (kc×nc floats) fits in half of L2.
+//! - The B block is packed into micro-panels of NR columns, stored k-major
+//!   (`bp[p·NR + j]`), so the micro-kernel reads NV whole vectors per k step.
+//! - op(A) is packed strip by strip: MR rows × kc, stored k-major (`ap[p·MR + r]`), which
+//!   lives in L1 while the micro-kernel runs across every micro-panel of the B block.
+//! - Packing applies the transposes, so one micro-kernel serves all four combinations;
+//!   packing zero-pads partial strips/panels, and partial tiles are stored through a
+//!   small stack buffer, so every size works.
+//! - The micro-kernel keeps an MR×NR tile of C in MR·NV vector registers and does
+//!   broadcast(a[p·MR + r]) · b[p·NR ..] fused multiply-adds (outer-product update).
+//! - Parallelism: C is cut into a grid of tasks (row chunks × column chunks) whose aspect
+//!   minimizes the packing work duplicated between tasks; each task runs the whole
+//!   k loop with packing buffers taken from a static slot table (no heap).
+//!   Batched GEMM runs one batch element per task when batch ≥ threads.
+const std = @import("std");
+const builtin = @import("builtin");
+const pool = @import("pool.zig");
+pub const pool_ = pool;
+pub const setThreads = pool.setThreads;
+
+/// AVX-512 CPUs such as this Cascade Lake carry LLVM's `prefer-256-bit` tuning flag, so
+/// `suggestVectorLength` answers 8 there; that flag is about auto-vectorized code and clock
+/// throttling, while a GEMM micro-kernel is FMA-bound and runs twice as fast on 512-bit
+/// registers (measured: 1.9 zmm FMAs/cycle). So GEMM uses 16 lanes whenever AVX-512F exists.
+const avx512 = builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f);
+const V = if (avx512) 16 else std.simd.suggestVectorLength(f32) orelse 8;
+const Vec = @Vector(V, f32);
+const vec_align = @alignOf(Vec);
+
+/// Micro-tile: MR rows × NV vectors (NR = NV·V columns), MR·NV accumulators plus NV
+/// B vectors in registers (32 vector registers with AVX-512, 16 otherwise).
+const MR = 6;
+const NV = if (avx512) 4 else 2;
+const NR = NV * V;
+/// Block sizes: a kc×NR micro-panel of B stays in L1 while the micro-kernel walks down
+/// an mc×kc block of A (L2); a kc×nc block of B is packed once per (jc, pc) (L3).
+const KC = 128;
+const MC = 1020; // multiple of MR
+const NC = 4096; // multiple of NR
+
+const b_buf_len = KC * NC;
+const a_buf_len = MC * KC;
+
+// ---- packing buffers: one slot per concurrently running task -----------------------
+
+const n_slots = 32;
+const Slot = struct {
+    b: [b_buf_len]f32 align(64),
+    a: [a_buf_len]f32 align(64),
+};
+var slots: [n_slots]Slot = undefined;
+var slot_busy: [n_slots]std.atomic.Value(bool) = [_]std.atomic.Value(bool){std.atomic.Value(bool).init(false)} ** n_slots;
+
+fn acquireSlot() *Slot {
+    while (true) {
+        for (&slot_busy, 0..) |*busy, i| {
+            if (!busy.load(.monotonic) and busy.cmpxchgStrong(false, true, .acquire, .monotonic) == null) return &slots[i];
+        }
+        std.atomic.spinLoopHint();
+    }
+}
+
+fn releaseSlot(s: *Slot) void {
+    const i = (@intFromPtr(s) - @intFromPtr(&slots[0])) / @sizeOf(Slot);
+    slot_busy[i].store(false, .release);
+}
+
+// ---- packing -----------------------------------------------------------------------
+
+/// Packs op(B)[pc .. pc+kc, j0 .. j0+nc] into ⌈nc/NR⌉ micro-panels of kc×NR floats
+/// (panel q holds columns j0+q·NR …, element (p, j) at `dst[q·kc·NR + p·NR + j]`), zero-padded.
+fn packB(trans: bool, b: [*]const f32, ldb: usize, pc: usize, kc: usize, j0: usize, nc: usize, dst: [*]f32) void {
+    var q: usize = 0;
+    while (q * NR < nc) : (q += 1) {
+        const jq = j0 + q * NR;
+        const w: usize = @min(NR, j0 + nc - jq);
+        const d = dst + q * kc * NR;
+        if (!trans) {
+            // op(B)[p][j] = b[p·ldb + j]: rows of the panel are contiguous in B.
+            for (0..kc) |p| {
+                const src = b + (pc + p) * ldb + jq;
+                if (w == NR) {
+                    inline for (0..NV) |v| {
+                        const x: Vec = @as(*align(4) const Vec, @ptrCast(src + v * V)).*;
+                        @as(*align(vec_align) Vec, @ptrCast(@alignCast(d + p * NR + v * V))).* = x;
+                    }
+                } else {
+                    for (0..w) |j| d[p * NR + j] = src[j];
+                    for (w..NR) |j| d[p * NR + j] = 0;
+                }
+            }
+        } else {
+            // op(B)[p][j] = b[j·ldb + p]: columns of the panel are contiguous in B.
+            // Transpose in chunks of 16 k-steps to keep the writes within a few lines.
+            var p0: usize = 0;
+            while (p0 < kc) : (p0 += 16) {
+                const pn: usize = @min(16, kc - p0);
+                for (0..w) |j| {
+                    const src = b + (jq + j) * ldb + pc + p0;
+                    for (0..pn) |p| d[(p0 + p) * NR + j] = src[p];
+                }
+                for (w..NR) |j| {
+                    for (0..pn) |p| d[(p0 + p) * NR + j] = 0;
+                }
+            }
+        }
+    }
+}
+
+/// Packs op(A)[row0 .. row0+h, pc .. pc+kc] (h ≤ MR) into `dst[p·MR + r]`, rows h..MR zero.
+fn packStrip(trans: bool, a: [*]const f32, lda: usize, row0: usize, h: usize, pc: usize, kc: usize, dst: [*]f32) void {
+    if (trans) {
+        // op(A)[i][p] = a[p·lda + i]: each k step is a contiguous run of h floats.
+        for (0..kc) |p| {
+            const src = a + (pc + p) * lda + row0;
+            if (h == MR) {
+                inline for (0..MR) |r| dst[p * MR + r] = src[r];
+            } else {
+                for (0..h) |r| dst[p * MR + r] = src[r];
+                for (h..MR) |r| dst[p * MR + r] = 0;
+            }
+        }
+    } else {
+        // op(A)[i][p] = a[i·lda + p]: MR row streams, interleaved.
+        if (h == MR) {
+            var rows: [MR][*]const f32 = undefined;
+            inline for (0..MR) |r| rows[r] = a + (row0 + r) * lda + pc;
+            for (0..kc) |p| {
+                inline for (0..MR) |r| dst[p * MR + r] = rows[r][p];
+            }
+        } else {
+            for (0..kc) |p| {
+                for (0..h) |r| dst[p * MR + r] = a[(row0 + r) * lda + pc + p];
+                for (h..MR) |r| dst[p * MR + r] = 0;
+            }
+        }
+    }
+}
+
+/// Packs op(A)[row0 .. row0+mc, pc .. pc+kc] as ⌈mc/MR⌉ strips of MR×kc (strip s at dst[s·MR·kc]).
+fn packA(trans: bool, a: [*]const f32, lda: usize, row0: usize, mc: usize, pc: usize, kc: usize, dst: [*]f32) void {
+    var s: usize = 0;
+    while (s * MR < mc) : (s += 1) {
+        packStrip(trans, a, lda, row0 + s * MR, @min(MR, mc - s * MR), pc, kc, dst + s * MR * kc);
+    }
+}
+
+// ---- micro-kernel --------------------------------------------------------------------
+
+/// How the micro-kernel reads its MR×kc sliver of op(A).
+const ALayout = enum {
+    /// element (r, p) at a[p·step + r]: a packed strip (step = MR) or a column block of a
+    /// transposed A read in place (step = lda).
+    k_major,
+    /// element (r, p) at a[r·step + p]: rows of a non-transposed A read in place (step = lda).
+    row_major,
+};
+
+/// acc = Σ_p op(A)[r][p] · B[p][j] over p < kc: the MR×NR tile in registers. B row p of the
+/// micro-panel is NR contiguous floats at b + p·b_step (packed: b_step = NR; in place: ldb).
+inline fn microKernel(comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize) [MR][NV]Vec {
+    @setFloatMode(.optimized);
+    var acc: [MR][NV]Vec = undefined;
+    inline for (0..MR) |r| inline for (0..NV) |v| {
+        acc[r][v] = @splat(0);
+    };
+    var b = bp;
+    var p: usize = 0;
+    switch (layout) {
+        .k_major => {
+            var a = ap;
+            while (p < kc) : (p += 1) {
+                var bv: [NV]Vec = undefined;
+                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+                inline for (0..MR) |r| {
+                    const av: Vec = @splat(a[r]);
+                    inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
+                }
+                a += a_step;
+                b += b_step;
+            }
+        },
+        .row_major => {
+            var rows: [MR][*]const f32 = undefined;
+            inline for (0..MR) |r| rows[r] = ap + r * a_step;
+            while (p < kc) : (p += 1) {
+                var bv: [NV]Vec = undefined;
+                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+                inline for (0..MR) |r| {
+                    const av: Vec = @splat(rows[r][p]);
+                    inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
+                }
+                b += b_step;
+            }
+        },
+    }
+    return acc;
+}
+
+/// C[0..h, 0..w] = alpha·acc + beta·C (C not read when beta == 0).
+inline fn storeTile(acc: *const [MR][NV]Vec, c: [*]f32, ldc: usize, h: usize, w: usize, alpha: f32, beta: f32) void {
+    const va: Vec = @splat(alpha);
+    const vb: Vec = @splat(beta);
+    if (h == MR and w == NR) {
+        inline for (0..MR) |r| {
+            inline for (0..NV) |v| {
+                const ptr: *align(4) Vec = @ptrCast(c + r * ldc + v * V);
+                if (beta == 0) {
+                    ptr.* = acc[r][v] * va;
+                } else {
+                    ptr.* = @mulAdd(Vec, ptr.*, vb, acc[r][v] * va);
+                }
+            }
+        }
+    } else {
+        var tmp: [MR][NR]f32 align(64) = undefined;
+        inline for (0..MR) |r| inline for (0..NV) |v| {
+            tmp[r][v * V ..][0..V].* = acc[r][v];
+        };
+        for (0..h) |r| {
+            const row = c + r * ldc;
+            if (beta == 0) {
+                for (0..w) |j| row[j] = alpha * tmp[r][j];
+            } else {
+                for (0..w) |j| row[j] = alpha * tmp[r][j] + beta * row[j];
+            }
+        }
+    }
+}
+
+// ---- the blocked algorithm -------------------------------------------------------------
+
+pub const Gemm = struct {
+    trans_a: bool,
+    trans_b: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: [*]const f32,
+    lda: usize,
+    b: [*]const f32,
+    ldb: usize,
+    beta: f32,
+    c: [*]f32,
+    ldc: usize,
+};
+
+/// Tunables (runtime so the benchmark can sweep them; see `blocking`).
+pub var tune_kc: usize = 0;
+pub var tune_pack_a: bool = false;
+
+/// C[i_begin..i_end, j_begin..j_end] for the whole k range, with the packing buffers of `slot`.
+///
+/// Operands are read in place where their layout already suits the micro-kernel: a B that is
+/// not transposed (rows of NR contiguous floats, step ldb), a transposed A (k-major, step lda),
+/// and — unless packing is asked for — a non-transposed A row by row. Transposed B, partial
+/// panels/strips (zero-padded) and packed A go through the slot buffers.
+fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end: usize, slot: *Slot) void {
+    if (g.k == 0) {
+        // C = beta·C (alpha·op(A)·op(B) is an empty sum).
+        for (i_begin..i_end) |i| {
+            const row = g.c + i * g.ldc;
+            for (j_begin..j_end) |j| row[j] = if (g.beta == 0) 0 else g.beta * row[j];
+        }
+        return;
+    }
+    const kc_max: usize = if (tune_kc != 0) tune_kc else KC;
+    const pack_a = tune_pack_a;
+    var jc = j_begin;
+    while (jc < j_end) : (jc += NC) {
+        const nc: usize = @min(NC, j_end - jc);
+        const panels = (nc + NR - 1) / NR;
+        const full_panels = nc / NR;
+        var pc: usize = 0;
+        while (pc < g.k) : (pc += kc_max) {
+            const kc: usize = @min(kc_max, g.k - pc);
+            const beta = if (pc == 0) g.beta else 1.0;
+            if (g.trans_b) {
+                packB(true, g.b, g.ldb, pc, kc, jc, nc, &slot.b);
+            } else if (full_panels < panels) {
+                // Only the partial last panel is packed (zero-padded), at its usual place.
+                packB(false, g.b, g.ldb, pc, kc, jc + full_panels * NR, nc - full_panels * NR, @as([*]f32, &slot.b) + full_panels * kc * NR);
+            }
+            var ic = i_begin;
+            while (ic < i_end) : (ic += MC) {
+                const mc: usize = @min(MC, i_end - ic);
+                const strips = (mc + MR - 1) / MR;
+                const full_strips = mc / MR;
+                if (pack_a and !g.trans_a) {
+                    packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
+                } else if (full_strips < strips) {
+                    const r0 = full_strips * MR;
+                    packStrip(g.trans_a, g.a, g.lda, ic + r0, mc - r0, pc, kc, @as([*]f32, &slot.a) + full_strips * MR * kc);
+                }
+                for (0..panels) |q| {
+                    const w: usize = @min(NR, nc - q * NR);
+                    const b_in_place = !g.trans_b and q < full_panels;
+                    const bp: [*]const f32 = if (b_in_place) g.b + pc * g.ldb + jc + q * NR else @as([*]const f32, &slot.b) + q * kc * NR;
+                    const b_step = if (b_in_place) g.ldb else NR;
+                    for (0..strips) |st| {
+                        const h: usize = @min(MR, mc - st * MR);
+                        const c = g.c + (ic + st * MR) * g.ldc + jc + q * NR;
+                        const packed_a = @as([*]const f32, &slot.a) + st * MR * kc;
+                        const acc = if (st >= full_strips or (pack_a and !g.trans_a))
+                            microKernel(.k_major, kc, packed_a, MR, bp, b_step)
+                        else if (g.trans_a)
+                            microKernel(.k_major, kc, g.a + pc * g.lda + ic + st * MR, g.lda, bp, b_step)
+                        else
+                            microKernel(.row_major, kc, g.a + (ic + st * MR) * g.lda + pc, g.lda, bp, b_step);
+                        storeTile(&acc, c, g.ldc, h, w, g.alpha, beta);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How C is cut into tasks: mt row chunks × nt column chunks (in units of MR rows / NR columns).
+const Grid = struct { mt: usize, nt: usize, mu: usize, nu: usize };
+
+/// FLOPs below which a GEMM runs on the calling thread alone (≈ 20 µs of work).
+const serial_flops = 2_000_000;
+
+fn planGrid(m: usize, n: usize, k: usize, threads: usize) Grid {
+    const mu = (m + MR - 1) / MR;
+    const nu = (n + NR - 1) / NR;
+    const flops = 2 * m * n * @max(k, 1);
+    if (threads <= 1 or flops < serial_flops) return .{ .mt = 1, .nt = 1, .mu = mu, .nu = nu };
+    // Aim for ~4 tasks per thread (balance) but keep tasks ≥ ~0.5 MFLOP.
+    var tasks = 4 * threads;
+    tasks = @max(threads, @min(tasks, flops / 500_000));
+    // Duplicated packing: each row chunk packs its own B (k·n), each column chunk its own
+    // A (m·k); cost ∝ mt·n + nt·m, minimized at mt/nt = m/n.
+    var best: Grid = .{ .mt = @min(mu, tasks), .nt = 1, .mu = mu, .nu = nu };
+    var best_cost: f64 = std.math.inf(f64);
+    var mt: usize = 1;
+    while (mt <= @min(mu, tasks)) : (mt += 1) {
+        const nt: usize = @min(nu, (tasks + mt - 1) / mt);
+        const count = mt * nt;
+        if (count < threads) continue;
+        // Imbalance: the largest chunk relative to the average.
+        const m_chunk = (mu + mt - 1) / mt;
+        const n_chunk = (nu + nt - 1) / nt;
+        const waves = (count + threads - 1) / threads;
+        const span: f64 = @floatFromInt(waves * m_chunk * n_chunk); // critical path in tiles
+        const ideal: f64 = @as(f64, @floatFromInt(mu * nu)) / @as(f64, @floatFromInt(threads));
+        const pack: f64 = @as(f64, @floatFromInt(mt * n + nt * m)) / @as(f64, @floatFromInt(MR * NR)) / @as(f64, @floatFromInt(threads));
+        const cost = span / ideal * @as(f64, @floatFromInt(mu * nu)) + pack;
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = .{ .mt = mt, .nt = nt, .mu = mu, .nu = nu };
+        }
+    }
+    return best;
+}
+
+fn runTask(g: *const Gemm, grid: Grid, t: usize) void {
+    const mi = t / grid.nt;
+    const ni = t % grid.nt;
+    const mr = pool.splitRange(grid.mu, grid.mt, mi);
+    const nr = pool.splitRange(grid.nu, grid.nt, ni);
+    const i_begin = mr.begin * MR;
+    const i_end: usize = @min(g.m, mr.end * MR);
+    const j_begin = nr.begin * NR;
+    const j_end: usize = @min(g.n, nr.end * NR);
+    if (i_begin >= i_end or j_begin >= j_end) return;
+    const slot = acquireSlot();
+    defer releaseSlot(slot);
+    gemmRange(g, i_begin, i_end, j_begin, j_end, slot);
+}
+
+const TaskCtx = struct { g: *const Gemm, grid: Grid };
+
+fn gemmTask(ctx: TaskCtx, t: usize) void {
+    runTask(ctx.g, ctx.grid, t);
+}
+
+/// The fast path: C = alpha·op(A)·op(B) + beta·C, parallel over the pool.
+pub fn gemm(g: Gemm) void {
+    gemmThreads(g, pool.threadCount());
+}
+
+fn gemmThreads(g: Gemm, threads: usize) void {
+    if (g.m == 0 or g.n == 0) return;
+    const grid = planGrid(g.m, g.n, g.k, threads);
+    pool.parallelFor(grid.mt * grid.nt, TaskCtx{ .g = &g, .grid = grid }, gemmTask);
+}
+
+const BatchCtx = struct { g: *const Gemm, sa: usize, sb: usize, sc: usize };
+
+fn batchTask(ctx: BatchCtx, i: usize) void {
+    var g = ctx.g.*;
+    g.a += i * ctx.sa;
+    g.b += i * ctx.sb;
+    g.c += i * ctx.sc;
+    gemmThreads(g, 1); // one batch element per task
+}
+
+/// Batched strided GEMM: for i < batch, C_i = alpha·op(A_i)·op(B_i) + beta·C_i with
+/// A_i = a + i·stride_a etc.
+pub fn gemmBatched(g: Gemm, batch: usize, stride_a: usize, stride_b: usize, stride_c: usize) void {
+    if (g.m == 0 or g.n == 0 or batch == 0) return;
+    const threads = pool.threadCount();
+    const flops = 2 * g.m * g.n * @max(g.k, 1);
+    const ctx = BatchCtx{ .g = &g, .sa = stride_a, .sb = stride_b, .sc = stride_c };
+    if (flops * batch < serial_flops or threads <= 1) {
+        for (0..batch) |i| batchTask(ctx, i);
+    } else if (batch >= threads or flops < serial_flops) {
+        pool.parallelFor(batch, ctx, batchTask);
+    } else {
+        // Few large matrices: each one uses every thread.
+        for (0..batch) |i| {
+            var gi = g;
+            gi.a += i * stride_a;
+            gi.b += i * stride_b;
+            gi.c += i * stride_c;
+            gemmThreads(gi, threads);
+        }
+    }
+}
+
+/// Naive triple loop (reference for the tests), float64 accumulation.
+pub fn gemmReference(g: Gemm) void {
+    for (0..g.m) |i| {
+        for (0..g.n) |j| {
+            var s: f64 = 0;
+            for (0..g.k) |p| {
+                const x = if (g.trans_a) g.a[p * g.lda + i] else g.a[i * g.lda + p];
+                const y = if (g.trans_b) g.b[j * g.ldb + p] else g.b[p * g.ldb + j];
+                s += @as(f64, x) * @as(f64, y);
+            }
+            const c = &g.c[i * g.ldc + j];
+            const ab: f32 = @floatCast(@as(f64, g.alpha) * s);
+            c.* = if (g.beta == 0) ab else ab + g.beta * c.*;
+        }
+    }
+}
+
+// ---- C ABI ---------------------------------------------------------------------------
+
+export fn pb_gemm(trans_a: u32, trans_b: u32, m: usize, n: usize, k: usize, alpha: f32, a: [*]const f32, lda: usize, b: [*]const f32, ldb: usize, beta: f32, c: [*]f32, ldc: usize) void {
+    gemm(.{ .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k, .alpha = alpha, .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc });
+}
+
+export fn pb_gemm_batched(trans_a: u32, trans_b: u32, m: usize, n: usize, k: usize, alpha: f32, a: [*]const f32, lda: usize, b: [*]const f32, ldb: usize, beta: f32, c: [*]f32, ldc: usize, batch: usize, stride_a: usize, stride_b: usize, stride_c: usize) void {
+    gemmBatched(.{ .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k, .alpha = alpha, .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc }, batch, stride_a, stride_b, stride_c);
+}
+
+// ---- tests ---------------------------------------------------------------------------
+
+const testing = std.testing;
+
+fn fillRandom(rng: std.Random, x: []f32) void {
+    for (x) |*v| v.* = rng.float(f32) * 2 - 1;
+}
+
+fn checkCase(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize, threads: usize) !void {
+    return checkCaseRows(ta, tb, m, n, k, alpha, beta, pad, threads, 1);
+}
+
+/// Checks rows i of C with i % row_step == 0 (and the last row) against the reference.
+fn checkCaseRows(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize, threads: usize, row_step: usize) !void {
+    const alloc = testing.allocator;
+    var prng = std.Random.DefaultPrng.init(m * 1_000_003 + n * 1009 + k * 7 + @as(usize, @intFromBool(ta)) * 2 + @intFromBool(tb));
+    const rng = prng.random();
+    const lda = (if (ta) m else k) + pad;
+    const ldb = (if (tb) k else n) + pad;
+    const ldc = n + pad;
+    const a = try alloc.alloc(f32, (if (ta) k else m) * lda + 1);
+    defer alloc.free(a);
+    const b = try alloc.alloc(f32, (if (tb) n else k) * ldb + 1);
+    defer alloc.free(b);
+    const c = try alloc.alloc(f32, m * ldc + 1);
+    defer alloc.free(c);
+    const expect = try alloc.alloc(f32, m * ldc + 1);
+    defer alloc.free(expect);
+    fillRandom(rng, a);
+    fillRandom(rng, b);
+    if (beta == 0) {
+        @memset(c, std.math.nan(f32));
+        @memset(expect, std.math.nan(f32));
+    } else {
+        fillRandom(rng, c);
+        @memcpy(expect, c);
+    }
+    const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = alpha, .a = a.ptr, .lda = lda, .b = b.ptr, .ldb = ldb, .beta = beta, .c = expect.ptr, .ldc = ldc };
+    var i_ref: usize = 0;
+    while (i_ref < m) : (i_ref = if (i_ref + row_step < m or i_ref == m - 1) i_ref + row_step else m - 1) {
+        var gi = g;
+        gi.m = 1;
+        gi.a += if (ta) i_ref else i_ref * lda;
+        gi.c += i_ref * ldc;
+        gemmReference(gi);
+    }
+    var gf = g;
+    gf.c = c.ptr;
+    _ = pool.setThreads(threads);
+    gemm(gf);
+    for (0..m) |i| {
+        if (i % row_step != 0 and i != m - 1) continue;
+        for (0..ldc) |j| {
+            const got = c[i * ldc + j];
+            const want = expect[i * ldc + j];
+            if (j >= n) {
+                // Padding columns are never written.
+                if (beta == 0) try testing.expect(std.math.isNan(got)) else try testing.expectEqual(want, got);
+                continue;
+            }
+            const tol = 1e-5 * @as(f32, @floatFromInt(k + 1)) * (1 + @abs(want));
+            if (!(@abs(got - want) <= tol)) {
+                std.debug.print("gemm ta={} tb={} m={} n={} k={} alpha={d} beta={d}: C[{}][{}] = {d}, want {d}\n", .{ ta, tb, m, n, k, alpha, beta, i, j, got, want });
+                return error.TestUnexpectedResult;
+            }
+        }
+    }
+}
+
+test "gemm matches the naive reference for all transposes and odd sizes" {
+    const sizes = [_]usize{ 1, 3, 7, 17, 64, 65, 129 };
+    const threads = pool.setThreads(1000);
+    defer _ = pool.setThreads(threads);
+    for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+        for (sizes) |m| for (sizes) |n| for ([_]usize{ 1, 7, 64, 65 }) |k| {
+            try checkCase(ta, tb, m, n, k, 1, 0, 0, threads);
+        };
+        try checkCase(ta, tb, 63, 127, 385, 0.5, 1, 3, threads);
+        try checkCase(ta, tb, 130, 70, 800, -1.5, 0.25, 1, 1);
+        try checkCase(ta, tb, 129, 128, 9, 2, 1, 0, threads);
+    };
+}
+
+test "gemm: beta = 0 ignores NaN in C, k = 0 scales C, large blocks and many tasks" {
+    const threads = pool.setThreads(1000);
+    defer _ = pool.setThreads(threads);
+    try checkCase(false, false, 5, 6, 0, 1, 0, 0, threads);
+    try checkCase(false, false, 5, 6, 0, 1, 0.5, 2, threads);
+    try checkCase(false, false, 300, 5000, 20, 1, 0, 0, threads); // several column blocks
+    try checkCase(true, false, 40, 50, 2000, 1, 1, 0, threads); // several k blocks
+    try checkCase(false, true, 1000, 64, 100, 1, 0, 0, 1);
+    // several row blocks (MC), column blocks (NC) and k blocks (KC) at once
+    for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+        try checkCaseRows(ta, tb, 2100, 4200, 300, 1, 0.5, 1, threads, 97);
+    };
+}
+
+test "batched gemm matches per-matrix gemm" {
+    const alloc = testing.allocator;
+    var prng = std.Random.DefaultPrng.init(42);
+    const rng = prng.random();
+    const threads = pool.setThreads(1000);
+    defer _ = pool.setThreads(threads);
+    for ([_]usize{ 1, 3, 8 }) |batch| for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
+        const m = 13;
+        const n = 21;
+        const k = 9;
+        const a = try alloc.alloc(f32, batch * m * k);
+        defer alloc.free(a);
+        const b = try alloc.alloc(f32, batch * k * n);
+        defer alloc.free(b);
+        const c = try alloc.alloc(f32, batch * m * n);
+        defer alloc.free(c);
+        const expect = try alloc.alloc(f32, batch * m * n);
+        defer alloc.free(expect);
+        fillRandom(rng, a);
+        fillRandom(rng, b);
+        fillRandom(rng, c);
+        @memcpy(expect, c);
+        const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = 1, .a = a.ptr, .lda = if (ta) m else k, .b = b.ptr, .ldb = if (tb) k else n, .beta = 0.5, .c = c.ptr, .ldc = n };
+        gemmBatched(g, batch, m * k, k * n, m * n);
+        for (0..batch) |i| {
+            var gi = g;
+            gi.a += i * m * k;
+            gi.b += i * k * n;
+            gi.c = expect.ptr + i * m * n;
+            gemmReference(gi);
+        }
+        for (c, expect) |got, want| try testing.expectApproxEqAbs(want, got, 1e-4);
+    };
+}
