@@ -9,6 +9,5 @@ export * from "./cross_entropy.ts";
 export * from "./embedding.ts";
 export * from "./dropout.ts";
 export * from "./adam.ts";
-// The plain TypeScript reference of every op (float64 accumulation; float32 or float64 tensors).
 export * from "./attention.ts";
 export * from "./matmul.ts";
