@@ -98,6 +98,7 @@ fn task(a: Args, t: usize) void {
 }
 
 fn run(x: [*]const f32, y: [*]f32, n: usize, seed: u64, offset: u64, threshold: u32, scale: f32) void {
+    std.debug.assert(threshold < 1 << 24); // p < 1
     const groups = (n + group - 1) / group;
     const tasks = @max(1, @min(@min(groups, 256), n / 16384));
     pool.parallelFor(tasks, Args{ .x = x, .y = y, .n = n, .seed = seed, .offset = offset, .threshold = threshold, .scale = scale, .tasks = tasks }, task);

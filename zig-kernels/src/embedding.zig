@@ -16,12 +16,13 @@ const sm = @import("softmax.zig");
 const V = sm.V;
 const F = sm.F;
 
-const Take = struct { table: [*]const f32, idx: [*]const i32, out: [*]f32, k: usize, c: usize, tasks: usize };
+const Take = struct { table: [*]const f32, idx: [*]const i32, out: [*]f32, k: usize, v: usize, c: usize, tasks: usize };
 
 fn takeTask(a: Take, t: usize) void {
     const r = pool.splitRange(a.k, a.tasks, t);
     for (r.begin..r.end) |i| {
         const row: usize = @intCast(a.idx[i]);
+        std.debug.assert(row < a.v);
         @memcpy(a.out[i * a.c ..][0..a.c], a.table[row * a.c ..][0..a.c]);
     }
 }
@@ -38,6 +39,7 @@ fn scatterTask(a: Scatter, t: usize) void {
     const r = pool.splitRange(a.v, a.tasks, t);
     for (0..a.k) |i| {
         const row: usize = @intCast(a.idx[i]);
+        std.debug.assert(row < a.v);
         if (row < r.begin or row >= r.end) continue;
         addRow(a.dtable[row * a.c ..][0..a.c], a.dy[i * a.c ..][0..a.c]);
     }
@@ -49,9 +51,9 @@ fn tasksFor(units: usize, work: usize) usize {
 
 // ---- C ABI --------------------------------------------------------------------------
 
-export fn pb_embedding_take(table: [*]const f32, idx: [*]const i32, out: [*]f32, k: usize, c: usize) void {
+export fn pb_embedding_take(table: [*]const f32, idx: [*]const i32, out: [*]f32, k: usize, v: usize, c: usize) void {
     const tasks = tasksFor(k, k * c);
-    pool.parallelFor(tasks, Take{ .table = table, .idx = idx, .out = out, .k = k, .c = c, .tasks = tasks }, takeTask);
+    pool.parallelFor(tasks, Take{ .table = table, .idx = idx, .out = out, .k = k, .v = v, .c = c, .tasks = tasks }, takeTask);
 }
 
 /// dtable (V, C) += scatter of dy (K, C) by idx; the caller passes dtable zeroed for a plain gradient.
@@ -61,13 +63,20 @@ export fn pb_embedding_take_backward(dy: [*]const f32, idx: [*]const i32, dtable
     pool.parallelFor(tasks, Scatter{ .dy = dy, .idx = idx, .dtable = dtable, .k = k, .v = v, .c = c, .tasks = tasks }, scatterTask);
 }
 
-export fn pb_embedding_pick(x: [*]const f32, rows: [*]const i32, cols: [*]const i32, out: [*]f32, k: usize, m: usize) void {
-    for (0..k) |i| out[i] = x[@as(usize, @intCast(rows[i])) * m + @as(usize, @intCast(cols[i]))];
+fn at(rows: [*]const i32, cols: [*]const i32, i: usize, n: usize, m: usize) usize {
+    const r: usize = @intCast(rows[i]);
+    const c: usize = @intCast(cols[i]);
+    std.debug.assert(r < n and c < m);
+    return r * m + c;
+}
+
+export fn pb_embedding_pick(x: [*]const f32, rows: [*]const i32, cols: [*]const i32, out: [*]f32, k: usize, n: usize, m: usize) void {
+    for (0..k) |i| out[i] = x[at(rows, cols, i, n, m)];
 }
 
 /// dx (N, M) += dy scattered to (rows[i], cols[i]); the caller passes dx zeroed.
-export fn pb_embedding_pick_backward(dy: [*]const f32, rows: [*]const i32, cols: [*]const i32, dx: [*]f32, k: usize, m: usize) void {
-    for (0..k) |i| dx[@as(usize, @intCast(rows[i])) * m + @as(usize, @intCast(cols[i]))] += dy[i];
+export fn pb_embedding_pick_backward(dy: [*]const f32, rows: [*]const i32, cols: [*]const i32, dx: [*]f32, k: usize, n: usize, m: usize) void {
+    for (0..k) |i| dx[at(rows, cols, i, n, m)] += dy[i];
 }
 
 // ---- tests ----------------------------------------------------------------------------
@@ -108,6 +117,6 @@ test "take backward accumulates repeated indices, identically for 1 and all thre
     // take then round-trips the table rows.
     const out = try alloc.alloc(f32, k * c);
     defer alloc.free(out);
-    pb_embedding_take(want.ptr, idx.ptr, out.ptr, k, c);
+    pb_embedding_take(want.ptr, idx.ptr, out.ptr, k, v, c);
     for (0..k) |i| try std.testing.expectEqualSlices(f32, want[@as(usize, @intCast(idx[i])) * c ..][0..c], out[i * c ..][0..c]);
 }

@@ -128,6 +128,7 @@ pub fn backwardChunks(n: usize, c: usize) usize {
 // ---- C ABI --------------------------------------------------------------------------
 
 export fn pb_layernorm_forward(x: [*]const f32, w: [*]const f32, b: [*]const f32, y: [*]f32, mean: [*]f32, rstd: [*]f32, n: usize, c: usize, eps: f32) void {
+    std.debug.assert(c > 0);
     sm.parallelRows(n, c, Fwd{ .x = x, .w = w, .b = b, .y = y, .mean = mean, .rstd = rstd, .c = c, .eps = eps }, forwardRow);
 }
 

@@ -8,10 +8,10 @@ import { sizeOf, Tensor, type Shape } from "../tensor.ts";
 import { toIndices } from "./indices.ts";
 
 const K = bindKernels({
-  pb_embedding_take: { args: ["ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
+  pb_embedding_take: { args: ["ptr", "ptr", "ptr", "u64", "u64", "u64"], returns: "void" },
   pb_embedding_take_backward: { args: ["ptr", "ptr", "ptr", "u64", "u64", "u64"], returns: "void" },
-  pb_embedding_pick: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
-  pb_embedding_pick_backward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
+  pb_embedding_pick: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64"], returns: "void" },
+  pb_embedding_pick_backward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64"], returns: "void" },
 });
 
 function indexShape(op: string, count: number, shape: Shape | undefined): number[] {
@@ -33,7 +33,7 @@ export function take(table: Tensor, indices: Int32Array | readonly number[], sha
   const s = indexShape(op, idx.length, shape);
   if (!useNative(table)) return ref.take(table, idx, s);
   const out = Tensor.zeros([...s, c]);
-  if (out.size > 0) K.pb_embedding_take(table.data, idx, out.data, idx.length, c);
+  if (out.size > 0) K.pb_embedding_take(table.data, idx, out.data, idx.length, v, c);
   return out;
 }
 
@@ -66,7 +66,7 @@ export function pick(x: Tensor, rows: Int32Array | readonly number[], cols: Int3
   const [r, c] = pickIndices("pick", "x", x.shape, rows, cols);
   if (!useNative(x)) return ref.pick(x, r, c);
   const out = Tensor.zeros([r.length]);
-  if (r.length > 0) K.pb_embedding_pick(x.data, r, c, out.data, r.length, x.shape[1]);
+  if (r.length > 0) K.pb_embedding_pick(x.data, r, c, out.data, r.length, x.shape[0], x.shape[1]);
   return out;
 }
 
@@ -78,6 +78,6 @@ export function pickBackward(dy: Tensor, rows: Int32Array | readonly number[], c
   check(dy.ndim === 1 && dy.shape[0] === r.length, op, () => `dy ${fmtShape(dy.shape)} must be (${r.length},), one value per picked element`);
   if (!useNative(dy)) return ref.pickBackward(dy, r, c, shape);
   const dx = Tensor.zeros(shape);
-  if (r.length > 0) K.pb_embedding_pick_backward(dy.data, r, c, dx.data, r.length, shape[1]);
+  if (r.length > 0) K.pb_embedding_pick_backward(dy.data, r, c, dx.data, r.length, shape[0], shape[1]);
   return dx;
 }
