@@ -80,6 +80,22 @@ describe("permute and swapAxes", () => {
     expectSame(swapAxes(w, 0, 1), ref.swapAxes(w, 0, 1), "(64, 8000) transpose");
   });
 
+  test("tiled walks (axes split into power-of-two tiles, odd remainders of axes) equal the reference", () => {
+    const cases: [Shape, number[]][] = [
+      [[200, 96], [1, 0]],
+      [[96, 200], [1, 0]],
+      [[3, 96, 5, 72], [0, 3, 1, 2]],
+      [[2, 72, 3, 40, 4], [2, 0, 3, 1, 4]],
+      [[2, 40, 6, 2], [0, 2, 1, 3]],
+      [[130, 66, 3], [1, 0, 2]],
+      [[256, 8192 / 64], [1, 0]],
+    ];
+    for (const [shape, axes] of cases) {
+      const x = randTensor(shape, shape.length);
+      expectSame(permute(x, axes), ref.permute(x, axes), `permute ${fmtShape(shape)} by ${fmtShape(axes)}`);
+    }
+  });
+
   test("permute's backward (the inverse permutation) matches finite differences", () => {
     const x = randTensor([2, 3, 4], 6, { dtype: "float64" });
     const axes = [2, 0, 1];
