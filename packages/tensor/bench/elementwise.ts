@@ -1,6 +1,8 @@
-// Throughput of the elementwise, reduction and permute kernels on the model's shapes (seed preset),
-// as GB/s of memory traffic (bytes read + written), median of repeats, with a memcpy
-// (TypedArray.set) of the same size measured in the same run as the bandwidth yardstick.
+// Throughput of the elementwise, reduction and permute ops on the model's shapes (seed preset):
+// medians of wall-clock and of process CPU time (user + system, all threads: robust to other
+// processes taking the cores), and GB/s of memory traffic (bytes read + written) over the wall time.
+// Each op allocates its output (Tensor.zeros), which is included; "alloc+memcpy" and "memcpy"
+// (TypedArray.set into an existing array) of 8 MB are the yardsticks, measured in the same run.
 //   bun packages/tensor/bench/elementwise.ts [--threads 1]
 import { add, exp, gelu, geluBackward, maxAlong, permute, setThreads, sum, sumAlong, sumToShape, tanh, getThreads } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
@@ -13,15 +15,20 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function time(f: () => unknown, repeats = 21): number {
+function time(f: () => unknown, repeats = 21): { wall: number; cpu: number } {
+  Bun.gc(true);
   for (let i = 0; i < 3; i++) f();
-  const ts: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < repeats; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     f();
-    ts.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return median(ts);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 const x = randTensor([8192, 256], 1);
@@ -34,7 +41,8 @@ const f32 = 4;
 
 const dst = new Float32Array(n);
 const cases: [string, () => unknown, number][] = [
-  ["memcpy (TypedArray.set) 2M", () => dst.set(x.data), 2 * n * f32],
+  ["memcpy 8 MB (TypedArray.set)", () => dst.set(x.data), 2 * n * f32],
+  ["alloc+memcpy 8 MB", () => new Float32Array(n).set(x.data), 2 * n * f32],
   ["add (8192,256)+(8192,256)", () => add(x, y), 3 * n * f32],
   ["add bias (8192,256)+(256,)", () => add(x, bias), 2 * n * f32],
   ["exp (8192,256)", () => exp(x), 2 * n * f32],
@@ -50,8 +58,8 @@ const cases: [string, () => unknown, number][] = [
   ["permute (B,T,3,H,D)→(3,B,H,T,D)", () => permute(qkv, [2, 0, 3, 1, 4]), 2 * qkv.size * f32],
 ];
 
-console.log(`threads: ${getThreads()}`);
+console.log(`threads: ${getThreads()}            wall ms   cpu ms   GB/s (wall)`);
 for (const [name, f, bytes] of cases) {
-  const ms = time(f);
-  console.log(`${name.padEnd(36)} ${ms.toFixed(3).padStart(8)} ms  ${(bytes / ms / 1e6).toFixed(1).padStart(6)} GB/s`);
+  const t = time(f);
+  console.log(`${name.padEnd(34)} ${t.wall.toFixed(3).padStart(8)} ${t.cpu.toFixed(3).padStart(8)} ${(bytes / t.wall / 1e6).toFixed(1).padStart(7)}`);
 }

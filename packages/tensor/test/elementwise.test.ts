@@ -40,6 +40,7 @@ const binaryOps = { add: [add, ref.add], sub: [sub, ref.sub], mul: [mul, ref.mul
 
 /** [a shape, b shape]: same shape, scalar-shaped, row, column, middle axis, both sides, rank mismatch. */
 const broadcastCases: [Shape, Shape][] = [
+  [[], []],
   [[5, 7], []],
   [[], [65]],
   [[1], [3, 17]],

@@ -12,7 +12,7 @@ const K = bindKernels({
   pb_permute_copy: { args: ["ptr", "ptr", "u64", "ptr", "ptr", "ptr"], returns: "void" },
 });
 
-/** The most axes the permute kernel takes (tiling adds two). */
+/** The most axes the permute kernel takes (zig-kernels max_dims). */
 const maxDims = 8;
 
 /** The same data seen with another shape of the same size (no copy); one dimension may be -1. */
@@ -45,8 +45,9 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const shape = ax.map((a) => x.shape[a]);
   const inStrides = contiguousStrides(x.shape);
   const c = collapseAxes(shape, [ax.map((a) => inStrides[a]), contiguousStrides(shape)]);
-  if (c.shape.length > maxDims - 2) return ref.permute(x, ax);
-  const plan = tilePermute(c.shape, c.strides[0], c.strides[1]);
+  if (c.shape.length > maxDims) return ref.permute(x, ax);
+  // Tiling adds up to two axes.
+  const plan = c.shape.length <= maxDims - 2 ? tilePermute(c.shape, c.strides[0], c.strides[1]) : { shape: c.shape, xs: c.strides[0], os: c.strides[1] };
   const out = Tensor.zeros(shape);
   if (out.size > 0) K.pb_permute_copy(x.data as Float32Array, out.data as Float32Array, plan.shape.length, usizeArray(plan.shape), usizeArray(plan.xs), usizeArray(plan.os));
   return out;
