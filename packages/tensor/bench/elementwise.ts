@@ -6,6 +6,14 @@
 //   bun packages/tensor/bench/elementwise.ts [--threads 1]
 import { add, exp, gelu, geluBackward, maxAlong, permute, setThreads, sum, sumAlong, sumToShape, tanh, getThreads } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
+import { bindKernels } from "../src/native/library.ts";
+
+// The bare kernels, writing into a preallocated output (what an op costs without allocating it).
+const K = bindKernels({
+  pb_elementwise_exp: { args: ["ptr", "ptr", "u64"], returns: "void" },
+  pb_elementwise_gelu: { args: ["ptr", "ptr", "u64"], returns: "void" },
+  pb_elementwise_add_scalar: { args: ["ptr", "f32", "ptr", "u64"], returns: "void" },
+});
 
 const threadsArg = process.argv.indexOf("--threads");
 if (threadsArg > 0) setThreads(Number(process.argv[threadsArg + 1]));
@@ -43,6 +51,9 @@ const dst = new Float32Array(n);
 const cases: [string, () => unknown, number][] = [
   ["memcpy 8 MB (TypedArray.set)", () => dst.set(x.data), 2 * n * f32],
   ["alloc+memcpy 8 MB", () => new Float32Array(n).set(x.data), 2 * n * f32],
+  ["kernel only: addScalar (8192,256)", () => K.pb_elementwise_add_scalar(x.data as Float32Array, 1, dst, n), 2 * n * f32],
+  ["kernel only: exp (8192,256)", () => K.pb_elementwise_exp(x.data as Float32Array, dst, n), 2 * n * f32],
+  ["kernel only: gelu (8192,256)", () => K.pb_elementwise_gelu(x.data as Float32Array, dst, n), 2 * n * f32],
   ["add (8192,256)+(8192,256)", () => add(x, y), 3 * n * f32],
   ["add bias (8192,256)+(256,)", () => add(x, bias), 2 * n * f32],
   ["exp (8192,256)", () => exp(x), 2 * n * f32],
