@@ -19,7 +19,9 @@
 const std = @import("std");
 const pool = @import("pool.zig");
 
-pub const V = std.simd.suggestVectorLength(f32) orelse 8;
+const builtin = @import("builtin");
+/// 16 lanes with AVX-512 (LLVM's suggestion is 8 on CPUs that prefer 256-bit vectors), else the suggestion.
+pub const V = if (builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .avx512f)) 16 else std.simd.suggestVectorLength(f32) orelse 8;
 pub const Vf = @Vector(V, f32);
 const Vi = @Vector(V, i32);
 pub const max_dims = 8;
@@ -32,12 +34,17 @@ const min_chunk: usize = 1 << 15;
 
 /// Runs `func(ctx, begin, end)` over 0..n in chunks (multiples of V), in parallel when n is large.
 pub fn parallelRanges(n: usize, ctx: anytype, comptime func: fn (@TypeOf(ctx), usize, usize) void) void {
-    if (n < parallel_threshold) {
+    parallelUnits(n, 1, ctx, func);
+}
+
+/// parallelRanges over n units of `unit` elements each (thresholds and chunks count elements).
+pub fn parallelUnits(n: usize, unit: usize, ctx: anytype, comptime func: fn (@TypeOf(ctx), usize, usize) void) void {
+    if (n * unit < parallel_threshold) {
         func(ctx, 0, n);
         return;
     }
     const threads = pool.threadCount();
-    var chunk = @max(min_chunk, n / (4 * threads));
+    var chunk = @max(min_chunk / unit, n / (4 * threads), 1);
     chunk = (chunk + V - 1) / V * V;
     const Task = struct { ctx: @TypeOf(ctx), n: usize, chunk: usize };
     pool.parallelFor((n + chunk - 1) / chunk, Task{ .ctx = ctx, .n = n, .chunk = chunk }, struct {

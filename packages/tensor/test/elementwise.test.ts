@@ -40,6 +40,7 @@ const binaryOps = { add: [add, ref.add], sub: [sub, ref.sub], mul: [mul, ref.mul
 
 /** [a shape, b shape]: same shape, scalar-shaped, row, column, middle axis, both sides, rank mismatch. */
 const broadcastCases: [Shape, Shape][] = [
+  [[], []],
   [[5, 7], []],
   [[], [65]],
   [[1], [3, 17]],
@@ -96,6 +97,14 @@ describe("broadcast binary ops", () => {
     assertClose(add(x, bias), ref.add(x, bias), { rtol: 0, atol: 0, what: "bias add" });
     const [r1, r2] = operands([64, 128, 64], [64, 128, 64], 2);
     assertClose(add(r1, r2), ref.add(r1, r2), { rtol: 0, atol: 0, what: "residual add" });
+  });
+
+  test("tensors over subarray views (non-zero byteOffset) reach the kernels at the right address", () => {
+    const base = new Float32Array([100, 200, 0, 1, 2, 3, 4, 5]);
+    const v = new Tensor(base.subarray(2), [2, 3]);
+    expect(add(v, v).toArray()).toEqual([[0, 2, 4], [6, 8, 10]]);
+    assertClose(exp(v), ref.exp(v.to("float64")), { rtol: 2 ** -21, atol: 0, what: "exp of a view" });
+    expect(sumToShape(v, [3]).toArray()).toEqual([3, 5, 7]);
   });
 
   test("float64 operands run on the reference and promote", () => {

@@ -63,9 +63,11 @@ describe("permute and swapAxes", () => {
     const all = (rest: number[]): number[][] => (rest.length === 0 ? [[]] : rest.flatMap((a) => all(rest.filter((b) => b !== a)).map((p) => [a, ...p])));
     for (const axes of all([0, 1, 2, 3])) expectSame(permute(x, axes), ref.permute(x, axes), `permute by ${axes}`);
     expectSame(permute(x, [-1, 0, -2, 1]), ref.permute(x, [3, 0, 2, 1]), "negative axes");
-    // 9-d (beyond the kernel's 8 axes, so it falls back to the reference path when it cannot collapse).
+    // 7-d that cannot collapse (the kernel, untiled) and 9-d (beyond the kernel's 8 axes, so it falls back to the reference path when it cannot collapse).
     const y = randTensor([2, 3, 2, 3, 2, 3, 2, 3, 2], 2);
     expectSame(permute(y, [8, 7, 6, 5, 4, 3, 2, 1, 0]), ref.permute(y, [8, 7, 6, 5, 4, 3, 2, 1, 0]), "9-d reversal");
+    const z = randTensor([2, 3, 2, 3, 2, 3, 5], 3);
+    expectSame(permute(z, [6, 5, 4, 3, 2, 1, 0]), ref.permute(z, [6, 5, 4, 3, 2, 1, 0]), "7-d reversal");
   });
 
   test("the model's attention layouts: (B, T, H, D) ↔ (B, H, T, D) and (B, T, 3, H, D) → (3, B, H, T, D)", () => {
@@ -78,6 +80,22 @@ describe("permute and swapAxes", () => {
     expectSame(permute(qkv, [2, 0, 3, 1, 4]), ref.permute(qkv, [2, 0, 3, 1, 4]), "(B, T, 3, H, D) → (3, B, H, T, D)");
     const w = randTensor([64, 8000], 5);
     expectSame(swapAxes(w, 0, 1), ref.swapAxes(w, 0, 1), "(64, 8000) transpose");
+  });
+
+  test("tiled walks (axes split into power-of-two tiles, odd remainders of axes) equal the reference", () => {
+    const cases: [Shape, number[]][] = [
+      [[200, 96], [1, 0]],
+      [[96, 200], [1, 0]],
+      [[3, 96, 5, 72], [0, 3, 1, 2]],
+      [[2, 72, 3, 40, 4], [2, 0, 3, 1, 4]],
+      [[2, 40, 6, 2], [0, 2, 1, 3]],
+      [[130, 66, 3], [1, 0, 2]],
+      [[256, 8192 / 64], [1, 0]],
+    ];
+    for (const [shape, axes] of cases) {
+      const x = randTensor(shape, shape.length);
+      expectSame(permute(x, axes), ref.permute(x, axes), `permute ${fmtShape(shape)} by ${fmtShape(axes)}`);
+    }
   });
 
   test("permute's backward (the inverse permutation) matches finite differences", () => {
