@@ -1,5 +1,5 @@
 // Where the kernel library lives, whether it is stale, and how to (re)build it.
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureZig, pinnedZig, repoRoot } from "./toolchain.ts";
 
@@ -53,6 +53,9 @@ export function buildLibrary(options: { cpu?: Cpu; log?: (line: string) => void 
   if (r.exitCode !== 0) {
     throw new Error(`building the kernel library failed (${args.slice(1).join(" ")}):\n${r.stderr.toString().trim()}`);
   }
+  // zig build leaves an unchanged library untouched; mark it as built now so it is not stale.
+  const now = new Date();
+  utimesSync(libraryPath(), now, now);
   const tmp = `${stampPath}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify({ cpu, zig: pinnedZig }) + "\n");
   renameSync(tmp, stampPath);
