@@ -7,7 +7,8 @@ import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "./checkp
 import { configFor, NonFiniteError, runDirOf, runTraining } from "./loop.ts";
 import { presets } from "./model.ts";
 import { parseOrExit, parseTrainOptions, trainHelp } from "./options.ts";
-import { loadModel, loadTrainingData, NotWiredError } from "./plug.ts";
+import { CorpusError } from "@pullback/corpus";
+import { DataError, loadModel, loadTrainingData } from "./plug.ts";
 import { formatDuration } from "./progress.ts";
 
 function timestamp(): string {
@@ -35,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const config = resume ? resume.meta.config : configFor(presets[opts.preset], opts);
   try {
     const model = await loadModel(config);
-    const data = await loadTrainingData({ corpus: opts.corpus, valid: opts.valid, vocab: config.vocab, batch: opts.batch, context: opts.context, seed: opts.seed });
+    const data = await loadTrainingData({ corpus: opts.corpus, valid: opts.valid, vocab: config.vocab, batch: opts.batch, context: opts.context, seed: opts.seed, log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(
       `${resume ? `resuming ${resume.path} at step ${resume.meta.step}` : `preset ${opts.preset}`}: ` +
         `${config.layers} layers, width ${config.width}; ` +
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         `in ${formatDuration((performance.now() - t0) / 1000)}; checkpoint ${result.checkpoint}; chart ${join(runDir, "loss.svg")}\n`,
     );
   } catch (e) {
-    if (e instanceof NotWiredError || e instanceof NonFiniteError || e instanceof CheckpointError) fail(e.message);
+    if (e instanceof DataError || e instanceof CorpusError || e instanceof NonFiniteError || e instanceof CheckpointError) fail(e.message);
     throw e;
   }
 }

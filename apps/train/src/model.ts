@@ -3,24 +3,8 @@
 // The GPT-2 of @pullback/gpt2 (written in `.ad.ts`) implements it.
 import { Tensor, type Rng } from "@pullback/tensor";
 
-export interface ModelConfig {
-  vocab: number;
-  context: number;
-  layers: number;
-  heads: number;
-  width: number;
-  mlp: number;
-  dropout: number;
-}
-
-export type PresetName = "seed" | "tiny" | "gpt2";
-
-/** The presets of issue 4 (`seed` reproduces proc-macro-gpt). */
-export const presets: Record<PresetName, ModelConfig> = {
-  seed: { vocab: 8000, context: 128, layers: 8, heads: 16, width: 64, mlp: 256, dropout: 0.2 },
-  tiny: { vocab: 128, context: 16, layers: 2, heads: 4, width: 32, mlp: 128, dropout: 0.0 },
-  gpt2: { vocab: 50257, context: 1024, layers: 12, heads: 12, width: 768, mlp: 3072, dropout: 0.1 },
-};
+export { presets, type ModelConfig, type PresetName } from "@pullback/gpt2";
+import type { ModelConfig } from "@pullback/gpt2";
 
 /** Parameters (and gradients, and optimizer moments): a plain nested structure of Tensors. */
 export type ParamTree = Tensor | ParamTree[] | { [key: string]: ParamTree };

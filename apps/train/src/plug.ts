@@ -1,7 +1,7 @@
-// The three places where the trainer meets parts written elsewhere: the GPT-2 model
-// (@pullback/gpt2, `.ad.ts`), the corpus pipeline (@pullback/corpus) and its vocabulary.
-// They are loaded dynamically so that everything else in apps/train works (and is tested) before
-// those packages exist. TODO(lead): wire these to the merged packages' real APIs.
+// Where the trainer meets the model (@pullback/gpt2, written in `.ad.ts`) and the corpus
+// (@pullback/corpus): adapters from their APIs to the small interfaces the loop uses.
+import { BatchLoader as WindowLoader, prepareCorpus, Vocab, type BatchState } from "@pullback/corpus";
+import { createModel } from "@pullback/gpt2";
 import type { Batch, ModelConfig, TrainableModel } from "./model.ts";
 
 /** A seeded batch loader whose position can be saved in a checkpoint and restored. */
@@ -35,45 +35,60 @@ export interface DataRequest {
   batch: number;
   context: number;
   seed: number;
+  log?: (line: string) => void;
 }
 
-/** A part of the system that is not wired in yet: a clear message, exit status 1. */
-export class NotWiredError extends Error {
-  constructor(what: string, detail: string) {
-    super(`${what} is not available yet: ${detail}`);
-    this.name = "NotWiredError";
+/** Raised for data that cannot be loaded; the CLI prints its message and exits 1. */
+export class DataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DataError";
   }
 }
 
-async function importOptional(name: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await import(name)) as Record<string, unknown>;
-  } catch (e) {
-    if (String((e as Error)?.message ?? e).includes(name)) return undefined;
-    throw e;
-  }
-}
-
-/** The GPT-2 of @pullback/gpt2 for `config` (expects an export `createModel(config): TrainableModel`). */
+/** The GPT-2 of @pullback/gpt2 for `config`. */
 export async function loadModel(config: ModelConfig): Promise<TrainableModel> {
-  const mod = await importOptional("@pullback/gpt2");
-  const create = mod?.createModel as ((c: ModelConfig) => TrainableModel) | undefined;
-  if (!create) throw new NotWiredError("the GPT-2 model", "@pullback/gpt2 with an export createModel(config): TrainableModel (apps/train/src/model.ts) is not installed");
-  return create(config);
+  return createModel(config) as unknown as TrainableModel;
 }
 
-/** Tokenized corpus and batch loaders (expects an export `loadTrainingData(request): Promise<TrainingData>`). */
+function loaderOver(tokens: Uint16Array, batch: number, context: number, seed: number): BatchLoader {
+  const windows = new WindowLoader(tokens, batch, context, seed);
+  return {
+    next(): Batch {
+      const b = windows.next();
+      return { tokens: b.inputs, targets: b.targets, batch, context };
+    },
+    state: () => windows.getState(),
+    restore: (state) => windows.setState(state as BatchState),
+  };
+}
+
+/** Adapts the corpus vocabulary to the trainer's. */
+export function vocabularyOf(vocab: Vocab): Vocabulary {
+  return {
+    size: vocab.size,
+    endOfText: vocab.eot,
+    encode: (text) => Array.from(vocab.encode(text)),
+    decode: (ids) => vocab.decode(ids),
+  };
+}
+
+/** Tokenized corpus (downloaded and cached by @pullback/corpus) and the batch loaders. */
 export async function loadTrainingData(request: DataRequest): Promise<TrainingData> {
-  const mod = await importOptional("@pullback/corpus");
-  const load = mod?.loadTrainingData as ((r: DataRequest) => Promise<TrainingData>) | undefined;
-  if (!load) throw new NotWiredError("the corpus pipeline", "@pullback/corpus with loadTrainingData(request) (apps/train/src/plug.ts) is not installed");
-  return load(request);
+  const prepared = await prepareCorpus({ corpus: request.corpus, valid: request.valid, vocabSize: request.vocab, log: request.log });
+  const { train, valid, vocab, files } = prepared;
+  const window = request.context + 1;
+  if (train.length < window) throw new DataError(`the training text has ${train.length} tokens, fewer than one window of ${window}`);
+  return {
+    train: loaderOver(train, request.batch, request.context, request.seed),
+    // Validation: a fixed seed, rewound before every evaluation, so every evaluation sees the same batches.
+    valid: valid.length >= window ? loaderOver(valid, request.batch, request.context, 0) : undefined,
+    vocabulary: vocabularyOf(vocab),
+    vocabularyFile: files.vocab,
+  };
 }
 
-/** The vocabulary saved beside a checkpoint (expects an export `loadVocabulary(path): Vocabulary`). */
+/** The vocabulary saved beside a checkpoint. */
 export async function loadVocabulary(path: string): Promise<Vocabulary> {
-  const mod = await importOptional("@pullback/corpus");
-  const load = mod?.loadVocabulary as ((p: string) => Vocabulary | Promise<Vocabulary>) | undefined;
-  if (!load) throw new NotWiredError("the vocabulary loader", "@pullback/corpus with loadVocabulary(path) is not installed");
-  return load(path);
+  return vocabularyOf(Vocab.load(path));
 }

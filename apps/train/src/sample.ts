@@ -7,7 +7,8 @@ import { CheckpointError, loadCheckpoint } from "./checkpoint.ts";
 import { runDirOf } from "./loop.ts";
 import { unflattenLike } from "./model.ts";
 import { parseOrExit, parseSampleOptions, sampleHelp } from "./options.ts";
-import { loadModel, loadVocabulary, NotWiredError } from "./plug.ts";
+import { CorpusError } from "@pullback/corpus";
+import { loadModel, loadVocabulary } from "./plug.ts";
 import { generate } from "./sampling.ts";
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -30,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
     process.stdout.write(opts.prompt + vocab.decode(ids) + "\n");
   } catch (e) {
-    if (e instanceof CheckpointError || e instanceof NotWiredError) {
+    if (e instanceof CheckpointError || e instanceof CorpusError) {
       process.stderr.write(`error: ${e.message}\n`);
       process.exit(1);
     }
