@@ -6,7 +6,7 @@ import { setThreads } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { configFor, NonFiniteError, runDirOf, runTraining } from "./loop.ts";
 import { presets } from "./model.ts";
-import { parseOrExit, parseTrainOptions, trainHelp } from "./options.ts";
+import { parseOrExit, parseTrainOptions, resumedTrainOptions, trainHelp, type TrainOptions } from "./options.ts";
 import { CorpusError } from "@pullback/corpus";
 import { DataError, loadModel, loadTrainingData } from "./plug.ts";
 import { formatDuration } from "./progress.ts";
@@ -21,12 +21,14 @@ function fail(message: string, status = 1): never {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const opts = parseOrExit(() => parseTrainOptions(argv), trainHelp);
+  let opts = parseOrExit(() => parseTrainOptions(argv), trainHelp);
   if (opts.threads > 0) setThreads(opts.threads);
   let resume: LoadedCheckpoint | undefined;
   if (opts.resume !== undefined) {
     try {
       resume = loadCheckpoint(opts.resume);
+      const saved = resume.meta.options as TrainOptions | undefined;
+      if (saved) opts = parseOrExit(() => resumedTrainOptions(saved, argv), trainHelp);
     } catch (e) {
       if (e instanceof CheckpointError) fail(e.message);
       throw e;

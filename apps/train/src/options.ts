@@ -282,6 +282,27 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
   return opts;
 }
 
+/**
+ * The options of a resumed run: those saved in the checkpoint, overridden by the ones given on
+ * this command line (`--steps 4000`, `--time 10m`, …), validated again.
+ */
+export function resumedTrainOptions(saved: TrainOptions, argv: readonly string[]): TrainOptions {
+  const given = parseArgs(trainSpecs, argv) as Partial<TrainOptions>;
+  const merged: string[] = [];
+  const fresh = parseTrainOptions(argv);
+  for (const spec of trainSpecs) {
+    const key = spec.key as keyof TrainOptions;
+    if (given[key] !== undefined || saved[key] === undefined || key === "preset" || key === "resume" || key === "out" || key === "help") continue;
+    merged.push(key);
+  }
+  const out = { ...fresh } as Record<string, unknown>;
+  for (const key of merged) out[key] = saved[key as keyof TrainOptions];
+  out.preset = saved.preset;
+  const opts = out as unknown as TrainOptions;
+  if (opts.warmup > opts.steps) throw new UsageError(`--warmup ${opts.warmup} is longer than --steps ${opts.steps}`);
+  return opts;
+}
+
 export const sampleUsage =
   "Usage: bun run sample --checkpoint PATH [options]\n\n" +
   'Continues a prompt with a trained model: greedy by default (as proc-macro-gpt), or sampled with\n--temperature, --top-k, --top-p.';

@@ -20,6 +20,12 @@ export interface GradcheckOptions {
   dtype?: "float64" | "float32";
   /** Return the report instead of throwing when over tolerance. */
   noThrow?: boolean;
+  /**
+   * Check at most this many elements per Tensor input (its first and last element, and others
+   * drawn at random), for inputs too large to perturb one by one — a model's parameters.
+   * Default: every element.
+   */
+  samples?: number;
 }
 
 export interface GradcheckEntry {
@@ -105,6 +111,15 @@ function table(report: GradcheckReport): string {
   return [line(head), ...rows.map(line)].join("\n");
 }
 
+/** Every index below `size`, or `samples` of them: the first, the last and random others. */
+function elementsToCheck(size: number, samples: number | undefined, rng: Rng): number[] {
+  if (samples === undefined || samples >= size) return Array.from({ length: size }, (_, i) => i);
+  if (!Number.isInteger(samples) || samples < 2) throw new RangeError(`gradcheck: samples must be an integer ≥ 2, got ${samples}`);
+  const chosen = new Set<number>([0, size - 1]);
+  while (chosen.size < samples) chosen.add(rng.int(size));
+  return [...chosen].sort((a, b) => a - b);
+}
+
 /**
  * Checks `f(x, ...args) → [y, pullback]`: for every Tensor or number leaf of x, central finite
  * differences of <f(x), c> against pullback(c) for a random cotangent c. Returns the report;
@@ -160,7 +175,7 @@ export function gradcheck(f: RRule, x: Tree, options: GradcheckOptions = {}): Gr
       return entry;
     }
     const gAt = (i: number) => (g instanceof Tensor ? g.data[i] : (g as number));
-    for (let i = 0; i < size; i++) {
+    for (const i of elementsToCheck(size, options.samples, rng)) {
       let orig: number;
       let set: (v: number) => void;
       if (leaf instanceof Tensor) {
