@@ -3,7 +3,7 @@ export { Tensor, isTensor, sizeOf, type DType, type NestedArray, type Shape, typ
 export { Rng, type RngState } from "./rng.ts";
 export { TensorError, fmtShape } from "./errors.ts";
 export { getBackend, setBackend, type Backend } from "./backend.ts";
-export { getThreads, setThreads, poolSize } from "./native/library.ts";
+export { getThreads, setThreads, poolSize, startKernelProfile, stopKernelProfile, type KernelTime } from "./native/library.ts";
 export * from "./io/safetensors.ts";
 export { writeFileAtomic, fsyncDir, type AtomicContent } from "./io/atomic.ts";
 export * from "./ops/elementwise.ts";

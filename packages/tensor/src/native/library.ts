@@ -59,6 +59,52 @@ function traced<T extends Record<string, (...args: any[]) => any>>(symbols: T): 
   return out as T;
 }
 
+type Fn = (...args: unknown[]) => unknown;
+
+/** Every bound view with its raw kernel functions, so profiling can be switched on and off. */
+const bound: { view: Record<string, unknown>; raw: Record<string, Fn> }[] = [];
+
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+let profile: Map<string, KernelTime> | null = null;
+
+function timed(name: string, fn: Fn): Fn {
+  return (...args) => {
+    const t0 = performance.now();
+    const r = fn(...args);
+    const entry = profile!.get(name) ?? { kernel: name, calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += performance.now() - t0;
+    profile!.set(name, entry);
+    return r;
+  };
+}
+
+function install(view: Record<string, unknown>, raw: Record<string, Fn>): void {
+  for (const [name, fn] of Object.entries(raw)) view[name] = profile ? timed(name, fn) : fn;
+}
+
+/**
+ * Starts (or restarts) timing every kernel call — wall time of the call, per kernel. Costs one
+ * `performance.now()` pair per call; for benchmarks (`bench:train`), not for production runs.
+ */
+export function startKernelProfile(): void {
+  profile = new Map();
+  for (const b of bound) install(b.view, b.raw);
+}
+
+/** Stops timing and returns the kernels by total time, largest first. */
+export function stopKernelProfile(): KernelTime[] {
+  const result = [...(profile?.values() ?? [])].sort((a, b) => b.ms - a.ms);
+  profile = null;
+  for (const b of bound) install(b.view, b.raw);
+  return result;
+}
+
 /**
  * Returns a lazily bound view of `table`: the library is built/loaded on the first call of any
  * of its functions, never at import time.
@@ -67,13 +113,15 @@ export function bindKernels<const T extends Record<string, FFIFunction>>(table: 
   const view: Record<string, unknown> = {};
   const load = () => {
     const lib = dlopen(openChecked(), table);
+    const raw = (trace ? traced(lib.symbols as any) : lib.symbols) as Record<string, Fn>;
+    bound.push({ view, raw });
     // Replace the loading stubs by the bound functions: later calls go straight to the kernel.
-    Object.assign(view, trace ? traced(lib.symbols as any) : lib.symbols);
+    install(view, raw);
   };
   for (const name of Object.keys(table)) {
     view[name] = (...args: unknown[]) => {
       load();
-      return (view[name] as (...a: unknown[]) => unknown)(...args);
+      return (view[name] as Fn)(...args);
     };
   }
   return view as Library<T>["symbols"];
