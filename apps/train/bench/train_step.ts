@@ -1,0 +1,177 @@
+// `bun run bench:train`: steady-state training-step time of GPT-2 (forward, backward, Adam) with a
+// breakdown and the top kernels, peak resident memory, and — when python3 has JAX — the same model
+// and batch timed in JAX in the same run (tools/reference/bench_train_step.py), with the ratio.
+//
+//   bun run bench:train [--preset seed|gpt2|tiny] [--batch N] [--steps N] [--threads N] [--no-jax] [--json]
+// Defaults: the seed preset at batch 64 × 128 with dropout 0.2, then gpt2 at batch 2 × 1024.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createModel, loss, presets, type GPT2Params, type PresetName } from "@pullback/gpt2";
+import { getThreads, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, type KernelTime } from "@pullback/tensor";
+import { adamStep, initAdam } from "../src/optimizer.ts";
+
+interface Config {
+  preset: PresetName;
+  batch: number;
+  context: number;
+  steps: number;
+}
+
+interface Result {
+  preset: PresetName;
+  batch: number;
+  context: number;
+  threads: number;
+  dropout: number;
+  params: number;
+  stepMs: number;
+  forwardMs: number;
+  backwardMs: number;
+  optimizerMs: number;
+  tokensPerSecond: number;
+  kernelMs: number;
+  topKernels: KernelTime[];
+  peakRssMB: number;
+  jax?: { stepMs: number; forwardMs?: number; forwardBackwardMs?: number; threads: number; version?: string } | { error: string };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function parseArgs(argv: string[]) {
+  const opts = { presets: [] as PresetName[], batch: 0, steps: 0, threads: 0, jax: true, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--preset") {
+      const p = value();
+      if (!(p in presets)) throw new Error(`--preset must be one of ${Object.keys(presets).join(", ")}, got ${p}`);
+      opts.presets.push(p as PresetName);
+    } else if (a === "--batch") opts.batch = Number(value());
+    else if (a === "--steps") opts.steps = Number(value());
+    else if (a === "--threads") opts.threads = Number(value());
+    else if (a === "--no-jax") opts.jax = false;
+    else if (a === "--json") opts.json = true;
+    else if (a === "--help") {
+      console.log("Usage: bun run bench:train [--preset seed|gpt2|tiny]... [--batch N] [--steps N] [--threads N] [--no-jax] [--json]");
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  if (opts.presets.length === 0) opts.presets = ["seed", "gpt2"];
+  return opts;
+}
+
+function count(p: GPT2Params): number {
+  let n = 0;
+  const walk = (x: unknown) => {
+    if (x && typeof x === "object" && "data" in (x as object) && "shape" in (x as object)) n += (x as { size: number }).size;
+    else if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === "object") Object.values(x).forEach(walk);
+  };
+  walk(p);
+  return n;
+}
+
+function benchOurs(c: Config): Result {
+  const config = presets[c.preset];
+  const model = createModel(config);
+  const rng = new Rng(1);
+  const params = model.initParams(rng);
+  const adam = initAdam(params as never);
+  const B = c.batch, T = c.context;
+  const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
+  const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
+  const positions = Int32Array.from({ length: T }, (_, i) => i);
+  const hyper = { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 };
+  const fwd: number[] = [], bwd: number[] = [], opt: number[] = [], total: number[] = [];
+  const run = (seed: number) => {
+    const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout: config.dropout, seed };
+    const t0 = performance.now();
+    const [, pullback] = loss(step, tokens, positions, targets)(params);
+    const t1 = performance.now();
+    const grads = pullback(1);
+    const t2 = performance.now();
+    adamStep(params as never, grads as never, adam, hyper);
+    const t3 = performance.now();
+    return [t1 - t0, t2 - t1, t3 - t2];
+  };
+  run(0); // warm-up: binds kernels, expands the .ad.ts module, faults memory in
+  for (let s = 1; s <= c.steps; s++) {
+    const [f, b, o] = run(s);
+    fwd.push(f), bwd.push(b), opt.push(o), total.push(f + b + o);
+  }
+  startKernelProfile();
+  const profiled = run(c.steps + 1);
+  const kernels = stopKernelProfile();
+  const stepMs = median(total);
+  return {
+    preset: c.preset,
+    batch: B,
+    context: T,
+    threads: getThreads(),
+    dropout: config.dropout,
+    params: count(params),
+    stepMs,
+    forwardMs: median(fwd),
+    backwardMs: median(bwd),
+    optimizerMs: median(opt),
+    tokensPerSecond: (B * T * 1000) / stepMs,
+    kernelMs: kernels.reduce((s, k) => s + k.ms, 0) * (stepMs / profiled.reduce((a, b) => a + b, 0)),
+    topKernels: kernels.slice(0, 10),
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+function benchJax(c: Config, threads: number): Result["jax"] {
+  const script = join(import.meta.dir, "../../../tools/reference/bench_train_step.py");
+  if (!existsSync(script)) return { error: "tools/reference/bench_train_step.py is missing" };
+  const probe = Bun.spawnSync(["python3", "-c", "import jax"], { stdout: "pipe", stderr: "pipe" });
+  if (probe.exitCode !== 0) return { error: "python3 has no jax (pip install jax) — reference not timed" };
+  const r = Bun.spawnSync(
+    ["python3", script, "--preset", c.preset, "--batch", String(c.batch), "--context", String(c.context), "--repeats", String(Math.max(3, c.steps)), "--threads", String(threads), "--json"],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  if (r.exitCode !== 0) return { error: `bench_train_step.py failed: ${r.stderr.toString().trim().split("\n").slice(-3).join(" | ")}` };
+  try {
+    const j = JSON.parse(r.stdout.toString().trim().split("\n").pop()!);
+    return { stepMs: j.step_ms, forwardMs: j.forward_ms, forwardBackwardMs: j.forward_backward_ms, threads, version: j.jax_version };
+  } catch {
+    return { error: `bench_train_step.py printed no JSON: ${r.stdout.toString().slice(0, 200)}` };
+  }
+}
+
+function print(r: Result): void {
+  const f = (x: number) => x.toFixed(1).padStart(8);
+  console.log(`\nGPT-2 ${r.preset}: ${(r.params / 1e6).toFixed(2)} M parameters, batch ${r.batch} × ${r.context}, dropout ${r.dropout}, ${r.threads} thread(s)`);
+  console.log(`  step      ${f(r.stepMs)} ms   (${Math.round(r.tokensPerSecond).toLocaleString("en-US")} tokens/s)`);
+  console.log(`  forward   ${f(r.forwardMs)} ms`);
+  console.log(`  backward  ${f(r.backwardMs)} ms`);
+  console.log(`  optimizer ${f(r.optimizerMs)} ms`);
+  console.log(`  in kernels ${f(r.kernelMs)} ms (${((100 * r.kernelMs) / r.stepMs).toFixed(1)} % of the step)`);
+  console.log(`  peak RSS  ${f(r.peakRssMB)} MB`);
+  console.log(`  top kernels (one profiled step):`);
+  for (const k of r.topKernels) console.log(`    ${k.kernel.padEnd(32)} ${f(k.ms)} ms  ${String(k.calls).padStart(4)} calls`);
+  if (r.jax && "stepMs" in r.jax) {
+    console.log(`  JAX ${r.jax.version ?? ""} (${r.jax.threads} thread(s)): step ${f(r.jax.stepMs)} ms → ours / JAX = ${(r.stepMs / r.jax.stepMs).toFixed(2)}× the time`);
+  } else if (r.jax) console.log(`  JAX: ${r.jax.error}`);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+if (opts.threads > 0) setThreads(opts.threads);
+const results: Result[] = [];
+for (const preset of opts.presets) {
+  const c: Config = {
+    preset,
+    batch: opts.batch || (preset === "gpt2" ? 2 : preset === "seed" ? 64 : 8),
+    context: presets[preset].context,
+    steps: opts.steps || (preset === "gpt2" ? 2 : 5),
+  };
+  const r = benchOurs(c);
+  if (opts.jax) r.jax = benchJax(c, getThreads());
+  results.push(r);
+  if (!opts.json) print(r);
+}
+if (opts.json) console.log(JSON.stringify({ poolSize: poolSize(), results }, null, 2));
