@@ -336,15 +336,18 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
                 }
             } else {
                 const vj = v + j0 * D;
+                // A slice: indexing the stack array `prob` directly copied all of it per read
+                // (Zig 0.15 codegen; the same in the backward).
+                const probs: []const f32 = &prob;
                 var d: usize = 0;
                 while (d + L <= D) : (d += L) {
                     var acc = @as(V, o[d..][0..L].*) * splat(alpha);
-                    for (0..n) |jj| acc = @mulAdd(V, splat(prob[jj]), vj[jj * D + d ..][0..L].*, acc);
+                    for (0..n) |jj| acc = @mulAdd(V, splat(probs[jj]), vj[jj * D + d ..][0..L].*, acc);
                     o[d..][0..L].* = acc;
                 }
                 while (d < D) : (d += 1) {
                     var acc = o[d] * alpha;
-                    for (0..n) |jj| acc += prob[jj] * vj[jj * D + d];
+                    for (0..n) |jj| acc += probs[jj] * vj[jj * D + d];
                     o[d] = acc;
                 }
             }
@@ -489,24 +492,29 @@ fn backwardHead(c: Bwd, bh: usize) void {
                 }
             } else {
                 const kj = k + j0 * D;
+                const dsb: []const f32 = &ds_buf; // a slice: see the dk/dv copy-out below
                 var d: usize = 0;
                 while (d + L <= D) : (d += L) {
                     var acc = splat(0);
-                    for (0..n) |jj| acc = @mulAdd(V, splat(ds_buf[jj]), kj[jj * D + d ..][0..L].*, acc);
+                    for (0..n) |jj| acc = @mulAdd(V, splat(dsb[jj]), kj[jj * D + d ..][0..L].*, acc);
                     dqi[d..][0..L].* = @as(V, dqi[d..][0..L].*) + acc * splat(scale);
                 }
                 while (d < D) : (d += 1) {
                     var acc: f32 = 0;
-                    for (0..n) |jj| acc += ds_buf[jj] * kj[jj * D + d];
+                    for (0..n) |jj| acc += dsb[jj] * kj[jj * D + d];
                     dqi[d] += scale * acc;
                 }
             }
         }
 
+        // Scalar reads through slices: indexing the stack arrays directly made Zig 0.15 copy the
+        // whole array (a memcpy of up to 32 KiB) for every element read: 90% of the backward time.
+        const dks: []const f32 = &dkt;
+        const dvs: []const f32 = &dvt;
         for (0..j1 - j0) |jj| {
             for (0..D) |d| {
-                dk[(j0 + jj) * D + d] = scale * dkt[d * ld + jj];
-                dv[(j0 + jj) * D + d] = dvt[d * ld + jj];
+                dk[(j0 + jj) * D + d] = scale * dks[d * ld + jj];
+                dv[(j0 + jj) * D + d] = dvs[d * ld + jj];
             }
         }
     }

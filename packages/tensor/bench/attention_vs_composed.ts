@@ -1,0 +1,141 @@
+// Fused causal attention vs the composed path, forward + backward, at the seed preset's shapes
+// (B = 64, H = 16, T = 128, D = 4) — issue 2's target: fused at least 3× faster.
+//   bun packages/tensor/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D]
+// Rows (median ms per forward + backward, rounds of the three variants interleaved in one run):
+//   fused               attention + attentionBackward (one kernel each; probabilities never stored)
+//   composed (ops)      the ops the composition runs, called directly: bmm(Q, Kᵀ) (transpose as a GEMM
+//                       flag), mulScalar, add of the causal mask, softmax, bmm(P, V); backward
+//                       bmm ×2 for dP and dV, softmaxBackward, mulScalar, bmm ×2 for dQ and dK —
+//                       the least work a composition of these ops can do (no mask gradient)
+//   composed (.ad.ts)   src/composed/attention.ad.ts through its generated pullback: the same ops plus
+//                       what the rrules add (the swapAxes copy of K, add's cotangents for both operands)
+// The .ad.ts file is expanded once at import (loader cost is not timed).
+import { attention as composedAttention, causalMask } from "@pullback/tensor/composed";
+import {
+  add,
+  attention,
+  attentionBackward,
+  bmm,
+  getThreads,
+  mulScalar,
+  poolSize,
+  reshape,
+  setThreads,
+  softmax,
+  softmaxBackward,
+  type Tensor,
+} from "@pullback/tensor";
+import { randTensor } from "../src/testing.ts";
+import { median, type BenchRow } from "./harness.ts";
+
+export type { BenchRow };
+
+/** Forward + backward through the plain ops (what the composition computes, minus rrule overhead). */
+function composedOps(q: Tensor, k: Tensor, v: Tensor, dout: Tensor, mask: Tensor): [Tensor, Tensor, Tensor, Tensor] {
+  const [B, H, T, D] = q.shape;
+  const bh = [B * H, T, D];
+  const q3 = reshape(q, bh), k3 = reshape(k, bh), v3 = reshape(v, bh), do3 = reshape(dout, bh);
+  const scale = 1 / Math.sqrt(D);
+  // forward
+  const s = bmm(q3, k3, { transB: true });
+  const p = softmax(add(mulScalar(s, scale), mask));
+  const out = bmm(p, v3);
+  // backward
+  const dp = bmm(do3, v3, { transB: true });
+  const dv = bmm(p, do3, { transA: true });
+  const ds = mulScalar(softmaxBackward(p, dp), scale);
+  const dq = bmm(ds, k3);
+  const dk = bmm(ds, q3, { transA: true });
+  return [out, dq, dk, dv];
+}
+
+function fused(q: Tensor, k: Tensor, v: Tensor, dout: Tensor): [Tensor, Tensor, Tensor, Tensor] {
+  const { out, lse } = attention(q, k, v);
+  const { dq, dk, dv } = attentionBackward(dout, q, k, v, out, lse);
+  return [out, dq, dk, dv];
+}
+
+function composedAd(q: Tensor, k: Tensor, v: Tensor, dout: Tensor): [Tensor, Tensor, Tensor, Tensor] {
+  const [out, pullback] = composedAttention([q, k, v]);
+  const [dq, dk, dv] = pullback(dout) as Tensor[];
+  return [out, dq, dk, dv];
+}
+
+function maxRelDiff(a: Tensor, b: Tensor): number {
+  let m = 0, s = 0;
+  for (let i = 0; i < b.size; i++) {
+    m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
+    s = Math.max(s, Math.abs(b.data[i]));
+  }
+  return m / Math.max(s, 1e-30);
+}
+
+export async function bench(threads: number, options: { rounds?: number; shape?: [number, number, number, number]; log?: (line: string) => void } = {}): Promise<BenchRow[]> {
+  const [B, H, T, D] = options.shape ?? [64, 16, 128, 4];
+  const rounds = options.rounds ?? 7;
+  const log = options.log ?? (() => {});
+  const before = getThreads();
+  setThreads(threads);
+  try {
+    const shape = [B, H, T, D];
+    const q = randTensor(shape, 1, { low: -2, high: 2 }), k = randTensor(shape, 2), v = randTensor(shape, 3), dout = randTensor(shape, 4);
+    const mask = causalMask(T);
+    const variants: [string, () => Tensor[]][] = [
+      ["attention fused fwd+bwd", () => fused(q, k, v, dout)],
+      ["attention composed (ops) fwd+bwd", () => composedOps(q, k, v, dout, mask)],
+      ["attention composed (.ad.ts) fwd+bwd", () => composedAd(q, k, v, dout)],
+    ];
+    // Warm-up, and a check that the three compute the same thing.
+    const results = variants.map(([, fn]) => fn());
+    for (let r = 1; r < results.length; r++) {
+      const worst = Math.max(...results[0].map((t, i) => maxRelDiff(results[r][i], t)));
+      if (!(worst < 1e-3)) throw new Error(`${variants[r][0]} differs from the fused result (max normwise rel diff ${worst})`);
+    }
+    results.length = 0;
+    const times = variants.map(() => [] as number[]);
+    for (let round = 0; round < rounds; round++) {
+      variants.forEach(([, fn], i) => {
+        Bun.gc(true); // free the previous round's (B·H, T, T) buffers outside the timed region
+        const t0 = performance.now();
+        fn();
+        times[i].push(performance.now() - t0);
+      });
+      log(`  round ${round + 1}/${rounds}: ${times.map((t) => t[round].toFixed(1)).join(" / ")} ms`);
+    }
+    return variants.map(([kernel], i) => ({ kernel, shape: `(${B}, ${H}, ${T}, ${D})`, threads, ms: median(times[i]) }));
+  } finally {
+    setThreads(before);
+  }
+}
+
+function printTable(rows: BenchRow[]): void {
+  const header = ["kernel", "shape", "threads", "ms", "vs fused"];
+  const fusedMs = (t: number) => rows.find((r) => r.threads === t && r.kernel.includes("fused"))!.ms;
+  const body = rows.map((r) => [r.kernel, r.shape, String(r.threads), r.ms.toFixed(2), `${(r.ms / fusedMs(r.threads)).toFixed(2)}×`]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((s, i) => (i < 2 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const b of body) console.log(line(b));
+  console.log("vs fused = composed ms / fused ms (the fused kernels are that many times faster; target ≥ 3×)");
+}
+
+if (import.meta.main) {
+  let rounds = 7;
+  let shape: [number, number, number, number] | undefined;
+  for (const arg of process.argv.slice(2)) {
+    const [key, value] = arg.split("=", 2);
+    if (key === "--rounds") rounds = Number(value);
+    else if (key === "--shape") shape = value.split(",").map(Number) as [number, number, number, number];
+    else {
+      console.error(`unknown argument ${arg}\nusage: bun packages/tensor/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D]`);
+      process.exit(2);
+    }
+  }
+  const rows: BenchRow[] = [];
+  for (const t of [...new Set([1, poolSize()])]) {
+    console.error(`${t} thread${t > 1 ? "s" : ""}…`);
+    rows.push(...(await bench(t, { rounds, shape, log: (l) => console.error(l) })));
+  }
+  printTable(rows);
+}

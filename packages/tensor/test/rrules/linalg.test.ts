@@ -1,0 +1,38 @@
+// gradcheck of the matrix-product rrules (src/rrules/linalg.ts): matmul (2-D) and bmm (3-D), sizes
+// with 1 and odd sizes; forward vs the plain op; float32 (Zig GEMM with transpose flags) pullback
+// vs float64 (reference) pullback.
+import { describe, test } from "bun:test";
+import * as ops from "@pullback/tensor";
+import * as rr from "@pullback/tensor/rrules";
+import { checkRule, rand, RuleLog } from "./helpers.ts";
+
+const log = new RuleLog("linalg");
+type Pair = [ops.Tensor, ops.Tensor];
+
+describe("matmul rrule", () => {
+  test("(M, K)·(K, N), sizes 1 and odd", () => {
+    const mkn = [[1, 1, 1], [3, 4, 5], [7, 1, 3], [1, 5, 1], [1, 6, 4], [17, 9, 6]];
+    mkn.forEach(([m, k, n], i) => {
+      checkRule(log, "matmul", rr.matmul, [rand([m, k], i), rand([k, n], 100 + i)], { plain: ([a, b]: Pair) => ops.matmul(a, b), seed: i });
+    });
+  });
+  test("larger (float32 path only: blocked GEMM, edge tiles)", () => {
+    for (const [m, k, n] of [[65, 33, 17], [129, 64, 127]]) {
+      checkRule(log, "matmul", rr.matmul, [rand([m, k], m), rand([k, n], n)], { plain: ([a, b]: Pair) => ops.matmul(a, b), skipGradcheck: true });
+    }
+  });
+});
+
+describe("bmm rrule", () => {
+  test("(batch, M, K)·(batch, K, N), sizes 1 and odd", () => {
+    const shapes = [[1, 1, 1, 1], [2, 3, 4, 5], [3, 1, 7, 2], [5, 7, 3, 1], [1, 4, 4, 4]];
+    shapes.forEach(([bt, m, k, n], i) => {
+      checkRule(log, "bmm", rr.bmm, [rand([bt, m, k], i), rand([bt, k, n], 200 + i)], { plain: ([a, b]: Pair) => ops.bmm(a, b), seed: i });
+    });
+  });
+  test("attention-like shapes (float32 path only)", () => {
+    // (B·H, T, D)·(B·H, D, T) and (B·H, T, T)·(B·H, T, D) with T = 65, D = 4
+    checkRule(log, "bmm", rr.bmm, [rand([6, 65, 4], 1), rand([6, 4, 65], 2)], { plain: ([a, b]: Pair) => ops.bmm(a, b), skipGradcheck: true });
+    checkRule(log, "bmm", rr.bmm, [rand([6, 65, 65], 3), rand([6, 65, 4], 4)], { plain: ([a, b]: Pair) => ops.bmm(a, b), skipGradcheck: true });
+  });
+});

@@ -1,0 +1,164 @@
+// gradcheck of the neural-network rrules (src/rrules/nn.ts): softmax, logSoftmax, layerNorm,
+// crossEntropy, attention (causal; with and without dropout; T not a multiple of any tile),
+// dropout, take (repeated indices), pick; and the structural rules of @pullback/ad (fork,
+// splitFirst, detach, attach). Forward vs the plain op; float32 (Zig) vs float64 pullback.
+import { describe, expect, test } from "bun:test";
+import { attach, detach, fork, gradcheck, splitFirst } from "@pullback/ad";
+import * as ops from "@pullback/tensor";
+import * as rr from "@pullback/tensor/rrules";
+import { checkRule, rand, RuleLog } from "./helpers.ts";
+
+const log = new RuleLog("nn");
+type Triple = [ops.Tensor, ops.Tensor, ops.Tensor];
+
+describe("softmax rrules", () => {
+  const shapes = [[1], [1, 1], [3, 7], [2, 3, 5], [1, 17], [4, 1]];
+  test("softmax", () => {
+    shapes.forEach((s, i) => checkRule(log, "softmax", rr.softmax, rand(s, i, -3, 3), { plain: ops.softmax, seed: i }));
+    checkRule(log, "softmax", rr.softmax, rand([65, 129], 9, -3, 3), { plain: ops.softmax, skipGradcheck: true });
+  });
+  test("logSoftmax", () => {
+    shapes.forEach((s, i) => checkRule(log, "logSoftmax", rr.logSoftmax, rand(s, i, -3, 3), { plain: ops.logSoftmax, seed: i }));
+    checkRule(log, "logSoftmax", rr.logSoftmax, rand([65, 129], 9, -3, 3), { plain: ops.logSoftmax, skipGradcheck: true });
+  });
+});
+
+describe("layerNorm rrule", () => {
+  test("(…, C) with C = 1, 3, 8, 5 and leading dims", () => {
+    const shapes = [[4, 1], [1, 3], [3, 8], [2, 3, 5], [1, 1, 7]];
+    shapes.forEach((s, i) => {
+      const c = s[s.length - 1];
+      const x: Triple = [rand(s, i, -2, 2), rand([c], 10 + i, 0.5, 1.5), rand([c], 20 + i)];
+      checkRule(log, "layerNorm", rr.layerNorm, x, { plain: ([a, w, b]: Triple) => ops.layerNorm(a, w, b).y, seed: i });
+    });
+    // another eps
+    checkRule(log, "layerNorm", rr.layerNorm, [rand([3, 4], 5), rand([4], 6), rand([4], 7)], { args: [0.1], plain: ([a, w, b]: Triple, eps: number) => ops.layerNorm(a, w, b, eps).y });
+  });
+  test("float32 path at the model's width (C = 64) and an odd one", () => {
+    for (const [n, c] of [[129, 64], [63, 17]]) {
+      const x: Triple = [rand([n, c], 1, -2, 2), rand([c], 2, 0.5, 1.5), rand([c], 3)];
+      checkRule(log, "layerNorm", rr.layerNorm, x, { plain: ([a, w, b]: Triple) => ops.layerNorm(a, w, b).y, skipGradcheck: true });
+    }
+  });
+});
+
+describe("crossEntropy rrule", () => {
+  test("(N, V) with repeated targets, N = 1, V = 1", () => {
+    const cases: [number[], number[]][] = [
+      [[1, 1], [0]],
+      [[1, 5], [3]],
+      [[3, 5], [0, 4, 2]],
+      [[7, 4], [1, 1, 1, 3, 0, 1, 2]],
+    ];
+    cases.forEach(([shape, targets], i) => {
+      checkRule(log, "crossEntropy", rr.crossEntropy, rand(shape, i, -3, 3), { args: [targets], plain: (x: ops.Tensor, t: number[]) => ops.crossEntropy(x, t).loss, seed: i });
+    });
+    const targets = Int32Array.from({ length: 65 }, (_, i) => (i * 37) % 129);
+    checkRule(log, "crossEntropy", rr.crossEntropy, rand([65, 129], 5, -3, 3), { args: [targets], plain: (x: ops.Tensor, t: Int32Array) => ops.crossEntropy(x, t).loss, skipGradcheck: true });
+  });
+});
+
+describe("attention rrule", () => {
+  const plain = ([q, k, v]: Triple, o?: ops.AttentionOptions) => ops.attention(q, k, v, o).out;
+  const qkv = (shape: number[], seed: number): Triple => [rand(shape, seed, -2, 2), rand(shape, seed + 1), rand(shape, seed + 2)];
+  test("without dropout: (B, H, T, D) with T = 1, 5, 7, 9 and D = 1, 3, 4", () => {
+    const shapes = [[1, 1, 1, 1], [1, 2, 5, 3], [2, 1, 7, 4], [1, 1, 9, 2]];
+    shapes.forEach((s, i) => checkRule(log, "attention", rr.attention, qkv(s, 10 * i), { plain, seed: i }));
+    // default options vs explicit zeros
+    checkRule(log, "attention", rr.attention, qkv([1, 2, 5, 3], 7), { args: [{ dropout: 0, seed: 3, offset: 4 }], plain });
+  });
+  test("with dropout: same seed and offset → the same mask in forward and pullback", () => {
+    const cases: [number[], ops.AttentionOptions][] = [
+      [[1, 2, 5, 3], { dropout: 0.3, seed: 5, offset: 11 }],
+      [[2, 1, 7, 4], { dropout: 0.5, seed: 1, offset: 0 }],
+      [[1, 1, 9, 2], { dropout: 0.1, seed: 42, offset: 1000 }],
+    ];
+    cases.forEach(([s, o], i) => {
+      checkRule(log, "attention", rr.attention, qkv(s, 50 + 10 * i), { args: [o], plain, seed: i });
+      // deterministic: two calls with the same (seed, offset) give identical outputs and cotangents
+      const x = qkv(s, 50 + 10 * i);
+      const [y1, pb1] = rr.attention(x, o);
+      const [y2, pb2] = rr.attention(x, o);
+      expect(Array.from(y1.data)).toEqual(Array.from(y2.data));
+      const dy = rand(s, 7);
+      expect(pb1(dy).map((t) => Array.from(t.data))).toEqual(pb2(dy).map((t) => Array.from(t.data)));
+      // and another offset gives another mask
+      const [y3] = rr.attention(x, { ...o, offset: (o.offset ?? 0) + 1 });
+      expect(Array.from(y3.data)).not.toEqual(Array.from(y1.data));
+    });
+  });
+  test("float32 path: T = 65, 129 (not a multiple of the kernel's tiles), D = 4", () => {
+    checkRule(log, "attention", rr.attention, qkv([2, 3, 65, 4], 1), { plain, skipGradcheck: true });
+    checkRule(log, "attention", rr.attention, qkv([1, 2, 129, 4], 2), { args: [{ dropout: 0.2, seed: 9, offset: 3 }], plain, skipGradcheck: true, atol: 5e-5 });
+  });
+});
+
+describe("dropout rrule", () => {
+  test("p = 0, 0.1, 0.25, 0.5 over several shapes, seeds and offsets", () => {
+    const cases: [number[], number, number, number][] = [
+      [[3, 5], 0, 1, 0],
+      [[3, 5], 0.25, 1, 0],
+      [[1], 0.1, 7, 3],
+      [[2, 3, 17], 0.2, 2, 100],
+      [[7], 0.5, 3, 5],
+    ];
+    cases.forEach(([s, p, seed, offset], i) => checkRule(log, "dropout", rr.dropout, rand(s, i), { args: [p, seed, offset], plain: ops.dropout, seed: i }));
+    checkRule(log, "dropout", rr.dropout, rand([129, 65], 1), { args: [0.2, 11, 12], plain: ops.dropout, skipGradcheck: true });
+  });
+});
+
+describe("indexing rrules", () => {
+  test("take: repeated indices accumulate, an index shape, V = 1", () => {
+    checkRule(log, "take", rr.take, rand([5, 3], 1), { args: [[0, 2, 2, 4, 0]], plain: ops.take });
+    checkRule(log, "take", rr.take, rand([4, 2], 2), { args: [[3, 3, 1, 0, 3, 2], [2, 3]], plain: ops.take });
+    checkRule(log, "take", rr.take, rand([1, 1], 3), { args: [[0, 0, 0]], plain: ops.take });
+    checkRule(log, "take", rr.take, rand([6, 4], 4), { args: [Int32Array.from([5, 1])], plain: ops.take });
+    const idx = Int32Array.from({ length: 300 }, (_, i) => (i * i) % 129);
+    checkRule(log, "take", rr.take, rand([129, 64], 5), { args: [idx, [3, 100]], plain: ops.take, skipGradcheck: true });
+  });
+  test("pick: repeated (row, col) pairs accumulate", () => {
+    checkRule(log, "pick", rr.pick, rand([3, 4], 1), { args: [[0, 1, 2, 2], [1, 3, 0, 0]], plain: ops.pick });
+    checkRule(log, "pick", rr.pick, rand([1, 1], 2), { args: [[0, 0], [0, 0]], plain: ops.pick });
+    checkRule(log, "pick", rr.pick, rand([5, 2], 3), { args: [[4, 0, 4], [1, 1, 1]], plain: ops.pick });
+    const rows = Int32Array.from({ length: 200 }, (_, i) => i % 65), cols = Int32Array.from({ length: 200 }, (_, i) => (i * 7) % 129);
+    checkRule(log, "pick", rr.pick, rand([65, 129], 4), { args: [rows, cols], plain: ops.pick, skipGradcheck: true });
+  });
+});
+
+describe("structural rrules (@pullback/ad)", () => {
+  test("fork (2 and 3 copies) sums the cotangents", () => {
+    checkRule(log, "fork", fork, rand([3, 4], 1), { plain: (x: ops.Tensor) => [x, x] });
+    checkRule(log, "fork", fork, rand([2, 5], 2), { args: [3], plain: (x: ops.Tensor) => [x, x, x] });
+  });
+  test("splitFirst rebuilds the list of cotangents", () => {
+    checkRule(log, "splitFirst", splitFirst, [rand([2, 3], 1), rand([3], 2), rand([1], 3)], { plain: (xs: ops.Tensor[]) => [xs[0], xs.slice(1)] });
+  });
+  test("detach: the value passes, zero cotangent of x's shape and dtype", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = rand([3, 4], 1).clone(dtype);
+      const [y, pb] = detach(x);
+      expect(y).toBe(x);
+      const dx = pb(rand([3, 4], 2)) as ops.Tensor;
+      expect(dx.shape).toEqual([3, 4]);
+      expect(dx.dtype).toBe(dtype);
+      expect(Array.from(dx.data).every((v) => v === 0)).toBe(true);
+    }
+  });
+  test("attach: the constant passes, its cotangent is dropped", () => {
+    const c = rand([2, 2], 1);
+    const [y, pb] = attach(c);
+    expect(y).toBe(c);
+    expect(pb(rand([2, 2], 2))).toBeUndefined();
+    // in a composition the attached constant is not differentiated: d/dx (x + c) = 1
+    const rule = (x: ops.Tensor) => {
+      const [cc, pbc] = attach(c.clone(x.dtype));
+      const [z, pbz] = rr.add([x, cc]);
+      return [z, (dz: ops.Tensor) => {
+        const [dx, dc] = pbz(dz);
+        pbc(dc);
+        return dx;
+      }] as [ops.Tensor, (dz: ops.Tensor) => ops.Tensor];
+    };
+    gradcheck(rule, rand([2, 2], 3));
+  });
+});
