@@ -92,6 +92,7 @@ export const logits = (s: Step, tokens: Int32Array, positions: Int32Array) =>
 export const loss = (s: Step, tokens: Int32Array, positions: Int32Array, targets: Int32Array) =>
   ad((params) => {
     const [z, __] = logits(s, tokens, positions)(params);
-    const [l, __1] = crossEntropy(z, targets);
+    // z is dead after the loss: its buffer receives ∂z (no (B·T, V) allocation per step)
+    const [l, __1] = crossEntropy(z, targets, { overwriteLogits: true });
     return l;
   });

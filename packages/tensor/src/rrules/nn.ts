@@ -36,11 +36,20 @@ export function layerNorm([x, w, b]: [Tensor, Tensor, Tensor], eps = 1e-5): Rrul
   }];
 }
 
-/** Mean cross-entropy of logits (N, V) against integer targets (a number). */
-export function crossEntropy(logits: Tensor, targets: Indices): RruleResult<number, number, Tensor> {
+/**
+ * Mean cross-entropy of logits (N, V) against integer targets (a number). With
+ * `{ overwriteLogits: true }` the pullback writes ∂logits into the logits' own buffer (once; a
+ * second call recomputes nothing and throws) — for a model whose logits are dead after the loss,
+ * it saves allocating an (N, V) gradient every step.
+ */
+export function crossEntropy(logits: Tensor, targets: Indices, options: { overwriteLogits?: boolean } = {}): RruleResult<number, number, Tensor> {
   const { loss, lse } = crossEntropyOp(logits, targets);
+  let consumed = false;
   return [loss, function crossEntropy_pullback(dloss) {
-    return crossEntropyBackward(logits, targets, lse, dloss);
+    if (!options.overwriteLogits) return crossEntropyBackward(logits, targets, lse, dloss);
+    if (consumed) throw new Error("crossEntropy_pullback: with overwriteLogits the pullback can run only once (the logits were overwritten)");
+    consumed = true;
+    return crossEntropyBackward(logits, targets, lse, dloss, { out: logits });
   }];
 }
 

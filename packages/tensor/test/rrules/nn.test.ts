@@ -56,6 +56,19 @@ describe("crossEntropy rrule", () => {
     const targets = Int32Array.from({ length: 65 }, (_, i) => (i * 37) % 129);
     checkRule(log, "crossEntropy", rr.crossEntropy, rand([65, 129], 5, -3, 3), { args: [targets], plain: (x: ops.Tensor, t: Int32Array) => ops.crossEntropy(x, t).loss, skipGradcheck: true });
   });
+
+  test("overwriteLogits: the pullback writes the same gradient into the logits' buffer, once", () => {
+    const targets = Int32Array.from({ length: 9 }, (_, i) => (i * 5) % 13);
+    const x = rand([9, 13], 3, -3, 3);
+    const expected = rr.crossEntropy(x.clone(), targets)[1](0.7);
+    const logits = x.clone();
+    const [loss, pullback] = rr.crossEntropy(logits, targets, { overwriteLogits: true });
+    expect(loss).toBe(rr.crossEntropy(x, targets)[0]);
+    const dx = pullback(0.7);
+    expect(dx.data).toBe(logits.data);
+    expect(Array.from(dx.data)).toEqual(Array.from(expected.data));
+    expect(() => pullback(0.7)).toThrow(/can run only once/);
+  });
 });
 
 describe("attention rrule", () => {
