@@ -4,9 +4,10 @@
 // forward pass; `bun run ad:expand packages/gpt2/src/model.ad.ts` prints the generated backward.
 //
 // Shapes: B batch, T time (≤ context), C width, H heads, D = C/H head size, M MLP width, V vocab.
-// The residual stream is kept as (B·T, C) rows so every projection is one GEMM.
+// The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear`: the
+// bias is folded into the GEMM's accumulator).
 import { ad, detach, fork, splitFirst } from "@pullback/ad";
-import { add, attention, crossEntropy, dropout, gelu, layerNorm, matmul, permute, reshape, splitAt, take } from "@pullback/tensor/rrules";
+import { add, attention, crossEntropy, dropout, gelu, layerNorm, linear, matmul, permute, reshape, splitAt, take } from "@pullback/tensor/rrules";
 
 /** What one forward pass needs besides the parameters. */
 export interface Step {
@@ -33,33 +34,29 @@ export const block = (s: Step, layer: number) =>
     // ---- attention sub-block: x + dropout(attention(LN1(x))·wo + bo)
     const [[x1, skip1], __] = fork(x);
     const [h1, __1] = layerNorm([x1, ln1w, ln1b]);
-    const [qkvProj, __2] = matmul([h1, wqkv]); // (B·T, 3C)
-    const [qkvRows, __3] = add([qkvProj, bqkv]);
-    const [qkv5, __4] = reshape(qkvRows, [B, T, 3, H, D]);
-    const [qkvHeads, __5] = permute(qkv5, [2, 0, 3, 1, 4]); // (3, B, H, T, D): q, k, v stacked
-    const [[q1, kv], __6] = splitAt(qkvHeads, 0, 1);
-    const [[k1, v1], __7] = splitAt(kv, 0, 1);
-    const [q, __8] = reshape(q1, [B, H, T, D]);
-    const [k, __9] = reshape(k1, [B, H, T, D]);
-    const [v, __10] = reshape(v1, [B, H, T, D]);
+    const [qkvRows, __2] = linear([h1, wqkv, bqkv]); // (B·T, 3C)
+    const [qkv5, __3] = reshape(qkvRows, [B, T, 3, H, D]);
+    const [qkvHeads, __4] = permute(qkv5, [2, 0, 3, 1, 4]); // (3, B, H, T, D): q, k, v stacked
+    const [[q1, kv], __5] = splitAt(qkvHeads, 0, 1);
+    const [[k1, v1], __6] = splitAt(kv, 0, 1);
+    const [q, __7] = reshape(q1, [B, H, T, D]);
+    const [k, __8] = reshape(k1, [B, H, T, D]);
+    const [v, __9] = reshape(v1, [B, H, T, D]);
     // softmax(q·kᵀ/√D + causal mask)·v per head, fused; dropout on the probabilities
-    const [heads, __11] = attention([q, k, v], { dropout: p, seed, offset: dropoutOffset(layer, 0) });
-    const [headsByTime, __12] = permute(heads, [0, 2, 1, 3]); // (B, T, H, D)
-    const [a, __13] = reshape(headsByTime, [B * T, C]);
-    const [aProj, __14] = matmul([a, wo]);
-    const [aOut, __15] = add([aProj, bo]);
-    const [aDrop, __16] = dropout(aOut, p, seed, dropoutOffset(layer, 1));
-    const [x2, __17] = add([skip1, aDrop]);
+    const [heads, __10] = attention([q, k, v], { dropout: p, seed, offset: dropoutOffset(layer, 0) });
+    const [headsByTime, __11] = permute(heads, [0, 2, 1, 3]); // (B, T, H, D)
+    const [a, __12] = reshape(headsByTime, [B * T, C]);
+    const [aOut, __13] = linear([a, wo, bo]);
+    const [aDrop, __14] = dropout(aOut, p, seed, dropoutOffset(layer, 1));
+    const [x2, __15] = add([skip1, aDrop]);
     // ---- MLP sub-block: x + dropout(gelu(LN2(x)·w1 + b1)·w2 + b2)
-    const [[x3, skip2], __18] = fork(x2);
-    const [h2, __19] = layerNorm([x3, ln2w, ln2b]);
-    const [uProj, __20] = matmul([h2, w1]); // (B·T, M)
-    const [u, __21] = add([uProj, b1]);
-    const [g, __22] = gelu(u);
-    const [mProj, __23] = matmul([g, w2]); // (B·T, C)
-    const [m, __24] = add([mProj, b2]);
-    const [mDrop, __25] = dropout(m, p, seed, dropoutOffset(layer, 2));
-    const [y, __26] = add([skip2, mDrop]);
+    const [[x3, skip2], __16] = fork(x2);
+    const [h2, __17] = layerNorm([x3, ln2w, ln2b]);
+    const [u, __18] = linear([h2, w1, b1]); // (B·T, M)
+    const [g, __19] = gelu(u);
+    const [m, __20] = linear([g, w2, b2]); // (B·T, C)
+    const [mDrop, __21] = dropout(m, p, seed, dropoutOffset(layer, 2));
+    const [y, __22] = add([skip2, mDrop]);
     return y;
   });
 

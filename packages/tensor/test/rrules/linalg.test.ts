@@ -1,7 +1,7 @@
-// gradcheck of the matrix-product rrules (src/rrules/linalg.ts): matmul (2-D) and bmm (3-D), sizes
+// gradcheck of the matrix-product rrules (src/rrules/linalg.ts): matmul (2-D), bmm (3-D) and linear, sizes
 // with 1 and odd sizes; forward vs the plain op; float32 (Zig GEMM with transpose flags) pullback
 // vs float64 (reference) pullback.
-import { describe, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as ops from "@pullback/tensor";
 import * as rr from "@pullback/tensor/rrules";
 import { checkRule, rand, RuleLog } from "./helpers.ts";
@@ -34,5 +34,22 @@ describe("bmm rrule", () => {
     // (B·H, T, D)·(B·H, D, T) and (B·H, T, T)·(B·H, T, D) with T = 65, D = 4
     checkRule(log, "bmm", rr.bmm, [rand([6, 65, 4], 1), rand([6, 4, 65], 2)], { plain: ([a, b]: Pair) => ops.bmm(a, b), skipGradcheck: true });
     checkRule(log, "bmm", rr.bmm, [rand([6, 65, 65], 3), rand([6, 65, 4], 4)], { plain: ([a, b]: Pair) => ops.bmm(a, b), skipGradcheck: true });
+  });
+});
+
+describe("linear rrule", () => {
+  type Triple = [ops.Tensor, ops.Tensor, ops.Tensor];
+  const plain = ([x, w, b]: Triple) => ops.add(ops.matmul(x, w), b);
+  test("x (N, K)·w (K, M) + b (M) with N, K, M including 1 and odd sizes", () => {
+    const sizes = [[1, 1, 1], [3, 2, 5], [7, 4, 1], [2, 9, 3], [17, 3, 6]];
+    sizes.forEach(([n, k, m], i) => {
+      checkRule(log, "linear", rr.linear, [rand([n, k], i), rand([k, m], 300 + i), rand([m], 400 + i)], { plain, seed: i });
+    });
+  });
+  test("the model's shapes (float32: Zig GEMM accumulating onto the broadcast bias)", () => {
+    checkRule(log, "linear", rr.linear, [rand([129, 64], 1), rand([64, 192], 2), rand([192], 3)], { plain, skipGradcheck: true });
+  });
+  test("bad shapes name the op and the shapes", () => {
+    expect(() => rr.linear([rand([3, 4], 1), rand([4, 5], 2), rand([4], 3)])).toThrow(/linear: expected x \(N, K\), w \(K, M\), b \(M,\); got x \(3, 4\), w \(4, 5\), b \(4,\)/);
   });
 });
