@@ -28,7 +28,12 @@ const std = @import("std");
 const pool = @import("pool.zig");
 const philox = @import("philox.zig");
 
-const L = std.simd.suggestVectorLength(f32) orelse 8;
+const builtin = @import("builtin");
+
+/// SIMD width in f32 lanes. suggestVectorLength says 8 on AVX-512 CPUs that prefer 256-bit
+/// vectors (LLVM's prefer-256-bit, set for Skylake-X and later); the explicit 16-lane vectors
+/// here still compile to zmm registers and are faster for this kernel.
+const L = if (builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f)) 16 else std.simd.suggestVectorLength(f32) orelse 8;
 const V = @Vector(L, f32);
 const VU = @Vector(L, u32);
 const VI = @Vector(L, i32);
@@ -52,6 +57,27 @@ const neg_big: f32 = -1.0e30;
 
 fn splat(x: f32) V {
     return @splat(x);
+}
+
+/// Horizontal sum as a tree of halvings (an ordered @reduce(.Add) would add lane by lane; inline
+/// callees do not inherit the caller's float mode).
+fn hsum(v: anytype) f32 {
+    const n = @typeInfo(@TypeOf(v)).vector.len;
+    if (n == 1) return v[0];
+    const h = n / 2;
+    const lo = @shuffle(f32, v, undefined, std.simd.iota(i32, h));
+    const hi = @shuffle(f32, v, undefined, std.simd.iota(i32, h) + @as(@Vector(h, i32), @splat(h)));
+    return hsum(lo + hi);
+}
+
+/// Horizontal max, the same way.
+fn hmax(v: anytype) f32 {
+    const n = @typeInfo(@TypeOf(v)).vector.len;
+    if (n == 1) return v[0];
+    const h = n / 2;
+    const lo = @shuffle(f32, v, undefined, std.simd.iota(i32, h));
+    const hi = @shuffle(f32, v, undefined, std.simd.iota(i32, h) + @as(@Vector(h, i32), @splat(h)));
+    return hmax(@max(lo, hi));
 }
 
 /// Keys per tile for head dimension d: as many as fit tile_floats, a multiple of granule.
@@ -103,6 +129,43 @@ const ph_m1: u32 = 0xCD9E8D57;
 const ph_w0: u32 = 0x9E3779B9;
 const ph_w1: u32 = 0xBB67AE85;
 
+/// hi and lo 32 bits of m·a for every lane: vpmuludq on the even lanes and on the odd lanes
+/// (shifted down), then the halves recombined — no widening to 64-bit lanes.
+inline fn mulHiLo(a: PU, comptime m: u32) struct { hi: PU, lo: PU } {
+    const W = @Vector(philox_lanes / 2, u64);
+    const low32: W = @splat(0xFFFF_FFFF);
+    const a64: W = @bitCast(a);
+    const mm: W = @splat(m);
+    const even = (a64 & low32) * mm; // products of lanes 0, 2, 4, …
+    const odd = (a64 >> @splat(32)) * mm; // products of lanes 1, 3, 5, …
+    return .{
+        .hi = @bitCast((even >> @splat(32)) | (odd & ~low32)),
+        .lo = @bitCast((even & low32) | (odd << @splat(32))),
+    };
+}
+
+/// Comptime shuffle masks for interleaving: pairs(x) = [x, ~x, x+1, ~(x+1), …] (8 pairs), and
+/// quads(x) = [x, x+1, ~x, ~(x+1), x+2, x+3, ~(x+2), ~(x+3), …] (4 quads).
+fn pairMask(comptime first: i32) @Vector(philox_lanes, i32) {
+    var m: [philox_lanes]i32 = undefined;
+    for (0..philox_lanes / 2) |t| {
+        m[2 * t] = first + @as(i32, @intCast(t));
+        m[2 * t + 1] = ~(first + @as(i32, @intCast(t)));
+    }
+    return m;
+}
+fn quadMask(comptime first: i32) @Vector(philox_lanes, i32) {
+    var m: [philox_lanes]i32 = undefined;
+    for (0..philox_lanes / 4) |t| {
+        const x = first + 2 * @as(i32, @intCast(t));
+        m[4 * t + 0] = x;
+        m[4 * t + 1] = x + 1;
+        m[4 * t + 2] = ~x;
+        m[4 * t + 3] = ~(x + 1);
+    }
+    return m;
+}
+
 /// The words of blocks blk0 … blk0+15 of the draw (seed, offset), in element order:
 /// out[4·b + lane] = philox.block(seed, offset, blk0 + b)[lane].
 fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) void {
@@ -118,27 +181,22 @@ fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) 
             k0 +%= ph_w0;
             k1 +%= ph_w1;
         }
-        const p0 = @as(PU64, @splat(ph_m0)) * @as(PU64, c0);
-        const p1 = @as(PU64, @splat(ph_m1)) * @as(PU64, c2);
-        const hi0: PU = @truncate(p0 >> @splat(32));
-        const lo0: PU = @truncate(p0);
-        const hi1: PU = @truncate(p1 >> @splat(32));
-        const lo1: PU = @truncate(p1);
-        c0 = hi1 ^ c1 ^ @as(PU, @splat(k0));
-        c1 = lo1;
-        c2 = hi0 ^ c3 ^ @as(PU, @splat(k1));
-        c3 = lo0;
+        const p0 = mulHiLo(c0, ph_m0);
+        const p1 = mulHiLo(c2, ph_m1);
+        c0 = p1.hi ^ c1 ^ @as(PU, @splat(k0));
+        c1 = p1.lo;
+        c2 = p0.hi ^ c3 ^ @as(PU, @splat(k1));
+        c3 = p0.lo;
     }
-    const a0: [philox_lanes]u32 = c0;
-    const a1: [philox_lanes]u32 = c1;
-    const a2: [philox_lanes]u32 = c2;
-    const a3: [philox_lanes]u32 = c3;
-    for (0..philox_lanes) |b| {
-        out[4 * b + 0] = a0[b];
-        out[4 * b + 1] = a1[b];
-        out[4 * b + 2] = a2[b];
-        out[4 * b + 3] = a3[b];
-    }
+    // Interleave the four lanes' words into element order: (c0[b], c1[b], c2[b], c3[b]) for b = 0 … 15.
+    const lo01 = @shuffle(u32, c0, c1, pairMask(0));
+    const hi01 = @shuffle(u32, c0, c1, pairMask(8));
+    const lo23 = @shuffle(u32, c2, c3, pairMask(0));
+    const hi23 = @shuffle(u32, c2, c3, pairMask(8));
+    out[0..16].* = @shuffle(u32, lo01, lo23, quadMask(0));
+    out[16..32].* = @shuffle(u32, lo01, lo23, quadMask(8));
+    out[32..48].* = @shuffle(u32, hi01, hi23, quadMask(0));
+    out[48..64].* = @shuffle(u32, hi01, hi23, quadMask(8));
 }
 
 /// out[j] = the Philox word of element start + j of the draw (seed, offset).
@@ -229,6 +287,97 @@ fn causalBlock(T: usize, parts: usize, k: usize) struct { begin: usize, end: usi
     return .{ .begin = edge(T, parts, k), .end = edge(T, parts, k + 1) };
 }
 
+// ---- vector building blocks -------------------------------------------------------------------
+
+/// G consecutive chunks of x·xt, starting at key `off` of the tile: Σ_d x[d]·xt[d·ld + off + g·L …].
+/// G independent FMA chains (one chain would be latency-bound at large D).
+inline fn dotChunks(comptime G: usize, x: []const f32, xt: []const f32, ld: usize, off: usize, D: usize) [G]V {
+    var acc: [G]V = .{splat(0)} ** G;
+    for (0..D) |d| {
+        const xd = splat(x[d]);
+        const row = xt[d * ld + off ..];
+        inline for (0..G) |g| acc[g] = @mulAdd(V, xd, row[g * L ..][0..L].*, acc[g]);
+    }
+    return acc;
+}
+
+/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·D + d] for d0 ≤ d < d0 + G·L: G vectors of d,
+/// two interleaved partial sums over j.
+inline fn axpyRowsGroup(comptime G: usize, w: []const f32, n: usize, rows: [*]const f32, D: usize, d0: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+    var a: [G]V = .{splat(0)} ** G;
+    var b: [G]V = .{splat(0)} ** G;
+    var j: usize = 0;
+    while (j + 2 <= n) : (j += 2) {
+        const w0 = splat(w[j]);
+        const w1 = splat(w[j + 1]);
+        const r0 = rows + j * D + d0;
+        const r1 = r0 + D;
+        inline for (0..G) |g| {
+            a[g] = @mulAdd(V, w0, r0[g * L ..][0..L].*, a[g]);
+            b[g] = @mulAdd(V, w1, r1[g * L ..][0..L].*, b[g]);
+        }
+    }
+    if (j < n) {
+        const w0 = splat(w[j]);
+        inline for (0..G) |g| a[g] = @mulAdd(V, w0, rows[j * D + d0 + g * L ..][0..L].*, a[g]);
+    }
+    inline for (0..G) |g| {
+        const o = dst[d0 + g * L ..][0..L];
+        o.* = @as(V, o.*) * splat(alpha) + (a[g] + b[g]) * splat(beta);
+    }
+}
+
+/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·D + d] for every d < D (d along the lanes).
+inline fn axpyRows(w: []const f32, n: usize, rows: [*]const f32, D: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+    var d: usize = 0;
+    while (d + L <= D) {
+        switch (@min((D - d) / L, @as(usize, 4))) {
+            inline 1, 2, 3, 4 => |G| {
+                axpyRowsGroup(G, w, n, rows, D, d, dst, alpha, beta);
+                d += @as(usize, G) * L;
+            },
+            else => unreachable,
+        }
+    }
+    while (d < D) : (d += 1) {
+        var acc: f32 = 0;
+        for (0..n) |j| acc += w[j] * rows[j * D + d];
+        dst[d] = dst[d] * alpha + beta * acc;
+    }
+}
+
+/// dst[d] = alpha·dst[d] + beta·Σ_{j < nv·L} w[j]·xt[d·ld + j] for every d < D (keys along the
+/// lanes, one horizontal sum per d): the small-D form of axpyRows over a transposed tile.
+inline fn axpyTransposed(w: []const f32, nv: usize, xt: []const f32, ld: usize, D: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+    for (0..D) |d| {
+        var acc = splat(0);
+        for (0..nv) |ch| acc = @mulAdd(V, w[ch * L ..][0..L].*, xt[d * ld + ch * L ..][0..L].*, acc);
+        dst[d] = dst[d] * alpha + beta * hsum(acc);
+    }
+}
+
+/// Calls body(G, chunk) for chunks 0 … nv−1 in groups of up to 4 (G comptime).
+inline fn forChunkGroups(nv: usize, ctx: anytype, comptime body: anytype) void {
+    var ch: usize = 0;
+    while (ch < nv) {
+        switch (@min(nv - ch, @as(usize, 4))) {
+            inline 1, 2, 3, 4 => |G| {
+                body(G, ctx, ch);
+                ch += @as(usize, G);
+            },
+            else => unreachable,
+        }
+    }
+}
+
+/// Head dimensions with a specialized (comptime-D) kernel; others run the generic one (D = 0).
+fn dispatchD(D: usize, comptime f: anytype, args: anytype) void {
+    switch (D) {
+        inline 1, 2, 4, 8, 16, 32, 64, 128 => |dc| @call(.auto, f, .{dc} ++ args),
+        else => @call(.auto, f, .{0} ++ args),
+    }
+}
+
 // ---- forward ---------------------------------------------------------------------------------
 
 const Fwd = struct {
@@ -254,7 +403,7 @@ fn forwardTask(c: Fwd, task: usize) void {
         var r0 = rows.begin;
         while (r0 < rows.end) {
             const r1 = @min(r0 + max_rows, rows.end);
-            forwardRows(c, bh, r0, r1);
+            dispatchD(c.D, forwardRows, .{ c, bh, r0, r1 });
             r0 = r1;
         }
     }
@@ -262,10 +411,11 @@ fn forwardTask(c: Fwd, task: usize) void {
 
 /// Query rows r0 … r1−1 of head bh (keys 0 … r1−1), online softmax over key tiles.
 /// `out` rows serve as the accumulators; m (running max, log2 units) and l (running sum) live here.
-fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
+/// DC is D when comptime-known (specialized), else 0.
+fn forwardRows(comptime DC: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void {
     @setFloatMode(.optimized);
     const T = c.T;
-    const D = c.D;
+    const D: usize = if (DC == 0) c.D else DC;
     const q = c.q + bh * T * D;
     const k = c.k + bh * T * D;
     const v = c.v + bh * T * D;
@@ -276,13 +426,21 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
     // Larger D: P·V along d, over value rows in place.
     const values_transposed = D < L;
 
-    var kt: [tile_floats]f32 align(64) = undefined;
-    var vt: [tile_floats]f32 align(64) = undefined;
-    var prob: [max_tile_keys]f32 align(64) = undefined;
-    var words: [max_tile_keys]u32 align(64) = undefined;
-    var qs: [max_head_dim]f32 = undefined;
-    var m: [max_rows]f32 = undefined;
-    var l: [max_rows]f32 = undefined;
+    // Stack scratch, used through slices (indexing an array value can make Zig copy it whole).
+    var kt_buf: [tile_floats]f32 align(64) = undefined;
+    var vt_buf: [tile_floats]f32 align(64) = undefined;
+    var prob_buf: [max_tile_keys]f32 align(64) = undefined;
+    var words_buf: [max_tile_keys]u32 align(64) = undefined;
+    var qs_buf: [max_head_dim]f32 = undefined;
+    var m_buf: [max_rows]f32 = undefined;
+    var l_buf: [max_rows]f32 = undefined;
+    const kt: []f32 = &kt_buf;
+    const vt: []f32 = &vt_buf;
+    const prob: []f32 = &prob_buf;
+    const words: []u32 = &words_buf;
+    const qs: []f32 = qs_buf[0..D];
+    const m: []f32 = &m_buf;
+    const l: []f32 = &l_buf;
 
     for (0..r1 - r0) |r| {
         m[r] = neg_big;
@@ -294,26 +452,31 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
     while (j0 < r1) : (j0 += kb) {
         const j1 = @min(j0 + kb, r1);
         const ld = roundUp(j1 - j0, L);
-        transposeTile(k + j0 * D, j1 - j0, D, &kt, ld);
-        if (values_transposed) transposeTile(v + j0 * D, j1 - j0, D, &vt, ld);
+        transposeTile(k + j0 * D, j1 - j0, D, kt, ld);
+        if (values_transposed) transposeTile(v + j0 * D, j1 - j0, D, vt, ld);
 
         for (@max(r0, j0)..r1) |i| {
             const n = @min(j1, i + 1) - j0; // keys of this tile row i sees (≥ 1)
             const nv = (n + L - 1) / L;
             for (0..D) |d| qs[d] = q[i * D + d] * scale2;
 
-            // Scores (log2 units) and their max.
+            // Scores (log2 units), masked beyond n, and their max.
+            const Scores = struct { qs: []const f32, kt: []const f32, ld: usize, D: usize, n: usize, nv: usize, prob: []f32, mx: *V };
             var mx = splat(neg_big);
-            for (0..nv) |ch| {
-                var s = splat(0);
-                for (0..D) |d| s = @mulAdd(V, splat(qs[d]), kt[d * ld + ch * L ..][0..L].*, s);
-                if (ch == nv - 1) s = @select(f32, laneMask(n, ch), s, splat(neg_big));
-                prob[ch * L ..][0..L].* = s;
-                mx = @max(mx, s);
-            }
+            forChunkGroups(nv, Scores{ .qs = qs, .kt = kt, .ld = ld, .D = D, .n = n, .nv = nv, .prob = prob, .mx = &mx }, struct {
+                inline fn body(comptime G: usize, sc: Scores, ch: usize) void {
+                    const s = dotChunks(G, sc.qs, sc.kt, sc.ld, ch * L, sc.D);
+                    inline for (0..G) |g| {
+                        const chunk = ch + g;
+                        const sg = if (chunk == sc.nv - 1) @select(f32, laneMask(sc.n, chunk), s[g], splat(neg_big)) else s[g];
+                        sc.prob[chunk * L ..][0..L].* = sg;
+                        sc.mx.* = @max(sc.mx.*, sg);
+                    }
+                }
+            }.body);
             const r = i - r0;
-            const m_new = @max(m[r], @reduce(.Max, mx));
-            const alpha = @exp2(m[r] - m_new);
+            const m_new = @max(m[r], hmax(mx));
+            const alpha = if (m[r] == neg_big) 0 else exp2v(splat(m[r] - m_new))[0];
 
             // Probabilities (unnormalized), their sum, then dropout.
             if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
@@ -324,29 +487,13 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
                 if (c.drop.active()) p *= c.drop.factor(words[ch * L ..][0..L].*);
                 prob[ch * L ..][0..L].* = p;
             }
-            l[r] = l[r] * alpha + @reduce(.Add, sum);
+            l[r] = l[r] * alpha + hsum(sum);
             m[r] = m_new;
 
-            const o = out + i * D;
             if (values_transposed) {
-                for (0..D) |d| {
-                    var acc = splat(0);
-                    for (0..nv) |ch| acc = @mulAdd(V, prob[ch * L ..][0..L].*, vt[d * ld + ch * L ..][0..L].*, acc);
-                    o[d] = o[d] * alpha + @reduce(.Add, acc);
-                }
+                axpyTransposed(prob, nv, vt, ld, D, out + i * D, alpha, 1);
             } else {
-                const vj = v + j0 * D;
-                var d: usize = 0;
-                while (d + L <= D) : (d += L) {
-                    var acc = @as(V, o[d..][0..L].*) * splat(alpha);
-                    for (0..n) |jj| acc = @mulAdd(V, splat(prob[jj]), vj[jj * D + d ..][0..L].*, acc);
-                    o[d..][0..L].* = acc;
-                }
-                while (d < D) : (d += 1) {
-                    var acc = o[d] * alpha;
-                    for (0..n) |jj| acc += prob[jj] * vj[jj * D + d];
-                    o[d] = acc;
-                }
+                axpyRows(prob, n, v + j0 * D, D, out + i * D, alpha, 1);
             }
         }
     }
@@ -399,15 +546,15 @@ const Bwd = struct {
 
 fn backwardTask(c: Bwd, task: usize) void {
     const heads = pool.splitRange(c.BH, c.n_tasks, task);
-    for (heads.begin..heads.end) |bh| backwardHead(c, bh);
+    for (heads.begin..heads.end) |bh| dispatchD(c.D, backwardHead, .{ c, bh });
 }
 
 /// One head: key tiles outer (their dk, dv accumulate transposed on the stack), query rows
-/// inner (dq accumulates in the output, which this task alone owns).
-fn backwardHead(c: Bwd, bh: usize) void {
+/// inner (dq accumulates in the output, which this task alone owns). DC as in forwardRows.
+fn backwardHead(comptime DC: usize, c: Bwd, bh: usize) void {
     @setFloatMode(.optimized);
     const T = c.T;
-    const D = c.D;
+    const D: usize = if (DC == 0) c.D else DC;
     const base = bh * T * D;
     const q = c.q + base;
     const k = c.k + base;
@@ -422,13 +569,23 @@ fn backwardHead(c: Bwd, bh: usize) void {
     const kb = tileKeys(D);
     const keys_transposed_dq = D < L; // dq along the lanes (small D) or along d (larger D)
 
-    var kt: [tile_floats]f32 align(64) = undefined;
-    var vt: [tile_floats]f32 align(64) = undefined;
-    var dkt: [tile_floats]f32 align(64) = undefined;
-    var dvt: [tile_floats]f32 align(64) = undefined;
-    var ds_buf: [max_tile_keys]f32 align(64) = undefined;
-    var words: [max_tile_keys]u32 align(64) = undefined;
-    var qs: [max_head_dim]f32 = undefined;
+    // Stack scratch, used through slices (indexing an array value can make Zig copy it whole).
+    var kt_buf: [tile_floats]f32 align(64) = undefined;
+    var vt_buf: [tile_floats]f32 align(64) = undefined;
+    var dkt_buf: [tile_floats]f32 align(64) = undefined;
+    var dvt_buf: [tile_floats]f32 align(64) = undefined;
+    var ds_store: [max_tile_keys]f32 align(64) = undefined;
+    var pt_store: [max_tile_keys]f32 align(64) = undefined;
+    var words_buf: [max_tile_keys]u32 align(64) = undefined;
+    var qs_buf: [max_head_dim]f32 = undefined;
+    const kt: []f32 = &kt_buf;
+    const vt: []f32 = &vt_buf;
+    const dkt: []f32 = &dkt_buf;
+    const dvt: []f32 = &dvt_buf;
+    const ds_buf: []f32 = &ds_store;
+    const pt_buf: []f32 = &pt_store;
+    const words: []u32 = &words_buf;
+    const qs: []f32 = qs_buf[0..D];
 
     @memset(dq[0 .. T * D], 0);
 
@@ -436,8 +593,8 @@ fn backwardHead(c: Bwd, bh: usize) void {
     while (j0 < T) : (j0 += kb) {
         const j1 = @min(j0 + kb, T);
         const ld = roundUp(j1 - j0, L);
-        transposeTile(k + j0 * D, j1 - j0, D, &kt, ld);
-        transposeTile(v + j0 * D, j1 - j0, D, &vt, ld);
+        transposeTile(k + j0 * D, j1 - j0, D, kt, ld);
+        transposeTile(v + j0 * D, j1 - j0, D, vt, ld);
         @memset(dkt[0 .. D * ld], 0);
         @memset(dvt[0 .. D * ld], 0);
 
@@ -454,52 +611,54 @@ fn backwardHead(c: Bwd, bh: usize) void {
             const lse2 = c.lse[bh * T + i] * log2e;
             if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
 
-            for (0..nv) |ch| {
-                const off = ch * L;
-                var s = splat(0);
-                var dp = splat(0);
-                for (0..D) |d| {
-                    s = @mulAdd(V, splat(qs[d]), kt[d * ld + off ..][0..L].*, s);
-                    dp = @mulAdd(V, splat(doi[d]), vt[d * ld + off ..][0..L].*, dp);
+            // p (recomputed), dp = dout_i·v_j, dropout, ds = p (dp − delta), per chunk of keys.
+            const Probs = struct {
+                qs: []const f32, doi: []const f32, kt: []const f32, vt: []const f32, ld: usize, D: usize,
+                n: usize, nv: usize, lse2: f32, delta: f32, drop: Dropout, words: []const u32, pt: []f32, ds: []f32,
+            };
+            forChunkGroups(nv, Probs{
+                .qs = qs, .doi = doi[0..D], .kt = kt, .vt = vt, .ld = ld, .D = D, .n = n, .nv = nv,
+                .lse2 = lse2, .delta = delta, .drop = c.drop, .words = words, .pt = pt_buf, .ds = ds_buf,
+            }, struct {
+                inline fn body(comptime G: usize, b: Probs, ch: usize) void {
+                    const s = dotChunks(G, b.qs, b.kt, b.ld, ch * L, b.D);
+                    const dps = dotChunks(G, b.doi, b.vt, b.ld, ch * L, b.D);
+                    inline for (0..G) |g| {
+                        const chunk = ch + g;
+                        const off = chunk * L;
+                        var p = exp2v(s[g] - splat(b.lse2));
+                        if (chunk == b.nv - 1) p = @select(f32, laneMask(b.n, chunk), p, splat(0));
+                        var pt = p;
+                        var dp = dps[g];
+                        if (b.drop.active()) {
+                            const f = b.drop.factor(b.words[off..][0..L].*);
+                            pt *= f;
+                            dp *= f;
+                        }
+                        b.pt[off..][0..L].* = pt;
+                        b.ds[off..][0..L].* = p * (dp - splat(b.delta));
+                    }
                 }
-                var p = exp2v(s - splat(lse2));
-                if (ch == nv - 1) p = @select(f32, laneMask(n, ch), p, splat(0));
-                var pt = p;
-                if (c.drop.active()) {
-                    const f = c.drop.factor(words[off..][0..L].*);
-                    pt *= f;
-                    dp *= f;
-                }
-                const ds = p * (dp - splat(delta));
-                ds_buf[off..][0..L].* = ds;
-                for (0..D) |d| {
-                    const dvp = dvt[d * ld + off ..][0..L];
-                    dvp.* = @mulAdd(V, pt, splat(doi[d]), dvp.*);
-                    const dkp = dkt[d * ld + off ..][0..L];
-                    dkp.* = @mulAdd(V, ds, splat(qi[d]), dkp.*);
+            }.body);
+
+            // dv_j += p̃_ij dout_i, dk_j += ds_ij q_i (scaled at the end), keys along the lanes.
+            for (0..D) |d| {
+                const dod = splat(doi[d]);
+                const qd = splat(qi[d]);
+                const dvr = dvt[d * ld ..];
+                const dkr = dkt[d * ld ..];
+                for (0..nv) |ch| {
+                    const dvp = dvr[ch * L ..][0..L];
+                    dvp.* = @mulAdd(V, pt_buf[ch * L ..][0..L].*, dod, dvp.*);
+                    const dkp = dkr[ch * L ..][0..L];
+                    dkp.* = @mulAdd(V, ds_buf[ch * L ..][0..L].*, qd, dkp.*);
                 }
             }
 
-            const dqi = dq + i * D;
             if (keys_transposed_dq) {
-                for (0..D) |d| {
-                    var acc = splat(0);
-                    for (0..nv) |ch| acc = @mulAdd(V, ds_buf[ch * L ..][0..L].*, kt[d * ld + ch * L ..][0..L].*, acc);
-                    dqi[d] += scale * @reduce(.Add, acc);
-                }
+                axpyTransposed(ds_buf, nv, kt, ld, D, dq + i * D, 1, scale);
             } else {
-                const kj = k + j0 * D;
-                var d: usize = 0;
-                while (d + L <= D) : (d += L) {
-                    var acc = splat(0);
-                    for (0..n) |jj| acc = @mulAdd(V, splat(ds_buf[jj]), kj[jj * D + d ..][0..L].*, acc);
-                    dqi[d..][0..L].* = @as(V, dqi[d..][0..L].*) + acc * splat(scale);
-                }
-                while (d < D) : (d += 1) {
-                    var acc: f32 = 0;
-                    for (0..n) |jj| acc += ds_buf[jj] * kj[jj * D + d];
-                    dqi[d] += scale * acc;
-                }
+                axpyRows(ds_buf, n, k + j0 * D, D, dq + i * D, 1, scale);
             }
         }
 
