@@ -370,14 +370,6 @@ inline fn forChunkGroups(nv: usize, ctx: anytype, comptime body: anytype) void {
     }
 }
 
-/// Head dimensions with a specialized (comptime-D) kernel; others run the generic one (D = 0).
-fn dispatchD(D: usize, comptime f: anytype, args: anytype) void {
-    switch (D) {
-        inline 1, 2, 4, 8, 16, 32, 64, 128 => |dc| @call(.auto, f, .{dc} ++ args),
-        else => @call(.auto, f, .{0} ++ args),
-    }
-}
-
 // ---- forward ---------------------------------------------------------------------------------
 
 const Fwd = struct {
@@ -403,39 +395,113 @@ fn forwardTask(c: Fwd, task: usize) void {
         var r0 = rows.begin;
         while (r0 < rows.end) {
             const r1 = @min(r0 + max_rows, rows.end);
-            dispatchD(c.D, forwardRows, .{ c, bh, r0, r1 });
+            if (c.D < L) {
+                switch (c.D) {
+                    inline 1...L - 1 => |dc| forwardRowsLanes(dc, c, bh, r0, r1),
+                    else => unreachable,
+                }
+            } else forwardRows(c, bh, r0, r1);
             r0 = r1;
         }
     }
 }
 
-/// Query rows r0 … r1−1 of head bh (keys 0 … r1−1), online softmax over key tiles.
-/// `out` rows serve as the accumulators; m (running max, log2 units) and l (running sum) live here.
-/// DC is D when comptime-known (specialized), else 0.
-fn forwardRows(comptime DC: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void {
+/// Keys per block of dropout words in forwardRowsLanes.
+const lanes_key_block = 256;
+
+/// Small D (< L): L query rows along the lanes, keys one at a time, D comptime — no horizontal
+/// sums and no per-row overhead (with D = 4 a keys-along-lanes row spends as much on its
+/// reductions as on its scores). Two passes over the keys: the row max, then p = exp2(s − max),
+/// l = Σ p, out = Σ p̃ v (scores recomputed: 2·D FMAs per L pairs).
+fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void {
     @setFloatMode(.optimized);
     const T = c.T;
-    const D: usize = if (DC == 0) c.D else DC;
+    const q = c.q + bh * T * D;
+    const k = c.k + bh * T * D;
+    const v = c.v + bh * T * D;
+    const out = c.out + bh * T * D;
+    const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
+    var words_buf: [L * lanes_key_block]u32 align(64) = undefined;
+    const words: []u32 = &words_buf;
+
+    var ib = r0;
+    while (ib < r1) : (ib += L) {
+        const nr = @min(L, r1 - ib);
+        const jend = ib + nr; // keys 0 … jend−1
+        // Lane r is query row ib + r (lanes ≥ nr: zero queries, never stored).
+        var qt: [D]V = undefined;
+        inline for (0..D) |d| {
+            var col: [L]f32 = @splat(0);
+            for (0..nr) |r| col[r] = q[(ib + r) * D + d] * scale2;
+            qt[d] = col;
+        }
+        const row = @as(VU, @splat(@intCast(ib))) + std.simd.iota(u32, L);
+
+        var mx = splat(neg_big);
+        for (0..jend) |j| {
+            var s = splat(0);
+            inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * D + d]), s);
+            if (j >= ib) s = @select(f32, row >= @as(VU, @splat(@intCast(j))), s, splat(neg_big));
+            mx = @max(mx, s);
+        }
+
+        var l = splat(0);
+        var acc: [D]V = .{splat(0)} ** D;
+        var jb: usize = 0;
+        while (jb < jend) : (jb += lanes_key_block) {
+            const je = @min(jb + lanes_key_block, jend);
+            if (c.drop.active()) {
+                for (0..L) |r| philoxWords(c.drop.seed, c.drop.offset, (bh * T + ib + r) * T + jb, words[r * lanes_key_block ..][0 .. je - jb]);
+            }
+            for (jb..je) |j| {
+                var s = splat(0);
+                inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * D + d]), s);
+                var p = exp2v(s - mx);
+                if (j >= ib) p = @select(f32, row >= @as(VU, @splat(@intCast(j))), p, splat(0));
+                l += p;
+                if (c.drop.active()) {
+                    var w: [L]u32 = undefined;
+                    for (0..L) |r| w[r] = words[r * lanes_key_block + (j - jb)];
+                    p *= c.drop.factor(w);
+                }
+                inline for (0..D) |d| acc[d] = @mulAdd(V, p, splat(v[j * D + d]), acc[d]);
+            }
+        }
+
+        const inv = splat(1) / l;
+        inline for (0..D) |d| {
+            const o: [L]f32 = acc[d] * inv;
+            for (0..nr) |r| out[(ib + r) * D + d] = o[r];
+        }
+        const la: [L]f32 = l;
+        const ma: [L]f32 = mx;
+        for (0..nr) |r| c.lse[bh * T + ib + r] = (ma[r] + std.math.log2(la[r])) * ln2;
+    }
+}
+
+/// Query rows r0 … r1−1 of head bh (keys 0 … r1−1), online softmax over key tiles.
+/// `out` rows serve as the accumulators; m (running max, log2 units) and l (running sum) live here.
+fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
+    @setFloatMode(.optimized);
+    const T = c.T;
+    const D = c.D;
     const q = c.q + bh * T * D;
     const k = c.k + bh * T * D;
     const v = c.v + bh * T * D;
     const out = c.out + bh * T * D;
     const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
     const kb = tileKeys(D);
-    // Small D: values transposed too, P·V along the lanes (then D horizontal sums per row).
-    // Larger D: P·V along d, over value rows in place.
-    const values_transposed = D < L;
+    // D ≥ L here (smaller D runs forwardRowsLanes): P·V along d, over value rows in place.
+    std.debug.assert(D >= L);
 
     // Stack scratch, used through slices (indexing an array value can make Zig copy it whole).
     var kt_buf: [tile_floats]f32 align(64) = undefined;
-    var vt_buf: [tile_floats]f32 align(64) = undefined;
     var prob_buf: [max_tile_keys]f32 align(64) = undefined;
     var words_buf: [max_tile_keys]u32 align(64) = undefined;
     var qs_buf: [max_head_dim]f32 = undefined;
     var m_buf: [max_rows]f32 = undefined;
     var l_buf: [max_rows]f32 = undefined;
     const kt: []f32 = &kt_buf;
-    const vt: []f32 = &vt_buf;
     const prob: []f32 = &prob_buf;
     const words: []u32 = &words_buf;
     const qs: []f32 = qs_buf[0..D];
@@ -453,7 +519,6 @@ fn forwardRows(comptime DC: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void
         const j1 = @min(j0 + kb, r1);
         const ld = roundUp(j1 - j0, L);
         transposeTile(k + j0 * D, j1 - j0, D, kt, ld);
-        if (values_transposed) transposeTile(v + j0 * D, j1 - j0, D, vt, ld);
 
         for (@max(r0, j0)..r1) |i| {
             const n = @min(j1, i + 1) - j0; // keys of this tile row i sees (≥ 1)
@@ -490,11 +555,7 @@ fn forwardRows(comptime DC: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void
             l[r] = l[r] * alpha + hsum(sum);
             m[r] = m_new;
 
-            if (values_transposed) {
-                axpyTransposed(prob, nv, vt, ld, D, out + i * D, alpha, 1);
-            } else {
-                axpyRows(prob, n, v + j0 * D, D, out + i * D, alpha, 1);
-            }
+            axpyRows(prob, n, v + j0 * D, D, out + i * D, alpha, 1);
         }
     }
 
@@ -546,15 +607,15 @@ const Bwd = struct {
 
 fn backwardTask(c: Bwd, task: usize) void {
     const heads = pool.splitRange(c.BH, c.n_tasks, task);
-    for (heads.begin..heads.end) |bh| dispatchD(c.D, backwardHead, .{ c, bh });
+    for (heads.begin..heads.end) |bh| backwardHead(c, bh);
 }
 
 /// One head: key tiles outer (their dk, dv accumulate transposed on the stack), query rows
-/// inner (dq accumulates in the output, which this task alone owns). DC as in forwardRows.
-fn backwardHead(comptime DC: usize, c: Bwd, bh: usize) void {
+/// inner (dq accumulates in the output, which this task alone owns).
+fn backwardHead(c: Bwd, bh: usize) void {
     @setFloatMode(.optimized);
     const T = c.T;
-    const D: usize = if (DC == 0) c.D else DC;
+    const D = c.D;
     const base = bh * T * D;
     const q = c.q + base;
     const k = c.k + base;
