@@ -59,25 +59,27 @@ fn splat(x: f32) V {
     return @splat(x);
 }
 
-/// Horizontal sum as a tree of halvings (an ordered @reduce(.Add) would add lane by lane; inline
-/// callees do not inherit the caller's float mode).
-fn hsum(v: anytype) f32 {
+/// Horizontal sum (op .Add) or max (op .Max) as a tree of halvings: an ordered @reduce(.Add)
+/// would add lane by lane, and inline callees do not inherit the caller's float mode.
+fn hreduce(comptime op: std.builtin.ReduceOp, v: anytype) f32 {
     const n = @typeInfo(@TypeOf(v)).vector.len;
     if (n == 1) return v[0];
     const h = n / 2;
     const lo = @shuffle(f32, v, undefined, std.simd.iota(i32, h));
     const hi = @shuffle(f32, v, undefined, std.simd.iota(i32, h) + @as(@Vector(h, i32), @splat(h)));
-    return hsum(lo + hi);
+    return hreduce(op, switch (op) {
+        .Add => lo + hi,
+        .Max => @max(lo, hi),
+        else => @compileError("hreduce: Add or Max"),
+    });
 }
 
-/// Horizontal max, the same way.
-fn hmax(v: anytype) f32 {
-    const n = @typeInfo(@TypeOf(v)).vector.len;
-    if (n == 1) return v[0];
-    const h = n / 2;
-    const lo = @shuffle(f32, v, undefined, std.simd.iota(i32, h));
-    const hi = @shuffle(f32, v, undefined, std.simd.iota(i32, h) + @as(@Vector(h, i32), @splat(h)));
-    return hmax(@max(lo, hi));
+fn hsum(v: V) f32 {
+    return hreduce(.Add, v);
+}
+
+fn hmax(v: V) f32 {
+    return hreduce(.Max, v);
 }
 
 /// Keys per tile for head dimension d: as many as fit tile_floats, a multiple of granule.
