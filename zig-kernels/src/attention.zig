@@ -19,11 +19,15 @@
 //!   dq_i  = scale Σ_j ds_ij k_j,   dk_j = scale Σ_i ds_ij q_i
 //!
 //! Vectorization: keys j run along the SIMD lanes. A tile of keys (and values) is transposed
-//! into a stack buffer kt[d][j], so the scores of L consecutive keys come from D broadcast-FMAs;
-//! exponentials use a vectorized exp2 (scores are kept in log2 units: q is pre-scaled by
-//! scale·log2 e). Work is split over (b, h) heads, and in the forward also over blocks of query
-//! rows (balanced for the causal triangle) when there are few heads. Scratch is fixed-size stack
-//! buffers: D ≤ max_head_dim, any T.
+//! into a stack buffer kt[d][j], so the scores of L consecutive keys come from D broadcast-FMAs
+//! (grouped 4 chunks at a time: independent FMA chains); exponentials use a vectorized exp2
+//! (scores are kept in log2 units: q is pre-scaled by scale·log2 e). The forward keeps an online
+//! softmax per row over key tiles; for small D (2, 4, 8) it instead runs L query rows along the
+//! lanes (forwardRowsLanes), which needs no horizontal sums. The backward takes rows two at a
+//! time so that each update of the transposed dk, dv accumulators serves both.
+//! Work is split over (b, h) heads, and in the forward also over blocks of query rows (balanced
+//! for the causal triangle) when there are few heads. Scratch is fixed-size stack buffers
+//! (≲ 150 KB per task): D ≤ max_head_dim, any T. Results do not depend on the thread count.
 const std = @import("std");
 const pool = @import("pool.zig");
 const philox = @import("philox.zig");
@@ -397,12 +401,12 @@ fn forwardTask(c: Fwd, task: usize) void {
         var r0 = rows.begin;
         while (r0 < rows.end) {
             const r1 = @min(r0 + max_rows, rows.end);
-            if (c.D < L) {
-                switch (c.D) {
-                    inline 1...L - 1 => |dc| forwardRowsLanes(dc, c, bh, r0, r1),
-                    else => unreachable,
-                }
-            } else forwardRows(c, bh, r0, r1);
+            // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
+            // the build quick); any other D runs the generic kernel.
+            switch (c.D) {
+                inline 2, 4, 8 => |dc| if (dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
+                else => forwardRows(c, bh, r0, r1),
+            }
             r0 = r1;
         }
     }
@@ -411,9 +415,9 @@ fn forwardTask(c: Fwd, task: usize) void {
 /// Keys per block of dropout words in forwardRowsLanes.
 const lanes_key_block = 256;
 
-/// Small D (< L): L query rows along the lanes, keys one at a time, D comptime — no horizontal
-/// sums and no per-row overhead (with D = 4 a keys-along-lanes row spends as much on its
-/// reductions as on its scores). Two passes over the keys: the row max, then p = exp2(s − max),
+/// Small D (2, 4, 8 when < L): L query rows along the lanes, keys one at a time, D comptime —
+/// no horizontal sums and no per-row overhead (with D = 4 a keys-along-lanes row spends as much
+/// on its reductions as on its scores). Two passes over the keys: the row max, then p = exp2(s − max),
 /// l = Σ p, out = Σ p̃ v (scores recomputed: 2·D FMAs per L pairs).
 fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void {
     @setFloatMode(.optimized);
@@ -493,8 +497,8 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
     const out = c.out + bh * T * D;
     const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
     const kb = tileKeys(D);
-    // D ≥ L here (smaller D runs forwardRowsLanes): P·V along d, over value rows in place.
-    std.debug.assert(D >= L);
+    // P·V along d, over value rows in place (a scalar loop for D < L: such D usually runs
+    // forwardRowsLanes instead).
 
     // Stack scratch, used through slices (indexing an array value can make Zig copy it whole).
     var kt_buf: [tile_floats]f32 align(64) = undefined;
@@ -623,22 +627,19 @@ fn backwardHead(c: Bwd, bh: usize) void {
     const k = c.k + base;
     const v = c.v + base;
     const dout = c.dout + base;
-    const out = c.out + base;
     const dq = c.dq + base;
     const dk = c.dk + base;
     const dv = c.dv + base;
     const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
-    const scale2 = scale * log2e;
     const kb = tileKeys(D);
-    const keys_transposed_dq = D < L; // dq along the lanes (small D) or along d (larger D)
 
     // Stack scratch, used through slices (indexing an array value can make Zig copy it whole).
     var kt_buf: [tile_floats]f32 align(64) = undefined;
     var vt_buf: [tile_floats]f32 align(64) = undefined;
     var dkt_buf: [tile_floats]f32 align(64) = undefined;
     var dvt_buf: [tile_floats]f32 align(64) = undefined;
-    var ds_store: [max_tile_keys]f32 align(64) = undefined;
-    var pt_store: [max_tile_keys]f32 align(64) = undefined;
+    var ds_store: [2 * max_tile_keys]f32 align(64) = undefined;
+    var pt_store: [2 * max_tile_keys]f32 align(64) = undefined;
     var words_buf: [max_tile_keys]u32 align(64) = undefined;
     var qs_buf: [max_head_dim]f32 = undefined;
     const kt: []f32 = &kt_buf;
@@ -661,68 +662,37 @@ fn backwardHead(c: Bwd, bh: usize) void {
         @memset(dkt[0 .. D * ld], 0);
         @memset(dvt[0 .. D * ld], 0);
 
-        for (j0..T) |i| {
-            const n = @min(j1, i + 1) - j0;
-            const nv = (n + L - 1) / L;
-            const qi = q + i * D;
-            const doi = dout + i * D;
-            var delta: f32 = 0;
-            for (0..D) |d| {
-                delta += doi[d] * out[i * D + d];
-                qs[d] = qi[d] * scale2;
-            }
-            const lse2 = c.lse[bh * T + i] * log2e;
-            if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
-
-            // p (recomputed), dp = dout_i·v_j, dropout, ds = p (dp − delta), per chunk of keys.
-            const Probs = struct {
-                qs: []const f32, doi: []const f32, kt: []const f32, vt: []const f32, ld: usize, D: usize,
-                n: usize, nv: usize, lse2: f32, delta: f32, drop: Dropout, words: []const u32, pt: []f32, ds: []f32,
-            };
-            forChunkGroups(nv, Probs{
-                .qs = qs, .doi = doi[0..D], .kt = kt, .vt = vt, .ld = ld, .D = D, .n = n, .nv = nv,
-                .lse2 = lse2, .delta = delta, .drop = c.drop, .words = words, .pt = pt_buf, .ds = ds_buf,
-            }, struct {
-                inline fn body(comptime G: usize, b: Probs, ch: usize) void {
-                    const s = dotChunks(G, b.qs, b.kt, b.ld, ch * L, b.D);
-                    const dps = dotChunks(G, b.doi, b.vt, b.ld, ch * L, b.D);
-                    inline for (0..G) |g| {
-                        const chunk = ch + g;
-                        const off = chunk * L;
-                        var p = exp2v(s[g] - splat(b.lse2));
-                        if (chunk == b.nv - 1) p = @select(f32, laneMask(b.n, chunk), p, splat(0));
-                        var pt = p;
-                        var dp = dps[g];
-                        if (b.drop.active()) {
-                            const f = b.drop.factor(b.words[off..][0..L].*);
-                            pt *= f;
-                            dp *= f;
-                        }
-                        b.pt[off..][0..L].* = pt;
-                        b.ds[off..][0..L].* = p * (dp - splat(b.delta));
-                    }
-                }
-            }.body);
+        // Rows two at a time: each read-modify-write of the dk, dv accumulators takes both rows.
+        var i = j0;
+        while (i < T) {
+            const nv0 = backwardRow(c, bh, i, j0, j1, ld, kt, vt, qs, words, pt_buf[0..max_tile_keys], ds_buf[0..max_tile_keys]);
+            const second = i + 1 < T;
+            const nv1 = if (second) backwardRow(c, bh, i + 1, j0, j1, ld, kt, vt, qs, words, pt_buf[max_tile_keys..], ds_buf[max_tile_keys..]) else 0;
+            const nv = @max(nv0, nv1);
+            // A shorter (or missing) row contributes zeros to the chunks it does not reach.
+            @memset(pt_buf[nv0 * L .. nv * L], 0);
+            @memset(ds_buf[nv0 * L .. nv * L], 0);
+            @memset(pt_buf[max_tile_keys + nv1 * L .. max_tile_keys + nv * L], 0);
+            @memset(ds_buf[max_tile_keys + nv1 * L .. max_tile_keys + nv * L], 0);
+            const i_second = if (second) i + 1 else i; // the missing row's values are multiplied by zeros
 
             // dv_j += p̃_ij dout_i, dk_j += ds_ij q_i (scaled at the end), keys along the lanes.
             for (0..D) |d| {
-                const dod = splat(doi[d]);
-                const qd = splat(qi[d]);
+                const do0 = splat(dout[i * D + d]);
+                const do1 = splat(dout[i_second * D + d]);
+                const q0 = splat(q[i * D + d]);
+                const q1 = splat(q[i_second * D + d]);
                 const dvr = dvt[d * ld ..];
                 const dkr = dkt[d * ld ..];
                 for (0..nv) |ch| {
-                    const dvp = dvr[ch * L ..][0..L];
-                    dvp.* = @mulAdd(V, pt_buf[ch * L ..][0..L].*, dod, dvp.*);
-                    const dkp = dkr[ch * L ..][0..L];
-                    dkp.* = @mulAdd(V, ds_buf[ch * L ..][0..L].*, qd, dkp.*);
+                    const o = ch * L;
+                    const dvp = dvr[o..][0..L];
+                    dvp.* = @mulAdd(V, pt_buf[o..][0..L].*, do0, @mulAdd(V, pt_buf[max_tile_keys + o ..][0..L].*, do1, dvp.*));
+                    const dkp = dkr[o..][0..L];
+                    dkp.* = @mulAdd(V, ds_buf[o..][0..L].*, q0, @mulAdd(V, ds_buf[max_tile_keys + o ..][0..L].*, q1, dkp.*));
                 }
             }
-
-            if (keys_transposed_dq) {
-                axpyTransposed(ds_buf, nv, kt, ld, D, dq + i * D, 1, scale);
-            } else {
-                axpyRows(ds_buf, n, k + j0 * D, D, dq + i * D, 1, scale);
-            }
+            i += if (second) 2 else 1;
         }
 
         for (0..j1 - j0) |jj| {
@@ -732,6 +702,66 @@ fn backwardHead(c: Bwd, bh: usize) void {
             }
         }
     }
+}
+
+/// Row i of head bh against keys j0 … j1−1 of the transposed tile (kt, vt): writes p̃ (pt) and
+/// ds = p (dp − delta) per chunk of keys (recomputing p from lse and the dropout mask from Philox),
+/// adds this tile's part of dq_i, and returns the number of chunks written.
+fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt: []const f32, vt: []const f32, qs: []f32, words: []u32, pt: []f32, ds: []f32) usize {
+    @setFloatMode(.optimized);
+    const T = c.T;
+    const D = c.D;
+    const base = bh * T * D;
+    const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
+    const n = @min(j1, i + 1) - j0;
+    const nv = (n + L - 1) / L;
+    const qi = c.q + base + i * D;
+    const doi = c.dout + base + i * D;
+    const oi = c.out + base + i * D;
+    var delta: f32 = 0;
+    for (0..D) |d| {
+        delta += doi[d] * oi[d];
+        qs[d] = qi[d] * scale * log2e;
+    }
+    const lse2 = c.lse[bh * T + i] * log2e;
+    if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
+
+    const Probs = struct {
+        qs: []const f32, doi: []const f32, kt: []const f32, vt: []const f32, ld: usize, D: usize,
+        n: usize, nv: usize, lse2: f32, delta: f32, drop: Dropout, words: []const u32, pt: []f32, ds: []f32,
+    };
+    forChunkGroups(nv, Probs{
+        .qs = qs, .doi = doi[0..D], .kt = kt, .vt = vt, .ld = ld, .D = D, .n = n, .nv = nv,
+        .lse2 = lse2, .delta = delta, .drop = c.drop, .words = words, .pt = pt, .ds = ds,
+    }, struct {
+        inline fn body(comptime G: usize, b: Probs, ch: usize) void {
+            const s = dotChunks(G, b.qs, b.kt, b.ld, ch * L, b.D);
+            const dps = dotChunks(G, b.doi, b.vt, b.ld, ch * L, b.D);
+            inline for (0..G) |g| {
+                const chunk = ch + g;
+                const off = chunk * L;
+                var p = exp2v(s[g] - splat(b.lse2));
+                if (chunk == b.nv - 1) p = @select(f32, laneMask(b.n, chunk), p, splat(0));
+                var ptv = p;
+                var dp = dps[g];
+                if (b.drop.active()) {
+                    const f = b.drop.factor(b.words[off..][0..L].*);
+                    ptv *= f;
+                    dp *= f;
+                }
+                b.pt[off..][0..L].* = ptv;
+                b.ds[off..][0..L].* = p * (dp - splat(b.delta));
+            }
+        }
+    }.body);
+
+    // dq_i along the lanes (small D: one horizontal sum per d) or along d.
+    if (D < L) {
+        axpyTransposed(ds, nv, kt, ld, D, c.dq + base + i * D, 1, scale);
+    } else {
+        axpyRows(ds, n, c.k + base + j0 * D, D, c.dq + base + i * D, 1, scale);
+    }
+    return nv;
 }
 
 pub fn backward(dout: []const f32, q: []const f32, k: []const f32, v: []const f32, out: []const f32, lse: []const f32, dq: []f32, dk: []f32, dv: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
@@ -902,6 +932,8 @@ test "fused forward and backward match the scalar reference (any T, D, dropout)"
     const cases = [_]Case{
         .{ .B = 1, .H = 1, .T = 1, .D = 1, .p = 0 },
         .{ .B = 2, .H = 3, .T = 7, .D = 3, .p = 0 },
+        .{ .B = 2, .H = 1, .T = 33, .D = 2, .p = 0.3 },
+        .{ .B = 1, .H = 3, .T = 40, .D = 8, .p = 0.1 },
         .{ .B = 1, .H = 2, .T = 17, .D = 4, .p = 0.2 },
         .{ .B = 2, .H = 2, .T = 65, .D = 16, .p = 0 },
         .{ .B = 1, .H = 2, .T = 129, .D = 20, .p = 0.1 },
