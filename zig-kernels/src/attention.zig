@@ -404,12 +404,46 @@ fn forwardTask(c: Fwd, task: usize) void {
             // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
             // the build quick); any other D runs the generic kernel.
             switch (c.D) {
-                inline 2, 4, 8 => |dc| if (dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
+                inline 2, 4, 8 => |dc| if (L == 16 and dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
                 else => forwardRows(c, bh, r0, r1),
             }
             r0 = r1;
         }
     }
+}
+
+/// Mask of one stage of the 16×16 transpose: for rows x (lower) and y (upper, b rows further),
+/// chunk c of 2b lanes becomes [x[2bc …+b], y[2bc …+b]] (half = 0) or [x[2bc+b …+b], y[2bc+b …+b]] (half = 1).
+fn transposeMask(comptime b: i32, comptime half: i32) @Vector(16, i32) {
+    @setEvalBranchQuota(10_000);
+    var m: [16]i32 = undefined;
+    for (0..16) |pos| {
+        const i: i32 = @intCast(pos);
+        const c = @divFloor(i, 2 * b);
+        const within = @mod(i, 2 * b);
+        const src = 2 * b * c + half * b + @mod(within, b);
+        m[pos] = if (within < b) src else ~src;
+    }
+    return m;
+}
+
+/// Transposes the 16×16 block of u32 at src (row stride src_ld) into dst (row stride 16):
+/// dst[j·16 + r] = src[r·src_ld + j]. Four stages of pairwise shuffles (blocks of 8, 4, 2, 1).
+fn transpose16(src: []const u32, src_ld: usize, dst: []u32) void {
+    const VW = @Vector(16, u32);
+    var rows: [16]VW = undefined;
+    inline for (0..16) |r| rows[r] = src[r * src_ld ..][0..16].*;
+    inline for ([_]i32{ 8, 4, 2, 1 }) |b| {
+        var next: [16]VW = undefined;
+        inline for (0..16) |r| {
+            if ((r / b) % 2 == 0) {
+                next[r] = @shuffle(u32, rows[r], rows[r + b], transposeMask(b, 0));
+                next[r + b] = @shuffle(u32, rows[r], rows[r + b], transposeMask(b, 1));
+            }
+        }
+        rows = next;
+    }
+    inline for (0..16) |r| dst[r * 16 ..][0..16].* = rows[r];
 }
 
 /// Keys per block of dropout words in forwardRowsLanes.
@@ -427,8 +461,12 @@ fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) 
     const v = c.v + bh * T * D;
     const out = c.out + bh * T * D;
     const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
+    // Dropout words of L rows × a block of keys, row-major, then transposed (key-major) so that
+    // the words of one key for the L rows are one vector.
     var words_buf: [L * lanes_key_block]u32 align(64) = undefined;
+    var words_t_buf: [L * lanes_key_block]u32 align(64) = undefined;
     const words: []u32 = &words_buf;
+    const words_t: []u32 = &words_t_buf;
 
     var ib = r0;
     while (ib < r1) : (ib += L) {
@@ -457,7 +495,10 @@ fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) 
         while (jb < jend) : (jb += lanes_key_block) {
             const je = @min(jb + lanes_key_block, jend);
             if (c.drop.active()) {
-                for (0..L) |r| philoxWords(c.drop.seed, c.drop.offset, (bh * T + ib + r) * T + jb, words[r * lanes_key_block ..][0 .. je - jb]);
+                const width = roundUp(je - jb, 16);
+                for (0..L) |r| philoxWords(c.drop.seed, c.drop.offset, (bh * T + ib + r) * T + jb, words[r * lanes_key_block ..][0..width]);
+                var t: usize = 0;
+                while (t < width) : (t += 16) transpose16(words[t..], lanes_key_block, words_t[t * L ..]);
             }
             for (jb..je) |j| {
                 var s = splat(0);
@@ -465,11 +506,7 @@ fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) 
                 var p = exp2v(s - mx);
                 if (j >= ib) p = @select(f32, row >= @as(VU, @splat(@intCast(j))), p, splat(0));
                 l += p;
-                if (c.drop.active()) {
-                    var w: [L]u32 = undefined;
-                    for (0..L) |r| w[r] = words[r * lanes_key_block + (j - jb)];
-                    p *= c.drop.factor(w);
-                }
+                if (c.drop.active()) p *= c.drop.factor(words_t[(j - jb) * L ..][0..L].*);
                 inline for (0..D) |d| acc[d] = @mulAdd(V, p, splat(v[j * D + d]), acc[d]);
             }
         }
@@ -896,6 +933,14 @@ test "vectorized Philox words equal philox.block element for element" {
     // The threshold compare is exactly u ≥ p.
     const drop = Dropout.init(0.3, 5, 9);
     for (0..500) |e| try std.testing.expectEqual(philox.uniformAt(5, 9, e) >= 0.3, drop.keep(e));
+}
+
+test "transpose16 transposes a 16×16 block" {
+    var src: [16 * 20]u32 = undefined;
+    for (&src, 0..) |*x, i| x.* = @intCast(i);
+    var dst: [256]u32 = undefined;
+    transpose16(src[3..], 20, &dst);
+    for (0..16) |j| for (0..16) |r| try std.testing.expectEqual(src[3 + r * 20 + j], dst[j * 16 + r]);
 }
 
 test "causalBlock covers 0..T with balanced blocks" {

@@ -117,8 +117,9 @@ describe("attention: Zig vs reference", () => {
     compareWithReference([64, 16, 128, 4], 0.2, 9, [0, 1, 17, 500, 777, 1023]);
   }, 60_000);
 
-  test("gpt2 head shape (T=1024, D=64, dropout 0.1): one head vs reference", () => {
-    compareWithReference([1, 2, 1024, 64], 0.1, 10, [1]);
+  test("long sequence, several key tiles (T=520, D=64, dropout 0.1): one head vs reference", () => {
+    // (gpt2's T=1024 would take ~10 s in the TypeScript reference; the Zig unit tests run T=1100.)
+    compareWithReference([1, 2, 520, 64], 0.1, 10, [1]);
   }, 60_000);
 
   test("float64 tensors run on the reference and return float64", () => {
