@@ -706,11 +706,16 @@ fn backwardHead(c: Bwd, bh: usize) void {
             const second = i + 1 < T;
             const nv1 = if (second) backwardRow(c, bh, i + 1, j0, j1, ld, kt, vt, qs, words, pt_buf[max_tile_keys..], ds_buf[max_tile_keys..]) else 0;
             const nv = @max(nv0, nv1);
-            // A shorter (or missing) row contributes zeros to the chunks it does not reach.
-            @memset(pt_buf[nv0 * L .. nv * L], 0);
-            @memset(ds_buf[nv0 * L .. nv * L], 0);
-            @memset(pt_buf[max_tile_keys + nv1 * L .. max_tile_keys + nv * L], 0);
-            @memset(ds_buf[max_tile_keys + nv1 * L .. max_tile_keys + nv * L], 0);
+            // A shorter (or missing) row contributes zeros to the chunks it does not reach
+            // (the first row is at most one chunk shorter; the second is missing only at the end).
+            for (nv0..nv) |ch| {
+                pt_buf[ch * L ..][0..L].* = splat(0);
+                ds_buf[ch * L ..][0..L].* = splat(0);
+            }
+            for (nv1..nv) |ch| {
+                pt_buf[max_tile_keys + ch * L ..][0..L].* = splat(0);
+                ds_buf[max_tile_keys + ch * L ..][0..L].* = splat(0);
+            }
             const i_second = if (second) i + 1 else i; // the missing row's values are multiplied by zeros
 
             // dv_j += p̃_ij dout_i, dk_j += ds_ij q_i (scaled at the end), keys along the lanes.
