@@ -19,16 +19,25 @@
 //!   dq_i  = scale Σ_j ds_ij k_j,   dk_j = scale Σ_i ds_ij q_i
 //!
 //! Vectorization: keys j run along the SIMD lanes. A tile of keys (and values) is transposed
-//! into a stack buffer kt[d][j], so the scores of L consecutive keys come from D broadcast-FMAs;
-//! exponentials use a vectorized exp2 (scores are kept in log2 units: q is pre-scaled by
-//! scale·log2 e). Work is split over (b, h) heads, and in the forward also over blocks of query
-//! rows (balanced for the causal triangle) when there are few heads. Scratch is fixed-size stack
-//! buffers: D ≤ max_head_dim, any T.
+//! into a stack buffer kt[d][j], so the scores of L consecutive keys come from D broadcast-FMAs
+//! (grouped 4 chunks at a time: independent FMA chains); exponentials use a vectorized exp2
+//! (scores are kept in log2 units: q is pre-scaled by scale·log2 e). The forward keeps an online
+//! softmax per row over key tiles; for small D (2, 4, 8) it instead runs L query rows along the
+//! lanes (forwardRowsLanes), which needs no horizontal sums. The backward takes rows two at a
+//! time so that each update of the transposed dk, dv accumulators serves both.
+//! Work is split over (b, h) heads, and in the forward also over blocks of query rows (balanced
+//! for the causal triangle) when there are few heads. Scratch is fixed-size stack buffers
+//! (≲ 150 KB per task): D ≤ max_head_dim, any T. Results do not depend on the thread count.
 const std = @import("std");
 const pool = @import("pool.zig");
 const philox = @import("philox.zig");
 
-const L = std.simd.suggestVectorLength(f32) orelse 8;
+const builtin = @import("builtin");
+
+/// SIMD width in f32 lanes. suggestVectorLength says 8 on AVX-512 CPUs that prefer 256-bit
+/// vectors (LLVM's prefer-256-bit, set for Skylake-X and later); the explicit 16-lane vectors
+/// here still compile to zmm registers and are faster for this kernel.
+const L = if (builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f)) 16 else std.simd.suggestVectorLength(f32) orelse 8;
 const V = @Vector(L, f32);
 const VU = @Vector(L, u32);
 const VI = @Vector(L, i32);
@@ -52,6 +61,29 @@ const neg_big: f32 = -1.0e30;
 
 fn splat(x: f32) V {
     return @splat(x);
+}
+
+/// Horizontal sum (op .Add) or max (op .Max) as a tree of halvings: an ordered @reduce(.Add)
+/// would add lane by lane, and inline callees do not inherit the caller's float mode.
+fn hreduce(comptime op: std.builtin.ReduceOp, v: anytype) f32 {
+    const n = @typeInfo(@TypeOf(v)).vector.len;
+    if (n == 1) return v[0];
+    const h = n / 2;
+    const lo = @shuffle(f32, v, undefined, std.simd.iota(i32, h));
+    const hi = @shuffle(f32, v, undefined, std.simd.iota(i32, h) + @as(@Vector(h, i32), @splat(h)));
+    return hreduce(op, switch (op) {
+        .Add => lo + hi,
+        .Max => @max(lo, hi),
+        else => @compileError("hreduce: Add or Max"),
+    });
+}
+
+fn hsum(v: V) f32 {
+    return hreduce(.Add, v);
+}
+
+fn hmax(v: V) f32 {
+    return hreduce(.Max, v);
 }
 
 /// Keys per tile for head dimension d: as many as fit tile_floats, a multiple of granule.
@@ -103,6 +135,43 @@ const ph_m1: u32 = 0xCD9E8D57;
 const ph_w0: u32 = 0x9E3779B9;
 const ph_w1: u32 = 0xBB67AE85;
 
+/// hi and lo 32 bits of m·a for every lane: vpmuludq on the even lanes and on the odd lanes
+/// (shifted down), then the halves recombined — no widening to 64-bit lanes.
+inline fn mulHiLo(a: PU, comptime m: u32) struct { hi: PU, lo: PU } {
+    const W = @Vector(philox_lanes / 2, u64);
+    const low32: W = @splat(0xFFFF_FFFF);
+    const a64: W = @bitCast(a);
+    const mm: W = @splat(m);
+    const even = (a64 & low32) * mm; // products of lanes 0, 2, 4, …
+    const odd = (a64 >> @splat(32)) * mm; // products of lanes 1, 3, 5, …
+    return .{
+        .hi = @bitCast((even >> @splat(32)) | (odd & ~low32)),
+        .lo = @bitCast((even & low32) | (odd << @splat(32))),
+    };
+}
+
+/// Comptime shuffle masks for interleaving: pairs(x) = [x, ~x, x+1, ~(x+1), …] (8 pairs), and
+/// quads(x) = [x, x+1, ~x, ~(x+1), x+2, x+3, ~(x+2), ~(x+3), …] (4 quads).
+fn pairMask(comptime first: i32) @Vector(philox_lanes, i32) {
+    var m: [philox_lanes]i32 = undefined;
+    for (0..philox_lanes / 2) |t| {
+        m[2 * t] = first + @as(i32, @intCast(t));
+        m[2 * t + 1] = ~(first + @as(i32, @intCast(t)));
+    }
+    return m;
+}
+fn quadMask(comptime first: i32) @Vector(philox_lanes, i32) {
+    var m: [philox_lanes]i32 = undefined;
+    for (0..philox_lanes / 4) |t| {
+        const x = first + 2 * @as(i32, @intCast(t));
+        m[4 * t + 0] = x;
+        m[4 * t + 1] = x + 1;
+        m[4 * t + 2] = ~x;
+        m[4 * t + 3] = ~(x + 1);
+    }
+    return m;
+}
+
 /// The words of blocks blk0 … blk0+15 of the draw (seed, offset), in element order:
 /// out[4·b + lane] = philox.block(seed, offset, blk0 + b)[lane].
 fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) void {
@@ -118,27 +187,22 @@ fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) 
             k0 +%= ph_w0;
             k1 +%= ph_w1;
         }
-        const p0 = @as(PU64, @splat(ph_m0)) * @as(PU64, c0);
-        const p1 = @as(PU64, @splat(ph_m1)) * @as(PU64, c2);
-        const hi0: PU = @truncate(p0 >> @splat(32));
-        const lo0: PU = @truncate(p0);
-        const hi1: PU = @truncate(p1 >> @splat(32));
-        const lo1: PU = @truncate(p1);
-        c0 = hi1 ^ c1 ^ @as(PU, @splat(k0));
-        c1 = lo1;
-        c2 = hi0 ^ c3 ^ @as(PU, @splat(k1));
-        c3 = lo0;
+        const p0 = mulHiLo(c0, ph_m0);
+        const p1 = mulHiLo(c2, ph_m1);
+        c0 = p1.hi ^ c1 ^ @as(PU, @splat(k0));
+        c1 = p1.lo;
+        c2 = p0.hi ^ c3 ^ @as(PU, @splat(k1));
+        c3 = p0.lo;
     }
-    const a0: [philox_lanes]u32 = c0;
-    const a1: [philox_lanes]u32 = c1;
-    const a2: [philox_lanes]u32 = c2;
-    const a3: [philox_lanes]u32 = c3;
-    for (0..philox_lanes) |b| {
-        out[4 * b + 0] = a0[b];
-        out[4 * b + 1] = a1[b];
-        out[4 * b + 2] = a2[b];
-        out[4 * b + 3] = a3[b];
-    }
+    // Interleave the four lanes' words into element order: (c0[b], c1[b], c2[b], c3[b]) for b = 0 … 15.
+    const lo01 = @shuffle(u32, c0, c1, pairMask(0));
+    const hi01 = @shuffle(u32, c0, c1, pairMask(8));
+    const lo23 = @shuffle(u32, c2, c3, pairMask(0));
+    const hi23 = @shuffle(u32, c2, c3, pairMask(8));
+    out[0..16].* = @shuffle(u32, lo01, lo23, quadMask(0));
+    out[16..32].* = @shuffle(u32, lo01, lo23, quadMask(8));
+    out[32..48].* = @shuffle(u32, hi01, hi23, quadMask(0));
+    out[48..64].* = @shuffle(u32, hi01, hi23, quadMask(8));
 }
 
 /// out[j] = the Philox word of element start + j of the draw (seed, offset).
@@ -229,6 +293,89 @@ fn causalBlock(T: usize, parts: usize, k: usize) struct { begin: usize, end: usi
     return .{ .begin = edge(T, parts, k), .end = edge(T, parts, k + 1) };
 }
 
+// ---- vector building blocks -------------------------------------------------------------------
+
+/// G consecutive chunks of x·xt, starting at key `off` of the tile: Σ_d x[d]·xt[d·ld + off + g·L …].
+/// G independent FMA chains (one chain would be latency-bound at large D).
+inline fn dotChunks(comptime G: usize, x: []const f32, xt: []const f32, ld: usize, off: usize, D: usize) [G]V {
+    var acc: [G]V = .{splat(0)} ** G;
+    for (0..D) |d| {
+        const xd = splat(x[d]);
+        const row = xt[d * ld + off ..];
+        inline for (0..G) |g| acc[g] = @mulAdd(V, xd, row[g * L ..][0..L].*, acc[g]);
+    }
+    return acc;
+}
+
+/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·D + d] for d0 ≤ d < d0 + G·L: G vectors of d,
+/// two interleaved partial sums over j.
+inline fn axpyRowsGroup(comptime G: usize, w: []const f32, n: usize, rows: [*]const f32, D: usize, d0: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+    var a: [G]V = .{splat(0)} ** G;
+    var b: [G]V = .{splat(0)} ** G;
+    var j: usize = 0;
+    while (j + 2 <= n) : (j += 2) {
+        const w0 = splat(w[j]);
+        const w1 = splat(w[j + 1]);
+        const r0 = rows + j * D + d0;
+        const r1 = r0 + D;
+        inline for (0..G) |g| {
+            a[g] = @mulAdd(V, w0, r0[g * L ..][0..L].*, a[g]);
+            b[g] = @mulAdd(V, w1, r1[g * L ..][0..L].*, b[g]);
+        }
+    }
+    if (j < n) {
+        const w0 = splat(w[j]);
+        inline for (0..G) |g| a[g] = @mulAdd(V, w0, rows[j * D + d0 + g * L ..][0..L].*, a[g]);
+    }
+    inline for (0..G) |g| {
+        const o = dst[d0 + g * L ..][0..L];
+        o.* = @as(V, o.*) * splat(alpha) + (a[g] + b[g]) * splat(beta);
+    }
+}
+
+/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·D + d] for every d < D (d along the lanes).
+inline fn axpyRows(w: []const f32, n: usize, rows: [*]const f32, D: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+    var d: usize = 0;
+    while (d + L <= D) {
+        switch (@min((D - d) / L, @as(usize, 4))) {
+            inline 1, 2, 3, 4 => |G| {
+                axpyRowsGroup(G, w, n, rows, D, d, dst, alpha, beta);
+                d += @as(usize, G) * L;
+            },
+            else => unreachable,
+        }
+    }
+    while (d < D) : (d += 1) {
+        var acc: f32 = 0;
+        for (0..n) |j| acc += w[j] * rows[j * D + d];
+        dst[d] = dst[d] * alpha + beta * acc;
+    }
+}
+
+/// dst[d] = alpha·dst[d] + beta·Σ_{j < nv·L} w[j]·xt[d·ld + j] for every d < D (keys along the
+/// lanes, one horizontal sum per d): the small-D form of axpyRows over a transposed tile.
+inline fn axpyTransposed(w: []const f32, nv: usize, xt: []const f32, ld: usize, D: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+    for (0..D) |d| {
+        var acc = splat(0);
+        for (0..nv) |ch| acc = @mulAdd(V, w[ch * L ..][0..L].*, xt[d * ld + ch * L ..][0..L].*, acc);
+        dst[d] = dst[d] * alpha + beta * hsum(acc);
+    }
+}
+
+/// Calls body(G, chunk) for chunks 0 … nv−1 in groups of up to 4 (G comptime).
+inline fn forChunkGroups(nv: usize, ctx: anytype, comptime body: anytype) void {
+    var ch: usize = 0;
+    while (ch < nv) {
+        switch (@min(nv - ch, @as(usize, 4))) {
+            inline 1, 2, 3, 4 => |G| {
+                body(G, ctx, ch);
+                ch += @as(usize, G);
+            },
+            else => unreachable,
+        }
+    }
+}
+
 // ---- forward ---------------------------------------------------------------------------------
 
 const Fwd = struct {
@@ -254,9 +401,124 @@ fn forwardTask(c: Fwd, task: usize) void {
         var r0 = rows.begin;
         while (r0 < rows.end) {
             const r1 = @min(r0 + max_rows, rows.end);
-            forwardRows(c, bh, r0, r1);
+            // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
+            // the build quick); any other D runs the generic kernel.
+            switch (c.D) {
+                inline 2, 4, 8 => |dc| if (L == 16 and dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
+                else => forwardRows(c, bh, r0, r1),
+            }
             r0 = r1;
         }
+    }
+}
+
+/// Mask of one stage of the 16×16 transpose: for rows x (lower) and y (upper, b rows further),
+/// chunk c of 2b lanes becomes [x[2bc …+b], y[2bc …+b]] (half = 0) or [x[2bc+b …+b], y[2bc+b …+b]] (half = 1).
+fn transposeMask(comptime b: i32, comptime half: i32) @Vector(16, i32) {
+    @setEvalBranchQuota(10_000);
+    var m: [16]i32 = undefined;
+    for (0..16) |pos| {
+        const i: i32 = @intCast(pos);
+        const c = @divFloor(i, 2 * b);
+        const within = @mod(i, 2 * b);
+        const src = 2 * b * c + half * b + @mod(within, b);
+        m[pos] = if (within < b) src else ~src;
+    }
+    return m;
+}
+
+/// Transposes the 16×16 block of u32 at src (row stride src_ld) into dst (row stride 16):
+/// dst[j·16 + r] = src[r·src_ld + j]. Four stages of pairwise shuffles (blocks of 8, 4, 2, 1).
+fn transpose16(src: []const u32, src_ld: usize, dst: []u32) void {
+    const VW = @Vector(16, u32);
+    var rows: [16]VW = undefined;
+    inline for (0..16) |r| rows[r] = src[r * src_ld ..][0..16].*;
+    inline for ([_]i32{ 8, 4, 2, 1 }) |b| {
+        var next: [16]VW = undefined;
+        inline for (0..16) |r| {
+            if ((r / b) % 2 == 0) {
+                next[r] = @shuffle(u32, rows[r], rows[r + b], transposeMask(b, 0));
+                next[r + b] = @shuffle(u32, rows[r], rows[r + b], transposeMask(b, 1));
+            }
+        }
+        rows = next;
+    }
+    inline for (0..16) |r| dst[r * 16 ..][0..16].* = rows[r];
+}
+
+/// Keys per block of dropout words in forwardRowsLanes.
+const lanes_key_block = 256;
+
+/// Small D (2, 4, 8 when < L): L query rows along the lanes, keys one at a time, D comptime —
+/// no horizontal sums and no per-row overhead (with D = 4 a keys-along-lanes row spends as much
+/// on its reductions as on its scores). Two passes over the keys: the row max, then p = exp2(s − max),
+/// l = Σ p, out = Σ p̃ v (scores recomputed: 2·D FMAs per L pairs).
+fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void {
+    @setFloatMode(.optimized);
+    const T = c.T;
+    const q = c.q + bh * T * D;
+    const k = c.k + bh * T * D;
+    const v = c.v + bh * T * D;
+    const out = c.out + bh * T * D;
+    const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
+    // Dropout words of L rows × a block of keys, row-major, then transposed (key-major) so that
+    // the words of one key for the L rows are one vector.
+    var words_buf: [L * lanes_key_block]u32 align(64) = undefined;
+    var words_t_buf: [L * lanes_key_block]u32 align(64) = undefined;
+    const words: []u32 = &words_buf;
+    const words_t: []u32 = &words_t_buf;
+
+    var ib = r0;
+    while (ib < r1) : (ib += L) {
+        const nr = @min(L, r1 - ib);
+        const jend = ib + nr; // keys 0 … jend−1
+        // Lane r is query row ib + r (lanes ≥ nr: zero queries, never stored).
+        var qt: [D]V = undefined;
+        inline for (0..D) |d| {
+            var col: [L]f32 = @splat(0);
+            for (0..nr) |r| col[r] = q[(ib + r) * D + d] * scale2;
+            qt[d] = col;
+        }
+        const row = @as(VU, @splat(@intCast(ib))) + std.simd.iota(u32, L);
+
+        var mx = splat(neg_big);
+        for (0..jend) |j| {
+            var s = splat(0);
+            inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * D + d]), s);
+            if (j >= ib) s = @select(f32, row >= @as(VU, @splat(@intCast(j))), s, splat(neg_big));
+            mx = @max(mx, s);
+        }
+
+        var l = splat(0);
+        var acc: [D]V = .{splat(0)} ** D;
+        var jb: usize = 0;
+        while (jb < jend) : (jb += lanes_key_block) {
+            const je = @min(jb + lanes_key_block, jend);
+            if (c.drop.active()) {
+                const width = roundUp(je - jb, 16);
+                for (0..L) |r| philoxWords(c.drop.seed, c.drop.offset, (bh * T + ib + r) * T + jb, words[r * lanes_key_block ..][0..width]);
+                var t: usize = 0;
+                while (t < width) : (t += 16) transpose16(words[t..], lanes_key_block, words_t[t * L ..]);
+            }
+            for (jb..je) |j| {
+                var s = splat(0);
+                inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * D + d]), s);
+                var p = exp2v(s - mx);
+                if (j >= ib) p = @select(f32, row >= @as(VU, @splat(@intCast(j))), p, splat(0));
+                l += p;
+                if (c.drop.active()) p *= c.drop.factor(words_t[(j - jb) * L ..][0..L].*);
+                inline for (0..D) |d| acc[d] = @mulAdd(V, p, splat(v[j * D + d]), acc[d]);
+            }
+        }
+
+        const inv = splat(1) / l;
+        inline for (0..D) |d| {
+            const o: [L]f32 = acc[d] * inv;
+            for (0..nr) |r| out[(ib + r) * D + d] = o[r];
+        }
+        const la: [L]f32 = l;
+        const ma: [L]f32 = mx;
+        for (0..nr) |r| c.lse[bh * T + ib + r] = (ma[r] + std.math.log2(la[r])) * ln2;
     }
 }
 
@@ -272,17 +534,22 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
     const out = c.out + bh * T * D;
     const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
     const kb = tileKeys(D);
-    // Small D: values transposed too, P·V along the lanes (then D horizontal sums per row).
-    // Larger D: P·V along d, over value rows in place.
-    const values_transposed = D < L;
+    // P·V along d, over value rows in place (a scalar loop for D < L: such D usually runs
+    // forwardRowsLanes instead).
 
-    var kt: [tile_floats]f32 align(64) = undefined;
-    var vt: [tile_floats]f32 align(64) = undefined;
-    var prob: [max_tile_keys]f32 align(64) = undefined;
-    var words: [max_tile_keys]u32 align(64) = undefined;
-    var qs: [max_head_dim]f32 = undefined;
-    var m: [max_rows]f32 = undefined;
-    var l: [max_rows]f32 = undefined;
+    // Stack scratch, used through slices (indexing an array value can make Zig copy it whole).
+    var kt_buf: [tile_floats]f32 align(64) = undefined;
+    var prob_buf: [max_tile_keys]f32 align(64) = undefined;
+    var words_buf: [max_tile_keys]u32 align(64) = undefined;
+    var qs_buf: [max_head_dim]f32 = undefined;
+    var m_buf: [max_rows]f32 = undefined;
+    var l_buf: [max_rows]f32 = undefined;
+    const kt: []f32 = &kt_buf;
+    const prob: []f32 = &prob_buf;
+    const words: []u32 = &words_buf;
+    const qs: []f32 = qs_buf[0..D];
+    const m: []f32 = &m_buf;
+    const l: []f32 = &l_buf;
 
     for (0..r1 - r0) |r| {
         m[r] = neg_big;
@@ -294,26 +561,30 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
     while (j0 < r1) : (j0 += kb) {
         const j1 = @min(j0 + kb, r1);
         const ld = roundUp(j1 - j0, L);
-        transposeTile(k + j0 * D, j1 - j0, D, &kt, ld);
-        if (values_transposed) transposeTile(v + j0 * D, j1 - j0, D, &vt, ld);
+        transposeTile(k + j0 * D, j1 - j0, D, kt, ld);
 
         for (@max(r0, j0)..r1) |i| {
             const n = @min(j1, i + 1) - j0; // keys of this tile row i sees (≥ 1)
             const nv = (n + L - 1) / L;
             for (0..D) |d| qs[d] = q[i * D + d] * scale2;
 
-            // Scores (log2 units) and their max.
+            // Scores (log2 units), masked beyond n, and their max.
+            const Scores = struct { qs: []const f32, kt: []const f32, ld: usize, D: usize, n: usize, nv: usize, prob: []f32, mx: *V };
             var mx = splat(neg_big);
-            for (0..nv) |ch| {
-                var s = splat(0);
-                for (0..D) |d| s = @mulAdd(V, splat(qs[d]), kt[d * ld + ch * L ..][0..L].*, s);
-                if (ch == nv - 1) s = @select(f32, laneMask(n, ch), s, splat(neg_big));
-                prob[ch * L ..][0..L].* = s;
-                mx = @max(mx, s);
-            }
+            forChunkGroups(nv, Scores{ .qs = qs, .kt = kt, .ld = ld, .D = D, .n = n, .nv = nv, .prob = prob, .mx = &mx }, struct {
+                inline fn body(comptime G: usize, sc: Scores, ch: usize) void {
+                    const s = dotChunks(G, sc.qs, sc.kt, sc.ld, ch * L, sc.D);
+                    inline for (0..G) |g| {
+                        const chunk = ch + g;
+                        const sg = if (chunk == sc.nv - 1) @select(f32, laneMask(sc.n, chunk), s[g], splat(neg_big)) else s[g];
+                        sc.prob[chunk * L ..][0..L].* = sg;
+                        sc.mx.* = @max(sc.mx.*, sg);
+                    }
+                }
+            }.body);
             const r = i - r0;
-            const m_new = @max(m[r], @reduce(.Max, mx));
-            const alpha = @exp2(m[r] - m_new);
+            const m_new = @max(m[r], hmax(mx));
+            const alpha = if (m[r] == neg_big) 0 else exp2v(splat(m[r] - m_new))[0];
 
             // Probabilities (unnormalized), their sum, then dropout.
             if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
@@ -324,33 +595,10 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
                 if (c.drop.active()) p *= c.drop.factor(words[ch * L ..][0..L].*);
                 prob[ch * L ..][0..L].* = p;
             }
-            l[r] = l[r] * alpha + @reduce(.Add, sum);
+            l[r] = l[r] * alpha + hsum(sum);
             m[r] = m_new;
 
-            const o = out + i * D;
-            if (values_transposed) {
-                for (0..D) |d| {
-                    var acc = splat(0);
-                    for (0..nv) |ch| acc = @mulAdd(V, prob[ch * L ..][0..L].*, vt[d * ld + ch * L ..][0..L].*, acc);
-                    o[d] = o[d] * alpha + @reduce(.Add, acc);
-                }
-            } else {
-                const vj = v + j0 * D;
-                // A slice: indexing the stack array `prob` directly copied all of it per read
-                // (Zig 0.15 codegen; the same in the backward).
-                const probs: []const f32 = &prob;
-                var d: usize = 0;
-                while (d + L <= D) : (d += L) {
-                    var acc = @as(V, o[d..][0..L].*) * splat(alpha);
-                    for (0..n) |jj| acc = @mulAdd(V, splat(probs[jj]), vj[jj * D + d ..][0..L].*, acc);
-                    o[d..][0..L].* = acc;
-                }
-                while (d < D) : (d += 1) {
-                    var acc = o[d] * alpha;
-                    for (0..n) |jj| acc += probs[jj] * vj[jj * D + d];
-                    o[d] = acc;
-                }
-            }
+            axpyRows(prob, n, v + j0 * D, D, out + i * D, alpha, 1);
         }
     }
 
@@ -416,22 +664,29 @@ fn backwardHead(c: Bwd, bh: usize) void {
     const k = c.k + base;
     const v = c.v + base;
     const dout = c.dout + base;
-    const out = c.out + base;
     const dq = c.dq + base;
     const dk = c.dk + base;
     const dv = c.dv + base;
     const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
-    const scale2 = scale * log2e;
     const kb = tileKeys(D);
-    const keys_transposed_dq = D < L; // dq along the lanes (small D) or along d (larger D)
 
-    var kt: [tile_floats]f32 align(64) = undefined;
-    var vt: [tile_floats]f32 align(64) = undefined;
-    var dkt: [tile_floats]f32 align(64) = undefined;
-    var dvt: [tile_floats]f32 align(64) = undefined;
-    var ds_buf: [max_tile_keys]f32 align(64) = undefined;
-    var words: [max_tile_keys]u32 align(64) = undefined;
-    var qs: [max_head_dim]f32 = undefined;
+    // Stack scratch, used through slices (indexing an array value can make Zig copy it whole).
+    var kt_buf: [tile_floats]f32 align(64) = undefined;
+    var vt_buf: [tile_floats]f32 align(64) = undefined;
+    var dkt_buf: [tile_floats]f32 align(64) = undefined;
+    var dvt_buf: [tile_floats]f32 align(64) = undefined;
+    var ds_store: [2 * max_tile_keys]f32 align(64) = undefined;
+    var pt_store: [2 * max_tile_keys]f32 align(64) = undefined;
+    var words_buf: [max_tile_keys]u32 align(64) = undefined;
+    var qs_buf: [max_head_dim]f32 = undefined;
+    const kt: []f32 = &kt_buf;
+    const vt: []f32 = &vt_buf;
+    const dkt: []f32 = &dkt_buf;
+    const dvt: []f32 = &dvt_buf;
+    const ds_buf: []f32 = &ds_store;
+    const pt_buf: []f32 = &pt_store;
+    const words: []u32 = &words_buf;
+    const qs: []f32 = qs_buf[0..D];
 
     @memset(dq[0 .. T * D], 0);
 
@@ -439,85 +694,116 @@ fn backwardHead(c: Bwd, bh: usize) void {
     while (j0 < T) : (j0 += kb) {
         const j1 = @min(j0 + kb, T);
         const ld = roundUp(j1 - j0, L);
-        transposeTile(k + j0 * D, j1 - j0, D, &kt, ld);
-        transposeTile(v + j0 * D, j1 - j0, D, &vt, ld);
+        transposeTile(k + j0 * D, j1 - j0, D, kt, ld);
+        transposeTile(v + j0 * D, j1 - j0, D, vt, ld);
         @memset(dkt[0 .. D * ld], 0);
         @memset(dvt[0 .. D * ld], 0);
 
-        for (j0..T) |i| {
-            const n = @min(j1, i + 1) - j0;
-            const nv = (n + L - 1) / L;
-            const qi = q + i * D;
-            const doi = dout + i * D;
-            var delta: f32 = 0;
+        // Rows two at a time: each read-modify-write of the dk, dv accumulators takes both rows.
+        var i = j0;
+        while (i < T) {
+            const nv0 = backwardRow(c, bh, i, j0, j1, ld, kt, vt, qs, words, pt_buf[0..max_tile_keys], ds_buf[0..max_tile_keys]);
+            const second = i + 1 < T;
+            const nv1 = if (second) backwardRow(c, bh, i + 1, j0, j1, ld, kt, vt, qs, words, pt_buf[max_tile_keys..], ds_buf[max_tile_keys..]) else 0;
+            const nv = @max(nv0, nv1);
+            // A shorter (or missing) row contributes zeros to the chunks it does not reach
+            // (the first row is at most one chunk shorter; the second is missing only at the end).
+            for (nv0..nv) |ch| {
+                pt_buf[ch * L ..][0..L].* = splat(0);
+                ds_buf[ch * L ..][0..L].* = splat(0);
+            }
+            for (nv1..nv) |ch| {
+                pt_buf[max_tile_keys + ch * L ..][0..L].* = splat(0);
+                ds_buf[max_tile_keys + ch * L ..][0..L].* = splat(0);
+            }
+            const i_second = if (second) i + 1 else i; // the missing row's values are multiplied by zeros
+
+            // dv_j += p̃_ij dout_i, dk_j += ds_ij q_i (scaled at the end), keys along the lanes.
             for (0..D) |d| {
-                delta += doi[d] * out[i * D + d];
-                qs[d] = qi[d] * scale2;
-            }
-            const lse2 = c.lse[bh * T + i] * log2e;
-            if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
-
-            for (0..nv) |ch| {
-                const off = ch * L;
-                var s = splat(0);
-                var dp = splat(0);
-                for (0..D) |d| {
-                    s = @mulAdd(V, splat(qs[d]), kt[d * ld + off ..][0..L].*, s);
-                    dp = @mulAdd(V, splat(doi[d]), vt[d * ld + off ..][0..L].*, dp);
-                }
-                var p = exp2v(s - splat(lse2));
-                if (ch == nv - 1) p = @select(f32, laneMask(n, ch), p, splat(0));
-                var pt = p;
-                if (c.drop.active()) {
-                    const f = c.drop.factor(words[off..][0..L].*);
-                    pt *= f;
-                    dp *= f;
-                }
-                const ds = p * (dp - splat(delta));
-                ds_buf[off..][0..L].* = ds;
-                for (0..D) |d| {
-                    const dvp = dvt[d * ld + off ..][0..L];
-                    dvp.* = @mulAdd(V, pt, splat(doi[d]), dvp.*);
-                    const dkp = dkt[d * ld + off ..][0..L];
-                    dkp.* = @mulAdd(V, ds, splat(qi[d]), dkp.*);
+                const do0 = splat(dout[i * D + d]);
+                const do1 = splat(dout[i_second * D + d]);
+                const q0 = splat(q[i * D + d]);
+                const q1 = splat(q[i_second * D + d]);
+                const dvr = dvt[d * ld ..];
+                const dkr = dkt[d * ld ..];
+                for (0..nv) |ch| {
+                    const o = ch * L;
+                    const dvp = dvr[o..][0..L];
+                    dvp.* = @mulAdd(V, pt_buf[o..][0..L].*, do0, @mulAdd(V, pt_buf[max_tile_keys + o ..][0..L].*, do1, dvp.*));
+                    const dkp = dkr[o..][0..L];
+                    dkp.* = @mulAdd(V, ds_buf[o..][0..L].*, q0, @mulAdd(V, ds_buf[max_tile_keys + o ..][0..L].*, q1, dkp.*));
                 }
             }
-
-            const dqi = dq + i * D;
-            if (keys_transposed_dq) {
-                for (0..D) |d| {
-                    var acc = splat(0);
-                    for (0..nv) |ch| acc = @mulAdd(V, ds_buf[ch * L ..][0..L].*, kt[d * ld + ch * L ..][0..L].*, acc);
-                    dqi[d] += scale * @reduce(.Add, acc);
-                }
-            } else {
-                const kj = k + j0 * D;
-                const dsb: []const f32 = &ds_buf; // a slice: see the dk/dv copy-out below
-                var d: usize = 0;
-                while (d + L <= D) : (d += L) {
-                    var acc = splat(0);
-                    for (0..n) |jj| acc = @mulAdd(V, splat(dsb[jj]), kj[jj * D + d ..][0..L].*, acc);
-                    dqi[d..][0..L].* = @as(V, dqi[d..][0..L].*) + acc * splat(scale);
-                }
-                while (d < D) : (d += 1) {
-                    var acc: f32 = 0;
-                    for (0..n) |jj| acc += dsb[jj] * kj[jj * D + d];
-                    dqi[d] += scale * acc;
-                }
-            }
+            i += if (second) 2 else 1;
         }
 
-        // Scalar reads through slices: indexing the stack arrays directly made Zig 0.15 copy the
-        // whole array (a memcpy of up to 32 KiB) for every element read: 90% of the backward time.
-        const dks: []const f32 = &dkt;
-        const dvs: []const f32 = &dvt;
         for (0..j1 - j0) |jj| {
             for (0..D) |d| {
-                dk[(j0 + jj) * D + d] = scale * dks[d * ld + jj];
-                dv[(j0 + jj) * D + d] = dvs[d * ld + jj];
+                dk[(j0 + jj) * D + d] = scale * dkt[d * ld + jj];
+                dv[(j0 + jj) * D + d] = dvt[d * ld + jj];
             }
         }
     }
+}
+
+/// Row i of head bh against keys j0 … j1−1 of the transposed tile (kt, vt): writes p̃ (pt) and
+/// ds = p (dp − delta) per chunk of keys (recomputing p from lse and the dropout mask from Philox),
+/// adds this tile's part of dq_i, and returns the number of chunks written.
+fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt: []const f32, vt: []const f32, qs: []f32, words: []u32, pt: []f32, ds: []f32) usize {
+    @setFloatMode(.optimized);
+    const T = c.T;
+    const D = c.D;
+    const base = bh * T * D;
+    const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
+    const n = @min(j1, i + 1) - j0;
+    const nv = (n + L - 1) / L;
+    const qi = c.q + base + i * D;
+    const doi = c.dout + base + i * D;
+    const oi = c.out + base + i * D;
+    var delta: f32 = 0;
+    for (0..D) |d| {
+        delta += doi[d] * oi[d];
+        qs[d] = qi[d] * scale * log2e;
+    }
+    const lse2 = c.lse[bh * T + i] * log2e;
+    if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
+
+    const Probs = struct {
+        qs: []const f32, doi: []const f32, kt: []const f32, vt: []const f32, ld: usize, D: usize,
+        n: usize, nv: usize, lse2: f32, delta: f32, drop: Dropout, words: []const u32, pt: []f32, ds: []f32,
+    };
+    forChunkGroups(nv, Probs{
+        .qs = qs, .doi = doi[0..D], .kt = kt, .vt = vt, .ld = ld, .D = D, .n = n, .nv = nv,
+        .lse2 = lse2, .delta = delta, .drop = c.drop, .words = words, .pt = pt, .ds = ds,
+    }, struct {
+        inline fn body(comptime G: usize, b: Probs, ch: usize) void {
+            const s = dotChunks(G, b.qs, b.kt, b.ld, ch * L, b.D);
+            const dps = dotChunks(G, b.doi, b.vt, b.ld, ch * L, b.D);
+            inline for (0..G) |g| {
+                const chunk = ch + g;
+                const off = chunk * L;
+                var p = exp2v(s[g] - splat(b.lse2));
+                if (chunk == b.nv - 1) p = @select(f32, laneMask(b.n, chunk), p, splat(0));
+                var ptv = p;
+                var dp = dps[g];
+                if (b.drop.active()) {
+                    const f = b.drop.factor(b.words[off..][0..L].*);
+                    ptv *= f;
+                    dp *= f;
+                }
+                b.pt[off..][0..L].* = ptv;
+                b.ds[off..][0..L].* = p * (dp - splat(b.delta));
+            }
+        }
+    }.body);
+
+    // dq_i along the lanes (small D: one horizontal sum per d) or along d.
+    if (D < L) {
+        axpyTransposed(ds, nv, kt, ld, D, c.dq + base + i * D, 1, scale);
+    } else {
+        axpyRows(ds, n, c.k + base + j0 * D, D, c.dq + base + i * D, 1, scale);
+    }
+    return nv;
 }
 
 pub fn backward(dout: []const f32, q: []const f32, k: []const f32, v: []const f32, out: []const f32, lse: []const f32, dq: []f32, dk: []f32, dv: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
@@ -654,6 +940,14 @@ test "vectorized Philox words equal philox.block element for element" {
     for (0..500) |e| try std.testing.expectEqual(philox.uniformAt(5, 9, e) >= 0.3, drop.keep(e));
 }
 
+test "transpose16 transposes a 16×16 block" {
+    var src: [16 * 20]u32 = undefined;
+    for (&src, 0..) |*x, i| x.* = @intCast(i);
+    var dst: [256]u32 = undefined;
+    transpose16(src[3..], 20, &dst);
+    for (0..16) |j| for (0..16) |r| try std.testing.expectEqual(src[3 + r * 20 + j], dst[j * 16 + r]);
+}
+
 test "causalBlock covers 0..T with balanced blocks" {
     for ([_]usize{ 1, 7, 128, 1000 }) |T| {
         var expect: usize = 0;
@@ -688,6 +982,8 @@ test "fused forward and backward match the scalar reference (any T, D, dropout)"
     const cases = [_]Case{
         .{ .B = 1, .H = 1, .T = 1, .D = 1, .p = 0 },
         .{ .B = 2, .H = 3, .T = 7, .D = 3, .p = 0 },
+        .{ .B = 2, .H = 1, .T = 33, .D = 2, .p = 0.3 },
+        .{ .B = 1, .H = 3, .T = 40, .D = 8, .p = 0.1 },
         .{ .B = 1, .H = 2, .T = 17, .D = 4, .p = 0.2 },
         .{ .B = 2, .H = 2, .T = 65, .D = 16, .p = 0 },
         .{ .B = 1, .H = 2, .T = 129, .D = 20, .p = 0.1 },
