@@ -165,12 +165,12 @@ const ALayout = enum {
     row_major,
 };
 
-/// acc = Σ_p op(A)[r][p] · B[p][j] over p < kc: the MR×NR tile in registers. B row p of the
-/// micro-panel is NR contiguous floats at b + p·b_step (packed: b_step = NR; in place: ldb).
-inline fn microKernel(comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize) [MR][NV]Vec {
+/// acc = Σ_p op(A)[r][p] · B[p][j] over p < kc, r < mr (≤ MR): the mr×NR tile in registers.
+/// B row p of the micro-panel is NR contiguous floats at b + p·b_step (packed: NR; in place: ldb).
+inline fn microKernel(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize) [mr][NV]Vec {
     @setFloatMode(.optimized);
-    var acc: [MR][NV]Vec = undefined;
-    inline for (0..MR) |r| inline for (0..NV) |v| {
+    var acc: [mr][NV]Vec = undefined;
+    inline for (0..mr) |r| inline for (0..NV) |v| {
         acc[r][v] = @splat(0);
     };
     var b = bp;
@@ -181,7 +181,7 @@ inline fn microKernel(comptime layout: ALayout, kc: usize, ap: [*]const f32, a_s
             while (p < kc) : (p += 1) {
                 var bv: [NV]Vec = undefined;
                 inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
-                inline for (0..MR) |r| {
+                inline for (0..mr) |r| {
                     const av: Vec = @splat(a[r]);
                     inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
                 }
@@ -190,12 +190,12 @@ inline fn microKernel(comptime layout: ALayout, kc: usize, ap: [*]const f32, a_s
             }
         },
         .row_major => {
-            var rows: [MR][*]const f32 = undefined;
-            inline for (0..MR) |r| rows[r] = ap + r * a_step;
+            var rows: [mr][*]const f32 = undefined;
+            inline for (0..mr) |r| rows[r] = ap + r * a_step;
             while (p < kc) : (p += 1) {
                 var bv: [NV]Vec = undefined;
                 inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
-                inline for (0..MR) |r| {
+                inline for (0..mr) |r| {
                     const av: Vec = @splat(rows[r][p]);
                     inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
                 }
@@ -206,12 +206,12 @@ inline fn microKernel(comptime layout: ALayout, kc: usize, ap: [*]const f32, a_s
     return acc;
 }
 
-/// C[0..h, 0..w] = alpha·acc + beta·C (C not read when beta == 0).
-inline fn storeTile(acc: *const [MR][NV]Vec, c: [*]f32, ldc: usize, h: usize, w: usize, alpha: f32, beta: f32) void {
+/// C[0..mr, 0..w] = alpha·acc + beta·C (C not read when beta == 0).
+inline fn storeTile(comptime mr: usize, acc: *const [mr][NV]Vec, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32) void {
     const va: Vec = @splat(alpha);
     const vb: Vec = @splat(beta);
-    if (h == MR and w == NR) {
-        inline for (0..MR) |r| {
+    if (w == NR) {
+        inline for (0..mr) |r| {
             inline for (0..NV) |v| {
                 const ptr: *align(4) Vec = @ptrCast(c + r * ldc + v * V);
                 if (beta == 0) {
@@ -222,18 +222,34 @@ inline fn storeTile(acc: *const [MR][NV]Vec, c: [*]f32, ldc: usize, h: usize, w:
             }
         }
     } else {
-        var tmp: [MR][NR]f32 align(64) = undefined;
-        inline for (0..MR) |r| inline for (0..NV) |v| {
-            tmp[r][v * V ..][0..V].* = acc[r][v];
-        };
-        for (0..h) |r| {
+        // A partial panel: whole vectors while they fit, then a scalar tail.
+        inline for (0..mr) |r| {
             const row = c + r * ldc;
-            if (beta == 0) {
-                for (0..w) |j| row[j] = alpha * tmp[r][j];
-            } else {
-                for (0..w) |j| row[j] = alpha * tmp[r][j] + beta * row[j];
+            inline for (0..NV) |v| {
+                if ((v + 1) * V <= w) {
+                    const ptr: *align(4) Vec = @ptrCast(row + v * V);
+                    ptr.* = if (beta == 0) acc[r][v] * va else @mulAdd(Vec, ptr.*, vb, acc[r][v] * va);
+                } else if (v * V < w) {
+                    const x: [V]f32 = acc[r][v];
+                    for (v * V..w) |j| row[j] = if (beta == 0) alpha * x[j - v * V] else alpha * x[j - v * V] + beta * row[j];
+                }
             }
         }
+    }
+}
+
+/// One tile: the kernel for mr rows reading A with `layout`, then the store.
+fn tile(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32) void {
+    const acc = microKernel(mr, layout, kc, ap, a_step, bp, b_step);
+    storeTile(mr, &acc, c, ldc, w, alpha, beta);
+}
+
+/// A tile of h ≤ MR rows: full strips take the MR kernel, the last strip one of exactly h rows.
+fn tileRows(comptime layout: ALayout, h: usize, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32) void {
+    if (h == MR) return tile(MR, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta);
+    switch (h) {
+        inline 1...MR - 1 => |mr| tile(mr, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta),
+        else => unreachable,
     }
 }
 
@@ -295,13 +311,7 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
             while (ic < i_end) : (ic += MC) {
                 const mc: usize = @min(MC, i_end - ic);
                 const strips = (mc + MR - 1) / MR;
-                const full_strips = mc / MR;
-                if (pack_a and !g.trans_a) {
-                    packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
-                } else if (full_strips < strips) {
-                    const r0 = full_strips * MR;
-                    packStrip(g.trans_a, g.a, g.lda, ic + r0, mc - r0, pc, kc, @as([*]f32, &slot.a) + full_strips * MR * kc);
-                }
+                if (pack_a and !g.trans_a) packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
                 for (0..panels) |q| {
                     const w: usize = @min(NR, nc - q * NR);
                     const b_in_place = !g.trans_b and q < full_panels;
@@ -309,15 +319,15 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
                     const b_step = if (b_in_place) g.ldb else NR;
                     for (0..strips) |st| {
                         const h: usize = @min(MR, mc - st * MR);
-                        const c = g.c + (ic + st * MR) * g.ldc + jc + q * NR;
-                        const packed_a = @as([*]const f32, &slot.a) + st * MR * kc;
-                        const acc = if (st >= full_strips or (pack_a and !g.trans_a))
-                            microKernel(.k_major, kc, packed_a, MR, bp, b_step)
-                        else if (g.trans_a)
-                            microKernel(.k_major, kc, g.a + pc * g.lda + ic + st * MR, g.lda, bp, b_step)
-                        else
-                            microKernel(.row_major, kc, g.a + (ic + st * MR) * g.lda + pc, g.lda, bp, b_step);
-                        storeTile(&acc, c, g.ldc, h, w, g.alpha, beta);
+                        const row = ic + st * MR;
+                        const c = g.c + row * g.ldc + jc + q * NR;
+                        if (g.trans_a) {
+                            tileRows(.k_major, h, kc, g.a + pc * g.lda + row, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta);
+                        } else if (pack_a) {
+                            tileRows(.k_major, h, kc, @as([*]const f32, &slot.a) + st * MR * kc, MR, bp, b_step, c, g.ldc, w, g.alpha, beta);
+                        } else {
+                            tileRows(.row_major, h, kc, g.a + row * g.lda + pc, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta);
+                        }
                     }
                 }
             }
