@@ -35,6 +35,10 @@ const avx512 = builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f);
 const V = if (avx512) 16 else std.simd.suggestVectorLength(f32) orelse 8;
 const Vec = @Vector(V, f32);
 const vec_align = @alignOf(Vec);
+/// Streaming stores of whole vectors need 64-byte alignment: only with 512-bit vectors.
+const can_stream = avx512 and V * 4 == 64;
+/// C larger than this (bytes) and written once (beta = 0, one k block) is streamed to memory.
+const stream_bytes = 16 << 20;
 
 /// Micro-tile: MR rows × NV vectors (NR = NV·V columns), MR·NV accumulators plus NV
 /// B vectors in registers (32 vector registers with AVX-512, 16 otherwise).
@@ -165,9 +169,24 @@ const ALayout = enum {
     row_major,
 };
 
+/// Software prefetches a micro-kernel issues for the tile that comes next; in-place operands
+/// are read in short pieces (a few lines per row of a large matrix), too short for the hardware
+/// stream prefetchers, so without these the kernel waits on DRAM latency.
+const Prefetch = struct {
+    /// row_major A: the next strip (row r at a_next + r·a_step); one line per row every 16 k.
+    a_next: ?[*]const f32 = null,
+    /// in-place B: the next panel (row p at b_next + p·b_step); rows p ≡ b_phase (mod b_period)
+    /// are fetched into L2, so the strips of a panel share the work.
+    b_next: ?[*]const f32 = null,
+    b_phase: usize = 0,
+    b_period: usize = 1,
+    /// Store the tile with non-temporal stores (see `storeTile`).
+    stream: bool = false,
+};
+
 /// acc = Σ_p op(A)[r][p] · B[p][j] over p < kc, r < mr (≤ MR): the mr×NR tile in registers.
 /// B row p of the micro-panel is NR contiguous floats at b + p·b_step (packed: NR; in place: ldb).
-inline fn microKernel(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize) [mr][NV]Vec {
+inline fn microKernel(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, pf: Prefetch) [mr][NV]Vec {
     @setFloatMode(.optimized);
     var acc: [mr][NV]Vec = undefined;
     inline for (0..mr) |r| inline for (0..NV) |v| {
@@ -175,42 +194,69 @@ inline fn microKernel(comptime mr: usize, comptime layout: ALayout, kc: usize, a
     };
     var b = bp;
     var p: usize = 0;
-    switch (layout) {
-        .k_major => {
-            var a = ap;
-            while (p < kc) : (p += 1) {
-                var bv: [NV]Vec = undefined;
-                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+    var pf_count = pf.b_phase;
+    var rows: [mr][*]const f32 = undefined;
+    inline for (0..mr) |r| rows[r] = ap + r * a_step;
+    var a = ap;
+    while (p < kc) : (p += 1) {
+        if (pf.b_next) |bn| {
+            if (pf_count == 0) {
+                inline for (0..NV) |v| @prefetch(bn + p * b_step + v * V, .{ .locality = 2 });
+                pf_count = pf.b_period;
+            }
+            pf_count -= 1;
+        }
+        var bv: [NV]Vec = undefined;
+        inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+        switch (layout) {
+            .k_major => {
                 inline for (0..mr) |r| {
                     const av: Vec = @splat(a[r]);
                     inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
                 }
                 a += a_step;
-                b += b_step;
-            }
-        },
-        .row_major => {
-            var rows: [mr][*]const f32 = undefined;
-            inline for (0..mr) |r| rows[r] = ap + r * a_step;
-            while (p < kc) : (p += 1) {
-                var bv: [NV]Vec = undefined;
-                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+            },
+            .row_major => {
+                if (pf.a_next) |an| {
+                    if (p % 16 == 0) inline for (0..mr) |r| @prefetch(an + r * a_step + p, .{ .locality = 3 });
+                }
                 inline for (0..mr) |r| {
                     const av: Vec = @splat(rows[r][p]);
                     inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
                 }
-                b += b_step;
-            }
-        },
+            },
+        }
+        b += b_step;
     }
     return acc;
 }
 
-/// C[0..mr, 0..w] = alpha·acc + beta·C (C not read when beta == 0).
-inline fn storeTile(comptime mr: usize, acc: *const [mr][NV]Vec, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32) void {
+/// A non-temporal (streaming) store of a whole, 64-byte aligned vector: it writes the line to
+/// memory without first reading it (no read-for-ownership), halving the DRAM traffic of a C
+/// that is far larger than the caches and written once.
+inline fn streamStore(ptr: [*]f32, x: Vec) void {
+    asm volatile ("vmovntps %[x], (%[p])"
+        :
+        : [x] "v" (x),
+          [p] "r" (ptr),
+        : .{ .memory = true });
+}
+
+/// Orders streaming stores before whatever follows (end of a task).
+inline fn streamFence() void {
+    asm volatile ("sfence" ::: .{ .memory = true });
+}
+
+/// C[0..mr, 0..w] = alpha·acc + beta·C (C not read when beta == 0); `stream` (only with
+/// beta = 0, w = NR and 64-byte aligned rows) writes with non-temporal stores.
+inline fn storeTile(comptime mr: usize, acc: *const [mr][NV]Vec, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32, stream: bool) void {
     const va: Vec = @splat(alpha);
     const vb: Vec = @splat(beta);
-    if (w == NR) {
+    if (can_stream and stream and w == NR) {
+        inline for (0..mr) |r| {
+            inline for (0..NV) |v| streamStore(c + r * ldc + v * V, acc[r][v] * va);
+        }
+    } else if (w == NR) {
         inline for (0..mr) |r| {
             inline for (0..NV) |v| {
                 const ptr: *align(4) Vec = @ptrCast(c + r * ldc + v * V);
@@ -239,16 +285,16 @@ inline fn storeTile(comptime mr: usize, acc: *const [mr][NV]Vec, c: [*]f32, ldc:
 }
 
 /// One tile: the kernel for mr rows reading A with `layout`, then the store.
-fn tile(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32) void {
-    const acc = microKernel(mr, layout, kc, ap, a_step, bp, b_step);
-    storeTile(mr, &acc, c, ldc, w, alpha, beta);
+fn tile(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32, pf: Prefetch) void {
+    const acc = microKernel(mr, layout, kc, ap, a_step, bp, b_step, pf);
+    storeTile(mr, &acc, c, ldc, w, alpha, beta, pf.stream);
 }
 
 /// A tile of h ≤ MR rows: full strips take the MR kernel, the last strip one of exactly h rows.
-fn tileRows(comptime layout: ALayout, h: usize, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32) void {
-    if (h == MR) return tile(MR, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta);
+fn tileRows(comptime layout: ALayout, h: usize, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32, pf: Prefetch) void {
+    if (h == MR) return tile(MR, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta, pf);
     switch (h) {
-        inline 1...MR - 1 => |mr| tile(mr, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta),
+        inline 1...MR - 1 => |mr| tile(mr, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta, pf),
         else => unreachable,
     }
 }
@@ -274,6 +320,9 @@ pub const Gemm = struct {
 /// Tunables (runtime so the benchmark can sweep them; see `blocking`).
 pub var tune_kc: usize = 0;
 pub var tune_pack_a: bool = false;
+pub var tune_prefetch_a: bool = true;
+pub var tune_prefetch_b: bool = true;
+pub var tune_stream: bool = true;
 
 /// C[i_begin..i_end, j_begin..j_end] for the whole k range, with the packing buffers of `slot`.
 ///
@@ -292,6 +341,10 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
     }
     const kc_max: usize = if (tune_kc != 0) tune_kc else KC;
     const pack_a = tune_pack_a;
+    const prefetch_a = tune_prefetch_a;
+    const prefetch_b = tune_prefetch_b;
+    const stream_c = can_stream and tune_stream and g.m * g.n * 4 >= stream_bytes and @intFromPtr(g.c) % 64 == 0 and g.ldc % 16 == 0;
+    defer if (stream_c) streamFence();
     var jc = j_begin;
     while (jc < j_end) : (jc += NC) {
         const nc: usize = @min(NC, j_end - jc);
@@ -301,6 +354,7 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
         while (pc < g.k) : (pc += kc_max) {
             const kc: usize = @min(kc_max, g.k - pc);
             const beta = if (pc == 0) g.beta else 1.0;
+            const stream = stream_c and beta == 0 and kc == g.k;
             if (g.trans_b) {
                 packB(true, g.b, g.ldb, pc, kc, jc, nc, &slot.b);
             } else if (full_panels < panels) {
@@ -317,16 +371,22 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
                     const b_in_place = !g.trans_b and q < full_panels;
                     const bp: [*]const f32 = if (b_in_place) g.b + pc * g.ldb + jc + q * NR else @as([*]const f32, &slot.b) + q * kc * NR;
                     const b_step = if (b_in_place) g.ldb else NR;
+                    // The next in-place B panel (this block's, or the first of the next row
+                    // block), prefetched in slices by the strips of this one.
+                    const b_next: ?[*]const f32 = if (!b_in_place or !prefetch_b) null else if (q + 1 < full_panels) bp + NR else null;
                     for (0..strips) |st| {
                         const h: usize = @min(MR, mc - st * MR);
                         const row = ic + st * MR;
                         const c = g.c + row * g.ldc + jc + q * NR;
+                        var pf: Prefetch = .{ .b_next = b_next, .b_phase = st, .b_period = strips, .stream = stream };
                         if (g.trans_a) {
-                            tileRows(.k_major, h, kc, g.a + pc * g.lda + row, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta);
+                            tileRows(.k_major, h, kc, g.a + pc * g.lda + row, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
                         } else if (pack_a) {
-                            tileRows(.k_major, h, kc, @as([*]const f32, &slot.a) + st * MR * kc, MR, bp, b_step, c, g.ldc, w, g.alpha, beta);
+                            tileRows(.k_major, h, kc, @as([*]const f32, &slot.a) + st * MR * kc, MR, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
                         } else {
-                            tileRows(.row_major, h, kc, g.a + row * g.lda + pc, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta);
+                            // The next strip of A, or the first one of this block again for the next panel.
+                            if (prefetch_a) pf.a_next = g.a + (if (st + 1 < strips) row + MR else ic) * g.lda + pc;
+                            tileRows(.row_major, h, kc, g.a + row * g.lda + pc, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
                         }
                     }
                 }
