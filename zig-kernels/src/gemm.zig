@@ -323,6 +323,7 @@ pub var tune_pack_a: bool = false;
 pub var tune_prefetch_a: bool = true;
 pub var tune_prefetch_b: bool = true;
 pub var tune_stream: bool = true;
+pub var tune_split: bool = true;
 
 /// C[i_begin..i_end, j_begin..j_end] for the whole k range, with the packing buffers of `slot`.
 ///
@@ -462,8 +463,59 @@ pub fn gemm(g: Gemm) void {
 
 fn gemmThreads(g: Gemm, threads: usize) void {
     if (g.m == 0 or g.n == 0) return;
+    if (tune_split and threads > 1 and g.m * g.n <= split_len and g.k >= 4 * @max(g.m, g.n) and g.k >= 2 * KC * threads) {
+        if (split_mutex.tryLock()) {
+            defer split_mutex.unlock();
+            return gemmSplitK(g, @min(threads, split_parts));
+        }
+    }
     const grid = planGrid(g.m, g.n, g.k, threads);
     pool.parallelFor(grid.mt * grid.nt, TaskCtx{ .g = &g, .grid = grid }, gemmTask);
+}
+
+// ---- k split: a small C with a long k (weight gradients Xᵀ·dY) ---------------------------
+// A grid over a 64×192 C has too few tiles to share between threads without each re-reading
+// most of A and B; instead each thread takes a slice of k, the first accumulating into C
+// (with beta), the others into static scratch matrices that are added to C afterwards.
+
+const split_parts = 8;
+/// Largest C (floats) split along k.
+const split_len = 64 * 1024;
+var split_scratch: [split_parts - 1][split_len]f32 align(64) = undefined;
+/// The scratch matrices belong to one k-split call at a time (others take the grid path).
+var split_mutex: std.Thread.Mutex = .{};
+
+const SplitCtx = struct { g: *const Gemm, parts: usize };
+
+fn splitTask(ctx: SplitCtx, t: usize) void {
+    const g = ctx.g;
+    const blocks = (g.k + KC - 1) / KC;
+    const r = pool.splitRange(blocks, ctx.parts, t);
+    const k0 = r.begin * KC;
+    const k1: usize = @min(g.k, r.end * KC);
+    var part = g.*;
+    part.k = k1 - k0;
+    part.a += if (g.trans_a) k0 * g.lda else k0;
+    part.b += if (g.trans_b) k0 else k0 * g.ldb;
+    if (t > 0) {
+        part.c = &split_scratch[t - 1];
+        part.ldc = g.n;
+        part.beta = 0;
+    }
+    const slot = acquireSlot();
+    defer releaseSlot(slot);
+    gemmRange(&part, 0, g.m, 0, g.n, slot);
+}
+
+fn gemmSplitK(g: Gemm, parts: usize) void {
+    pool.parallelFor(parts, SplitCtx{ .g = &g, .parts = parts }, splitTask);
+    for (0..g.m) |i| {
+        const row = g.c[i * g.ldc ..][0..g.n];
+        for (1..parts) |t| {
+            const part = split_scratch[t - 1][i * g.n ..][0..g.n];
+            for (row, part) |*c, x| c.* += x;
+        }
+    }
 }
 
 const BatchCtx = struct { g: *const Gemm, sa: usize, sb: usize, sc: usize };
@@ -620,6 +672,9 @@ test "gemm: beta = 0 ignores NaN in C, k = 0 scales C, large blocks and many tas
     // several row blocks (MC), column blocks (NC) and k blocks (KC) at once
     for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
         try checkCaseRows(ta, tb, 2100, 4200, 300, 1, 0.5, 1, threads, 97);
+        // k split (small C, long k), with beta ≠ 0 and padded leading dimensions
+        try checkCase(ta, tb, 20, 70, 3000, 0.5, -1, 2, threads);
+        try checkCase(ta, tb, 64, 192, 2 * KC * 2 + 5, 1, 0, 0, 2);
     };
 }
 
