@@ -341,56 +341,80 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
         return;
     }
     const kc_max: usize = if (tune_kc != 0) tune_kc else KC;
-    const pack_a = tune_pack_a;
-    const prefetch_a = tune_prefetch_a;
-    const prefetch_b = tune_prefetch_b;
+    const opts: BlockOptions = .{ .pack_a = tune_pack_a, .prefetch_a = tune_prefetch_a, .prefetch_b = tune_prefetch_b };
     const stream_c = can_stream and tune_stream and g.m * g.n * 4 >= stream_bytes and @intFromPtr(g.c) % 64 == 0 and g.ldc % 16 == 0;
     defer if (stream_c) streamFence();
     var jc = j_begin;
     while (jc < j_end) : (jc += NC) {
         const nc: usize = @min(NC, j_end - jc);
         const panels = (nc + NR - 1) / NR;
-        const full_panels = nc / NR;
-        var pc: usize = 0;
-        while (pc < g.k) : (pc += kc_max) {
-            const kc: usize = @min(kc_max, g.k - pc);
-            const beta = if (pc == 0) g.beta else 1.0;
-            const stream = stream_c and beta == 0 and kc == g.k;
-            if (g.trans_b) {
-                packB(true, g.b, g.ldb, pc, kc, jc, nc, &slot.b);
-            } else if (full_panels < panels) {
-                // Only the partial last panel is packed (zero-padded), at its usual place.
-                packB(false, g.b, g.ldb, pc, kc, jc + full_panels * NR, nc - full_panels * NR, @as([*]f32, &slot.b) + full_panels * kc * NR);
+        // Panels that go through the buffer: all of them for a transposed B, else only a
+        // partial last one. `pw` packed floats per k row.
+        const first_packed: usize = if (g.trans_b) 0 else nc / NR;
+        const pw = (panels - first_packed) * NR;
+        const bbuf: [*]f32 = &slot.b;
+        if (pw == 0 or g.k * pw <= b_buf_len) {
+            // All of op(B)[:, jc..] is packed once (block pc at bbuf + pc·pw), then each row block
+            // of C runs through every k block while it is hot in cache.
+            if (pw > 0) {
+                var pc: usize = 0;
+                while (pc < g.k) : (pc += kc_max) {
+                    packB(g.trans_b, g.b, g.ldb, pc, @min(kc_max, g.k - pc), jc + first_packed * NR, nc - first_packed * NR, bbuf + pc * pw);
+                }
             }
             var ic = i_begin;
             while (ic < i_end) : (ic += MC) {
-                const mc: usize = @min(MC, i_end - ic);
-                const strips = (mc + MR - 1) / MR;
-                if (pack_a and !g.trans_a) packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
-                for (0..panels) |q| {
-                    const w: usize = @min(NR, nc - q * NR);
-                    const b_in_place = !g.trans_b and q < full_panels;
-                    const bp: [*]const f32 = if (b_in_place) g.b + pc * g.ldb + jc + q * NR else @as([*]const f32, &slot.b) + q * kc * NR;
-                    const b_step = if (b_in_place) g.ldb else NR;
-                    // The next in-place B panel (this block's, or the first of the next row
-                    // block), prefetched in slices by the strips of this one.
-                    const b_next: ?[*]const f32 = if (!b_in_place or !prefetch_b) null else if (q + 1 < full_panels) bp + NR else null;
-                    for (0..strips) |st| {
-                        const h: usize = @min(MR, mc - st * MR);
-                        const row = ic + st * MR;
-                        const c = g.c + row * g.ldc + jc + q * NR;
-                        var pf: Prefetch = .{ .b_next = b_next, .b_phase = st, .b_period = strips, .stream = stream };
-                        if (g.trans_a) {
-                            tileRows(.k_major, h, kc, g.a + pc * g.lda + row, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
-                        } else if (pack_a) {
-                            tileRows(.k_major, h, kc, @as([*]const f32, &slot.a) + st * MR * kc, MR, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
-                        } else {
-                            // The next strip of A, or the first one of this block again for the next panel.
-                            if (prefetch_a) pf.a_next = g.a + (if (st + 1 < strips) row + MR else ic) * g.lda + pc;
-                            tileRows(.row_major, h, kc, g.a + row * g.lda + pc, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
-                        }
-                    }
+                var pc: usize = 0;
+                while (pc < g.k) : (pc += kc_max) {
+                    runBlock(g, slot, opts, stream_c, ic, @min(MC, i_end - ic), jc, nc, pc, @min(kc_max, g.k - pc), bbuf + pc * pw, first_packed);
                 }
+            }
+        } else {
+            // B too large to pack whole: pack one k block at a time, for every row block.
+            var pc: usize = 0;
+            while (pc < g.k) : (pc += kc_max) {
+                const kc: usize = @min(kc_max, g.k - pc);
+                packB(g.trans_b, g.b, g.ldb, pc, kc, jc + first_packed * NR, nc - first_packed * NR, bbuf);
+                var ic = i_begin;
+                while (ic < i_end) : (ic += MC) {
+                    runBlock(g, slot, opts, stream_c, ic, @min(MC, i_end - ic), jc, nc, pc, kc, bbuf, first_packed);
+                }
+            }
+        }
+    }
+}
+
+const BlockOptions = struct { pack_a: bool, prefetch_a: bool, prefetch_b: bool };
+
+/// C[ic..ic+mc, jc..jc+nc] += op(A)[ic.., pc..pc+kc]·op(B)[pc.., jc..] (beta applied on the first
+/// k block). Panels q ≥ first_packed of B are packed at bpack + (q − first_packed)·kc·NR; the
+/// others are read in place.
+fn runBlock(g: *const Gemm, slot: *Slot, opts: BlockOptions, stream_c: bool, ic: usize, mc: usize, jc: usize, nc: usize, pc: usize, kc: usize, bpack: [*]const f32, first_packed: usize) void {
+    const beta = if (pc == 0) g.beta else 1.0;
+    const stream = stream_c and beta == 0 and kc == g.k;
+    const panels = (nc + NR - 1) / NR;
+    const strips = (mc + MR - 1) / MR;
+    if (opts.pack_a and !g.trans_a) packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
+    for (0..panels) |q| {
+        const w: usize = @min(NR, nc - q * NR);
+        const b_in_place = q < first_packed;
+        const bp: [*]const f32 = if (b_in_place) g.b + pc * g.ldb + jc + q * NR else bpack + (q - first_packed) * kc * NR;
+        const b_step = if (b_in_place) g.ldb else NR;
+        // The next in-place B panel, prefetched in slices by the strips of this one.
+        const b_next: ?[*]const f32 = if (b_in_place and opts.prefetch_b and q + 1 < first_packed) bp + NR else null;
+        for (0..strips) |st| {
+            const h: usize = @min(MR, mc - st * MR);
+            const row = ic + st * MR;
+            const c = g.c + row * g.ldc + jc + q * NR;
+            var pf: Prefetch = .{ .b_next = b_next, .b_phase = st, .b_period = strips, .stream = stream };
+            if (g.trans_a) {
+                tileRows(.k_major, h, kc, g.a + pc * g.lda + row, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
+            } else if (opts.pack_a) {
+                tileRows(.k_major, h, kc, @as([*]const f32, &slot.a) + st * MR * kc, MR, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
+            } else {
+                // The next strip of A, or the first one of this block again for the next panel.
+                if (opts.prefetch_a) pf.a_next = g.a + (if (st + 1 < strips) row + MR else ic) * g.lda + pc;
+                tileRows(.row_major, h, kc, g.a + row * g.lda + pc, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
             }
         }
     }
