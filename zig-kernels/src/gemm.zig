@@ -324,6 +324,7 @@ pub var tune_prefetch_a: bool = true;
 pub var tune_prefetch_b: bool = true;
 pub var tune_stream: bool = true;
 pub var tune_split: bool = true;
+pub var tune_tasks_per_thread: usize = 4;
 
 /// C[i_begin..i_end, j_begin..j_end] for the whole k range, with the packing buffers of `slot`.
 ///
@@ -432,7 +433,7 @@ fn planGrid(m: usize, n: usize, k: usize, threads: usize) Grid {
     const flops = 2 * m * n * @max(k, 1);
     if (threads <= 1 or flops < serial_flops) return .{ .mt = 1, .nt = 1, .mu = mu, .nu = nu };
     // Aim for ~4 tasks per thread (balance) but keep tasks ≥ ~0.5 MFLOP.
-    var tasks = 4 * threads;
+    var tasks = tune_tasks_per_thread * threads;
     tasks = @max(threads, @min(tasks, flops / 500_000));
     // Duplicated packing: each row chunk packs its own B (k·n), each column chunk its own
     // A (m·k); cost ∝ mt·n + nt·m, minimized at mt/nt = m/n.

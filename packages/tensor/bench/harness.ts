@@ -81,9 +81,35 @@ export function numpyAvailable(): boolean {
   return numpyOk;
 }
 
-/** Runs `python3 script args…` and parses its stdout as JSON. */
-export function runPythonJson<T>(script: string, args: string[]): T {
-  const r = Bun.spawnSync(["python3", script, ...args], { env: pythonEnv(), stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`python3 ${script} failed: ${r.stderr.toString().trim()}`);
-  return JSON.parse(r.stdout.toString()) as T;
+/** A long-lived `python3 script` answering one JSON line per JSON request line (see bench/numpy_gemm.py). */
+export class PythonServer {
+  private proc: ReturnType<typeof Bun.spawn> & { stdin: import("bun").FileSink; stdout: ReadableStream<Uint8Array> };
+  private reader: ReadableStreamDefaultReader<Uint8Array>;
+  private buffer = "";
+  private decoder = new TextDecoder();
+
+  constructor(script: string) {
+    this.proc = Bun.spawn(["python3", script], { env: pythonEnv(), stdin: "pipe", stdout: "pipe", stderr: "inherit" }) as any;
+    this.reader = this.proc.stdout.getReader();
+  }
+
+  async request<T>(req: object): Promise<T> {
+    this.proc.stdin.write(JSON.stringify(req) + "\n");
+    this.proc.stdin.flush();
+    for (;;) {
+      const nl = this.buffer.indexOf("\n");
+      if (nl >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        return JSON.parse(line) as T;
+      }
+      const { value, done } = await this.reader.read();
+      if (done) throw new Error(`python server exited (code ${await this.proc.exited})`);
+      this.buffer += this.decoder.decode(value, { stream: true });
+    }
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }

@@ -3,7 +3,7 @@
 // Prints a table (kernel, shape, threads, ms, GFLOP/s or GB/s, reference ms, speed ratio);
 // --json prints the rows as JSON instead. Progress and notes go to stderr.
 import { poolSize, setThreads } from "@pullback/tensor";
-import { gemmSection } from "./gemm.ts";
+import { gemmBenchDone, gemmSection } from "./gemm.ts";
 import type { BenchContext, BenchRow, BenchSection } from "./harness.ts";
 
 /** Families register their section here: `<family>: <family>Section`. */
@@ -67,5 +67,6 @@ for (const [name, section] of Object.entries(sections)) {
   }
 }
 setThreads(all);
+gemmBenchDone();
 if (opts.json) console.log(JSON.stringify({ poolSize: all, rows }, null, 2));
 else printTable(rows);
