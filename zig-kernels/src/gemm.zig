@@ -427,31 +427,33 @@ const Grid = struct { mt: usize, nt: usize, mu: usize, nu: usize };
 /// FLOPs below which a GEMM runs on the calling thread alone (≈ 20 µs of work).
 const serial_flops = 2_000_000;
 
-fn planGrid(m: usize, n: usize, k: usize, threads: usize) Grid {
+pub fn planGrid(m: usize, n: usize, k: usize, threads: usize) Grid {
     const mu = (m + MR - 1) / MR;
     const nu = (n + NR - 1) / NR;
     const flops = 2 * m * n * @max(k, 1);
     if (threads <= 1 or flops < serial_flops) return .{ .mt = 1, .nt = 1, .mu = mu, .nu = nu };
-    // Aim for ~4 tasks per thread (balance) but keep tasks ≥ ~0.5 MFLOP.
+    // Aim for ~4 tasks per thread (dynamic balance: a preempted or slower thread just takes
+    // fewer) but keep tasks ≥ ~0.5 MFLOP.
     var tasks = tune_tasks_per_thread * threads;
     tasks = @max(threads, @min(tasks, flops / 500_000));
-    // Duplicated packing: each row chunk packs its own B (k·n), each column chunk its own
-    // A (m·k); cost ∝ mt·n + nt·m, minimized at mt/nt = m/n.
-    var best: Grid = .{ .mt = @min(mu, tasks), .nt = 1, .mu = mu, .nu = nu };
+    const target = @min(tasks, mu * nu);
+    // Among the grids with at least `target` tasks, take the cheapest: compute stretched by
+    // the imbalance of uneven chunks, plus the work duplicated between tasks (each row chunk
+    // reads/packs its own B, k·n, each column chunk its own A, m·k; ~16 FMAs per element).
+    var best: Grid = .{ .mt = @min(mu, target), .nt = 1, .mu = mu, .nu = nu };
     var best_cost: f64 = std.math.inf(f64);
+    const fm: f64 = @floatFromInt(m);
+    const fn_: f64 = @floatFromInt(n);
+    const fk: f64 = @floatFromInt(@max(k, 1));
     var mt: usize = 1;
-    while (mt <= @min(mu, tasks)) : (mt += 1) {
-        const nt: usize = @min(nu, (tasks + mt - 1) / mt);
-        const count = mt * nt;
-        if (count < threads) continue;
-        // Imbalance: the largest chunk relative to the average.
-        const m_chunk = (mu + mt - 1) / mt;
-        const n_chunk = (nu + nt - 1) / nt;
-        const waves = (count + threads - 1) / threads;
-        const span: f64 = @floatFromInt(waves * m_chunk * n_chunk); // critical path in tiles
-        const ideal: f64 = @as(f64, @floatFromInt(mu * nu)) / @as(f64, @floatFromInt(threads));
-        const pack: f64 = @as(f64, @floatFromInt(mt * n + nt * m)) / @as(f64, @floatFromInt(MR * NR)) / @as(f64, @floatFromInt(threads));
-        const cost = span / ideal * @as(f64, @floatFromInt(mu * nu)) + pack;
+    while (mt <= @min(mu, target)) : (mt += 1) {
+        const nt = @min(nu, (target + mt - 1) / mt);
+        if (mt * nt < target) continue;
+        const chunk_tiles: f64 = @floatFromInt(((mu + mt - 1) / mt) * ((nu + nt - 1) / nt));
+        const count: f64 = @floatFromInt(mt * nt);
+        const waves = @ceil(count / @as(f64, @floatFromInt(threads)));
+        const imbalance = waves * chunk_tiles * @as(f64, @floatFromInt(threads)) / @as(f64, @floatFromInt(mu * nu));
+        const cost = fm * fn_ * fk * imbalance + 16 * (@as(f64, @floatFromInt(mt)) * fk * fn_ + @as(f64, @floatFromInt(nt)) * fm * fk);
         if (cost < best_cost) {
             best_cost = cost;
             best = .{ .mt = mt, .nt = nt, .mu = mu, .nu = nu };
@@ -491,7 +493,9 @@ fn gemmThreads(g: Gemm, threads: usize) void {
     if (tune_split and threads > 1 and g.m * g.n <= split_len and g.k >= 4 * @max(g.m, g.n) and g.k >= 2 * KC * threads) {
         if (split_mutex.tryLock()) {
             defer split_mutex.unlock();
-            return gemmSplitK(g, @min(threads, split_parts));
+            // Several slices per thread, so a preempted thread delays nothing (slices
+            // duplicate no work: each reads its own part of A and B).
+            return gemmSplitK(g, @min(split_parts, 4 * threads, g.k / (2 * KC)));
         }
     }
     const grid = planGrid(g.m, g.n, g.k, threads);
