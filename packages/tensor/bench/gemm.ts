@@ -5,7 +5,7 @@
 // python process), interleaved case by case and round by round so machine load hits both alike.
 import { join } from "node:path";
 import { gemm, Tensor } from "@pullback/tensor";
-import { median, numpyAvailable, PythonServer, timeMs, type BenchContext, type BenchRow } from "./harness.ts";
+import { median, numpyAvailable, PythonServer, timeMsCpu, type BenchContext, type BenchRow } from "./harness.ts";
 
 interface GemmCase {
   name: string;
@@ -75,12 +75,18 @@ export async function gemmSection(threads: number, ctx: BenchContext): Promise<B
     const b = Tensor.uniform(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2, low: -1, high: 1 });
     const out = Tensor.zeros([c.m, c.n]);
     const repeats = repeatsFor(c, ctx.quick);
-    const ours: number[] = [];
-    const theirs: number[] = [];
+    const ours: number[] = [], oursCpu: number[] = [];
+    const theirs: number[] = [], theirsCpu: number[] = [];
     // Alternate batches of ours and NumPy on this case, `rounds` times.
     for (let round = 0; round < ctx.rounds; round++) {
-      ours.push(timeMs(() => gemm(a, b, { transA: c.transA, transB: c.transB, out }), { minRepeats: repeats, maxRepeats: repeats, minMs: 0 }));
-      if (np) theirs.push(median((await np.request<{ ms: number[] }>({ op: "time", threads, spec: spec(c), repeats })).ms));
+      const t = timeMsCpu(() => gemm(a, b, { transA: c.transA, transB: c.transB, out }), { minRepeats: repeats, maxRepeats: repeats, minMs: 0 });
+      ours.push(t.ms);
+      oursCpu.push(t.cpuMs);
+      if (np) {
+        const r = await np.request<{ ms: number[]; cpu_ms: number[] }>({ op: "time", threads, spec: spec(c), repeats });
+        theirs.push(median(r.ms));
+        theirsCpu.push(median(r.cpu_ms));
+      }
     }
     const ms = median(ours);
     rows.push({
@@ -88,8 +94,9 @@ export async function gemmSection(threads: number, ctx: BenchContext): Promise<B
       shape: describe(c),
       threads,
       ms,
+      cpuMs: median(oursCpu),
       gflops: (2 * c.m * c.n * c.k) / (ms * 1e6),
-      reference: np ? { name: "numpy", ms: median(theirs) } : undefined,
+      reference: np ? { name: "numpy", ms: median(theirs), cpuMs: median(theirsCpu) } : undefined,
     });
     ctx.log(`  ${c.name} ${describe(c)}: ${ms.toFixed(3)} ms${np ? `, numpy ${median(theirs).toFixed(3)} ms` : ""}`);
   }

@@ -14,8 +14,10 @@ export interface BenchRow {
   gflops?: number;
   /** Memory rate (bandwidth-bound kernels). */
   gbps?: number;
+  /** Median process CPU milliseconds per call (meaningful with 1 thread: immune to time slicing by other processes). */
+  cpuMs?: number;
   /** The same computation in a reference implementation (e.g. NumPy), timed in the same run. */
-  reference?: { name: string; ms: number };
+  reference?: { name: string; ms: number; cpuMs?: number };
 }
 
 export interface BenchContext {
@@ -41,18 +43,27 @@ export function median(xs: number[]): number {
  * has run (at least `minRepeats`, at most `maxRepeats` calls).
  */
 export function timeMs(fn: () => void, options: { minRepeats?: number; maxRepeats?: number; minMs?: number } = {}): number {
+  return timeMsCpu(fn, options).ms;
+}
+
+/** Like `timeMs`, also returning the median process CPU milliseconds per call. */
+export function timeMsCpu(fn: () => void, options: { minRepeats?: number; maxRepeats?: number; minMs?: number } = {}): { ms: number; cpuMs: number } {
   const { minRepeats = 5, maxRepeats = 200, minMs = 150 } = options;
   fn();
   const times: number[] = [];
+  const cpu: number[] = [];
   let total = 0;
   while (times.length < minRepeats || (total < minMs && times.length < maxRepeats)) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     times.push(dt);
+    cpu.push((c.user + c.system) / 1000);
     total += dt;
   }
-  return median(times);
+  return { ms: median(times), cpuMs: median(cpu) };
 }
 
 // ---- Python / NumPy ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ function fmt(x: number | undefined, digits = 2): string {
 }
 
 function printTable(rows: BenchRow[]): void {
-  const header = ["kernel", "shape", "threads", "ms", "GFLOP/s", "GB/s", "reference", "ref ms", "speed vs ref"];
+  const header = ["kernel", "shape", "threads", "ms", "GFLOP/s", "GB/s", "reference", "ref ms", "speed vs ref", "cpu ms", "ref cpu ms", "cpu ratio"];
   const body = rows.map((r) => [
     r.kernel,
     r.shape,
@@ -44,13 +44,17 @@ function printTable(rows: BenchRow[]): void {
     r.reference?.name ?? "",
     fmt(r.reference?.ms, 3),
     r.reference ? `${(r.reference.ms / r.ms).toFixed(2)}×` : "",
+    r.threads === 1 ? fmt(r.cpuMs, 3) : "",
+    r.threads === 1 ? fmt(r.reference?.cpuMs, 3) : "",
+    r.threads === 1 && r.cpuMs && r.reference?.cpuMs ? `${(r.reference.cpuMs / r.cpuMs).toFixed(2)}×` : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of body) console.log(line(row));
-  console.log("speed vs ref = reference ms / our ms (> 1: ours is faster)");
+  console.log("speed vs ref = reference ms / our ms (> 1: ours is faster); medians of wall time.");
+  console.log("cpu ratio (1 thread) = reference CPU ms / our CPU ms: the same comparison without time lost to other processes.");
 }
 
 const opts = parseArgs(process.argv.slice(2));

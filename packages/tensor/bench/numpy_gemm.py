@@ -4,7 +4,7 @@ A server: reads one JSON request per line on stdin and answers one JSON line on 
 benchmark can interleave NumPy and pullback case by case in the same run.
   {"op": "info", "threads": T}      → {"threadpool": [...]} (threadpoolctl: BLAS, kernel, threads)
   {"op": "time", "threads": T, "spec": "ta,tb,m,n,k", "repeats": R}
-                                    → {"ms": [R times in milliseconds]}
+                                    → {"ms": [R wall times], "cpu_ms": [R process CPU times]} (ms)
 spec: C (m×n) = op(A)·op(B) with op(A) m×k, op(B) k×n; A is stored (k×m) when ta = 1 and
 B (n×k) when tb = 1 — the row-major layouts of pb_gemm.
 The caller removes OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE from the environment.
@@ -36,12 +36,14 @@ def handle(req: dict) -> dict:
             return {"threadpool": threadpool_info()}
         a, b, c = operands(req["spec"])
         np.matmul(a, b, out=c)  # warm-up
-        times = []
+        times, cpu = [], []
         for _ in range(int(req["repeats"])):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             np.matmul(a, b, out=c)
             times.append((time.perf_counter() - t0) * 1e3)
-        return {"ms": times}
+            cpu.append((time.process_time() - c0) * 1e3)
+        return {"ms": times, "cpu_ms": cpu}
 
 
 def main() -> None:
