@@ -71,6 +71,7 @@ export async function gemmSection(threads: number, ctx: BenchContext): Promise<B
   }
   const rows: BenchRow[] = [];
   for (const c of gemmCases(ctx.quick)) {
+    if (ctx.match && !ctx.match.test(`gemm ${c.name} ${describe(c)}`)) continue;
     const a = Tensor.uniform(c.transA ? [c.k, c.m] : [c.m, c.k], { seed: 1, low: -1, high: 1 });
     const b = Tensor.uniform(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2, low: -1, high: 1 });
     const out = Tensor.zeros([c.m, c.n]);

@@ -25,6 +25,8 @@ export interface BenchContext {
   rounds: number;
   /** Fewer shapes / repeats (smoke test of the harness). */
   quick: boolean;
+  /** Only cases whose "kernel shape" text matches (--match=regex). */
+  match?: RegExp;
   /** Progress and notes (stderr), e.g. which BLAS the reference used. */
   log: (line: string) => void;
 }

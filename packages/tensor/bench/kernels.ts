@@ -1,5 +1,5 @@
 // Kernel benchmarks: every registered section with 1 thread and with all threads.
-//   bun run bench:kernels [--json] [--quick] [--only=gemm,…] [--threads=1,2] [--rounds=3]
+//   bun run bench:kernels [--json] [--quick] [--only=gemm,…] [--threads=1,2] [--rounds=3] [--match=regex]
 // Prints a table (kernel, shape, threads, ms, GFLOP/s or GB/s, reference ms, speed ratio);
 // --json prints the rows as JSON instead. Progress and notes go to stderr.
 import { poolSize, setThreads } from "@pullback/tensor";
@@ -12,7 +12,7 @@ const sections: Record<string, BenchSection> = {
 };
 
 function parseArgs(argv: string[]) {
-  const opts = { json: false, quick: false, only: null as string[] | null, threads: null as number[] | null, rounds: 3 };
+  const opts = { json: false, quick: false, only: null as string[] | null, threads: null as number[] | null, rounds: 3, match: undefined as RegExp | undefined };
   for (const arg of argv) {
     const [key, value] = arg.split("=", 2);
     if (key === "--json") opts.json = true;
@@ -20,8 +20,9 @@ function parseArgs(argv: string[]) {
     else if (key === "--only" && value) opts.only = value.split(",");
     else if (key === "--threads" && value) opts.threads = value.split(",").map(Number);
     else if (key === "--rounds" && value) opts.rounds = Number(value);
+    else if (key === "--match" && value) opts.match = new RegExp(value);
     else {
-      console.error(`bench:kernels: unknown argument ${arg}\nusage: bun run bench:kernels [--json] [--quick] [--only=${Object.keys(sections).join(",")}] [--threads=1,2] [--rounds=3]`);
+      console.error(`bench:kernels: unknown argument ${arg}\nusage: bun run bench:kernels [--json] [--quick] [--only=${Object.keys(sections).join(",")}] [--threads=1,2] [--rounds=3] [--match=regex]`);
       process.exit(2);
     }
   }
@@ -60,7 +61,7 @@ function printTable(rows: BenchRow[]): void {
 const opts = parseArgs(process.argv.slice(2));
 const all = poolSize();
 const threadCounts = opts.threads ?? [...new Set([1, all])];
-const ctx: BenchContext = { rounds: opts.rounds, quick: opts.quick, log: (l) => console.error(l) };
+const ctx: BenchContext = { rounds: opts.rounds, quick: opts.quick, match: opts.match, log: (l) => console.error(l) };
 const rows: BenchRow[] = [];
 for (const [name, section] of Object.entries(sections)) {
   if (opts.only && !opts.only.includes(name)) continue;
