@@ -5,26 +5,33 @@
 //! op(B) is k×n: B is stored k×n (ldb ≥ n) when not transposed, n×k (ldb ≥ k) when transposed.
 //! C is m×n (ldc ≥ n). beta = 0 never reads C (it may hold NaN garbage).
 //!
-//! Design (BLIS/OpenBLAS, Goto's algorithm):
-//! - k is cut into blocks of kc ≤ KC; n into blocks of nc columns whose packed B block
-//!   (kc×nc floats) fits in half of L2.
-//! - The B block is packed into micro-panels of NR columns, stored k-major
-//!   (`bp[p·NR + j]`), so the micro-kernel reads NV whole vectors per k step.
-//! - op(A) is packed strip by strip: MR rows × kc, stored k-major (`ap[p·MR + r]`), which
-//!   lives in L1 while the micro-kernel runs across every micro-panel of the B block.
-//! - Packing applies the transposes, so one micro-kernel serves all four combinations;
-//!   packing zero-pads partial strips/panels, and partial tiles are stored through a
-//!   small stack buffer, so every size works.
-//! - The micro-kernel keeps an MR×NR tile of C in MR·NV vector registers and does
-//!   broadcast(a[p·MR + r]) · b[p·NR ..] fused multiply-adds (outer-product update).
-//! - Parallelism: C is cut into a grid of tasks (row chunks × column chunks) whose aspect
-//!   minimizes the packing work duplicated between tasks; each task runs the whole
-//!   k loop with packing buffers taken from a static slot table (no heap).
+//! Design (Goto's algorithm as in BLIS/OpenBLAS, adapted to the model's skinny shapes):
+//! - Micro-kernel: an MR×NR tile of C (6 rows × 4 vectors of 16 = 64 columns with AVX-512)
+//!   lives in 24 vector registers; each k step loads one row of B (4 vectors) and broadcasts
+//!   one element of A per row: 24 FMAs (outer-product update). Edge strips of h < MR rows run
+//!   an exact h-row instance (comptime), partial panels store whole vectors + a scalar tail.
+//! - Blocking: k in blocks of KC, n in blocks of NC, m in blocks of MC. A kc×NR micro-panel
+//!   of B stays in L1 while the kernel walks down the mc×kc block of A (L2).
+//! - Operands are read IN PLACE whenever their layout already suits the kernel, which for
+//!   these shapes is most of the time: a non-transposed B (rows of NR contiguous floats, step
+//!   ldb), a transposed A (k-major, MR contiguous floats per k step), a non-transposed A (MR
+//!   row pointers). Only a transposed B and partial B panels are packed (zero-padded) into
+//!   per-task static buffers; so one micro-kernel serves all four transpose combinations.
+//!   When all of op(B)'s packed columns for the whole k range fit the buffer they are packed
+//!   once, and each row block of C then runs through every k block while it is hot in cache.
+//! - In-place operands come in short pieces per row of a large matrix (too short for the
+//!   hardware stream prefetchers), so the kernel prefetches the next A strip / B panel.
+//! - A large C written once (beta = 0, a single k block) is written with streaming stores.
+//! - Parallelism (pool.parallelFor): C is cut into a grid of ≥ 4 tasks per thread whose shape
+//!   minimizes imbalance plus the reads duplicated between tasks. A small C with a long k
+//!   (weight gradients Xᵀ·dY: 64×192 with k = 8192) is instead split along k into slices
+//!   accumulated in static scratch matrices and summed at the end.
 //!   Batched GEMM runs one batch element per task when batch ≥ threads.
+//! - No heap: packing buffers come from a static slot table (one slot per running task).
 const std = @import("std");
 const builtin = @import("builtin");
 const pool = @import("pool.zig");
-pub const pool_ = pool;
+/// For standalone benchmarks that import this file as a module.
 pub const setThreads = pool.setThreads;
 
 /// AVX-512 CPUs such as this Cascade Lake carry LLVM's `prefer-256-bit` tuning flag, so
@@ -45,8 +52,8 @@ const stream_bytes = 16 << 20;
 const MR = 6;
 const NV = if (avx512) 4 else 2;
 const NR = NV * V;
-/// Block sizes: a kc×NR micro-panel of B stays in L1 while the micro-kernel walks down
-/// an mc×kc block of A (L2); a kc×nc block of B is packed once per (jc, pc) (L3).
+/// Block sizes: a kc×NR micro-panel of B (32 KiB) stays in L1 while the micro-kernel walks
+/// down an mc×kc block of A (L2); packed B blocks are kc×nc (or the whole k × packed columns).
 const KC = 128;
 const MC = 1020; // multiple of MR
 const NC = 4096; // multiple of NR
@@ -317,7 +324,7 @@ pub const Gemm = struct {
     ldc: usize,
 };
 
-/// Tunables (runtime so the benchmark can sweep them; see `blocking`).
+/// Tunables, runtime so a benchmark can A/B them; the defaults are the measured choice.
 pub var tune_kc: usize = 0;
 pub var tune_pack_a: bool = false;
 pub var tune_prefetch_a: bool = true;
@@ -341,7 +348,7 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
         }
         return;
     }
-    const kc_max: usize = if (tune_kc != 0) tune_kc else KC;
+    const kc_max: usize = if (tune_kc != 0) @min(tune_kc, KC) else KC;
     const opts: BlockOptions = .{ .pack_a = tune_pack_a, .prefetch_a = tune_prefetch_a, .prefetch_b = tune_prefetch_b };
     const stream_c = can_stream and tune_stream and g.m * g.n * 4 >= stream_bytes and @intFromPtr(g.c) % 64 == 0 and g.ldc % 16 == 0;
     defer if (stream_c) streamFence();
