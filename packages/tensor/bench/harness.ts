@@ -97,7 +97,7 @@ export function numpyAvailable(): boolean {
 /** A long-lived `python3 script` answering one JSON line per JSON request line (see bench/numpy_gemm.py). */
 export class PythonServer {
   private proc: ReturnType<typeof Bun.spawn> & { stdin: import("bun").FileSink; stdout: ReadableStream<Uint8Array> };
-  private reader: ReadableStreamDefaultReader<Uint8Array>;
+  private reader: { read(): Promise<{ value?: Uint8Array; done?: boolean }> };
   private buffer = "";
   private decoder = new TextDecoder();
 

@@ -61,7 +61,12 @@ function printTable(rows: BenchRow[]): void {
 const opts = parseArgs(process.argv.slice(2));
 const all = poolSize();
 const threadCounts = opts.threads ?? [...new Set([1, all])];
-const ctx: BenchContext = { rounds: opts.rounds, quick: opts.quick, match: opts.match, log: (l) => console.error(l) };
+const notes: string[] = [];
+const log = (line: string) => {
+  console.error(line);
+  if (!line.startsWith("  ") && !line.endsWith("…")) notes.push(line);
+};
+const ctx: BenchContext = { rounds: opts.rounds, quick: opts.quick, match: opts.match, log };
 const rows: BenchRow[] = [];
 for (const [name, section] of Object.entries(sections)) {
   if (opts.only && !opts.only.includes(name)) continue;
@@ -73,5 +78,8 @@ for (const [name, section] of Object.entries(sections)) {
 }
 setThreads(all);
 gemmBenchDone();
-if (opts.json) console.log(JSON.stringify({ poolSize: all, rows }, null, 2));
-else printTable(rows);
+if (opts.json) console.log(JSON.stringify({ poolSize: all, notes, rows }, null, 2));
+else {
+  printTable(rows);
+  for (const n of notes) console.log(n);
+}
