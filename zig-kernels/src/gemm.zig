@@ -5,26 +5,33 @@
 //! op(B) is k×n: B is stored k×n (ldb ≥ n) when not transposed, n×k (ldb ≥ k) when transposed.
 //! C is m×n (ldc ≥ n). beta = 0 never reads C (it may hold NaN garbage).
 //!
-//! Design (BLIS/OpenBLAS, Goto's algorithm):
-//! - k is cut into blocks of kc ≤ KC; n into blocks of nc columns whose packed B block
-//!   (kc×nc floats) fits in half of L2.
-//! - The B block is packed into micro-panels of NR columns, stored k-major
-//!   (`bp[p·NR + j]`), so the micro-kernel reads NV whole vectors per k step.
-//! - op(A) is packed strip by strip: MR rows × kc, stored k-major (`ap[p·MR + r]`), which
-//!   lives in L1 while the micro-kernel runs across every micro-panel of the B block.
-//! - Packing applies the transposes, so one micro-kernel serves all four combinations;
-//!   packing zero-pads partial strips/panels, and partial tiles are stored through a
-//!   small stack buffer, so every size works.
-//! - The micro-kernel keeps an MR×NR tile of C in MR·NV vector registers and does
-//!   broadcast(a[p·MR + r]) · b[p·NR ..] fused multiply-adds (outer-product update).
-//! - Parallelism: C is cut into a grid of tasks (row chunks × column chunks) whose aspect
-//!   minimizes the packing work duplicated between tasks; each task runs the whole
-//!   k loop with packing buffers taken from a static slot table (no heap).
+//! Design (Goto's algorithm as in BLIS/OpenBLAS, adapted to the model's skinny shapes):
+//! - Micro-kernel: an MR×NR tile of C (6 rows × 4 vectors of 16 = 64 columns with AVX-512)
+//!   lives in 24 vector registers; each k step loads one row of B (4 vectors) and broadcasts
+//!   one element of A per row: 24 FMAs (outer-product update). Edge strips of h < MR rows run
+//!   an exact h-row instance (comptime), partial panels store whole vectors + a scalar tail.
+//! - Blocking: k in blocks of KC, n in blocks of NC, m in blocks of MC. A kc×NR micro-panel
+//!   of B stays in L1 while the kernel walks down the mc×kc block of A (L2).
+//! - Operands are read IN PLACE whenever their layout already suits the kernel, which for
+//!   these shapes is most of the time: a non-transposed B (rows of NR contiguous floats, step
+//!   ldb), a transposed A (k-major, MR contiguous floats per k step), a non-transposed A (MR
+//!   row pointers). Only a transposed B and partial B panels are packed (zero-padded) into
+//!   per-task static buffers; so one micro-kernel serves all four transpose combinations.
+//!   When all of op(B)'s packed columns for the whole k range fit the buffer they are packed
+//!   once, and each row block of C then runs through every k block while it is hot in cache.
+//! - In-place operands come in short pieces per row of a large matrix (too short for the
+//!   hardware stream prefetchers), so the kernel prefetches the next A strip / B panel.
+//! - A large C written once (beta = 0, a single k block) is written with streaming stores.
+//! - Parallelism (pool.parallelFor): C is cut into a grid of ≥ 4 tasks per thread whose shape
+//!   minimizes imbalance plus the reads duplicated between tasks. A small C with a long k
+//!   (weight gradients Xᵀ·dY: 64×192 with k = 8192) is instead split along k into slices
+//!   accumulated in static scratch matrices and summed at the end.
 //!   Batched GEMM runs one batch element per task when batch ≥ threads.
+//! - No heap: packing buffers come from a static slot table (one slot per running task).
 const std = @import("std");
 const builtin = @import("builtin");
 const pool = @import("pool.zig");
-pub const pool_ = pool;
+/// For standalone benchmarks that import this file as a module.
 pub const setThreads = pool.setThreads;
 
 /// AVX-512 CPUs such as this Cascade Lake carry LLVM's `prefer-256-bit` tuning flag, so
@@ -35,17 +42,21 @@ const avx512 = builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f);
 const V = if (avx512) 16 else std.simd.suggestVectorLength(f32) orelse 8;
 const Vec = @Vector(V, f32);
 const vec_align = @alignOf(Vec);
+/// Streaming stores of whole vectors need 64-byte alignment: only with 512-bit vectors.
+const can_stream = avx512 and V * 4 == 64;
+/// C larger than this (bytes) and written once (beta = 0, one k block) is streamed to memory.
+const stream_bytes = 16 << 20;
 
 /// Micro-tile: MR rows × NV vectors (NR = NV·V columns), MR·NV accumulators plus NV
 /// B vectors in registers (32 vector registers with AVX-512, 16 otherwise).
 const MR = 6;
 const NV = if (avx512) 4 else 2;
 const NR = NV * V;
-/// Block sizes: a kc×NR micro-panel of B stays in L1 while the micro-kernel walks down
-/// an mc×kc block of A (L2); a kc×nc block of B is packed once per (jc, pc) (L3).
-const KC = 128;
+/// Block sizes: a kc×NR micro-panel of B stays in L1/L2 while the micro-kernel walks down an
+/// mc×kc block of A (L2); packed B blocks are kc×nc (or the whole k × packed columns).
+const KC = 256;
 const MC = 1020; // multiple of MR
-const NC = 4096; // multiple of NR
+const NC = 2048; // multiple of NR; KC·NC = 512K floats holds all of a 64-column Wᵀ (k = 8000)
 
 const b_buf_len = KC * NC;
 const a_buf_len = MC * KC;
@@ -165,53 +176,95 @@ const ALayout = enum {
     row_major,
 };
 
-/// acc = Σ_p op(A)[r][p] · B[p][j] over p < kc: the MR×NR tile in registers. B row p of the
-/// micro-panel is NR contiguous floats at b + p·b_step (packed: b_step = NR; in place: ldb).
-inline fn microKernel(comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize) [MR][NV]Vec {
+/// Software prefetches a micro-kernel issues for the tile that comes next; in-place operands
+/// are read in short pieces (a few lines per row of a large matrix), too short for the hardware
+/// stream prefetchers, so without these the kernel waits on DRAM latency.
+const Prefetch = struct {
+    /// row_major A: the next strip (row r at a_next + r·a_step); one line per row every 16 k.
+    a_next: ?[*]const f32 = null,
+    /// in-place B: the next panel (row p at b_next + p·b_step); rows p ≡ b_phase (mod b_period)
+    /// are fetched into L2, so the strips of a panel share the work.
+    b_next: ?[*]const f32 = null,
+    b_phase: usize = 0,
+    b_period: usize = 1,
+    /// Store the tile with non-temporal stores (see `storeTile`).
+    stream: bool = false,
+};
+
+/// acc = Σ_p op(A)[r][p] · B[p][j] over p < kc, r < mr (≤ MR): the mr×NR tile in registers.
+/// B row p of the micro-panel is NR contiguous floats at b + p·b_step (packed: NR; in place: ldb).
+inline fn microKernel(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, pf: Prefetch) [mr][NV]Vec {
     @setFloatMode(.optimized);
-    var acc: [MR][NV]Vec = undefined;
-    inline for (0..MR) |r| inline for (0..NV) |v| {
+    var acc: [mr][NV]Vec = undefined;
+    inline for (0..mr) |r| inline for (0..NV) |v| {
         acc[r][v] = @splat(0);
     };
     var b = bp;
     var p: usize = 0;
-    switch (layout) {
-        .k_major => {
-            var a = ap;
-            while (p < kc) : (p += 1) {
-                var bv: [NV]Vec = undefined;
-                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
-                inline for (0..MR) |r| {
+    var pf_count = pf.b_phase;
+    var rows: [mr][*]const f32 = undefined;
+    inline for (0..mr) |r| rows[r] = ap + r * a_step;
+    var a = ap;
+    while (p < kc) : (p += 1) {
+        if (pf.b_next) |bn| {
+            if (pf_count == 0) {
+                inline for (0..NV) |v| @prefetch(bn + p * b_step + v * V, .{ .locality = 2 });
+                pf_count = pf.b_period;
+            }
+            pf_count -= 1;
+        }
+        var bv: [NV]Vec = undefined;
+        inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
+        switch (layout) {
+            .k_major => {
+                inline for (0..mr) |r| {
                     const av: Vec = @splat(a[r]);
                     inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
                 }
                 a += a_step;
-                b += b_step;
-            }
-        },
-        .row_major => {
-            var rows: [MR][*]const f32 = undefined;
-            inline for (0..MR) |r| rows[r] = ap + r * a_step;
-            while (p < kc) : (p += 1) {
-                var bv: [NV]Vec = undefined;
-                inline for (0..NV) |v| bv[v] = @as(*align(4) const Vec, @ptrCast(b + v * V)).*;
-                inline for (0..MR) |r| {
+            },
+            .row_major => {
+                if (pf.a_next) |an| {
+                    if (p % 16 == 0) inline for (0..mr) |r| @prefetch(an + r * a_step + p, .{ .locality = 3 });
+                }
+                inline for (0..mr) |r| {
                     const av: Vec = @splat(rows[r][p]);
                     inline for (0..NV) |v| acc[r][v] = @mulAdd(Vec, av, bv[v], acc[r][v]);
                 }
-                b += b_step;
-            }
-        },
+            },
+        }
+        b += b_step;
     }
     return acc;
 }
 
-/// C[0..h, 0..w] = alpha·acc + beta·C (C not read when beta == 0).
-inline fn storeTile(acc: *const [MR][NV]Vec, c: [*]f32, ldc: usize, h: usize, w: usize, alpha: f32, beta: f32) void {
+/// A non-temporal (streaming) store of a whole, 64-byte aligned vector: it writes the line to
+/// memory without first reading it (no read-for-ownership), halving the DRAM traffic of a C
+/// that is far larger than the caches and written once.
+inline fn streamStore(ptr: [*]f32, x: Vec) void {
+    asm volatile ("vmovntps %[x], (%[p])"
+        :
+        : [x] "v" (x),
+          [p] "r" (ptr),
+        : .{ .memory = true });
+}
+
+/// Orders streaming stores before whatever follows (end of a task).
+inline fn streamFence() void {
+    asm volatile ("sfence" ::: .{ .memory = true });
+}
+
+/// C[0..mr, 0..w] = alpha·acc + beta·C (C not read when beta == 0); `stream` (only with
+/// beta = 0, w = NR and 64-byte aligned rows) writes with non-temporal stores.
+inline fn storeTile(comptime mr: usize, acc: *const [mr][NV]Vec, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32, stream: bool) void {
     const va: Vec = @splat(alpha);
     const vb: Vec = @splat(beta);
-    if (h == MR and w == NR) {
-        inline for (0..MR) |r| {
+    if (can_stream and stream and w == NR) {
+        inline for (0..mr) |r| {
+            inline for (0..NV) |v| streamStore(c + r * ldc + v * V, acc[r][v] * va);
+        }
+    } else if (w == NR) {
+        inline for (0..mr) |r| {
             inline for (0..NV) |v| {
                 const ptr: *align(4) Vec = @ptrCast(c + r * ldc + v * V);
                 if (beta == 0) {
@@ -222,18 +275,34 @@ inline fn storeTile(acc: *const [MR][NV]Vec, c: [*]f32, ldc: usize, h: usize, w:
             }
         }
     } else {
-        var tmp: [MR][NR]f32 align(64) = undefined;
-        inline for (0..MR) |r| inline for (0..NV) |v| {
-            tmp[r][v * V ..][0..V].* = acc[r][v];
-        };
-        for (0..h) |r| {
+        // A partial panel: whole vectors while they fit, then a scalar tail.
+        inline for (0..mr) |r| {
             const row = c + r * ldc;
-            if (beta == 0) {
-                for (0..w) |j| row[j] = alpha * tmp[r][j];
-            } else {
-                for (0..w) |j| row[j] = alpha * tmp[r][j] + beta * row[j];
+            inline for (0..NV) |v| {
+                if ((v + 1) * V <= w) {
+                    const ptr: *align(4) Vec = @ptrCast(row + v * V);
+                    ptr.* = if (beta == 0) acc[r][v] * va else @mulAdd(Vec, ptr.*, vb, acc[r][v] * va);
+                } else if (v * V < w) {
+                    const x: [V]f32 = acc[r][v];
+                    for (v * V..w) |j| row[j] = if (beta == 0) alpha * x[j - v * V] else alpha * x[j - v * V] + beta * row[j];
+                }
             }
         }
+    }
+}
+
+/// One tile: the kernel for mr rows reading A with `layout`, then the store.
+fn tile(comptime mr: usize, comptime layout: ALayout, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32, pf: Prefetch) void {
+    const acc = microKernel(mr, layout, kc, ap, a_step, bp, b_step, pf);
+    storeTile(mr, &acc, c, ldc, w, alpha, beta, pf.stream);
+}
+
+/// A tile of h ≤ MR rows: full strips take the MR kernel, the last strip one of exactly h rows.
+fn tileRows(comptime layout: ALayout, h: usize, kc: usize, ap: [*]const f32, a_step: usize, bp: [*]const f32, b_step: usize, c: [*]f32, ldc: usize, w: usize, alpha: f32, beta: f32, pf: Prefetch) void {
+    if (h == MR) return tile(MR, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta, pf);
+    switch (h) {
+        inline 1...MR - 1 => |mr| tile(mr, layout, kc, ap, a_step, bp, b_step, c, ldc, w, alpha, beta, pf),
+        else => unreachable,
     }
 }
 
@@ -255,9 +324,14 @@ pub const Gemm = struct {
     ldc: usize,
 };
 
-/// Tunables (runtime so the benchmark can sweep them; see `blocking`).
+/// Tunables, runtime so a benchmark can A/B them; the defaults are the measured choice.
 pub var tune_kc: usize = 0;
 pub var tune_pack_a: bool = false;
+pub var tune_prefetch_a: bool = true;
+pub var tune_prefetch_b: bool = true;
+pub var tune_stream: bool = true;
+pub var tune_split: bool = true;
+pub var tune_tasks_per_thread: usize = 4;
 
 /// C[i_begin..i_end, j_begin..j_end] for the whole k range, with the packing buffers of `slot`.
 ///
@@ -274,52 +348,84 @@ fn gemmRange(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end
         }
         return;
     }
-    const kc_max: usize = if (tune_kc != 0) tune_kc else KC;
-    const pack_a = tune_pack_a;
+    // k block: 256 when A is read row by row (longer contiguous runs per row of A: the hardware
+    // prefetcher keeps up better; measured +3–10% on X·W, dY·Wᵀ), 128 for a transposed A,
+    // whose k-major block is reused by every panel (smaller is measured faster there).
+    const kc_max: usize = if (tune_kc != 0) @min(tune_kc, KC) else if (g.trans_a) 128 else KC;
+    const opts: BlockOptions = .{ .pack_a = tune_pack_a, .prefetch_a = tune_prefetch_a, .prefetch_b = tune_prefetch_b };
+    const stream_c = can_stream and tune_stream and g.m * g.n * 4 >= stream_bytes and @intFromPtr(g.c) % 64 == 0 and g.ldc % 16 == 0;
+    defer if (stream_c) streamFence();
     var jc = j_begin;
     while (jc < j_end) : (jc += NC) {
         const nc: usize = @min(NC, j_end - jc);
         const panels = (nc + NR - 1) / NR;
-        const full_panels = nc / NR;
-        var pc: usize = 0;
-        while (pc < g.k) : (pc += kc_max) {
-            const kc: usize = @min(kc_max, g.k - pc);
-            const beta = if (pc == 0) g.beta else 1.0;
-            if (g.trans_b) {
-                packB(true, g.b, g.ldb, pc, kc, jc, nc, &slot.b);
-            } else if (full_panels < panels) {
-                // Only the partial last panel is packed (zero-padded), at its usual place.
-                packB(false, g.b, g.ldb, pc, kc, jc + full_panels * NR, nc - full_panels * NR, @as([*]f32, &slot.b) + full_panels * kc * NR);
+        // Panels that go through the buffer: all of them for a transposed B, else only a
+        // partial last one. `pw` packed floats per k row.
+        const first_packed: usize = if (g.trans_b) 0 else nc / NR;
+        const pw = (panels - first_packed) * NR;
+        const bbuf: [*]f32 = &slot.b;
+        if (pw == 0 or g.k * pw <= b_buf_len) {
+            // All of op(B)[:, jc..] is packed once (block pc at bbuf + pc·pw), then each row block
+            // of C runs through every k block while it is hot in cache.
+            if (pw > 0) {
+                var pc: usize = 0;
+                while (pc < g.k) : (pc += kc_max) {
+                    packB(g.trans_b, g.b, g.ldb, pc, @min(kc_max, g.k - pc), jc + first_packed * NR, nc - first_packed * NR, bbuf + pc * pw);
+                }
             }
             var ic = i_begin;
             while (ic < i_end) : (ic += MC) {
-                const mc: usize = @min(MC, i_end - ic);
-                const strips = (mc + MR - 1) / MR;
-                const full_strips = mc / MR;
-                if (pack_a and !g.trans_a) {
-                    packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
-                } else if (full_strips < strips) {
-                    const r0 = full_strips * MR;
-                    packStrip(g.trans_a, g.a, g.lda, ic + r0, mc - r0, pc, kc, @as([*]f32, &slot.a) + full_strips * MR * kc);
+                var pc: usize = 0;
+                while (pc < g.k) : (pc += kc_max) {
+                    runBlock(g, slot, opts, stream_c, ic, @min(MC, i_end - ic), jc, nc, pc, @min(kc_max, g.k - pc), bbuf + pc * pw, first_packed);
                 }
-                for (0..panels) |q| {
-                    const w: usize = @min(NR, nc - q * NR);
-                    const b_in_place = !g.trans_b and q < full_panels;
-                    const bp: [*]const f32 = if (b_in_place) g.b + pc * g.ldb + jc + q * NR else @as([*]const f32, &slot.b) + q * kc * NR;
-                    const b_step = if (b_in_place) g.ldb else NR;
-                    for (0..strips) |st| {
-                        const h: usize = @min(MR, mc - st * MR);
-                        const c = g.c + (ic + st * MR) * g.ldc + jc + q * NR;
-                        const packed_a = @as([*]const f32, &slot.a) + st * MR * kc;
-                        const acc = if (st >= full_strips or (pack_a and !g.trans_a))
-                            microKernel(.k_major, kc, packed_a, MR, bp, b_step)
-                        else if (g.trans_a)
-                            microKernel(.k_major, kc, g.a + pc * g.lda + ic + st * MR, g.lda, bp, b_step)
-                        else
-                            microKernel(.row_major, kc, g.a + (ic + st * MR) * g.lda + pc, g.lda, bp, b_step);
-                        storeTile(&acc, c, g.ldc, h, w, g.alpha, beta);
-                    }
+            }
+        } else {
+            // B too large to pack whole: pack one k block at a time, for every row block.
+            var pc: usize = 0;
+            while (pc < g.k) : (pc += kc_max) {
+                const kc: usize = @min(kc_max, g.k - pc);
+                packB(g.trans_b, g.b, g.ldb, pc, kc, jc + first_packed * NR, nc - first_packed * NR, bbuf);
+                var ic = i_begin;
+                while (ic < i_end) : (ic += MC) {
+                    runBlock(g, slot, opts, stream_c, ic, @min(MC, i_end - ic), jc, nc, pc, kc, bbuf, first_packed);
                 }
+            }
+        }
+    }
+}
+
+const BlockOptions = struct { pack_a: bool, prefetch_a: bool, prefetch_b: bool };
+
+/// C[ic..ic+mc, jc..jc+nc] += op(A)[ic.., pc..pc+kc]·op(B)[pc.., jc..] (beta applied on the first
+/// k block). Panels q ≥ first_packed of B are packed at bpack + (q − first_packed)·kc·NR; the
+/// others are read in place.
+fn runBlock(g: *const Gemm, slot: *Slot, opts: BlockOptions, stream_c: bool, ic: usize, mc: usize, jc: usize, nc: usize, pc: usize, kc: usize, bpack: [*]const f32, first_packed: usize) void {
+    const beta = if (pc == 0) g.beta else 1.0;
+    const stream = stream_c and beta == 0 and kc == g.k;
+    const panels = (nc + NR - 1) / NR;
+    const strips = (mc + MR - 1) / MR;
+    if (opts.pack_a and !g.trans_a) packA(false, g.a, g.lda, ic, mc, pc, kc, &slot.a);
+    for (0..panels) |q| {
+        const w: usize = @min(NR, nc - q * NR);
+        const b_in_place = q < first_packed;
+        const bp: [*]const f32 = if (b_in_place) g.b + pc * g.ldb + jc + q * NR else bpack + (q - first_packed) * kc * NR;
+        const b_step = if (b_in_place) g.ldb else NR;
+        // The next in-place B panel, prefetched in slices by the strips of this one.
+        const b_next: ?[*]const f32 = if (b_in_place and opts.prefetch_b and q + 1 < first_packed) bp + NR else null;
+        for (0..strips) |st| {
+            const h: usize = @min(MR, mc - st * MR);
+            const row = ic + st * MR;
+            const c = g.c + row * g.ldc + jc + q * NR;
+            var pf: Prefetch = .{ .b_next = b_next, .b_phase = st, .b_period = strips, .stream = stream };
+            if (g.trans_a) {
+                tileRows(.k_major, h, kc, g.a + pc * g.lda + row, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
+            } else if (opts.pack_a) {
+                tileRows(.k_major, h, kc, @as([*]const f32, &slot.a) + st * MR * kc, MR, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
+            } else {
+                // The next strip of A, or the first one of this block again for the next panel.
+                if (opts.prefetch_a) pf.a_next = g.a + (if (st + 1 < strips) row + MR else ic) * g.lda + pc;
+                tileRows(.row_major, h, kc, g.a + row * g.lda + pc, g.lda, bp, b_step, c, g.ldc, w, g.alpha, beta, pf);
             }
         }
     }
@@ -331,31 +437,33 @@ const Grid = struct { mt: usize, nt: usize, mu: usize, nu: usize };
 /// FLOPs below which a GEMM runs on the calling thread alone (≈ 20 µs of work).
 const serial_flops = 2_000_000;
 
-fn planGrid(m: usize, n: usize, k: usize, threads: usize) Grid {
+pub fn planGrid(m: usize, n: usize, k: usize, threads: usize) Grid {
     const mu = (m + MR - 1) / MR;
     const nu = (n + NR - 1) / NR;
     const flops = 2 * m * n * @max(k, 1);
     if (threads <= 1 or flops < serial_flops) return .{ .mt = 1, .nt = 1, .mu = mu, .nu = nu };
-    // Aim for ~4 tasks per thread (balance) but keep tasks ≥ ~0.5 MFLOP.
-    var tasks = 4 * threads;
+    // Aim for ~4 tasks per thread (dynamic balance: a preempted or slower thread just takes
+    // fewer) but keep tasks ≥ ~0.5 MFLOP.
+    var tasks = tune_tasks_per_thread * threads;
     tasks = @max(threads, @min(tasks, flops / 500_000));
-    // Duplicated packing: each row chunk packs its own B (k·n), each column chunk its own
-    // A (m·k); cost ∝ mt·n + nt·m, minimized at mt/nt = m/n.
-    var best: Grid = .{ .mt = @min(mu, tasks), .nt = 1, .mu = mu, .nu = nu };
+    const target = @min(tasks, mu * nu);
+    // Among the grids with at least `target` tasks, take the cheapest: compute stretched by
+    // the imbalance of uneven chunks, plus the work duplicated between tasks (each row chunk
+    // reads/packs its own B, k·n, each column chunk its own A, m·k; ~16 FMAs per element).
+    var best: Grid = .{ .mt = @min(mu, target), .nt = 1, .mu = mu, .nu = nu };
     var best_cost: f64 = std.math.inf(f64);
+    const fm: f64 = @floatFromInt(m);
+    const fn_: f64 = @floatFromInt(n);
+    const fk: f64 = @floatFromInt(@max(k, 1));
     var mt: usize = 1;
-    while (mt <= @min(mu, tasks)) : (mt += 1) {
-        const nt: usize = @min(nu, (tasks + mt - 1) / mt);
-        const count = mt * nt;
-        if (count < threads) continue;
-        // Imbalance: the largest chunk relative to the average.
-        const m_chunk = (mu + mt - 1) / mt;
-        const n_chunk = (nu + nt - 1) / nt;
-        const waves = (count + threads - 1) / threads;
-        const span: f64 = @floatFromInt(waves * m_chunk * n_chunk); // critical path in tiles
-        const ideal: f64 = @as(f64, @floatFromInt(mu * nu)) / @as(f64, @floatFromInt(threads));
-        const pack: f64 = @as(f64, @floatFromInt(mt * n + nt * m)) / @as(f64, @floatFromInt(MR * NR)) / @as(f64, @floatFromInt(threads));
-        const cost = span / ideal * @as(f64, @floatFromInt(mu * nu)) + pack;
+    while (mt <= @min(mu, target)) : (mt += 1) {
+        const nt = @min(nu, (target + mt - 1) / mt);
+        if (mt * nt < target) continue;
+        const chunk_tiles: f64 = @floatFromInt(((mu + mt - 1) / mt) * ((nu + nt - 1) / nt));
+        const count: f64 = @floatFromInt(mt * nt);
+        const waves = @ceil(count / @as(f64, @floatFromInt(threads)));
+        const imbalance = waves * chunk_tiles * @as(f64, @floatFromInt(threads)) / @as(f64, @floatFromInt(mu * nu));
+        const cost = fm * fn_ * fk * imbalance + 16 * (@as(f64, @floatFromInt(mt)) * fk * fn_ + @as(f64, @floatFromInt(nt)) * fm * fk);
         if (cost < best_cost) {
             best_cost = cost;
             best = .{ .mt = mt, .nt = nt, .mu = mu, .nu = nu };
@@ -392,8 +500,61 @@ pub fn gemm(g: Gemm) void {
 
 fn gemmThreads(g: Gemm, threads: usize) void {
     if (g.m == 0 or g.n == 0) return;
+    if (tune_split and threads > 1 and g.m * g.n <= split_len and g.k >= 4 * @max(g.m, g.n) and g.k >= 2 * KC * threads) {
+        if (split_mutex.tryLock()) {
+            defer split_mutex.unlock();
+            // Several slices per thread, so a preempted thread delays nothing (slices
+            // duplicate no work: each reads its own part of A and B).
+            return gemmSplitK(g, @min(split_parts, 4 * threads, g.k / (2 * KC)));
+        }
+    }
     const grid = planGrid(g.m, g.n, g.k, threads);
     pool.parallelFor(grid.mt * grid.nt, TaskCtx{ .g = &g, .grid = grid }, gemmTask);
+}
+
+// ---- k split: a small C with a long k (weight gradients Xᵀ·dY) ---------------------------
+// A grid over a 64×192 C has too few tiles to share between threads without each re-reading
+// most of A and B; instead each thread takes a slice of k, the first accumulating into C
+// (with beta), the others into static scratch matrices that are added to C afterwards.
+
+const split_parts = 8;
+/// Largest C (floats) split along k.
+const split_len = 64 * 1024;
+var split_scratch: [split_parts - 1][split_len]f32 align(64) = undefined;
+/// The scratch matrices belong to one k-split call at a time (others take the grid path).
+var split_mutex: std.Thread.Mutex = .{};
+
+const SplitCtx = struct { g: *const Gemm, parts: usize };
+
+fn splitTask(ctx: SplitCtx, t: usize) void {
+    const g = ctx.g;
+    const blocks = (g.k + KC - 1) / KC;
+    const r = pool.splitRange(blocks, ctx.parts, t);
+    const k0 = r.begin * KC;
+    const k1: usize = @min(g.k, r.end * KC);
+    var part = g.*;
+    part.k = k1 - k0;
+    part.a += if (g.trans_a) k0 * g.lda else k0;
+    part.b += if (g.trans_b) k0 else k0 * g.ldb;
+    if (t > 0) {
+        part.c = &split_scratch[t - 1];
+        part.ldc = g.n;
+        part.beta = 0;
+    }
+    const slot = acquireSlot();
+    defer releaseSlot(slot);
+    gemmRange(&part, 0, g.m, 0, g.n, slot);
+}
+
+fn gemmSplitK(g: Gemm, parts: usize) void {
+    pool.parallelFor(parts, SplitCtx{ .g = &g, .parts = parts }, splitTask);
+    for (0..g.m) |i| {
+        const row = g.c[i * g.ldc ..][0..g.n];
+        for (1..parts) |t| {
+            const part = split_scratch[t - 1][i * g.n ..][0..g.n];
+            for (row, part) |*c, x| c.* += x;
+        }
+    }
 }
 
 const BatchCtx = struct { g: *const Gemm, sa: usize, sb: usize, sc: usize };
@@ -550,6 +711,9 @@ test "gemm: beta = 0 ignores NaN in C, k = 0 scales C, large blocks and many tas
     // several row blocks (MC), column blocks (NC) and k blocks (KC) at once
     for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
         try checkCaseRows(ta, tb, 2100, 4200, 300, 1, 0.5, 1, threads, 97);
+        // k split (small C, long k), with beta ≠ 0 and padded leading dimensions
+        try checkCase(ta, tb, 20, 70, 3000, 0.5, -1, 2, threads);
+        try checkCase(ta, tb, 64, 192, 2 * KC * 2 + 5, 1, 0, 0, 2);
     };
 }
 

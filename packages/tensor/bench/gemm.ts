@@ -1,10 +1,11 @@
 // GEMM benchmarks: the GPT-2 seed preset's matmuls (N = B·T = 8192 rows, width 64, MLP 256,
 // QKV 192, vocab 8000) in their forward form and the two backward forms
 //   dX = dY·Wᵀ (transB) and dW = Xᵀ·dY (transA, K = 8192),
-// against NumPy/OpenBLAS sgemm timed in the same run (bench/numpy_gemm.py).
+// against NumPy/OpenBLAS sgemm timed in the same run (bench/numpy_gemm.py, a persistent
+// python process), interleaved case by case and round by round so machine load hits both alike.
 import { join } from "node:path";
 import { gemm, Tensor } from "@pullback/tensor";
-import { median, numpyAvailable, runPythonJson, timeMs, type BenchContext, type BenchRow } from "./harness.ts";
+import { median, numpyAvailable, PythonServer, timeMsCpu, type BenchContext, type BenchRow } from "./harness.ts";
 
 interface GemmCase {
   name: string;
@@ -16,7 +17,7 @@ interface GemmCase {
 }
 
 const rows = 8192;
-/** (width, output) of the model's linear layers: qkv, mlp up, mlp down, lm head. */
+/** (width in, width out) of the model's linear layers: qkv, mlp up, mlp down, lm head. */
 const layers: [number, number][] = [[64, 192], [64, 256], [256, 64], [64, 8000]];
 
 export function gemmCases(quick = false): GemmCase[] {
@@ -40,56 +41,71 @@ function describe(c: GemmCase): string {
 
 const spec = (c: GemmCase) => `${c.transA ? 1 : 0},${c.transB ? 1 : 0},${c.m},${c.n},${c.k}`;
 
-interface NumpyResult {
-  threadpool: { internal_api?: string; architecture?: string; num_threads?: number; version?: string; filepath?: string }[];
-  results: { spec: string; ms: number }[];
+interface ThreadpoolInfo {
+  internal_api?: string;
+  architecture?: string;
+  num_threads?: number;
+  version?: string;
 }
 
-let reported = new Set<number>();
+let server: PythonServer | null = null;
 
-function timeNumpy(cases: GemmCase[], threads: number, ctx: BenchContext): Map<string, number> | null {
-  if (!numpyAvailable()) return null;
-  const r = runPythonJson<NumpyResult>(join(import.meta.dir, "numpy_gemm.py"), [String(threads), ctx.quick ? "3" : "7", ...cases.map(spec)]);
-  if (!reported.has(threads)) {
-    reported.add(threads);
-    for (const p of r.threadpool) {
-      ctx.log(`numpy (${threads} thread${threads > 1 ? "s" : ""}): ${p.internal_api} ${p.version} kernel ${p.architecture}, num_threads ${p.num_threads}`);
-    }
-  }
-  return new Map(r.results.map((x) => [x.spec, x.ms]));
+function numpyServer(): PythonServer | null {
+  if (!server && numpyAvailable()) server = new PythonServer(join(import.meta.dir, "numpy_gemm.py"));
+  return server;
 }
 
-function timeOurs(c: GemmCase, ctx: BenchContext): number {
-  const a = Tensor.uniform(c.transA ? [c.k, c.m] : [c.m, c.k], { seed: 1, low: -1, high: 1 });
-  const b = Tensor.uniform(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2, low: -1, high: 1 });
-  const out = Tensor.zeros([c.m, c.n]);
-  return timeMs(() => gemm(a, b, { transA: c.transA, transB: c.transB, out }), { minRepeats: ctx.quick ? 3 : 5, minMs: ctx.quick ? 50 : 200 });
+/** Repeats per timing batch: ~150 ms of work, at least 3. */
+function repeatsFor(c: GemmCase, quick: boolean): number {
+  const estMs = (2 * c.m * c.n * c.k) / 60e6; // at ~60 GFLOP/s
+  return Math.max(3, Math.min(quick ? 5 : 30, Math.round(150 / estMs)));
 }
 
 export async function gemmSection(threads: number, ctx: BenchContext): Promise<BenchRow[]> {
-  const cases = gemmCases(ctx.quick);
-  const ours = new Map<string, number[]>();
-  const theirs = new Map<string, number[]>();
-  // Alternate whole rounds of ours and NumPy so machine load hits both alike.
-  for (let round = 0; round < ctx.rounds; round++) {
-    for (const c of cases) {
-      const list = ours.get(spec(c)) ?? [];
-      list.push(timeOurs(c, ctx));
-      ours.set(spec(c), list);
+  const np = numpyServer();
+  if (np) {
+    const info = await np.request<{ threadpool: ThreadpoolInfo[] }>({ op: "info", threads });
+    for (const p of info.threadpool) {
+      ctx.log(`numpy (${threads} thread${threads > 1 ? "s" : ""}): ${p.internal_api} ${p.version}, kernel ${p.architecture}, num_threads ${p.num_threads}`);
     }
-    const np = timeNumpy(cases, threads, ctx);
-    if (np) for (const [s, ms] of np) theirs.set(s, [...(theirs.get(s) ?? []), ms]);
   }
-  return cases.map((c) => {
-    const ms = median(ours.get(spec(c))!);
-    const ref = theirs.get(spec(c));
-    return {
+  const rows: BenchRow[] = [];
+  for (const c of gemmCases(ctx.quick)) {
+    if (ctx.match && !ctx.match.test(`gemm ${c.name} ${describe(c)}`)) continue;
+    const a = Tensor.uniform(c.transA ? [c.k, c.m] : [c.m, c.k], { seed: 1, low: -1, high: 1 });
+    const b = Tensor.uniform(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2, low: -1, high: 1 });
+    const out = Tensor.zeros([c.m, c.n]);
+    const repeats = repeatsFor(c, ctx.quick);
+    const ours: number[] = [], oursCpu: number[] = [];
+    const theirs: number[] = [], theirsCpu: number[] = [];
+    // Alternate batches of ours and NumPy on this case, `rounds` times.
+    for (let round = 0; round < ctx.rounds; round++) {
+      const t = timeMsCpu(() => gemm(a, b, { transA: c.transA, transB: c.transB, out }), { minRepeats: repeats, maxRepeats: repeats, minMs: 0 });
+      ours.push(t.ms);
+      oursCpu.push(t.cpuMs);
+      if (np) {
+        const r = await np.request<{ ms: number[]; cpu_ms: number[] }>({ op: "time", threads, spec: spec(c), repeats });
+        theirs.push(median(r.ms));
+        theirsCpu.push(median(r.cpu_ms));
+      }
+    }
+    const ms = median(ours);
+    rows.push({
       kernel: `gemm ${c.name}`,
       shape: describe(c),
       threads,
       ms,
+      cpuMs: median(oursCpu),
       gflops: (2 * c.m * c.n * c.k) / (ms * 1e6),
-      reference: ref ? { name: "numpy", ms: median(ref) } : undefined,
-    };
-  });
+      reference: np ? { name: "numpy", ms: median(theirs), cpuMs: median(theirsCpu) } : undefined,
+    });
+    ctx.log(`  ${c.name} ${describe(c)}: ${ms.toFixed(3)} ms${np ? `, numpy ${median(theirs).toFixed(3)} ms` : ""}`);
+  }
+  return rows;
+}
+
+/** Ends the NumPy server (kernels.ts calls it when every section is done). */
+export function gemmBenchDone(): void {
+  server?.close();
+  server = null;
 }

@@ -14,8 +14,10 @@ export interface BenchRow {
   gflops?: number;
   /** Memory rate (bandwidth-bound kernels). */
   gbps?: number;
+  /** Median process CPU milliseconds per call (meaningful with 1 thread: immune to time slicing by other processes). */
+  cpuMs?: number;
   /** The same computation in a reference implementation (e.g. NumPy), timed in the same run. */
-  reference?: { name: string; ms: number };
+  reference?: { name: string; ms: number; cpuMs?: number };
 }
 
 export interface BenchContext {
@@ -23,6 +25,8 @@ export interface BenchContext {
   rounds: number;
   /** Fewer shapes / repeats (smoke test of the harness). */
   quick: boolean;
+  /** Only cases whose "kernel shape" text matches (--match=regex). */
+  match?: RegExp;
   /** Progress and notes (stderr), e.g. which BLAS the reference used. */
   log: (line: string) => void;
 }
@@ -41,18 +45,27 @@ export function median(xs: number[]): number {
  * has run (at least `minRepeats`, at most `maxRepeats` calls).
  */
 export function timeMs(fn: () => void, options: { minRepeats?: number; maxRepeats?: number; minMs?: number } = {}): number {
+  return timeMsCpu(fn, options).ms;
+}
+
+/** Like `timeMs`, also returning the median process CPU milliseconds per call. */
+export function timeMsCpu(fn: () => void, options: { minRepeats?: number; maxRepeats?: number; minMs?: number } = {}): { ms: number; cpuMs: number } {
   const { minRepeats = 5, maxRepeats = 200, minMs = 150 } = options;
   fn();
   const times: number[] = [];
+  const cpu: number[] = [];
   let total = 0;
   while (times.length < minRepeats || (total < minMs && times.length < maxRepeats)) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     times.push(dt);
+    cpu.push((c.user + c.system) / 1000);
     total += dt;
   }
-  return median(times);
+  return { ms: median(times), cpuMs: median(cpu) };
 }
 
 // ---- Python / NumPy ------------------------------------------------------------------------
@@ -81,9 +94,35 @@ export function numpyAvailable(): boolean {
   return numpyOk;
 }
 
-/** Runs `python3 script args…` and parses its stdout as JSON. */
-export function runPythonJson<T>(script: string, args: string[]): T {
-  const r = Bun.spawnSync(["python3", script, ...args], { env: pythonEnv(), stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`python3 ${script} failed: ${r.stderr.toString().trim()}`);
-  return JSON.parse(r.stdout.toString()) as T;
+/** A long-lived `python3 script` answering one JSON line per JSON request line (see bench/numpy_gemm.py). */
+export class PythonServer {
+  private proc: ReturnType<typeof Bun.spawn> & { stdin: import("bun").FileSink; stdout: ReadableStream<Uint8Array> };
+  private reader: { read(): Promise<{ value?: Uint8Array; done?: boolean }> };
+  private buffer = "";
+  private decoder = new TextDecoder();
+
+  constructor(script: string) {
+    this.proc = Bun.spawn(["python3", script], { env: pythonEnv(), stdin: "pipe", stdout: "pipe", stderr: "inherit" }) as any;
+    this.reader = this.proc.stdout.getReader();
+  }
+
+  async request<T>(req: object): Promise<T> {
+    this.proc.stdin.write(JSON.stringify(req) + "\n");
+    this.proc.stdin.flush();
+    for (;;) {
+      const nl = this.buffer.indexOf("\n");
+      if (nl >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        return JSON.parse(line) as T;
+      }
+      const { value, done } = await this.reader.read();
+      if (done) throw new Error(`python server exited (code ${await this.proc.exited})`);
+      this.buffer += this.decoder.decode(value, { stream: true });
+    }
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }

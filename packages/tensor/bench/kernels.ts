@@ -1,9 +1,9 @@
 // Kernel benchmarks: every registered section with 1 thread and with all threads.
-//   bun run bench:kernels [--json] [--quick] [--only=gemm,…] [--threads=1,2] [--rounds=3]
+//   bun run bench:kernels [--json] [--quick] [--only=gemm,…] [--threads=1,2] [--rounds=3] [--match=regex]
 // Prints a table (kernel, shape, threads, ms, GFLOP/s or GB/s, reference ms, speed ratio);
 // --json prints the rows as JSON instead. Progress and notes go to stderr.
 import { poolSize, setThreads } from "@pullback/tensor";
-import { gemmSection } from "./gemm.ts";
+import { gemmBenchDone, gemmSection } from "./gemm.ts";
 import type { BenchContext, BenchRow, BenchSection } from "./harness.ts";
 
 /** Families register their section here: `<family>: <family>Section`. */
@@ -12,7 +12,7 @@ const sections: Record<string, BenchSection> = {
 };
 
 function parseArgs(argv: string[]) {
-  const opts = { json: false, quick: false, only: null as string[] | null, threads: null as number[] | null, rounds: 3 };
+  const opts = { json: false, quick: false, only: null as string[] | null, threads: null as number[] | null, rounds: 3, match: undefined as RegExp | undefined };
   for (const arg of argv) {
     const [key, value] = arg.split("=", 2);
     if (key === "--json") opts.json = true;
@@ -20,8 +20,9 @@ function parseArgs(argv: string[]) {
     else if (key === "--only" && value) opts.only = value.split(",");
     else if (key === "--threads" && value) opts.threads = value.split(",").map(Number);
     else if (key === "--rounds" && value) opts.rounds = Number(value);
+    else if (key === "--match" && value) opts.match = new RegExp(value);
     else {
-      console.error(`bench:kernels: unknown argument ${arg}\nusage: bun run bench:kernels [--json] [--quick] [--only=${Object.keys(sections).join(",")}] [--threads=1,2] [--rounds=3]`);
+      console.error(`bench:kernels: unknown argument ${arg}\nusage: bun run bench:kernels [--json] [--quick] [--only=${Object.keys(sections).join(",")}] [--threads=1,2] [--rounds=3] [--match=regex]`);
       process.exit(2);
     }
   }
@@ -33,7 +34,7 @@ function fmt(x: number | undefined, digits = 2): string {
 }
 
 function printTable(rows: BenchRow[]): void {
-  const header = ["kernel", "shape", "threads", "ms", "GFLOP/s", "GB/s", "reference", "ref ms", "speed vs ref"];
+  const header = ["kernel", "shape", "threads", "ms", "GFLOP/s", "GB/s", "reference", "ref ms", "speed vs ref", "cpu ms", "ref cpu ms", "cpu ratio"];
   const body = rows.map((r) => [
     r.kernel,
     r.shape,
@@ -44,19 +45,28 @@ function printTable(rows: BenchRow[]): void {
     r.reference?.name ?? "",
     fmt(r.reference?.ms, 3),
     r.reference ? `${(r.reference.ms / r.ms).toFixed(2)}×` : "",
+    r.threads === 1 ? fmt(r.cpuMs, 3) : "",
+    r.threads === 1 ? fmt(r.reference?.cpuMs, 3) : "",
+    r.threads === 1 && r.cpuMs && r.reference?.cpuMs ? `${(r.reference.cpuMs / r.cpuMs).toFixed(2)}×` : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of body) console.log(line(row));
-  console.log("speed vs ref = reference ms / our ms (> 1: ours is faster)");
+  console.log("speed vs ref = reference ms / our ms (> 1: ours is faster); medians of wall time.");
+  console.log("cpu ratio (1 thread) = reference CPU ms / our CPU ms: the same comparison without time lost to other processes.");
 }
 
 const opts = parseArgs(process.argv.slice(2));
 const all = poolSize();
 const threadCounts = opts.threads ?? [...new Set([1, all])];
-const ctx: BenchContext = { rounds: opts.rounds, quick: opts.quick, log: (l) => console.error(l) };
+const notes: string[] = [];
+const log = (line: string) => {
+  console.error(line);
+  if (!line.startsWith("  ") && !line.endsWith("…")) notes.push(line);
+};
+const ctx: BenchContext = { rounds: opts.rounds, quick: opts.quick, match: opts.match, log };
 const rows: BenchRow[] = [];
 for (const [name, section] of Object.entries(sections)) {
   if (opts.only && !opts.only.includes(name)) continue;
@@ -67,5 +77,9 @@ for (const [name, section] of Object.entries(sections)) {
   }
 }
 setThreads(all);
-if (opts.json) console.log(JSON.stringify({ poolSize: all, rows }, null, 2));
-else printTable(rows);
+gemmBenchDone();
+if (opts.json) console.log(JSON.stringify({ poolSize: all, notes, rows }, null, 2));
+else {
+  printTable(rows);
+  for (const n of notes) console.log(n);
+}
