@@ -1,6 +1,6 @@
 // @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
 // model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
-import type { Rng, Tensor } from "@pullback/tensor";
+import { Tensor, type Rng } from "@pullback/tensor";
 import { validateConfig, type ModelConfig } from "./config.ts";
 import { logits as logitsRule, loss as lossRule, type Step } from "./model.ad.ts";
 import { initParams, type GPT2Params } from "./params.ts";
@@ -39,13 +39,19 @@ export function createModel(config: ModelConfig) {
     dropout,
     seed,
   });
+  // The training step's logits buffer (B·T, V), reused while the batch shape stays the same.
+  let logitsBuffer: Tensor | undefined;
+  const bufferFor = (rows: number): Tensor => {
+    if (logitsBuffer?.shape[0] !== rows) logitsBuffer = Tensor.zeros([rows, config.vocab]);
+    return logitsBuffer;
+  };
   return {
     config,
     initParams: (rng: Rng): GPT2Params => initParams(config, rng),
     /** Mean cross-entropy and the gradient of every parameter, in the structure of `params`. */
     lossAndGrads(params: GPT2Params, b: Batch, options: { dropoutSeed: number; train: boolean }): [number, GPT2Params] {
       checkBatch(config, b.batch, b.context, b.tokens, "lossAndGrads");
-      const s = step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed);
+      const s = { ...step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed), logitsBuffer: bufferFor(b.batch * b.context) };
       const [value, pullback] = lossRule(s, b.tokens, range(b.context), b.targets)(params);
       return [value, pullback(1) as GPT2Params];
     },

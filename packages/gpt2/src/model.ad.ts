@@ -7,6 +7,7 @@
 // The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear`: the
 // bias is folded into the GEMM's accumulator).
 import { ad, detach, fork, splitFirst } from "@pullback/ad";
+import type { Tensor } from "@pullback/tensor";
 import { add, attention, crossEntropy, dropout, gelu, layerNorm, linear, matmul, permute, reshape, splitAt, take } from "@pullback/tensor/rrules";
 
 /** What one forward pass needs besides the parameters. */
@@ -19,6 +20,11 @@ export interface Step {
   dropout: number;
   /** Philox seed of this step's dropout masks; each dropout site uses its own offset. */
   seed: number;
+  /**
+   * A (B·T, V) buffer for the logits, reused across steps so the largest activation is not
+   * allocated (and page-faulted) every step. The logits (then ∂logits) are written into it.
+   */
+  logitsBuffer?: Tensor;
 }
 
 /** Philox offset of dropout site `site` (0: attention probabilities, 1: attention output, 2: MLP output) of `layer`; −1 is the embedding. */
@@ -81,7 +87,7 @@ export const logits = (s: Step, tokens: Int32Array, positions: Int32Array) =>
     const [_none, __6] = detach(blocks); // the emptied list
     // final LayerNorm and the untied linear head
     const [xf, __7] = layerNorm([x, lnfw, lnfb]);
-    const [z, __8] = matmul([xf, headw]); // (B·T, V)
+    const [z, __8] = matmul([xf, headw], { out: s.logitsBuffer }); // (B·T, V)
     return z;
   });
 

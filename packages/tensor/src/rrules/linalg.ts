@@ -8,9 +8,12 @@ import type { RruleResult } from "./types.ts";
 
 type Pair = [Tensor, Tensor];
 
-/** Y = A·B for A (M, K), B (K, N). */
-export function matmul([a, b]: Pair): RruleResult<Tensor, Tensor, Pair> {
-  const y = matmulOp(a, b);
+/**
+ * Y = A·B for A (M, K), B (K, N). `out` (M, N), when given, receives Y instead of a new tensor —
+ * for a caller that reuses one large buffer across steps (GPT-2's logits).
+ */
+export function matmul([a, b]: Pair, options: { out?: Tensor } = {}): RruleResult<Tensor, Tensor, Pair> {
+  const y = options.out ? gemm(a, b, { out: options.out }) : matmulOp(a, b);
   return [y, function matmul_pullback(dy) {
     return [gemm(dy, b, { transB: true }), gemm(a, dy, { transA: true })];
   }];

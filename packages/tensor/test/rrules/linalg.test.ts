@@ -23,6 +23,18 @@ describe("matmul rrule", () => {
   });
 });
 
+test("matmul rrule with out: the product lands in the given buffer, the pullback is unchanged", () => {
+  const a = rand([5, 3], 1), b = rand([3, 4], 2), out = ops.Tensor.full([5, 4], Number.NaN);
+  const [y, pb] = rr.matmul([a, b], { out });
+  expect(y).toBe(out);
+  expect(Array.from(y.data)).toEqual(Array.from(ops.matmul(a, b).data));
+  const dy = rand([5, 4], 3);
+  const [da, db] = pb(dy);
+  const [da2, db2] = rr.matmul([a, b])[1](dy);
+  expect(Array.from(da.data)).toEqual(Array.from(da2.data));
+  expect(Array.from(db.data)).toEqual(Array.from(db2.data));
+});
+
 describe("bmm rrule", () => {
   test("(batch, M, K)·(batch, K, N), sizes 1 and odd", () => {
     const shapes = [[1, 1, 1, 1], [2, 3, 4, 5], [3, 1, 7, 2], [5, 7, 3, 1], [1, 4, 4, 4]];
