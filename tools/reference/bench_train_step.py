@@ -19,7 +19,8 @@ to one thread; the affinity mask does. The report counts the threads that did th
 
   python3 tools/reference/bench_train_step.py                       # seed preset, batch 64, dropout 0.2
   python3 tools/reference/bench_train_step.py --threads 1 --dropout 0 --json
-  python3 tools/reference/bench_train_step.py --preset gpt2 --batch 1 --repeats 5
+  python3 tools/reference/bench_train_step.py --preset gpt2 --batch 1 --repeats 3 --step-only
+Measured figures and the JSON fields: tools/reference/README.md, "Training-step benchmark".
 """
 from __future__ import annotations
 
