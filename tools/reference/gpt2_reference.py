@@ -31,111 +31,15 @@ import sys
 
 import numpy as np
 
+# The JAX model (presets, parameters, init, forward, Adam) is shared with bench_train_step.py.
+from gpt2_model import ADAM, LN_EPS, PRESETS, adam_update, init_params, jax_loss, make_batch, param_shapes
+
 import jax
 
-jax.config.update("jax_platforms", "cpu")
 jax.config.update("jax_enable_x64", True)  # float64 only where asked for explicitly (self-checks)
 import jax.numpy as jnp  # noqa: E402
 
-PRESETS = {
-    "tiny": dict(vocab=128, context=16, layers=2, heads=4, width=32, mlp=128, dropout=0.0),
-}
-LN_EPS = 1e-5
-ADAM = dict(lr=2e-3, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.0, steps=5)
-
-
-# ----------------------------------------------------------------------------- parameters
-
-def param_shapes(cfg):
-    """(dotted name, shape, init) in the canonical order; init is ('normal', std) or ('const', value)."""
-    V, T, C, M, L = cfg["vocab"], cfg["context"], cfg["width"], cfg["mlp"], cfg["layers"]
-    std = 0.02
-    proj_std = 0.02 / math.sqrt(2 * L)
-    out = [("wte", (V, C), ("normal", std)), ("wpe", (T, C), ("normal", std))]
-    for l in range(L):
-        p = f"blocks.{l}."
-        out += [
-            (p + "ln1.w", (C,), ("const", 1.0)),
-            (p + "ln1.b", (C,), ("const", 0.0)),
-            (p + "attn.wqkv", (C, 3 * C), ("normal", std)),
-            (p + "attn.bqkv", (3 * C,), ("const", 0.0)),
-            (p + "attn.wo", (C, C), ("normal", proj_std)),
-            (p + "attn.bo", (C,), ("const", 0.0)),
-            (p + "ln2.w", (C,), ("const", 1.0)),
-            (p + "ln2.b", (C,), ("const", 0.0)),
-            (p + "mlp.w1", (C, M), ("normal", std)),
-            (p + "mlp.b1", (M,), ("const", 0.0)),
-            (p + "mlp.w2", (M, C), ("normal", proj_std)),
-            (p + "mlp.b2", (C,), ("const", 0.0)),
-        ]
-    out += [("lnf.w", (C,), ("const", 1.0)), ("lnf.b", (C,), ("const", 0.0)), ("head.w", (C, V), ("normal", std))]
-    return out
-
-
-def init_params(cfg, seed, perturb):
-    """Flat {name: float32 array}. Normal draws in canonical order from one default_rng(seed)."""
-    rng = np.random.default_rng(seed)
-    params = {}
-    for name, shape, (kind, value) in param_shapes(cfg):
-        if kind == "normal":
-            params[name] = (rng.standard_normal(shape) * value).astype(np.float32)
-        else:
-            params[name] = np.full(shape, value, dtype=np.float32)
-    if perturb:
-        # A second generator, so the normal weights are the same as the unperturbed variant's.
-        prng = np.random.default_rng(seed + 1)
-        for name, shape, (kind, value) in param_shapes(cfg):
-            if kind == "const":
-                # LayerNorm w, b: ±0.1 around 1 / 0; linear biases: on the scale of the weights (0.02).
-                scale = 0.1 if ".ln" in "." + name else 0.02
-                params[name] = (params[name] + scale * prng.standard_normal(shape)).astype(np.float32)
-    return params
-
-
-def make_batch(cfg, B, seed):
-    rng = np.random.default_rng(seed)
-    seq = rng.integers(0, cfg["vocab"], size=(B, cfg["context"] + 1), dtype=np.int64)
-    return seq[:, :-1].astype(np.int32), seq[:, 1:].astype(np.int32)
-
-
-# ----------------------------------------------------------------------------- JAX model
-
-def layer_norm(x, w, b):
-    mean = jnp.mean(x, axis=-1, keepdims=True)
-    var = jnp.mean(jnp.square(x - mean), axis=-1, keepdims=True)
-    return (x - mean) / jnp.sqrt(var + LN_EPS) * w + b
-
-
-def gelu(x):
-    return 0.5 * x * (1.0 + jnp.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)))
-
-
-def jax_loss(params, tokens, targets, cfg):
-    B, T = tokens.shape
-    C, H, L = cfg["width"], cfg["heads"], cfg["layers"]
-    D = C // H
-    x = params["wte"][tokens] + params["wpe"][:T][None, :, :]  # (B, T, C); dropout off
-    mask = jnp.tril(jnp.ones((T, T), dtype=bool))
-    for l in range(L):
-        p = f"blocks.{l}."
-        h = layer_norm(x, params[p + "ln1.w"], params[p + "ln1.b"])
-        qkv = h.reshape(B * T, C) @ params[p + "attn.wqkv"] + params[p + "attn.bqkv"]  # (B·T, 3C)
-        qkv = qkv.reshape(B, T, 3 * C)
-        q, k, v = qkv[..., :C], qkv[..., C : 2 * C], qkv[..., 2 * C :]
-        q, k, v = (t.reshape(B, T, H, D).transpose(0, 2, 1, 3) for t in (q, k, v))  # (B, H, T, D)
-        scores = (q @ k.transpose(0, 1, 3, 2)) / math.sqrt(D)
-        scores = jnp.where(mask, scores, -jnp.inf)
-        att = jax.nn.softmax(scores, axis=-1)
-        a = (att @ v).transpose(0, 2, 1, 3).reshape(B * T, C)
-        x = x + (a @ params[p + "attn.wo"] + params[p + "attn.bo"]).reshape(B, T, C)
-        h = layer_norm(x, params[p + "ln2.w"], params[p + "ln2.b"]).reshape(B * T, C)
-        m = gelu(h @ params[p + "mlp.w1"] + params[p + "mlp.b1"]) @ params[p + "mlp.w2"] + params[p + "mlp.b2"]
-        x = x + m.reshape(B, T, C)
-    x = layer_norm(x, params["lnf.w"], params["lnf.b"]).reshape(B * T, C)
-    logits = x @ params["head.w"]  # (B·T, V)
-    lse = jax.nn.logsumexp(logits, axis=-1)
-    picked = jnp.take_along_axis(logits, targets.reshape(B * T, 1), axis=-1)[:, 0]
-    return jnp.mean(lse - picked), logits
+ADAM_STEPS = 5
 
 
 # ----------------------------------------------------------------------------- NumPy model (independent)
@@ -275,15 +179,10 @@ def generate(cfg, name, seed, batch_size, perturb, out_dir, fd_samples):
     m = {k: jnp.zeros_like(v) for k, v in p.items()}
     v = {k: jnp.zeros_like(v) for k, v in p.items()}
     losses = []
-    for t in range(1, a["steps"] + 1):
+    for t in range(1, ADAM_STEPS + 1):
         loss, g = grad_fn(p)
         losses.append(float(loss))
-        for k in names:
-            m[k] = a["beta1"] * m[k] + (1 - a["beta1"]) * g[k]
-            v[k] = a["beta2"] * v[k] + (1 - a["beta2"]) * g[k] * g[k]
-            mhat = m[k] / (1 - a["beta1"] ** t)
-            vhat = v[k] / (1 - a["beta2"] ** t)
-            p[k] = (p[k] - a["lr"] * mhat / (jnp.sqrt(vhat) + a["eps"])).astype(jnp.float32)
+        p, m, v = adam_update(p, g, m, v, t, a["lr"], a["beta1"], a["beta2"], a["eps"])
     final_loss = float(grad_fn(p)[0])
     assert losses[0] == loss32
     assert final_loss < losses[0], "Adam should lower the loss on a fixed batch"
@@ -316,7 +215,7 @@ def generate(cfg, name, seed, batch_size, perturb, out_dir, fd_samples):
         "grads": {k: {"shape": list(params[k].shape), "norm": float(np.linalg.norm(np.asarray(g32[k], np.float64))),
                       "max_abs": float(np.max(np.abs(np.asarray(g32[k]))))} for k in names},
         "params_max_abs": {k: float(np.max(np.abs(params[k]))) for k in names},
-        "adam": {**a, "bias_correction": True, "losses": losses, "final_loss": final_loss,
+        "adam": {**a, "steps": ADAM_STEPS, "bias_correction": True, "losses": losses, "final_loss": final_loss,
                  "note": "losses[i]: loss after i updates (losses[0] == loss); final_loss: after all updates"},
         "self_checks": {"float32_vs_float64_grad_max_rel": worst, "float32_vs_float64_grad_elementwise_max_rel": elem_rel, "finite_difference_max_rel": fd_worst,
                         "finite_difference_samples_per_tensor": fd_samples},
