@@ -2,24 +2,53 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
+/**
+ * A file created atomically: bytes go to a temp file beside `path`; `commit()` fsyncs it, renames
+ * it over `path` and fsyncs the folder; `abort()` removes it, leaving `path` untouched.
+ */
+export class AtomicFile {
+  private readonly tmp: string;
+  private readonly fd: number;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    this.fd = openSync(this.tmp, "w");
+  }
+
+  write(bytes: Uint8Array): void {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
+  }
+
+  commit(): void {
+    try {
+      fsyncSync(this.fd);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+    fsyncDir(dirname(this.path));
+  }
+
+  abort(): void {
+    closeSync(this.fd);
+    rmSync(this.tmp, { force: true });
+  }
+}
+
 /** Writes `data` to `path` atomically: a temp file beside it, fsync, rename, fsync of the folder. */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const fd = openSync(tmp, "w");
+  const file = new AtomicFile(path);
   try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
-    fsyncSync(fd);
+    file.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    file.abort();
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  file.commit();
 }
 
 /** fsync of a folder (makes a rename durable); ignored where unsupported. */

@@ -1,9 +1,7 @@
 // Encodes a text source to a GPT-2 token file: chunks of stories spread over Bun Workers (all cores)
 // for large inputs, in-process for small ones; results are written in order, atomically.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname } from "node:path";
-import { fsyncDir } from "./cache.ts";
+import { AtomicFile } from "./cache.ts";
 import { CorpusError } from "./errors.ts";
 import { Progress, type ProgressOptions } from "./progress.ts";
 import { readChunks, type TextSource } from "./stories.ts";
@@ -33,15 +31,11 @@ export async function encodeSourceToFile(source: TextSource, outPath: string, op
   const nWorkers = inProcess ? 0 : Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(source.end / chunkBytes)));
   const progress = new Progress(options.label ?? "tokenizing", { ...options.progress, total: source.end, unit: "bytes" });
 
-  mkdirSync(dirname(outPath), { recursive: true });
-  const tmp = `${outPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fd = openSync(tmp, "w");
+  const file = new AtomicFile(outPath);
   let tokens = 0;
   let stories = 0;
   const write = (t: Uint16Array) => {
-    const bytes = new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    file.write(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
     tokens += t.length;
   };
   try {
@@ -55,15 +49,11 @@ export async function encodeSourceToFile(source: TextSource, outPath: string, op
     } else {
       stories = await encodeWithWorkers(source, chunkBytes, nWorkers, write, (consumed) => progress.set(consumed));
     }
-    fsyncSync(fd);
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    file.abort();
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, outPath);
-  fsyncDir(dirname(outPath));
+  file.commit();
   const seconds = (performance.now() - t0) / 1000;
   progress.done(`${tokens.toLocaleString("en-US")} tokens, ${stories.toLocaleString("en-US")} stories${nWorkers ? `, ${nWorkers} workers` : ""}`);
   return { tokens, stories, workers: nWorkers, seconds };

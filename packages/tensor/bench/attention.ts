@@ -4,19 +4,7 @@
 // GFLOP/s count the matrix products only (causal half): forward 4·D, backward 10·D (scores
 // recomputed, dp, dv, dq, dk) flops per (query, key) pair — the exp/softmax work is not counted.
 import { attention, attentionBackward, getThreads, poolSize, setThreads, Tensor } from "@pullback/tensor";
-
-export interface BenchRow {
-  kernel: string;
-  shape: string;
-  threads: number;
-  ms: number;
-  gflops?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+import { median, type BenchRow } from "./harness.ts";
 
 /** Median wall time (ms) of `fn` over `repeats` runs after one warm-up. */
 function time(fn: () => void, repeats: number): number {

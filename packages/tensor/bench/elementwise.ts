@@ -7,6 +7,7 @@
 import { add, exp, gelu, geluBackward, maxAlong, permute, setThreads, sum, sumAlong, sumToShape, tanh, getThreads } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
 import { bindKernels } from "../src/native/library.ts";
+import { median } from "./harness.ts";
 
 // The bare kernels, writing into a preallocated output (what an op costs without allocating it).
 const K = bindKernels({
@@ -17,11 +18,6 @@ const K = bindKernels({
 
 const threadsArg = process.argv.indexOf("--threads");
 if (threadsArg > 0) setThreads(Number(process.argv[threadsArg + 1]));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function time(f: () => unknown, repeats = 21): { wall: number; cpu: number } {
   Bun.gc(true);

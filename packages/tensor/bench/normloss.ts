@@ -20,14 +20,7 @@ import {
 } from "@pullback/tensor";
 import { bindKernels } from "../src/native/library.ts";
 import { randTensor } from "../src/testing.ts";
-
-export interface BenchRow {
-  kernel: string;
-  shape: string;
-  threads: number;
-  ms: number;
-  gbps?: number;
-}
+import { median, type BenchRow } from "./harness.ts";
 
 const K = bindKernels({
   pb_softmax_forward: { args: ["ptr", "ptr", "u64", "u64"], returns: "void" },
@@ -40,12 +33,6 @@ const K = bindKernels({
   pb_dropout_forward: { args: ["ptr", "ptr", "u64", "u64", "u64", "u32", "f32"], returns: "void" },
   pb_adam_update: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "f32", "f32", "f32", "f32", "f32", "u64"], returns: "void" },
 });
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 /** Median ms of `fn` after a warm-up call; repeats until ~300 ms ran (at least 5, at most 200 calls). */
 function timeMs(fn: () => void): number {
