@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Rng } from "@pullback/tensor";
+import { AnomalyError } from "@pullback/tensor/rrules";
 import { writeLossChart } from "./chart.ts";
 import { clipGradients } from "./clip.ts";
 import { saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
@@ -128,9 +129,16 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     const t0 = performance.now();
     const batch = data.train.next();
     const dropoutSeed = rng.nextU32();
-    const [loss, grads] = model.lossAndGrads(params, batch, { dropoutSeed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly });
     const next = step + 1;
     const keep = lastCheckpoint ?? (lastSavedStep >= 0 ? "the checkpoint it resumed from" : "no checkpoint yet");
+    let loss: number, grads: ParamTree;
+    try {
+      [loss, grads] = model.lossAndGrads(params, batch, { dropoutSeed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly });
+    } catch (e) {
+      // --detect-anomaly: the first op with a non-finite output, and where it is called.
+      if (e instanceof AnomalyError) throw new NonFiniteError(next, `step ${next}: ${e.message}; training stopped (last good checkpoint: ${keep})`);
+      throw e;
+    }
     if (!Number.isFinite(loss)) throw new NonFiniteError(next, `step ${next}: the loss is ${loss}; training stopped (last good checkpoint: ${keep})`);
     const { norm } = clipGradients(grads, opts.clip);
     if (!Number.isFinite(norm)) {

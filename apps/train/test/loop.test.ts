@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listCheckpoints, loadCheckpoint } from "../src/checkpoint.ts";
+import { AnomalyError } from "@pullback/tensor/rrules";
 import { NonFiniteError, runTraining } from "../src/loop.ts";
 import { readMetrics } from "../src/metrics.ts";
 import { parseTrainOptions } from "../src/options.ts";
@@ -83,6 +84,26 @@ describe("training loop", () => {
     expect((err as NonFiniteError).step).toBe(14);
     expect((err as Error).message).toMatch(/^step 14: the gradient of emb is not finite; training stopped \(last good checkpoint: .*step-000010\.json\)/);
     expect(listCheckpoints(join(dir, "checkpoints")).map((c) => c.step)).toEqual([10]);
+  });
+
+  test("--detect-anomaly: the model's AnomalyError stops training with the step, the op and its .ad.ts line", () => {
+    const model = bigramModel(V);
+    const lossAndGrads = model.lossAndGrads;
+    let calls = 0;
+    model.lossAndGrads = (p, b, o) => {
+      expect(o.detectAnomaly).toBe(true);
+      if (++calls === 12) throw new AnomalyError("linear", "forward", "model.ad.ts:61:23", "tensor (8, 16) has NaN at flat index 5");
+      return lossAndGrads(p, b, o);
+    };
+    let err: unknown;
+    try {
+      runTraining(model, syntheticData(V, B, T, 3), options(["--detect-anomaly"]), join(root, "anomaly"), undefined, quiet);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect((err as NonFiniteError).step).toBe(12);
+    expect((err as Error).message).toMatch(/^step 12: linear output is not finite: tensor \(8, 16\) has NaN at flat index 5 — called at model\.ad\.ts:61:23; training stopped \(last good checkpoint: .*step-000010\.json\)/);
   });
 
   test("a time budget stops after the step that crosses it, with a checkpoint", () => {

@@ -1,6 +1,7 @@
 // @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
 // model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
 import { Tensor, type Rng } from "@pullback/tensor";
+import { setAnomalyDetection } from "@pullback/tensor/rrules";
 import { validateConfig, type ModelConfig } from "./config.ts";
 import { logits as logitsRule, loss as lossRule, type Step } from "./model.ad.ts";
 import { initParams, type GPT2Params } from "./params.ts";
@@ -49,11 +50,20 @@ export function createModel(config: ModelConfig) {
     config,
     initParams: (rng: Rng): GPT2Params => initParams(config, rng),
     /** Mean cross-entropy and the gradient of every parameter, in the structure of `params`. */
-    lossAndGrads(params: GPT2Params, b: Batch, options: { dropoutSeed: number; train: boolean }): [number, GPT2Params] {
+    /**
+     * With `detectAnomaly`, every rrule checks what it computes and the first non-finite output
+     * (forward) or cotangent (backward) throws an AnomalyError naming the op and its model.ad.ts line.
+     */
+    lossAndGrads(params: GPT2Params, b: Batch, options: { dropoutSeed: number; train: boolean; detectAnomaly?: boolean }): [number, GPT2Params] {
       checkBatch(config, b.batch, b.context, b.tokens, "lossAndGrads");
       const s = { ...step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed), logitsBuffer: bufferFor(b.batch * b.context) };
-      const [value, pullback] = lossRule(s, b.tokens, range(b.context), b.targets)(params);
-      return [value, pullback(1) as GPT2Params];
+      const previous = setAnomalyDetection(options.detectAnomaly ?? false);
+      try {
+        const [value, pullback] = lossRule(s, b.tokens, range(b.context), b.targets)(params);
+        return [value, pullback(1) as GPT2Params];
+      } finally {
+        setAnomalyDetection(previous);
+      }
     },
     loss(params: GPT2Params, b: Batch): number {
       checkBatch(config, b.batch, b.context, b.tokens, "loss");

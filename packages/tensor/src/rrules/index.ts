@@ -5,4 +5,5 @@ export * from "./linalg.ts";
 export * from "./nn.ts";
 export * from "./reduce.ts";
 export * from "./shape.ts";
+export { AnomalyError, setAnomalyDetection } from "./anomaly.ts";
 export type { Pullback, RruleResult } from "./types.ts";

@@ -4,6 +4,7 @@ import { check, fmtShape } from "../errors.ts";
 import { bmm as bmmOp, gemm, matmul as matmulOp } from "../ops/matmul.ts";
 import { sumAlong } from "../ops/reduce.ts";
 import { Tensor } from "../tensor.ts";
+import { watched } from "./anomaly.ts";
 import type { RruleResult } from "./types.ts";
 
 type Pair = [Tensor, Tensor];
@@ -14,17 +15,17 @@ type Pair = [Tensor, Tensor];
  */
 export function matmul([a, b]: Pair, options: { out?: Tensor } = {}): RruleResult<Tensor, Tensor, Pair> {
   const y = options.out ? gemm(a, b, { out: options.out }) : matmulOp(a, b);
-  return [y, function matmul_pullback(dy) {
+  return watched("matmul", [y, function matmul_pullback(dy) {
     return [gemm(dy, b, { transB: true }), gemm(a, dy, { transA: true })];
-  }];
+  }]);
 }
 
 /** Y[i] = A[i]·B[i] for A (batch, M, K), B (batch, K, N). */
 export function bmm([a, b]: Pair): RruleResult<Tensor, Tensor, Pair> {
   const y = bmmOp(a, b);
-  return [y, function bmm_pullback(dy) {
+  return watched("bmm", [y, function bmm_pullback(dy) {
     return [bmmOp(dy, b, { transB: true }), bmmOp(a, dy, { transA: true })];
-  }];
+  }]);
 }
 
 /**
@@ -44,7 +45,7 @@ export function linear([x, w, b]: [Tensor, Tensor, Tensor]): RruleResult<Tensor,
     for (let filled = m; filled < y.size; filled *= 2) y.data.copyWithin(filled, 0, Math.min(filled, y.size - filled));
   }
   gemm(x, w, { beta: 1, out: y });
-  return [y, function linear_pullback(dy) {
+  return watched("linear", [y, function linear_pullback(dy) {
     return [gemm(dy, w, { transB: true }), gemm(x, dy, { transA: true }), sumAlong(dy, 0)];
-  }];
+  }]);
 }

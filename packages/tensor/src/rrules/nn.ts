@@ -7,6 +7,7 @@ import { pick as pickOp, pickBackward, take as takeOp, takeBackward } from "../o
 import { layerNorm as layerNormOp, layerNormBackward } from "../ops/layernorm.ts";
 import { logSoftmax as logSoftmaxOp, logSoftmaxBackward, softmax as softmaxOp, softmaxBackward } from "../ops/softmax.ts";
 import type { Tensor } from "../tensor.ts";
+import { watched } from "./anomaly.ts";
 import type { RruleResult } from "./types.ts";
 
 type Indices = Int32Array | readonly number[];
@@ -14,26 +15,26 @@ type Indices = Int32Array | readonly number[];
 /** y = softmax(x) along the last axis. ∂x = y ⊙ (dy − Σ dy ⊙ y). */
 export function softmax(x: Tensor): RruleResult<Tensor, Tensor, Tensor> {
   const y = softmaxOp(x);
-  return [y, function softmax_pullback(dy) {
+  return watched("softmax", [y, function softmax_pullback(dy) {
     return softmaxBackward(y, dy);
-  }];
+  }]);
 }
 
 /** y = log softmax(x) along the last axis. ∂x = dy − softmax(x)·Σ dy. */
 export function logSoftmax(x: Tensor): RruleResult<Tensor, Tensor, Tensor> {
   const y = logSoftmaxOp(x);
-  return [y, function logSoftmax_pullback(dy) {
+  return watched("logSoftmax", [y, function logSoftmax_pullback(dy) {
     return logSoftmaxBackward(y, dy);
-  }];
+  }]);
 }
 
 /** y = (x − mean)·rstd·w + b over the last axis. */
 export function layerNorm([x, w, b]: [Tensor, Tensor, Tensor], eps = 1e-5): RruleResult<Tensor, Tensor, [Tensor, Tensor, Tensor]> {
   const { y, mean, rstd } = layerNormOp(x, w, b, eps);
-  return [y, function layerNorm_pullback(dy) {
+  return watched("layerNorm", [y, function layerNorm_pullback(dy) {
     const { dx, dw, db } = layerNormBackward(dy, x, w, mean, rstd);
     return [dx, dw, db];
-  }];
+  }]);
 }
 
 /**
@@ -45,40 +46,40 @@ export function layerNorm([x, w, b]: [Tensor, Tensor, Tensor], eps = 1e-5): Rrul
 export function crossEntropy(logits: Tensor, targets: Indices, options: { overwriteLogits?: boolean } = {}): RruleResult<number, number, Tensor> {
   const { loss, lse } = crossEntropyOp(logits, targets);
   let consumed = false;
-  return [loss, function crossEntropy_pullback(dloss) {
+  return watched("crossEntropy", [loss, function crossEntropy_pullback(dloss) {
     if (!options.overwriteLogits) return crossEntropyBackward(logits, targets, lse, dloss);
     if (consumed) throw new Error("crossEntropy_pullback: with overwriteLogits the pullback can run only once (the logits were overwritten)");
     consumed = true;
     return crossEntropyBackward(logits, targets, lse, dloss, { out: logits });
-  }];
+  }]);
 }
 
 /** Fused causal multi-head attention over q, k, v (B, H, T, D). */
 export function attention([q, k, v]: [Tensor, Tensor, Tensor], options: AttentionOptions = {}): RruleResult<Tensor, Tensor, [Tensor, Tensor, Tensor]> {
   const { out, lse } = attentionOp(q, k, v, options);
-  return [out, function attention_pullback(dout) {
+  return watched("attention", [out, function attention_pullback(dout) {
     const { dq, dk, dv } = attentionBackward(dout, q, k, v, out, lse, options);
     return [dq, dk, dv];
-  }];
+  }]);
 }
 
 /** Dropout with probability p; the mask is regenerated from (seed, offset) in the pullback. */
 export function dropout(x: Tensor, p: number, seed: number, offset: number): RruleResult<Tensor, Tensor, Tensor> {
-  return [dropoutOp(x, p, seed, offset), function dropout_pullback(dy) {
+  return watched("dropout", [dropoutOp(x, p, seed, offset), function dropout_pullback(dy) {
     return dropoutBackward(dy, p, seed, offset);
-  }];
+  }]);
 }
 
 /** Rows of `table` (V, C) by index: the embedding lookup. ∂table scatter-adds dy rows. */
 export function take(table: Tensor, indices: Indices, shape?: readonly number[]): RruleResult<Tensor, Tensor, Tensor> {
-  return [takeOp(table, indices, shape), function take_pullback(dy) {
+  return watched("take", [takeOp(table, indices, shape), function take_pullback(dy) {
     return takeBackward(dy, indices, table.shape[0]);
-  }];
+  }]);
 }
 
 /** y[i] = x[rows[i], cols[i]] (proc-macro-gpt's zipped indexing). */
 export function pick(x: Tensor, rows: Indices, cols: Indices): RruleResult<Tensor, Tensor, Tensor> {
-  return [pickOp(x, rows, cols), function pick_pullback(dy) {
+  return watched("pick", [pickOp(x, rows, cols), function pick_pullback(dy) {
     return pickBackward(dy, rows, cols, x.shape);
-  }];
+  }]);
 }

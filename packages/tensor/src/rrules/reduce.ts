@@ -3,13 +3,14 @@ import { add } from "../ops/elementwise.ts";
 import * as ops from "../ops/reduce.ts";
 import { reshape } from "../ops/shape.ts";
 import { Tensor } from "../tensor.ts";
+import { watched } from "./anomaly.ts";
 import type { RruleResult } from "./types.ts";
 
 /** s = Σ x (a number). ∂x = ds everywhere. */
 export function sum(x: Tensor): RruleResult<number, number, Tensor> {
-  return [ops.sum(x), function sum_pullback(ds) {
+  return watched("sum", [ops.sum(x), function sum_pullback(ds) {
     return Tensor.full(x.shape, ds, x.dtype);
-  }];
+  }]);
 }
 
 function keptShape(shape: readonly number[], axis: number): number[] {
@@ -19,15 +20,15 @@ function keptShape(shape: readonly number[], axis: number): number[] {
 
 /** y = Σ along `axis`. ∂x = dy broadcast along `axis`. */
 export function sumAlong(x: Tensor, axis: number, keepDims = false): RruleResult<Tensor, Tensor, Tensor> {
-  return [ops.sumAlong(x, axis, keepDims), function sumAlong_pullback(dy) {
+  return watched("sumAlong", [ops.sumAlong(x, axis, keepDims), function sumAlong_pullback(dy) {
     return add(Tensor.zeros(x.shape, dy.dtype), reshape(dy, keptShape(x.shape, axis)));
-  }];
+  }]);
 }
 
 /** y = max along `axis`. ∂x = dy at the arg-max positions, 0 elsewhere. */
 export function maxAlong(x: Tensor, axis: number, keepDims = false): RruleResult<Tensor, Tensor, Tensor> {
   const { values, indices } = ops.maxAlong(x, axis, keepDims);
-  return [values, function maxAlong_pullback(dy) {
+  return watched("maxAlong", [values, function maxAlong_pullback(dy) {
     return ops.maxAlongBackward(dy, indices, x.shape, axis);
-  }];
+  }]);
 }

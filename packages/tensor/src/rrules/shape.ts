@@ -1,18 +1,19 @@
 // rrules of data movement: the pullback moves the cotangent back the same way.
 import * as ops from "../ops/shape.ts";
 import type { Tensor } from "../tensor.ts";
+import { watched } from "./anomaly.ts";
 import type { RruleResult } from "./types.ts";
 
 export function reshape(x: Tensor, shape: readonly number[]): RruleResult<Tensor, Tensor, Tensor> {
-  return [ops.reshape(x, shape), function reshape_pullback(dy) {
+  return watched("reshape", [ops.reshape(x, shape), function reshape_pullback(dy) {
     return ops.reshape(dy, x.shape);
-  }];
+  }]);
 }
 
 export function swapAxes(x: Tensor, axis1: number, axis2: number): RruleResult<Tensor, Tensor, Tensor> {
-  return [ops.swapAxes(x, axis1, axis2), function swapAxes_pullback(dy) {
+  return watched("swapAxes", [ops.swapAxes(x, axis1, axis2), function swapAxes_pullback(dy) {
     return ops.swapAxes(dy, axis1, axis2);
-  }];
+  }]);
 }
 
 /** y = permute(x, axes); the pullback applies the inverse permutation. */
@@ -21,23 +22,23 @@ export function permute(x: Tensor, axes: readonly number[]): RruleResult<Tensor,
   const n = axes.length;
   const inverse = new Array<number>(n);
   axes.forEach((a, i) => (inverse[(a + n) % n] = i));
-  return [y, function permute_pullback(dy) {
+  return watched("permute", [y, function permute_pullback(dy) {
     return ops.permute(dy, inverse);
-  }];
+  }]);
 }
 
 /** [left, right] = x split along `axis` before `index`; the pullback concatenates the cotangents. */
 export function splitAt(x: Tensor, axis: number, index: number): RruleResult<[Tensor, Tensor], [Tensor, Tensor], Tensor> {
   const parts = ops.splitAt(x, axis, index);
-  return [parts, function splitAt_pullback([dl, dr]) {
+  return watched("splitAt", [parts, function splitAt_pullback([dl, dr]) {
     return ops.concat([dl, dr], axis);
-  }];
+  }]);
 }
 
 /** y = concat(xs, axis); the pullback splits the cotangent at the same boundaries. */
 export function concat(xs: Tensor[], axis: number): RruleResult<Tensor, Tensor, Tensor[]> {
   const y = ops.concat(xs, axis);
-  return [y, function concat_pullback(dy) {
+  return watched("concat", [y, function concat_pullback(dy) {
     const ax = axis < 0 ? axis + dy.ndim : axis;
     const out: Tensor[] = [];
     let rest = dy;
@@ -48,5 +49,5 @@ export function concat(xs: Tensor[], axis: number): RruleResult<Tensor, Tensor, 
     }
     out.push(rest);
     return out;
-  }];
+  }]);
 }
