@@ -105,7 +105,7 @@ export function swapAxes(x: Tensor, axis1: number, axis2: number): Tensor {
   return permute(x, x.shape.map((_, i) => (i === a1 ? a2 : i === a2 ? a1 : i)));
 }
 
-/** [x[…, :index, …], x[…, index:, …]] along `axis` (copies; 0 ≤ index ≤ the axis' size). */
+/** [x[…, :index, …], x[…, index:, …]] along `axis` (0 ≤ index ≤ the axis' size): views of x when every axis before `axis` has size 1, else copies. */
 export function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor] {
   checkTensor("splitAt", "x", x);
   const ax = normalizeAxis("splitAt", axis, x.shape);
@@ -114,6 +114,13 @@ export function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor
   if (!useNative(x)) return ref.splitAt(x, ax, index);
   // Row o of x (outer rows of n·inner elements) splits into its first index·inner elements and the rest.
   const { outer, inner } = splitAxis(x.shape, ax);
+  if (outer === 1) {
+    // Both halves are contiguous runs of x: views, no copy (tensors are immutable by convention).
+    return [
+      new Tensor(x.data.subarray(0, index * inner), x.shape.map((d, i) => (i === ax ? index : d))),
+      new Tensor(x.data.subarray(index * inner), x.shape.map((d, i) => (i === ax ? n - index : d))),
+    ];
+  }
   const left = Tensor.zeros(x.shape.map((d, i) => (i === ax ? index : d)));
   const right = Tensor.zeros(x.shape.map((d, i) => (i === ax ? n - index : d)));
   const wl = index * inner, wr = (n - index) * inner;
