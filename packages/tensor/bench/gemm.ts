@@ -80,6 +80,9 @@ export async function gemmSection(threads: number, ctx: BenchContext): Promise<B
     const theirs: number[] = [], theirsCpu: number[] = [];
     // Alternate batches of ours and NumPy on this case, `rounds` times.
     for (let round = 0; round < ctx.rounds; round++) {
+      // OpenBLAS's idle threads keep spinning for a while after a call returns (THREAD_TIMEOUT,
+      // ~0.1 s by default): let them fall asleep so they do not take a core from our run.
+      if (np && threads > 1) Bun.sleepSync(250);
       const t = timeMsCpu(() => gemm(a, b, { transA: c.transA, transB: c.transB, out }), { minRepeats: repeats, maxRepeats: repeats, minMs: 0 });
       ours.push(t.ms);
       oursCpu.push(t.cpuMs);
