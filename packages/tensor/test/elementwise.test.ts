@@ -30,7 +30,7 @@ import { assertClose, diff, dot, numericGradients, randomCotangent, randTensor }
 
 /** Max |a − e| relative to max(|e|, 1e-3·max|e|): ignores the noise of finite differences on near-zero entries. */
 function relError(a: Tensor, e: Tensor): number {
-  const scale = e.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const scale = Array.from(e.data).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   return diff(a.data, e.data, 1e-3 * scale).maxRel;
 }
 

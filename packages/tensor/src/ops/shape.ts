@@ -139,13 +139,13 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const first = xs[0];
   const ax = normalizeAxis("concat", axis, first.shape);
   xs.forEach((x, i) => {
-    const same = x.ndim === first.ndim && x.shape.every((d, k) => k === ax || d === first.shape[k]);
+    const same = x.ndim === first.ndim && x.shape.every((d: number, k: number) => k === ax || d === first.shape[k]);
     check(same, "concat", () => `xs[${i}] has shape ${fmtShape(x.shape)}, which does not match xs[0] ${fmtShape(first.shape)} outside axis ${axis}`);
   });
   if (!useNative(...xs)) return ref.concat(xs, ax);
   const total = xs.reduce((s, x) => s + x.shape[ax], 0);
   const { outer, inner } = splitAxis(first.shape, ax);
-  const out = Tensor.zeros(first.shape.map((d, i) => (i === ax ? total : d)));
+  const out = Tensor.zeros(first.shape.map((d: number, i: number) => (i === ax ? total : d)));
   const rowOut = total * inner;
   let start = 0;
   for (const x of xs) {
