@@ -228,7 +228,7 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
     return loadCheckpointFile(newest.json);
   } catch (e) {
     if (e instanceof CheckpointError && all.length > 1) {
-      throw new CheckpointError(`${e.message}\nAn older checkpoint exists: pass --resume ${all[all.length - 2].json} to continue from it.`);
+      throw new CheckpointError(`${e.message}\nAn older checkpoint exists: ${all[all.length - 2].json} — use that one instead.`);
     }
     throw e;
   }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setThreads } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { configFor, NonFiniteError, runDirOf, runTraining } from "./loop.ts";
-import { presets } from "./model.ts";
+import { ParamMismatchError, presets } from "./model.ts";
 import { parseOrExit, parseTrainOptions, resumedTrainOptions, trainHelp, type TrainOptions } from "./options.ts";
 import { CorpusError } from "@pullback/corpus";
 import { DataError, loadModel, loadTrainingData } from "./plug.ts";
@@ -57,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         `in ${formatDuration((performance.now() - t0) / 1000)}; checkpoint ${result.checkpoint}; chart ${join(runDir, "loss.svg")}\n`,
     );
   } catch (e) {
-    if (e instanceof DataError || e instanceof CorpusError || e instanceof NonFiniteError || e instanceof CheckpointError) fail(e.message);
+    if (e instanceof DataError || e instanceof CorpusError || e instanceof NonFiniteError || e instanceof CheckpointError || e instanceof ParamMismatchError) fail(e.message);
     throw e;
   }
 }

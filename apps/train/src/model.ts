@@ -64,9 +64,12 @@ export function zerosLike<P extends ParamTree>(tree: P): P {
   return mapTree(tree, (t) => Tensor.zeros(t.shape, t.dtype));
 }
 
-/** Number of scalars in a tree. */
-export function countParams(tree: ParamTree): number {
-  return flattenTree(tree).reduce((n, [, t]) => n + t.size, 0);
+/** Saved tensors that do not fit the model (a checkpoint of another config); the CLIs print the message. */
+export class ParamMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ParamMismatchError";
+  }
 }
 
 /**
@@ -76,9 +79,9 @@ export function countParams(tree: ParamTree): number {
 export function unflattenLike<P extends ParamTree>(template: P, named: Record<string, Tensor>, what: string): P {
   return mapTree(template, (t, name) => {
     const found = named[name];
-    if (!found) throw new Error(`${what}: tensor "${name}" is missing`);
+    if (!found) throw new ParamMismatchError(`${what}: tensor "${name}" is missing`);
     if (found.shape.join(",") !== t.shape.join(",")) {
-      throw new Error(`${what}: tensor "${name}" has shape (${found.shape.join(", ")}), the model expects (${t.shape.join(", ")})`);
+      throw new ParamMismatchError(`${what}: tensor "${name}" has shape (${found.shape.join(", ")}), the model expects (${t.shape.join(", ")})`);
     }
     return found.dtype === t.dtype ? found : found.to(t.dtype);
   });

@@ -98,7 +98,7 @@ const trainSpecs: Spec<keyof TrainOptions>[] = [
   { name: "out", key: "out", kind: "string", meta: "PATH", def: "runs/<timestamp>", help: "run folder: metrics.jsonl, loss.svg, checkpoints/" },
   { name: "resume", key: "resume", kind: "string", meta: "PATH", help: "continue the run in this folder (or from this checkpoint .json)" },
   { name: "corpus", key: "corpus", kind: "string", meta: "PATH", def: "TinyStories", help: "training text: stories separated by <|endoftext|> lines or blank lines" },
-  { name: "valid", key: "valid", kind: "string", meta: "PATH", def: "held-out stories", help: "validation text (same format)" },
+  { name: "valid", key: "valid", kind: "string", meta: "PATH", def: "TinyStories' validation file; held-out stories of --corpus", help: "validation text (same format)" },
   { name: "detect-anomaly", key: "detectAnomaly", kind: "bool", help: "name the first op with a non-finite output and its .ad.ts location" },
   { name: "help", key: "help", kind: "bool", alias: "h", help: "show this help" },
 ];
@@ -266,40 +266,40 @@ export function trainHelp(): string {
   return helpText(trainUsage, trainSpecs);
 }
 
-/** Parses and validates `bun run train` arguments. Throws UsageError for anything wrong. */
-export function parseTrainOptions(argv: readonly string[]): TrainOptions {
-  const given = parseArgs(trainSpecs, argv) as Partial<TrainOptions>;
-  const preset = presets[(given.preset ?? trainDefaults.preset) as PresetName];
-  const opts: TrainOptions = { ...trainDefaults, context: preset.context, dropout: preset.dropout, ...given } as TrainOptions;
+/** The checks between options (context within the preset, warmup within the steps, …). */
+function checkTrainOptions(opts: TrainOptions, given: Partial<TrainOptions>): void {
+  const preset = presets[opts.preset as PresetName];
   if (opts.context > preset.context) throw new UsageError(`--context ${opts.context} exceeds the ${opts.preset} preset's context of ${preset.context}`);
   if (opts.minLr > opts.lr) throw new UsageError(`--min-lr ${opts.minLr} is above --lr ${opts.lr}`);
   if (given.minLr !== undefined && opts.schedule !== "cosine") throw new UsageError("--min-lr only applies with --schedule cosine");
   if (opts.warmup > opts.steps) throw new UsageError(`--warmup ${opts.warmup} is longer than --steps ${opts.steps}`);
   if (opts.prompt.length === 0 && opts.sampleEvery > 0) throw new UsageError("--prompt is empty (use --sample-every 0 to turn samples off)");
+}
+
+/**
+ * Parses and validates `bun run train` arguments. Throws UsageError for anything wrong. With
+ * `--resume`, the checks between options wait for `resumedTrainOptions` (they depend on the
+ * saved run's options).
+ */
+export function parseTrainOptions(argv: readonly string[]): TrainOptions {
+  const given = parseArgs(trainSpecs, argv) as Partial<TrainOptions>;
+  const preset = presets[(given.preset ?? trainDefaults.preset) as PresetName];
+  const opts: TrainOptions = { ...trainDefaults, context: preset.context, dropout: preset.dropout, ...given } as TrainOptions;
   if (opts.resume !== undefined && given.preset !== undefined) {
     throw new UsageError("--preset cannot change when resuming (the checkpoint's config is used)");
   }
+  if (opts.resume === undefined) checkTrainOptions(opts, given);
   return opts;
 }
 
 /**
  * The options of a resumed run: those saved in the checkpoint, overridden by the ones given on
- * this command line (`--steps 4000`, `--time 10m`, …), validated again.
+ * this command line (`--steps 4000`, `--time 10m`, …), then checked together.
  */
 export function resumedTrainOptions(saved: TrainOptions, argv: readonly string[]): TrainOptions {
   const given = parseArgs(trainSpecs, argv) as Partial<TrainOptions>;
-  const merged: string[] = [];
-  const fresh = parseTrainOptions(argv);
-  for (const spec of trainSpecs) {
-    const key = spec.key as keyof TrainOptions;
-    if (given[key] !== undefined || saved[key] === undefined || key === "preset" || key === "resume" || key === "out" || key === "help") continue;
-    merged.push(key);
-  }
-  const out = { ...fresh } as Record<string, unknown>;
-  for (const key of merged) out[key] = saved[key as keyof TrainOptions];
-  out.preset = saved.preset;
-  const opts = out as unknown as TrainOptions;
-  if (opts.warmup > opts.steps) throw new UsageError(`--warmup ${opts.warmup} is longer than --steps ${opts.steps}`);
+  const opts = { ...trainDefaults, ...saved, ...given, preset: saved.preset, resume: given.resume, out: given.out, help: given.help ?? false } as TrainOptions;
+  checkTrainOptions(opts, given);
   return opts;
 }
 

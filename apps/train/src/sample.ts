@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Rng, setThreads } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint } from "./checkpoint.ts";
 import { runDirOf } from "./loop.ts";
-import { unflattenLike } from "./model.ts";
+import { ParamMismatchError, unflattenLike } from "./model.ts";
 import { parseOrExit, parseSampleOptions, sampleHelp } from "./options.ts";
 import { CorpusError } from "@pullback/corpus";
 import { loadModel, loadVocabulary } from "./plug.ts";
@@ -31,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
     process.stdout.write(opts.prompt + vocab.decode(ids) + "\n");
   } catch (e) {
-    if (e instanceof CheckpointError || e instanceof CorpusError) {
+    if (e instanceof CheckpointError || e instanceof CorpusError || e instanceof ParamMismatchError) {
       process.stderr.write(`error: ${e.message}\n`);
       process.exit(1);
     }

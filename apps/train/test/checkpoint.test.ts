@@ -105,7 +105,7 @@ describe("checkpoints", () => {
       }
       expect(err, what).toBeInstanceOf(CheckpointError);
       expect((err as Error).message, what).toMatch(pattern);
-      expect((err as Error).message, what).toContain(`An older checkpoint exists: pass --resume ${join(dir, "step-000100.json")}`);
+      expect((err as Error).message, what).toContain(`An older checkpoint exists: ${join(dir, "step-000100.json")} — use that one instead.`);
       expect(loadCheckpoint(join(dir, "step-000100.json")).meta.step).toBe(100);
     }
   });

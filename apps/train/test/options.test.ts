@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseDuration, parseSampleOptions, parseTrainOptions, sampleHelp, trainHelp, UsageError } from "../src/options.ts";
+import { parseDuration, parseSampleOptions, parseTrainOptions, resumedTrainOptions, sampleHelp, trainHelp, UsageError } from "../src/options.ts";
 
 describe("train options", () => {
   test("defaults reproduce proc-macro-gpt's run", () => {
@@ -107,5 +107,20 @@ describe("sample options", () => {
     expect(() => parseSampleOptions(["--checkpoint", "c", "--top-k", "5"])).toThrow(/need a --temperature above 0/);
     expect(() => parseSampleOptions(["--checkpoint", "c", "--temperature", "1", "--top-p", "0"])).toThrow(/--top-p must be greater than 0/);
     expect(() => parseSampleOptions(["--checkpoint", "c", "--temperature", "1", "--top-p", "1.5"])).toThrow(/--top-p must be at most 1/);
+  });
+});
+
+describe("resumed train options", () => {
+  const saved = parseTrainOptions(["--preset", "gpt2", "--schedule", "cosine", "--steps", "5000", "--batch", "4", "--context", "256"]);
+  test("the saved run's options hold unless given again; checks use the merged options", () => {
+    const argv = ["--resume", "runs/x", "--min-lr", "1e-4", "--warmup", "3000", "--context", "512"];
+    const opts = resumedTrainOptions(saved, argv);
+    expect(parseTrainOptions(argv).resume).toBe("runs/x"); // no cross-option checks before the checkpoint is read
+    expect(opts).toMatchObject({ preset: "gpt2", schedule: "cosine", steps: 5000, batch: 4, context: 512, minLr: 1e-4, warmup: 3000, resume: "runs/x" });
+  });
+  test("overrides that do not fit the saved run are refused", () => {
+    expect(() => resumedTrainOptions(saved, ["--resume", "x", "--warmup", "6000"])).toThrow(/--warmup 6000 is longer than --steps 5000/);
+    expect(() => resumedTrainOptions(saved, ["--resume", "x", "--context", "2048"])).toThrow(/--context 2048 exceeds the gpt2 preset's context of 1024/);
+    expect(() => resumedTrainOptions({ ...saved, schedule: "constant" }, ["--resume", "x", "--min-lr", "1e-4"])).toThrow(/--min-lr only applies with --schedule cosine/);
   });
 });

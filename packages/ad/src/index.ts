@@ -1,6 +1,6 @@
 // @pullback/ad — source-to-source reverse-mode AD for `*.ad.ts` files (see docs/ad.md).
 export { ad, AdLoaderError } from "./runtime/marker.ts";
-export { fork, detach, attach, splitFirst, addCotangent } from "./runtime/rrules.ts";
+export { fork, detach, attach, splitFirst } from "./runtime/rrules.ts";
 export { valueAndGrad, grad, type RRule, type GradOptions } from "./runtime/grad.ts";
 export {
   treeMap,

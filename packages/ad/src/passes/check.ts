@@ -41,7 +41,6 @@ export interface AdFunction {
   retTree: TreeShape;
 }
 
-export const MARKER = /^__\d*$/;
 const RESERVED = /^(__pb\d+|__stack\d+|__dout|__i)$/;
 const METADATA = new Set(["shape", "dtype", "size", "ndim", "length"]);
 const LOOPS = new Set(["ForStatement", "WhileStatement", "DoWhileStatement", "ForOfStatement", "ForInStatement"]);

@@ -1,6 +1,6 @@
 // The structural rrules of the convention: fork (use a value twice), detach (consume with zero
 // gradient), attach (bring a constant into the tracked set). Each returns [output, pullback].
-import { addLeaves, treeAdd, treeZerosLike, type Tree } from "./tree.ts";
+import { treeAdd, treeZerosLike, type Tree } from "./tree.ts";
 
 /**
  * Copies of `x` (`n`, default 2) for linear use; the pullback sums their cotangents.
@@ -56,4 +56,3 @@ export function splitFirst<T>(list: readonly T[]): [[T, T[]], (d: [Tree, Tree[]]
   ];
 }
 
-export { addLeaves as addCotangent };

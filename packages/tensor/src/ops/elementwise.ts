@@ -164,7 +164,10 @@ export const tanhBackward = (y: Tensor, dy: Tensor): Tensor => backward("tanhBac
 /** dx = dy · gelu′(x). */
 export const geluBackward = (x: Tensor, dy: Tensor): Tensor => backward("geluBackward", "x", K.pb_elementwise_gelu_backward, ref.geluBackward, x, dy);
 
-/** dst += src in place (same shape and dtype; gradient accumulation). Returns dst. */
+/**
+ * dst += src in place (same shape and dtype; gradient accumulation into a buffer you own). Returns
+ * dst. dst must not share memory with other tensors (e.g. a `splitAt` half or a `reshape`).
+ */
 export function addInto(dst: Tensor, src: Tensor): Tensor {
   checkSameShape("addInto", ["dst", "src"], dst, src);
   check(dst.dtype === src.dtype || dst.dtype === "float64", "addInto", () => `cannot accumulate ${src.dtype} src into ${dst.dtype} dst`);

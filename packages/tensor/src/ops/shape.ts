@@ -1,5 +1,6 @@
 // Shape ops: reshape (aliases the data), permute / swapAxes (a copy through
-// zig-kernels/src/permute.zig), splitAt and concat (copies of contiguous chunks with TypedArray.set).
+// zig-kernels/src/permute.zig), splitAt (views of x when both halves are contiguous, else copies)
+// and concat (copies of contiguous chunks with TypedArray.set).
 // float64 (or PULLBACK_BACKEND=reference) runs on src/reference/shape.ts.
 import { useNative } from "../backend.ts";
 import { checkTensor, collapseAxes, contiguousStrides, normalizeAxis, splitAxis, usizeArray } from "../broadcast.ts";
