@@ -94,6 +94,19 @@ export class Tensor {
     return new Tensor(alloc(dtype, sizeOf(s)), s);
   }
 
+  /**
+   * A tensor whose contents are unspecified (float32: memory that is not zero-filled; float64:
+   * zeros). Only for outputs that a kernel overwrites completely before anything reads them —
+   * it saves the zero-fill pass over every large activation.
+   */
+  static empty(shape: Shape, dtype: DType = "float32"): Tensor {
+    const s = checkShape("Tensor.empty", shape);
+    if (dtype === "float64") return new Tensor(alloc(dtype, sizeOf(s)), s);
+    const n = sizeOf(s);
+    const bytes = Buffer.allocUnsafeSlow(n * 4);
+    return new Tensor(new Float32Array(bytes.buffer, bytes.byteOffset, n), s);
+  }
+
   static ones(shape: Shape, dtype: DType = "float32"): Tensor {
     return Tensor.full(shape, 1, dtype);
   }

@@ -73,3 +73,17 @@ describe("Rng", () => {
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
   });
 });
+
+describe("Tensor.empty", () => {
+  test("has the shape and dtype asked for and its own buffer", () => {
+    const a = Tensor.empty([3, 5]);
+    const b = Tensor.empty([3, 5]);
+    expect(a.shape).toEqual([3, 5]);
+    expect(a.dtype).toBe("float32");
+    expect(a.data.buffer).not.toBe(b.data.buffer);
+    a.data.fill(2);
+    expect(Array.from(a.data)).toEqual(new Array(15).fill(2));
+    expect(Tensor.empty([4], "float64").dtype).toBe("float64");
+    expect(() => Tensor.empty([2, -1])).toThrow(/Tensor.empty: shape \(2, -1\) has a dimension/);
+  });
+});

@@ -82,7 +82,8 @@ export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
     check(beta === 0, op, () => `beta = ${beta} needs out (the C to accumulate into)`);
   }
   if (!useNative(a, b)) return ref.gemm(a, b, { transA, transB, alpha, beta, out });
-  const c = out ?? Tensor.zeros([m, n]);
+  // With k > 0 the kernel writes every element of C when beta = 0: no zero-fill needed.
+  const c = out ?? (k > 0 ? Tensor.empty([m, n]) : Tensor.zeros([m, n]));
   if (m === 0 || n === 0) return c;
   if (k === 0) {
     // An empty sum: C = beta·C.
@@ -99,7 +100,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const op = "matmul";
   const [, m, n, k] = dims(op, a, b, false, false, 2);
   if (!useNative(a, b)) return ref.matmul(a, b);
-  const c = Tensor.zeros([m, n]);
+  const c = k > 0 ? Tensor.empty([m, n]) : Tensor.zeros([m, n]); // the kernel writes all of C
   if (m > 0 && n > 0 && k > 0) K.pb_gemm(0, 0, m, n, k, 1, a.data, k, b.data, n, 0, c.data, n);
   return c;
 }
@@ -112,7 +113,7 @@ export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: 
   checkFlag(op, "transB", transB);
   const [batch, m, n, k] = dims(op, a, b, transA, transB, 3);
   if (!useNative(a, b)) return ref.bmm(a, b, { transA, transB });
-  const c = Tensor.zeros([batch, m, n]);
+  const c = k > 0 ? Tensor.empty([batch, m, n]) : Tensor.zeros([batch, m, n]); // the kernel writes all of C
   if (batch > 0 && m > 0 && n > 0 && k > 0) {
     K.pb_gemm_batched(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.data, transA ? m : k, b.data, transB ? k : n, 0, c.data, n, batch, m * k, k * n, m * n);
   }

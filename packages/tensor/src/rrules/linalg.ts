@@ -38,7 +38,7 @@ export function linear([x, w, b]: [Tensor, Tensor, Tensor]): RruleResult<Tensor,
     `expected x (N, K), w (K, M), b (M,); got x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}, b ${fmtShape(b.shape)}`);
   const [n] = x.shape;
   const m = w.shape[1];
-  const y = Tensor.zeros([n, m], x.dtype);
+  const y = Tensor.empty([n, m], x.dtype); // every row is written with b below
   if (n > 0 && m > 0) {
     // Row 0 ← b, then double the filled prefix: log2(N) copies instead of N.
     y.data.set(b.data, 0);
