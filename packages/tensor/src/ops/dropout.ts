@@ -24,7 +24,7 @@ function run(op: string, kernel: "pb_dropout_forward" | "pb_dropout_backward", x
   checkArgs(op, p, seed, offset);
   if (p === 0) return x.clone();
   if (!useNative(x)) return ref.dropout(x, p, seed, offset);
-  const y = Tensor.zeros(x.shape);
+  const y = Tensor.empty(x.shape); // the kernel writes every element (kept or zero)
   // uniform = (word >> 8)/2^24 ≥ p  ⇔  (word >> 8) ≥ ⌈p·2^24⌉ (p·2^24 is exact in float64).
   if (y.size > 0) K[kernel](x.data, y.data, x.size, seed, offset, Math.ceil(p * 16777216), 1 / (1 - p));
   return y;

@@ -56,7 +56,7 @@ function binary(op: string, kernel: BinaryKernel, reference: (a: Tensor, b: Tens
   const shape = broadcastShapes(op, a.shape, b.shape);
   const c = collapseAxes(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
   if (!useNative(a, b) || c.shape.length > maxDims) return reference(a, b);
-  const out = Tensor.zeros(shape);
+  const out = Tensor.empty(shape); // the kernel writes every element
   if (out.size === 0) return out;
   kernel(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, c.shape.length, usizeArray(c.shape), usizeArray(c.strides[0]), usizeArray(c.strides[1]));
   return out;
@@ -108,7 +108,7 @@ function withScalar(op: string, kernel: (x: Float32Array, s: number, out: Float3
   checkTensor(op, "x", x);
   check(typeof s === "number", op, () => `the scalar must be a number, got ${typeof s}`);
   if (!useNative(x)) return reference(x, s);
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.empty(x.shape); // the kernel writes every element
   if (out.size > 0) kernel(x.data as Float32Array, s, out.data as Float32Array, x.size);
   return out;
 }
@@ -123,7 +123,7 @@ export const divScalar = (x: Tensor, s: number): Tensor => withScalar("divScalar
 function unary(op: string, kernel: (x: Float32Array, out: Float32Array, n: number) => void, reference: (x: Tensor) => Tensor, x: Tensor): Tensor {
   checkTensor(op, "x", x);
   if (!useNative(x)) return reference(x);
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.empty(x.shape); // the kernel writes every element
   if (out.size > 0) kernel(x.data as Float32Array, out.data as Float32Array, x.size);
   return out;
 }
@@ -146,7 +146,7 @@ function checkSameShape(op: string, names: [string, string], a: Tensor, b: Tenso
 function backward(op: string, saved: string, kernel: (s: Float32Array, dy: Float32Array, dx: Float32Array, n: number) => void, reference: (s: Tensor, dy: Tensor) => Tensor, s: Tensor, dy: Tensor): Tensor {
   checkSameShape(op, [saved, "dy"], s, dy);
   if (!useNative(s, dy)) return reference(s, dy);
-  const dx = Tensor.zeros(s.shape);
+  const dx = Tensor.empty(s.shape); // the kernel writes every element
   if (dx.size > 0) kernel(s.data as Float32Array, dy.data as Float32Array, dx.data as Float32Array, s.size);
   return dx;
 }

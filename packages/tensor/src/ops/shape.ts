@@ -49,7 +49,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   if (c.shape.length > maxDims) return ref.permute(x, ax);
   // Tiling adds up to two axes.
   const plan = c.shape.length <= maxDims - 2 ? tilePermute(c.shape, c.strides[0], c.strides[1]) : { shape: c.shape, xs: c.strides[0], os: c.strides[1] };
-  const out = Tensor.zeros(shape);
+  const out = Tensor.empty(shape); // a permutation: every element is copied
   if (out.size > 0) K.pb_permute_copy(x.data as Float32Array, out.data as Float32Array, plan.shape.length, usizeArray(plan.shape), usizeArray(plan.xs), usizeArray(plan.os));
   return out;
 }
