@@ -1,0 +1,81 @@
+// The rule registry of implicit mode. A *rule* is ChainRules' `rrule` with one cotangent per
+// argument: `rule(...args) → [y, pullback]`, `pullback(dy) → [dargs0, dargs1, …]`. Inside generated
+// code `null` is a zero cotangent (of any shape, and NoTangent for non-differentiable arguments);
+// the user-facing entry points (`pullback`, `valueAndGrad`, `grad`) turn it into explicit zeros.
+//
+// Rules are found by function identity: every function of an implicit `.ad.ts` module registers
+// its generated rule when it is defined; `defineRrule`/`customVjp` register hand-written ones;
+// `nonDifferentiable` registers a rule with no gradient; the ops of @pullback/tensor are
+// registered by tensor_rules.ts.
+
+/** A pullback: one cotangent per argument of the primal call (`null` = zero / no tangent). */
+export type RulePullback = (dy: any) => any[];
+/** An implicit-mode rule: `rule(...args) → [y, pullback]`. */
+export type Rule = (...args: any[]) => [any, RulePullback];
+
+const rules = new WeakMap<Function, Rule>();
+
+/** Where a rule came from, for messages: "generated", "custom", "op", "non-differentiable". */
+const origins = new WeakMap<Function, string>();
+
+/** No rule is registered for a function reached with differentiable arguments. */
+export class NoRuleError extends Error {
+  constructor(
+    readonly fn: string,
+    readonly site: string | undefined,
+    detail?: string,
+  ) {
+    super(
+      `no rule for ${fn}${site ? ` (called at ${site})` : ""}: it was reached with differentiable arguments, ` +
+        `but it is not defined in an .ad.ts file and has no rule. ` +
+        (detail ??
+          `Define it in an .ad.ts file, give it a rule with defineRrule/customVjp, mark it nonDifferentiable(…) if its result carries no gradient, or pass stopGradient(…) arguments.`),
+    );
+    this.name = "NoRuleError";
+  }
+}
+
+/** Registers `rule` as the rrule of `f` and returns `f` (a decorator-like helper). */
+export function defineRrule<F extends Function>(f: F, rule: Rule, origin = "custom"): F {
+  if (typeof f !== "function") throw new TypeError(`defineRrule: expected a function, got ${typeof f}`);
+  if (typeof rule !== "function") throw new TypeError(`defineRrule: the rule of ${f.name || "an anonymous function"} must be a function (…args) => [y, pullback], got ${typeof rule}`);
+  rules.set(f, rule);
+  origins.set(f, origin);
+  return f;
+}
+
+/** Registers the generated rule of a function (generated code calls this; returns `f`). */
+export function withRule<F extends Function>(f: F, rule: Rule): F {
+  // A hand-written rule (customVjp) wins over the generated one.
+  if (origins.get(f) !== "custom") {
+    rules.set(f, rule);
+    origins.set(f, "generated");
+  }
+  return f;
+}
+
+/** The rule of `f`, or undefined. */
+export function findRule(f: unknown): Rule | undefined {
+  return typeof f === "function" ? rules.get(f) : undefined;
+}
+
+/** How `f`'s rule was defined ("generated", "custom", "op", "non-differentiable"), or undefined. */
+export function ruleOrigin(f: unknown): string | undefined {
+  return typeof f === "function" ? origins.get(f) : undefined;
+}
+
+function nameOf(f: unknown): string {
+  if (typeof f !== "function") return f === null ? "null" : typeof f;
+  return f.name ? `${f.name}` : "an anonymous function";
+}
+
+/**
+ * The rule of `f` for a call made at `site` (`file:line:col`); throws NoRuleError naming the
+ * function and the call site when there is none.
+ */
+export function ruleOf(f: unknown, site?: string): Rule {
+  if (typeof f !== "function") throw new TypeError(`${site ? `${site}: ` : ""}the callee is not a function (got ${f === null ? "null" : typeof f})`);
+  const r = rules.get(f);
+  if (r) return r;
+  throw new NoRuleError(nameOf(f), site);
+}
