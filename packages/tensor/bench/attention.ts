@@ -3,7 +3,7 @@
 //   bun packages/tensor/bench/attention.ts        prints a table for 1 thread and all threads
 // GFLOP/s count the matrix products only (causal half): forward 4·D, backward 10·D (scores
 // recomputed, dp, dv, dq, dk) flops per (query, key) pair — the exp/softmax work is not counted.
-import { attention, attentionBackward, getThreads, poolSize, setThreads, Tensor } from "@pullback/tensor";
+import { attentionBackward, attentionForward, getThreads, poolSize, setThreads, Tensor } from "@pullback/tensor";
 import { median, type BenchRow } from "./harness.ts";
 
 /** Median wall time (ms) of `fn` over `repeats` runs after one warm-up. */
@@ -97,11 +97,11 @@ export async function bench(threads: number): Promise<BenchRow[]> {
       const opts = { dropout: c.dropout, seed: 7, offset: 0 };
       const shape = `B=${B} H=${H} T=${T} D=${D}${c.dropout ? ` p=${c.dropout}` : ""}`;
       const flops = (f: number) => (f * D * pairs(T) * B * H) / 1e9;
-      const fwd = attention(q, k, v, opts);
-      const tf = time(() => attention(q, k, v, opts), c.repeats);
+      const fwd = attentionForward(q, k, v, opts);
+      const tf = time(() => attentionForward(q, k, v, opts), c.repeats);
       const tb = time(() => attentionBackward(dout, q, k, v, fwd.out, fwd.lse, opts), c.repeats);
       const tfb = time(() => {
-        const r = attention(q, k, v, opts);
+        const r = attentionForward(q, k, v, opts);
         attentionBackward(dout, q, k, v, r.out, r.lse, opts);
       }, c.repeats);
       rows.push({ kernel: "attention forward", shape, threads: used, ms: tf, gflops: flops(4) / (tf / 1e3) });

@@ -2,7 +2,7 @@
 // (B = 64, H = 16, T = 128, D = 4) — issue 2's target: fused at least 3× faster.
 //   bun packages/tensor/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D]
 // Rows (median ms per forward + backward, rounds of the three variants interleaved in one run):
-//   fused               attention + attentionBackward (one kernel each; probabilities never stored)
+//   fused               attentionForward + attentionBackward (one kernel each; probabilities never stored)
 //   composed (ops)      the ops the composition runs, called directly: bmm(Q, Kᵀ) (transpose as a GEMM
 //                       flag), mulScalar, add of the causal mask, softmax, bmm(P, V); backward
 //                       bmm ×2 for dP and dV, softmaxBackward, mulScalar, bmm ×2 for dQ and dK —
@@ -13,8 +13,8 @@
 import { attention as composedAttention, causalMask } from "@pullback/tensor/composed";
 import {
   add,
-  attention,
   attentionBackward,
+  attentionForward,
   bmm,
   getThreads,
   mulScalar,
@@ -50,7 +50,7 @@ function composedOps(q: Tensor, k: Tensor, v: Tensor, dout: Tensor, mask: Tensor
 }
 
 function fused(q: Tensor, k: Tensor, v: Tensor, dout: Tensor): [Tensor, Tensor, Tensor, Tensor] {
-  const { out, lse } = attention(q, k, v);
+  const { out, lse } = attentionForward(q, k, v);
   const { dq, dk, dv } = attentionBackward(dout, q, k, v, out, lse);
   return [out, dq, dk, dv];
 }

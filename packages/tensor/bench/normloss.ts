@@ -7,11 +7,11 @@
 // GB/s counts the bytes each kernel must read and write once (float32): a lower bound on traffic;
 // the "baseline: memcpy" rows (single-threaded copy of the same size) show what the machine gives.
 import {
-  crossEntropy,
   crossEntropyBackward,
+  crossEntropyForward,
   getThreads,
-  layerNorm,
   layerNormBackward,
+  layerNormForward,
   poolSize,
   setThreads,
   softmax,
@@ -79,7 +79,7 @@ export async function bench(threads: number): Promise<BenchRow[]> {
       rows.push(row("softmax.backward", shape, threads, () => K.pb_softmax_backward(y, dy.data, dx, n, c), 3 * size));
       if (c > 1000) {
         rows.push(row("layernorm fwd+bwd (op)", shape, threads, () => {
-          const f = layerNorm(x, w, b);
+          const f = layerNormForward(x, w, b);
           layerNormBackward(dy, x, w, f.mean, f.rstd);
         }, 5 * size));
         rows.push(row("softmax fwd+bwd (op)", shape, threads, () => softmaxBackward(softmax(x), dy), 5 * size));
@@ -90,12 +90,12 @@ export async function bench(threads: number): Promise<BenchRow[]> {
         rows.push(row("cross_entropy.forward", shape, threads, () => K.pb_cross_entropy_forward(x.data, targets, losses, lse, n, c), size));
         rows.push(row("cross_entropy.backward", shape, threads, () => K.pb_cross_entropy_backward(x.data, targets, lse, dx, n, c, 1 / n), 2 * size));
         rows.push(row("cross_entropy fwd+bwd (op)", shape, threads, () => {
-          const f = crossEntropy(x, targets);
+          const f = crossEntropyForward(x, targets);
           crossEntropyBackward(x, targets, f.lse, 1);
         }, 3 * size));
         const dlogits = new Tensor(dx, [n, c]);
         rows.push(row("cross_entropy fwd+bwd (op, out)", shape, threads, () => {
-          const f = crossEntropy(x, targets);
+          const f = crossEntropyForward(x, targets);
           crossEntropyBackward(x, targets, f.lse, 1, { out: dlogits });
         }, 3 * size));
       }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { attention, attentionBackward, poolSize, setThreads, Tensor, TensorError } from "@pullback/tensor";
+import { attention, attentionBackward, attentionForward, poolSize, setThreads, Tensor, TensorError } from "@pullback/tensor";
 import { attentionBackwardReference, attentionReference } from "../src/reference/attention.ts";
 import { assertClose, diff, dot, numericGradients, randomCotangent, randTensor } from "../src/testing.ts";
 
@@ -26,7 +26,7 @@ function compareWithReference(shape: Shape4, dropout: number, seed: number, head
   const [, , T, D] = shape;
   const { q, k, v, dout } = inputs(shape, seed);
   const opts = { dropout, seed: 1000 + seed, offset: 7 * seed };
-  const { out, lse } = attention(q, k, v, opts);
+  const { out, lse } = attentionForward(q, k, v, opts);
   const ref = attentionReference(q, k, v, { ...opts, heads });
   const g = attentionBackward(dout, q, k, v, out, lse, opts);
   const gref = attentionBackwardReference(dout, q, k, v, out, lse, { ...opts, heads });
@@ -65,17 +65,17 @@ describe("attention: Zig vs reference", () => {
 
   test("dropout: same (seed, offset) reproduces, another seed or offset changes the output", () => {
     const { q, k, v } = inputs([1, 2, 33, 4], 5);
-    const a = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).out;
-    const b = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).out;
-    const c = attention(q, k, v, { dropout: 0.5, seed: 4, offset: 1 }).out;
-    const d = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 2 }).out;
-    const none = attention(q, k, v).out;
+    const a = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 });
+    const b = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 });
+    const c = attention(q, k, v, { dropout: 0.5, seed: 4, offset: 1 });
+    const d = attention(q, k, v, { dropout: 0.5, seed: 3, offset: 2 });
+    const none = attention(q, k, v);
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     expect(diff(c.data, a.data).maxAbs).toBeGreaterThan(1e-3);
     expect(diff(d.data, a.data).maxAbs).toBeGreaterThan(1e-3);
     expect(diff(none.data, a.data).maxAbs).toBeGreaterThan(1e-3);
     // lse is the statistic of the undropped softmax: dropout does not change it.
-    expect(Array.from(attention(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).lse.data)).toEqual(Array.from(attention(q, k, v).lse.data));
+    expect(Array.from(attentionForward(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).lse.data)).toEqual(Array.from(attentionForward(q, k, v).lse.data));
   });
 
   test("dropout mask: T = 1 keeps the single probability 1 iff Philox says so", () => {
@@ -83,7 +83,7 @@ describe("attention: Zig vs reference", () => {
     const shape: Shape4 = [4, 8, 1, 2];
     const { q, k, v } = inputs(shape, 6);
     const p = 0.5;
-    const { out } = attention(q, k, v, { dropout: p, seed: 11, offset: 3 });
+    const out = attention(q, k, v, { dropout: p, seed: 11, offset: 3 });
     const ref = attentionReference(q, k, v, { dropout: p, seed: 11, offset: 3 }).out;
     let dropped = 0;
     for (let bh = 0; bh < 32; bh++) {
@@ -102,10 +102,10 @@ describe("attention: Zig vs reference", () => {
     const opts = { dropout: 0.2, seed: 5, offset: 9 };
     const size = poolSize();
     setThreads(1);
-    const a = attention(q, k, v, opts);
+    const a = attentionForward(q, k, v, opts);
     const ga = attentionBackward(dout, q, k, v, a.out, a.lse, opts);
     setThreads(size);
-    const b = attention(q, k, v, opts);
+    const b = attentionForward(q, k, v, opts);
     const gb = attentionBackward(dout, q, k, v, b.out, b.lse, opts);
     expect(Array.from(b.out.data)).toEqual(Array.from(a.out.data));
     expect(Array.from(b.lse.data)).toEqual(Array.from(a.lse.data));
@@ -124,10 +124,23 @@ describe("attention: Zig vs reference", () => {
 
   test("float64 tensors run on the reference and return float64", () => {
     const { q, k, v, dout } = inputs([1, 2, 5, 3], 11, "float64");
-    const { out, lse } = attention(q, k, v);
+    const { out, lse } = attentionForward(q, k, v);
     expect(out.dtype).toBe("float64");
     expect(lse.dtype).toBe("float64");
     expect(attentionBackward(dout, q, k, v, out, lse).dq.dtype).toBe("float64");
+  });
+
+  test("attention (the value) is attentionForward's out, float32 and float64, with and without dropout", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const opts of [{}, { dropout: 0.3, seed: 2, offset: 5 }]) {
+        const { q, k, v } = inputs([2, 1, 6, 3], 12, dtype);
+        const out = attention(q, k, v, opts);
+        expect(out.dtype).toBe(dtype);
+        expect(out.shape).toEqual([2, 1, 6, 3]);
+        expect(Array.from(out.data)).toEqual(Array.from(attentionForward(q, k, v, opts).out.data));
+        assertClose(out, attentionReference(q, k, v, opts).out, { rtol: 1e-4, atol: 2e-5, what: `attention ${dtype}` });
+      }
+    }
   });
 
   test("a tiny hand-computed case: T = 2, D = 1", () => {
@@ -135,7 +148,7 @@ describe("attention: Zig vs reference", () => {
     const q = Tensor.from([1, 2], [1, 1, 2, 1]);
     const k = Tensor.from([0.5, -1], [1, 1, 2, 1]);
     const v = Tensor.from([3, 5], [1, 1, 2, 1]);
-    const { out, lse } = attention(q, k, v);
+    const { out, lse } = attentionForward(q, k, v);
     const s0 = 2 * 0.5, s1 = 2 * -1;
     const l1 = Math.log(Math.exp(s0) + Math.exp(s1));
     expect(out.data[0]).toBeCloseTo(3, 6);
@@ -146,7 +159,7 @@ describe("attention: Zig vs reference", () => {
 
   test("empty batch gives empty outputs without calling the kernel", () => {
     const z = Tensor.zeros([0, 2, 3, 4]);
-    const { out, lse } = attention(z, z, z);
+    const { out, lse } = attentionForward(z, z, z);
     expect(out.shape).toEqual([0, 2, 3, 4]);
     expect(lse.shape).toEqual([0, 2, 3]);
     expect(attentionBackward(z, z, z, z, out, lse).dk.shape).toEqual([0, 2, 3, 4]);
@@ -178,9 +191,9 @@ describe("attention backward vs central finite differences (float64 reference)",
     const { q, k, v } = inputs(shape, 30);
     const opts = { dropout: 0.4, seed: 123, offset: 4 };
     const cot = randomCotangent(shape, 31, "float32");
-    const loss = ([a, b, c]: Tensor[]) => dot(attention(a, b, c, opts).out, cot);
+    const loss = ([a, b, c]: Tensor[]) => dot(attention(a, b, c, opts), cot);
     const numeric = numericGradients(loss, [q, k, v], { eps: 1e-2 });
-    const { out, lse } = attention(q, k, v, opts);
+    const { out, lse } = attentionForward(q, k, v, opts);
     const g = attentionBackward(cot, q, k, v, out, lse, opts);
     const worst = [g.dq, g.dk, g.dv].map((x, n) => assertClose(x, numeric[n], { rtol: 5e-3, atol: 2e-3, what: ["dq", "dk", "dv"][n] }).maxAbs);
     console.log(`Zig attention backward (float32) vs finite differences of the Zig forward: max abs error ${Math.max(...worst).toExponential(2)}`);
@@ -199,6 +212,7 @@ describe("attention: bad input", () => {
     expect(() => attention(q, q, q, { dropout: Number.NaN })).toThrow(TensorError);
     expect(() => attention(q, q, q, { seed: 1.5 })).toThrow("attention: seed must be a non-negative integer, got 1.5");
     expect(() => attention(q, q, q, { offset: -1 })).toThrow("attention: offset must be a non-negative integer, got -1");
+    expect(() => attentionForward(q, Tensor.zeros([1, 2, 3, 5]), q)).toThrow("attentionForward: q, k, v must have equal shapes");
     const lse = Tensor.zeros([1, 2, 3]);
     expect(() => attentionBackward(q, q, q, q, q, Tensor.zeros([1, 2, 4]))).toThrow("attentionBackward: lse must have shape (1, 2, 3) for q (1, 2, 3, 4), got (1, 2, 4)");
     expect(() => attentionBackward(Tensor.zeros([1, 2, 3, 5]), q, q, q, q, lse)).toThrow("attentionBackward: q, k, v, dout, out must have equal shapes");

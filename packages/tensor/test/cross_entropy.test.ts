@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { crossEntropy, crossEntropyBackward, Tensor } from "@pullback/tensor";
+import { crossEntropy, crossEntropyBackward, crossEntropyForward, Tensor, TensorError } from "@pullback/tensor";
 import * as ref from "../src/reference/cross_entropy.ts";
 import { assertClose, diff, numericGradients, randTensor } from "../src/testing.ts";
 import { randIndices, selectRows, sizes, spreadRows } from "./normloss_helpers.ts";
@@ -10,8 +10,8 @@ describe("crossEntropy", () => {
       for (const n of [1, 5]) {
         const logits = randTensor([n, v], v + n, { low: -10, high: 10 });
         const t = randIndices(n, v, v);
-        const got = crossEntropy(logits, t);
-        const want = ref.crossEntropy(logits, t);
+        const got = crossEntropyForward(logits, t);
+        const want = ref.crossEntropyForward(logits, t);
         const what = `crossEntropy (${n}, ${v})`;
         assertClose(got.lse, want.lse, { rtol: 1e-6, atol: 1e-5, what: `${what} lse` });
         assertClose(got.losses, want.losses, { rtol: 1e-5, atol: 1e-5, what: `${what} losses` });
@@ -25,12 +25,12 @@ describe("crossEntropy", () => {
     const [n, v] = [8192, 8000];
     const logits = randTensor([n, v], 1, { low: -5, high: 5 });
     const t = randIndices(n, v, 2);
-    const got = crossEntropy(logits, t);
+    const got = crossEntropyForward(logits, t);
     const dlogits = crossEntropyBackward(logits, t, got.lse, 1);
     const rows = spreadRows(n, 40);
     const sub = selectRows(logits, rows);
     const st = Int32Array.from(rows, (r) => t[r]);
-    const want = ref.crossEntropy(sub, st);
+    const want = ref.crossEntropyForward(sub, st);
     assertClose(Float32Array.from(rows, (r) => got.lse.data[r]), want.lse.data, { rtol: 1e-6, atol: 1e-5, what: "lse" });
     assertClose(Float32Array.from(rows, (r) => got.losses.data[r]), want.losses.data, { rtol: 1e-5, atol: 1e-5, what: "losses" });
     // The reference on the sub-batch divides by its own N; rescale to dloss/8192.
@@ -38,7 +38,7 @@ describe("crossEntropy", () => {
     assertClose(selectRows(dlogits, rows), wantGrad, { rtol: 1e-4, atol: 1e-11, what: "dlogits" });
     // The mean loss over all 8192 rows (float64 sum in TS) against the full reference.
     expect(Number.isFinite(got.loss)).toBe(true);
-    expect(Math.abs(got.loss - ref.crossEntropy(logits, t).loss)).toBeLessThan(1e-4);
+    expect(Math.abs(got.loss - ref.crossEntropyForward(logits, t).loss)).toBeLessThan(1e-4);
   }, 60_000);
 
   test("backward matches central finite differences (float64, reference)", () => {
@@ -46,8 +46,8 @@ describe("crossEntropy", () => {
       const logits = randTensor([n, v], n * v, { dtype: "float64", low: -3, high: 3 });
       const t = randIndices(n, v, 4);
       const dloss = 1.7;
-      const [numeric] = numericGradients(([x]) => dloss * crossEntropy(x, t).loss, [logits]);
-      const analytic = crossEntropyBackward(logits, t, crossEntropy(logits, t).lse, dloss);
+      const [numeric] = numericGradients(([x]) => dloss * crossEntropy(x, t), [logits]);
+      const analytic = crossEntropyBackward(logits, t, crossEntropyForward(logits, t).lse, dloss);
       const err = diff(analytic.data, numeric.data, 1e-3).maxRel;
       console.log(`crossEntropy (${n}, ${v}): backward vs central differences (float64), max rel error ${err.toExponential(2)}`);
       expect(err).toBeLessThan(1e-6);
@@ -77,7 +77,7 @@ describe("crossEntropy", () => {
     for (const dtype of ["float32", "float64"] as const) {
       const logits = randTensor([7, 129], 5, { low: -4, high: 4, dtype });
       const t = randIndices(7, 129, 6);
-      const { lse } = crossEntropy(logits, t);
+      const { lse } = crossEntropyForward(logits, t);
       const want = crossEntropyBackward(logits, t, lse, 2);
       const out = Tensor.zeros([7, 129], dtype);
       expect(crossEntropyBackward(logits, t, lse, 2, { out })).toBe(out);
@@ -91,15 +91,29 @@ describe("crossEntropy", () => {
     );
   });
 
+  test("crossEntropy (the value) is crossEntropyForward's mean loss, float32 and float64", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const [n, v] of [[1, 3], [6, 17]]) {
+        const logits = randTensor([n, v], 3 * n + v, { low: -4, high: 4, dtype });
+        const t = randIndices(n, v, 8);
+        const loss = crossEntropy(logits, t);
+        expect(typeof loss).toBe("number");
+        expect(loss).toBe(crossEntropyForward(logits, t).loss);
+        expect(Math.abs(loss - ref.crossEntropyForward(logits.clone("float64"), Int32Array.from(t)).loss)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
   test("hand-computed case, large logits stay finite, empty batch", () => {
-    const { loss, losses, lse } = crossEntropy(Tensor.from([[0, 0], [Math.log(3), 0]]), [1, 0]);
+    const { loss, losses, lse } = crossEntropyForward(Tensor.from([[0, 0], [Math.log(3), 0]]), [1, 0]);
     expect(losses.data[0]).toBeCloseTo(Math.log(2), 6);
     expect(losses.data[1]).toBeCloseTo(Math.log(4 / 3), 6);
     expect(lse.data[1]).toBeCloseTo(Math.log(4), 6);
     expect(loss).toBeCloseTo((Math.log(2) + Math.log(4 / 3)) / 2, 6);
-    const big = crossEntropy(Tensor.from([[1000, 1001, 999]]), [0]);
+    const big = crossEntropyForward(Tensor.from([[1000, 1001, 999]]), [0]);
     expect(big.losses.data[0]).toBeCloseTo(1.4076059644, 5);
-    expect(crossEntropy(Tensor.zeros([0, 3]), []).losses.shape).toEqual([0]);
+    expect(crossEntropyForward(Tensor.zeros([0, 3]), []).losses.shape).toEqual([0]);
+    expect(crossEntropy(Tensor.zeros([0, 3]), [])).toBeNaN();
   });
 
   test("bad input is a clear TensorError", () => {
@@ -111,7 +125,9 @@ describe("crossEntropy", () => {
     expect(() => crossEntropy(Tensor.zeros([2, 3]), [0, 1.5])).toThrow("crossEntropy: target 1.5 at row 1 is out of range for vocab 3");
     expect(() => crossEntropy(Tensor.zeros([2, 3]), [0])).toThrow("crossEntropy: targets has 1 entries, logits (2, 3) has 2 rows");
     expect(() => crossEntropy(Tensor.zeros([6]), [0])).toThrow("crossEntropy: logits must be 2-D (N, V), got (6,)");
-    const { lse } = crossEntropy(Tensor.zeros([2, 3]), [0, 2]);
+    expect(() => crossEntropyForward(Tensor.zeros([2, 3]), [0, 3])).toThrow("crossEntropyForward: target 3 at row 1 is out of range for vocab 3");
+    expect(() => crossEntropy(Tensor.zeros([2, 3]), [0])).toThrow(TensorError);
+    const { lse } = crossEntropyForward(Tensor.zeros([2, 3]), [0, 2]);
     expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 3], lse, 1)).toThrow("crossEntropyBackward: target 3 at row 1 is out of range for vocab 3");
     expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 2], Tensor.zeros([3]), 1)).toThrow("crossEntropyBackward: lse (3,) must be (2,) for logits (2, 3)");
     expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 2], lse, NaN)).toThrow("crossEntropyBackward: dloss must be a finite number, got NaN");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { getThreads, layerNorm, layerNormBackward, setThreads, Tensor } from "@pullback/tensor";
+import { getThreads, layerNorm, layerNormBackward, layerNormForward, setThreads, Tensor, TensorError } from "@pullback/tensor";
 import * as ref from "../src/reference/layernorm.ts";
 import { assertClose, randTensor } from "../src/testing.ts";
 import { checkGradients, sizes } from "./normloss_helpers.ts";
@@ -16,8 +16,8 @@ function inputs(shape: number[], seed: number, dtype: "float32" | "float64" = "f
 
 function compare(shape: number[], seed: number) {
   const { x, w, b, dy } = inputs(shape, seed);
-  const got = layerNorm(x, w, b);
-  const want = ref.layerNorm(x, w, b);
+  const got = layerNormForward(x, w, b);
+  const want = ref.layerNormForward(x, w, b);
   const what = `layerNorm (${shape})`;
   assertClose(got.y, want.y, { rtol: 1e-4, atol: 1e-5, what: `${what} y` });
   assertClose(got.mean, want.mean, { rtol: 1e-5, atol: 1e-6, what: `${what} mean` });
@@ -40,7 +40,7 @@ describe("layerNorm", () => {
   test("model shape (8192, 64), and dw/db bit-identical for 1 and all threads", () => {
     compare([8192, 64], 42);
     const { x, w, b, dy } = inputs([8192, 64], 43);
-    const { mean, rstd } = layerNorm(x, w, b);
+    const { mean, rstd } = layerNormForward(x, w, b);
     const before = getThreads();
     const all = layerNormBackward(dy, x, w, mean, rstd);
     setThreads(1);
@@ -60,9 +60,9 @@ describe("layerNorm", () => {
       const { x, w, b } = inputs(shape, 9, "float64");
       const err = checkGradients(
         `layerNorm${JSON.stringify(shape)}`,
-        ([x, w, b]) => [layerNorm(x, w, b).y],
+        ([x, w, b]) => [layerNorm(x, w, b)],
         ([dy]) => {
-          const { mean, rstd } = layerNorm(x, w, b);
+          const { mean, rstd } = layerNormForward(x, w, b);
           const g = layerNormBackward(dy, x, w, mean, rstd);
           return [g.dx, g.dw, g.db];
         },
@@ -74,20 +74,36 @@ describe("layerNorm", () => {
   });
 
   test("a tiny hand-computed case", () => {
-    const { y, mean, rstd } = layerNorm(Tensor.from([[1, 3]]), Tensor.from([2, 1]), Tensor.from([0, 1]), 0);
+    const { y, mean, rstd } = layerNormForward(Tensor.from([[1, 3]]), Tensor.from([2, 1]), Tensor.from([0, 1]), 0);
     expect(Array.from(mean.data)).toEqual([2]);
     expect(Array.from(rstd.data)).toEqual([1]);
     expect(Array.from(y.data)).toEqual([-2, 2]);
   });
 
+  test("layerNorm (the value) is layerNormForward's y, float32 and float64; eps defaults to 1e-5", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const shape of [[5, 7], [2, 3, 4]]) {
+        const { x, w, b } = inputs(shape, 21, dtype);
+        const y = layerNorm(x, w, b);
+        expect(y.dtype).toBe(dtype);
+        expect(y.shape).toEqual(shape);
+        expect(Array.from(y.data)).toEqual(Array.from(layerNormForward(x, w, b, 1e-5).y.data));
+        expect(Array.from(layerNorm(x, w, b, 0.5).data)).toEqual(Array.from(layerNormForward(x, w, b, 0.5).y.data));
+        assertClose(y, ref.layerNormForward(x, w, b).y, { rtol: 1e-4, atol: 1e-5, what: `layerNorm ${dtype} (${shape})` });
+      }
+    }
+  });
+
   test("bad input is a clear TensorError", () => {
     const x = Tensor.zeros([4, 3]);
+    expect(() => layerNorm(x, Tensor.zeros([4]), Tensor.zeros([3]))).toThrow(TensorError);
+    expect(() => layerNormForward(x, Tensor.zeros([4]), Tensor.zeros([3]))).toThrow("layerNormForward: w (4,) must be (3,) for x (4, 3)");
     expect(() => layerNorm(x, Tensor.zeros([4]), Tensor.zeros([3]))).toThrow("layerNorm: w (4,) must be (3,) for x (4, 3)");
     expect(() => layerNorm(x, Tensor.zeros([3]), Tensor.zeros([3, 1]))).toThrow("layerNorm: b (3, 1) must be (3,) for x (4, 3)");
     expect(() => layerNorm(x, Tensor.zeros([3], "float64"), Tensor.zeros([3]))).toThrow("layerNorm: x is float32 but w is float64");
     expect(() => layerNorm(Tensor.from(1), Tensor.zeros([1]), Tensor.zeros([1]))).toThrow("layerNorm: x needs at least one axis");
     expect(() => layerNorm(x, Tensor.zeros([3]), Tensor.zeros([3]), -1)).toThrow("layerNorm: eps must be a finite non-negative number, got -1");
-    const { mean, rstd } = layerNorm(x, Tensor.ones([3]), Tensor.zeros([3]));
+    const { mean, rstd } = layerNormForward(x, Tensor.ones([3]), Tensor.zeros([3]));
     expect(() => layerNormBackward(Tensor.zeros([3, 4]), x, Tensor.ones([3]), mean, rstd)).toThrow("layerNormBackward: dy (3, 4) must have the shape of x (4, 3)");
     expect(() => layerNormBackward(x, x, Tensor.ones([3]), Tensor.zeros([3]), rstd)).toThrow("layerNormBackward: mean (3,) must have one value per row of x (4, 3), i.e. shape (4,)");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { add, fmtShape, maxAlong, maxAlongBackward, reshape, sum, sumAlong, Tensor, TensorError, type Shape } from "@pullback/tensor";
+import { add, fmtShape, maxAlong, maxAlongBackward, maxAlongForward, reshape, sum, sumAlong, Tensor, TensorError, type Shape } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { assertClose, diff, dot, numericGradients, randomCotangent, randTensor } from "@pullback/tensor/testing";
 
@@ -73,8 +73,8 @@ describe("maxAlong", () => {
     shapes.forEach((shape, s) => {
       const x = randTensor(shape, 50 + s);
       for (let axis = -shape.length; axis < shape.length; axis++) {
-        const got = maxAlong(x, axis);
-        const want = ref.maxAlong(x, axis);
+        const got = maxAlongForward(x, axis);
+        const want = ref.maxAlongForward(x, axis);
         expect(got.values.shape).toEqual(want.values.shape);
         assertClose(got.values, want.values, { rtol: 0, atol: 0, what: `maxAlong ${shape} axis ${axis}` });
         expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
@@ -82,32 +82,49 @@ describe("maxAlong", () => {
     });
     for (const n of sizes) {
       const x = randTensor([3, n], n);
-      const got = maxAlong(x, 1, true);
+      const got = maxAlongForward(x, 1, true);
       expect(got.values.shape).toEqual([3, 1]);
-      expect(Array.from(got.indices)).toEqual(Array.from(ref.maxAlong(x, 1).indices));
+      expect(Array.from(got.indices)).toEqual(Array.from(ref.maxAlongForward(x, 1).indices));
     }
   });
 
   test("ties give the first index, a NaN counts as the maximum, -Infinity rows work", () => {
     const x = Tensor.from([[1, 3, 3, 0], [NaN, 5, NaN, 1], [-Infinity, -Infinity, -Infinity, -Infinity], [2, 7, 7, 7]]);
     for (const axis of [1, 0]) {
-      const got = maxAlong(x, axis);
-      const want = ref.maxAlong(x, axis);
+      const got = maxAlongForward(x, axis);
+      const want = ref.maxAlongForward(x, axis);
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       expect(Array.from(got.values.data)).toEqual(Array.from(want.values.data));
     }
-    expect(Array.from(maxAlong(x, 1).indices)).toEqual([1, 0, 0, 1]);
+    expect(Array.from(maxAlongForward(x, 1).indices)).toEqual([1, 0, 0, 1]);
     // Long rows (vector path): a tie and a late NaN.
     const row = Tensor.from(Array.from({ length: 100 }, (_, i) => i % 10));
-    expect(maxAlong(row, 0).indices[0]).toBe(9);
+    expect(maxAlongForward(row, 0).indices[0]).toBe(9);
     row.data[77] = NaN;
-    expect(maxAlong(row, 0).indices[0]).toBe(77);
+    expect(maxAlongForward(row, 0).indices[0]).toBe(77);
+  });
+
+  test("maxAlong (the value) is maxAlongForward's values, with and without keepDims, float32 and float64", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = randTensor([3, 5, 4], 70, { dtype });
+      for (let axis = -3; axis < 3; axis++) {
+        for (const keep of [false, true]) {
+          const got = maxAlong(x, axis, keep);
+          const want = maxAlongForward(x, axis, keep).values;
+          expect(got.dtype).toBe(dtype);
+          expect(got.shape).toEqual(want.shape);
+          expect(Array.from(got.data)).toEqual(Array.from(want.data));
+          expect(Array.from(got.data)).toEqual(Array.from(ref.maxAlongForward(x, axis, keep).values.data));
+        }
+      }
+      expect(maxAlong(x, 1).shape).toEqual([3, 4]);
+    }
   });
 
   test("model shape: (8192, 256) along the last axis", () => {
     const x = randTensor([8192, 256], 9);
-    const got = maxAlong(x, -1);
-    const want = ref.maxAlong(x, -1);
+    const got = maxAlongForward(x, -1);
+    const want = ref.maxAlongForward(x, -1);
     expect(diff(got.values.data, want.values.data).maxAbs).toBe(0);
     expect(diff(got.indices, want.indices).maxAbs).toBe(0);
   });
@@ -116,7 +133,7 @@ describe("maxAlong", () => {
     shapes.forEach((shape, s) => {
       const x = randTensor(shape, 80 + s);
       for (let axis = 0; axis < shape.length; axis++) {
-        const { values, indices } = maxAlong(x, axis);
+        const { values, indices } = maxAlongForward(x, axis);
         const dy = randTensor(values.shape, s);
         const got = maxAlongBackward(dy, indices, shape, axis);
         assertClose(got, ref.maxAlongBackward(dy, indices, shape, axis), { rtol: 0, atol: 0, what: `maxAlongBackward ${shape} axis ${axis}` });
@@ -124,9 +141,9 @@ describe("maxAlong", () => {
     });
     for (const [shape, axis] of [[[4, 6], 1], [[3, 5, 2], -2], [[7], 0]] as [Shape, number][]) {
       const x = randTensor(shape, 5, { dtype: "float64" });
-      const { values, indices } = maxAlong(x, axis);
+      const { values, indices } = maxAlongForward(x, axis);
       const dy = randomCotangent(values.shape, 6);
-      const [numeric] = numericGradients(([t]) => dot(maxAlong(t, axis).values, dy), [x]);
+      const [numeric] = numericGradients(([t]) => dot(maxAlong(t, axis), dy), [x]);
       const d = assertClose(maxAlongBackward(dy, indices, shape, axis), numeric, { rtol: 1e-7, atol: 1e-8, what: `maxAlongBackward ${shape}` });
       console.log(`maxAlongBackward ${fmtShape(shape)} axis ${axis} vs finite differences: max relative error ${d.maxRel.toExponential(2)}`);
     }
@@ -144,6 +161,7 @@ describe("bad input", () => {
     expect(() => sumAlong(x, 0.5)).toThrow(TensorError);
     expect(() => maxAlong(x, 5)).toThrow("maxAlong: axis 5 is out of range for shape (2, 3)");
     expect(() => maxAlong(Tensor.zeros([2, 0]), 1)).toThrow("maxAlong: axis 1 of shape (2, 0) is empty: there is no maximum");
+    expect(() => maxAlongForward(x, -3)).toThrow("maxAlongForward: axis -3 is out of range for shape (2, 3)");
     expect(() => maxAlongBackward(Tensor.zeros([2]), [0, 3], [2, 3], 1)).toThrow("maxAlongBackward: index 3 at position 1 is out of range 0..2 for axis 1 of (2, 3)");
     expect(() => maxAlongBackward(Tensor.zeros([2]), [0, -1], [2, 3], 1)).toThrow(/index -1 at position 1 is out of range/);
     expect(() => maxAlongBackward(Tensor.zeros([3]), [0, 0, 0], [2, 3], 1)).toThrow("maxAlongBackward: dy (3,) is not (2, 3) reduced along axis 1");

@@ -14,7 +14,7 @@ export const softmax = ad((x: Tensor) => {
   // cotangent), its row max is computed as a plain value and attached back as a constant.
   const [[x1, x2], __] = fork(x);
   const [xv, __1] = detach(x1);
-  const [m, __2] = attach(maxAlongOp(xv, -1, true).values);
+  const [m, __2] = attach(maxAlongOp(xv, -1, true));
   const [z, __3] = sub([x2, m]);
   const [e, __4] = exp(z);
   const [[e1, e2], __5] = fork(e);

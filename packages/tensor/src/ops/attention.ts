@@ -46,9 +46,8 @@ function checkQkv(op: string, named: Record<string, Tensor>): [number, number, n
   return [B, H, T, D];
 }
 
-/** Causal attention of q, k, v (B, H, T, D) → out (B, H, T, D) and the softmax statistic lse (B, H, T). */
-export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): { out: Tensor; lse: Tensor } {
-  const op = "attention";
+/** The checked forward; errors name `op` (the public function called). */
+function forward(op: string, q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
   const [B, H, T, D] = checkQkv(op, { q, k, v });
   const opts = checkOptions(op, options);
   if (!useNative(q, k, v)) return attentionReference(q, k, v, opts);
@@ -57,6 +56,16 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   if (q.size === 0) return { out, lse };
   K.pb_attention_forward(q.data, k.data, v.data, out.data, lse.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return { out, lse };
+}
+
+/** Causal attention of q, k, v (B, H, T, D) → out (B, H, T, D). */
+export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  return forward("attention", q, k, v, options).out;
+}
+
+/** out as attention, with the softmax statistic lse (B, H, T) saved for attentionBackward. */
+export function attentionForward(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): { out: Tensor; lse: Tensor } {
+  return forward("attentionForward", q, k, v, options);
 }
 
 /** Gradients of attention w.r.t. q, k, v given dout and the forward's out and lse (same options). */

@@ -20,16 +20,26 @@ function checkArgs(op: string, logits: Tensor, targets: Int32Array | readonly nu
   return toIndices(op, targets, v, (t, row) => `target ${t} at row ${row} is out of range for vocab ${v}`);
 }
 
-/** Mean cross-entropy of softmax(logits) against `targets`, the per-row losses and logsumexp. */
-export function crossEntropy(logits: Tensor, targets: Int32Array | readonly number[]): { loss: number; losses: Tensor; lse: Tensor } {
-  const t = checkArgs("crossEntropy", logits, targets);
-  if (!useNative(logits)) return ref.crossEntropy(logits, t);
+/** The checked forward; errors name `op` (the public function called). */
+function forward(op: string, logits: Tensor, targets: Int32Array | readonly number[]): { loss: number; losses: Tensor; lse: Tensor } {
+  const t = checkArgs(op, logits, targets);
+  if (!useNative(logits)) return ref.crossEntropyForward(logits, t);
   const [n, v] = logits.shape;
   const losses = Tensor.zeros([n]), lse = Tensor.zeros([n]);
   if (n > 0) K.pb_cross_entropy_forward(logits.data, t, losses.data, lse.data, n, v);
   let total = 0;
   for (let i = 0; i < n; i++) total += losses.data[i];
   return { loss: total / n, losses, lse };
+}
+
+/** Mean cross-entropy of softmax(logits) against `targets` (NaN for 0 rows). */
+export function crossEntropy(logits: Tensor, targets: Int32Array | readonly number[]): number {
+  return forward("crossEntropy", logits, targets).loss;
+}
+
+/** The mean loss, the per-row losses and the logsumexp per row (saved for crossEntropyBackward). */
+export function crossEntropyForward(logits: Tensor, targets: Int32Array | readonly number[]): { loss: number; losses: Tensor; lse: Tensor } {
+  return forward("crossEntropyForward", logits, targets);
 }
 
 /**

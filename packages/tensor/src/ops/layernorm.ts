@@ -22,16 +22,15 @@ function checkParam(op: string, name: string, p: Tensor, x: Tensor, c: number): 
   check(p.ndim === 1 && p.shape[0] === c, op, () => `${name} ${fmtShape(p.shape)} must be (${c},) for x ${fmtShape(x.shape)}`);
 }
 
-/** y = (x − μ)/√(σ² + eps)·w + b over the last axis; mean and rstd (leading dims) are saved for the backward. */
-export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): { y: Tensor; mean: Tensor; rstd: Tensor } {
-  const op = "layerNorm";
+/** The checked forward; errors name `op` (the public function called). */
+function forward(op: string, x: Tensor, w: Tensor, b: Tensor, eps: number): { y: Tensor; mean: Tensor; rstd: Tensor } {
   check(x.ndim >= 1, op, () => `x needs at least one axis, got a 0-d tensor`);
   const c = x.shape[x.ndim - 1];
   checkParam(op, "w", w, x, c);
   checkParam(op, "b", b, x, c);
   sameDtype(op, { x, w, b });
   check(Number.isFinite(eps) && eps >= 0, op, () => `eps must be a finite non-negative number, got ${eps}`);
-  if (!useNative(x, w, b)) return ref.layerNorm(x, w, b, eps);
+  if (!useNative(x, w, b)) return ref.layerNormForward(x, w, b, eps);
   const n = c === 0 ? 0 : x.size / c;
   const lead = x.shape.slice(0, -1);
   const y = Tensor.zeros(x.shape), mean = Tensor.zeros(lead), rstd = Tensor.zeros(lead);
@@ -43,6 +42,16 @@ export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): { y: Ten
     K.pb_layernorm_forward(x.data, w.data, b.data, y.data, mean.data, rstd.data, n, c, eps);
   }
   return { y, mean, rstd };
+}
+
+/** y = (x − μ)/√(σ² + eps)·w + b over the last axis (any leading dims). */
+export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): Tensor {
+  return forward("layerNorm", x, w, b, eps).y;
+}
+
+/** y as layerNorm, with the per-row mean and rstd (leading dims) saved for layerNormBackward. */
+export function layerNormForward(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): { y: Tensor; mean: Tensor; rstd: Tensor } {
+  return forward("layerNormForward", x, w, b, eps);
 }
 
 /** dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w, x̂ = (x − mean)·rstd; dw = Σ dy·x̂, db = Σ dy over rows. */

@@ -36,20 +36,31 @@ export function sumAlong(x: Tensor, axis: number, keepDims = false): Tensor {
   return out;
 }
 
-/**
- * Maximum along `axis` and, for each, the first index along the axis where it occurs (NumPy's
- * argmax; a NaN counts as the maximum). `indices` is laid out like `values`.
- */
-export function maxAlong(x: Tensor, axis: number, keepDims = false): { values: Tensor; indices: Int32Array } {
-  checkTensor("maxAlong", "x", x);
-  const ax = normalizeAxis("maxAlong", axis, x.shape);
+/** The checked max along an axis with its argmax; errors name `op` (the public function called). */
+function maxForward(op: string, x: Tensor, axis: number, keepDims: boolean): { values: Tensor; indices: Int32Array } {
+  checkTensor(op, "x", x);
+  const ax = normalizeAxis(op, axis, x.shape);
   const { outer, n, inner } = splitAxis(x.shape, ax);
-  check(n > 0 || outer * inner === 0, "maxAlong", () => `axis ${axis} of shape ${fmtShape(x.shape)} is empty: there is no maximum`);
-  if (!useNative(x)) return ref.maxAlong(x, ax, keepDims);
+  check(n > 0 || outer * inner === 0, op, () => `axis ${axis} of shape ${fmtShape(x.shape)} is empty: there is no maximum`);
+  if (!useNative(x)) return ref.maxAlongForward(x, ax, keepDims);
   const values = Tensor.zeros(reducedShape(x.shape, ax, keepDims));
   const indices = new Int32Array(values.size);
   if (values.size > 0) K.pb_reduce_max_along(x.data as Float32Array, values.data as Float32Array, indices, outer, n, inner);
   return { values, indices };
+}
+
+/** Maximum along `axis`; the axis is removed, or kept with size 1 when keepDims (a NaN counts as the maximum). */
+export function maxAlong(x: Tensor, axis: number, keepDims = false): Tensor {
+  return maxForward("maxAlong", x, axis, keepDims).values;
+}
+
+/**
+ * The maximum along `axis` and, for each, the first index along the axis where it occurs (NumPy's
+ * argmax; a NaN counts as the maximum). `indices` is laid out like `values`; it is what
+ * maxAlongBackward needs.
+ */
+export function maxAlongForward(x: Tensor, axis: number, keepDims = false): { values: Tensor; indices: Int32Array } {
+  return maxForward("maxAlongForward", x, axis, keepDims);
 }
 
 /**

@@ -3,7 +3,7 @@ import { Tensor } from "../tensor.ts";
 import { rowLogSumExp } from "./softmax.ts";
 
 /** losses[i] = lse[i] − logits[i, t_i], lse[i] = log Σ_j exp(logits[i, j]); loss = mean(losses). */
-export function crossEntropy(logits: Tensor, targets: Int32Array): { loss: number; losses: Tensor; lse: Tensor } {
+export function crossEntropyForward(logits: Tensor, targets: Int32Array): { loss: number; losses: Tensor; lse: Tensor } {
   const [n, v] = logits.shape;
   const losses = Tensor.zeros([n], logits.dtype);
   const lse = Tensor.zeros([n], logits.dtype);

@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor.ts";
 
 /** y = (x − μ)·rstd·w + b per row, with μ and rstd = 1/√(σ² + eps) returned (one per row). */
-export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): { y: Tensor; mean: Tensor; rstd: Tensor } {
+export function layerNormForward(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): { y: Tensor; mean: Tensor; rstd: Tensor } {
   const c = x.shape[x.ndim - 1];
   const n = c === 0 ? 0 : x.size / c;
   const lead = x.shape.slice(0, -1);

@@ -25,8 +25,8 @@ export function sumAlong(x: Tensor, axis: number, keepDims = false): Tensor {
 }
 
 /** Maximum along `axis` and the first index where it occurs (a NaN counts as the maximum). */
-export function maxAlong(x: Tensor, axis: number, keepDims = false): { values: Tensor; indices: Int32Array } {
-  const ax = normalizeAxis("maxAlong", axis, x.shape);
+export function maxAlongForward(x: Tensor, axis: number, keepDims = false): { values: Tensor; indices: Int32Array } {
+  const ax = normalizeAxis("maxAlongForward", axis, x.shape);
   const { outer, n, inner } = splitAxis(x.shape, ax);
   const values = Tensor.zeros(reducedShape(x.shape, ax, keepDims), x.dtype);
   const indices = new Int32Array(outer * inner);

@@ -1,10 +1,10 @@
 // rrules of the neural-network ops: each forward saves what its fused backward kernel needs
 // (softmax output, LayerNorm mean/rstd, cross-entropy log-sum-exp, attention lse) and nothing more.
-import { attention as attentionOp, attentionBackward, type AttentionOptions } from "../ops/attention.ts";
-import { crossEntropy as crossEntropyOp, crossEntropyBackward } from "../ops/cross_entropy.ts";
+import { attentionBackward, attentionForward, type AttentionOptions } from "../ops/attention.ts";
+import { crossEntropyBackward, crossEntropyForward } from "../ops/cross_entropy.ts";
 import { dropout as dropoutOp, dropoutBackward } from "../ops/dropout.ts";
 import { pick as pickOp, pickBackward, take as takeOp, takeBackward } from "../ops/embedding.ts";
-import { layerNorm as layerNormOp, layerNormBackward } from "../ops/layernorm.ts";
+import { layerNormBackward, layerNormForward } from "../ops/layernorm.ts";
 import { logSoftmax as logSoftmaxOp, logSoftmaxBackward, softmax as softmaxOp, softmaxBackward } from "../ops/softmax.ts";
 import type { Tensor } from "../tensor.ts";
 import { watched } from "./anomaly.ts";
@@ -30,7 +30,7 @@ export function logSoftmax(x: Tensor): RruleResult<Tensor, Tensor, Tensor> {
 
 /** y = (x − mean)·rstd·w + b over the last axis. */
 export function layerNorm([x, w, b]: [Tensor, Tensor, Tensor], eps = 1e-5): RruleResult<Tensor, Tensor, [Tensor, Tensor, Tensor]> {
-  const { y, mean, rstd } = layerNormOp(x, w, b, eps);
+  const { y, mean, rstd } = layerNormForward(x, w, b, eps);
   return watched("layerNorm", [y, function layerNorm_pullback(dy) {
     const { dx, dw, db } = layerNormBackward(dy, x, w, mean, rstd);
     return [dx, dw, db];
@@ -44,7 +44,7 @@ export function layerNorm([x, w, b]: [Tensor, Tensor, Tensor], eps = 1e-5): Rrul
  * it saves allocating an (N, V) gradient every step.
  */
 export function crossEntropy(logits: Tensor, targets: Indices, options: { overwriteLogits?: boolean } = {}): RruleResult<number, number, Tensor> {
-  const { loss, lse } = crossEntropyOp(logits, targets);
+  const { loss, lse } = crossEntropyForward(logits, targets);
   let consumed = false;
   return watched("crossEntropy", [loss, function crossEntropy_pullback(dloss) {
     if (!options.overwriteLogits) return crossEntropyBackward(logits, targets, lse, dloss);
@@ -56,7 +56,7 @@ export function crossEntropy(logits: Tensor, targets: Indices, options: { overwr
 
 /** Fused causal multi-head attention over q, k, v (B, H, T, D). */
 export function attention([q, k, v]: [Tensor, Tensor, Tensor], options: AttentionOptions = {}): RruleResult<Tensor, Tensor, [Tensor, Tensor, Tensor]> {
-  const { out, lse } = attentionOp(q, k, v, options);
+  const { out, lse } = attentionForward(q, k, v, options);
   return watched("attention", [out, function attention_pullback(dout) {
     const { dq, dk, dv } = attentionBackward(dout, q, k, v, out, lse, options);
     return [dq, dk, dv];

@@ -27,7 +27,7 @@ export function sumAlong(x: Tensor, axis: number, keepDims = false): RruleResult
 
 /** y = max along `axis`. ∂x = dy at the arg-max positions, 0 elsewhere. */
 export function maxAlong(x: Tensor, axis: number, keepDims = false): RruleResult<Tensor, Tensor, Tensor> {
-  const { values, indices } = ops.maxAlong(x, axis, keepDims);
+  const { values, indices } = ops.maxAlongForward(x, axis, keepDims);
   return watched("maxAlong", [values, function maxAlong_pullback(dy) {
     return ops.maxAlongBackward(dy, indices, x.shape, axis);
   }]);
