@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bmm, gemm, matmul, Tensor, TensorError } from "@pullback/tensor";
+import { add, bmm, gemm, linear, matmul, Tensor, TensorError } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { assertClose, diff, randTensor } from "@pullback/tensor/testing";
 
@@ -144,5 +144,30 @@ describe("bmm", () => {
       const ci = ref.gemm(new Tensor(a.data.slice(i * 20, i * 20 + 20), [5, 4]), new Tensor(b.data.slice(i * 24, i * 24 + 24), [4, 6]));
       expect(Array.from(c.data.slice(i * 30, i * 30 + 30))).toEqual(Array.from(ci.data));
     }
+  });
+});
+
+describe("linear", () => {
+  test("x·w + b equals matmul then a broadcast add (float32 native, float64 reference), sizes 1, odd and k = 0", () => {
+    let seed = 500;
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const [n, k, m] of [[1, 1, 1], [3, 4, 5], [17, 9, 6], [65, 33, 129], [4, 0, 3], [0, 3, 2]]) {
+        const x = randTensor([n, k], seed++, { dtype }), w = randTensor([k, m], seed++, { dtype }), b = randTensor([m], seed++, { dtype });
+        const y = linear(x, w, b);
+        expect(y.shape).toEqual([n, m]);
+        expect(y.dtype).toBe(dtype);
+        assertClose(y, add(matmul(x, w), b), { ...tol(k), what: `linear ${dtype} (${n}, ${k})·(${k}, ${m})` });
+        assertClose(y, ref.add(ref.matmul(x.to("float64"), w.to("float64")), b.to("float64")), { ...tol(k), what: `linear vs reference (${n}, ${k}, ${m})` });
+      }
+    }
+  });
+
+  test("bad shapes and dtypes throw TensorError naming linear and the shapes", () => {
+    const x = Tensor.zeros([3, 4]);
+    expect(() => linear(x, Tensor.zeros([4, 5]), Tensor.zeros([4]))).toThrow("linear: expected x (N, K), w (K, M), b (M,); got x (3, 4), w (4, 5), b (4,)");
+    expect(() => linear(x, Tensor.zeros([5, 2]), Tensor.zeros([2]))).toThrow("linear: expected x (N, K), w (K, M), b (M,); got x (3, 4), w (5, 2), b (2,)");
+    expect(() => linear(Tensor.zeros([4]), Tensor.zeros([4, 2]), Tensor.zeros([2]))).toThrow(TensorError);
+    expect(() => linear(x, Tensor.zeros([4, 2]), Tensor.zeros([2], "float64"))).toThrow("linear: dtypes differ: x float32, w float32, b float64");
+    expect(() => linear(x, Tensor.zeros([4, 2]), [0, 0] as unknown as Tensor)).toThrow("linear: b must be a Tensor");
   });
 });

@@ -1,4 +1,5 @@
-// The GEMM family: gemm (C = alpha·op(A)·op(B) + beta·C), matmul and batched bmm.
+// The GEMM family: gemm (C = alpha·op(A)·op(B) + beta·C), matmul, batched bmm and the dense
+// layer linear (X·W + b).
 // float32 runs on zig-kernels/src/gemm.zig; float64 (or PULLBACK_BACKEND=reference) on the reference.
 import { useNative } from "../backend.ts";
 import { check, fmtShape } from "../errors.ts";
@@ -118,4 +119,25 @@ export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: 
     K.pb_gemm_batched(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.data, transA ? m : k, b.data, transB ? k : n, 0, c.data, n, batch, m * k, k * n, m * n);
   }
   return c;
+}
+
+/**
+ * Y = X·W + b for x (N, K), w (K, M), b (M): a dense layer. The bias is written into every row of
+ * Y and the GEMM accumulates onto it (beta = 1), so the bias costs no extra pass or allocation.
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  const op = "linear";
+  for (const [name, t] of [["x", x], ["w", w], ["b", b]] as const) check(t instanceof Tensor, op, () => `${name} must be a Tensor`);
+  check(x.ndim === 2 && w.ndim === 2 && b.ndim === 1 && x.shape[1] === w.shape[0] && w.shape[1] === b.shape[0], op, () =>
+    `expected x (N, K), w (K, M), b (M,); got x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}, b ${fmtShape(b.shape)}`);
+  check(x.dtype === w.dtype && x.dtype === b.dtype, op, () => `dtypes differ: x ${x.dtype}, w ${w.dtype}, b ${b.dtype}`);
+  const [n] = x.shape;
+  const m = w.shape[1];
+  const y = Tensor.empty([n, m], x.dtype); // every row is written with b below
+  if (n > 0 && m > 0) {
+    // Row 0 ← b, then double the filled prefix: log2(N) copies instead of N.
+    y.data.set(b.data, 0);
+    for (let filled = m; filled < y.size; filled *= 2) y.data.copyWithin(filled, 0, Math.min(filled, y.size - filled));
+  }
+  return gemm(x, w, { beta: 1, out: y });
 }

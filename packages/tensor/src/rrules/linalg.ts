@@ -1,9 +1,8 @@
 // rrules of matrix products. For Y = A·B: ∂A = dY·Bᵀ, ∂B = Aᵀ·dY — the transposes are flags of
 // the GEMM kernel, never materialized.
-import { check, fmtShape } from "../errors.ts";
-import { bmm as bmmOp, gemm, matmul as matmulOp } from "../ops/matmul.ts";
+import { bmm as bmmOp, gemm, linear as linearOp, matmul as matmulOp } from "../ops/matmul.ts";
 import { sumAlong } from "../ops/reduce.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { watched } from "./anomaly.ts";
 import type { RruleResult } from "./types.ts";
 
@@ -28,23 +27,9 @@ export function bmm([a, b]: Pair): RruleResult<Tensor, Tensor, Pair> {
   }]);
 }
 
-/**
- * Y = X·W + b for X (N, K), W (K, M), b (M): a dense layer. The bias is written into every row of
- * Y and the GEMM accumulates onto it (beta = 1), so the bias costs no extra pass or allocation.
- * ∂X = dY·Wᵀ, ∂W = Xᵀ·dY, ∂b = Σ_rows dY.
- */
+/** Y = X·W + b for X (N, K), W (K, M), b (M) (ops/matmul.ts `linear`). ∂X = dY·Wᵀ, ∂W = Xᵀ·dY, ∂b = Σ_rows dY. */
 export function linear([x, w, b]: [Tensor, Tensor, Tensor]): RruleResult<Tensor, Tensor, [Tensor, Tensor, Tensor]> {
-  check(x.ndim === 2 && w.ndim === 2 && b.ndim === 1 && w.shape[1] === b.shape[0], "linear", () =>
-    `expected x (N, K), w (K, M), b (M,); got x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}, b ${fmtShape(b.shape)}`);
-  const [n] = x.shape;
-  const m = w.shape[1];
-  const y = Tensor.empty([n, m], x.dtype); // every row is written with b below
-  if (n > 0 && m > 0) {
-    // Row 0 ← b, then double the filled prefix: log2(N) copies instead of N.
-    y.data.set(b.data, 0);
-    for (let filled = m; filled < y.size; filled *= 2) y.data.copyWithin(filled, 0, Math.min(filled, y.size - filled));
-  }
-  gemm(x, w, { beta: 1, out: y });
+  const y = linearOp(x, w, b);
   return watched("linear", [y, function linear_pullback(dy) {
     return [gemm(dy, w, { transB: true }), gemm(x, dy, { transA: true }), sumAlong(dy, 0)];
   }]);
