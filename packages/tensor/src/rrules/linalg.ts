@@ -19,11 +19,19 @@ export function matmul([a, b]: Pair, options: { out?: Tensor } = {}): RruleResul
   }]);
 }
 
-/** Y[i] = A[i]·B[i] for A (batch, M, K), B (batch, K, N). */
-export function bmm([a, b]: Pair): RruleResult<Tensor, Tensor, Pair> {
-  const y = bmmOp(a, b);
+/**
+ * Y[i] = op(A[i])·op(B[i]) for A (batch, M, K), B (batch, K, N), op = transpose when transA /
+ * transB (A stored (batch, K, M), B stored (batch, N, K)). The cotangents are products of dY with
+ * the other operand, transposed as the flags require — again only flags of the GEMM kernel.
+ */
+export function bmm([a, b]: Pair, options: { transA?: boolean; transB?: boolean } = {}): RruleResult<Tensor, Tensor, Pair> {
+  const { transA = false, transB = false } = options;
+  const y = bmmOp(a, b, { transA, transB });
   return watched("bmm", [y, function bmm_pullback(dy) {
-    return [bmmOp(dy, b, { transB: true }), bmmOp(a, dy, { transA: true })];
+    // ∂op(A) = dY·op(B)ᵀ and ∂op(B) = op(A)ᵀ·dY; ∂A (∂B) is the transpose of that when transA (transB).
+    const da = transA ? bmmOp(b, dy, { transA: transB, transB: true }) : bmmOp(dy, b, { transB: !transB });
+    const db = transB ? bmmOp(dy, a, { transA: true, transB: transA }) : bmmOp(a, dy, { transA: !transA });
+    return [da, db];
   }]);
 }
 

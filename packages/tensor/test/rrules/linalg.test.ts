@@ -1,4 +1,4 @@
-// gradcheck of the matrix-product rrules (src/rrules/linalg.ts): matmul (2-D), bmm (3-D) and linear, sizes
+// gradcheck of the matrix-product rrules (src/rrules/linalg.ts): matmul (2-D), bmm (3-D, all transpose flags) and linear, sizes
 // with 1 and odd sizes; forward vs the plain op; float32 (Zig GEMM with transpose flags) pullback
 // vs float64 (reference) pullback.
 import { describe, expect, test } from "bun:test";
@@ -41,6 +41,16 @@ describe("bmm rrule", () => {
     shapes.forEach(([bt, m, k, n], i) => {
       checkRule(log, "bmm", rr.bmm, [rand([bt, m, k], i), rand([bt, k, n], 200 + i)], { plain: ([a, b]: Pair) => ops.bmm(a, b), seed: i });
     });
+  });
+  test("transA / transB: every flag combination (the cotangents come back in the stored layout)", () => {
+    let seed = 600;
+    for (const transA of [false, true]) for (const transB of [false, true]) {
+      for (const [bt, m, k, n] of [[1, 1, 1, 1], [2, 3, 4, 5], [3, 5, 1, 2]]) {
+        const a = rand(transA ? [bt, k, m] : [bt, m, k], seed++), b = rand(transB ? [bt, n, k] : [bt, k, n], seed++);
+        const o = { transA, transB };
+        checkRule(log, "bmm", rr.bmm, [a, b], { args: [o], plain: ([x, y]: Pair, opt: typeof o) => ops.bmm(x, y, opt), seed });
+      }
+    }
   });
   test("attention-like shapes (float32 path only)", () => {
     // (B·H, T, D)·(B·H, D, T) and (B·H, T, T)·(B·H, T, D) with T = 65, D = 4
