@@ -1,7 +1,11 @@
 // @pullback/ad — source-to-source reverse-mode AD for `*.ad.ts` files (see docs/ad.md).
+// The rules of the @pullback/tensor ops are registered on import (implicit mode finds them by function).
+import "./runtime/tensor_rules.ts";
 export { ad, AdLoaderError } from "./runtime/marker.ts";
 export { fork, detach, attach, splitFirst } from "./runtime/rrules.ts";
-export { valueAndGrad, grad, type RRule, type GradOptions } from "./runtime/grad.ts";
+export { valueAndGrad, grad, pullback, completeCotangent, type RRule, type GradOptions } from "./runtime/grad.ts";
+export { stopGradient, nonDifferentiable, customVjp, checkpoint } from "./runtime/custom.ts";
+export { defineRrule, findRule, ruleOrigin, NoRuleError, type Rule, type RulePullback } from "./runtime/registry.ts";
 export {
   treeMap,
   treeZip,
@@ -15,5 +19,5 @@ export {
   type Tree,
   type Leaf,
 } from "./runtime/tree.ts";
-export { gradcheck, formatGradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from "./runtime/gradcheck.ts";
+export { gradcheck, gradcheckFunction, formatGradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from "./runtime/gradcheck.ts";
 export { AdSyntaxError, type Diagnostic } from "./diagnostics.ts";

@@ -12,6 +12,7 @@ let passes: {
   check: typeof import("./passes/check.ts").check;
   expand: typeof import("./passes/expand.ts").expand;
   emit: typeof import("./passes/emit.ts").emit;
+  emitImplicit: typeof import("./passes/implicit/emit.ts").emitImplicit;
 } | null = null;
 function loadPasses(): NonNullable<typeof passes> {
   passes ??= {
@@ -19,6 +20,7 @@ function loadPasses(): NonNullable<typeof passes> {
     check: (require("./passes/check.ts") as typeof import("./passes/check.ts")).check,
     expand: (require("./passes/expand.ts") as typeof import("./passes/expand.ts")).expand,
     emit: (require("./passes/emit.ts") as typeof import("./passes/emit.ts")).emit,
+    emitImplicit: (require("./passes/implicit/emit.ts") as typeof import("./passes/implicit/emit.ts")).emitImplicit,
   };
   return passes;
 }
@@ -26,7 +28,22 @@ function loadPasses(): NonNullable<typeof passes> {
 /** Part of the cache key: a hash of the transform's own sources, so edits invalidate the disk cache. */
 export const TRANSFORM_VERSION = (() => {
   const dir = import.meta.dir;
-  const files = ["transform.ts", "diagnostics.ts", "sourcemap.ts", "passes/parse.ts", "passes/check.ts", "passes/expand.ts", "passes/emit.ts"];
+  const files = [
+    "transform.ts",
+    "diagnostics.ts",
+    "sourcemap.ts",
+    "passes/parse.ts",
+    "passes/check.ts",
+    "passes/expand.ts",
+    "passes/emit.ts",
+    "passes/known_ops.ts",
+    "passes/implicit/scope.ts",
+    "passes/implicit/check.ts",
+    "passes/implicit/callees.ts",
+    "passes/implicit/activity.ts",
+    "passes/implicit/generate.ts",
+    "passes/implicit/emit.ts",
+  ];
   try {
     return Bun.hash(files.map((f) => readFileSync(join(dir, f), "utf8")).join("\0")).toString(16);
   } catch {
@@ -51,8 +68,10 @@ export interface TransformResult {
   map?: { version: number; sources: string[]; sourcesContent?: (string | null)[]; mappings: string; names: string[]; file?: string };
   /** Pullback steps → original rrule calls, for stack traces (see emit.ts). */
   frames?: number[][];
-  /** Number of ad functions expanded. */
+  /** Number of functions given a rule (implicit mode) or ad functions expanded (explicit mode). */
   functions: number;
+  /** "explicit": the file calls ad(…) (rrule-call convention); "implicit": every function is differentiated. */
+  mode?: "explicit" | "implicit";
   cached: "memory" | "disk" | false;
 }
 
@@ -99,17 +118,30 @@ export function transformAd(source: string, file: string, options: TransformOpti
   return result;
 }
 
+/** A file that calls `ad(…)` is in explicit mode (the rrule-call convention); any other is implicit. */
+export function isExplicit(source: string): boolean {
+  return /\bad\s*[(<]/.test(source);
+}
+
 function transformUncached(source: string, file: string, options: TransformOptions): TransformResult {
-  // Fast path: a file without any `ad(` call is returned as is.
-  if (!/\bad\s*[(<]/.test(source)) return { code: source, functions: 0, cached: false };
-  const { parse, check, expand, emit } = loadPasses();
+  const { parse, check, expand, emit, emitImplicit } = loadPasses();
   const { parsed, diagnostics } = parse(file, source);
   if (!parsed) throw new AdSyntaxError(diagnostics);
+  if (!isExplicit(source)) {
+    const r = emitImplicit(parsed);
+    if (r.diagnostics.length > 0) throw new AdSyntaxError(r.diagnostics);
+    const result: TransformResult = { code: r.code, functions: r.functions, cached: false, frames: r.frames, mode: "implicit" };
+    if (options.map) {
+      const name = basename(file);
+      result.map = { version: 3, file: `${name}.expanded.ts`, sources: [name], sourcesContent: [source], names: [], mappings: hiresMappings(source, r.edits) };
+    }
+    return result;
+  }
   const checked = check(parsed);
   if (checked.diagnostics.length > 0) throw new AdSyntaxError(checked.diagnostics);
   const plans = expand(parsed, checked.functions, { comments: !!options.readable });
   const { code, edits, frames } = emit(parsed, plans, { readable: options.readable });
-  const result: TransformResult = { code, functions: plans.length, cached: false, frames };
+  const result: TransformResult = { code, functions: plans.length, cached: false, frames, mode: "explicit" };
   if (options.map) {
     // Identical to magic-string's generateMap({ hires: true }) (tested), several times cheaper cold.
     const name = basename(file);

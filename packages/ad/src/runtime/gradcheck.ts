@@ -4,7 +4,7 @@
 // Inputs are cast to float64 first (ops on float64 tensors run on the reference backend).
 import { Rng, Tensor } from "@pullback/tensor";
 import { treeFlatten, treeMap, type Leaf, type Tree } from "./tree.ts";
-import type { RRule } from "./grad.ts";
+import { pullback, type RRule } from "./grad.ts";
 
 export interface GradcheckOptions {
   /** Non-differentiated arguments passed after x. */
@@ -221,4 +221,29 @@ export function gradcheck(f: RRule, x: Tree, options: GradcheckOptions = {}): Gr
 
 export function formatGradcheck(report: GradcheckReport): string {
   return table(report);
+}
+
+function isDifferentiableTree(x: unknown): boolean {
+  if (x instanceof Tensor || typeof x === "number") return true;
+  if (Array.isArray(x)) return x.every(isDifferentiableTree);
+  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) return Object.values(x).every(isDifferentiableTree);
+  return false;
+}
+
+/**
+ * gradcheck for a function with a rule (implicit mode): `f(...args)` through `pullback`, checked
+ * with respect to the arguments at `argnums` (default: every argument made only of Tensors and
+ * numbers; the others — indices, flags, functions — are passed through as constants).
+ */
+export function gradcheckFunction(f: (...args: any[]) => any, args: unknown[], options: GradcheckOptions & { argnums?: number[] } = {}): GradcheckReport {
+  const argnums = options.argnums ?? args.map((a, i) => (isDifferentiableTree(a) ? i : -1)).filter((i) => i >= 0);
+  if (argnums.length === 0) throw new TypeError("gradcheckFunction: no differentiable argument to check");
+  const g = function checked(xs: Tree[]): [unknown, (dy: unknown) => Tree] {
+    const full = args.slice();
+    argnums.forEach((a, j) => (full[a] = xs[j]));
+    const [y, back] = pullback(f, ...full);
+    return [y, (dy: unknown) => { const ds = back(dy); return argnums.map((a) => ds[a]) as Tree; }];
+  };
+  Object.defineProperty(g, "name", { value: f.name || "f" });
+  return gradcheck(g as RRule, argnums.map((a) => args[a]) as Tree, { ...options, args: [] });
 }

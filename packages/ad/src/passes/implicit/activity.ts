@@ -1,0 +1,195 @@
+// Implicit mode, pass 3 — activity analysis: which bindings of a function carry values that
+// depend on its differentiable inputs. Only active values get cotangents; numbers, shapes,
+// indices, booleans and config values derived from metadata (`x.shape`, `xs.length`, …),
+// comparisons, or non-differentiable calls flow through the generated forward code untouched.
+import type { Node } from "../parse.ts";
+import { isCallInactive } from "./callees.ts";
+import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
+
+/** Properties whose value never carries a gradient (metadata of tensors and arrays). */
+export const METADATA = new Set(["shape", "dtype", "size", "ndim", "length", "strides"]);
+const ARITHMETIC = new Set(["+", "-", "*", "/", "**"]);
+
+/** Parameter types that are never differentiated (booleans, strings, integer arrays, shapes, functions, RNGs). */
+const INACTIVE_TYPE_NAMES = new Set([
+  "Int8Array",
+  "Int16Array",
+  "Int32Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Uint16Array",
+  "Uint32Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "Rng",
+  "RegExp",
+  "Function",
+  "Shape",
+  "DType",
+]);
+
+export function inactiveType(t: Node | null | undefined): boolean {
+  if (!t) return false;
+  if (t.type === "TSTypeAnnotation") return inactiveType(t.typeAnnotation);
+  switch (t.type) {
+    case "TSBooleanKeyword":
+    case "TSStringKeyword":
+    case "TSBigIntKeyword":
+    case "TSSymbolKeyword":
+    case "TSVoidKeyword":
+    case "TSUndefinedKeyword":
+    case "TSNullKeyword":
+    case "TSLiteralType":
+    case "TSFunctionType":
+      return true;
+    case "TSTypeOperator":
+      return inactiveType(t.typeAnnotation);
+    case "TSArrayType":
+      return t.elementType.type === "TSNumberKeyword" || inactiveType(t.elementType);
+    case "TSUnionType":
+      return t.types.every((u: Node) => inactiveType(u));
+    case "TSTypeReference":
+      return t.typeName?.type === "Identifier" && INACTIVE_TYPE_NAMES.has(t.typeName.name);
+    default:
+      return false;
+  }
+}
+
+export interface Activity {
+  fn: FunctionInfo;
+  /** Active bindings owned by the function (parameters included). */
+  active: Set<Binding>;
+  isActive(e: Node | null | undefined): boolean;
+  isActiveBinding(b: Binding | undefined): boolean;
+  /** The function held by a callee captures active values (a call to it is active without active arguments). */
+  capturesActive(fnNode: Node | undefined): boolean;
+}
+
+/** Free variables of a function: bindings of enclosing functions it refers to (module bindings excluded). */
+export function freeBindings(fnNode: Node, scopes: ScopeInfo): Binding[] {
+  const out = new Set<Binding>();
+  for (const [id, b] of scopes.refs) {
+    if (id.start < fnNode.start || id.end > fnNode.end || b.fn === null) continue;
+    if (b.fn.start >= fnNode.start && b.fn.end <= fnNode.end) continue; // its own or a nested function's
+    out.add(b);
+  }
+  return [...out].sort((a, b) => a.id.start - b.id.start);
+}
+
+/**
+ * Activity of a function's bindings. `outerActive` tells whether a captured binding of an
+ * enclosing function is active there (always false when the function runs outside any rule).
+ */
+export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive: (b: Binding) => boolean): Activity {
+  const node = fn.node;
+  const own = scopes.owned.get(node) ?? [];
+  const active = new Set<Binding>();
+  for (const p of node.params) {
+    const ann = p.type === "AssignmentPattern" ? p.left.typeAnnotation : p.type === "RestElement" ? p.typeAnnotation ?? p.argument.typeAnnotation : p.typeAnnotation;
+    if (inactiveType(ann)) continue;
+    for (const id of patternIds(p)) {
+      const b = scopes.refs.get(id);
+      if (b) active.add(b);
+    }
+  }
+  const isActiveBinding = (b: Binding | undefined): boolean => {
+    if (!b) return false;
+    if (b.fn === node) return active.has(b);
+    if (b.fn === null) return false;
+    return outerActive(b);
+  };
+  const captureMemo = new Map<Node, boolean>();
+  const capturesActive = (f: Node | undefined): boolean => {
+    if (!f || !isFunction(f)) return false;
+    const known = captureMemo.get(f);
+    if (known !== undefined) return known;
+    captureMemo.set(f, false);
+    const result = freeBindings(f, scopes).some((b) => isActiveBinding(b));
+    captureMemo.set(f, result);
+    return result;
+  };
+  const isActive = (e0: Node | null | undefined): boolean => {
+    if (!e0) return false;
+    const e = unwrapExpr(e0);
+    switch (e.type) {
+      case "Identifier":
+        return isActiveBinding(scopes.refs.get(e));
+      case "MemberExpression":
+        if (!e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name)) return false;
+        return isActive(e.object);
+      case "ChainExpression":
+        return isActive(e.expression);
+      case "CallExpression": {
+        if (isCallInactive(e, scopes)) return false;
+        const callee = unwrapExpr(e.callee);
+        if (callee.type === "MemberExpression" && isActive(callee.object)) return true;
+        if (e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
+        if (callee.type === "Identifier") return capturesActive(scopes.refs.get(callee)?.fnNode);
+        return false;
+      }
+      case "NewExpression":
+        return e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a));
+      case "BinaryExpression":
+        return ARITHMETIC.has(e.operator) && (isActive(e.left) || isActive(e.right));
+      case "UnaryExpression":
+        return (e.operator === "-" || e.operator === "+") && isActive(e.argument);
+      case "LogicalExpression":
+        return isActive(e.left) || isActive(e.right);
+      case "ConditionalExpression":
+        return isActive(e.consequent) || isActive(e.alternate);
+      case "ArrayExpression":
+        return e.elements.some((x: Node | null) => x && isActive(x.type === "SpreadElement" ? x.argument : x));
+      case "ObjectExpression":
+        return e.properties.some((p: Node) => (p.type === "SpreadElement" ? isActive(p.argument) : isActive(p.value)));
+      case "AssignmentExpression":
+        return isActive(e.right);
+      case "SequenceExpression":
+        return isActive(e.expressions[e.expressions.length - 1]);
+      case "AwaitExpression":
+      case "YieldExpression":
+      case "UpdateExpression":
+        return isActive(e.argument);
+      case "TaggedTemplateExpression":
+        return e.quasi.expressions.some((x: Node) => isActive(x));
+      default:
+        return false;
+    }
+  };
+
+  // Definitions of the function's own bindings, outside nested functions.
+  const defs: { ids: Node[]; rhs: Node | null; forOf?: boolean }[] = [];
+  const walk = (n: Node): void => {
+    if (!n || typeof n !== "object") return;
+    if (n !== node && isFunction(n)) return;
+    if (n.type === "ClassDeclaration" || n.type === "ClassExpression") return;
+    if (n.type === "VariableDeclarator" && n.init) defs.push({ ids: patternIds(n.id), rhs: n.init });
+    else if (n.type === "AssignmentExpression") defs.push({ ids: n.left.type === "Identifier" || n.left.type === "ArrayPattern" || n.left.type === "ObjectPattern" ? patternIds(n.left) : [], rhs: n.operator === "=" || ARITHMETIC.has(n.operator.slice(0, -1)) ? n.right : null });
+    else if (n.type === "ForOfStatement") {
+      const left = n.left.type === "VariableDeclaration" ? n.left.declarations[0].id : n.left;
+      defs.push({ ids: patternIds(left), rhs: n.right, forOf: true });
+    }
+    for (const key of Object.keys(n)) {
+      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments") continue;
+      const v = n[key];
+      if (Array.isArray(v)) for (const c of v) c && typeof c.type === "string" && walk(c);
+      else if (v && typeof v === "object" && typeof v.type === "string") walk(v);
+    }
+  };
+  walk(node.body);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const d of defs) {
+      if (!d.rhs || !isActive(d.rhs)) continue;
+      for (const id of d.ids) {
+        const b = scopes.refs.get(id);
+        if (b && b.fn === node && !active.has(b)) {
+          active.add(b);
+          changed = true;
+        }
+      }
+    }
+    captureMemo.clear();
+  }
+  void own;
+  return { fn, active, isActive, isActiveBinding, capturesActive };
+}

@@ -1,0 +1,122 @@
+// Implicit mode — static resolution of callees: a call is an op of @pullback/tensor (its rule is
+// imported statically), a Math function (a rule of the runtime), a function of this module (its
+// generated rule, by name), a call that carries no gradient (metadata, console, stopGradient, …),
+// or resolved at run time through the rule registry (functions of other modules, parameters).
+import { DIFFERENTIABLE_OPS, MUTATING_OPS, NON_DIFFERENTIABLE_EXPORTS, NO_RULE_OPS } from "../known_ops.ts";
+import type { Node } from "../parse.ts";
+import { unwrapExpr, type Binding, type ScopeInfo } from "./scope.ts";
+
+export const TENSOR_PACKAGE = "@pullback/tensor";
+export const AD_PACKAGE = "@pullback/ad";
+
+/** Math functions with a rule in the runtime (`__ad.math`). */
+export const MATH_RULES = new Set(["exp", "log", "sqrt", "tanh", "sin", "cos", "abs", "pow", "max", "min", "log1p", "expm1", "sinh", "cosh", "atan", "cbrt"]);
+const MATH_INACTIVE = new Set(["floor", "ceil", "round", "trunc", "sign", "random", "fround", "clz32", "imul"]);
+/** Global functions and namespaces whose results never carry a gradient. */
+const GLOBAL_INACTIVE = new Set(["Number", "String", "Boolean", "parseInt", "parseFloat", "isFinite", "isNaN", "Symbol", "BigInt", "structuredClone"]);
+const NAMESPACE_INACTIVE = new Set(["console", "JSON", "Object", "Array", "Number", "String", "Reflect", "Date", "performance", "process", "Bun", "crypto", "Promise"]);
+/** @pullback/ad exports called inside differentiated code: markers and rule constructors. */
+const AD_INACTIVE = new Set(["stopGradient", "nonDifferentiable", "customVjp", "defineRrule", "checkpoint", "isLeaf", "treeZerosLike", "treeFlatten", "flattenTree"]);
+
+export type Callee =
+  | { kind: "op"; name: string }
+  | { kind: "math"; name: string }
+  | { kind: "local"; binding: Binding }
+  | { kind: "runtime"; text: string }
+  | { kind: "error"; node: Node; reason: string; hint: string };
+
+function importOf(id: Node, scopes: ScopeInfo): { source: string; name: string } | undefined {
+  return scopes.refs.get(id)?.imported;
+}
+
+/** The tensor-op name a callee denotes (`matmul`, or `ops.matmul` for `import * as ops`), if any. */
+function tensorExport(callee: Node, scopes: ScopeInfo): string | undefined {
+  if (callee.type === "Identifier") {
+    const imp = importOf(callee, scopes);
+    return imp && imp.source === TENSOR_PACKAGE && imp.name !== "*" && imp.name !== "default" ? imp.name : undefined;
+  }
+  if (callee.type === "MemberExpression" && !callee.computed && callee.object.type === "Identifier") {
+    const imp = importOf(callee.object, scopes);
+    if (imp && imp.source === TENSOR_PACKAGE && imp.name === "*") return callee.property.name;
+  }
+  return undefined;
+}
+
+function adExport(callee: Node, scopes: ScopeInfo): string | undefined {
+  if (callee.type === "Identifier") {
+    const imp = importOf(callee, scopes);
+    return imp && imp.source === AD_PACKAGE ? imp.name : undefined;
+  }
+  if (callee.type === "MemberExpression" && !callee.computed && callee.object.type === "Identifier") {
+    const imp = importOf(callee.object, scopes);
+    if (imp && imp.source === AD_PACKAGE && imp.name === "*") return callee.property.name;
+  }
+  return undefined;
+}
+
+/** A call whose result never carries a gradient, whatever its arguments. */
+export function isCallInactive(call: Node, scopes: ScopeInfo): boolean {
+  const callee = unwrapExpr(call.callee);
+  const ad = adExport(callee, scopes);
+  if (ad !== undefined) return AD_INACTIVE.has(ad);
+  const op = tensorExport(callee, scopes);
+  if (op !== undefined) return NON_DIFFERENTIABLE_EXPORTS.has(op);
+  if (callee.type === "Identifier") return !scopes.refs.has(callee) && GLOBAL_INACTIVE.has(callee.name);
+  if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && !scopes.refs.has(callee.object)) {
+    const ns = callee.object.name;
+    const prop = callee.computed ? null : callee.property.name;
+    if (ns === "Math") return prop !== null && MATH_INACTIVE.has(prop);
+    return NAMESPACE_INACTIVE.has(ns);
+  }
+  // Static methods of Tensor (Tensor.zeros, Tensor.from, …) build constants.
+  if (callee.type === "MemberExpression" && callee.object.type === "Identifier") {
+    const imp = importOf(callee.object, scopes);
+    if (imp && imp.source === TENSOR_PACKAGE && imp.name === "Tensor") return true;
+  }
+  return false;
+}
+
+function noRuleReason(name: string): string | undefined {
+  const table = NO_RULE_OPS as unknown;
+  if (table instanceof Map) return table.get(name);
+  if (table && typeof table === "object") return (table as Record<string, string>)[name];
+  return undefined;
+}
+
+/** Resolves the callee of an active call. */
+export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => string): Callee {
+  const callee = unwrapExpr(call.callee);
+  const op = tensorExport(callee, scopes);
+  if (op !== undefined) {
+    if (DIFFERENTIABLE_OPS.has(op)) return { kind: "op", name: op };
+    if (MUTATING_OPS.has(op)) {
+      return { kind: "error", node: callee, reason: `\`${op}\` writes into its arguments in place, which cannot be differentiated`, hint: "use the out-of-place op (add instead of addInto); optimizer updates belong outside the differentiated function" };
+    }
+    const why = noRuleReason(op);
+    return { kind: "error", node: callee, reason: `no rule for \`${op}\` of ${TENSOR_PACKAGE}, and it is called with differentiable arguments`, hint: why ?? `only the ops with a rule can be differentiated; pass stopGradient(…) arguments if no gradient should flow` };
+  }
+  if (callee.type === "Identifier") {
+    const b = scopes.refs.get(callee);
+    if (!b) {
+      return { kind: "error", node: callee, reason: `no rule for \`${callee.name}\`: it is not defined in this file or imported`, hint: "import it, define it in an .ad.ts file, or wrap its arguments in stopGradient(…)" };
+    }
+    if (b.fnNode && b.fn === null && !b.reassigned) return { kind: "local", binding: b };
+    if (b.kind === "const" && !b.fnNode && b.fn === null && !b.imported) {
+      // A module constant that is not a function literal (e.g. `const f = customVjp(g, rule)`): registry.
+      return { kind: "runtime", text: callee.name };
+    }
+    return { kind: "runtime", text: callee.name };
+  }
+  if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && !scopes.refs.has(callee.object) && callee.object.name === "Math") {
+    const prop = callee.computed ? "" : callee.property.name;
+    if (MATH_RULES.has(prop)) return { kind: "math", name: prop };
+    return { kind: "error", node: callee, reason: `no rule for Math.${prop}`, hint: `differentiable Math functions: ${[...MATH_RULES].join(", ")}` };
+  }
+  return { kind: "runtime", text: text(callee) };
+}
+
+/** Argument positions an op writes into (addInto, adamUpdate, …). */
+export function mutatedArguments(call: Node, scopes: ScopeInfo): readonly number[] {
+  const op = tensorExport(unwrapExpr(call.callee), scopes);
+  return op === undefined ? [] : MUTATING_OPS.get(op) ?? [];
+}

@@ -1,0 +1,180 @@
+// Implicit mode, pass 5 — emit: the module as written, plus its rules.
+//
+// Every original line stays on its line: line 1 gains the runtime import and the registrations of
+// module-level function declarations (hoisted, like the rules they name); a function expression
+// `e` becomes `__ad.withRule(e, rule)` in place. The rules themselves — readable code with
+// `// pullback of:` comments — follow the last original line; stack frames inside them are sent
+// back to the statement they differentiate (`frames`).
+//
+// A module-level function's rule is a module-level `function f__rrule`. A nested function's rule
+// needs the nested function's scope, so it is built by a factory `g__rrule_in(…captured)` taking
+// the variables it captures; inside another function's rule, a nested function gets its rule
+// inline instead, closing over that rule's cotangents (closures capturing tracked values).
+import MagicString from "magic-string";
+import { makeDiagnostic, type Diagnostic } from "../../diagnostics.ts";
+import type { Edit } from "../emit.ts";
+import type { Node, Parsed } from "../parse.ts";
+import { freeBindings } from "./activity.ts";
+import { checkImplicit } from "./check.ts";
+import { generateRule, type GenContext, type Line } from "./generate.ts";
+import { analyzeScopes, type FunctionInfo } from "./scope.ts";
+
+export const RUNTIME_MODULE = "@pullback/ad/implicit";
+
+export interface ImplicitEmitted {
+  code: string;
+  edits: Edit[];
+  frames: number[][];
+  functions: number;
+  diagnostics: Diagnostic[];
+}
+
+/** Parent of every node (for the block a nested declaration's registration goes into). */
+function parents(program: Node): Map<Node, Node> {
+  const out = new Map<Node, Node>();
+  const walk = (n: Node): void => {
+    for (const key of Object.keys(n)) {
+      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments") continue;
+      const v = n[key];
+      if (Array.isArray(v)) {
+        for (const c of v) if (c && typeof c === "object" && typeof c.type === "string") (out.set(c, n), walk(c));
+      } else if (v && typeof v === "object" && typeof v.type === "string") (out.set(v, n), walk(v));
+    }
+  };
+  walk(program);
+  return out;
+}
+
+export function emitImplicit(p: Parsed): ImplicitEmitted {
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const report = (node: { start: number; end: number }, reason: string, hint?: string) => {
+    const key = `${node.start}:${reason}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    diagnostics.push(makeDiagnostic(p.file, p.index, node.start, node.end, reason, hint));
+  };
+  const scopes = analyzeScopes(p.program, (o) => p.index.lineOf(o));
+  checkImplicit(p, scopes, report);
+  const empty = { code: p.source, edits: [], frames: [], functions: 0, diagnostics };
+  if (diagnostics.length > 0 || scopes.functions.length === 0) return empty;
+
+  const taken = new Set<string>(p.source.match(/[A-Za-z_$][\w$]*/g) ?? []);
+  const unique = (base: string): string => {
+    let name = base;
+    for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
+    taken.add(name);
+    return name;
+  };
+  const parentOf = parents(p.program);
+
+  // Names and primal-context registrations.
+  const ruleNames = new Map<Node, string>();
+  const factories = new Map<Node, { name: string; free: string[] }>();
+  const edits: Edit[] = [];
+  let head = "";
+  const skip = (f: FunctionInfo): boolean => {
+    const parent = parentOf.get(f.node);
+    return !!parent && (parent.type === "MethodDefinition" || (parent.type === "Property" && (parent.method || parent.kind !== "init")));
+  };
+  for (const f of scopes.functions) {
+    if (skip(f)) continue;
+    if (f.parent === null) ruleNames.set(f.node, unique(`${f.name}__rrule`));
+    else factories.set(f.node, { name: unique(`${f.name}__rrule_in`), free: freeBindings(f.node, scopes).map((b) => b.name) });
+  }
+  for (const f of scopes.functions) {
+    if (skip(f)) continue;
+    const n = f.node;
+    const fac = factories.get(n);
+    const rule = fac ? `(...__args: any[]) => ${fac.name}(${fac.free.join(", ")})(...__args)` : ruleNames.get(n)!;
+    if (n.type === "FunctionDeclaration") {
+      if (!n.id) continue;
+      const text = `__ad.withRule(${n.id.name}, ${rule});`;
+      if (!fac) {
+        head += ` ${text}`;
+        continue;
+      }
+      const parent = parentOf.get(n)!;
+      if (parent.type === "BlockStatement") edits.push({ kind: "left", start: parent.start + 1, end: parent.start + 1, text: ` ${text}` });
+      else edits.push({ kind: "right", start: n.start, end: n.start, text: `${text} ` });
+    } else {
+      edits.push({ kind: "right", start: n.start, end: n.start, text: "__ad.withRule(" });
+      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.name)})` });
+    }
+  }
+  const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);
+  const primalText = (node: Node): string => {
+    let out = "";
+    let at = node.start;
+    for (const e of ordered) {
+      if (e.start <= node.start || e.start >= node.end) continue;
+      out += p.source.slice(at, e.start) + e.text;
+      at = e.start;
+    }
+    return out + p.source.slice(at, node.end);
+  };
+
+  let usesOps = false;
+  const ctx: GenContext = {
+    p,
+    scopes,
+    report,
+    ruleNames,
+    primalText,
+    useOps: () => (usesOps = true),
+    site: (n) => {
+      const { line, column } = p.index.position(n.start);
+      return JSON.stringify(`${p.file}:${line}:${column}`);
+    },
+    taken,
+  };
+
+  // The rules, after the last line.
+  const rules: Line[] = [];
+  let count = 0;
+  for (const f of scopes.functions) {
+    if (skip(f)) continue;
+    const fac = factories.get(f.node);
+    rules.push({ depth: 0, text: "" });
+    if (!fac) {
+      rules.push(...generateRule(ctx, f, null, ruleNames.get(f.node)!));
+    } else {
+      rules.push({ depth: 0, text: `// the rule of \`${f.name}\` (line ${p.index.position(f.node.start).line}), given the variables it captures`, origin: f.node.start });
+      rules.push({ depth: 0, text: `function ${fac.name}(${fac.free.map((v) => `${v}: any`).join(", ")}) {`, origin: f.node.start });
+      const lines = generateRule(ctx, f, null, `${f.name}__rrule`);
+      lines[0] = { ...lines[0], text: `return ${lines[0].text}` };
+      rules.push(...lines.map((l) => ({ ...l, depth: l.depth + 1 })));
+      rules.push({ depth: 0, text: "}" });
+    }
+    count++;
+  }
+  if (diagnostics.length > 0) return { ...empty, diagnostics };
+
+  const imports = `import * as __ad from "${RUNTIME_MODULE}";${usesOps ? " const __ops = __ad.ops;" : ""}`;
+  edits.push({ kind: "right", start: 0, end: 0, text: `${imports}${head} ` });
+  const banner = "// ---- generated by the pullback loader: the rule (forward + pullback) of every function above ----";
+  const tail = `${p.source.endsWith("\n") ? "" : "\n"}${banner}\n`;
+  const rendered: string[] = [];
+  const frames: number[][] = [];
+  const firstLine = p.index.starts.length + (p.source.endsWith("\n") ? 0 : 1) + 1;
+  let line = firstLine;
+  for (const l of rules) {
+    const text = `${"  ".repeat(l.depth)}${l.text}`;
+    const n = text.split("\n").length;
+    if (l.origin !== undefined) {
+      const o = p.index.position(l.origin);
+      for (let j = 0; j < n; j++) frames.push([line + j, 1, 1e9, o.line, o.column]);
+    }
+    rendered.push(text);
+    line += n;
+  }
+  edits.push({ kind: "left", start: p.source.length, end: p.source.length, text: tail + rendered.join("\n") + "\n" });
+
+  const magic = new MagicString(p.source);
+  const all = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i);
+  for (const { e } of all) {
+    if (e.kind === "left") magic.appendLeft(e.start, e.text);
+    else magic.prependRight(e.start, e.text);
+  }
+  return { code: magic.toString(), edits: all.map((x) => x.e), frames, functions: count, diagnostics };
+}

@@ -1,0 +1,53 @@
+// User-facing rule constructors of implicit mode: stopGradient, nonDifferentiable, customVjp
+// (defineRrule) and checkpoint. Outside differentiated code each is the identity on its argument,
+// so an `.ad.ts` module runs (forward only) without the loader too.
+import { defineRrule, ruleOf, type Rule } from "./registry.ts";
+
+/**
+ * The value itself, seen by the loader as a constant: no cotangent flows into `x` (any structure).
+ * `stopGradient(x).data` is also how to read a tracked tensor's values without an error.
+ */
+export function stopGradient<T>(x: T): T {
+  return x;
+}
+
+/** Marks `f` as carrying no gradient: calls to it with tracked arguments give untracked results. */
+export function nonDifferentiable<F extends (...args: any[]) => any>(f: F): F {
+  return defineRrule(
+    f,
+    function nonDifferentiable_rule(...args: any[]) {
+      return [f(...args), function nonDifferentiable_pullback() { return args.map(() => null); }];
+    },
+    "non-differentiable",
+  );
+}
+
+/**
+ * Gives `f` a hand-written rule: `rule(...args) → [y, pullback]` with `pullback(dy)` returning one
+ * cotangent per argument (null for none). The rule replaces the generated one, even when `f` is
+ * defined in an `.ad.ts` file. Returns `f`.
+ */
+export function customVjp<F extends (...args: any[]) => any>(f: F, rule: (...args: Parameters<F>) => [ReturnType<F>, (dy: any) => any[]]): F {
+  return defineRrule(f, rule as Rule, "custom");
+}
+
+/**
+ * Gradient checkpointing: `checkpoint(f)` computes like `f`, but keeps only its arguments in the
+ * forward pass; the pullback recomputes f's forward (with its rule) and then runs its pullback —
+ * less memory for one more forward of f.
+ */
+export function checkpoint<F extends (...args: any[]) => any>(f: F): F {
+  const name = `checkpoint(${f.name || "anonymous"})`;
+  const g = { [name]: (...args: any[]) => f(...args) }[name] as F;
+  return defineRrule(
+    g,
+    function checkpoint_rule(...args: any[]) {
+      const y = f(...args);
+      return [y, function checkpoint_pullback(dy: any) {
+        const [, pullback] = ruleOf(f)(...args);
+        return pullback(dy);
+      }];
+    },
+    "custom",
+  );
+}

@@ -1,0 +1,200 @@
+// @pullback/ad/implicit — what code generated for implicit-mode `.ad.ts` files calls: rule
+// registration and lookup, cotangent accumulation over structures (null is a zero of any shape),
+// rules for number arithmetic and Math functions, and the rules of the @pullback/tensor ops.
+import { Tensor } from "@pullback/tensor";
+import { addLeaves } from "./tree.ts";
+import { defineRrule, ruleOf, withRule as register, type Rule } from "./registry.ts";
+import { tensorRules } from "./tensor_rules.ts";
+
+export { ruleOf, defineRrule };
+export const ops: Record<string, Rule> = tensorRules;
+
+/** Registers the generated rule of `f` (named `name` when f is anonymous) and returns f. */
+export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F {
+  if (name && f.name === "") Object.defineProperty(f, "name", { value: name });
+  return register(f, rule);
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== "object") return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * a + b for cotangents: null/undefined are zeros; numbers and Tensors add; arrays (possibly
+ * sparse) and plain objects add element by element. Never mutates a or b.
+ */
+export function acc(a: any, b: any): any {
+  if (a === null || a === undefined) return b === undefined ? null : b;
+  if (b === null || b === undefined) return a;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.max(a.length, b.length);
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = acc(a[i], b[i]);
+    return out;
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const out: Record<string, unknown> = { ...a };
+    for (const k of Object.keys(b)) out[k] = acc(a[k], b[k]);
+    return out;
+  }
+  return addLeaves(a, b);
+}
+
+/** The cotangent of a container after reading `key` with cotangent `v`: d + {key: v}. */
+export function accAt(d: any, key: string | number, v: any): any {
+  if (v === null || v === undefined) return d;
+  let out: any;
+  if (d === null || d === undefined) out = typeof key === "number" ? [] : {};
+  else out = Array.isArray(d) ? d.slice() : { ...d };
+  out[key] = acc(out[key], v);
+  return out;
+}
+
+/** Element `key` of a cotangent (null when absent). */
+export function at(d: any, key: string | number): any {
+  if (d === null || d === undefined) return null;
+  const v = d[key];
+  return v === undefined ? null : v;
+}
+
+/** Elements [start, start + n) of an array cotangent (the part of `[...xs]` that belongs to xs). */
+export function sliceCotangent(d: any, start: number, n: number): any[] | null {
+  if (d === null || d === undefined) return null;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = at(d, start + i);
+  return out;
+}
+
+/** Cotangent of `xs` after `[, , ...rest] = xs` (rest starts at `start`): d + [0…, ...drest]. */
+export function restCotangent(d: any, start: number, drest: any): any {
+  if (drest === null || drest === undefined) return d;
+  const add: any[] = new Array(start).fill(null);
+  for (let i = 0; i < drest.length; i++) add.push(drest[i] ?? null);
+  return acc(d, add);
+}
+
+/** One cotangent per rest argument (`...args` parameters). */
+export function restCotangents(d: any, n: number): any[] {
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = at(d, i);
+  return out;
+}
+
+// ---- numbers ------------------------------------------------------------------------------
+
+function numbers(op: string, ...xs: unknown[]): void {
+  for (const x of xs) {
+    if (typeof x !== "number") {
+      const what = x instanceof Tensor ? `a Tensor of shape (${x.shape.join(", ")})` : x === null ? "null" : typeof x;
+      throw new TypeError(`the operator ${op} on tracked values needs numbers, got ${what}${x instanceof Tensor ? ` — use the op of @pullback/tensor (add, sub, mul, div) for tensors` : ""}`);
+    }
+  }
+}
+
+type NumRule = (...xs: number[]) => [number, (dy: number) => (number | null)[]];
+
+/** Rules of + − × ÷ ** and unary − on numbers (the generated code calls them for tracked numbers). */
+export const num: Record<string, NumRule> = {
+  add(a, b) {
+    numbers("+", a, b);
+    return [a + b, function add_pullback(dy) { return [dy, dy]; }];
+  },
+  sub(a, b) {
+    numbers("-", a, b);
+    return [a - b, function sub_pullback(dy) { return [dy, -dy]; }];
+  },
+  mul(a, b) {
+    numbers("*", a, b);
+    return [a * b, function mul_pullback(dy) { return [dy * b, dy * a]; }];
+  },
+  div(a, b) {
+    numbers("/", a, b);
+    return [a / b, function div_pullback(dy) { return [dy / b, (-dy * a) / (b * b)]; }];
+  },
+  pow(a, b) {
+    numbers("**", a, b);
+    const y = a ** b;
+    return [y, function pow_pullback(dy) { return [dy * b * a ** (b - 1), a > 0 ? dy * y * Math.log(a) : null]; }];
+  },
+  neg(a) {
+    numbers("unary -", a);
+    return [-a, function neg_pullback(dy) { return [-dy]; }];
+  },
+};
+
+/** Rules of the differentiable Math functions. */
+export const math: Record<string, NumRule> = {
+  exp(x) {
+    numbers("Math.exp", x);
+    const y = Math.exp(x);
+    return [y, function exp_pullback(dy) { return [dy * y]; }];
+  },
+  log(x) {
+    numbers("Math.log", x);
+    return [Math.log(x), function log_pullback(dy) { return [dy / x]; }];
+  },
+  log1p(x) {
+    numbers("Math.log1p", x);
+    return [Math.log1p(x), function log1p_pullback(dy) { return [dy / (1 + x)]; }];
+  },
+  expm1(x) {
+    numbers("Math.expm1", x);
+    return [Math.expm1(x), function expm1_pullback(dy) { return [dy * Math.exp(x)]; }];
+  },
+  sqrt(x) {
+    numbers("Math.sqrt", x);
+    const y = Math.sqrt(x);
+    return [y, function sqrt_pullback(dy) { return [dy / (2 * y)]; }];
+  },
+  cbrt(x) {
+    numbers("Math.cbrt", x);
+    const y = Math.cbrt(x);
+    return [y, function cbrt_pullback(dy) { return [dy / (3 * y * y)]; }];
+  },
+  tanh(x) {
+    numbers("Math.tanh", x);
+    const y = Math.tanh(x);
+    return [y, function tanh_pullback(dy) { return [dy * (1 - y * y)]; }];
+  },
+  sinh(x) {
+    numbers("Math.sinh", x);
+    return [Math.sinh(x), function sinh_pullback(dy) { return [dy * Math.cosh(x)]; }];
+  },
+  cosh(x) {
+    numbers("Math.cosh", x);
+    return [Math.cosh(x), function cosh_pullback(dy) { return [dy * Math.sinh(x)]; }];
+  },
+  sin(x) {
+    numbers("Math.sin", x);
+    return [Math.sin(x), function sin_pullback(dy) { return [dy * Math.cos(x)]; }];
+  },
+  cos(x) {
+    numbers("Math.cos", x);
+    return [Math.cos(x), function cos_pullback(dy) { return [-dy * Math.sin(x)]; }];
+  },
+  atan(x) {
+    numbers("Math.atan", x);
+    return [Math.atan(x), function atan_pullback(dy) { return [dy / (1 + x * x)]; }];
+  },
+  abs(x) {
+    numbers("Math.abs", x);
+    return [Math.abs(x), function abs_pullback(dy) { return [x > 0 ? dy : x < 0 ? -dy : 0]; }];
+  },
+  pow(a, b) {
+    return num.pow(a, b);
+  },
+  max(...xs) {
+    numbers("Math.max", ...xs);
+    const y = Math.max(...xs);
+    const i = xs.indexOf(y);
+    return [y, function max_pullback(dy) { return xs.map((_, j) => (j === i ? dy : null)); }];
+  },
+  min(...xs) {
+    numbers("Math.min", ...xs);
+    const y = Math.min(...xs);
+    const i = xs.indexOf(y);
+    return [y, function min_pullback(dy) { return xs.map((_, j) => (j === i ? dy : null)); }];
+  },
+};
