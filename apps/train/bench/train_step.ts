@@ -6,6 +6,7 @@
 // Defaults: the seed preset at batch 64 × 128 with dropout 0.2, then gpt2 at batch 2 × 1024.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { pullback } from "@pullback/ad";
 import { createModel, loss, presets, type GPT2Params, type PresetName } from "@pullback/gpt2";
 import { getThreads, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
 import { adamStep, initAdam } from "../src/optimizer.ts";
@@ -91,9 +92,9 @@ function benchOurs(c: Config): Result {
   const run = (seed: number) => {
     const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout: config.dropout, seed, logitsBuffer };
     const t0 = performance.now();
-    const [, pullback] = loss(step, tokens, positions, targets)(params);
+    const [, back] = pullback(loss, params, step, tokens, positions, targets);
     const t1 = performance.now();
-    const grads = pullback(1);
+    const grads = back(1)[0];
     const t2 = performance.now();
     adamStep(params as never, grads as never, adam, hyper);
     const t3 = performance.now();

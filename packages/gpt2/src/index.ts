@@ -1,14 +1,16 @@
 // @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
 // model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
+import { valueAndGrad } from "@pullback/ad";
 import { Tensor, type Rng } from "@pullback/tensor";
 import { setAnomalyDetection } from "@pullback/tensor/rrules";
 import { validateConfig, type ModelConfig } from "./config.ts";
-import { logits as logitsRule, loss as lossRule, type Step } from "./model.ad.ts";
+import { logits, loss, type Step } from "./model.ad.ts";
 import { initParams, type GPT2Params } from "./params.ts";
 
 export { presets, validateConfig, type ModelConfig, type PresetName } from "./config.ts";
 export { initParams, type BlockParams, type GPT2Params, type LayerNormParams } from "./params.ts";
-export { block, dropoutOffset, logits, loss, type Step } from "./model.ad.ts";
+export { block, dropoutOffset, logits, loss, splitHeads, type Step } from "./model.ad.ts";
+export { blockExplicit } from "./block_explicit.ad.ts";
 
 export interface Batch {
   tokens: Int32Array;
@@ -46,6 +48,7 @@ export function createModel(config: ModelConfig) {
     if (logitsBuffer?.shape[0] !== rows) logitsBuffer = Tensor.zeros([rows, config.vocab]);
     return logitsBuffer;
   };
+  const lossAndGrad = valueAndGrad(loss);
   return {
     config,
     initParams: (rng: Rng): GPT2Params => initParams(config, rng),
@@ -59,20 +62,19 @@ export function createModel(config: ModelConfig) {
       const s = { ...step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed), logitsBuffer: bufferFor(b.batch * b.context) };
       const previous = setAnomalyDetection(options.detectAnomaly ?? false);
       try {
-        const [value, pullback] = lossRule(s, b.tokens, range(b.context), b.targets)(params);
-        return [value, pullback(1) as GPT2Params];
+        return lossAndGrad(params, s, b.tokens, range(b.context), b.targets) as [number, GPT2Params];
       } finally {
         setAnomalyDetection(previous);
       }
     },
     loss(params: GPT2Params, b: Batch): number {
       checkBatch(config, b.batch, b.context, b.tokens, "loss");
-      return lossRule(step(b.batch, b.context, 0, 0), b.tokens, range(b.context), b.targets)(params)[0];
+      return loss(params, step(b.batch, b.context, 0, 0), b.tokens, range(b.context), b.targets);
     },
     /** Logits (B·T, V), dropout off. */
     logits(params: GPT2Params, tokens: Int32Array, batch: number, time: number): Tensor {
       checkBatch(config, batch, time, tokens, "logits");
-      return logitsRule(step(batch, time, 0, 0), tokens, range(time))(params)[0];
+      return logits(params, step(batch, time, 0, 0), tokens, range(time));
     },
   };
 }

@@ -1,16 +1,16 @@
-// GPT-2, written in proc-macro-gpt's rrule-call convention (docs/ad.md). Every
-// `const [y, __k] = op(x, …)` is an rrule call: the forward pass runs as written and the
-// .ad.ts loader (@pullback/ad) generates the pullback — read this file top to bottom as the
-// forward pass; `bun run ad:expand packages/gpt2/src/model.ad.ts` prints the generated backward.
+// GPT-2 as plain TypeScript. The .ad.ts loader (@pullback/ad, implicit mode) gives every function
+// here a generated rule, so `valueAndGrad(loss)` differentiates it: read this file top to bottom
+// as the forward pass; `bun run ad:expand packages/gpt2/src/model.ad.ts` prints the generated
+// backward pass after the last line.
 //
 // Shapes: B batch, T time (≤ context), C width, H heads, D = C/H head size, M MLP width, V vocab.
-// The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear`: the
-// bias is folded into the GEMM's accumulator).
-import { ad, detach, fork, splitFirst } from "@pullback/ad";
-import type { Tensor } from "@pullback/tensor";
-import { add, attention, crossEntropy, dropout, gelu, layerNorm, linear, matmul, permute, reshape, splitAt, take } from "@pullback/tensor/rrules";
+// The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear` folds
+// the bias into the GEMM's accumulator).
+import type { Static } from "@pullback/ad";
+import { add, attention, crossEntropy, dropout, gelu, layerNorm, linear, matmul, permute, reshape, splitAt, take, type Tensor } from "@pullback/tensor";
+import type { BlockParams, GPT2Params } from "./params.ts";
 
-/** What one forward pass needs besides the parameters. */
+/** What one forward pass needs besides the parameters (never differentiated). */
 export interface Step {
   batch: number;
   time: number;
@@ -28,74 +28,47 @@ export interface Step {
 }
 
 /** Philox offset of dropout site `site` (0: attention probabilities, 1: attention output, 2: MLP output) of `layer`; −1 is the embedding. */
-export function dropoutOffset(layer: number, site: number): number {
+export function dropoutOffset(layer: Static<number>, site: Static<number>): number {
   return (layer + 1) * 3 + site;
 }
 
+/** The fused projection (B·T, 3C) split into the heads q, k, v, each (B, H, T, D). */
+export function splitHeads(qkvRows: Tensor, s: Static<Step>): [Tensor, Tensor, Tensor] {
+  const { batch: B, time: T, heads: H, width: C } = s;
+  const D = C / H;
+  const qkv = permute(reshape(qkvRows, [B, T, 3, H, D]), [2, 0, 3, 1, 4]); // (3, B, H, T, D): q, k, v stacked
+  const [q, kv] = splitAt(qkv, 0, 1);
+  const [k, v] = splitAt(kv, 0, 1);
+  return [reshape(q, [B, H, T, D]), reshape(k, [B, H, T, D]), reshape(v, [B, H, T, D])];
+}
+
 /** One pre-LayerNorm transformer block: x + attention(LN1(x)), then + MLP(LN2(x)). */
-export const block = (s: Step, layer: number) =>
-  ad(([x, { ln1: { w: ln1w, b: ln1b }, attn: { wqkv, bqkv, wo, bo }, ln2: { w: ln2w, b: ln2b }, mlp: { w1, b1, w2, b2 } }]) => {
-    const { batch: B, time: T, heads: H, width: C, dropout: p, seed } = s;
-    const D = C / H;
-    // ---- attention sub-block: x + dropout(attention(LN1(x))·wo + bo)
-    const [[x1, skip1], __] = fork(x);
-    const [h1, __1] = layerNorm([x1, ln1w, ln1b]);
-    const [qkvRows, __2] = linear([h1, wqkv, bqkv]); // (B·T, 3C)
-    const [qkv5, __3] = reshape(qkvRows, [B, T, 3, H, D]);
-    const [qkvHeads, __4] = permute(qkv5, [2, 0, 3, 1, 4]); // (3, B, H, T, D): q, k, v stacked
-    const [[q1, kv], __5] = splitAt(qkvHeads, 0, 1);
-    const [[k1, v1], __6] = splitAt(kv, 0, 1);
-    const [q, __7] = reshape(q1, [B, H, T, D]);
-    const [k, __8] = reshape(k1, [B, H, T, D]);
-    const [v, __9] = reshape(v1, [B, H, T, D]);
-    // softmax(q·kᵀ/√D + causal mask)·v per head, fused; dropout on the probabilities
-    const [heads, __10] = attention([q, k, v], { dropout: p, seed, offset: dropoutOffset(layer, 0) });
-    const [headsByTime, __11] = permute(heads, [0, 2, 1, 3]); // (B, T, H, D)
-    const [a, __12] = reshape(headsByTime, [B * T, C]);
-    const [aOut, __13] = linear([a, wo, bo]);
-    const [aDrop, __14] = dropout(aOut, p, seed, dropoutOffset(layer, 1));
-    const [x2, __15] = add([skip1, aDrop]);
-    // ---- MLP sub-block: x + dropout(gelu(LN2(x)·w1 + b1)·w2 + b2)
-    const [[x3, skip2], __16] = fork(x2);
-    const [h2, __17] = layerNorm([x3, ln2w, ln2b]);
-    const [u, __18] = linear([h2, w1, b1]); // (B·T, M)
-    const [g, __19] = gelu(u);
-    const [m, __20] = linear([g, w2, b2]); // (B·T, C)
-    const [mDrop, __21] = dropout(m, p, seed, dropoutOffset(layer, 2));
-    const [y, __22] = add([skip2, mDrop]);
-    return y;
-  });
+export function block(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<number>): Tensor {
+  const { batch: B, time: T, width: C, dropout: pDrop, seed } = s;
+  // ---- attention sub-block: x + dropout(attention(LN1(x))·wo + bo)
+  const [q, k, v] = splitHeads(linear(layerNorm(x, p.ln1.w, p.ln1.b), p.attn.wqkv, p.attn.bqkv), s);
+  // softmax(q·kᵀ/√D + causal mask)·v per head, fused; dropout on the probabilities
+  const heads = attention(q, k, v, { dropout: pDrop, seed, offset: dropoutOffset(layer, 0) });
+  const a = reshape(permute(heads, [0, 2, 1, 3]), [B * T, C]); // heads side by side per position
+  x = add(x, dropout(linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(layer, 1)));
+  // ---- MLP sub-block: x + dropout(gelu(LN2(x)·w1 + b1)·w2 + b2)
+  const h = gelu(linear(layerNorm(x, p.ln2.w, p.ln2.b), p.mlp.w1, p.mlp.b1)); // (B·T, M)
+  return add(x, dropout(linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(layer, 2)));
+}
 
 /** Logits (B·T, V) of `tokens` (B·T row-major) at `positions` (0 … T−1). */
-export const logits = (s: Step, tokens: Int32Array, positions: Int32Array) =>
-  ad(({ wte, wpe, blocks, lnf: { w: lnfw, b: lnfb }, head: { w: headw } }) => {
-    const { batch: B, time: T, width: C } = s;
-    const layers = blocks.length;
-    // token embedding plus learned position embedding (broadcast over the batch), then dropout
-    const [tok, __] = take(wte, tokens, [B, T]); // (B, T, C)
-    const [pos, __1] = take(wpe, positions); // (T, C)
-    const [emb, __2] = add([tok, pos]);
-    const [embRows, __3] = reshape(emb, [B * T, C]);
-    let [x, __4] = dropout(embRows, s.dropout, s.seed, dropoutOffset(-1, 0));
-    // the blocks, each an rrule created for its layer
-    let params;
-    let __5;
-    for (let l = 0; l < layers; l++) {
-      [[params, blocks], __5] = splitFirst(blocks);
-      [x, __5] = block(s, l)([x, params]);
-    }
-    const [_none, __6] = detach(blocks); // the emptied list
-    // final LayerNorm and the untied linear head
-    const [xf, __7] = layerNorm([x, lnfw, lnfb]);
-    const [z, __8] = matmul([xf, headw], { out: s.logitsBuffer }); // (B·T, V)
-    return z;
-  });
+export function logits(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array): Tensor {
+  const { batch: B, time: T, width: C } = s;
+  // token embedding plus learned position embedding (broadcast over the batch), then dropout
+  const emb = add(take(p.wte, tokens, [B, T]), take(p.wpe, positions)); // (B, T, C)
+  let x = dropout(reshape(emb, [B * T, C]), s.dropout, s.seed, dropoutOffset(-1, 0));
+  for (let l = 0; l < p.blocks.length; l++) x = block(x, p.blocks[l], s, l);
+  // final LayerNorm and the untied linear head, written into the reused buffer
+  return matmul(layerNorm(x, p.lnf.w, p.lnf.b), p.head.w, { out: s.logitsBuffer }); // (B·T, V)
+}
 
 /** Mean next-token cross-entropy of the batch. */
-export const loss = (s: Step, tokens: Int32Array, positions: Int32Array, targets: Int32Array) =>
-  ad((params) => {
-    const [z, __] = logits(s, tokens, positions)(params);
-    // z is dead after the loss: its buffer receives ∂z (no (B·T, V) allocation per step)
-    const [l, __1] = crossEntropy(z, targets, { overwriteLogits: true });
-    return l;
-  });
+export function loss(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array, targets: Int32Array): number {
+  // the logits are dead after the loss: their buffer receives ∂logits (no (B·T, V) allocation per step)
+  return crossEntropy(logits(p, s, tokens, positions), targets, { overwriteLogits: true });
+}

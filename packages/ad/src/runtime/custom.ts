@@ -4,6 +4,13 @@
 import { defineRrule, ruleOf, type Rule } from "./registry.ts";
 
 /**
+ * Marks a parameter as never differentiated, whatever it holds (JAX's static arguments):
+ * `function block(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<number>)`. Numbers,
+ * shapes and config read from it cost nothing in the backward pass. Only a type: it compiles away.
+ */
+export type Static<T> = T;
+
+/**
  * The value itself, seen by the loader as a constant: no cotangent flows into `x` (any structure).
  * `stopGradient(x).data` is also how to read a tracked tensor's values without an error.
  */

@@ -32,8 +32,13 @@ function forward(op: string, logits: Tensor, targets: Int32Array | readonly numb
   return { loss: total / n, losses, lse };
 }
 
-/** Mean cross-entropy of softmax(logits) against `targets` (NaN for 0 rows). */
-export function crossEntropy(logits: Tensor, targets: Int32Array | readonly number[]): number {
+/**
+ * Mean cross-entropy of softmax(logits) against `targets` (NaN for 0 rows). `overwriteLogits` is
+ * read by its rule only: the pullback then writes ∂logits into the logits' own buffer (for logits
+ * that are dead after the loss); the forward never writes into the logits.
+ */
+export function crossEntropy(logits: Tensor, targets: Int32Array | readonly number[], options: { overwriteLogits?: boolean } = {}): number {
+  void options;
   return forward("crossEntropy", logits, targets).loss;
 }
 

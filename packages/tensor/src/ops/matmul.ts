@@ -96,9 +96,13 @@ export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
   return c;
 }
 
-/** (M, K)·(K, N) → (M, N). */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+/**
+ * (M, K)·(K, N) → (M, N). `out` (M, N), when given, receives the product instead of a new tensor
+ * (a buffer reused across steps, e.g. GPT-2's logits).
+ */
+export function matmul(a: Tensor, b: Tensor, options: { out?: Tensor } = {}): Tensor {
   const op = "matmul";
+  if (options.out) return gemm(a, b, { out: options.out });
   const [, m, n, k] = dims(op, a, b, false, false, 2);
   if (!useNative(a, b)) return ref.matmul(a, b);
   const c = k > 0 ? Tensor.empty([m, n]) : Tensor.zeros([m, n]); // the kernel writes all of C

@@ -10,7 +10,7 @@ import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, ty
 export const METADATA = new Set(["shape", "dtype", "size", "ndim", "length", "strides"]);
 const ARITHMETIC = new Set(["+", "-", "*", "/", "**"]);
 
-/** Parameter types that are never differentiated (booleans, strings, integer arrays, shapes, functions, RNGs). */
+/** Parameter types that are never differentiated (booleans, strings, integer arrays, shapes, functions, RNGs, `Static<T>`). */
 const INACTIVE_TYPE_NAMES = new Set([
   "Int8Array",
   "Int16Array",
@@ -26,6 +26,8 @@ const INACTIVE_TYPE_NAMES = new Set([
   "Function",
   "Shape",
   "DType",
+  // @pullback/ad's marker type for parameters that are never differentiated
+  "Static",
 ]);
 
 export function inactiveType(t: Node | null | undefined): boolean {

@@ -438,6 +438,8 @@ class RuleBuilder {
   /** Binds a pattern to an active value (declaration when `decl`, else assignment). */
   bindPattern(pat: Node, value: Active, decl: "const" | "let" | "var" | null, stmt: Node): void {
     const u = () => this.unit(stmt);
+    // Each element read is a use of `value`: a temp destructured here sums their cotangents.
+    if (value.kind === "temp" && pat.type !== "Identifier") value.kind = "acc";
     const d = decl ? `${decl} ` : "";
     switch (pat.type) {
       case "Identifier": {
