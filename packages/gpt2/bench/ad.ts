@@ -1,0 +1,108 @@
+// bun run bench:ad (second part) — what implicit mode costs GPT-2:
+//  1. load time: cold expansion of the model's .ad.ts files, each process expanding all of them
+//     once (the first expansion in a fresh process, as `bun run train` pays it without the disk
+//     cache), medians over fresh processes;
+//  2. run time: the overhead of the generated code in a `seed`-preset training step (forward +
+//     pullback). The generated forward and pullback do the same work whatever the tensor sizes
+//     (the same rule calls, property reads, cotangent sums), so a step on a 1×1 batch — where the
+//     kernels have almost nothing to do — bounds that overhead from above; it is compared with
+//     the sum of the kernel times of a full B×T step, measured in the same run.
+import { join } from "node:path";
+import { pullback } from "@pullback/ad";
+import { Rng, Tensor, getThreads, startKernelProfile, stopKernelProfile } from "@pullback/tensor";
+import { initParams, loss, presets } from "../src/index.ts";
+
+const root = join(import.meta.dir, "..", "..", "..");
+const FILES = [
+  "packages/gpt2/src/model.ad.ts",
+  "packages/gpt2/src/block_explicit.ad.ts",
+  "packages/tensor/src/composed/softmax.ad.ts",
+  "packages/tensor/src/composed/layer_norm.ad.ts",
+  "packages/tensor/src/composed/attention.ad.ts",
+];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const arg = (name: string, fallback: number) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split("=")[1]) : fallback;
+};
+
+async function child(): Promise<void> {
+  const { transformAd } = await import("../../ad/src/transform.ts");
+  // Load the passes (oxc-parser's native binding, magic-string) first: timed apart in part 1 of bench:ad.
+  for (const m of ["parse", "check", "expand", "emit", "implicit/emit"]) require(`../../ad/src/passes/${m}.ts`);
+  const times: Record<string, number> = {};
+  let functions = 0;
+  let lines = 0;
+  for (const f of FILES) {
+    const path = join(root, f);
+    const source = await Bun.file(path).text();
+    const t = performance.now();
+    const r = transformAd(source, path, { map: true, noCache: true });
+    times[f] = performance.now() - t;
+    functions += r.functions;
+    lines += source.split("\n").length;
+  }
+  console.log(JSON.stringify({ times, functions, lines }));
+}
+
+function expansion(): void {
+  const repeats = 7;
+  const runs = Array.from({ length: repeats }, () => {
+    const p = Bun.spawnSync(["bun", import.meta.path, "--child"], { stderr: "pipe" });
+    if (p.exitCode !== 0) throw new Error(p.stderr.toString());
+    return JSON.parse(p.stdout.toString()) as { times: Record<string, number>; functions: number; lines: number };
+  });
+  console.log(`\nbench:ad — cold expansion of the model's files (${runs[0].lines} lines, ${runs[0].functions} rules or ad functions generated), median of ${repeats} fresh processes`);
+  for (const f of FILES) console.log(`  ${f.padEnd(48)} ${median(runs.map((r) => r.times[f])).toFixed(2).padStart(7)} ms`);
+  const totals = runs.map((r) => Object.values(r.times).reduce((a, b) => a + b, 0));
+  console.log(`  ${"all of them".padEnd(48)} ${median(totals).toFixed(2).padStart(7)} ms   [target < 50 ms] (best ${Math.min(...totals).toFixed(2)} ms)`);
+}
+
+function overhead(): void {
+  const config = presets.seed;
+  const B = arg("batch", 64), T = arg("time", config.context);
+  const rng = new Rng(1);
+  const params = initParams(config, rng);
+  const make = (b: number, t: number) => {
+    const tokens = Int32Array.from({ length: b * t }, () => rng.int(config.vocab));
+    const targets = Int32Array.from({ length: b * t }, () => rng.int(config.vocab));
+    const positions = Int32Array.from({ length: t }, (_, i) => i);
+    const s = { batch: b, time: t, heads: config.heads, width: config.width, dropout: config.dropout, seed: 1, logitsBuffer: Tensor.zeros([b * t, config.vocab]) };
+    return () => {
+      const [, back] = pullback(loss, params, s, tokens, positions, targets);
+      back(1);
+    };
+  };
+  const full = make(B, T);
+  const tiny = make(1, 1);
+  full();
+  for (let i = 0; i < 20; i++) tiny();
+  const walls: number[] = [], kernels: number[] = [], tinies: number[] = [];
+  const rounds = arg("rounds", 5);
+  for (let r = 0; r < rounds; r++) {
+    startKernelProfile();
+    const t = performance.now();
+    full();
+    walls.push(performance.now() - t);
+    kernels.push(stopKernelProfile().reduce((a, k) => a + k.ms, 0));
+    const ts: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      tiny();
+      ts.push(performance.now() - t0);
+    }
+    tinies.push(median(ts));
+  }
+  const wall = median(walls), kernel = median(kernels), gen = median(tinies);
+  console.log(`\nbench:ad — generated-code overhead in a seed-preset step (forward + pullback, B=${B}, T=${T}, ${config.layers} layers, ${getThreads()} threads, median of ${rounds})`);
+  console.log(`  step wall time                                   ${wall.toFixed(1).padStart(8)} ms`);
+  console.log(`  sum of kernel times                              ${kernel.toFixed(1).padStart(8)} ms   (${((kernel / wall) * 100).toFixed(1)}% of the step)`);
+  console.log(`  the same step on a 1×1 batch (generated code,    ${gen.toFixed(2).padStart(8)} ms   = ${((gen / kernel) * 100).toFixed(2)}% of the kernel time [target < 2%]`);
+  console.log(`    op wrappers and FFI calls; bounds the overhead)`);
+}
+
+if (process.argv.includes("--child")) await child();
+else {
+  expansion();
+  if (!process.argv.includes("--expansion-only")) overhead();
+}
