@@ -1,14 +1,32 @@
-// The README's "Writing differentiable code" example runs and passes gradcheck.
+// The README's "Writing differentiable code" examples run and pass gradcheck.
 import { expect, test } from "bun:test";
-import { gradcheck } from "@pullback/ad";
+import { gradcheck, gradcheckFunction, pullback, valueAndGrad } from "@pullback/ad";
+import { Rng, Tensor } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
-import { mlp } from "./readme_mlp.ad.ts";
+import { mlp as mlpExplicit } from "./readme_explicit.ad.ts";
+import { loss, mlp, type Layer } from "./readme_mlp.ad.ts";
 
-test("the README's mlp example: forward, pullback structure, gradcheck", () => {
+test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck", () => {
+  const rng = new Rng(2);
+  const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
+  const layers: Layer[] = [0, 1].map(() => ({ w1: rand(6, 8), b1: rand(8), w2: rand(8, 6) }));
+  const x = rand(5, 6);
+  const targets = Int32Array.from([0, 5, 2, 3, 1]);
+  const [value, grads] = valueAndGrad(loss)(layers, x, targets);
+  expect(typeof value).toBe("number");
+  expect(grads.map((g: Layer) => g.w1.shape)).toEqual([[6, 8], [6, 8]]);
+  const [y, back] = pullback(mlp, x, layers[0]);
+  const [dx, dp] = back(Tensor.ones(y.shape, "float64"));
+  expect(dx.shape).toEqual([5, 6]);
+  expect(Object.keys(dp)).toEqual(["w1", "b1", "w2"]);
+  expect(gradcheckFunction(loss, [layers, x, targets]).ok).toBe(true);
+});
+
+test("the README's explicit-mode example: forward, pullback structure, gradcheck", () => {
   const inputs = [randTensor([3, 4], 1), randTensor([4, 8], 2), randTensor([8], 3), randTensor([8, 4], 4), randTensor([4], 5)];
-  const [z, pullback] = mlp(inputs);
+  const [z, pullbackOf] = mlpExplicit(inputs);
   expect(z.shape).toEqual([3, 4]);
-  const grads = pullback(randTensor([3, 4], 6));
+  const grads = pullbackOf(randTensor([3, 4], 6));
   expect(grads.map((g: { shape: number[] }) => g.shape)).toEqual(inputs.map((t) => t.shape));
-  expect(gradcheck(mlp, inputs).ok).toBe(true);
+  expect(gradcheck(mlpExplicit, inputs).ok).toBe(true);
 });

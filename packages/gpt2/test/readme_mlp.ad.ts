@@ -1,12 +1,18 @@
-// The README's example, kept compiling and correct by packages/gpt2/test/readme.test.ts.
-import { ad, fork } from "@pullback/ad";
-import { add, gelu, linear } from "@pullback/tensor/rrules";
+// The README's example (implicit mode), kept compiling and correct by packages/gpt2/test/readme.test.ts.
+import { add, crossEntropy, gelu, matmul, type Tensor } from "@pullback/tensor";
 
-export const mlp = ad(([x, w1, b1, w2, b2]) => {
-  const [[x1, skip], __] = fork(x); // x is used twice: fork it (cotangents are summed)
-  const [h, __1] = linear([x1, w1, b1]); // the first argument is differentiated
-  const [g, __2] = gelu(h);
-  const [y, __3] = linear([g, w2, b2]);
-  const [z, __4] = add([skip, y]);
-  return z;
-});
+export interface Layer {
+  w1: Tensor;
+  b1: Tensor;
+  w2: Tensor;
+}
+
+export function mlp(x: Tensor, p: Layer): Tensor {
+  const h = gelu(add(matmul(x, p.w1), p.b1));
+  return matmul(h, p.w2);
+}
+
+export function loss(layers: Layer[], x: Tensor, targets: Int32Array): number {
+  for (const layer of layers) x = add(x, mlp(x, layer)); // a loop; x is used twice (fan-out)
+  return crossEntropy(x, targets);
+}
