@@ -20,6 +20,8 @@ import { generateRule, type GenContext, type Line } from "./generate.ts";
 import { analyzeScopes, type FunctionInfo } from "./scope.ts";
 
 export const RUNTIME_MODULE = "@pullback/ad/implicit";
+/** @pullback/ad functions whose function-literal arguments carry (or are) hand-written rules. */
+const HAND_WRITTEN = new Set(["nonDifferentiable", "customVjp", "defineRrule"]);
 
 export interface ImplicitEmitted {
   code: string;
@@ -73,10 +75,28 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
   const factories = new Map<Node, { name: string; free: string[] }>();
   const edits: Edit[] = [];
   let head = "";
-  const skip = (f: FunctionInfo): boolean => {
-    const parent = parentOf.get(f.node);
-    return !!parent && (parent.type === "MethodDefinition" || (parent.type === "Property" && (parent.method || parent.kind !== "init")));
+  // No rule for methods and accessors (rejected by the check pass), nor for function literals
+  // handed to nonDifferentiable/customVjp/defineRrule (they are, or are given, their own rules:
+  // a pullback written by hand may read `.data`), nor for anything nested in those.
+  const ruleless = new Set<Node>();
+  const ownRule = (call: Node | undefined): boolean => {
+    if (call?.type !== "CallExpression") return false;
+    const callee = call.callee.type === "Identifier" ? call.callee : call.callee.type === "MemberExpression" && !call.callee.computed ? call.callee.property : null;
+    const imported = call.callee.type === "Identifier" ? scopes.refs.get(call.callee)?.imported : call.callee.type === "MemberExpression" && call.callee.object.type === "Identifier" ? scopes.refs.get(call.callee.object)?.imported : undefined;
+    return !!callee && imported?.source === "@pullback/ad" && HAND_WRITTEN.has(imported.name === "*" ? callee.name : imported.name);
   };
+  for (const f of scopes.functions) {
+    const parent = parentOf.get(f.node);
+    const literalParent = parent?.type === "ParenthesizedExpression" || parent?.type === "TSAsExpression" ? parentOf.get(parent) : parent;
+    if (
+      (f.parent !== null && ruleless.has(f.parent)) ||
+      (parent && (parent.type === "MethodDefinition" || (parent.type === "Property" && (parent.method || parent.kind !== "init")))) ||
+      ownRule(literalParent)
+    ) {
+      ruleless.add(f.node);
+    }
+  }
+  const skip = (f: FunctionInfo): boolean => ruleless.has(f.node);
   for (const f of scopes.functions) {
     if (skip(f)) continue;
     if (f.parent === null) ruleNames.set(f.node, unique(`${f.name}__rrule`));
@@ -127,6 +147,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
       return JSON.stringify(`${p.file}:${line}:${column}`);
     },
     taken,
+    hasRule: (n) => !ruleless.has(n),
   };
 
   // The rules, after the last line.

@@ -41,6 +41,8 @@ export interface GenContext {
   site(node: Node): string;
   /** Names used anywhere in the file (generated names avoid them). */
   taken: Set<string>;
+  /** False for function literals that get no generated rule (hand-written rules and what they wrap). */
+  hasRule(fn: Node): boolean;
 }
 
 /** How a nested function sees the bindings of the function it is generated inside. */
@@ -191,7 +193,7 @@ class RuleBuilder {
 
   /** Source of an inactive node; nested function literals inside it are registered with rules. */
   verbatim(n: Node): string {
-    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration");
+    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && this.ctx.hasRule(f.node));
     if (nested.length === 0) return this.ctx.primalText(n);
     let out = "";
     let at = n.start;
@@ -524,7 +526,7 @@ class RuleBuilder {
       const s = s0.type === "ExportNamedDeclaration" ? s0.declaration : s0;
       if (s?.type !== "FunctionDeclaration" || !s.id) continue;
       const f = this.ctx.scopes.byNode.get(s);
-      if (f) this.emit(`__ad.withRule(${s.id.name}, ${this.inlineRule(f)});`, s.start);
+      if (f && this.ctx.hasRule(s)) this.emit(`__ad.withRule(${s.id.name}, ${this.inlineRule(f)});`, s.start);
     }
   }
 
