@@ -82,6 +82,29 @@ export function restCotangents(d: any, n: number): any[] {
   return out;
 }
 
+/**
+ * The rule of `xs.map(f)` over a tracked array: f's rule runs on each element (with its index);
+ * the pullback runs each element's pullback. Cotangents of values f captures reach their owner
+ * through f's own rule.
+ */
+export function arrayMap(xs: unknown, f: unknown): [unknown[], (dys: any) => any[]] {
+  if (!Array.isArray(xs)) throw new TypeError(`map: expected an array, got ${xs === null ? "null" : typeof xs}`);
+  const rule = ruleOf(f);
+  const pullbacks: ((dy: any) => any[])[] = [];
+  const ys = xs.map((x, i) => {
+    const [y, pb] = rule(x, i);
+    pullbacks.push(pb);
+    return y;
+  });
+  return [ys, function map_pullback(dys: any) {
+    const dxs = pullbacks.map((pb, i) => {
+      const dy = at(dys, i);
+      return dy === null ? null : at(pb(dy), 0);
+    });
+    return [dxs, null];
+  }];
+}
+
 // ---- numbers ------------------------------------------------------------------------------
 
 function numbers(op: string, ...xs: unknown[]): void {

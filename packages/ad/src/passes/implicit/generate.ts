@@ -355,6 +355,12 @@ class RuleBuilder {
   lowerCall(e: Node, stmt: Node, target?: Target): Operand {
     const callee = unwrapExpr(e.callee);
     if (e.optional) return this.error(e, "optional calls (`f?.()`) are not supported with tracked values");
+    if (callee.type === "MemberExpression" && !callee.computed && callee.property.name === "map" && e.arguments.length === 1 && e.arguments[0].type !== "SpreadElement" && this.act.isActive(callee.object)) {
+      // xs.map(f) over a tracked array: the rule of map calls f's rule per element.
+      const xs = this.lower(callee.object, stmt);
+      const f = this.lower(e.arguments[0], stmt);
+      return this.callStep("__ad.arrayMap", [xs, f], e, stmt, target);
+    }
     if (callee.type === "MemberExpression" && this.act.isActive(callee.object)) {
       const name = callee.computed ? "[…]" : callee.property.name;
       return this.error(callee, `method calls on tracked values are not differentiated: \`.${name}(…)\``, "call a function or an op of @pullback/tensor instead (e.g. reshape(x, shape), not x.reshape(shape))");
