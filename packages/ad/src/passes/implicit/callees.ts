@@ -108,9 +108,9 @@ export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => 
     return { kind: "runtime", text: callee.name };
   }
   if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && !scopes.refs.has(callee.object) && callee.object.name === "Math") {
-    const prop = callee.computed ? "" : callee.property.name;
+    const prop = !callee.computed ? callee.property.name : typeof callee.property.value === "string" ? callee.property.value : "";
     if (MATH_RULES.has(prop)) return { kind: "math", name: prop };
-    return { kind: "error", node: callee, reason: `no rule for Math.${prop}`, hint: `differentiable Math functions: ${[...MATH_RULES].join(", ")}` };
+    return { kind: "error", node: callee, reason: `no rule for ${prop ? `Math.${prop}` : text(callee)}`, hint: `differentiable Math functions: ${[...MATH_RULES].join(", ")}` };
   }
   return { kind: "runtime", text: text(callee) };
 }

@@ -28,19 +28,19 @@ export function checkImplicit(p: Parsed, scopes: ScopeInfo, report: Report): voi
         report({ start: n.start, end: n.start + 5 }, "classes are not supported in .ad.ts files: their methods cannot be given rules", "use functions and plain objects; keep classes in .ts files");
         return;
       case "WithStatement":
-        report({ start: n.start, end: n.start + 4 }, "`with` is not supported: it makes variable resolution dynamic");
+        report({ start: n.start, end: n.start + 4 }, "`with` is not supported: it makes variable resolution dynamic", "name the object: `o.a` instead of `with (o) { a }`");
         break;
       case "TryStatement":
         if (inFunction) report({ start: n.start, end: n.start + 3 }, "`try` is not supported in differentiated functions: an exception would leave the pullback half-recorded", "validate inputs before the computation, or catch around the call to the differentiated function");
         break;
       case "ForOfStatement":
-        if (n.await && inFunction) report({ start: n.start, end: n.start + 9 }, "`for await` is not supported in differentiated functions");
+        if (n.await && inFunction) report({ start: n.start, end: n.start + 9 }, "`for await` is not supported in differentiated functions", "await the values outside the differentiated function and loop over them with `for … of`");
         break;
       case "CallExpression":
-        if (n.callee.type === "Identifier" && n.callee.name === "eval" && !scopes.refs.has(n.callee)) report(n.callee, "`eval` is not supported: the loader cannot see code built at run time");
+        if (n.callee.type === "Identifier" && n.callee.name === "eval" && !scopes.refs.has(n.callee)) report(n.callee, "`eval` is not supported: the loader cannot see code built at run time", "write the code in the file, or keep the eval in a .ts file");
         break;
       case "NewExpression":
-        if (n.callee.type === "Identifier" && n.callee.name === "Function" && !scopes.refs.has(n.callee)) report(n.callee, "`new Function` is not supported: the loader cannot see code built at run time");
+        if (n.callee.type === "Identifier" && n.callee.name === "Function" && !scopes.refs.has(n.callee)) report(n.callee, "`new Function` is not supported: the loader cannot see code built at run time", "write the function in the file, or keep it in a .ts file");
         break;
       case "ThisExpression":
         if (inFunction) report(n, "`this` is not supported in differentiated functions", "pass the object as a parameter");
@@ -53,7 +53,7 @@ export function checkImplicit(p: Parsed, scopes: ScopeInfo, report: Report): voi
         break;
       case "Property":
         if (n.kind === "get" || n.kind === "set") {
-          report(n.key, `${n.kind}ters are not supported in .ad.ts files: a getter hides a computation from the loader`, "store the value as a plain property, or compute it with a function");
+          report(n.key, `${n.kind}ters are not supported in .ad.ts files: an accessor hides a computation from the loader`, "store the value as a plain property, or compute it with a function");
           return;
         }
         if (n.method) {

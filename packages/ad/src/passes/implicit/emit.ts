@@ -16,7 +16,7 @@ import type { Edit } from "../emit.ts";
 import type { Node, Parsed } from "../parse.ts";
 import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
-import { generateRule, type GenContext, type Line } from "./generate.ts";
+import { generateRule, ORIGIN_MARK, type GenContext, type Line } from "./generate.ts";
 import { analyzeScopes, type FunctionInfo } from "./scope.ts";
 
 export const RUNTIME_MODULE = "@pullback/ad/implicit";
@@ -180,14 +180,18 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
   const firstLine = p.index.starts.length + (p.source.endsWith("\n") ? 0 : 1) + 1;
   let line = firstLine;
   for (const l of rules) {
-    const text = `${"  ".repeat(l.depth)}${l.text}`;
-    const n = text.split("\n").length;
-    if (l.origin !== undefined) {
-      const o = p.index.position(l.origin);
-      for (let j = 0; j < n; j++) frames.push([line + j, 1, 1e9, o.line, o.column]);
-    }
-    rendered.push(text);
-    line += n;
+    // Lines of inline rules carry their own origin as a mark at the end (generate.ts).
+    const parts = `${"  ".repeat(l.depth)}${l.text}`.split("\n");
+    parts.forEach((t, j) => {
+      const mark = ORIGIN_MARK.exec(t);
+      if (mark) parts[j] = t.slice(0, mark.index);
+      const origin = mark ? Number(mark[1]) : l.origin;
+      if (origin === undefined) return;
+      const o = p.index.position(origin);
+      frames.push([line + j, 1, 1e9, o.line, o.column]);
+    });
+    rendered.push(parts.join("\n"));
+    line += parts.length;
   }
   edits.push({ kind: "left", start: p.source.length, end: p.source.length, text: tail + rendered.join("\n") + "\n" });
 

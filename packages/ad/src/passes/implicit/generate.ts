@@ -89,6 +89,7 @@ interface Target {
 }
 
 const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
+const ARRAY_LOOPS = new Set(["map", "forEach", "reduce", "reduceRight", "filter", "flatMap", "some", "every", "find", "findIndex"]);
 const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "set", "fill", "copyWithin", "sort", "reverse", "delete", "clear", "add"]);
 
 function summarize(source: string, n: Node, max = 80): string {
@@ -215,7 +216,8 @@ class RuleBuilder {
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
-    return lines.map((l, i) => (i === 0 ? l.text : `${pad}${"  ".repeat(l.depth)}${l.text}`)).join("\n");
+    // The inline rule becomes part of one emitted line: its lines carry their origins as marks.
+    return lines.map((l, i) => (i === 0 ? l.text : markOrigin(`${pad}${"  ".repeat(l.depth)}${l.text}`, l.origin))).join("\n");
   }
 
   // ---- expressions ----------------------------------------------------------------------
@@ -363,7 +365,8 @@ class RuleBuilder {
     }
     if (callee.type === "MemberExpression" && this.act.isActive(callee.object)) {
       const name = callee.computed ? "[…]" : callee.property.name;
-      return this.error(callee, `method calls on tracked values are not differentiated: \`.${name}(…)\``, "call a function or an op of @pullback/tensor instead (e.g. reshape(x, shape), not x.reshape(shape))");
+      const hint = ARRAY_LOOPS.has(name) ? `write a \`for … of\` loop instead of \`.${name}(…)\`` : "call a function or an op of @pullback/tensor instead (e.g. reshape(x, shape), not x.reshape(shape))";
+      return this.error(callee, `method calls on tracked values are not differentiated: \`.${name}(…)\``, hint);
     }
     for (const a of e.arguments) {
       if (a.type === "SpreadElement" && this.act.isActive(a.argument)) return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
@@ -612,9 +615,20 @@ class RuleBuilder {
         return;
       }
       case "ForStatement": {
-        for (const part of [s.init, s.test, s.update]) {
-          if (part && part.type !== "VariableDeclaration" && this.act.isActive(part)) this.error(part, "a `for` header must not compute tracked values", "compute them in the loop body");
-          if (part?.type === "VariableDeclaration") for (const d of part.declarations) if (d.init && this.act.isActive(d.init)) this.error(d, "a `for` header must not compute tracked values", "declare the variable before the loop");
+        // One report per header: a tracked init makes the update tracked too.
+        header: for (const part of [s.init, s.test, s.update]) {
+          if (part && part.type !== "VariableDeclaration" && this.act.isActive(part)) {
+            this.error(part, "a `for` header must not compute tracked values", "compute them in the loop body");
+            break;
+          }
+          if (part?.type === "VariableDeclaration") {
+            for (const d of part.declarations) {
+              if (d.init && this.act.isActive(d.init)) {
+                this.error(d, "a `for` header must not compute tracked values", "declare the variable before the loop");
+                break header;
+              }
+            }
+          }
         }
         this.braced(src.slice(s.start, s.body.start).trimEnd(), s.body, s.start);
         return;
@@ -686,6 +700,10 @@ class RuleBuilder {
       if (left.type === "Identifier") {
         const b = this.ctx.scopes.refs.get(left);
         const active = this.act.isActiveBinding(b);
+        if (!b && this.act.isActive(e.right)) {
+          this.error(left, `\`${left.name}\` is not declared: a tracked value cannot be assigned to it`, `declare it: \`let ${left.name} = …\``);
+          return;
+        }
         if (e.operator === "=") {
           if (!this.act.isActive(e.right)) {
             this.emit(`${left.name} = ${this.verbatim(e.right)};`, s.start);
@@ -722,10 +740,15 @@ class RuleBuilder {
       let root = e.argument;
       while (root.type === "MemberExpression") root = root.object;
       if (root.type === "Identifier" && this.act.isActiveBinding(this.ctx.scopes.refs.get(root))) {
-        this.error(e, `\`${e.operator}\` on the tracked value \`${root.name}\` is not differentiable`, `write \`${root.name} = ${root.name} ${e.operator[0]} 1\``);
+        if (e.argument.type === "MemberExpression") this.error(e, `\`${e.operator}\` writes into the tracked value \`${root.name}\` in place: mutation cannot be differentiated`, "build a new value (a new object or array literal) instead of writing into this one");
+        else this.error(e, `\`${e.operator}\` on the tracked value \`${root.name}\` is not differentiable`, `write \`${root.name} = ${root.name} ${e.operator[0]} 1\``);
         return;
       }
       this.emit(`${this.verbatim(e)};`, s.start);
+      return;
+    }
+    if (e.type === "UnaryExpression" && e.operator === "delete" && e.argument.type === "MemberExpression" && this.rootActive(e.argument)) {
+      this.error(e, "`delete` on a property of a tracked value: mutation cannot be differentiated", "build a new object without the property");
       return;
     }
     if (e.type === "CallExpression") {
@@ -782,7 +805,12 @@ class RuleBuilder {
     this.unit(s).steps.push({ k: "get", out: el, obj: list, key: i, origin: left.start });
     this.emit(`const ${el.name} = ${list.name}[${i}];`, left.start);
     if (left.type === "Identifier") {
-      const b = this.ctx.scopes.refs.get(left)!;
+      const b = this.ctx.scopes.refs.get(left);
+      if (!b) {
+        this.error(left, `\`${left.name}\` is not declared: a tracked value cannot be assigned to it`, `declare it: \`for (const ${left.name} of …)\``);
+        this.depth--;
+        return;
+      }
       this.unit(s).steps.push({ k: "copy", out: this.bindingOp(b), src: el, origin: left.start });
       this.emit(`${decl ? `${decl} ` : ""}${left.name} = ${el.name};`, left.start);
     } else this.bindPattern(left, el, decl, s);
@@ -975,6 +1003,13 @@ function reverseStep(s: Step): string[] {
       break;
   }
   return lines;
+}
+
+/** A line's origin appended as a mark (`ORIGIN_MARK`), which emit strips into a stack frame. */
+export const ORIGIN_MARK = /\/\*@@origin:(\d+)\*\/$/;
+function markOrigin(text: string, origin: number | undefined): string {
+  if (origin === undefined) return text;
+  return text.split("\n").map((t) => (ORIGIN_MARK.test(t) ? t : `${t}/*@@origin:${origin}*/`)).join("\n");
 }
 
 /** Source text of [from, to) with the primal insertions strictly inside it. */
