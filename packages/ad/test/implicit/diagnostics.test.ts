@@ -53,6 +53,10 @@ const cases: [string, string, string, string, string][] = [
   ["an array method on tracked values (a loop hint)", "export function f(xs: Tensor[]) {\n  const ys = xs.filter((x) => x.size > 1);\n  return ys;\n}", "3:14", "method calls on tracked values are not differentiated: `.filter(…)`", "write a `for … of` loop instead of `.filter(…)`"],
   ["a tracked value assigned to an undeclared variable", "export function f(x: Tensor) {\n  h = mul(x, x);\n  return x;\n}", "3:3", "`h` is not declared: a tracked value cannot be assigned to it", "declare it: `let h = …`"],
   ["an undeclared for-of variable over tracked values", "export function f(xs: Tensor[]) {\n  for (x of xs) {}\n  return xs;\n}", "3:8", "`x` is not declared", "for (const x of …)"],
+  ["Object.values of a tracked object (returns its values untracked)", "export function f(p: { a: number }) {\n  const vs = Object.values(p);\n  return vs[0];\n}", "3:14", "no rule for Object.values: given tracked values it would return them untracked", "read the values with property reads or a loop"],
+  ["Object.assign into a tracked object", "export function f(p: { a: number }, q: { a: number }) {\n  Object.assign(p, q);\n  return p.a;\n}", "3:17", "`Object.assign` writes into the tracked value `p`", "build a new object instead"],
+  ["Number(x) of a tracked number", "export function f(x: number) {\n  return Number(x) * 2;\n}", "3:10", "`Number(…)` of a tracked value returns it untracked", "stopGradient"],
+  ["structuredClone of a tracked structure", "export function f(p: { w: Tensor }) {\n  const c = structuredClone(p);\n  return mul(c.w, c.w);\n}", "3:13", "`structuredClone(…)` of a tracked value returns it untracked", "use the value as it is"],
   ["a computed Math function without a rule", "export function f(x: number) {\n  return Math[\"hypot\"](x, 1);\n}", "3:10", "no rule for Math.hypot", "differentiable Math functions"],
 ];
 

@@ -12,9 +12,29 @@ export const AD_PACKAGE = "@pullback/ad";
 /** Math functions with a rule in the runtime (`__ad.math`). */
 export const MATH_RULES = new Set(["exp", "log", "sqrt", "tanh", "sin", "cos", "abs", "pow", "max", "min", "log1p", "expm1", "sinh", "cosh", "atan", "cbrt"]);
 const MATH_INACTIVE = new Set(["floor", "ceil", "round", "trunc", "sign", "random", "fround", "clz32", "imul"]);
-/** Global functions and namespaces whose results never carry a gradient. */
-const GLOBAL_INACTIVE = new Set(["Number", "String", "Boolean", "parseInt", "parseFloat", "isFinite", "isNaN", "Symbol", "BigInt", "structuredClone"]);
-const NAMESPACE_INACTIVE = new Set(["console", "JSON", "Object", "Array", "Number", "String", "Reflect", "Date", "performance", "process", "Bun", "crypto", "Promise"]);
+/**
+ * Global functions and namespace members whose results never carry a gradient (strings, booleans,
+ * keys, integers). Others of these namespaces given tracked values are load-time errors: they
+ * would return the values untracked (Object.values, Array.from, Number(x), structuredClone, …).
+ */
+const GLOBAL_INACTIVE = new Set(["String", "Boolean", "parseInt", "isFinite", "isNaN", "Symbol"]);
+const GLOBAL_UNTRACKING = new Set(["Number", "parseFloat", "BigInt", "structuredClone"]);
+const NAMESPACE_INACTIVE: Record<string, Set<string> | "all"> = {
+  console: "all",
+  JSON: "all",
+  performance: "all",
+  process: "all",
+  Bun: "all",
+  crypto: "all",
+  Date: "all",
+  Object: new Set(["keys", "getOwnPropertyNames", "hasOwn", "is", "isFrozen", "isSealed", "isExtensible", "getPrototypeOf"]),
+  Array: new Set(["isArray"]),
+  Number: new Set(["isFinite", "isInteger", "isNaN", "isSafeInteger"]),
+  String: "all",
+};
+/** Calls that write into their first argument (a tracked one would be mutated). */
+export const GLOBAL_MUTATORS = new Set(["Object.assign", "Object.defineProperty", "Object.defineProperties", "Object.setPrototypeOf", "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty"]);
+
 /** @pullback/ad exports called inside differentiated code: markers and rule constructors. */
 const AD_INACTIVE = new Set(["stopGradient", "nonDifferentiable", "customVjp", "defineRrule", "checkpoint", "isLeaf", "treeZerosLike", "treeFlatten", "flattenTree"]);
 
@@ -54,6 +74,13 @@ function adExport(callee: Node, scopes: ScopeInfo): string | undefined {
   return undefined;
 }
 
+/** `[namespace, member]` for a call of a member of a global namespace (`Math.exp`, `Object["keys"]`). */
+export function globalMember(callee: Node, scopes: ScopeInfo): [string, string] | undefined {
+  if (callee.type !== "MemberExpression" || callee.object.type !== "Identifier" || scopes.refs.has(callee.object)) return undefined;
+  const prop = !callee.computed ? callee.property.name : typeof callee.property.value === "string" ? callee.property.value : "";
+  return [callee.object.name, prop];
+}
+
 /** A call whose result never carries a gradient, whatever its arguments. */
 export function isCallInactive(call: Node, scopes: ScopeInfo): boolean {
   const callee = unwrapExpr(call.callee);
@@ -62,11 +89,12 @@ export function isCallInactive(call: Node, scopes: ScopeInfo): boolean {
   const op = tensorExport(callee, scopes);
   if (op !== undefined) return NON_DIFFERENTIABLE_EXPORTS.has(op);
   if (callee.type === "Identifier") return !scopes.refs.has(callee) && GLOBAL_INACTIVE.has(callee.name);
-  if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && !scopes.refs.has(callee.object)) {
-    const ns = callee.object.name;
-    const prop = callee.computed ? null : callee.property.name;
-    if (ns === "Math") return prop !== null && MATH_INACTIVE.has(prop);
-    return NAMESPACE_INACTIVE.has(ns);
+  const member = globalMember(callee, scopes);
+  if (member) {
+    const [ns, prop] = member;
+    if (ns === "Math") return MATH_INACTIVE.has(prop);
+    const inactive = NAMESPACE_INACTIVE[ns];
+    return inactive === "all" || (inactive !== undefined && inactive.has(prop));
   }
   // Static methods of Tensor (Tensor.zeros, Tensor.from, …) build constants.
   if (callee.type === "MemberExpression" && callee.object.type === "Identifier") {
@@ -97,6 +125,9 @@ export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => 
   }
   if (callee.type === "Identifier") {
     const b = scopes.refs.get(callee);
+    if (!b && GLOBAL_UNTRACKING.has(callee.name)) {
+      return { kind: "error", node: callee, reason: `\`${callee.name}(…)\` of a tracked value returns it untracked: its gradient would be lost`, hint: `use the value as it is, or stopGradient(…) if no gradient should flow` };
+    }
     if (!b) {
       return { kind: "error", node: callee, reason: `no rule for \`${callee.name}\`: it is not defined in this file or imported`, hint: "import it, define it in an .ad.ts file, or wrap its arguments in stopGradient(…)" };
     }
@@ -107,10 +138,14 @@ export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => 
     }
     return { kind: "runtime", text: callee.name };
   }
-  if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && !scopes.refs.has(callee.object) && callee.object.name === "Math") {
-    const prop = !callee.computed ? callee.property.name : typeof callee.property.value === "string" ? callee.property.value : "";
+  const member = globalMember(callee, scopes);
+  if (member && member[0] === "Math") {
+    const prop = member[1];
     if (MATH_RULES.has(prop)) return { kind: "math", name: prop };
     return { kind: "error", node: callee, reason: `no rule for ${prop ? `Math.${prop}` : text(callee)}`, hint: `differentiable Math functions: ${[...MATH_RULES].join(", ")}` };
+  }
+  if (member && (member[0] in NAMESPACE_INACTIVE || member[0] === "Reflect")) {
+    return { kind: "error", node: callee, reason: `no rule for ${member[0]}.${member[1]}: given tracked values it would return them untracked, and their gradient would be lost`, hint: "read the values with property reads or a loop, or wrap the arguments in stopGradient(…) if no gradient should flow" };
   }
   return { kind: "runtime", text: text(callee) };
 }

@@ -15,7 +15,7 @@
 // decisions and trip counts; the reverse pops the tape and runs each unit's pullback code.
 import type { Parsed, Node } from "../parse.ts";
 import { analyzeActivity, freeBindings, type Activity } from "./activity.ts";
-import { mutatedArguments, resolveCallee } from "./callees.ts";
+import { GLOBAL_MUTATORS, globalMember, mutatedArguments, resolveCallee } from "./callees.ts";
 import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 export interface Line {
@@ -88,7 +88,7 @@ interface Target {
   decl: "const" | "let" | "var" | null;
 }
 
-const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
+const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "%": "mod" };
 const ARRAY_LOOPS = new Set(["map", "forEach", "reduce", "reduceRight", "filter", "flatMap", "some", "every", "find", "findIndex"]);
 const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "set", "fill", "copyWithin", "sort", "reverse", "delete", "clear", "add"]);
 
@@ -759,6 +759,11 @@ class RuleBuilder {
           this.error(a, `\`${summarize(src, callee, 30)}\` writes into the tracked value \`${summarize(src, a, 30)}\` in place: mutation cannot be differentiated`, "use the out-of-place op (e.g. add instead of addInto)");
           return;
         }
+      }
+      const global = globalMember(callee, this.ctx.scopes);
+      if (global && GLOBAL_MUTATORS.has(`${global[0]}.${global[1]}`) && e.arguments[0] && this.act.isActive(e.arguments[0])) {
+        this.error(e.arguments[0], `\`${global[0]}.${global[1]}\` writes into the tracked value \`${summarize(src, e.arguments[0], 30)}\`: mutation cannot be differentiated`, "build a new object instead: `{ ...fields, key: value }` with a plain literal");
+        return;
       }
       if (callee.type === "MemberExpression" && !callee.computed && MUTATING_METHODS.has(callee.property.name)) {
         const objActive = this.act.isActive(callee.object) || (callee.object.type === "MemberExpression" && this.rootActive(callee.object));
