@@ -57,6 +57,8 @@ const cases: [string, string, string, string, string][] = [
   ["Object.assign into a tracked object", "export function f(p: { a: number }, q: { a: number }) {\n  Object.assign(p, q);\n  return p.a;\n}", "3:17", "`Object.assign` writes into the tracked value `p`", "build a new object instead"],
   ["Number(x) of a tracked number", "export function f(x: number) {\n  return Number(x) * 2;\n}", "3:10", "`Number(…)` of a tracked value returns it untracked", "stopGradient"],
   ["structuredClone of a tracked structure", "export function f(p: { w: Tensor }) {\n  const c = structuredClone(p);\n  return mul(c.w, c.w);\n}", "3:13", "`structuredClone(…)` of a tracked value returns it untracked", "use the value as it is"],
+  ["a tracked value stored in a module variable", "let last: Tensor | null = null;\nexport function f(x: Tensor) {\n  last = mul(x, x);\n  return x;\n}", "4:3", "storing a tracked value in the module variable `last`", "return the value instead"],
+  ["a closure assigning a variable of its enclosing function", "export function f(x: number) {\n  let acc = 0;\n  const add1 = (y: number) => { acc = acc + y; return y; };\n  add1(x);\n  return acc;\n}", "4:33", "a nested function cannot assign `acc`", "return the new value from the nested function and assign it in `f`"],
   ["a computed Math function without a rule", "export function f(x: number) {\n  return Math[\"hypot\"](x, 1);\n}", "3:10", "no rule for Math.hypot", "differentiable Math functions"],
 ];
 

@@ -97,6 +97,15 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     }
   }
   const skip = (f: FunctionInfo): boolean => ruleless.has(f.node);
+  // A nested function may not assign a variable of an enclosing function: its rule runs on its
+  // own view of the captured variables, and the enclosing rule would not see the new value.
+  for (const id of scopes.writes) {
+    const b = scopes.refs.get(id);
+    const at = scopes.refFn.get(id) ?? null;
+    if (!b || b.fn === null || at === null || at === b.fn || ruleless.has(at)) continue;
+    report(id, `a nested function cannot assign \`${b.name}\`, a variable of the function that encloses it`, `return the new value from the nested function and assign it in \`${scopes.byNode.get(b.fn)?.name ?? "the enclosing function"}\``);
+  }
+  if (diagnostics.length > 0) return { ...empty, diagnostics };
   for (const f of scopes.functions) {
     if (skip(f)) continue;
     if (f.parent === null) ruleNames.set(f.node, unique(`${f.name}__rrule`));

@@ -704,6 +704,10 @@ class RuleBuilder {
           this.error(left, `\`${left.name}\` is not declared: a tracked value cannot be assigned to it`, `declare it: \`let ${left.name} = …\``);
           return;
         }
+        if (b && b.fn === null && this.act.isActive(e.right)) {
+          this.error(left, `storing a tracked value in the module variable \`${left.name}\` is a side effect the pullback cannot see`, "return the value instead");
+          return;
+        }
         if (e.operator === "=") {
           if (!this.act.isActive(e.right)) {
             this.emit(`${left.name} = ${this.verbatim(e.right)};`, s.start);
