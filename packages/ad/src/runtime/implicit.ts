@@ -82,6 +82,18 @@ export function restCotangents(d: any, n: number): any[] {
   return out;
 }
 
+/**
+ * The pullback of a closure over tracked values of `outer`, differentiated after `outer` returned
+ * (the closure escaped, e.g. it was returned): its cotangents for the captured values would be
+ * added to variables of `outer`'s rule that its pullback resets, so they would be lost.
+ */
+export function escapedClosure(name: string, outer: string): never {
+  throw new Error(
+    `${name}: a function capturing tracked values of ${outer} was differentiated after ${outer} returned (it escaped, e.g. as a return value); ` +
+      `the gradient to the values it captures cannot reach ${outer}'s pullback. Call it inside ${outer}, or pass the values it captures as arguments.`,
+  );
+}
+
 // ---- numbers ------------------------------------------------------------------------------
 
 function numbers(op: string, ...xs: unknown[]): void {

@@ -3,7 +3,7 @@
 // indices, booleans and config values derived from metadata (`x.shape`, `xs.length`, …),
 // comparisons, or non-differentiable calls flow through the generated forward code untouched.
 import type { Node } from "../parse.ts";
-import { isCallInactive } from "./callees.ts";
+import { differentiableArity, isCallInactive } from "./callees.ts";
 import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 /** Properties whose value never carries a gradient (metadata of tensors and arrays). */
@@ -190,6 +190,98 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
     }
     captureMemo.clear();
   }
+
+  // Usefulness (backward activity): a varied binding needs a cotangent only if its value can
+  // reach something differentiated — the result, a differentiable argument of a call, a side
+  // effect, a nested function. Shapes, indices, loop bounds and config values computed from
+  // tracked parameters (`cfg.n * 2` as a reshape size) are varied but not useful: they stay
+  // verbatim in the forward and cost nothing in the pullback.
+  const useful = new Set<Binding>();
+  let grew = false;
+  const markUseful = (e0: Node | null | undefined): void => {
+    if (!e0) return;
+    const e = unwrapExpr(e0);
+    switch (e.type) {
+      case "Identifier": {
+        const b = scopes.refs.get(e);
+        if (b && b.fn === node && !useful.has(b)) (useful.add(b), (grew = true));
+        return;
+      }
+      case "MemberExpression":
+        if (!e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name)) return;
+        return markUseful(e.object); // a computed key is an index: not useful
+      case "ChainExpression":
+        return markUseful(e.expression);
+      case "CallExpression":
+      case "NewExpression": {
+        const n = e.type === "CallExpression" ? differentiableArity(e, scopes) : Infinity;
+        if (n === 0) return;
+        const callee = unwrapExpr(e.callee);
+        markUseful(callee.type === "MemberExpression" ? callee.object : callee);
+        e.arguments.forEach((a: Node, i: number) => i < n && markUseful(a.type === "SpreadElement" ? a.argument : a));
+        return;
+      }
+      case "BinaryExpression":
+        if (ARITHMETIC.has(e.operator)) (markUseful(e.left), markUseful(e.right));
+        return;
+      case "UnaryExpression":
+        if (e.operator === "-" || e.operator === "+") markUseful(e.argument);
+        return;
+      case "LogicalExpression":
+        return (markUseful(e.left), markUseful(e.right));
+      case "ConditionalExpression":
+        return (markUseful(e.consequent), markUseful(e.alternate));
+      case "ArrayExpression":
+        for (const x of e.elements) if (x) markUseful(x.type === "SpreadElement" ? x.argument : x);
+        return;
+      case "ObjectExpression":
+        for (const p of e.properties) markUseful(p.type === "SpreadElement" ? p.argument : p.value);
+        return;
+      case "AssignmentExpression":
+        return (markUseful(e.left.type === "MemberExpression" ? e.left.object : null), markUseful(e.right));
+      case "SequenceExpression":
+        return markUseful(e.expressions[e.expressions.length - 1]);
+      case "AwaitExpression":
+      case "YieldExpression":
+      case "UpdateExpression":
+        return markUseful(e.argument);
+      case "TaggedTemplateExpression":
+        for (const x of e.quasi.expressions) markUseful(x);
+        return;
+    }
+  };
+  // Seeds: returned values, expression statements other than assignments to own bindings (calls
+  // with side effects, writes into objects), and everything a nested function reads.
+  const ownTarget = (left: Node): boolean =>
+    (left.type === "Identifier" || left.type === "ArrayPattern" || left.type === "ObjectPattern") && patternIds(left).every((id) => scopes.refs.get(id)?.fn === node);
+  const seed = (n: Node): void => {
+    if (!n || typeof n !== "object") return;
+    if (n !== node && isFunction(n)) {
+      for (const b of freeBindings(n, scopes)) if (b.fn === node) useful.add(b);
+      return;
+    }
+    if (n.type === "ReturnStatement") markUseful(n.argument);
+    else if (n.type === "ExpressionStatement") {
+      const x = unwrapExpr(n.expression);
+      if (!(x.type === "AssignmentExpression" && ownTarget(x.left))) markUseful(x);
+    }
+    for (const key of Object.keys(n)) {
+      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments") continue;
+      const v = n[key];
+      if (Array.isArray(v)) for (const c of v) c && typeof c.type === "string" && seed(c);
+      else if (v && typeof v === "object" && typeof v.type === "string") seed(v);
+    }
+  };
+  if (node.body.type !== "BlockStatement") markUseful(node.body);
+  seed(node.body);
+  for (grew = true; grew; ) {
+    grew = false;
+    for (const d of defs) {
+      if (d.ids.some((id) => { const b = scopes.refs.get(id); return !b || b.fn !== node || useful.has(b); })) markUseful(d.rhs);
+    }
+  }
+  for (const b of active) if (!useful.has(b)) active.delete(b);
+  captureMemo.clear();
   void own;
   return { fn, active, isActive, isActiveBinding, capturesActive };
 }

@@ -17,7 +17,8 @@ import type { Node, Parsed } from "../parse.ts";
 import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
 import { generateRule, type GenContext, type Line } from "./generate.ts";
-import { analyzeScopes, type FunctionInfo } from "./scope.ts";
+import { adExport } from "./callees.ts";
+import { analyzeScopes, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 export const RUNTIME_MODULE = "@pullback/ad/implicit";
 
@@ -42,6 +43,28 @@ function parents(program: Node): Map<Node, Node> {
     }
   };
   walk(program);
+  return out;
+}
+
+/** @pullback/ad calls whose function-literal arguments get their rule from the call itself. */
+const RULE_GIVING = new Set(["nonDifferentiable", "customVjp", "defineRrule"]);
+
+/**
+ * Functions written as an argument of nonDifferentiable / customVjp / defineRrule (and the
+ * functions inside them, such as the pullback a hand-written rule returns): that call gives them
+ * their rule, so none is generated — a hand-written rule may read `.data` or do what the
+ * generator rejects. (checkpoint's argument keeps its rule: checkpoint replays it.)
+ */
+function handWrittenFunctions(scopes: ScopeInfo, parentOf: Map<Node, Node>): Set<Node> {
+  const out = new Set<Node>();
+  for (const f of scopes.functions) {
+    let n: Node = f.node;
+    let parent = parentOf.get(n);
+    while (parent && unwrapExpr(parent) !== parent) parent = parentOf.get((n = parent));
+    if (parent?.type === "CallExpression" && parent.arguments.includes(n) && RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")) out.add(f.node);
+  }
+  // Functions nested in those (scopes.functions lists parents before their nested functions).
+  for (const f of scopes.functions) if (f.parent && out.has(f.parent)) out.add(f.node);
   return out;
 }
 
@@ -73,7 +96,9 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
   const factories = new Map<Node, { name: string; free: string[] }>();
   const edits: Edit[] = [];
   let head = "";
+  const handWritten = handWrittenFunctions(scopes, parentOf);
   const skip = (f: FunctionInfo): boolean => {
+    if (handWritten.has(f.node)) return true;
     const parent = parentOf.get(f.node);
     return !!parent && (parent.type === "MethodDefinition" || (parent.type === "Property" && (parent.method || parent.kind !== "init")));
   };
@@ -120,6 +145,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     scopes,
     report,
     ruleNames,
+    handWritten,
     primalText,
     useOps: () => (usesOps = true),
     site: (n) => {

@@ -25,6 +25,8 @@ export interface Line {
   origin?: number;
   /** A unit's tape push, rendered only in tape mode. */
   save?: Unit;
+  /** A `return` of the forward (the liveness flag is cleared before it, see RuleBuilder.live). */
+  ret?: boolean;
 }
 
 export interface GenContext {
@@ -33,6 +35,8 @@ export interface GenContext {
   report(node: { start: number; end: number }, reason: string, hint?: string): void;
   /** Rule names of module-level functions (their rules are module-level function declarations). */
   ruleNames: Map<Node, string>;
+  /** Functions that get their rule from nonDifferentiable / customVjp / defineRrule: none is generated. */
+  handWritten: Set<Node>;
   /** Source text of a node with the primal-context insertions strictly inside it. */
   primalText(node: Node): string;
   /** Marks that generated code refers to the op rules (`__ops`). */
@@ -47,6 +51,8 @@ export interface GenContext {
 export interface Outer {
   isActive(b: Binding): boolean;
   adjoint(b: Binding): string;
+  /** The liveness flag of the rule frame that owns b, and that function's name. */
+  live(b: Binding): { flag: string; name: string };
 }
 
 interface Active {
@@ -107,6 +113,13 @@ class RuleBuilder {
   private depth = 1;
   private returns: { depth: number; last: boolean }[] = [];
   readonly pullbackName: string;
+  /**
+   * `let __live = true`, cleared when the forward returns; declared once a nested function
+   * capturing this rule's tracked values is given an inline rule. A closure that escapes (is
+   * returned) and is differentiated after the forward returned would add its cotangents to
+   * variables this rule's pullback resets: its pullback throws instead (escapedClosure).
+   */
+  private liveFlag: string | null = null;
 
   constructor(
     readonly ctx: GenContext,
@@ -157,10 +170,24 @@ class RuleBuilder {
     return t;
   }
 
+  live(): string {
+    if (!this.liveFlag) {
+      let name = "__live";
+      for (let i = 1; this.ctx.taken.has(name); i++) name = `__live${i}`;
+      this.ctx.taken.add(name);
+      this.liveFlag = name;
+    }
+    return this.liveFlag;
+  }
+
   // ---- output ---------------------------------------------------------------------------
 
   emit(text: string, origin?: number): void {
     this.lines.push({ depth: this.depth, text, origin });
+  }
+
+  emitReturn(text: string, origin?: number): void {
+    this.lines.push({ depth: this.depth, text, origin, ret: true });
   }
 
   unit(origin: Node): Unit {
@@ -191,7 +218,7 @@ class RuleBuilder {
 
   /** Source of an inactive node; nested function literals inside it are registered with rules. */
   verbatim(n: Node): string {
-    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration");
+    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !this.ctx.handWritten.has(f.node));
     if (nested.length === 0) return this.ctx.primalText(n);
     let out = "";
     let at = n.start;
@@ -210,6 +237,7 @@ class RuleBuilder {
     const outer: Outer = {
       isActive: (b) => this.act.isActiveBinding(b),
       adjoint: (b) => this.adjointOf(b),
+      live: (b) => (b.fn === this.fn.node ? { flag: this.live(), name: this.fn.name } : this.outer!.live(b)),
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
@@ -373,7 +401,9 @@ class RuleBuilder {
         rule = `__ad.math.${resolved.name}`;
         break;
       case "local":
-        rule = this.ctx.ruleNames.get(resolved.binding.fnNode!) ?? `__ad.ruleOf(${resolved.binding.name}, ${this.site(callee)})`;
+        // Through the registry, not the generated rule directly: customVjp/defineRrule (here or
+        // in a module importing this one) replace the rule of a function after it is defined.
+        rule = `__ad.ruleOf(${resolved.binding.name}, ${this.site(callee)})`;
         break;
       default:
         rule = `__ad.ruleOf(${resolved.text}, ${this.site(callee)})`;
@@ -578,13 +608,13 @@ class RuleBuilder {
       case "ReturnStatement": {
         this.returns.push({ depth: this.depth, last });
         if (!s.argument || !this.act.isActive(s.argument)) {
-          this.emit(`return [${s.argument ? this.verbatim(s.argument) : "undefined"}, ${this.pullbackName}];`, s.start);
+          this.emitReturn(`return [${s.argument ? this.verbatim(s.argument) : "undefined"}, ${this.pullbackName}];`, s.start);
           return;
         }
         const v = this.lower(s.argument, s) as Active;
         this.unit(s).steps.push({ k: "ret", src: v, origin: s.start });
         this.closeUnit();
-        this.emit(`return [${v.name}, ${this.pullbackName}];`, s.start);
+        this.emitReturn(`return [${v.name}, ${this.pullbackName}];`, s.start);
         return;
       }
       case "IfStatement": {
@@ -825,7 +855,7 @@ class RuleBuilder {
     if (body.type === "BlockStatement") this.block(body.body);
     else this.stmt({ type: "ReturnStatement", argument: body, start: body.start, end: body.end } as Node, true);
     const endsWithReturn = body.type !== "BlockStatement" || body.body[body.body.length - 1]?.type === "ReturnStatement";
-    if (!endsWithReturn) this.emit(`return [undefined, ${this.pullbackName}];`);
+    if (!endsWithReturn) this.emitReturn(`return [undefined, ${this.pullbackName}];`);
 
     const tape = this.units.some((u) => u.depth > 0) || this.returns.some((r) => r.depth > 1 || !r.last);
     return this.render(params, paramOps, restParam, tape);
@@ -838,11 +868,16 @@ class RuleBuilder {
     out.push({ depth: 0, text: `function ${this.ruleName}(${params.join(", ")}) {`, origin: node.start });
     if (own.length > 0) out.push({ depth: 1, text: `let ${own.map((a) => `${a} = null`).join(", ")};` });
     if (tape) out.push({ depth: 1, text: "const __tape: unknown[] = [];" });
+    // A nested rule over captured tracked values: was it called after their frames returned?
+    const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.live(b)).map((o) => [o.flag, o])).values()] : [];
+    if (owners.length > 0) out.push({ depth: 1, text: `const __escaped = !(${owners.map((o) => o.flag).join(" && ")});` });
+    if (this.liveFlag) out.push({ depth: 1, text: `let ${this.liveFlag} = true;` });
     for (const l of this.lines) {
       if (l.save) {
         if (tape) out.push({ depth: l.depth, text: `__tape.push(${[...l.save.saved, l.save.id].join(", ")});`, origin: l.save.origin.start });
         continue;
       }
+      if (l.ret && this.liveFlag) out.push({ depth: l.depth, text: `${this.liveFlag} = false;` });
       out.push(l);
     }
 
@@ -850,6 +885,7 @@ class RuleBuilder {
     const src = this.ctx.p.source;
     const pos = (n: number) => this.ctx.p.index.position(n).line;
     out.push({ depth: 1, text: `function ${this.pullbackName}(__dy: any): any[] {`, origin: node.start });
+    if (owners.length > 0) out.push({ depth: 2, text: `if (__escaped) __ad.escapedClosure(${JSON.stringify(this.fn.name)}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
     if (own.length > 0) out.push({ depth: 2, text: `${own.join(" = ")} = null;` });
     const unitLines = (u: Unit, depth: number): Line[] => {
       const lines: Line[] = [];
@@ -860,10 +896,13 @@ class RuleBuilder {
     if (!tape) {
       const temps = this.temps.filter((t) => this.units.some((u) => u.steps.some((s) => "out" in s && s.out === t)));
       if (temps.length > 0) out.push({ depth: 2, text: `let ${temps.map((t) => `${t.adj}: any = null`).join(", ")};` });
+      // Each unit in its own block: the `const __o_d_x` a unit declares when it consumes a
+      // binding's cotangent is declared again by every other unit that writes x.
       for (let i = this.units.length - 1; i >= 0; i--) {
         const u = this.units[i];
-        out.push({ depth: 2, text: comment(u) });
-        out.push(...unitLines(u, 2));
+        out.push({ depth: 2, text: `{ ${comment(u)}` });
+        out.push(...unitLines(u, 3));
+        out.push({ depth: 2, text: "}" });
       }
     } else if (this.units.length > 0) {
       out.push({ depth: 2, text: "// replay the tape: each entry is a unit id, under the pullbacks and keys it saved" });
@@ -910,8 +949,11 @@ function reverseStep(s: Step): string[] {
     return t;
   };
   const push = (x: string | null) => x !== null && lines.push(x);
-  /** dst ← f(dst's cotangent) for container updates (a single-use temp starts from null). */
-  const update = (dst: Active, f: (base: string) => string) => (dst.kind === "temp" ? push(give(dst, f("null"))) : lines.push(`${dst.adj} = ${f(dst.adj)};`));
+  /**
+   * dst ← f(dst's cotangent) for container updates. A temp too accumulates: a destructuring reads
+   * several elements of one temp (`const [a, b] = splitAt(…)`), each get adding its part.
+   */
+  const update = (dst: Active, f: (base: string) => string) => lines.push(`${dst.adj} = ${f(dst.adj)};`);
   switch (s.k) {
     case "call": {
       const dy = read(s.out);

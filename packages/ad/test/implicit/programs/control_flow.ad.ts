@@ -1,0 +1,105 @@
+// Corpus: control flow — break, continue, early return, switch with fallthrough, labeled break,
+// while and do…while with exits.
+import { add, exp, matmul, mul, mulScalar, sub, sum, tanh, type Tensor } from "@pullback/tensor";
+import { stopGradient } from "@pullback/ad";
+
+/** break out of a for loop after `stop` iterations. */
+export function withBreak(x: Tensor, n: number, stop: number): Tensor {
+  let y = x;
+  for (let i = 0; i < n; i++) {
+    if (i === stop) break;
+    y = mul(y, tanh(x));
+  }
+  return y;
+}
+
+/** continue skips the odd iterations. */
+export function withContinue(xs: Tensor[]): Tensor {
+  let acc = mulScalar(xs[0], 0);
+  for (let i = 0; i < xs.length; i++) {
+    if (i % 2 === 1) continue;
+    acc = add(acc, exp(xs[i]));
+  }
+  return acc;
+}
+
+/** Early return from inside a loop once the (untracked) norm is large. */
+export function earlyReturn(x: Tensor, w: Tensor, limit: number): Tensor {
+  let h = x;
+  for (let i = 0; i < 5; i++) {
+    h = tanh(matmul(h, w));
+    if (sum(stopGradient(mul(h, h))) > limit) return mulScalar(h, 2);
+  }
+  return h;
+}
+
+/** switch with fallthrough: case 2 also runs case 1's statements; default. */
+export function switchFallthrough(x: Tensor, y: Tensor, k: number): Tensor {
+  let z = x;
+  switch (k) {
+    case 2:
+      z = mul(z, y);
+    // falls through
+    case 1:
+      z = add(z, tanh(y));
+      break;
+    case 0:
+      z = sub(z, y);
+      break;
+    default:
+      z = exp(z);
+  }
+  return z;
+}
+
+/** A labeled break leaves both loops of a nested pair. */
+export function labeledBreak(x: Tensor, w: Tensor, stopAt: number): Tensor {
+  let h = x;
+  let count = 0;
+  outer: for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      if (count === stopAt) break outer;
+      h = add(h, mulScalar(matmul(h, w), 0.25));
+      count++;
+    }
+  }
+  return h;
+}
+
+/** A labeled continue skips the rest of the inner loop. */
+export function labeledContinue(x: Tensor, y: Tensor): Tensor {
+  let h = x;
+  rows: for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      if (j > i) continue rows;
+      h = add(h, mul(y, tanh(h)));
+    }
+  }
+  return h;
+}
+
+/** while with a break on a counter, and a do…while with continue. */
+export function whileBreakDoContinue(x: Tensor, y: Tensor): Tensor {
+  let h = x;
+  let i = 0;
+  while (true) {
+    if (i >= 3) break;
+    h = mul(h, tanh(y));
+    i++;
+  }
+  let j = 0;
+  do {
+    j++;
+    if (j === 2) continue;
+    h = add(h, exp(mulScalar(y, 0.1)));
+  } while (j < 4);
+  return h;
+}
+
+/** Returns from one of several branches (no loop): early return in tape mode. */
+export function returnsFromBranches(x: Tensor, k: number): Tensor {
+  if (k === 0) return exp(x);
+  const y = tanh(x);
+  if (k === 1) return mul(y, x);
+  return add(y, x);
+}

@@ -1,0 +1,69 @@
+// Corpus: loops — for, for…of over tensors and over parameter objects, while, do…while, nested.
+import { add, gelu, linear, matmul, mul, mulScalar, tanh, type Tensor } from "@pullback/tensor";
+
+/** A counted for loop applying an op n times. */
+export function repeat(x: Tensor, n: number): Tensor {
+  for (let i = 0; i < n; i++) {
+    x = tanh(x);
+  }
+  return x;
+}
+
+/** for…of over an array of tensors: a running product-sum. */
+export function sumOfProducts(xs: Tensor[], w: Tensor): Tensor {
+  let acc = mul(xs[0], w);
+  for (const x of xs) {
+    acc = add(acc, mul(x, w));
+  }
+  return acc;
+}
+
+/** for…of over a list of parameter objects (an MLP stack). */
+export function stack(x: Tensor, layers: { w: Tensor; b: Tensor }[]): Tensor {
+  let h = x;
+  for (const layer of layers) {
+    h = gelu(linear(h, layer.w, layer.b));
+  }
+  return h;
+}
+
+/** A while loop with a counter (inactive) and a tracked accumulator. */
+export function whileLoop(x: Tensor, steps: number): Tensor {
+  let i = 0;
+  let y = x;
+  while (i < steps) {
+    y = add(mulScalar(y, 0.5), x);
+    i++;
+  }
+  return y;
+}
+
+/** do…while: the body runs at least once. */
+export function doWhile(x: Tensor, w: Tensor, steps: number): Tensor {
+  let y = x;
+  let k = 0;
+  do {
+    y = tanh(matmul(y, w));
+    k += 1;
+  } while (k < steps);
+  return y;
+}
+
+/** Nested loops with ops in both levels; the inner one indexes a 2-D array of weights. */
+export function nested(x: Tensor, ws: Tensor[][]): Tensor {
+  let h = x;
+  for (let i = 0; i < ws.length; i++) {
+    h = tanh(h);
+    for (let j = 0; j < ws[i].length; j++) {
+      h = add(h, matmul(h, ws[i][j]));
+    }
+  }
+  return h;
+}
+
+/** Indexed reads of tensors of an array in a loop (xs[i] with an inactive index). */
+export function indexed(xs: Tensor[]): Tensor {
+  let acc = xs[0];
+  for (let i = 1; i < xs.length; i++) acc = mul(acc, xs[i]);
+  return acc;
+}

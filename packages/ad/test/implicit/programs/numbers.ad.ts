@@ -1,0 +1,45 @@
+// Corpus: number-only programs — arithmetic operators, Math functions, ** and compound assignment.
+export function arithmetic(a: number, b: number): number {
+  const c = a * b - a / (b + 3);
+  return -c + c * c;
+}
+
+export function mathFunctions(x: number, y: number): number {
+  return Math.exp(x) * Math.log(y) + Math.sqrt(y) - Math.tanh(x * y);
+}
+
+export function powers(x: number, y: number): number {
+  return x ** 3 + y ** 2 * x + x ** y;
+}
+
+export function compound(x: number, y: number): number {
+  let s = x;
+  s += y;
+  s *= x;
+  s -= y * 2;
+  s /= y;
+  return s;
+}
+
+/** A loop over numbers with compound assignment and a Math call in the body. */
+export function series(x: number, n: number): number {
+  let total = 0;
+  let term = 1;
+  for (let k = 1; k <= n; k++) {
+    term *= x / k;
+    total += term;
+  }
+  return total + Math.sin(x);
+}
+
+/** Numbers in arrays and objects. */
+export function numberTree(p: { a: number; bs: number[] }, x: number): number {
+  let acc = p.a * x;
+  for (const b of p.bs) acc += Math.tanh(b * acc);
+  return acc;
+}
+
+/** Math.max / Math.min / Math.abs pick one argument (away from ties). */
+export function piecewise(x: number, y: number): number {
+  return Math.max(x, y) * Math.min(x, 2 * y) + Math.abs(x - y);
+}

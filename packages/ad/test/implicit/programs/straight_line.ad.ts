@@ -1,0 +1,43 @@
+// Corpus: straight-line tensor code (no control flow: the rule reverses its units statically).
+import { add, concat, divScalar, exp, gelu, layerNorm, linear, log, matmul, mulScalar, addScalar, permute, reshape, softmax, splitAt, sqrt, square, sub, sumAlong, tanh, type Tensor } from "@pullback/tensor";
+
+/** x·w + b. */
+export function affine(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  return add(matmul(x, w), b);
+}
+
+/** Two layers with different activations; the bias of the second goes through linear. */
+export function twoLayer(x: Tensor, p: { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor }): Tensor {
+  const h = gelu(linear(x, p.w1, p.b1));
+  const z = tanh(linear(h, p.w2, p.b2));
+  return z;
+}
+
+/** layerNorm then softmax over rows. */
+export function normSoftmax(x: Tensor, g: Tensor, b: Tensor): Tensor {
+  const n = layerNorm(x, g, b);
+  return softmax(n);
+}
+
+/** Data movement: reshape, permute, a reduction along an axis. */
+export function movement(x: Tensor): Tensor {
+  const r = reshape(x, [2, 3, 2]);
+  const p = permute(r, [2, 0, 1]);
+  return sumAlong(exp(p), 1);
+}
+
+/** splitAt into two halves, combined differently, then concat. */
+export function splitJoin(x: Tensor): Tensor {
+  const [left, right] = splitAt(x, 1, 2);
+  const l = square(left);
+  const r = tanh(right);
+  return concat([r, l, right], 1);
+}
+
+/** Ops with a number that is itself differentiated (s is an argument). */
+export function scalarOps(x: Tensor, s: number): Tensor {
+  const a = mulScalar(x, s);
+  const b = addScalar(a, s);
+  const c = divScalar(b, s + 2);
+  return sub(c, log(sqrt(addScalar(square(x), 1))));
+}

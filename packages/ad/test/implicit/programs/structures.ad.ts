@@ -1,0 +1,66 @@
+// Corpus: structures — nested objects and arrays in parameters and results, destructuring,
+// spread in array literals, rest parameters and rest patterns.
+import { add, concat, exp, matmul, mul, sub, tanh, type Tensor } from "@pullback/tensor";
+
+export interface Block {
+  attn: { wq: Tensor; wk: Tensor };
+  mlp: { layers: Tensor[] };
+  unused: Tensor;
+}
+
+/** A nested parameter tree; `unused` is never read (its gradient is an explicit zero). */
+export function nestedParams(x: Tensor, p: Block): Tensor {
+  const q = matmul(x, p.attn.wq);
+  const k = matmul(x, p.attn.wk);
+  let h = mul(q, k);
+  h = matmul(h, p.mlp.layers[0]);
+  return tanh(matmul(h, p.mlp.layers[1]));
+}
+
+/** A nested result: an object with an array and a nested object. */
+export function nestedResult(x: Tensor, y: Tensor): { sum: Tensor; parts: Tensor[]; more: { prod: Tensor; copy: Tensor } } {
+  const s = add(x, y);
+  return { sum: s, parts: [x, tanh(y), s], more: { prod: mul(x, y), copy: y } };
+}
+
+/** Destructuring parameters (object and array patterns) and locals. */
+export function destructured({ w, b }: { w: Tensor; b: Tensor }, [x, y]: Tensor[]): Tensor {
+  const { first, second } = { first: matmul(x, w), second: y };
+  const [u, v] = [tanh(first), add(second, b)];
+  return mul(u, v);
+}
+
+/** Spread in array literals (an array of tensors built from pieces), concatenated. */
+export function spreads(xs: Tensor[], y: Tensor): Tensor {
+  const all = [...xs, y, ...xs];
+  const more = [tanh(y), ...all];
+  return concat(more, 0);
+}
+
+/** A rest parameter. */
+export function restParams(x: Tensor, ...ys: Tensor[]): Tensor {
+  let acc = x;
+  for (const y of ys) acc = add(acc, mul(y, x));
+  return acc;
+}
+
+/** A rest pattern in array destructuring. */
+export function restPattern(xs: Tensor[]): Tensor {
+  const [head, ...tail] = xs;
+  let acc = exp(head);
+  for (const t of tail) acc = sub(acc, tanh(t));
+  return acc;
+}
+
+/** Returns a tuple [tensor, tensor] from an array parameter. */
+export function swapPair(pair: [Tensor, Tensor]): [Tensor, Tensor] {
+  const [a, b] = pair;
+  return [mul(b, b), a];
+}
+
+/** Calls a function that returns a structure and destructures its result. */
+export function usesStructure(x: Tensor, y: Tensor): Tensor {
+  const { sum, parts, more } = nestedResult(x, y);
+  const [p0, , p2] = parts;
+  return add(mul(sum, p0), sub(p2, more.prod));
+}
