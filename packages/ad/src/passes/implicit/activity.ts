@@ -55,6 +55,44 @@ export function inactiveType(t: Node | null | undefined): boolean {
   }
 }
 
+/**
+ * The operands whose values flow into the value of `e` (not calls, identifiers, tests, keys or
+ * indices): `a` and `b` of `a * b`, `c ? a : b`, `[a, ...b]`, the object of `a.w` (not of the
+ * metadata `a.shape`), …
+ */
+function valueOperands(e: Node): Node[] {
+  switch (e.type) {
+    case "MemberExpression":
+      return !e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name) ? [] : [e.object];
+    case "ChainExpression":
+      return [e.expression];
+    case "BinaryExpression":
+      return ARITHMETIC.has(e.operator) ? [e.left, e.right] : [];
+    case "UnaryExpression":
+      return e.operator === "-" || e.operator === "+" ? [e.argument] : [];
+    case "LogicalExpression":
+      return [e.left, e.right];
+    case "ConditionalExpression":
+      return [e.consequent, e.alternate];
+    case "ArrayExpression":
+      return e.elements.filter((x: Node | null) => x).map((x: Node) => (x.type === "SpreadElement" ? x.argument : x));
+    case "ObjectExpression":
+      return e.properties.map((p: Node) => (p.type === "SpreadElement" ? p.argument : p.value));
+    case "AssignmentExpression":
+      return [e.right];
+    case "SequenceExpression":
+      return [e.expressions[e.expressions.length - 1]];
+    case "AwaitExpression":
+    case "YieldExpression":
+    case "UpdateExpression":
+      return [e.argument];
+    case "TaggedTemplateExpression":
+      return e.quasi.expressions;
+    default:
+      return [];
+  }
+}
+
 export interface Activity {
   fn: FunctionInfo;
   /** Active bindings owned by the function (parameters included). */
@@ -114,11 +152,6 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
     switch (e.type) {
       case "Identifier":
         return isActiveBinding(scopes.refs.get(e));
-      case "MemberExpression":
-        if (!e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name)) return false;
-        return isActive(e.object);
-      case "ChainExpression":
-        return isActive(e.expression);
       case "CallExpression": {
         if (isCallInactive(e, scopes)) return false;
         const callee = unwrapExpr(e.callee);
@@ -129,30 +162,8 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
       }
       case "NewExpression":
         return e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a));
-      case "BinaryExpression":
-        return ARITHMETIC.has(e.operator) && (isActive(e.left) || isActive(e.right));
-      case "UnaryExpression":
-        return (e.operator === "-" || e.operator === "+") && isActive(e.argument);
-      case "LogicalExpression":
-        return isActive(e.left) || isActive(e.right);
-      case "ConditionalExpression":
-        return isActive(e.consequent) || isActive(e.alternate);
-      case "ArrayExpression":
-        return e.elements.some((x: Node | null) => x && isActive(x.type === "SpreadElement" ? x.argument : x));
-      case "ObjectExpression":
-        return e.properties.some((p: Node) => (p.type === "SpreadElement" ? isActive(p.argument) : isActive(p.value)));
-      case "AssignmentExpression":
-        return isActive(e.right);
-      case "SequenceExpression":
-        return isActive(e.expressions[e.expressions.length - 1]);
-      case "AwaitExpression":
-      case "YieldExpression":
-      case "UpdateExpression":
-        return isActive(e.argument);
-      case "TaggedTemplateExpression":
-        return e.quasi.expressions.some((x: Node) => isActive(x));
       default:
-        return false;
+        return valueOperands(e).some(isActive);
     }
   };
 
@@ -207,11 +218,6 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
         if (b && b.fn === node && !useful.has(b)) (useful.add(b), (grew = true));
         return;
       }
-      case "MemberExpression":
-        if (!e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name)) return;
-        return markUseful(e.object); // a computed key is an index: not useful
-      case "ChainExpression":
-        return markUseful(e.expression);
       case "CallExpression":
       case "NewExpression": {
         const n = e.type === "CallExpression" ? differentiableArity(e, scopes) : Infinity;
@@ -221,33 +227,11 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
         e.arguments.forEach((a: Node, i: number) => i < n && markUseful(a.type === "SpreadElement" ? a.argument : a));
         return;
       }
-      case "BinaryExpression":
-        if (ARITHMETIC.has(e.operator)) (markUseful(e.left), markUseful(e.right));
-        return;
-      case "UnaryExpression":
-        if (e.operator === "-" || e.operator === "+") markUseful(e.argument);
-        return;
-      case "LogicalExpression":
-        return (markUseful(e.left), markUseful(e.right));
-      case "ConditionalExpression":
-        return (markUseful(e.consequent), markUseful(e.alternate));
-      case "ArrayExpression":
-        for (const x of e.elements) if (x) markUseful(x.type === "SpreadElement" ? x.argument : x);
-        return;
-      case "ObjectExpression":
-        for (const p of e.properties) markUseful(p.type === "SpreadElement" ? p.argument : p.value);
-        return;
       case "AssignmentExpression":
-        return (markUseful(e.left.type === "MemberExpression" ? e.left.object : null), markUseful(e.right));
-      case "SequenceExpression":
-        return markUseful(e.expressions[e.expressions.length - 1]);
-      case "AwaitExpression":
-      case "YieldExpression":
-      case "UpdateExpression":
-        return markUseful(e.argument);
-      case "TaggedTemplateExpression":
-        for (const x of e.quasi.expressions) markUseful(x);
-        return;
+        markUseful(e.left.type === "MemberExpression" ? e.left.object : null); // written into: a side effect
+        return markUseful(e.right);
+      default:
+        for (const x of valueOperands(e)) markUseful(x);
     }
   };
   // Seeds: returned values, expression statements other than assignments to own bindings (calls

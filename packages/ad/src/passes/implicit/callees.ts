@@ -1,7 +1,8 @@
 // Implicit mode — static resolution of callees: a call is an op of @pullback/tensor (its rule is
 // imported statically), a Math function (a rule of the runtime), a function of this module (its
-// generated rule, by name), a call that carries no gradient (metadata, console, stopGradient, …),
-// or resolved at run time through the rule registry (functions of other modules, parameters).
+// rule looked up by function, so that customVjp/defineRrule can replace it), a call that carries
+// no gradient (metadata, console, stopGradient, …), or resolved at run time through the rule
+// registry (functions of other modules, parameters).
 import { DIFFERENTIABLE_ARGS, DIFFERENTIABLE_OPS, MUTATING_OPS, NON_DIFFERENTIABLE_EXPORTS, NO_RULE_OPS } from "../known_ops.ts";
 import type { Node } from "../parse.ts";
 import { unwrapExpr, type Binding, type ScopeInfo } from "./scope.ts";
