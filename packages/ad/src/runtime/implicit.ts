@@ -83,13 +83,13 @@ export function restCotangents(d: any, n: number): any[] {
 }
 
 /**
- * The pullback of a closure over tracked values of `outer`, differentiated after `outer` returned
- * (the closure escaped, e.g. it was returned): its cotangents for the captured values would be
- * added to variables of `outer`'s rule that its pullback resets, so they would be lost.
+ * The pullback of a closure over tracked values of `outer` ran outside `outer`'s pullback: the
+ * closure escaped (e.g. it was returned) and is differentiated by a caller. Its cotangents for the
+ * captured values go to variables of `outer`'s rule that only count while that pullback runs.
  */
 export function escapedClosure(name: string, outer: string): never {
   throw new Error(
-    `${name}: a function capturing tracked values of ${outer} was differentiated after ${outer} returned (it escaped, e.g. as a return value); ` +
+    `${name}: a function capturing tracked values of ${outer} was differentiated outside ${outer} (it escaped, e.g. as a return value); ` +
       `the gradient to the values it captures cannot reach ${outer}'s pullback. Call it inside ${outer}, or pass the values it captures as arguments.`,
   );
 }

@@ -25,8 +25,6 @@ export interface Line {
   origin?: number;
   /** A unit's tape push, rendered only in tape mode. */
   save?: Unit;
-  /** A `return` of the forward (the liveness flag is cleared before it, see RuleBuilder.live). */
-  ret?: boolean;
 }
 
 export interface GenContext {
@@ -51,8 +49,8 @@ export interface GenContext {
 export interface Outer {
   isActive(b: Binding): boolean;
   adjoint(b: Binding): string;
-  /** The liveness flag of the rule frame that owns b, and that function's name. */
-  live(b: Binding): { flag: string; name: string };
+  /** The "pullback running" flag of the rule that owns b, and that function's name. */
+  reversing(b: Binding): { flag: string; name: string };
 }
 
 interface Active {
@@ -114,12 +112,13 @@ class RuleBuilder {
   private returns: { depth: number; last: boolean }[] = [];
   readonly pullbackName: string;
   /**
-   * `let __live = true`, cleared when the forward returns; declared once a nested function
-   * capturing this rule's tracked values is given an inline rule. A closure that escapes (is
-   * returned) and is differentiated after the forward returned would add its cotangents to
-   * variables this rule's pullback resets: its pullback throws instead (escapedClosure).
+   * Set while this rule's pullback runs; declared once a nested function capturing this rule's
+   * tracked values is given an inline rule. That closure's pullback adds cotangents to this
+   * rule's variables, which only counts while this pullback runs (it resets them on entry and
+   * returns them on exit): a closure that escaped (was returned) and is differentiated in the
+   * caller's reverse would lose them, so its pullback throws instead (escapedClosure).
    */
-  private liveFlag: string | null = null;
+  private reversingFlag: string | null = null;
 
   constructor(
     readonly ctx: GenContext,
@@ -170,14 +169,14 @@ class RuleBuilder {
     return t;
   }
 
-  live(): string {
-    if (!this.liveFlag) {
-      let name = "__live";
-      for (let i = 1; this.ctx.taken.has(name); i++) name = `__live${i}`;
+  reversing(): string {
+    if (!this.reversingFlag) {
+      let name = "__reversing";
+      for (let i = 1; this.ctx.taken.has(name); i++) name = `__reversing${i}`;
       this.ctx.taken.add(name);
-      this.liveFlag = name;
+      this.reversingFlag = name;
     }
-    return this.liveFlag;
+    return this.reversingFlag;
   }
 
   // ---- output ---------------------------------------------------------------------------
@@ -186,9 +185,6 @@ class RuleBuilder {
     this.lines.push({ depth: this.depth, text, origin });
   }
 
-  emitReturn(text: string, origin?: number): void {
-    this.lines.push({ depth: this.depth, text, origin, ret: true });
-  }
 
   unit(origin: Node): Unit {
     if (!this.cur) {
@@ -237,7 +233,7 @@ class RuleBuilder {
     const outer: Outer = {
       isActive: (b) => this.act.isActiveBinding(b),
       adjoint: (b) => this.adjointOf(b),
-      live: (b) => (b.fn === this.fn.node ? { flag: this.live(), name: this.fn.name } : this.outer!.live(b)),
+      reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.name } : this.outer!.reversing(b)),
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
@@ -468,10 +464,13 @@ class RuleBuilder {
   /** Binds a pattern to an active value (declaration when `decl`, else assignment). */
   bindPattern(pat: Node, value: Active, decl: "const" | "let" | "var" | null, stmt: Node): void {
     const u = () => this.unit(stmt);
+    /** A read into an element of the pattern: a step unless the element is inactive (no cotangent). */
+    const read = (st: Step & { out: Active }) => st.out.adj !== "__unused" && u().steps.push(st);
     const d = decl ? `${decl} ` : "";
     switch (pat.type) {
       case "Identifier": {
         const b = this.ctx.scopes.refs.get(pat)!;
+        if (!decl && this.outsideWrite(pat, b)) return;
         if (!this.act.isActiveBinding(b)) {
           this.emit(`${d}${pat.name} = ${value.name};`, pat.start);
           return;
@@ -486,7 +485,7 @@ class RuleBuilder {
           if (!el) return;
           if (el.type === "RestElement") {
             const o = this.patternTarget(el.argument);
-            u().steps.push({ k: "rest", out: o.op, src: value, start: i, origin: el.start });
+            read({ k: "rest", out: o.op, src: value, start: i, origin: el.start });
             this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}.slice(${i});`, el.start);
             if (o.temp) this.bindPattern(el.argument, o.op, decl, stmt);
             return;
@@ -496,7 +495,7 @@ class RuleBuilder {
             return;
           }
           const o = this.patternTarget(el);
-          u().steps.push({ k: "get", out: o.op, obj: value, key: String(i), origin: el.start });
+          read({ k: "get", out: o.op, obj: value, key: String(i), origin: el.start });
           this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}[${i}];`, el.start);
           if (o.temp) this.bindPattern(el, o.op, decl, stmt);
         });
@@ -524,7 +523,7 @@ class RuleBuilder {
             access = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${key}]`;
           }
           const o = this.patternTarget(prop.value);
-          u().steps.push({ k: "get", out: o.op, obj: value, key, origin: prop.start });
+          read({ k: "get", out: o.op, obj: value, key, origin: prop.start });
           this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}${access};`, prop.start);
           if (o.temp) this.bindPattern(prop.value, o.op, decl, stmt);
         }
@@ -608,13 +607,13 @@ class RuleBuilder {
       case "ReturnStatement": {
         this.returns.push({ depth: this.depth, last });
         if (!s.argument || !this.act.isActive(s.argument)) {
-          this.emitReturn(`return [${s.argument ? this.verbatim(s.argument) : "undefined"}, ${this.pullbackName}];`, s.start);
+          this.emit(`return [${s.argument ? this.verbatim(s.argument) : "undefined"}, ${this.pullbackName}];`, s.start);
           return;
         }
         const v = this.lower(s.argument, s) as Active;
         this.unit(s).steps.push({ k: "ret", src: v, origin: s.start });
         this.closeUnit();
-        this.emitReturn(`return [${v.name}, ${this.pullbackName}];`, s.start);
+        this.emit(`return [${v.name}, ${this.pullbackName}];`, s.start);
         return;
       }
       case "IfStatement": {
@@ -706,6 +705,7 @@ class RuleBuilder {
       if (left.type === "Identifier") {
         const b = this.ctx.scopes.refs.get(left);
         const active = this.act.isActiveBinding(b);
+        if (b && (active || this.act.isActive(e.right)) && this.outsideWrite(left, b)) return;
         if (e.operator === "=") {
           if (!this.act.isActive(e.right)) {
             this.emit(`${left.name} = ${this.verbatim(e.right)};`, s.start);
@@ -766,6 +766,16 @@ class RuleBuilder {
       }
     }
     this.emit(`${this.verbatim(e)};`, s.start);
+  }
+
+  /**
+   * Reports a tracked value written into a variable of an enclosing function or of the module
+   * (true): the caller's rule neither sees the call as changing it nor gives the write a cotangent.
+   */
+  outsideWrite(id: Node, b: Binding): boolean {
+    if (b.fn === this.fn.node) return false;
+    this.error(id, `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`, `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`)`);
+    return true;
   }
 
   rootActive(n: Node): boolean {
@@ -855,7 +865,7 @@ class RuleBuilder {
     if (body.type === "BlockStatement") this.block(body.body);
     else this.stmt({ type: "ReturnStatement", argument: body, start: body.start, end: body.end } as Node, true);
     const endsWithReturn = body.type !== "BlockStatement" || body.body[body.body.length - 1]?.type === "ReturnStatement";
-    if (!endsWithReturn) this.emitReturn(`return [undefined, ${this.pullbackName}];`);
+    if (!endsWithReturn) this.emit(`return [undefined, ${this.pullbackName}];`);
 
     const tape = this.units.some((u) => u.depth > 0) || this.returns.some((r) => r.depth > 1 || !r.last);
     return this.render(params, paramOps, restParam, tape);
@@ -868,16 +878,12 @@ class RuleBuilder {
     out.push({ depth: 0, text: `function ${this.ruleName}(${params.join(", ")}) {`, origin: node.start });
     if (own.length > 0) out.push({ depth: 1, text: `let ${own.map((a) => `${a} = null`).join(", ")};` });
     if (tape) out.push({ depth: 1, text: "const __tape: unknown[] = [];" });
-    // A nested rule over captured tracked values: was it called after their frames returned?
-    const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.live(b)).map((o) => [o.flag, o])).values()] : [];
-    if (owners.length > 0) out.push({ depth: 1, text: `const __escaped = !(${owners.map((o) => o.flag).join(" && ")});` });
-    if (this.liveFlag) out.push({ depth: 1, text: `let ${this.liveFlag} = true;` });
+    if (this.reversingFlag) out.push({ depth: 1, text: `let ${this.reversingFlag} = false;` });
     for (const l of this.lines) {
       if (l.save) {
         if (tape) out.push({ depth: l.depth, text: `__tape.push(${[...l.save.saved, l.save.id].join(", ")});`, origin: l.save.origin.start });
         continue;
       }
-      if (l.ret && this.liveFlag) out.push({ depth: l.depth, text: `${this.liveFlag} = false;` });
       out.push(l);
     }
 
@@ -885,7 +891,10 @@ class RuleBuilder {
     const src = this.ctx.p.source;
     const pos = (n: number) => this.ctx.p.index.position(n).line;
     out.push({ depth: 1, text: `function ${this.pullbackName}(__dy: any): any[] {`, origin: node.start });
-    if (owners.length > 0) out.push({ depth: 2, text: `if (__escaped) __ad.escapedClosure(${JSON.stringify(this.fn.name)}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
+    // A nested rule over captured tracked values: are the pullbacks of their owners running?
+    const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.reversing(b)).map((o) => [o.flag, o])).values()] : [];
+    if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.fn.name)}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
+    if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = true;` });
     if (own.length > 0) out.push({ depth: 2, text: `${own.join(" = ")} = null;` });
     const unitLines = (u: Unit, depth: number): Line[] => {
       const lines: Line[] = [];
@@ -905,13 +914,19 @@ class RuleBuilder {
         out.push({ depth: 2, text: "}" });
       }
     } else if (this.units.length > 0) {
+      // A temp computed in one unit and used in another (a ternary or && inside an expression
+      // splits its statement into units) outlives its unit's case: declared for the whole replay.
+      const producer = new Map<Active, Unit>();
+      for (const u of this.units) for (const st of u.steps) if ("out" in st) producer.set(st.out, u);
+      const shared = this.temps.filter((t) => producer.has(t) && this.units.some((u) => u !== producer.get(t) && u.steps.some((st) => stepOperands(st).includes(t))));
+      if (shared.length > 0) out.push({ depth: 2, text: `let ${shared.map((t) => `${t.adj}: any = null`).join(", ")};` });
       out.push({ depth: 2, text: "// replay the tape: each entry is a unit id, under the pullbacks and keys it saved" });
       out.push({ depth: 2, text: "for (let __t = __tape.length; __t > 0; ) {" });
       out.push({ depth: 3, text: "switch (__tape[--__t]) {" });
       for (const u of this.units) {
         out.push({ depth: 4, text: `case ${u.id}: { ${comment(u)}` });
         for (let j = u.saved.length - 1; j >= 0; j--) out.push({ depth: 5, text: `const ${u.saved[j]} = __tape[--__t] as any;` });
-        const temps = this.temps.filter((t) => u.steps.some((s) => "out" in s && s.out === t));
+        const temps = this.temps.filter((t) => !shared.includes(t) && u.steps.some((s) => "out" in s && s.out === t));
         if (temps.length > 0) out.push({ depth: 5, text: `let ${temps.map((t) => `${t.adj}: any = null`).join(", ")};` });
         out.push(...unitLines(u, 5));
         out.push({ depth: 5, text: "break;" });
@@ -926,10 +941,31 @@ class RuleBuilder {
       cots.pop();
       cots.push(`...__ad.restCotangents(${restParam ? restParam.adj : "null"}, ${rest.type === "Identifier" ? rest.name : "[]"}.length)`);
     }
+    if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = false;` });
     out.push({ depth: 2, text: `return [${cots.join(", ")}];` });
     out.push({ depth: 1, text: "}" });
     out.push({ depth: 0, text: "}" });
     return out;
+  }
+}
+
+/** The values a step reads (its inputs; `out` excluded). */
+function stepOperands(s: Step): Operand[] {
+  switch (s.k) {
+    case "call":
+      return s.args;
+    case "get":
+      return [s.obj];
+    case "array":
+      return s.items.map((i) => i.op);
+    case "object":
+      return s.props.map((p) => p.op);
+    case "copy":
+    case "rest":
+    case "ret":
+      return [s.src];
+    case "kill":
+      return [s.target];
   }
 }
 

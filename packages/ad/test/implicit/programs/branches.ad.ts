@@ -1,5 +1,5 @@
 // Corpus: branches — if/else on runtime conditions, ternaries and &&, ||, ?? choosing tensors.
-import { add, exp, matmul, mul, sub, sum, tanh, type Tensor } from "@pullback/tensor";
+import { add, exp, logSoftmax, matmul, mul, mulScalar, pick, softmax, sub, sum, tanh, type Tensor } from "@pullback/tensor";
 import { stopGradient } from "@pullback/ad";
 
 /** if/else on a number argument. */
@@ -50,4 +50,28 @@ export function elseIf(x: Tensor, y: Tensor): Tensor {
   else if (s > -1) out = sub(x, y);
   else out = add(tanh(x), y);
   return out;
+}
+
+/** Nested ternaries. */
+export function nestedTernary(x: Tensor, k: number): Tensor {
+  return k === 0 ? exp(x) : k === 1 ? tanh(x) : mul(x, x);
+}
+
+/** A ternary inside an expression: the operands computed before it are used after it. */
+export function ternaryInExpression(x: Tensor, rows: Int32Array, cols: Int32Array, useLog: boolean): Tensor {
+  const p = softmax(x);
+  const l = logSoftmax(x);
+  return add(pick(mul(p, l), rows, cols), useLog ? pick(l, rows, cols) : pick(p, rows, cols));
+}
+
+/** An optional parameter tested with if. */
+export function optionalParam(x: Tensor, w?: Tensor): Tensor {
+  if (w) return mul(x, w);
+  return tanh(x);
+}
+
+/** A default parameter value and a ?? fallback to another tracked value. */
+export function defaults(x: Tensor, scale = 2, shift?: Tensor): Tensor {
+  const s = shift ?? x;
+  return add(mulScalar(x, scale), s);
 }

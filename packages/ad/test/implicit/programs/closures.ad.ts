@@ -74,3 +74,64 @@ export function usesMadeClosure(x: Tensor, s: Tensor): Tensor {
   const shift = makeShift(s);
   return shift(tanh(shift(x)));
 }
+
+/** Closures nested two deep, the outer one called in a loop. */
+export function nestedClosures(x: Tensor, w: Tensor): Tensor {
+  const outer = (h: Tensor) => {
+    const inner = (g: Tensor) => mul(g, w);
+    return add(inner(h), inner(tanh(h)));
+  };
+  let h = x;
+  for (let i = 0; i < 2; i++) h = outer(h);
+  return h;
+}
+
+/** A recursive closure capturing a tracked weight. */
+export function recursiveClosure(x: Tensor, w: Tensor, n: number): Tensor {
+  const go = (h: Tensor, k: number): Tensor => (k === 0 ? h : go(tanh(mul(h, w)), k - 1));
+  return go(x, n);
+}
+
+/** Recursion over a nested array of tensors. */
+export function sumTree(t: Tensor | Tensor[] | Tensor[][]): Tensor {
+  if (Array.isArray(t)) {
+    let acc: Tensor | null = null;
+    for (const c of t) {
+      const s = sumTree(c);
+      acc = acc === null ? s : add(acc, s);
+    }
+    return acc!;
+  }
+  return tanh(t);
+}
+
+/** An immediately invoked arrow. */
+export function iife(x: Tensor): Tensor {
+  const y = ((h: Tensor) => tanh(h))(x);
+  return mul(y, x);
+}
+
+/** A local higher-order function given a closure over a tracked weight. */
+export function localHigherOrder(x: Tensor, w: Tensor): Tensor {
+  function apply(f: (h: Tensor) => Tensor, h: Tensor): Tensor {
+    return f(f(h));
+  }
+  return apply((h) => matmul(h, w), x);
+}
+
+/** A module-level function expression taking a function. */
+const twice = function (f: (h: Tensor) => Tensor, h: Tensor): Tensor {
+  return f(f(h));
+};
+export function moduleHigherOrder(x: Tensor, w: Tensor): Tensor {
+  return twice((h) => tanh(matmul(h, w)), x);
+}
+
+/** A closure that returns the updated accumulator (instead of assigning the captured variable). */
+export function accumulateWithClosure(x: Tensor, a: Tensor, b: Tensor): Tensor {
+  let acc = x;
+  const addTo = (y: Tensor) => add(acc, mul(y, x));
+  acc = addTo(a);
+  acc = addTo(b);
+  return acc;
+}

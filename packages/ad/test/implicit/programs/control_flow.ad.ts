@@ -103,3 +103,54 @@ export function returnsFromBranches(x: Tensor, k: number): Tensor {
   if (k === 1) return mul(y, x);
   return add(y, x);
 }
+
+/** switch inside a loop, with continue in a case and an early return in the default. */
+export function switchInLoop(xs: Tensor[]): Tensor {
+  let acc = xs[0];
+  for (let i = 1; i < xs.length; i++) {
+    switch (i % 3) {
+      case 0:
+        continue;
+      case 1:
+        acc = mul(acc, xs[i]);
+        break;
+      default:
+        if (i > 3) return acc;
+        acc = add(acc, tanh(xs[i]));
+    }
+  }
+  return acc;
+}
+
+/** do…while(true) left by break. */
+export function doWhileBreak(x: Tensor, w: Tensor): Tensor {
+  let h = x;
+  let i = 0;
+  do {
+    h = tanh(matmul(h, w));
+    if (++i >= 2) break;
+  } while (true);
+  return sub(h, x);
+}
+
+/** A while loop whose condition reads a tracked number (the comparison is not differentiated). */
+export function whileOnTracked(x: number): number {
+  let y = x;
+  let n = 0;
+  while (y < 100 && n < 50) {
+    y = y * 1.5 + 1;
+    n++;
+  }
+  return y;
+}
+
+/** Early returns of numbers, from a branch and from a loop. */
+export function earlyReturnNumber(x: number, y: number): number {
+  if (x > y) return x * y;
+  let s = 0;
+  for (let i = 0; i < 3; i++) {
+    s += x * i;
+    if (s > 10) return s;
+  }
+  return s + y;
+}

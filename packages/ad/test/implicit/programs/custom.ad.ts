@@ -80,3 +80,9 @@ export function checkpointed(x: Tensor, w1: Tensor, w2: Tensor): Tensor {
 export function plain(x: Tensor, w1: Tensor, w2: Tensor): Tensor {
   return block(block(x, w1), w2);
 }
+
+/** checkpoint of a closure over a tracked weight, made inside the differentiated function. */
+export function checkpointedClosure(x: Tensor, w: Tensor): Tensor {
+  const layer = checkpoint((h: Tensor) => tanh(matmul(h, w)));
+  return layer(layer(x));
+}

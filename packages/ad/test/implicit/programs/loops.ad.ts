@@ -67,3 +67,34 @@ export function indexed(xs: Tensor[]): Tensor {
   for (let i = 1; i < xs.length; i++) acc = mul(acc, xs[i]);
   return acc;
 }
+
+/** for…in over the keys of a parameter object (computed reads p[k]). */
+export function forIn(p: { a: Tensor; b: Tensor; c: Tensor }): Tensor {
+  let acc = mulScalar(p.a, 0);
+  for (const k in p) {
+    acc = add(acc, mul(p[k as keyof typeof p], p.a));
+  }
+  return acc;
+}
+
+/** for…of with a destructuring pattern over objects with a flag (the flag gets no cotangent). */
+export function flaggedLayers(ps: { w: Tensor; on: boolean }[], x: Tensor): Tensor {
+  let h = x;
+  for (const { w, on } of ps) {
+    if (!on) continue;
+    h = tanh(mul(h, w));
+  }
+  return h;
+}
+
+/** A closure capturing a variable that the loop reassigns (it reads the current value). */
+export function capturedReassigned(x: Tensor, y: Tensor): Tensor {
+  let s = y;
+  const f = (h: Tensor) => mul(h, s);
+  let h = x;
+  for (let i = 0; i < 3; i++) {
+    s = tanh(s);
+    h = f(h);
+  }
+  return h;
+}

@@ -1,4 +1,7 @@
-// Corpus: number-only programs — arithmetic operators, Math functions, ** and compound assignment.
+// Corpus: number-only programs — arithmetic operators, Math functions, ** and compound assignment;
+// numbers computed from tensors.
+import { divScalar, mul, mulScalar, sum, type Tensor } from "@pullback/tensor";
+
 export function arithmetic(a: number, b: number): number {
   const c = a * b - a / (b + 3);
   return -c + c * c;
@@ -42,4 +45,25 @@ export function numberTree(p: { a: number; bs: number[] }, x: number): number {
 /** Math.max / Math.min / Math.abs pick one argument (away from ties). */
 export function piecewise(x: number, y: number): number {
   return Math.max(x, y) * Math.min(x, 2 * y) + Math.abs(x - y);
+}
+
+/** Math.pow, a three-argument Math.max, atan, cos, log1p. */
+export function moreMath(x: number, y: number): number {
+  return Math.pow(x, y) + Math.max(x, y, 0.1) * Math.atan(x) + Math.cos(y) * Math.log1p(x);
+}
+
+/** Numbers computed from tensors (sum) mixed with number arithmetic. */
+export function mixedNumbers(x: Tensor, w: Tensor, s: number): number {
+  const t = sum(mul(x, w));
+  return t * 2 + Math.exp(s) * t;
+}
+
+/** A tracked number (a sum of x) used as the number of an op on x. */
+export function numberFromTensor(x: Tensor): Tensor {
+  return mulScalar(x, sum(x));
+}
+
+/** Numbers computed from a tracked number as op arguments. */
+export function activeScalarArgs(x: Tensor, s: number): Tensor {
+  return divScalar(mulScalar(x, s * s), 1 + Math.exp(s));
 }

@@ -1,5 +1,5 @@
 // Corpus: straight-line tensor code (no control flow: the rule reverses its units statically).
-import { add, concat, divScalar, exp, gelu, layerNorm, linear, log, matmul, mulScalar, addScalar, permute, reshape, softmax, splitAt, sqrt, square, sub, sumAlong, tanh, type Tensor } from "@pullback/tensor";
+import { add, addScalar, concat, divScalar, exp, gelu, layerNorm, linear, log, matmul, mul, mulScalar, permute, reshape, softmax, splitAt, sqrt, square, sub, sumAlong, tanh, Tensor } from "@pullback/tensor";
 
 /** x·w + b. */
 export function affine(x: Tensor, w: Tensor, b: Tensor): Tensor {
@@ -40,4 +40,40 @@ export function scalarOps(x: Tensor, s: number): Tensor {
   const b = addScalar(a, s);
   const c = divScalar(b, s + 2);
   return sub(c, log(sqrt(addScalar(square(x), 1))));
+}
+
+/** Block scopes and shadowing: an inner `x` and a loop-body `y` shadow the parameters. */
+export function shadowing(x: Tensor, y: Tensor): Tensor {
+  let h = mul(x, y);
+  {
+    const h2 = tanh(h);
+    let x = h2;
+    x = add(x, y);
+    h = mul(h, x);
+  }
+  for (let i = 0; i < 2; i++) {
+    const y = tanh(h);
+    h = add(h, y);
+  }
+  return h;
+}
+
+/** A return from inside a nested block. */
+export function returnsInBlock(x: Tensor): Tensor {
+  const a = tanh(x);
+  {
+    const t = mul(a, x);
+    return t;
+  }
+}
+
+/** The identity: the cotangent is passed through. */
+export function identity(x: Tensor): Tensor {
+  return x;
+}
+
+/** A constant result: every gradient is zero. */
+export function constantResult(x: Tensor): Tensor {
+  void x;
+  return Tensor.zeros([2], "float64");
 }

@@ -1,6 +1,6 @@
 // Corpus: structures — nested objects and arrays in parameters and results, destructuring,
 // spread in array literals, rest parameters and rest patterns.
-import { add, concat, exp, matmul, mul, sub, tanh, type Tensor } from "@pullback/tensor";
+import { add, concat, exp, matmul, mul, mulScalar, sub, sum, tanh, type Tensor } from "@pullback/tensor";
 
 export interface Block {
   attn: { wq: Tensor; wk: Tensor };
@@ -63,4 +63,55 @@ export function usesStructure(x: Tensor, y: Tensor): Tensor {
   const { sum, parts, more } = nestedResult(x, y);
   const [p0, , p2] = parts;
   return add(mul(sum, p0), sub(p2, more.prod));
+}
+
+/** Destructuring assignment swapping tracked values in a loop. */
+export function swapAssign(a: Tensor, b: Tensor): Tensor {
+  let u = a;
+  let v = b;
+  for (let i = 0; i < 3; i++) {
+    [u, v] = [v, mul(u, v)];
+  }
+  return add(u, v);
+}
+
+/** An array grown with spread in a loop, concatenated at the end. */
+export function buildList(x: Tensor, n: number): Tensor {
+  let xs: Tensor[] = [];
+  let h = x;
+  for (let i = 0; i < n; i++) {
+    h = tanh(h);
+    xs = [...xs, h];
+  }
+  return concat(xs, 0);
+}
+
+/** A tuple result mixing a tensor and a number. */
+export function tupleWithNumber(x: Tensor): [Tensor, number] {
+  const y = tanh(x);
+  return [y, sum(y)];
+}
+
+/** An object result built from loop state. */
+export function objectResultOfLoop(xs: Tensor[]): { total: Tensor; last: Tensor } {
+  let total = mulScalar(xs[0], 0);
+  let last = xs[0];
+  for (const x of xs) {
+    total = add(total, x);
+    last = x;
+  }
+  return { total, last: exp(last) };
+}
+
+/** A rest parameter read by index from both ends. */
+export function restByIndex(x: Tensor, ...ys: Tensor[]): Tensor {
+  let r = x;
+  for (let i = 0; i < ys.length; i++) r = sub(r, mul(ys[i], ys[ys.length - 1 - i]));
+  return r;
+}
+
+/** A parameter that is never read: its gradient is an explicit zero. */
+export function unusedParam(x: Tensor, unused: Tensor): Tensor {
+  void unused;
+  return tanh(x);
 }
