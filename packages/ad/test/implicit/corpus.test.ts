@@ -46,6 +46,7 @@ describe("straight-line", () => {
     const [, back] = pullback(straight.constantResult, rand(3));
     expect(isZeroTensor(back(rand(2))[0], [3])).toBe(true);
   });
+  test("a chain of matmuls reduced to a number", () => check(straight.matmulChain, [rand(2, 3), rand(3, 4), rand(4, 2)]));
 });
 
 describe("fan-out", () => {
@@ -53,6 +54,7 @@ describe("fan-out", () => {
   test("threeUses", () => check(fanout.threeUses, [rand(3, 4)]));
   test("sharedWeight", () => check(fanout.sharedWeight, [rand(3, 3), rand(3, 3)]));
   test("reassigned", () => check(fanout.reassigned, [rand(2, 3), rand(2, 3)]));
+  test("the same value twice in the result", () => check(fanout.sameTwice, [rand(2)]));
 });
 
 describe("branches", () => {
@@ -94,6 +96,20 @@ describe("branches", () => {
     check(branches.defaults, [rand(2)]);
     check(branches.defaults, [rand(2), 0.5, rand(2)]);
   });
+  test("a default computed from another parameter", () => {
+    check(branches.defaultFromParam, [rand(2)]);
+    check(branches.defaultFromParam, [rand(2), rand(2)]);
+  });
+  test("a ternary whose branch is the assigned variable", () => {
+    for (const c of [true, false]) check(branches.selfTernary, [rand(2), c]);
+  });
+  test("declared, then assigned in both branches", () => {
+    for (const c of [true, false]) check(branches.declareThenAssign, [rand(2), c]);
+  });
+  test("a constant branch", () => {
+    for (const c of [true, false]) check(branches.constBranch, [rand(2), c]);
+  });
+  test("an else-if chain in a loop", () => check(branches.ifElseChainInLoop, [[rand(2), rand(2), rand(2), rand(2), rand(2)], rand(2)]));
 });
 
 describe("loops", () => {
@@ -126,6 +142,10 @@ describe("loops", () => {
     }
   });
   test("a closure capturing a variable the loop reassigns", () => check(loops.capturedReassigned, [rand(2, 3), rand(2, 3)]));
+  test("var declarations in a loop", () => check(loops.varInLoop, [rand(2), 3], [0]));
+  test("for (;;) with break", () => check(loops.foreverBreak, [rand(2)]));
+  test("two counters in a for header", () => check(loops.commaFor, [rand(2)]));
+  test("for…of over Object.keys", () => check(loops.keysLoop, [{ a: rand(2), b: rand(2), c: rand(2) }]));
 });
 
 describe("control flow", () => {
@@ -155,6 +175,13 @@ describe("control flow", () => {
   test("while on a tracked number", () => check(flow.whileOnTracked, [1.3]));
   test("early returns of numbers", () => {
     for (const [x, y] of [[2, 1], [1, 2], [5, 9]]) check(flow.earlyReturnNumber, [x, y]);
+  });
+  test("a labeled block left by break", () => {
+    for (const skip of [true, false]) check(flow.labeledBlock, [rand(2), skip]);
+  });
+  test("continue to an outer while's label", () => check(flow.whileLabeledContinue, [rand(2)]));
+  test("switch on strings: shared cases, a block case, returns", () => {
+    for (const mode of ["a", "b", "c", "z"]) check(flow.switchStrings, [rand(2), mode], [0]);
   });
 });
 
@@ -193,6 +220,15 @@ describe("structures", () => {
     expect(isZeroTensor(back(rand(2))[1], [3])).toBe(true);
   });
 });
+  test("a parameter object reassigned", () => check(structures.reassignParamObject, [{ w: rand(2), b: rand(2) }, rand(2)]));
+  test("a nested pattern in a parameter", () => check(structures.nestedParamPattern, [{ a: { b: rand(2) }, c: [rand(2), rand(2), rand(2)] }]));
+  test("a property returned as is", () => {
+    check(structures.returnsProperty, [{ w: rand(2), v: rand(3) }]);
+    const [, back] = pullback(structures.returnsProperty, { w: rand(2), v: rand(3) });
+    expect(isZeroTensor(back(rand(2))[0].v, [3])).toBe(true);
+  });
+  test("computed keys", () => check(structures.computedKeys, [rand(2), "k"], [0]));
+  test("recursion over an index with an object result", () => check(structures.recursiveStructure, [[rand(2), rand(2), rand(2)], 0], [0]));
 
 describe("closures and calls", () => {
   test("nested function", () => check(closures.nestedFunction, [rand(2, 3), rand(2, 3)]));
@@ -213,6 +249,7 @@ describe("closures and calls", () => {
   test("a local higher-order function", () => check(closures.localHigherOrder, [rand(2, 3), rand(3, 3)]));
   test("a module-level function expression taking a function", () => check(closures.moduleHigherOrder, [rand(2, 3), rand(3, 3)]));
   test("a closure returning the new accumulator", () => check(closures.accumulateWithClosure, [rand(2), rand(2), rand(2)]));
+  test("a call to a function declared further down", () => check(closures.hoistedUse, [rand(2)]));
   test("assigning a tracked value to a captured variable instead is a load-time error", () => {
     const source = 'import { add, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor, a: Tensor): Tensor {\n  let acc = x;\n  const addTo = (y: Tensor) => {\n    acc = add(acc, mul(y, x));\n  };\n  addTo(a);\n  return acc;\n}\n';
     expect(() => transformAd(source, "captured.ad.ts", { noCache: true })).toThrow(/captured\.ad\.ts:5:5: error: assigning a tracked value to `acc`, a variable of an enclosing function, is a side effect the pullback cannot see/);
@@ -238,6 +275,7 @@ describe("numbers", () => {
   test("numbers computed from tensors", () => check(numbers.mixedNumbers, [rand(2, 3), rand(2, 3), 0.4]));
   test("a tracked number from a tensor as an op argument", () => check(numbers.numberFromTensor, [rand(2, 3)]));
   test("numbers computed from a tracked number as op arguments", () => check(numbers.activeScalarArgs, [rand(2), 0.3]));
+  test("**= and -=", () => check(numbers.powAssign, [1.3]));
   test("valueAndGrad of a number function", () => {
     const [v, [da, db]] = valueAndGrad(numbers.arithmetic, { argnums: [0, 1] })(2, 1);
     const c = 2 * 1 - 2 / 4;
@@ -329,6 +367,28 @@ describe("losses", () => {
     expect(dp.b1.shape).toEqual([5]);
     check(losses.lossWithAux, [p, x, targets, 0.01], [0, 1, 3]);
   });
+});
+
+describe("pullbacks can be called again", () => {
+  /** A random cotangent shaped like y (Tensors and numbers in arrays and objects). */
+  const like = (y: unknown): unknown =>
+    y instanceof Tensor ? rand(...y.shape) : typeof y === "number" ? num() : Array.isArray(y) ? y.map(like) : Object.fromEntries(Object.entries(y as object).map(([k, v]) => [k, like(v)]));
+  const text = (ds: unknown) => JSON.stringify(ds, (_, v) => (v instanceof Tensor ? Array.from(v.data) : v));
+  const cases: [string, (...args: any[]) => any, () => unknown[]][] = [
+    ["a tape with loops and labels", flow.labeledBreak, () => [rand(2, 3), rand(3, 3), 4]],
+    ["a static rule", fanout.sharedWeight, () => [rand(3, 3), rand(3, 3)]],
+    ["closures called in a loop", closures.capturesInLoop, () => [rand(2, 3), rand(2, 3), 3]],
+    ["a closure passed to another module", closures.passesClosure, () => [rand(2, 3), rand(3, 3)]],
+    ["a checkpointed closure", custom.checkpointedClosure, () => [rand(2, 3), rand(3, 3)]],
+    ["recursion with an object result", structures.recursiveStructure, () => [[rand(2), rand(2), rand(2)], 0]],
+  ];
+  for (const [name, f, args] of cases) {
+    test(name, () => {
+      const [y, back] = pullback(f, ...args());
+      const dy = like(y);
+      expect(text(back(dy))).toBe(text(back(dy)));
+    });
+  }
 });
 
 describe("activity", () => {

@@ -272,7 +272,8 @@ class RuleBuilder {
           access = `.${e.property.name}`;
         } else {
           const prop = unwrapExpr(e.property);
-          if (this.act.isActive(prop)) return this.error(prop, "a computed key must not depend on differentiable values");
+          // A key computed from tracked numbers (`xs[i]`, i a number parameter) is an index: the
+          // value read does not change under a small change of i, so it gets no cotangent.
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
             key = this.fresh("__k");
@@ -831,10 +832,18 @@ class RuleBuilder {
     const params: string[] = [];
     const paramOps: (Active | null)[] = [];
     let restParam: Active | null = null;
-    const patterns: { pat: Node; op: Active; index: number }[] = [];
+    const patterns: { pat: Node; op: Active; index: number; dflt?: Node }[] = [];
     node.params.forEach((p: Node, i: number) => {
       const base = p.type === "AssignmentPattern" ? p.left : p.type === "TSParameterProperty" ? p.parameter : p;
-      if (base.type === "Identifier") {
+      const bound = patternIds(base).some((id) => this.act.isActiveBinding(this.ctx.scopes.refs.get(id)));
+      if (p.type === "AssignmentPattern" && bound && this.act.isActive(p.right)) {
+        // A default computed from tracked values (`y = x`): taken in the forward, so that y's
+        // cotangent reaches x when the argument is missing, and the argument otherwise.
+        const op = this.pseudoOp("__a");
+        params.push(op.name);
+        paramOps.push(op);
+        patterns.push({ pat: base, op, index: i, dflt: p.right });
+      } else if (base.type === "Identifier") {
         params.push(src.slice(p.start, p.end));
         const b = this.ctx.scopes.refs.get(base)!;
         paramOps.push(this.act.isActiveBinding(b) ? this.bindingOp(b) : null);
@@ -853,7 +862,26 @@ class RuleBuilder {
     });
 
     // Forward.
-    for (const { pat, op } of patterns) {
+    for (const { pat, op, dflt } of patterns) {
+      if (dflt) {
+        const value = pat.type === "Identifier" ? this.bindingOp(this.ctx.scopes.refs.get(pat)!) : this.pseudoOp("__a");
+        this.emit(`let ${value.name};`, pat.start);
+        this.emit(`if (${op.name} === undefined) {`, dflt.start);
+        this.depth++;
+        this.lower(dflt, dflt, { op: value, decl: null });
+        this.closeUnit();
+        this.depth--;
+        this.emit("} else {");
+        this.depth++;
+        this.unit(pat).steps.push({ k: "copy", out: value, src: op, origin: pat.start });
+        this.emit(`${value.name} = ${op.name};`, pat.start);
+        this.closeUnit();
+        this.depth--;
+        this.emit("}");
+        if (pat.type !== "Identifier") this.bindPattern(pat, value, "let", pat);
+        this.closeUnit();
+        continue;
+      }
       if (paramOps[patterns.find((x) => x.op === op)!.index] === null) {
         this.emit(`let ${src.slice(pat.start, pat.end)} = ${op.name};`, pat.start);
         continue;

@@ -1,5 +1,5 @@
 // Corpus: branches — if/else on runtime conditions, ternaries and &&, ||, ?? choosing tensors.
-import { add, exp, logSoftmax, matmul, mul, mulScalar, pick, softmax, sub, sum, tanh, type Tensor } from "@pullback/tensor";
+import { add, exp, logSoftmax, matmul, mul, mulScalar, pick, softmax, sub, sum, tanh, Tensor } from "@pullback/tensor";
 import { stopGradient } from "@pullback/ad";
 
 /** if/else on a number argument. */
@@ -74,4 +74,44 @@ export function optionalParam(x: Tensor, w?: Tensor): Tensor {
 export function defaults(x: Tensor, scale = 2, shift?: Tensor): Tensor {
   const s = shift ?? x;
   return add(mulScalar(x, scale), s);
+}
+
+/** A default computed from another (tracked) parameter: y = x when y is missing. */
+export function defaultFromParam(x: Tensor, y: Tensor = x): Tensor {
+  return mul(x, tanh(y));
+}
+
+/** A ternary whose branch is the assigned variable itself. */
+export function selfTernary(x: Tensor, c: boolean): Tensor {
+  let y = x;
+  y = c ? y : tanh(y);
+  return mul(y, x);
+}
+
+/** Declared without a value, assigned in both branches. */
+export function declareThenAssign(x: Tensor, c: boolean): Tensor {
+  let y: Tensor;
+  if (c) y = exp(x);
+  else y = tanh(x);
+  return y;
+}
+
+/** One branch a constant (no gradient through it). */
+export function constBranch(x: Tensor, c: boolean): Tensor {
+  const y = c ? x : Tensor.zeros(x.shape, "float64");
+  return add(mul(y, x), x);
+}
+
+/** An else-if chain inside a loop. */
+export function ifElseChainInLoop(xs: Tensor[], w: Tensor): Tensor {
+  let h = mul(xs[0], w);
+  for (let i = 1; i < xs.length; i++) {
+    if (i % 3 === 0) h = add(h, xs[i]);
+    else if (i % 3 === 1) h = mul(h, tanh(xs[i]));
+    else {
+      const t = sub(h, xs[i]);
+      h = mul(t, w);
+    }
+  }
+  return h;
 }

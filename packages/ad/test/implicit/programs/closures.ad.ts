@@ -135,3 +135,12 @@ export function accumulateWithClosure(x: Tensor, a: Tensor, b: Tensor): Tensor {
   acc = addTo(b);
   return acc;
 }
+
+/** Calls a function declared further down (hoisting). */
+export function hoistedUse(x: Tensor): Tensor {
+  return later(x);
+}
+
+function later(x: Tensor): Tensor {
+  return tanh(mul(x, x));
+}

@@ -154,3 +154,44 @@ export function earlyReturnNumber(x: number, y: number): number {
   }
   return s + y;
 }
+
+/** A labeled block left by break. */
+export function labeledBlock(x: Tensor, skip: boolean): Tensor {
+  let h = x;
+  blk: {
+    if (skip) break blk;
+    h = exp(h);
+  }
+  return mul(h, x);
+}
+
+/** continue to the label of an outer while. */
+export function whileLabeledContinue(x: Tensor): Tensor {
+  let h = x;
+  let i = 0;
+  outer: while (i < 3) {
+    i++;
+    let j = 0;
+    while (j < 3) {
+      j++;
+      if (j === i) continue outer;
+      h = add(h, mulScalar(tanh(h), 0.5));
+    }
+  }
+  return h;
+}
+
+/** switch on a string: shared cases, a block case, returns from cases. */
+export function switchStrings(x: Tensor, mode: string): Tensor {
+  switch (mode) {
+    case "a":
+    case "b":
+      return tanh(x);
+    case "c": {
+      const y = exp(x);
+      return mul(y, x);
+    }
+    default:
+      return x;
+  }
+}

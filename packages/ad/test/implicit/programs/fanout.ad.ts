@@ -28,3 +28,9 @@ export function reassigned(x: Tensor, y: Tensor): Tensor {
   z = mul(z, first);
   return add(z, y);
 }
+
+/** The same value twice in the result, and a parameter as a result. */
+export function sameTwice(x: Tensor): Tensor[] {
+  const y = tanh(x);
+  return [y, y, x];
+}

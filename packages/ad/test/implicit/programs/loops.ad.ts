@@ -98,3 +98,38 @@ export function capturedReassigned(x: Tensor, y: Tensor): Tensor {
   }
   return h;
 }
+
+/** var declarations in a loop body (function-scoped). */
+export function varInLoop(x: Tensor, n: number): Tensor {
+  var h = x;
+  for (var i = 0; i < n; i++) {
+    var t = tanh(h);
+    h = add(h, t);
+  }
+  return h;
+}
+
+/** for (;;) left by break. */
+export function foreverBreak(x: Tensor): Tensor {
+  let h = x;
+  let k = 0;
+  for (;;) {
+    h = tanh(h);
+    if (++k === 3) break;
+  }
+  return h;
+}
+
+/** Two counters in a for header (comma expressions). */
+export function commaFor(x: Tensor): Tensor {
+  let h = x;
+  for (let i = 0, j = 4; i < j; i++, j--) h = mul(h, tanh(x));
+  return h;
+}
+
+/** for…of over Object.keys of a record of tensors (computed reads). */
+export function keysLoop(p: Record<string, Tensor>): Tensor {
+  let acc: Tensor | null = null;
+  for (const k of Object.keys(p)) acc = acc === null ? p[k] : add(acc, mul(p[k], p[k]));
+  return acc!;
+}

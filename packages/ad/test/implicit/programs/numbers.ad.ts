@@ -67,3 +67,11 @@ export function numberFromTensor(x: Tensor): Tensor {
 export function activeScalarArgs(x: Tensor, s: number): Tensor {
   return divScalar(mulScalar(x, s * s), 1 + Math.exp(s));
 }
+
+/** **= and -= on a tracked number. */
+export function powAssign(x: number): number {
+  let y = x;
+  y **= 3;
+  y -= x;
+  return y;
+}

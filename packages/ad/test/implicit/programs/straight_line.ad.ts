@@ -1,5 +1,5 @@
 // Corpus: straight-line tensor code (no control flow: the rule reverses its units statically).
-import { add, addScalar, concat, divScalar, exp, gelu, layerNorm, linear, log, matmul, mul, mulScalar, permute, reshape, softmax, splitAt, sqrt, square, sub, sumAlong, tanh, Tensor } from "@pullback/tensor";
+import { add, addScalar, concat, divScalar, exp, gelu, layerNorm, linear, log, matmul, mul, mulScalar, permute, reshape, softmax, splitAt, sqrt, square, sub, sum, sumAlong, tanh, Tensor } from "@pullback/tensor";
 
 /** x·w + b. */
 export function affine(x: Tensor, w: Tensor, b: Tensor): Tensor {
@@ -76,4 +76,9 @@ export function identity(x: Tensor): Tensor {
 export function constantResult(x: Tensor): Tensor {
   void x;
   return Tensor.zeros([2], "float64");
+}
+
+/** A chain of matmuls reduced to a number. */
+export function matmulChain(a: Tensor, b: Tensor, c: Tensor): number {
+  return sum(matmul(matmul(a, b), c));
 }

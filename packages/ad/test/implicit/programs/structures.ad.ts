@@ -115,3 +115,31 @@ export function unusedParam(x: Tensor, unused: Tensor): Tensor {
   void unused;
   return tanh(x);
 }
+
+/** A parameter object reassigned to a new object built from its fields. */
+export function reassignParamObject(p: { w: Tensor; b: Tensor }, x: Tensor): Tensor {
+  p = { w: mulScalar(p.w, 2), b: p.b };
+  return add(mul(x, p.w), p.b);
+}
+
+/** A nested destructuring pattern in a parameter. */
+export function nestedParamPattern({ a: { b }, c: [d, e] }: { a: { b: Tensor }; c: Tensor[] }): Tensor {
+  return add(mul(b, d), e);
+}
+
+/** A property of a parameter returned as is (the sibling gets a zero). */
+export function returnsProperty(p: { w: Tensor; v: Tensor }): Tensor {
+  return p.w;
+}
+
+/** An object with computed keys. */
+export function computedKeys(x: Tensor, name: string): Record<string, Tensor> {
+  return { [name]: tanh(x), ["fixed"]: x };
+}
+
+/** Recursion over an index, with an object result (a number field counts). */
+export function recursiveStructure(xs: Tensor[], i: number): { value: Tensor; count: number } {
+  if (i === xs.length - 1) return { value: xs[i], count: 1 };
+  const rest = recursiveStructure(xs, i + 1);
+  return { value: add(mul(xs[i], rest.value), xs[i]), count: rest.count + 1 };
+}
