@@ -107,7 +107,7 @@ function numbers(op: string, ...xs: unknown[]): void {
 
 type NumRule = (...xs: number[]) => [number, (dy: number) => (number | null)[]];
 
-/** Rules of + − × ÷ ** and unary − on numbers (the generated code calls them for tracked numbers). */
+/** Rules of + − × ÷ ** % and unary − on numbers (the generated code calls them for tracked numbers). */
 export const num: Record<string, NumRule> = {
   add(a, b) {
     numbers("+", a, b);
@@ -129,6 +129,11 @@ export const num: Record<string, NumRule> = {
     numbers("**", a, b);
     const y = a ** b;
     return [y, function pow_pullback(dy) { return [dy * b * a ** (b - 1), a > 0 ? dy * y * Math.log(a) : null]; }];
+  },
+  mod(a, b) {
+    // a % b = a − b·trunc(a/b): slope 1 in a, −trunc(a/b) in b (between the jumps).
+    numbers("%", a, b);
+    return [a % b, function mod_pullback(dy) { return [dy, -dy * Math.trunc(a / b)]; }];
   },
   neg(a) {
     numbers("unary -", a);

@@ -47,6 +47,12 @@ describe("straight-line", () => {
     expect(isZeroTensor(back(rand(2))[0], [3])).toBe(true);
   });
   test("a chain of matmuls reduced to a number", () => check(straight.matmulChain, [rand(2, 3), rand(3, 4), rand(4, 2)]));
+  test("concat with a constant piece", () => check(straight.concatConst, [rand(1, 2)]));
+  test("indexing splitAt's result", () => check(straight.splitIndex, [rand(3, 2)]));
+  test("a generic function with a cast", () => check(straight.generic, [rand(2)]));
+  test("a non-null assertion", () => check(straight.nonNull, [{ w: rand(2) }, rand(2)]));
+  test("a function named like a generated pullback (f_pullback)", () => check(straight.f, [rand(2)]));
+  test("parameters named like generated cotangents (d_x)", () => check(straight.d_clash, [rand(2), rand(2)]));
 });
 
 describe("fan-out", () => {
@@ -229,6 +235,8 @@ describe("structures", () => {
   });
   test("computed keys", () => check(structures.computedKeys, [rand(2), "k"], [0]));
   test("recursion over an index with an object result", () => check(structures.recursiveStructure, [[rand(2), rand(2), rand(2)], 0], [0]));
+  test("reads from both ends of a spread array", () => check(structures.spreadIndex, [[rand(2), rand(2)], rand(2)]));
+  test("an arrow returning an object literal", () => check(structures.objBody, [rand(2)]));
 
 describe("closures and calls", () => {
   test("nested function", () => check(closures.nestedFunction, [rand(2, 3), rand(2, 3)]));
@@ -250,6 +258,14 @@ describe("closures and calls", () => {
   test("a module-level function expression taking a function", () => check(closures.moduleHigherOrder, [rand(2, 3), rand(3, 3)]));
   test("a closure returning the new accumulator", () => check(closures.accumulateWithClosure, [rand(2), rand(2), rand(2)]));
   test("a call to a function declared further down", () => check(closures.hoistedUse, [rand(2)]));
+  test("a function declaration in a loop body", () => check(closures.declInLoop, [[rand(2), rand(2)], rand(2)]));
+  test("a function expression passed as an argument", () => check(closures.fnExprArg, [rand(2), rand(2)]));
+  test("functions stored in an object", () => {
+    for (const k of ["a", "b"] as const) check(closures.fromObject, [rand(2), k], [0]);
+  });
+  test("functions stored in an array", () => check(closures.fromArray, [rand(2)]));
+  test("a module object with a function property", () => check(closures.usesModel, [rand(2, 2), rand(2, 2)]));
+  test("recursion building an array with spread", () => check(closures.sumOfNested, [rand(2)]));
   test("assigning a tracked value to a captured variable instead is a load-time error", () => {
     const source = 'import { add, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor, a: Tensor): Tensor {\n  let acc = x;\n  const addTo = (y: Tensor) => {\n    acc = add(acc, mul(y, x));\n  };\n  addTo(a);\n  return acc;\n}\n';
     expect(() => transformAd(source, "captured.ad.ts", { noCache: true })).toThrow(/captured\.ad\.ts:5:5: error: assigning a tracked value to `acc`, a variable of an enclosing function, is a side effect the pullback cannot see/);
@@ -276,6 +292,8 @@ describe("numbers", () => {
   test("a tracked number from a tensor as an op argument", () => check(numbers.numberFromTensor, [rand(2, 3)]));
   test("numbers computed from a tracked number as op arguments", () => check(numbers.activeScalarArgs, [rand(2), 0.3]));
   test("**= and -=", () => check(numbers.powAssign, [1.3]));
+  test("% on tracked numbers", () => check(numbers.modulo, [2.3, 0.7]));
+  test("Math.floor and Math.round carry no gradient", () => check(numbers.floors, [1.3]));
   test("valueAndGrad of a number function", () => {
     const [v, [da, db]] = valueAndGrad(numbers.arithmetic, { argnums: [0, 1] })(2, 1);
     const c = 2 * 1 - 2 / 4;
@@ -432,5 +450,10 @@ describe("activity", () => {
     const at = (scale: number) => values(mul(activity.configScale(x, { n: 3, scale }), dy)).reduce((a, b) => a + b, 0);
     expect(dcfg.n).toBe(0);
     expect(dcfg.scale).toBeCloseTo((at(0.8 + 1e-6) - at(0.8 - 1e-6)) / 2e-6, 6);
+  });
+  test("an optional config object (?. and ??) as a loop bound", () => {
+    check(activity.optionalInactive, [rand(2)], [0]);
+    check(activity.optionalInactive, [rand(2), { n: 3 }], [0]);
+    expect(ruleCalls(ruleText("optionalInactive"))).toEqual(["tanh"]);
   });
 });

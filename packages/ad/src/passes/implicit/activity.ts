@@ -8,7 +8,7 @@ import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, ty
 
 /** Properties whose value never carries a gradient (metadata of tensors and arrays). */
 export const METADATA = new Set(["shape", "dtype", "size", "ndim", "length", "strides"]);
-const ARITHMETIC = new Set(["+", "-", "*", "/", "**"]);
+const ARITHMETIC = new Set(["+", "-", "*", "/", "**", "%"]);
 
 /** Parameter types that are never differentiated (booleans, strings, integer arrays, shapes, functions, RNGs). */
 const INACTIVE_TYPE_NAMES = new Set([

@@ -90,7 +90,7 @@ interface Target {
   decl: "const" | "let" | "var" | null;
 }
 
-const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
+const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "%": "mod" };
 const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "set", "fill", "copyWithin", "sort", "reverse", "delete", "clear", "add"]);
 
 function summarize(source: string, n: Node, max = 80): string {
@@ -127,7 +127,9 @@ class RuleBuilder {
     readonly ruleName: string,
   ) {
     this.act = analyzeActivity(fn, ctx.scopes, (b) => (outer ? outer.isActive(b) : false));
-    this.pullbackName = `${fn.name}_pullback`;
+    let pullbackName = `${fn.name}_pullback`;
+    while (ctx.taken.has(pullbackName)) pullbackName += "_"; // a function of the file may have the name
+    this.pullbackName = pullbackName;
   }
 
   // ---- names ----------------------------------------------------------------------------

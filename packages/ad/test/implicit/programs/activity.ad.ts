@@ -26,3 +26,10 @@ export function configScale(x: Tensor, cfg: { n: number; scale: number }): Tenso
   for (let i = 0; i < cfg.n; i++) h = mulScalar(tanh(h), cfg.scale);
   return h;
 }
+
+/** An optional config object read with ?. and ?? in a loop bound. */
+export function optionalInactive(x: Tensor, cfg?: { n: number }): Tensor {
+  let h = x;
+  for (let i = 0; i < (cfg?.n ?? 2); i++) h = tanh(h);
+  return h;
+}

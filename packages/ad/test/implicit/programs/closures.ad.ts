@@ -144,3 +144,59 @@ export function hoistedUse(x: Tensor): Tensor {
 function later(x: Tensor): Tensor {
   return tanh(mul(x, x));
 }
+
+/** A function declaration inside a loop body, capturing the loop variable. */
+export function declInLoop(xs: Tensor[], w: Tensor): Tensor {
+  let h = w;
+  for (const x of xs) {
+    function step(g: Tensor): Tensor {
+      return add(g, mul(x, w));
+    }
+    h = step(h);
+  }
+  return h;
+}
+
+/** A function expression (not an arrow) passed as an argument. */
+export function fnExprArg(x: Tensor, w: Tensor): Tensor {
+  return iterate(function (h: Tensor) {
+    return tanh(mul(h, w));
+  }, x, 2);
+}
+
+/** Functions stored in an object, called through it. */
+const table = { a: (h: Tensor) => tanh(h), b: (h: Tensor) => exp(h) };
+export function fromObject(x: Tensor, k: "a" | "b"): Tensor {
+  return mul(table[k](x), table.a(x));
+}
+
+/** Functions stored in an array, called by index in a loop. */
+const list = [(h: Tensor) => tanh(h), (h: Tensor) => mul(h, h)];
+export function fromArray(x: Tensor): Tensor {
+  let h = x;
+  for (let i = 0; i < list.length; i++) h = list[i](h);
+  return h;
+}
+
+/** A "module" object with a function property. */
+export const model = {
+  forward: (x: Tensor, w: Tensor) => tanh(matmul(x, w)),
+};
+export function usesModel(x: Tensor, w: Tensor): Tensor {
+  return model.forward(model.forward(x, w), w);
+}
+
+/** Recursion building an array result with spread. */
+export function nestedReturnStructures(x: Tensor, depth: number): Tensor[] {
+  if (depth === 0) return [x];
+  const inner = nestedReturnStructures(tanh(x), depth - 1);
+  return [...inner, mul(x, inner[0])];
+}
+
+/** Sums the recursive array result. */
+export function sumOfNested(x: Tensor): Tensor {
+  const parts = nestedReturnStructures(x, 3);
+  let acc = parts[0];
+  for (const p of parts) acc = add(acc, p);
+  return acc;
+}

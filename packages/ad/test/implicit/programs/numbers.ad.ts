@@ -75,3 +75,13 @@ export function powAssign(x: number): number {
   y -= x;
   return y;
 }
+
+/** % on tracked numbers (slope 1 in x between the jumps). */
+export function modulo(x: number, y: number): number {
+  return (x % y) * x;
+}
+
+/** Math.floor / Math.round are piecewise constant: no gradient through them. */
+export function floors(x: number): number {
+  return Math.floor(x) * x + Math.round(x * 3);
+}

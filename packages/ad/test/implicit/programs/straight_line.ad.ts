@@ -82,3 +82,38 @@ export function constantResult(x: Tensor): Tensor {
 export function matmulChain(a: Tensor, b: Tensor, c: Tensor): number {
   return sum(matmul(matmul(a, b), c));
 }
+
+/** concat with a constant piece. */
+export function concatConst(x: Tensor): Tensor {
+  return concat([x, Tensor.zeros(x.shape, "float64"), tanh(x)], 0);
+}
+
+/** Indexing the result of splitAt directly. */
+export function splitIndex(x: Tensor): Tensor {
+  return mul(splitAt(x, 0, 1)[1], splitAt(x, 0, 2)[0]);
+}
+
+/** A generic function with a cast. */
+export function generic<T extends Tensor>(x: T): Tensor {
+  const y = x as Tensor;
+  return mul(y, y);
+}
+
+/** A non-null assertion on an optional parameter field. */
+export function nonNull(p: { w?: Tensor }, x: Tensor): Tensor {
+  return mul(p.w!, x);
+}
+
+/** Names that clash with generated ones: a function f_pullback called by f. */
+export function f(x: Tensor): Tensor {
+  return f_pullback(x);
+}
+function f_pullback(x: Tensor): Tensor {
+  return tanh(x);
+}
+
+/** Names that clash with generated cotangent names. */
+export function d_clash(x: Tensor, d_x: Tensor): Tensor {
+  const d_x_1 = mul(x, d_x);
+  return add(d_x_1, x);
+}

@@ -143,3 +143,12 @@ export function recursiveStructure(xs: Tensor[], i: number): { value: Tensor; co
   const rest = recursiveStructure(xs, i + 1);
   return { value: add(mul(xs[i], rest.value), xs[i]), count: rest.count + 1 };
 }
+
+/** Reads from both ends of an array built with spread. */
+export function spreadIndex(xs: Tensor[], y: Tensor): Tensor {
+  const all = [...xs, y];
+  return mul(all[0], all[all.length - 1]);
+}
+
+/** An arrow whose expression body is an object literal. */
+export const objBody = (x: Tensor) => ({ a: tanh(x), b: [x] });
