@@ -364,6 +364,12 @@ describe("custom rules", () => {
     check(custom.checkpointed, [x, w1, w2]);
   });
   test("checkpoint of a closure capturing a tracked weight", () => check(custom.checkpointedClosure, [rand(2, 3), rand(3, 3)]));
+  test("a stopGradient value logged into a module variable", () => {
+    const x = rand(2, 3);
+    check(custom.logged, [x]);
+    custom.logged(x);
+    expect(custom.lastNorm).toBeCloseTo(values(x).reduce((s, v) => s + Math.tanh(v) ** 2, 0), 12);
+  });
 });
 
 describe("losses", () => {

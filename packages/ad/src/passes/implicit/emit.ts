@@ -144,7 +144,6 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     p,
     scopes,
     report,
-    ruleNames,
     handWritten,
     primalText,
     useOps: () => (usesOps = true),

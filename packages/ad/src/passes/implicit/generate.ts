@@ -31,8 +31,6 @@ export interface GenContext {
   p: Parsed;
   scopes: ScopeInfo;
   report(node: { start: number; end: number }, reason: string, hint?: string): void;
-  /** Rule names of module-level functions (their rules are module-level function declarations). */
-  ruleNames: Map<Node, string>;
   /** Functions that get their rule from nonDifferentiable / customVjp / defineRrule: none is generated. */
   handWritten: Set<Node>;
   /** Source text of a node with the primal-context insertions strictly inside it. */
@@ -777,7 +775,7 @@ class RuleBuilder {
    */
   outsideWrite(id: Node, b: Binding): boolean {
     if (b.fn === this.fn.node) return false;
-    this.error(id, `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`, `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`)`);
+    this.error(id, `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`, `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`), or store stopGradient(…) of it if no gradient should flow (a log)`);
     return true;
   }
 
