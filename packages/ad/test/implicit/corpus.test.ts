@@ -18,6 +18,7 @@ import * as numbers from "./programs/numbers.ad.ts";
 import * as custom from "./programs/custom.ad.ts";
 import * as activity from "./programs/activity.ad.ts";
 import * as losses from "./programs/losses.ad.ts";
+import * as model from "./programs/model.ad.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
@@ -390,6 +391,22 @@ describe("losses", () => {
     expect(ddecay).toBeCloseTo(aux.l2, 10);
     expect(dp.b1.shape).toEqual([5]);
     check(losses.lossWithAux, [p, x, targets, 0.01], [0, 1, 3]);
+  });
+});
+
+describe("a tiny GPT", () => {
+  const V = 7, C = 4, T = 3;
+  const lin = (m: number, n: number): model.Linear => ({ w: mulScalar(rand(m, n), 0.5), b: mulScalar(rand(n), 0.1) });
+  const norm = (): model.Linear => ({ w: add(Tensor.ones([C], "float64"), mulScalar(rand(C), 0.1)), b: mulScalar(rand(C), 0.1) });
+  const block = (): model.Block => ({ ln1: norm(), qkv: lin(C, 3 * C), proj: lin(C, C), ln2: norm(), fc: lin(C, 4 * C), out: lin(4 * C, C) });
+  const gpt = (): model.Gpt => ({ wte: rand(V, C), wpe: mulScalar(rand(T, C), 0.5), blocks: [block(), block()], lnf: norm() });
+  const tokens = Int32Array.from([3, 0, 6]), targets = Int32Array.from([0, 6, 2]);
+  test("gradients of every parameter (embeddings, two blocks, tied output)", () => check(model.gptLoss, [gpt(), tokens, targets, { heads: 2 }], [0]));
+  test("valueAndGrad: a number loss and a gradient tree shaped like the model", () => {
+    const [loss, g] = valueAndGrad(model.gptLoss)(gpt(), tokens, targets, { heads: 2 });
+    expect(typeof loss).toBe("number");
+    expect(g.blocks[1].fc.w.shape).toEqual([C, 4 * C]);
+    expect(g.wpe.shape).toEqual([T, C]);
   });
 });
 
