@@ -1,7 +1,8 @@
 // The implicit-mode corpus: small programs (test/implicit/programs/*.ad.ts), one per construct,
 // each checked against central finite differences with a random cotangent (gradcheckFunction,
 // float64), plus exact checks where finite differences cannot tell (stopGradient, customVjp,
-// checkpoint's recomputation, explicit zeros) and a look at the generated code for activity.
+// checkpoint's recomputation, explicit zeros), a look at the generated code for activity, and a
+// tiny GPT gradchecked over every parameter.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { gradcheckFunction, pullback, valueAndGrad } from "@pullback/ad";
