@@ -8,7 +8,7 @@ import * as ops from "@pullback/tensor";
 import { Tensor } from "@pullback/tensor";
 import { AnomalyError, setAnomalyDetection } from "@pullback/tensor/rrules";
 import { gradcheck, GradcheckError } from "../src/runtime/gradcheck.ts";
-import { DIFFERENTIABLE_OPS, MUTATING_OPS, NO_RULE_OPS, NON_DIFFERENTIABLE_EXPORTS } from "../src/passes/known_ops.ts";
+import { DIFFERENTIABLE_ARGS, DIFFERENTIABLE_OPS, MUTATING_OPS, NO_RULE_OPS, NON_DIFFERENTIABLE_EXPORTS } from "../src/passes/known_ops.ts";
 import { findRule, ruleOrigin, type Rule } from "../src/runtime/registry.ts";
 import type { Tree } from "../src/runtime/tree.ts";
 import { tensorRules } from "../src/runtime/tensor_rules.ts";
@@ -16,8 +16,9 @@ import { tensorRules } from "../src/runtime/tensor_rules.ts";
 const exportsOf = ops as Record<string, unknown>;
 
 describe("known_ops.ts", () => {
-  test("DIFFERENTIABLE_OPS are exactly the keys of tensorRules", () => {
+  test("DIFFERENTIABLE_OPS are exactly the keys of tensorRules (and of DIFFERENTIABLE_ARGS)", () => {
     expect([...DIFFERENTIABLE_OPS].sort()).toEqual(Object.keys(tensorRules).sort());
+    expect([...DIFFERENTIABLE_ARGS.keys()].sort()).toEqual([...DIFFERENTIABLE_OPS].sort());
   });
 
   test("every function export of @pullback/tensor is in exactly one list, and every listed name is a function export", () => {
@@ -150,6 +151,7 @@ describe("every rule passes gradcheck (float64)", () => {
     test(name, () => {
       const rule = tensorRules[name];
       list.forEach(({ diff, rest = [] }, i) => {
+        expect(DIFFERENTIABLE_ARGS.get(name)).toBe(diff.length);
         gradcheck(explicit(rule, diff.length), diff, { args: rest, seed: i });
         // One cotangent per argument: the non-differentiable ones are null.
         const [y, pullback] = rule(...diff, ...rest);

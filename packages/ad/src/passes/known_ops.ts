@@ -31,6 +31,21 @@ export const DIFFERENTIABLE_OPS: ReadonlySet<string> = new Set([
   "reshape", "permute", "swapAxes", "splitAt", "concat",
 ]);
 
+/**
+ * How many leading arguments of each op of DIFFERENTIABLE_OPS are differentiable (the rest —
+ * shapes, axes, indices, targets, options — always get a null cotangent). Activity analysis uses
+ * it: a value that only reaches the other arguments needs no cotangent.
+ */
+export const DIFFERENTIABLE_ARGS: ReadonlyMap<string, number> = new Map([
+  ["add", 2], ["sub", 2], ["mul", 2], ["div", 2],
+  ["addScalar", 2], ["mulScalar", 2], ["divScalar", 2],
+  ["exp", 1], ["log", 1], ["sqrt", 1], ["square", 1], ["tanh", 1], ["gelu", 1],
+  ["matmul", 2], ["bmm", 2], ["linear", 3],
+  ["softmax", 1], ["logSoftmax", 1], ["layerNorm", 3], ["crossEntropy", 1], ["attention", 3], ["dropout", 1], ["take", 1], ["pick", 1],
+  ["sum", 1], ["sumAlong", 1], ["maxAlong", 1],
+  ["reshape", 1], ["permute", 1], ["swapAxes", 1], ["splitAt", 1], ["concat", 1],
+]);
+
 /** Exports of @pullback/tensor whose result carries no gradient, even given tensors. */
 export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
   // predicates and shape helpers

@@ -105,6 +105,18 @@ export function arrayMap(xs: unknown, f: unknown): [unknown[], (dys: any) => any
   }];
 }
 
+/**
+ * The pullback of a closure over tracked values of `outer` ran outside `outer`'s pullback: the
+ * closure escaped (e.g. it was returned) and is differentiated by a caller. Its cotangents for the
+ * captured values go to variables of `outer`'s rule that only count while that pullback runs.
+ */
+export function escapedClosure(name: string, outer: string): never {
+  throw new Error(
+    `${name}: a function capturing tracked values of ${outer} was differentiated outside ${outer} (it escaped, e.g. as a return value); ` +
+      `the gradient to the values it captures cannot reach ${outer}'s pullback. Call it inside ${outer}, or pass the values it captures as arguments.`,
+  );
+}
+
 // ---- numbers ------------------------------------------------------------------------------
 
 function numbers(op: string, ...xs: unknown[]): void {
@@ -142,7 +154,7 @@ export const num: Record<string, NumRule> = {
     return [y, function pow_pullback(dy) { return [dy * b * a ** (b - 1), a > 0 ? dy * y * Math.log(a) : null]; }];
   },
   mod(a, b) {
-    // a % b = a − b·trunc(a/b): slope 1 in a, −trunc(a/b) in b (almost everywhere)
+    // a % b = a − b·trunc(a/b): slope 1 in a, −trunc(a/b) in b (between the jumps).
     numbers("%", a, b);
     return [a % b, function mod_pullback(dy) { return [dy, -dy * Math.trunc(a / b)]; }];
   },

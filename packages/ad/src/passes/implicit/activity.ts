@@ -3,7 +3,7 @@
 // indices, booleans and config values derived from metadata (`x.shape`, `xs.length`, …),
 // comparisons, or non-differentiable calls flow through the generated forward code untouched.
 import type { Node } from "../parse.ts";
-import { isCallInactive } from "./callees.ts";
+import { differentiableArity, isCallInactive } from "./callees.ts";
 import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 /** Properties whose value never carries a gradient (metadata of tensors and arrays). */
@@ -54,6 +54,44 @@ export function inactiveType(t: Node | null | undefined): boolean {
       return t.typeName?.type === "Identifier" && INACTIVE_TYPE_NAMES.has(t.typeName.name);
     default:
       return false;
+  }
+}
+
+/**
+ * The operands whose values flow into the value of `e` (not calls, identifiers, tests, keys or
+ * indices): `a` and `b` of `a * b`, `c ? a : b`, `[a, ...b]`, the object of `a.w` (not of the
+ * metadata `a.shape`), …
+ */
+function valueOperands(e: Node): Node[] {
+  switch (e.type) {
+    case "MemberExpression":
+      return !e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name) ? [] : [e.object];
+    case "ChainExpression":
+      return [e.expression];
+    case "BinaryExpression":
+      return ARITHMETIC.has(e.operator) ? [e.left, e.right] : [];
+    case "UnaryExpression":
+      return e.operator === "-" || e.operator === "+" ? [e.argument] : [];
+    case "LogicalExpression":
+      return [e.left, e.right];
+    case "ConditionalExpression":
+      return [e.consequent, e.alternate];
+    case "ArrayExpression":
+      return e.elements.filter((x: Node | null) => x).map((x: Node) => (x.type === "SpreadElement" ? x.argument : x));
+    case "ObjectExpression":
+      return e.properties.map((p: Node) => (p.type === "SpreadElement" ? p.argument : p.value));
+    case "AssignmentExpression":
+      return [e.right];
+    case "SequenceExpression":
+      return [e.expressions[e.expressions.length - 1]];
+    case "AwaitExpression":
+    case "YieldExpression":
+    case "UpdateExpression":
+      return [e.argument];
+    case "TaggedTemplateExpression":
+      return e.quasi.expressions;
+    default:
+      return [];
   }
 }
 
@@ -116,11 +154,6 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
     switch (e.type) {
       case "Identifier":
         return isActiveBinding(scopes.refs.get(e));
-      case "MemberExpression":
-        if (!e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name)) return false;
-        return isActive(e.object);
-      case "ChainExpression":
-        return isActive(e.expression);
       case "CallExpression": {
         if (isCallInactive(e, scopes)) return false;
         const callee = unwrapExpr(e.callee);
@@ -131,30 +164,8 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
       }
       case "NewExpression":
         return e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a));
-      case "BinaryExpression":
-        return ARITHMETIC.has(e.operator) && (isActive(e.left) || isActive(e.right));
-      case "UnaryExpression":
-        return (e.operator === "-" || e.operator === "+") && isActive(e.argument);
-      case "LogicalExpression":
-        return isActive(e.left) || isActive(e.right);
-      case "ConditionalExpression":
-        return isActive(e.consequent) || isActive(e.alternate);
-      case "ArrayExpression":
-        return e.elements.some((x: Node | null) => x && isActive(x.type === "SpreadElement" ? x.argument : x));
-      case "ObjectExpression":
-        return e.properties.some((p: Node) => (p.type === "SpreadElement" ? isActive(p.argument) : isActive(p.value)));
-      case "AssignmentExpression":
-        return isActive(e.right);
-      case "SequenceExpression":
-        return isActive(e.expressions[e.expressions.length - 1]);
-      case "AwaitExpression":
-      case "YieldExpression":
-      case "UpdateExpression":
-        return isActive(e.argument);
-      case "TaggedTemplateExpression":
-        return e.quasi.expressions.some((x: Node) => isActive(x));
       default:
-        return false;
+        return valueOperands(e).some(isActive);
     }
   };
 
@@ -192,6 +203,71 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
     }
     captureMemo.clear();
   }
+
+  // Usefulness (backward activity): a varied binding needs a cotangent only if its value can
+  // reach something differentiated — the result, a differentiable argument of a call, a side
+  // effect, a nested function. Shapes, indices, loop bounds and config values computed from
+  // tracked parameters (`cfg.n * 2` as a reshape size) are varied but not useful: they stay
+  // verbatim in the forward and cost nothing in the pullback.
+  const useful = new Set<Binding>();
+  let grew = false;
+  const markUseful = (e0: Node | null | undefined): void => {
+    if (!e0) return;
+    const e = unwrapExpr(e0);
+    switch (e.type) {
+      case "Identifier": {
+        const b = scopes.refs.get(e);
+        if (b && b.fn === node && !useful.has(b)) (useful.add(b), (grew = true));
+        return;
+      }
+      case "CallExpression":
+      case "NewExpression": {
+        const n = e.type === "CallExpression" ? differentiableArity(e, scopes) : Infinity;
+        if (n === 0) return;
+        const callee = unwrapExpr(e.callee);
+        markUseful(callee.type === "MemberExpression" ? callee.object : callee);
+        e.arguments.forEach((a: Node, i: number) => i < n && markUseful(a.type === "SpreadElement" ? a.argument : a));
+        return;
+      }
+      case "AssignmentExpression":
+        markUseful(e.left.type === "MemberExpression" ? e.left.object : null); // written into: a side effect
+        return markUseful(e.right);
+      default:
+        for (const x of valueOperands(e)) markUseful(x);
+    }
+  };
+  // Seeds: returned values, expression statements other than assignments to own bindings (calls
+  // with side effects, writes into objects), and everything a nested function reads.
+  const ownTarget = (left: Node): boolean =>
+    (left.type === "Identifier" || left.type === "ArrayPattern" || left.type === "ObjectPattern") && patternIds(left).every((id) => scopes.refs.get(id)?.fn === node);
+  const seed = (n: Node): void => {
+    if (!n || typeof n !== "object") return;
+    if (n !== node && isFunction(n)) {
+      for (const b of freeBindings(n, scopes)) if (b.fn === node) useful.add(b);
+      return;
+    }
+    if (n.type === "ReturnStatement") markUseful(n.argument);
+    else if (n.type === "ExpressionStatement") {
+      const x = unwrapExpr(n.expression);
+      if (!(x.type === "AssignmentExpression" && ownTarget(x.left))) markUseful(x);
+    }
+    for (const key of Object.keys(n)) {
+      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments") continue;
+      const v = n[key];
+      if (Array.isArray(v)) for (const c of v) c && typeof c.type === "string" && seed(c);
+      else if (v && typeof v === "object" && typeof v.type === "string") seed(v);
+    }
+  };
+  if (node.body.type !== "BlockStatement") markUseful(node.body);
+  seed(node.body);
+  for (grew = true; grew; ) {
+    grew = false;
+    for (const d of defs) {
+      if (d.ids.some((id) => { const b = scopes.refs.get(id); return !b || b.fn !== node || useful.has(b); })) markUseful(d.rhs);
+    }
+  }
+  for (const b of active) if (!useful.has(b)) active.delete(b);
+  captureMemo.clear();
   void own;
   return { fn, active, isActive, isActiveBinding, capturesActive };
 }

@@ -1,8 +1,9 @@
 // Implicit mode — static resolution of callees: a call is an op of @pullback/tensor (its rule is
 // imported statically), a Math function (a rule of the runtime), a function of this module (its
-// generated rule, by name), a call that carries no gradient (metadata, console, stopGradient, …),
-// or resolved at run time through the rule registry (functions of other modules, parameters).
-import { DIFFERENTIABLE_OPS, MUTATING_OPS, NON_DIFFERENTIABLE_EXPORTS, NO_RULE_OPS } from "../known_ops.ts";
+// rule looked up by function, so that customVjp/defineRrule can replace it), a call that carries
+// no gradient (metadata, console, stopGradient, …), or resolved at run time through the rule
+// registry (functions of other modules, parameters).
+import { DIFFERENTIABLE_ARGS, DIFFERENTIABLE_OPS, MUTATING_OPS, NON_DIFFERENTIABLE_EXPORTS, NO_RULE_OPS } from "../known_ops.ts";
 import type { Node } from "../parse.ts";
 import { unwrapExpr, type Binding, type ScopeInfo } from "./scope.ts";
 
@@ -62,7 +63,8 @@ function tensorExport(callee: Node, scopes: ScopeInfo): string | undefined {
   return undefined;
 }
 
-function adExport(callee: Node, scopes: ScopeInfo): string | undefined {
+/** The @pullback/ad export a callee denotes (`stopGradient`, `ad.customVjp`, …), if any. */
+export function adExport(callee: Node, scopes: ScopeInfo): string | undefined {
   if (callee.type === "Identifier") {
     const imp = importOf(callee, scopes);
     return imp && imp.source === AD_PACKAGE ? imp.name : undefined;
@@ -148,6 +150,16 @@ export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => 
     return { kind: "error", node: callee, reason: `no rule for ${member[0]}.${member[1]}: given tracked values it would return them untracked, and their gradient would be lost`, hint: "read the values with property reads or a loop, or wrap the arguments in stopGradient(…) if no gradient should flow" };
   }
   return { kind: "runtime", text: text(callee) };
+}
+
+/**
+ * How many leading arguments of a call can carry a gradient into its result: none for an
+ * inactive call, an op's differentiable arguments (known_ops.ts), every argument otherwise.
+ */
+export function differentiableArity(call: Node, scopes: ScopeInfo): number {
+  if (isCallInactive(call, scopes)) return 0;
+  const op = tensorExport(unwrapExpr(call.callee), scopes);
+  return (op !== undefined && DIFFERENTIABLE_ARGS.get(op)) || Infinity;
 }
 
 /** Argument positions an op writes into (addInto, adamUpdate, …). */

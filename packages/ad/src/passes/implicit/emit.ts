@@ -16,12 +16,11 @@ import type { Edit } from "../emit.ts";
 import type { Node, Parsed } from "../parse.ts";
 import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
+import { adExport } from "./callees.ts";
 import { generateRule, ORIGIN_MARK, type GenContext, type Line } from "./generate.ts";
-import { analyzeScopes, type FunctionInfo } from "./scope.ts";
+import { analyzeScopes, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 export const RUNTIME_MODULE = "@pullback/ad/implicit";
-/** @pullback/ad functions whose function-literal arguments carry (or are) hand-written rules. */
-const HAND_WRITTEN = new Set(["nonDifferentiable", "customVjp", "defineRrule"]);
 
 export interface ImplicitEmitted {
   code: string;
@@ -44,6 +43,28 @@ function parents(program: Node): Map<Node, Node> {
     }
   };
   walk(program);
+  return out;
+}
+
+/** @pullback/ad calls whose function-literal arguments get their rule from the call itself. */
+const RULE_GIVING = new Set(["nonDifferentiable", "customVjp", "defineRrule"]);
+
+/**
+ * Functions written as an argument of nonDifferentiable / customVjp / defineRrule (and the
+ * functions inside them, such as the pullback a hand-written rule returns): that call gives them
+ * their rule, so none is generated — a hand-written rule may read `.data` or do what the
+ * generator rejects. (checkpoint's argument keeps its rule: checkpoint replays it.)
+ */
+function handWrittenFunctions(scopes: ScopeInfo, parentOf: Map<Node, Node>): Set<Node> {
+  const out = new Set<Node>();
+  for (const f of scopes.functions) {
+    let n: Node = f.node;
+    let parent = parentOf.get(n);
+    while (parent && unwrapExpr(parent) !== parent) parent = parentOf.get((n = parent));
+    if (parent?.type === "CallExpression" && parent.arguments.includes(n) && RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")) out.add(f.node);
+  }
+  // Functions nested in those (scopes.functions lists parents before their nested functions).
+  for (const f of scopes.functions) if (f.parent && out.has(f.parent)) out.add(f.node);
   return out;
 }
 
@@ -75,34 +96,18 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
   const factories = new Map<Node, { name: string; free: string[] }>();
   const edits: Edit[] = [];
   let head = "";
-  // No rule for methods and accessors (rejected by the check pass), nor for function literals
-  // handed to nonDifferentiable/customVjp/defineRrule (they are, or are given, their own rules:
-  // a pullback written by hand may read `.data`), nor for anything nested in those.
-  const ruleless = new Set<Node>();
-  const ownRule = (call: Node | undefined): boolean => {
-    if (call?.type !== "CallExpression") return false;
-    const callee = call.callee.type === "Identifier" ? call.callee : call.callee.type === "MemberExpression" && !call.callee.computed ? call.callee.property : null;
-    const imported = call.callee.type === "Identifier" ? scopes.refs.get(call.callee)?.imported : call.callee.type === "MemberExpression" && call.callee.object.type === "Identifier" ? scopes.refs.get(call.callee.object)?.imported : undefined;
-    return !!callee && imported?.source === "@pullback/ad" && HAND_WRITTEN.has(imported.name === "*" ? callee.name : imported.name);
-  };
-  for (const f of scopes.functions) {
+  const handWritten = handWrittenFunctions(scopes, parentOf);
+  const skip = (f: FunctionInfo): boolean => {
+    if (handWritten.has(f.node)) return true;
     const parent = parentOf.get(f.node);
-    const literalParent = parent?.type === "ParenthesizedExpression" || parent?.type === "TSAsExpression" ? parentOf.get(parent) : parent;
-    if (
-      (f.parent !== null && ruleless.has(f.parent)) ||
-      (parent && (parent.type === "MethodDefinition" || (parent.type === "Property" && (parent.method || parent.kind !== "init")))) ||
-      ownRule(literalParent)
-    ) {
-      ruleless.add(f.node);
-    }
-  }
-  const skip = (f: FunctionInfo): boolean => ruleless.has(f.node);
+    return !!parent && (parent.type === "MethodDefinition" || (parent.type === "Property" && (parent.method || parent.kind !== "init")));
+  };
   // A nested function may not assign a variable of an enclosing function: its rule runs on its
   // own view of the captured variables, and the enclosing rule would not see the new value.
   for (const id of scopes.writes) {
     const b = scopes.refs.get(id);
     const at = scopes.refFn.get(id) ?? null;
-    if (!b || b.fn === null || at === null || at === b.fn || ruleless.has(at)) continue;
+    if (!b || b.fn === null || at === null || at === b.fn || handWritten.has(at)) continue;
     report(id, `a nested function cannot assign \`${b.name}\`, a variable of the function that encloses it`, `return the new value from the nested function and assign it in \`${scopes.byNode.get(b.fn)?.name ?? "the enclosing function"}\``);
   }
   if (diagnostics.length > 0) return { ...empty, diagnostics };
@@ -148,7 +153,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     p,
     scopes,
     report,
-    ruleNames,
+    handWritten,
     primalText,
     useOps: () => (usesOps = true),
     site: (n) => {
@@ -156,7 +161,6 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
       return JSON.stringify(`${p.file}:${line}:${column}`);
     },
     taken,
-    hasRule: (n) => !ruleless.has(n),
   };
 
   // The rules, after the last line.

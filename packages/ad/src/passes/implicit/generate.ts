@@ -31,8 +31,8 @@ export interface GenContext {
   p: Parsed;
   scopes: ScopeInfo;
   report(node: { start: number; end: number }, reason: string, hint?: string): void;
-  /** Rule names of module-level functions (their rules are module-level function declarations). */
-  ruleNames: Map<Node, string>;
+  /** Functions that get their rule from nonDifferentiable / customVjp / defineRrule: none is generated. */
+  handWritten: Set<Node>;
   /** Source text of a node with the primal-context insertions strictly inside it. */
   primalText(node: Node): string;
   /** Marks that generated code refers to the op rules (`__ops`). */
@@ -41,14 +41,14 @@ export interface GenContext {
   site(node: Node): string;
   /** Names used anywhere in the file (generated names avoid them). */
   taken: Set<string>;
-  /** False for function literals that get no generated rule (hand-written rules and what they wrap). */
-  hasRule(fn: Node): boolean;
 }
 
 /** How a nested function sees the bindings of the function it is generated inside. */
 export interface Outer {
   isActive(b: Binding): boolean;
   adjoint(b: Binding): string;
+  /** The "pullback running" flag of the rule that owns b, and that function's name. */
+  reversing(b: Binding): { flag: string; name: string };
 }
 
 interface Active {
@@ -110,6 +110,14 @@ class RuleBuilder {
   private depth = 1;
   private returns: { depth: number; last: boolean }[] = [];
   readonly pullbackName: string;
+  /**
+   * Set while this rule's pullback runs; declared once a nested function capturing this rule's
+   * tracked values is given an inline rule. That closure's pullback adds cotangents to this
+   * rule's variables, which only counts while this pullback runs (it resets them on entry and
+   * returns them on exit): a closure that escaped (was returned) and is differentiated in the
+   * caller's reverse would lose them, so its pullback throws instead (escapedClosure).
+   */
+  private reversingFlag: string | null = null;
 
   constructor(
     readonly ctx: GenContext,
@@ -118,7 +126,9 @@ class RuleBuilder {
     readonly ruleName: string,
   ) {
     this.act = analyzeActivity(fn, ctx.scopes, (b) => (outer ? outer.isActive(b) : false));
-    this.pullbackName = `${fn.name}_pullback`;
+    let pullbackName = `${fn.name}_pullback`;
+    while (ctx.taken.has(pullbackName)) pullbackName += "_"; // a function of the file may have the name
+    this.pullbackName = pullbackName;
   }
 
   // ---- names ----------------------------------------------------------------------------
@@ -160,11 +170,22 @@ class RuleBuilder {
     return t;
   }
 
+  reversing(): string {
+    if (!this.reversingFlag) {
+      let name = "__reversing";
+      for (let i = 1; this.ctx.taken.has(name); i++) name = `__reversing${i}`;
+      this.ctx.taken.add(name);
+      this.reversingFlag = name;
+    }
+    return this.reversingFlag;
+  }
+
   // ---- output ---------------------------------------------------------------------------
 
   emit(text: string, origin?: number): void {
     this.lines.push({ depth: this.depth, text, origin });
   }
+
 
   unit(origin: Node): Unit {
     if (!this.cur) {
@@ -194,7 +215,7 @@ class RuleBuilder {
 
   /** Source of an inactive node; nested function literals inside it are registered with rules. */
   verbatim(n: Node): string {
-    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && this.ctx.hasRule(f.node));
+    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !this.ctx.handWritten.has(f.node));
     if (nested.length === 0) return this.ctx.primalText(n);
     let out = "";
     let at = n.start;
@@ -213,6 +234,7 @@ class RuleBuilder {
     const outer: Outer = {
       isActive: (b) => this.act.isActiveBinding(b),
       adjoint: (b) => this.adjointOf(b),
+      reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.name } : this.outer!.reversing(b)),
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
@@ -252,7 +274,8 @@ class RuleBuilder {
           access = `.${e.property.name}`;
         } else {
           const prop = unwrapExpr(e.property);
-          if (this.act.isActive(prop)) return this.error(prop, "a computed key must not depend on differentiable values");
+          // A key computed from tracked numbers (`xs[i]`, i a number parameter) is an index: the
+          // value read does not change under a small change of i, so it gets no cotangent.
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
             key = this.fresh("__k");
@@ -384,7 +407,9 @@ class RuleBuilder {
         rule = `__ad.math.${resolved.name}`;
         break;
       case "local":
-        rule = this.ctx.ruleNames.get(resolved.binding.fnNode!) ?? `__ad.ruleOf(${resolved.binding.name}, ${this.site(callee)})`;
+        // Through the registry, not the generated rule directly: customVjp/defineRrule (here or
+        // in a module importing this one) replace the rule of a function after it is defined.
+        rule = `__ad.ruleOf(${resolved.binding.name}, ${this.site(callee)})`;
         break;
       default:
         rule = `__ad.ruleOf(${resolved.text}, ${this.site(callee)})`;
@@ -449,12 +474,13 @@ class RuleBuilder {
   /** Binds a pattern to an active value (declaration when `decl`, else assignment). */
   bindPattern(pat: Node, value: Active, decl: "const" | "let" | "var" | null, stmt: Node): void {
     const u = () => this.unit(stmt);
-    // Each element read is a use of `value`: a temp destructured here sums their cotangents.
-    if (value.kind === "temp" && pat.type !== "Identifier") value.kind = "acc";
+    /** A read into an element of the pattern: a step unless the element is inactive (no cotangent). */
+    const read = (st: Step & { out: Active }) => st.out.adj !== "__unused" && u().steps.push(st);
     const d = decl ? `${decl} ` : "";
     switch (pat.type) {
       case "Identifier": {
         const b = this.ctx.scopes.refs.get(pat)!;
+        if (!decl && this.outsideWrite(pat, b)) return;
         if (!this.act.isActiveBinding(b)) {
           this.emit(`${d}${pat.name} = ${value.name};`, pat.start);
           return;
@@ -469,7 +495,7 @@ class RuleBuilder {
           if (!el) return;
           if (el.type === "RestElement") {
             const o = this.patternTarget(el.argument);
-            u().steps.push({ k: "rest", out: o.op, src: value, start: i, origin: el.start });
+            read({ k: "rest", out: o.op, src: value, start: i, origin: el.start });
             this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}.slice(${i});`, el.start);
             if (o.temp) this.bindPattern(el.argument, o.op, decl, stmt);
             return;
@@ -479,7 +505,7 @@ class RuleBuilder {
             return;
           }
           const o = this.patternTarget(el);
-          u().steps.push({ k: "get", out: o.op, obj: value, key: String(i), origin: el.start });
+          read({ k: "get", out: o.op, obj: value, key: String(i), origin: el.start });
           this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}[${i}];`, el.start);
           if (o.temp) this.bindPattern(el, o.op, decl, stmt);
         });
@@ -507,7 +533,7 @@ class RuleBuilder {
             access = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${key}]`;
           }
           const o = this.patternTarget(prop.value);
-          u().steps.push({ k: "get", out: o.op, obj: value, key, origin: prop.start });
+          read({ k: "get", out: o.op, obj: value, key, origin: prop.start });
           this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}${access};`, prop.start);
           if (o.temp) this.bindPattern(prop.value, o.op, decl, stmt);
         }
@@ -535,7 +561,7 @@ class RuleBuilder {
       const s = s0.type === "ExportNamedDeclaration" ? s0.declaration : s0;
       if (s?.type !== "FunctionDeclaration" || !s.id) continue;
       const f = this.ctx.scopes.byNode.get(s);
-      if (f && this.ctx.hasRule(s)) this.emit(`__ad.withRule(${s.id.name}, ${this.inlineRule(f)});`, s.start);
+      if (f && !this.ctx.handWritten.has(s)) this.emit(`__ad.withRule(${s.id.name}, ${this.inlineRule(f)});`, s.start);
     }
   }
 
@@ -704,10 +730,7 @@ class RuleBuilder {
           this.error(left, `\`${left.name}\` is not declared: a tracked value cannot be assigned to it`, `declare it: \`let ${left.name} = …\``);
           return;
         }
-        if (b && b.fn === null && this.act.isActive(e.right)) {
-          this.error(left, `storing a tracked value in the module variable \`${left.name}\` is a side effect the pullback cannot see`, "return the value instead");
-          return;
-        }
+        if (b && (active || this.act.isActive(e.right)) && this.outsideWrite(left, b)) return;
         if (e.operator === "=") {
           if (!this.act.isActive(e.right)) {
             this.emit(`${left.name} = ${this.verbatim(e.right)};`, s.start);
@@ -780,6 +803,16 @@ class RuleBuilder {
     this.emit(`${this.verbatim(e)};`, s.start);
   }
 
+  /**
+   * Reports a tracked value written into a variable of an enclosing function or of the module
+   * (true): the caller's rule neither sees the call as changing it nor gives the write a cotangent.
+   */
+  outsideWrite(id: Node, b: Binding): boolean {
+    if (b.fn === this.fn.node) return false;
+    this.error(id, `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`, `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`), or store stopGradient(…) of it if no gradient should flow (a log)`);
+    return true;
+  }
+
   rootActive(n: Node): boolean {
     let root = n;
     while (root.type === "MemberExpression") root = root.object;
@@ -838,10 +871,18 @@ class RuleBuilder {
     const params: string[] = [];
     const paramOps: (Active | null)[] = [];
     let restParam: Active | null = null;
-    const patterns: { pat: Node; op: Active; index: number }[] = [];
+    const patterns: { pat: Node; op: Active; index: number; dflt?: Node }[] = [];
     node.params.forEach((p: Node, i: number) => {
       const base = p.type === "AssignmentPattern" ? p.left : p.type === "TSParameterProperty" ? p.parameter : p;
-      if (base.type === "Identifier") {
+      const bound = patternIds(base).some((id) => this.act.isActiveBinding(this.ctx.scopes.refs.get(id)));
+      if (p.type === "AssignmentPattern" && bound && this.act.isActive(p.right)) {
+        // A default computed from tracked values (`y = x`): taken in the forward, so that y's
+        // cotangent reaches x when the argument is missing, and the argument otherwise.
+        const op = this.pseudoOp("__a");
+        params.push(op.name);
+        paramOps.push(op);
+        patterns.push({ pat: base, op, index: i, dflt: p.right });
+      } else if (base.type === "Identifier") {
         params.push(src.slice(p.start, p.end));
         const b = this.ctx.scopes.refs.get(base)!;
         paramOps.push(this.act.isActiveBinding(b) ? this.bindingOp(b) : null);
@@ -860,7 +901,26 @@ class RuleBuilder {
     });
 
     // Forward.
-    for (const { pat, op } of patterns) {
+    for (const { pat, op, dflt } of patterns) {
+      if (dflt) {
+        const value = pat.type === "Identifier" ? this.bindingOp(this.ctx.scopes.refs.get(pat)!) : this.pseudoOp("__a");
+        this.emit(`let ${value.name};`, pat.start);
+        this.emit(`if (${op.name} === undefined) {`, dflt.start);
+        this.depth++;
+        this.lower(dflt, dflt, { op: value, decl: null });
+        this.closeUnit();
+        this.depth--;
+        this.emit("} else {");
+        this.depth++;
+        this.unit(pat).steps.push({ k: "copy", out: value, src: op, origin: pat.start });
+        this.emit(`${value.name} = ${op.name};`, pat.start);
+        this.closeUnit();
+        this.depth--;
+        this.emit("}");
+        if (pat.type !== "Identifier") this.bindPattern(pat, value, "let", pat);
+        this.closeUnit();
+        continue;
+      }
       if (paramOps[patterns.find((x) => x.op === op)!.index] === null) {
         this.emit(`let ${src.slice(pat.start, pat.end)} = ${op.name};`, pat.start);
         continue;
@@ -885,6 +945,7 @@ class RuleBuilder {
     out.push({ depth: 0, text: `function ${this.ruleName}(${params.join(", ")}) {`, origin: node.start });
     if (own.length > 0) out.push({ depth: 1, text: `let ${own.map((a) => `${a} = null`).join(", ")};` });
     if (tape) out.push({ depth: 1, text: "const __tape: unknown[] = [];" });
+    if (this.reversingFlag) out.push({ depth: 1, text: `let ${this.reversingFlag} = false;` });
     for (const l of this.lines) {
       if (l.save) {
         if (tape) out.push({ depth: l.depth, text: `__tape.push(${[...l.save.saved, l.save.id].join(", ")});`, origin: l.save.origin.start });
@@ -897,6 +958,10 @@ class RuleBuilder {
     const src = this.ctx.p.source;
     const pos = (n: number) => this.ctx.p.index.position(n).line;
     out.push({ depth: 1, text: `function ${this.pullbackName}(__dy: any): any[] {`, origin: node.start });
+    // A nested rule over captured tracked values: are the pullbacks of their owners running?
+    const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.reversing(b)).map((o) => [o.flag, o])).values()] : [];
+    if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.fn.name)}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
+    if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = true;` });
     if (own.length > 0) out.push({ depth: 2, text: `${own.join(" = ")} = null;` });
     const unitLines = (u: Unit, depth: number): Line[] => {
       const lines: Line[] = [];
@@ -907,19 +972,28 @@ class RuleBuilder {
     if (!tape) {
       const temps = this.temps.filter((t) => this.units.some((u) => u.steps.some((s) => "out" in s && s.out === t)));
       if (temps.length > 0) out.push({ depth: 2, text: `let ${temps.map((t) => `${t.adj}: any = null`).join(", ")};` });
+      // Each unit in its own block: the `const __o_d_x` a unit declares when it consumes a
+      // binding's cotangent is declared again by every other unit that writes x.
       for (let i = this.units.length - 1; i >= 0; i--) {
         const u = this.units[i];
-        out.push({ depth: 2, text: comment(u) });
-        out.push(...unitLines(u, 2));
+        out.push({ depth: 2, text: `{ ${comment(u)}` });
+        out.push(...unitLines(u, 3));
+        out.push({ depth: 2, text: "}" });
       }
     } else if (this.units.length > 0) {
+      // A temp computed in one unit and used in another (a ternary or && inside an expression
+      // splits its statement into units) outlives its unit's case: declared for the whole replay.
+      const producer = new Map<Active, Unit>();
+      for (const u of this.units) for (const st of u.steps) if ("out" in st) producer.set(st.out, u);
+      const shared = this.temps.filter((t) => producer.has(t) && this.units.some((u) => u !== producer.get(t) && u.steps.some((st) => stepOperands(st).includes(t))));
+      if (shared.length > 0) out.push({ depth: 2, text: `let ${shared.map((t) => `${t.adj}: any = null`).join(", ")};` });
       out.push({ depth: 2, text: "// replay the tape: each entry is a unit id, under the pullbacks and keys it saved" });
       out.push({ depth: 2, text: "for (let __t = __tape.length; __t > 0; ) {" });
       out.push({ depth: 3, text: "switch (__tape[--__t]) {" });
       for (const u of this.units) {
         out.push({ depth: 4, text: `case ${u.id}: { ${comment(u)}` });
         for (let j = u.saved.length - 1; j >= 0; j--) out.push({ depth: 5, text: `const ${u.saved[j]} = __tape[--__t] as any;` });
-        const temps = this.temps.filter((t) => u.steps.some((s) => "out" in s && s.out === t));
+        const temps = this.temps.filter((t) => !shared.includes(t) && u.steps.some((s) => "out" in s && s.out === t));
         if (temps.length > 0) out.push({ depth: 5, text: `let ${temps.map((t) => `${t.adj}: any = null`).join(", ")};` });
         out.push(...unitLines(u, 5));
         out.push({ depth: 5, text: "break;" });
@@ -934,10 +1008,31 @@ class RuleBuilder {
       cots.pop();
       cots.push(`...__ad.restCotangents(${restParam ? restParam.adj : "null"}, ${rest.type === "Identifier" ? rest.name : "[]"}.length)`);
     }
+    if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = false;` });
     out.push({ depth: 2, text: `return [${cots.join(", ")}];` });
     out.push({ depth: 1, text: "}" });
     out.push({ depth: 0, text: "}" });
     return out;
+  }
+}
+
+/** The values a step reads (its inputs; `out` excluded). */
+function stepOperands(s: Step): Operand[] {
+  switch (s.k) {
+    case "call":
+      return s.args;
+    case "get":
+      return [s.obj];
+    case "array":
+      return s.items.map((i) => i.op);
+    case "object":
+      return s.props.map((p) => p.op);
+    case "copy":
+    case "rest":
+    case "ret":
+      return [s.src];
+    case "kill":
+      return [s.target];
   }
 }
 
@@ -957,8 +1052,11 @@ function reverseStep(s: Step): string[] {
     return t;
   };
   const push = (x: string | null) => x !== null && lines.push(x);
-  /** dst ← f(dst's cotangent) for container updates (a single-use temp starts from null). */
-  const update = (dst: Active, f: (base: string) => string) => (dst.kind === "temp" ? push(give(dst, f("null"))) : lines.push(`${dst.adj} = ${f(dst.adj)};`));
+  /**
+   * dst ← f(dst's cotangent) for container updates. A temp too accumulates: a destructuring reads
+   * several elements of one temp (`const [a, b] = splitAt(…)`), each get adding its part.
+   */
+  const update = (dst: Active, f: (base: string) => string) => lines.push(`${dst.adj} = ${f(dst.adj)};`);
   switch (s.k) {
     case "call": {
       const dy = read(s.out);
