@@ -2,7 +2,7 @@
 // depend on its differentiable inputs. Only active values get cotangents; numbers, shapes,
 // indices, booleans and config values derived from metadata (`x.shape`, `xs.length`, …),
 // comparisons, or non-differentiable calls flow through the generated forward code untouched.
-import type { Node } from "../parse.ts";
+import { eachChild, type Node } from "../parse.ts";
 import { differentiableArity, isCallInactive } from "./callees.ts";
 import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
@@ -107,6 +107,15 @@ export interface Activity {
 
 /** Free variables of a function: bindings of enclosing functions it refers to (module bindings excluded). */
 export function freeBindings(fnNode: Node, scopes: ScopeInfo): Binding[] {
+  let cache = freeCache.get(scopes);
+  if (!cache) freeCache.set(scopes, (cache = new Map()));
+  let free = cache.get(fnNode);
+  if (!free) cache.set(fnNode, (free = computeFreeBindings(fnNode, scopes)));
+  return free;
+}
+const freeCache = new WeakMap<ScopeInfo, Map<Node, Binding[]>>();
+
+function computeFreeBindings(fnNode: Node, scopes: ScopeInfo): Binding[] {
   const out = new Set<Binding>();
   for (const [id, b] of scopes.refs) {
     if (id.start < fnNode.start || id.end > fnNode.end || b.fn === null) continue;
@@ -181,12 +190,7 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
       const left = n.left.type === "VariableDeclaration" ? n.left.declarations[0].id : n.left;
       defs.push({ ids: patternIds(left), rhs: n.right, forOf: true });
     }
-    for (const key of Object.keys(n)) {
-      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments") continue;
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) c && typeof c.type === "string" && walk(c);
-      else if (v && typeof v === "object" && typeof v.type === "string") walk(v);
-    }
+    eachChild(n, walk);
   };
   walk(node.body);
   for (let changed = true; changed; ) {
@@ -251,12 +255,7 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
       const x = unwrapExpr(n.expression);
       if (!(x.type === "AssignmentExpression" && ownTarget(x.left))) markUseful(x);
     }
-    for (const key of Object.keys(n)) {
-      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments") continue;
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) c && typeof c.type === "string" && seed(c);
-      else if (v && typeof v === "object" && typeof v.type === "string") seed(v);
-    }
+    eachChild(n, seed);
   };
   if (node.body.type !== "BlockStatement") markUseful(node.body);
   seed(node.body);

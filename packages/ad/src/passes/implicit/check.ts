@@ -2,7 +2,7 @@
 // with its location and the reason (generators, async functions, eval, with, classes, try,
 // getters and methods, this/arguments, reserved `__` names). Activity-dependent problems
 // (mutation of tracked values, unsupported operations on them) are reported by the generator.
-import type { Node, Parsed } from "../parse.ts";
+import { eachChild, type Node, type Parsed } from "../parse.ts";
 import { isFunction, patternIds, type ScopeInfo } from "./scope.ts";
 
 export interface Report {
@@ -74,13 +74,7 @@ export function checkImplicit(p: Parsed, scopes: ScopeInfo, report: Report): voi
     const fnHere = isFunction(n);
     const nextIn = inFunction || fnHere;
     const nextArrowOnly = fnHere ? n.type === "ArrowFunctionExpression" && (!inFunction || inArrowOnly) : inArrowOnly;
-    for (const key of Object.keys(n)) {
-      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments" || key === "parent") continue;
-      const v = n[key];
-      if (Array.isArray(v)) {
-        for (const c of v) if (c && typeof c === "object") walk(c, nextIn, nextArrowOnly);
-      } else if (v && typeof v === "object" && typeof v.type === "string") walk(v, nextIn, nextArrowOnly);
-    }
+    eachChild(n, (c) => walk(c, nextIn, nextArrowOnly));
   };
   walk(p.program, false, false);
   void patternIds;

@@ -13,7 +13,7 @@
 import MagicString from "magic-string";
 import { makeDiagnostic, type Diagnostic } from "../../diagnostics.ts";
 import type { Edit } from "../emit.ts";
-import type { Node, Parsed } from "../parse.ts";
+import { eachChild, type Node, type Parsed } from "../parse.ts";
 import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
 import { adExport } from "./callees.ts";
@@ -34,13 +34,10 @@ export interface ImplicitEmitted {
 function parents(program: Node): Map<Node, Node> {
   const out = new Map<Node, Node>();
   const walk = (n: Node): void => {
-    for (const key of Object.keys(n)) {
-      if (key === "typeAnnotation" || key === "returnType" || key === "typeParameters" || key === "typeArguments") continue;
-      const v = n[key];
-      if (Array.isArray(v)) {
-        for (const c of v) if (c && typeof c === "object" && typeof c.type === "string") (out.set(c, n), walk(c));
-      } else if (v && typeof v === "object" && typeof v.type === "string") (out.set(v, n), walk(v));
-    }
+    eachChild(n, (c) => {
+      out.set(c, n);
+      walk(c);
+    });
   };
   walk(program);
   return out;
