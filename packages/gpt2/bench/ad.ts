@@ -6,11 +6,14 @@
 //     pullback). The generated forward and pullback do the same work whatever the tensor sizes
 //     (the same rule calls, property reads, cotangent sums), so a step on a 1×1 batch — where the
 //     kernels have almost nothing to do — bounds that overhead from above; it is compared with
-//     the sum of the kernel times of a full B×T step, measured in the same run.
+//     the sum of the kernel times of a full B×T step, measured in the same run;
+//  3. implicit against explicit mode: one transformer block (model.ad.ts `block`, plain
+//     TypeScript, against block_explicit.ad.ts, the rrule-call convention), forward + pullback at
+//     the seed preset's shapes, alternating runs in one process; same kernels.
 import { join } from "node:path";
 import { pullback } from "@pullback/ad";
 import { Rng, Tensor, getThreads, startKernelProfile, stopKernelProfile } from "@pullback/tensor";
-import { initParams, loss, presets } from "../src/index.ts";
+import { blockExplicit, block, initParams, loss, presets } from "../src/index.ts";
 
 const root = join(import.meta.dir, "..", "..", "..");
 const FILES = [
@@ -101,8 +104,47 @@ function overhead(): void {
   console.log(`    op wrappers and FFI calls; bounds the overhead)`);
 }
 
+function conventions(): void {
+  const config = presets.seed;
+  const B = arg("batch", 64), T = arg("time", config.context);
+  const rng = new Rng(2);
+  const p = initParams(config, rng).blocks[0];
+  const x = Tensor.randn([B * T, config.width], { rng });
+  const dy = Tensor.randn([B * T, config.width], { rng });
+  const s = { batch: B, time: T, heads: config.heads, width: config.width, dropout: config.dropout, seed: 1 };
+  const implicit = () => pullback(block, x, p, s, 0)[1](dy);
+  const explicit = () => blockExplicit(s, 0)([x, p])[1](dy);
+  implicit();
+  explicit();
+  const a: number[] = [], b: number[] = [];
+  const rounds = arg("rounds", 5) * 3;
+  // Wall time, and the time outside kernels (the code around them: generated or hand-written).
+  const outside: Record<"a" | "b", number[]> = { a: [], b: [] };
+  const time = (f: () => unknown, which: "a" | "b"): number => {
+    startKernelProfile();
+    const t = performance.now();
+    f();
+    const wall = performance.now() - t;
+    outside[which].push(wall - stopKernelProfile().reduce((sum, k) => sum + k.ms, 0));
+    return wall;
+  };
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which goes first: the second of a pair runs on memory the first just freed.
+    if (r % 2 === 0) (a.push(time(implicit, "a")), b.push(time(explicit, "b")));
+    else (b.push(time(explicit, "b")), a.push(time(implicit, "a")));
+  }
+  const ratio = median(a.map((x, i) => x / b[i]));
+  console.log(`\nbench:ad — one transformer block, forward + pullback (B=${B}, T=${T}, C=${config.width}, ${getThreads()} threads, median of ${rounds} pairs, alternating which runs first)`);
+  console.log(`  implicit mode (model.ad.ts block)                ${median(a).toFixed(1).padStart(8)} ms   (outside kernels ${median(outside.a).toFixed(1)} ms)`);
+  console.log(`  explicit mode (block_explicit.ad.ts)             ${median(b).toFixed(1).padStart(8)} ms   (outside kernels ${median(outside.b).toFixed(1)} ms)`);
+  console.log(`  implicit / explicit, per pair                    ${ratio.toFixed(3).padStart(8)}   [target ≤ 1.02]`);
+}
+
+// `--only=expansion|overhead|conventions` runs one part.
+const only = process.argv.find((a) => a.startsWith("--only="))?.split("=")[1];
 if (process.argv.includes("--child")) await child();
 else {
-  expansion();
-  if (!process.argv.includes("--expansion-only")) overhead();
+  if (!only || only === "expansion") expansion();
+  if (!only || only === "overhead") overhead();
+  if (!only || only === "conventions") conventions();
 }
