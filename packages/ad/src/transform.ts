@@ -41,7 +41,9 @@ export const TRANSFORM_VERSION = (() => {
     "passes/implicit/check.ts",
     "passes/implicit/callees.ts",
     "passes/implicit/activity.ts",
+    "passes/implicit/lower.ts",
     "passes/implicit/generate.ts",
+    "passes/implicit/reverse.ts",
     "passes/implicit/emit.ts",
   ];
   try {

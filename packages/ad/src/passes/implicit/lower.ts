@@ -1,0 +1,521 @@
+// Implicit mode, pass 4a — lower: a function's expressions flattened into steps (reverse.ts).
+// An active expression becomes steps whose results are operands — a variable or a single-use
+// temporary — with its forward code emitted as it goes; an inactive one is copied as written
+// (with the rules of the function literals inside it). The statements, and the assembly of the
+// rule, are in generate.ts, which extends this class.
+import type { Node, Parsed } from "../parse.ts";
+import { analyzeActivity, type Activity } from "./activity.ts";
+import { resolveCallee } from "./callees.ts";
+import { isActiveOp, opText, type Active, type Operand, type Step, type Unit } from "./reverse.ts";
+import { unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
+
+export interface Line {
+  depth: number;
+  text: string;
+  /** Source offset this line stands for (stack traces). */
+  origin?: number;
+  /** A unit's tape push, rendered only in tape mode. */
+  save?: Unit;
+}
+
+export interface GenContext {
+  p: Parsed;
+  scopes: ScopeInfo;
+  report(node: { start: number; end: number }, reason: string, hint?: string): void;
+  /** Functions that get their rule from nonDifferentiable / customVjp / defineRrule: none is generated. */
+  handWritten: Set<Node>;
+  /** Source text of a node with the primal-context insertions strictly inside it. */
+  primalText(node: Node): string;
+  /** Marks that generated code refers to the op rules (`__ops`). */
+  useOps(): void;
+  /** A JS string literal "file:line:col" for a node. */
+  site(node: Node): string;
+  /** Names used anywhere in the file (generated names avoid them). */
+  taken: Set<string>;
+}
+
+/** How a nested function sees the bindings of the function it is generated inside. */
+export interface Outer {
+  isActive(b: Binding): boolean;
+  adjoint(b: Binding): string;
+  /** The "pullback running" flag of the rule that owns b, and that function's name. */
+  reversing(b: Binding): { flag: string; name: string };
+}
+
+export interface Target {
+  op: Active;
+  /** Declaration keyword when the statement declares the binding. */
+  decl: "const" | "let" | "var" | null;
+}
+
+export const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "%": "mod" };
+const ARRAY_LOOPS = new Set(["map", "forEach", "reduce", "reduceRight", "filter", "flatMap", "some", "every", "find", "findIndex"]);
+export const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "set", "fill", "copyWithin", "sort", "reverse", "delete", "clear", "add"]);
+
+export function summarize(source: string, n: Node, max = 80): string {
+  const s = source.slice(n.start, n.end).replace(/\s+/g, " ").trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** The forward of a rule under construction: names, emitted lines, units, and expressions. */
+export abstract class Lowering {
+  readonly lines: Line[] = [];
+  readonly units: Unit[] = [];
+  readonly act: Activity;
+  readonly adjoints = new Map<Binding, Active>();
+  /** Pseudo-bindings (pattern parameters, for-of arrays, branch results): summed cotangents. */
+  readonly pseudo: Active[] = [];
+  readonly temps: Active[] = [];
+  protected k = 0;
+  protected cur: Unit | null = null;
+  protected depth = 1;
+  protected returns: { depth: number; last: boolean }[] = [];
+  readonly pullbackName: string;
+  /**
+   * Set while this rule's pullback runs; declared once a nested function capturing this rule's
+   * tracked values is given an inline rule. That closure's pullback adds cotangents to this
+   * rule's variables, which only counts while this pullback runs (it resets them on entry and
+   * returns them on exit): a closure that escaped (was returned) and is differentiated in the
+   * caller's reverse would lose them, so its pullback throws instead (escapedClosure).
+   */
+  protected reversingFlag: string | null = null;
+
+  constructor(
+    readonly ctx: GenContext,
+    readonly fn: FunctionInfo,
+    readonly outer: Outer | null,
+    readonly ruleName: string,
+  ) {
+    this.act = analyzeActivity(fn, ctx.scopes, (b) => (outer ? outer.isActive(b) : false));
+    let pullbackName = `${fn.name}_pullback`;
+    while (ctx.taken.has(pullbackName)) pullbackName += "_"; // a function of the file may have the name
+    this.pullbackName = pullbackName;
+  }
+
+  // ---- names ----------------------------------------------------------------------------
+
+  fresh(prefix: string): string {
+    let name: string;
+    do name = `${prefix}${++this.k}`;
+    while (this.ctx.taken.has(name));
+    return name;
+  }
+
+  adjointOf(b: Binding): string {
+    if (b.fn !== this.fn.node) return this.outer!.adjoint(b);
+    let a = this.adjoints.get(b);
+    if (!a) {
+      let adj = `d_${b.unique}`;
+      while (this.ctx.taken.has(adj)) adj += "_";
+      a = { name: b.name, adj, kind: "acc" };
+      this.adjoints.set(b, a);
+    }
+    return a.adj;
+  }
+
+  bindingOp(b: Binding): Active {
+    return { name: b.name, adj: this.adjointOf(b), kind: "acc" };
+  }
+
+  temp(): Active {
+    const n = this.fresh("__v");
+    const t: Active = { name: n, adj: `__d${n.slice(3)}`, kind: "temp" };
+    this.temps.push(t);
+    return t;
+  }
+
+  pseudoOp(prefix: string): Active {
+    const n = this.fresh(prefix);
+    const t: Active = { name: n, adj: `__d${n.slice(2)}`, kind: "acc" };
+    this.pseudo.push(t);
+    return t;
+  }
+
+  reversing(): string {
+    if (!this.reversingFlag) {
+      let name = "__reversing";
+      for (let i = 1; this.ctx.taken.has(name); i++) name = `__reversing${i}`;
+      this.ctx.taken.add(name);
+      this.reversingFlag = name;
+    }
+    return this.reversingFlag;
+  }
+
+  // ---- output ---------------------------------------------------------------------------
+
+  emit(text: string, origin?: number): void {
+    this.lines.push({ depth: this.depth, text, origin });
+  }
+
+
+  unit(origin: Node): Unit {
+    if (!this.cur) {
+      this.cur = { id: this.units.length + 1, origin, steps: [], saved: [], depth: this.depth - 1 };
+      this.units.push(this.cur);
+    }
+    return this.cur;
+  }
+
+  closeUnit(): void {
+    if (!this.cur) return;
+    if (this.cur.steps.length > 0) this.lines.push({ depth: this.depth, text: "", save: this.cur });
+    else this.units.splice(this.units.indexOf(this.cur), 1);
+    this.cur = null;
+  }
+
+  error(node: { start: number; end: number }, reason: string, hint?: string): Active {
+    this.ctx.report(node, reason, hint);
+    return this.temp();
+  }
+
+  site(n: Node): string {
+    return this.ctx.site(n);
+  }
+
+  // ---- verbatim code (inactive), with nested functions given their rules ----------------
+
+  /** Source of an inactive node; nested function literals inside it are registered with rules. */
+  verbatim(n: Node): string {
+    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !this.ctx.handWritten.has(f.node));
+    if (nested.length === 0) return this.ctx.primalText(n);
+    let out = "";
+    let at = n.start;
+    const piece = (from: number, to: number): string => (from >= to ? "" : sliceWithEdits(this.ctx, from, to));
+    for (const f of nested) {
+      out += piece(at, f.node.start);
+      out += `__ad.withRule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`;
+      at = f.node.end;
+    }
+    out += piece(at, n.end);
+    return out;
+  }
+
+  // ---- expressions ----------------------------------------------------------------------
+
+  /** Lowers an expression; active results come back as an operand holding the value. */
+  lower(e0: Node, stmt: Node, target?: Target): Operand {
+    const e = unwrapExpr(e0);
+    if (!this.act.isActive(e)) return { text: this.verbatim(e) };
+    const u = () => this.unit(stmt);
+    const out = (): Active => (target ? target.op : this.temp());
+    const decl = (o: Active): string => (target && o === target.op ? (target.decl ? `${target.decl} ` : "") : "const ");
+    switch (e.type) {
+      case "Identifier": {
+        const src = this.bindingOp(this.ctx.scopes.refs.get(e)!);
+        if (!target) return src;
+        if (target.op.name === src.name && target.op.adj === src.adj) return src;
+        u().steps.push({ k: "copy", out: target.op, src, origin: e.start });
+        this.emit(`${decl(target.op)}${target.op.name} = ${src.name};`, e.start);
+        return target.op;
+      }
+      case "MemberExpression": {
+        if (e.optional) return this.error(e, "optional chaining (`?.`) on a tracked value is not supported", "check for the property with an `if` first");
+        if (!e.computed && e.property.name === "data") {
+          return this.error(e.property, "reading `.data` of a tracked tensor loses its gradient", "use an op (pick, sum, …) to read values, or stopGradient(x).data when no gradient should flow");
+        }
+        const obj = this.lower(e.object, stmt);
+        if (!isActiveOp(obj)) return { text: this.verbatim(e) };
+        let key: string;
+        let access: string;
+        if (!e.computed) {
+          key = JSON.stringify(e.property.name);
+          access = `.${e.property.name}`;
+        } else {
+          const prop = unwrapExpr(e.property);
+          // A key computed from tracked numbers (`xs[i]`, i a number parameter) is an index: the
+          // value read does not change under a small change of i, so it gets no cotangent.
+          if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
+          else {
+            key = this.fresh("__k");
+            this.emit(`const ${key} = ${this.verbatim(prop)};`, prop.start);
+            u().saved.push(key);
+          }
+          access = `[${key}]`;
+        }
+        const o = out();
+        u().steps.push({ k: "get", out: o, obj, key, origin: e.start });
+        this.emit(`${decl(o)}${o.name} = ${obj.name}${access};`, e.start);
+        return o;
+      }
+      case "CallExpression":
+        return this.lowerCall(e, stmt, target);
+      case "BinaryExpression":
+      case "UnaryExpression": {
+        if (e.type === "UnaryExpression" && e.operator === "+") return this.lower(e.argument, stmt, target);
+        const operands = e.type === "BinaryExpression" ? [e.left, e.right] : [e.argument];
+        const rule = e.type === "BinaryExpression" ? ARITH_RULE[e.operator] : "neg";
+        const args = operands.map((x) => this.lower(x, stmt));
+        return this.callStep(`__ad.num.${rule}`, args, e, stmt, target);
+      }
+      case "ConditionalExpression":
+      case "LogicalExpression":
+        return this.lowerBranch(e, stmt, target);
+      case "ArrayExpression": {
+        const items: { op: Operand; len?: string }[] = [];
+        for (const el of e.elements) {
+          if (el === null) return this.error(e, "holes in an array literal with tracked values are not supported", "write `undefined` explicitly");
+          if (el.type === "SpreadElement") {
+            const op = this.lower(el.argument, stmt);
+            const len = this.fresh("__n");
+            this.emit(`const ${len} = ${opText(op)}.length;`, el.start);
+            u().saved.push(len);
+            items.push({ op, len });
+          } else items.push({ op: this.lower(el, stmt) });
+        }
+        const o = out();
+        u().steps.push({ k: "array", out: o, items, origin: e.start });
+        this.emit(`${decl(o)}${o.name} = [${items.map((i) => (i.len ? `...${opText(i.op)}` : opText(i.op))).join(", ")}];`, e.start);
+        return o;
+      }
+      case "ObjectExpression": {
+        const props: { key: string; op: Operand; spread?: boolean }[] = [];
+        for (const p of e.properties) {
+          if (p.type === "SpreadElement") {
+            if (this.act.isActive(p.argument)) return this.error(p, "spreading a tracked object is not supported", "list the properties: `{ a: p.a, b: p.b }`");
+            props.push({ key: "", op: { text: this.verbatim(p.argument) }, spread: true });
+            continue;
+          }
+          if (p.kind === "get" || p.kind === "set") return this.error(p, "getters and setters on tracked values are not supported", "compute the value in the function and store it as a plain property");
+          if (p.method) return this.error(p, "methods in an object literal with tracked values are not supported", "write `name: (x) => …`");
+          let key: string;
+          if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.value);
+          else {
+            key = this.fresh("__k");
+            this.emit(`const ${key} = ${this.verbatim(p.key)};`, p.key.start);
+            u().saved.push(key);
+          }
+          props.push({ key, op: this.lower(p.value, stmt) });
+        }
+        const o = out();
+        u().steps.push({ k: "object", out: o, props: props.filter((p) => !p.spread), origin: e.start });
+        this.emit(`${decl(o)}${o.name} = { ${props.map((p) => (p.spread ? `...${opText(p.op)}` : `${p.key.startsWith('"') ? p.key : `[${p.key}]`}: ${opText(p.op)}`)).join(", ")} };`, e.start);
+        return o;
+      }
+      case "NewExpression":
+        return this.error(e, "constructing an object from tracked values (`new`) is not differentiable", "call a function or an op instead");
+      case "AssignmentExpression":
+      case "SequenceExpression":
+      case "UpdateExpression":
+        return this.error(e, `${e.type === "SequenceExpression" ? "a comma expression" : e.type === "UpdateExpression" ? "`++`/`--`" : "an assignment"} inside an expression is not supported on tracked values`, "write it as its own statement");
+      case "AwaitExpression":
+      case "YieldExpression":
+        return this.error(e, `\`${e.type === "AwaitExpression" ? "await" : "yield"}\` is not supported in differentiated functions`);
+      case "ChainExpression":
+        return this.error(e, "optional chaining (`?.`) on a tracked value is not supported", "check for the property with an `if` first");
+      case "TaggedTemplateExpression":
+        return this.error(e, "a tagged template with tracked values is not differentiable");
+      default:
+        return this.error(e, `\`${summarize(this.ctx.p.source, e, 40)}\` (${e.type}) is not supported on tracked values`);
+    }
+  }
+
+  callStep(rule: string, args: Operand[], e: Node, stmt: Node, target?: Target): Active {
+    const u = this.unit(stmt);
+    const direct = target && target.decl !== null;
+    const o = direct ? target!.op : this.temp();
+    const pb = this.fresh("__pb");
+    u.saved.push(pb);
+    u.steps.push({ k: "call", out: o, pb, args, origin: e.start });
+    this.emit(`${direct ? target!.decl : "const"} [${o.name}, ${pb}] = ${rule}(${args.map(opText).join(", ")});`, e.start);
+    if (target && !direct) {
+      u.steps.push({ k: "copy", out: target.op, src: o, origin: e.start });
+      this.emit(`${target.op.name} = ${o.name};`, e.start);
+      return target.op;
+    }
+    return o;
+  }
+
+  lowerCall(e: Node, stmt: Node, target?: Target): Operand {
+    const callee = unwrapExpr(e.callee);
+    if (e.optional) return this.error(e, "optional calls (`f?.()`) are not supported with tracked values");
+    if (callee.type === "MemberExpression" && !callee.computed && callee.property.name === "map" && e.arguments.length === 1 && e.arguments[0].type !== "SpreadElement" && this.act.isActive(callee.object)) {
+      // xs.map(f) over a tracked array: the rule of map calls f's rule per element.
+      const xs = this.lower(callee.object, stmt);
+      const f = this.lower(e.arguments[0], stmt);
+      return this.callStep("__ad.arrayMap", [xs, f], e, stmt, target);
+    }
+    if (callee.type === "MemberExpression" && this.act.isActive(callee.object)) {
+      const name = callee.computed ? "[…]" : callee.property.name;
+      const hint = ARRAY_LOOPS.has(name) ? `write a \`for … of\` loop instead of \`.${name}(…)\`` : "call a function or an op of @pullback/tensor instead (e.g. reshape(x, shape), not x.reshape(shape))";
+      return this.error(callee, `method calls on tracked values are not differentiated: \`.${name}(…)\``, hint);
+    }
+    for (const a of e.arguments) {
+      if (a.type === "SpreadElement" && this.act.isActive(a.argument)) return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
+    }
+    const resolved = resolveCallee(e, this.ctx.scopes, (n) => this.verbatim(n));
+    if (resolved.kind === "error") return this.error(resolved.node, resolved.reason, resolved.hint);
+    const args = e.arguments.map((a: Node) => (a.type === "SpreadElement" ? { text: `...${this.verbatim(a.argument)}` } : this.lower(a, stmt)));
+    let rule: string;
+    switch (resolved.kind) {
+      case "op":
+        this.ctx.useOps();
+        rule = `__ops.${resolved.name}`;
+        break;
+      case "math":
+        rule = `__ad.math.${resolved.name}`;
+        break;
+      case "local":
+        // Through the registry, not the generated rule directly: customVjp/defineRrule (here or
+        // in a module importing this one) replace the rule of a function after it is defined.
+        rule = `__ad.ruleOf(${resolved.binding.name}, ${this.site(callee)})`;
+        break;
+      default:
+        rule = `__ad.ruleOf(${resolved.text}, ${this.site(callee)})`;
+    }
+    return this.callStep(rule, args, e, stmt, target);
+  }
+
+  /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values: a branch in the forward. */
+  lowerBranch(e: Node, stmt: Node, target?: Target): Operand {
+    const result = this.pseudoOp("__c");
+    this.emit(`let ${result.name};`, e.start);
+    let test: string;
+    let first: Node | null;
+    let second: Node;
+    let firstIsLeft = false;
+    let left: Operand | null = null;
+    if (e.type === "ConditionalExpression") {
+      test = this.verbatim(e.test);
+      first = e.consequent;
+      second = e.alternate;
+    } else {
+      left = this.lower(e.left, stmt);
+      const l = opText(left);
+      test = e.operator === "&&" ? `!${l}` : e.operator === "||" ? l : `${l} !== null && ${l} !== undefined`;
+      first = null;
+      firstIsLeft = true;
+      second = e.right;
+    }
+    this.closeUnit();
+    this.emit(`if (${test}) {`, e.start);
+    this.depth++;
+    if (firstIsLeft) {
+      if (isActiveOp(left!)) {
+        this.unit(stmt).steps.push({ k: "copy", out: result, src: left, origin: e.start });
+        this.emit(`${result.name} = ${left.name};`, e.start);
+      } else this.emit(`${result.name} = ${left!.text};`, e.start);
+    } else this.branchValue(first!, result, stmt);
+    this.closeUnit();
+    this.depth--;
+    this.emit("} else {");
+    this.depth++;
+    this.branchValue(second, result, stmt);
+    this.closeUnit();
+    this.depth--;
+    this.emit("}");
+    if (!target) return result;
+    this.unit(stmt).steps.push({ k: "copy", out: target.op, src: result, origin: e.start });
+    this.emit(`${target.decl ? `${target.decl} ` : ""}${target.op.name} = ${result.name};`, e.start);
+    return target.op;
+  }
+
+  branchValue(x: Node, result: Active, stmt: Node): void {
+    const v = this.lower(x, stmt);
+    if (isActiveOp(v)) {
+      this.unit(stmt).steps.push({ k: "copy", out: result, src: v, origin: x.start });
+      this.emit(`${result.name} = ${v.name};`, x.start);
+    } else this.emit(`${result.name} = ${v.text};`, x.start);
+  }
+
+  // ---- patterns -------------------------------------------------------------------------
+
+  /** Binds a pattern to an active value (declaration when `decl`, else assignment). */
+  bindPattern(pat: Node, value: Active, decl: "const" | "let" | "var" | null, stmt: Node): void {
+    const u = () => this.unit(stmt);
+    /** A read into an element of the pattern: a step unless the element is inactive (no cotangent). */
+    const read = (st: Step & { out: Active }) => st.out.adj !== "__unused" && u().steps.push(st);
+    const d = decl ? `${decl} ` : "";
+    switch (pat.type) {
+      case "Identifier": {
+        const b = this.ctx.scopes.refs.get(pat)!;
+        if (!decl && this.outsideWrite(pat, b)) return;
+        if (!this.act.isActiveBinding(b)) {
+          this.emit(`${d}${pat.name} = ${value.name};`, pat.start);
+          return;
+        }
+        const o = this.bindingOp(b);
+        u().steps.push({ k: "copy", out: o, src: value, origin: pat.start });
+        this.emit(`${d}${pat.name} = ${value.name};`, pat.start);
+        return;
+      }
+      case "ArrayPattern":
+        pat.elements.forEach((el: Node | null, i: number) => {
+          if (!el) return;
+          if (el.type === "RestElement") {
+            const o = this.patternTarget(el.argument);
+            read({ k: "rest", out: o.op, src: value, start: i, origin: el.start });
+            this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}.slice(${i});`, el.start);
+            if (o.temp) this.bindPattern(el.argument, o.op, decl, stmt);
+            return;
+          }
+          if (el.type === "AssignmentPattern") {
+            this.error(el, "default values in a pattern that receives tracked values are not supported", "give the value explicitly");
+            return;
+          }
+          const o = this.patternTarget(el);
+          read({ k: "get", out: o.op, obj: value, key: String(i), origin: el.start });
+          this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}[${i}];`, el.start);
+          if (o.temp) this.bindPattern(el, o.op, decl, stmt);
+        });
+        return;
+      case "ObjectPattern":
+        for (const prop of pat.properties) {
+          if (prop.type === "RestElement") {
+            this.error(prop, "rest properties (`...rest`) of a tracked object are not supported", "destructure the properties you need by name");
+            continue;
+          }
+          if (prop.value.type === "AssignmentPattern") {
+            this.error(prop.value, "default values in a pattern that receives tracked values are not supported", "give the value explicitly");
+            continue;
+          }
+          let key: string;
+          let access: string;
+          if (prop.computed) {
+            key = this.fresh("__k");
+            this.emit(`const ${key} = ${this.verbatim(prop.key)};`, prop.key.start);
+            u().saved.push(key);
+            access = `[${key}]`;
+          } else {
+            const name = prop.key.type === "Identifier" ? prop.key.name : String(prop.key.value);
+            key = JSON.stringify(name);
+            access = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${key}]`;
+          }
+          const o = this.patternTarget(prop.value);
+          read({ k: "get", out: o.op, obj: value, key, origin: prop.start });
+          this.emit(`${o.temp ? "const " : d}${o.op.name} = ${value.name}${access};`, prop.start);
+          if (o.temp) this.bindPattern(prop.value, o.op, decl, stmt);
+        }
+        return;
+      default:
+        this.error(pat, "this assignment target cannot receive tracked values", "assign to a variable");
+    }
+  }
+
+  /** The operand a pattern element is read into: its binding, or a temp for nested patterns. */
+  patternTarget(el: Node): { op: Active; temp: boolean } {
+    if (el.type === "Identifier") {
+      const b = this.ctx.scopes.refs.get(el)!;
+      if (this.act.isActiveBinding(b)) return { op: this.bindingOp(b), temp: false };
+      return { op: { name: el.name, adj: "__unused", kind: "temp" }, temp: false };
+    }
+    return { op: this.temp(), temp: true };
+  }
+
+  /**
+   * Reports a tracked value written into a variable of an enclosing function or of the module
+   * (true): the caller's rule neither sees the call as changing it nor gives the write a cotangent.
+   */
+  outsideWrite(id: Node, b: Binding): boolean {
+    if (b.fn === this.fn.node) return false;
+    this.error(id, `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`, `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`), or store stopGradient(…) of it if no gradient should flow (a log)`);
+    return true;
+  }
+
+  /** The rule of a nested function, inline (it closes over this rule's forward and cotangents). */
+  abstract inlineRule(f: FunctionInfo): string;
+}
+
+/** Source text of [from, to) with the primal insertions strictly inside it. */
+export function sliceWithEdits(ctx: GenContext, from: number, to: number): string {
+  return ctx.primalText({ type: "Range", start: from, end: to } as Node);
+}
