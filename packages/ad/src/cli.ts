@@ -1,6 +1,8 @@
 // `bun run ad:expand path/to/file.ad.ts [--map] [--compact]`: prints the expansion of a .ad.ts
-// file — readable (multi-line pullbacks with a `// pullback of: …` comment per step) unless
-// --compact (what the loader runs, line-preserving) — and with --map the source map (JSON).
+// file, with --map the source map (JSON). Implicit mode: the module as written plus the rule of
+// every function, after the last line, with a `// pullback of: …` comment per statement (what the
+// loader runs). Explicit mode: readable multi-line pullbacks with a comment per step, unless
+// --compact (what the loader runs, line-preserving).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { AdSyntaxError } from "./diagnostics.ts";
