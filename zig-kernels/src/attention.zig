@@ -30,8 +30,10 @@
 //! lanes (forwardRowsLanes), which needs no horizontal sums. The backward takes rows two at a
 //! time so that each update of the transposed dk, dv accumulators serves both.
 //! Work is split over (b, h) heads, and in the forward also over blocks of query rows (balanced
-//! for the causal triangle) when there are few heads. Scratch is fixed-size stack buffers
-//! (≲ 150 KB per task): D ≤ max_head_dim, any T. Results do not depend on the thread count.
+//! for the causal triangle) when there are few heads; in the rows layout, where the heads of one
+//! position share cache lines, whole sequences (all H heads) go to one task when there are enough.
+//! Scratch is fixed-size stack buffers (≲ 150 KB per task): D ≤ max_head_dim, any T. Results do
+//! not depend on the thread count.
 const std = @import("std");
 const pool = @import("pool.zig");
 const philox = @import("philox.zig");
@@ -404,6 +406,13 @@ pub const Strides = struct {
     }
 };
 
+/// Heads per unit of work: the H heads of a sequence together when the heads of one position
+/// sit side by side in a row (they share cache lines: two threads writing neighbouring heads
+/// would contend for them) and there are sequences enough for every thread; otherwise 1.
+fn headGroup(s: Strides, B: usize, H: usize) usize {
+    return if (s.head < s.row and B >= 8 * pool.threadCount()) H else 1;
+}
+
 // ---- forward ---------------------------------------------------------------------------------
 
 const Fwd = struct {
@@ -420,7 +429,8 @@ const Fwd = struct {
     sx: Strides,
     so: Strides,
     drop: Dropout,
-    /// Query-row blocks per head.
+    /// Heads per unit of work (headGroup); query-row blocks per head (1 when group > 1).
+    group: usize,
     blocks: usize,
     n_tasks: usize,
 
@@ -432,20 +442,22 @@ const Fwd = struct {
 };
 
 fn forwardTask(c: Fwd, task: usize) void {
-    const units = pool.splitRange(c.BH * c.blocks, c.n_tasks, task);
+    const units = pool.splitRange(c.BH / c.group * c.blocks, c.n_tasks, task);
     for (units.begin..units.end) |u| {
-        const bh = u / c.blocks;
         const rows = causalBlock(c.T, c.blocks, u % c.blocks);
-        var r0 = rows.begin;
-        while (r0 < rows.end) {
-            const r1 = @min(r0 + max_rows, rows.end);
-            // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
-            // the build quick); any other D runs the generic kernel.
-            switch (c.D) {
-                inline 2, 4, 8 => |dc| if (L == 16 and dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
-                else => forwardRows(c, bh, r0, r1),
+        const g = u / c.blocks;
+        for (g * c.group..(g + 1) * c.group) |bh| {
+            var r0 = rows.begin;
+            while (r0 < rows.end) {
+                const r1 = @min(r0 + max_rows, rows.end);
+                // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
+                // the build quick); any other D runs the generic kernel.
+                switch (c.D) {
+                    inline 2, 4, 8 => |dc| if (L == 16 and dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
+                    else => forwardRows(c, bh, r0, r1),
+                }
+                r0 = r1;
             }
-            r0 = r1;
         }
     }
 }
@@ -652,14 +664,15 @@ fn forwardStrided(q: [*]const f32, k: [*]const f32, v: [*]const f32, sx: Strides
     if (B * H * T == 0) return;
     const BH = B * H;
     const threads = pool.threadCount();
+    const group = headGroup(so, B, H);
     // Few heads: split each head's rows too, so that every thread gets work (≥ 8 tasks per thread).
-    const blocks = if (BH >= 8 * threads) 1 else @max(1, @min((8 * threads + BH - 1) / BH, T / 32));
+    const blocks = if (group > 1 or BH >= 8 * threads) 1 else @max(1, @min((8 * threads + BH - 1) / BH, T / 32));
     const pairs = @as(f64, @floatFromInt(T)) * @as(f64, @floatFromInt(T + 1)) / 2;
     const work = @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
     const ctx = Fwd{
         .q = q, .k = k, .v = v, .out = out, .lse = lse,
         .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
-        .blocks = blocks, .n_tasks = taskCount(BH * blocks, work),
+        .group = group, .blocks = blocks, .n_tasks = taskCount(BH / group * blocks, work),
     };
     pool.parallelFor(ctx.n_tasks, ctx, forwardTask);
 }
@@ -701,12 +714,14 @@ const Bwd = struct {
     sx: Strides,
     so: Strides,
     drop: Dropout,
+    /// Heads per unit of work (headGroup).
+    group: usize,
     n_tasks: usize,
 };
 
 fn backwardTask(c: Bwd, task: usize) void {
-    const heads = pool.splitRange(c.BH, c.n_tasks, task);
-    for (heads.begin..heads.end) |bh| backwardHead(c, bh);
+    const groups = pool.splitRange(c.BH / c.group, c.n_tasks, task);
+    for (groups.begin * c.group..groups.end * c.group) |bh| backwardHead(c, bh);
 }
 
 /// One head: key tiles outer (their dk, dv accumulate transposed on the stack), query rows
@@ -874,11 +889,12 @@ fn backwardStrided(dout: [*]const f32, q: [*]const f32, k: [*]const f32, v: [*]c
     const BH = B * H;
     const pairs = @as(f64, @floatFromInt(T)) * @as(f64, @floatFromInt(T + 1)) / 2;
     const work = 2 * @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
+    const group = headGroup(sx, B, H);
     const ctx = Bwd{
         .dout = dout, .q = q, .k = k, .v = v, .out = out, .lse = lse,
         .dq = dq, .dk = dk, .dv = dv,
         .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
-        .n_tasks = taskCount(BH, work),
+        .group = group, .n_tasks = taskCount(BH / group, work),
     };
     pool.parallelFor(ctx.n_tasks, ctx, backwardTask);
 }
@@ -1138,7 +1154,12 @@ test "rows layout (heads read from (B·T, 3C) rows, out as (B·T, C)) equals the
     const a = std.testing.allocator;
     var prng = std.Random.DefaultPrng.init(7);
     const rng = prng.random();
-    const cases = test_cases ++ [_]TestCase{.{ .B = 1, .H = 1, .T = 1100, .D = 8, .p = 0.1 }};
+    const cases = test_cases ++ [_]TestCase{
+        .{ .B = 1, .H = 1, .T = 1100, .D = 8, .p = 0.1 },
+        // enough sequences that the rows layout hands out whole sequences (headGroup) with 1 to 4 threads
+        .{ .B = 33, .H = 3, .T = 19, .D = 4, .p = 0.2 },
+        .{ .B = 40, .H = 2, .T = 23, .D = 6, .p = 0.1 },
+    };
     for (cases) |cs| {
         const B = cs.B;
         const H = cs.H;

@@ -70,16 +70,18 @@ describe("attentionRows: Zig vs reference", () => {
     }
   });
 
-  test.each([64, 4])("results do not depend on the number of threads (D = %d)", (D) => {
-    const dims: Dims = [1, 3, 400, D]; // few heads: the forward splits rows across tasks
+  // [1, 3, 400, D]: few heads, the forward splits rows across tasks; B = 12: whole sequences per
+  // task with 1 thread (B ≥ 8·threads), single heads with 2
+  for (const dims of [[1, 3, 400, 64], [1, 3, 400, 4], [12, 3, 50, 4], [12, 2, 30, 20]] as Dims[]) test(`results do not depend on the number of threads (${dims.join("×")})`, () => {
+    const [B, H] = dims;
     const { qkv, dout } = inputs(dims, 8);
     const opts = { dropout: 0.2, seed: 5, offset: 9 };
     const run = (threads: number) => {
       const size = poolSize();
       setThreads(threads);
       try {
-        const { out, lse } = attentionRowsForward(qkv, 3, 1, opts);
-        return [out, lse, attentionRowsBackward(dout, qkv, out, lse, 3, 1, opts)].map((t) => Array.from(t.data));
+        const { out, lse } = attentionRowsForward(qkv, H, B, opts);
+        return [out, lse, attentionRowsBackward(dout, qkv, out, lse, H, B, opts)].map((t) => Array.from(t.data));
       } finally {
         setThreads(size);
       }
