@@ -1,7 +1,11 @@
 //! Fused causal multi-head attention, forward and backward (FlashAttention-style: the T×T
 //! probabilities are never stored; the backward recomputes them from the saved row statistic).
 //!
-//! Layout: q, k, v, out, dq, dk, dv are (B, H, T, D) contiguous float32; lse is (B, H, T).
+//! Layout: q, k, v, out, dq, dk, dv are (B, H, T, D) float32 operands addressed by Strides
+//! (element (b, h, t, d) at ptr + b·batch + h·head + t·row + d; d contiguous): either contiguous
+//! (B, H, T, D) (forward, backward) or the heads read in place from the (B·T, 3C) rows of the fused
+//! q|k|v projection, C = H·D, with out, dout as (B·T, C) rows (rowsForward, rowsBackward).
+//! lse is (B, H, T) either way.
 //! With scale = 1/√D and the causal mask (key j ≤ query i):
 //!   s_ij   = scale · q_i·k_j                      (j ≤ i)
 //!   lse_i  = log Σ_j exp(s_ij)                     (saved by the forward)
@@ -26,8 +30,10 @@
 //! lanes (forwardRowsLanes), which needs no horizontal sums. The backward takes rows two at a
 //! time so that each update of the transposed dk, dv accumulators serves both.
 //! Work is split over (b, h) heads, and in the forward also over blocks of query rows (balanced
-//! for the causal triangle) when there are few heads. Scratch is fixed-size stack buffers
-//! (≲ 150 KB per task): D ≤ max_head_dim, any T. Results do not depend on the thread count.
+//! for the causal triangle) when there are few heads; in the rows layout, where the heads of one
+//! position share cache lines, whole sequences (all H heads) go to one task when there are enough.
+//! Scratch is fixed-size stack buffers (≲ 150 KB per task): D ≤ max_head_dim, any T. Results do
+//! not depend on the thread count.
 const std = @import("std");
 const pool = @import("pool.zig");
 const philox = @import("philox.zig");
@@ -257,11 +263,11 @@ const Dropout = struct {
 
 // ---- shared pieces ---------------------------------------------------------------------------
 
-/// dst[d·ld + jj] = src[jj·D + d] for jj < n, zero for n ≤ jj < ld (the padded lanes).
-fn transposeTile(src: [*]const f32, n: usize, D: usize, dst: []f32, ld: usize) void {
+/// dst[d·ld + jj] = src[jj·stride + d] for jj < n, d < D, zero for n ≤ jj < ld (the padded lanes).
+fn transposeTile(src: [*]const f32, n: usize, D: usize, stride: usize, dst: []f32, ld: usize) void {
     for (0..D) |d| {
         const row = dst[d * ld ..][0..ld];
-        for (0..n) |jj| row[jj] = src[jj * D + d];
+        for (0..n) |jj| row[jj] = src[jj * stride + d];
         @memset(row[n..], 0);
     }
 }
@@ -307,17 +313,17 @@ inline fn dotChunks(comptime G: usize, x: []const f32, xt: []const f32, ld: usiz
     return acc;
 }
 
-/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·D + d] for d0 ≤ d < d0 + G·L: G vectors of d,
+/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·stride + d] for d0 ≤ d < d0 + G·L: G vectors of d,
 /// two interleaved partial sums over j.
-inline fn axpyRowsGroup(comptime G: usize, w: []const f32, n: usize, rows: [*]const f32, D: usize, d0: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+inline fn axpyRowsGroup(comptime G: usize, w: []const f32, n: usize, rows: [*]const f32, stride: usize, d0: usize, dst: [*]f32, alpha: f32, beta: f32) void {
     var a: [G]V = .{splat(0)} ** G;
     var b: [G]V = .{splat(0)} ** G;
     var j: usize = 0;
     while (j + 2 <= n) : (j += 2) {
         const w0 = splat(w[j]);
         const w1 = splat(w[j + 1]);
-        const r0 = rows + j * D + d0;
-        const r1 = r0 + D;
+        const r0 = rows + j * stride + d0;
+        const r1 = r0 + stride;
         inline for (0..G) |g| {
             a[g] = @mulAdd(V, w0, r0[g * L ..][0..L].*, a[g]);
             b[g] = @mulAdd(V, w1, r1[g * L ..][0..L].*, b[g]);
@@ -325,7 +331,7 @@ inline fn axpyRowsGroup(comptime G: usize, w: []const f32, n: usize, rows: [*]co
     }
     if (j < n) {
         const w0 = splat(w[j]);
-        inline for (0..G) |g| a[g] = @mulAdd(V, w0, rows[j * D + d0 + g * L ..][0..L].*, a[g]);
+        inline for (0..G) |g| a[g] = @mulAdd(V, w0, rows[j * stride + d0 + g * L ..][0..L].*, a[g]);
     }
     inline for (0..G) |g| {
         const o = dst[d0 + g * L ..][0..L];
@@ -333,13 +339,13 @@ inline fn axpyRowsGroup(comptime G: usize, w: []const f32, n: usize, rows: [*]co
     }
 }
 
-/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·D + d] for every d < D (d along the lanes).
-inline fn axpyRows(w: []const f32, n: usize, rows: [*]const f32, D: usize, dst: [*]f32, alpha: f32, beta: f32) void {
+/// dst[d] = alpha·dst[d] + beta·Σ_{j<n} w[j]·rows[j·stride + d] for every d < D (d along the lanes).
+inline fn axpyRows(w: []const f32, n: usize, rows: [*]const f32, D: usize, stride: usize, dst: [*]f32, alpha: f32, beta: f32) void {
     var d: usize = 0;
     while (d + L <= D) {
         switch (@min((D - d) / L, @as(usize, 4))) {
             inline 1, 2, 3, 4 => |G| {
-                axpyRowsGroup(G, w, n, rows, D, d, dst, alpha, beta);
+                axpyRowsGroup(G, w, n, rows, stride, d, dst, alpha, beta);
                 d += @as(usize, G) * L;
             },
             else => unreachable,
@@ -347,7 +353,7 @@ inline fn axpyRows(w: []const f32, n: usize, rows: [*]const f32, D: usize, dst: 
     }
     while (d < D) : (d += 1) {
         var acc: f32 = 0;
-        for (0..n) |j| acc += w[j] * rows[j * D + d];
+        for (0..n) |j| acc += w[j] * rows[j * stride + d];
         dst[d] = dst[d] * alpha + beta * acc;
     }
 }
@@ -376,6 +382,37 @@ inline fn forChunkGroups(nv: usize, ctx: anytype, comptime body: anytype) void {
     }
 }
 
+// ---- operand layouts -------------------------------------------------------------------------
+
+/// Where the elements of a (B, H, T, D) operand sit: (b, h, t, d) at ptr + b·batch + h·head + t·row + d.
+pub const Strides = struct {
+    batch: usize,
+    head: usize,
+    row: usize,
+
+    /// Contiguous (B, H, T, D).
+    pub fn contiguous(H: usize, T: usize, D: usize) Strides {
+        return .{ .batch = H * T * D, .head = T * D, .row = D };
+    }
+
+    /// Head h of batch b is columns h·D … h·D+D−1 of rows b·T … b·T+T−1 of a (B·T, width) matrix.
+    pub fn rows(T: usize, D: usize, width: usize) Strides {
+        return .{ .batch = T * width, .head = D, .row = width };
+    }
+
+    /// Offset of head bh = b·H + h.
+    fn at(self: Strides, bh: usize, H: usize) usize {
+        return (bh / H) * self.batch + (bh % H) * self.head;
+    }
+};
+
+/// Heads per unit of work: the H heads of a sequence together when the heads of one position
+/// sit side by side in a row (they share cache lines: two threads writing neighbouring heads
+/// would contend for them) and there are sequences enough for every thread; otherwise 1.
+fn headGroup(s: Strides, B: usize, H: usize) usize {
+    return if (s.head < s.row and B >= 8 * pool.threadCount()) H else 1;
+}
+
 // ---- forward ---------------------------------------------------------------------------------
 
 const Fwd = struct {
@@ -385,29 +422,42 @@ const Fwd = struct {
     out: [*]f32,
     lse: [*]f32,
     BH: usize,
+    H: usize,
     T: usize,
     D: usize,
+    /// Strides of q, k, v and of out.
+    sx: Strides,
+    so: Strides,
     drop: Dropout,
-    /// Query-row blocks per head.
+    /// Heads per unit of work (headGroup); query-row blocks per head (1 when group > 1).
+    group: usize,
     blocks: usize,
     n_tasks: usize,
+
+    /// q, k, v, out of head bh = b·H + h.
+    fn head(c: Fwd, bh: usize) struct { [*]const f32, [*]const f32, [*]const f32, [*]f32 } {
+        const x = c.sx.at(bh, c.H);
+        return .{ c.q + x, c.k + x, c.v + x, c.out + c.so.at(bh, c.H) };
+    }
 };
 
 fn forwardTask(c: Fwd, task: usize) void {
-    const units = pool.splitRange(c.BH * c.blocks, c.n_tasks, task);
+    const units = pool.splitRange(c.BH / c.group * c.blocks, c.n_tasks, task);
     for (units.begin..units.end) |u| {
-        const bh = u / c.blocks;
         const rows = causalBlock(c.T, c.blocks, u % c.blocks);
-        var r0 = rows.begin;
-        while (r0 < rows.end) {
-            const r1 = @min(r0 + max_rows, rows.end);
-            // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
-            // the build quick); any other D runs the generic kernel.
-            switch (c.D) {
-                inline 2, 4, 8 => |dc| if (L == 16 and dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
-                else => forwardRows(c, bh, r0, r1),
+        const g = u / c.blocks;
+        for (g * c.group..(g + 1) * c.group) |bh| {
+            var r0 = rows.begin;
+            while (r0 < rows.end) {
+                const r1 = @min(r0 + max_rows, rows.end);
+                // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
+                // the build quick); any other D runs the generic kernel.
+                switch (c.D) {
+                    inline 2, 4, 8 => |dc| if (L == 16 and dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
+                    else => forwardRows(c, bh, r0, r1),
+                }
+                r0 = r1;
             }
-            r0 = r1;
         }
     }
 }
@@ -456,10 +506,9 @@ const lanes_key_block = 256;
 fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void {
     @setFloatMode(.optimized);
     const T = c.T;
-    const q = c.q + bh * T * D;
-    const k = c.k + bh * T * D;
-    const v = c.v + bh * T * D;
-    const out = c.out + bh * T * D;
+    const q, const k, const v, const out = c.head(bh);
+    const rx = c.sx.row;
+    const ro = c.so.row;
     const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
     // Dropout words of L rows × a block of keys, row-major, then transposed (key-major) so that
     // the words of one key for the L rows are one vector.
@@ -476,7 +525,7 @@ fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) 
         var qt: [D]V = undefined;
         inline for (0..D) |d| {
             var col: [L]f32 = @splat(0);
-            for (0..nr) |r| col[r] = q[(ib + r) * D + d] * scale2;
+            for (0..nr) |r| col[r] = q[(ib + r) * rx + d] * scale2;
             qt[d] = col;
         }
         const row = @as(VU, @splat(@intCast(ib))) + std.simd.iota(u32, L);
@@ -484,7 +533,7 @@ fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) 
         var mx = splat(neg_big);
         for (0..jend) |j| {
             var s = splat(0);
-            inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * D + d]), s);
+            inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * rx + d]), s);
             if (j >= ib) s = @select(f32, row >= @as(VU, @splat(@intCast(j))), s, splat(neg_big));
             mx = @max(mx, s);
         }
@@ -502,19 +551,19 @@ fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) 
             }
             for (jb..je) |j| {
                 var s = splat(0);
-                inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * D + d]), s);
+                inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * rx + d]), s);
                 var p = exp2v(s - mx);
                 if (j >= ib) p = @select(f32, row >= @as(VU, @splat(@intCast(j))), p, splat(0));
                 l += p;
                 if (c.drop.active()) p *= c.drop.factor(words_t[(j - jb) * L ..][0..L].*);
-                inline for (0..D) |d| acc[d] = @mulAdd(V, p, splat(v[j * D + d]), acc[d]);
+                inline for (0..D) |d| acc[d] = @mulAdd(V, p, splat(v[j * rx + d]), acc[d]);
             }
         }
 
         const inv = splat(1) / l;
         inline for (0..D) |d| {
             const o: [L]f32 = acc[d] * inv;
-            for (0..nr) |r| out[(ib + r) * D + d] = o[r];
+            for (0..nr) |r| out[(ib + r) * ro + d] = o[r];
         }
         const la: [L]f32 = l;
         const ma: [L]f32 = mx;
@@ -528,10 +577,9 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
     @setFloatMode(.optimized);
     const T = c.T;
     const D = c.D;
-    const q = c.q + bh * T * D;
-    const k = c.k + bh * T * D;
-    const v = c.v + bh * T * D;
-    const out = c.out + bh * T * D;
+    const q, const k, const v, const out = c.head(bh);
+    const rx = c.sx.row;
+    const ro = c.so.row;
     const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
     const kb = tileKeys(D);
     // P·V along d, over value rows in place (a scalar loop for D < L: such D usually runs
@@ -555,18 +603,18 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
         m[r] = neg_big;
         l[r] = 0;
     }
-    @memset(out[r0 * D .. r1 * D], 0);
+    for (r0..r1) |i| @memset(out[i * ro ..][0..D], 0);
 
     var j0: usize = 0;
     while (j0 < r1) : (j0 += kb) {
         const j1 = @min(j0 + kb, r1);
         const ld = roundUp(j1 - j0, L);
-        transposeTile(k + j0 * D, j1 - j0, D, kt, ld);
+        transposeTile(k + j0 * rx, j1 - j0, D, rx, kt, ld);
 
         for (@max(r0, j0)..r1) |i| {
             const n = @min(j1, i + 1) - j0; // keys of this tile row i sees (≥ 1)
             const nv = (n + L - 1) / L;
-            for (0..D) |d| qs[d] = q[i * D + d] * scale2;
+            for (0..D) |d| qs[d] = q[i * rx + d] * scale2;
 
             // Scores (log2 units), masked beyond n, and their max.
             const Scores = struct { qs: []const f32, kt: []const f32, ld: usize, D: usize, n: usize, nv: usize, prob: []f32, mx: *V };
@@ -598,35 +646,52 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
             l[r] = l[r] * alpha + hsum(sum);
             m[r] = m_new;
 
-            axpyRows(prob, n, v + j0 * D, D, out + i * D, alpha, 1);
+            axpyRows(prob, n, v + j0 * rx, D, rx, out + i * ro, alpha, 1);
         }
     }
 
     for (r0..r1) |i| {
         const r = i - r0;
         const inv = 1.0 / l[r];
-        for (out[i * D ..][0..D]) |*x| x.* *= inv;
+        for (out[i * ro ..][0..D]) |*x| x.* *= inv;
         c.lse[bh * T + i] = (m[r] + std.math.log2(l[r])) * ln2;
     }
 }
 
-pub fn forward(q: []const f32, k: []const f32, v: []const f32, out: []f32, lse: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
-    const n = B * H * T * D;
-    std.debug.assert(q.len == n and k.len == n and v.len == n and out.len == n and lse.len == B * H * T);
+/// The forward over operands at any Strides (q, k, v share sx; out has so); lse is (B, H, T).
+fn forwardStrided(q: [*]const f32, k: [*]const f32, v: [*]const f32, sx: Strides, out: [*]f32, so: Strides, lse: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     std.debug.assert(D >= 1 and D <= max_head_dim);
-    if (n == 0) return;
+    if (B * H * T == 0) return;
     const BH = B * H;
     const threads = pool.threadCount();
+    const group = headGroup(so, B, H);
     // Few heads: split each head's rows too, so that every thread gets work (≥ 8 tasks per thread).
-    const blocks = if (BH >= 8 * threads) 1 else @max(1, @min((8 * threads + BH - 1) / BH, T / 32));
+    const blocks = if (group > 1 or BH >= 8 * threads) 1 else @max(1, @min((8 * threads + BH - 1) / BH, T / 32));
     const pairs = @as(f64, @floatFromInt(T)) * @as(f64, @floatFromInt(T + 1)) / 2;
     const work = @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
     const ctx = Fwd{
-        .q = q.ptr, .k = k.ptr, .v = v.ptr, .out = out.ptr, .lse = lse.ptr,
-        .BH = BH, .T = T, .D = D, .drop = Dropout.init(p, seed, offset),
-        .blocks = blocks, .n_tasks = taskCount(BH * blocks, work),
+        .q = q, .k = k, .v = v, .out = out, .lse = lse,
+        .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
+        .group = group, .blocks = blocks, .n_tasks = taskCount(BH / group * blocks, work),
     };
     pool.parallelFor(ctx.n_tasks, ctx, forwardTask);
+}
+
+/// q, k, v, out contiguous (B, H, T, D).
+pub fn forward(q: []const f32, k: []const f32, v: []const f32, out: []f32, lse: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const n = B * H * T * D;
+    std.debug.assert(q.len == n and k.len == n and v.len == n and out.len == n and lse.len == B * H * T);
+    const st = Strides.contiguous(H, T, D);
+    forwardStrided(q.ptr, k.ptr, v.ptr, st, out.ptr, st, lse.ptr, B, H, T, D, p, seed, offset);
+}
+
+/// q, k, v read from the rows of qkv (B·T, 3C) (q in columns 0 … C−1, k in C … 2C−1, v in
+/// 2C … 3C−1, head h at h·D of each), out written as (B·T, C) rows (head h at columns h·D …).
+pub fn rowsForward(qkv: []const f32, out: []f32, lse: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const C = H * D;
+    std.debug.assert(qkv.len == B * T * 3 * C and out.len == B * T * C and lse.len == B * H * T);
+    if (out.len == 0) return;
+    forwardStrided(qkv.ptr, qkv.ptr + C, qkv.ptr + 2 * C, Strides.rows(T, D, 3 * C), out.ptr, Strides.rows(T, D, C), lse.ptr, B, H, T, D, p, seed, offset);
 }
 
 // ---- backward --------------------------------------------------------------------------------
@@ -642,15 +707,21 @@ const Bwd = struct {
     dk: [*]f32,
     dv: [*]f32,
     BH: usize,
+    H: usize,
     T: usize,
     D: usize,
+    /// Strides of q, k, v, dq, dk, dv and of out, dout.
+    sx: Strides,
+    so: Strides,
     drop: Dropout,
+    /// Heads per unit of work (headGroup).
+    group: usize,
     n_tasks: usize,
 };
 
 fn backwardTask(c: Bwd, task: usize) void {
-    const heads = pool.splitRange(c.BH, c.n_tasks, task);
-    for (heads.begin..heads.end) |bh| backwardHead(c, bh);
+    const groups = pool.splitRange(c.BH / c.group, c.n_tasks, task);
+    for (groups.begin * c.group..groups.end * c.group) |bh| backwardHead(c, bh);
 }
 
 /// One head: key tiles outer (their dk, dv accumulate transposed on the stack), query rows
@@ -659,14 +730,16 @@ fn backwardHead(c: Bwd, bh: usize) void {
     @setFloatMode(.optimized);
     const T = c.T;
     const D = c.D;
-    const base = bh * T * D;
-    const q = c.q + base;
-    const k = c.k + base;
-    const v = c.v + base;
-    const dout = c.dout + base;
-    const dq = c.dq + base;
-    const dk = c.dk + base;
-    const dv = c.dv + base;
+    const bx = c.sx.at(bh, c.H);
+    const q = c.q + bx;
+    const k = c.k + bx;
+    const v = c.v + bx;
+    const dout = c.dout + c.so.at(bh, c.H);
+    const dq = c.dq + bx;
+    const dk = c.dk + bx;
+    const dv = c.dv + bx;
+    const rx = c.sx.row;
+    const ro = c.so.row;
     const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
     const kb = tileKeys(D);
 
@@ -688,14 +761,14 @@ fn backwardHead(c: Bwd, bh: usize) void {
     const words: []u32 = &words_buf;
     const qs: []f32 = qs_buf[0..D];
 
-    @memset(dq[0 .. T * D], 0);
+    for (0..T) |i| @memset(dq[i * rx ..][0..D], 0);
 
     var j0: usize = 0;
     while (j0 < T) : (j0 += kb) {
         const j1 = @min(j0 + kb, T);
         const ld = roundUp(j1 - j0, L);
-        transposeTile(k + j0 * D, j1 - j0, D, kt, ld);
-        transposeTile(v + j0 * D, j1 - j0, D, vt, ld);
+        transposeTile(k + j0 * rx, j1 - j0, D, rx, kt, ld);
+        transposeTile(v + j0 * rx, j1 - j0, D, rx, vt, ld);
         @memset(dkt[0 .. D * ld], 0);
         @memset(dvt[0 .. D * ld], 0);
 
@@ -720,10 +793,10 @@ fn backwardHead(c: Bwd, bh: usize) void {
 
             // dv_j += p̃_ij dout_i, dk_j += ds_ij q_i (scaled at the end), keys along the lanes.
             for (0..D) |d| {
-                const do0 = splat(dout[i * D + d]);
-                const do1 = splat(dout[i_second * D + d]);
-                const q0 = splat(q[i * D + d]);
-                const q1 = splat(q[i_second * D + d]);
+                const do0 = splat(dout[i * ro + d]);
+                const do1 = splat(dout[i_second * ro + d]);
+                const q0 = splat(q[i * rx + d]);
+                const q1 = splat(q[i_second * rx + d]);
                 const dvr = dvt[d * ld ..];
                 const dkr = dkt[d * ld ..];
                 for (0..nv) |ch| {
@@ -739,8 +812,8 @@ fn backwardHead(c: Bwd, bh: usize) void {
 
         for (0..j1 - j0) |jj| {
             for (0..D) |d| {
-                dk[(j0 + jj) * D + d] = scale * dkt[d * ld + jj];
-                dv[(j0 + jj) * D + d] = dvt[d * ld + jj];
+                dk[(j0 + jj) * rx + d] = scale * dkt[d * ld + jj];
+                dv[(j0 + jj) * rx + d] = dvt[d * ld + jj];
             }
         }
     }
@@ -753,13 +826,16 @@ fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt:
     @setFloatMode(.optimized);
     const T = c.T;
     const D = c.D;
-    const base = bh * T * D;
+    const bx = c.sx.at(bh, c.H);
+    const bo = c.so.at(bh, c.H);
+    const rx = c.sx.row;
     const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
     const n = @min(j1, i + 1) - j0;
     const nv = (n + L - 1) / L;
-    const qi = c.q + base + i * D;
-    const doi = c.dout + base + i * D;
-    const oi = c.out + base + i * D;
+    const qi = c.q + bx + i * rx;
+    const doi = c.dout + bo + i * c.so.row;
+    const oi = c.out + bo + i * c.so.row;
+    const dqi = c.dq + bx + i * rx;
     var delta: f32 = 0;
     for (0..D) |d| {
         delta += doi[d] * oi[d];
@@ -799,29 +875,48 @@ fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt:
 
     // dq_i along the lanes (small D: one horizontal sum per d) or along d.
     if (D < L) {
-        axpyTransposed(ds, nv, kt, ld, D, c.dq + base + i * D, 1, scale);
+        axpyTransposed(ds, nv, kt, ld, D, dqi, 1, scale);
     } else {
-        axpyRows(ds, n, c.k + base + j0 * D, D, c.dq + base + i * D, 1, scale);
+        axpyRows(ds, n, c.k + bx + j0 * rx, D, rx, dqi, 1, scale);
     }
     return nv;
 }
 
+/// The backward over operands at any Strides (q, k, v, dq, dk, dv share sx; out, dout have so).
+fn backwardStrided(dout: [*]const f32, q: [*]const f32, k: [*]const f32, v: [*]const f32, out: [*]const f32, lse: [*]const f32, dq: [*]f32, dk: [*]f32, dv: [*]f32, sx: Strides, so: Strides, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    std.debug.assert(D >= 1 and D <= max_head_dim);
+    if (B * H * T == 0) return;
+    const BH = B * H;
+    const pairs = @as(f64, @floatFromInt(T)) * @as(f64, @floatFromInt(T + 1)) / 2;
+    const work = 2 * @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
+    const group = headGroup(sx, B, H);
+    const ctx = Bwd{
+        .dout = dout, .q = q, .k = k, .v = v, .out = out, .lse = lse,
+        .dq = dq, .dk = dk, .dv = dv,
+        .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
+        .group = group, .n_tasks = taskCount(BH / group, work),
+    };
+    pool.parallelFor(ctx.n_tasks, ctx, backwardTask);
+}
+
+/// All operands contiguous (B, H, T, D).
 pub fn backward(dout: []const f32, q: []const f32, k: []const f32, v: []const f32, out: []const f32, lse: []const f32, dq: []f32, dk: []f32, dv: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     const n = B * H * T * D;
     std.debug.assert(dout.len == n and q.len == n and k.len == n and v.len == n and out.len == n and lse.len == B * H * T);
     std.debug.assert(dq.len == n and dk.len == n and dv.len == n);
-    std.debug.assert(D >= 1 and D <= max_head_dim);
-    if (n == 0) return;
-    const BH = B * H;
-    const pairs = @as(f64, @floatFromInt(T)) * @as(f64, @floatFromInt(T + 1)) / 2;
-    const work = 2 * @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
-    const ctx = Bwd{
-        .dout = dout.ptr, .q = q.ptr, .k = k.ptr, .v = v.ptr, .out = out.ptr, .lse = lse.ptr,
-        .dq = dq.ptr, .dk = dk.ptr, .dv = dv.ptr,
-        .BH = BH, .T = T, .D = D, .drop = Dropout.init(p, seed, offset),
-        .n_tasks = taskCount(BH, work),
-    };
-    pool.parallelFor(ctx.n_tasks, ctx, backwardTask);
+    const st = Strides.contiguous(H, T, D);
+    backwardStrided(dout.ptr, q.ptr, k.ptr, v.ptr, out.ptr, lse.ptr, dq.ptr, dk.ptr, dv.ptr, st, st, B, H, T, D, p, seed, offset);
+}
+
+/// The backward of rowsForward: dqkv (B·T, 3C) in the layout of qkv (every element written),
+/// from dout and out (B·T, C) and lse (B, H, T).
+pub fn rowsBackward(dout: []const f32, qkv: []const f32, out: []const f32, lse: []const f32, dqkv: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const C = H * D;
+    std.debug.assert(qkv.len == B * T * 3 * C and dqkv.len == qkv.len and dout.len == B * T * C and out.len == dout.len and lse.len == B * H * T);
+    if (dout.len == 0) return;
+    const x = qkv.ptr;
+    const dx = dqkv.ptr;
+    backwardStrided(dout.ptr, x, x + C, x + 2 * C, out.ptr, lse.ptr, dx, dx + C, dx + 2 * C, Strides.rows(T, D, 3 * C), Strides.rows(T, D, C), B, H, T, D, p, seed, offset);
 }
 
 // ---- C ABI -----------------------------------------------------------------------------------
@@ -836,6 +931,19 @@ export fn pb_attention_forward(q: [*]const f32, k: [*]const f32, v: [*]const f32
 export fn pb_attention_backward(dout: [*]const f32, q: [*]const f32, k: [*]const f32, v: [*]const f32, out: [*]const f32, lse: [*]const f32, dq: [*]f32, dk: [*]f32, dv: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     const n = B * H * T * D;
     backward(dout[0..n], q[0..n], k[0..n], v[0..n], out[0..n], lse[0 .. B * H * T], dq[0..n], dk[0..n], dv[0..n], B, H, T, D, p, seed, offset);
+}
+
+/// out (B·T, C), lse = causal attention of the heads in qkv (B·T, 3C) (C = H·D, q | k | v column blocks).
+export fn pb_attention_rows_forward(qkv: [*]const f32, out: [*]f32, lse: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const C = H * D;
+    rowsForward(qkv[0 .. B * T * 3 * C], out[0 .. B * T * C], lse[0 .. B * H * T], B, H, T, D, p, seed, offset);
+}
+
+/// dqkv (B·T, 3C) of pb_attention_rows_forward given dout (B·T, C) and its out and lse (same p, seed, offset).
+export fn pb_attention_rows_backward(dout: [*]const f32, qkv: [*]const f32, out: [*]const f32, lse: [*]const f32, dqkv: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const C = H * D;
+    const n = B * T * C;
+    rowsBackward(dout[0..n], qkv[0 .. 3 * n], out[0..n], lse[0 .. B * H * T], dqkv[0 .. 3 * n], B, H, T, D, p, seed, offset);
 }
 
 // ---- scalar reference (for the tests) --------------------------------------------------------
@@ -974,24 +1082,30 @@ fn expectClose(got: []const f32, want: []const f32, tol: f32) !void {
     }
 }
 
+/// Shapes of the kernel tests: T and D not multiples of the vector width, D = 2, 4, 8 for
+/// forwardRowsLanes, several batches and heads (head offsets), dropout on and off.
+const TestCase = struct { B: usize, H: usize, T: usize, D: usize, p: f64 };
+const test_cases = [_]TestCase{
+    .{ .B = 1, .H = 1, .T = 1, .D = 1, .p = 0 },
+    .{ .B = 2, .H = 3, .T = 7, .D = 3, .p = 0 },
+    .{ .B = 2, .H = 1, .T = 33, .D = 2, .p = 0.3 },
+    .{ .B = 1, .H = 3, .T = 40, .D = 8, .p = 0.1 },
+    .{ .B = 1, .H = 2, .T = 17, .D = 4, .p = 0.2 },
+    .{ .B = 3, .H = 2, .T = 37, .D = 4, .p = 0.3 },
+    .{ .B = 2, .H = 2, .T = 65, .D = 16, .p = 0 },
+    .{ .B = 1, .H = 2, .T = 129, .D = 20, .p = 0.1 },
+    .{ .B = 2, .H = 3, .T = 41, .D = 37, .p = 0.1 },
+    .{ .B = 1, .H = 1, .T = 200, .D = 64, .p = 0.5 },
+    .{ .B = 1, .H = 1, .T = 70, .D = 128, .p = 0 },
+    .{ .B = 1, .H = 1, .T = 600, .D = 4, .p = 0.2 }, // more rows than max_rows
+    .{ .B = 1, .H = 1, .T = 1100, .D = 8, .p = 0 }, // more keys than one tile
+};
+
 test "fused forward and backward match the scalar reference (any T, D, dropout)" {
     const a = std.testing.allocator;
     var prng = std.Random.DefaultPrng.init(42);
     const rng = prng.random();
-    const Case = struct { B: usize, H: usize, T: usize, D: usize, p: f64 };
-    const cases = [_]Case{
-        .{ .B = 1, .H = 1, .T = 1, .D = 1, .p = 0 },
-        .{ .B = 2, .H = 3, .T = 7, .D = 3, .p = 0 },
-        .{ .B = 2, .H = 1, .T = 33, .D = 2, .p = 0.3 },
-        .{ .B = 1, .H = 3, .T = 40, .D = 8, .p = 0.1 },
-        .{ .B = 1, .H = 2, .T = 17, .D = 4, .p = 0.2 },
-        .{ .B = 2, .H = 2, .T = 65, .D = 16, .p = 0 },
-        .{ .B = 1, .H = 2, .T = 129, .D = 20, .p = 0.1 },
-        .{ .B = 1, .H = 1, .T = 200, .D = 64, .p = 0.5 },
-        .{ .B = 1, .H = 1, .T = 70, .D = 128, .p = 0 },
-        .{ .B = 1, .H = 1, .T = 600, .D = 4, .p = 0.2 }, // more rows than max_rows
-        .{ .B = 1, .H = 1, .T = 1100, .D = 8, .p = 0 }, // more keys than one tile
-    };
+    const cases = test_cases;
     for (cases) |cs| {
         const n = cs.B * cs.H * cs.T * cs.D;
         const nl = cs.B * cs.H * cs.T;
@@ -1026,5 +1140,75 @@ test "fused forward and backward match the scalar reference (any T, D, dropout)"
         try expectClose(dq, dq_ref, 5e-5);
         try expectClose(dk, dk_ref, 5e-5);
         try expectClose(dv, dv_ref, 5e-5);
+    }
+}
+
+/// buf cut into N consecutive slices of n floats.
+fn cut(comptime N: usize, buf: []f32, n: usize) [N][]f32 {
+    var parts: [N][]f32 = undefined;
+    for (&parts, 0..) |*x, i| x.* = buf[i * n ..][0..n];
+    return parts;
+}
+
+test "rows layout (heads read from (B·T, 3C) rows, out as (B·T, C)) equals the contiguous layout bit for bit" {
+    const a = std.testing.allocator;
+    var prng = std.Random.DefaultPrng.init(7);
+    const rng = prng.random();
+    const cases = test_cases ++ [_]TestCase{
+        .{ .B = 1, .H = 1, .T = 1100, .D = 8, .p = 0.1 },
+        // enough sequences that the rows layout hands out whole sequences (headGroup) with 1 to 4 threads
+        .{ .B = 33, .H = 3, .T = 19, .D = 4, .p = 0.2 },
+        .{ .B = 40, .H = 2, .T = 23, .D = 6, .p = 0.1 },
+    };
+    for (cases) |cs| {
+        const B = cs.B;
+        const H = cs.H;
+        const T = cs.T;
+        const D = cs.D;
+        const C = H * D;
+        const n = B * H * T * D;
+        const nl = B * H * T;
+        const qkv = try a.alloc(f32, 3 * n);
+        defer a.free(qkv);
+        const dqkv = try a.alloc(f32, 3 * n);
+        defer a.free(dqkv);
+        const rows_out = try a.alloc(f32, n);
+        defer a.free(rows_out);
+        const rows_dout = try a.alloc(f32, n);
+        defer a.free(rows_dout);
+        const heads = try a.alloc(f32, 8 * n);
+        defer a.free(heads);
+        const lse = try a.alloc(f32, 2 * nl);
+        defer a.free(lse);
+        fillRandom(rng, qkv);
+        for (qkv) |*x| x.* *= 2;
+        fillRandom(rng, rows_dout);
+        // The same operands as (B, H, T, D) heads.
+        const q, const k, const v, const out, const dout, const dq, const dk, const dv = cut(8, heads, n);
+        // (B·T, 3C) rows → (B, H, T, D) heads, and dout (B·T, C) → (B, H, T, D).
+        for (0..B) |b| for (0..H) |h| for (0..T) |t| for (0..D) |d| {
+            const hd = ((b * H + h) * T + t) * D + d;
+            const r = b * T + t;
+            q[hd] = qkv[r * 3 * C + h * D + d];
+            k[hd] = qkv[r * 3 * C + C + h * D + d];
+            v[hd] = qkv[r * 3 * C + 2 * C + h * D + d];
+            dout[hd] = rows_dout[r * C + h * D + d];
+        };
+        @memset(rows_out, std.math.nan(f32)); // every element must be written
+        @memset(dqkv, std.math.nan(f32));
+
+        forward(q, k, v, out, lse[0..nl], B, H, T, D, cs.p, 5, 3);
+        rowsForward(qkv, rows_out, lse[nl..], B, H, T, D, cs.p, 5, 3);
+        try std.testing.expectEqualSlices(f32, lse[0..nl], lse[nl..]);
+        backward(dout, q, k, v, out, lse[0..nl], dq, dk, dv, B, H, T, D, cs.p, 5, 3);
+        rowsBackward(rows_dout, qkv, rows_out, lse[nl..], dqkv, B, H, T, D, cs.p, 5, 3);
+        for (0..B) |b| for (0..H) |h| for (0..T) |t| for (0..D) |d| {
+            const hd = ((b * H + h) * T + t) * D + d;
+            const r = b * T + t;
+            try std.testing.expectEqual(out[hd], rows_out[r * C + h * D + d]);
+            try std.testing.expectEqual(dq[hd], dqkv[r * 3 * C + h * D + d]);
+            try std.testing.expectEqual(dk[hd], dqkv[r * 3 * C + C + h * D + d]);
+            try std.testing.expectEqual(dv[hd], dqkv[r * 3 * C + 2 * C + h * D + d]);
+        };
     }
 }

@@ -128,6 +128,10 @@ const cases: Record<string, Case[]> = {
     { diff: [rand([1, 2, 5, 3], 47), rand([1, 2, 5, 3], 48), rand([1, 2, 5, 3], 49)] },
     { diff: [rand([2, 1, 4, 2], 50), rand([2, 1, 4, 2], 51), rand([2, 1, 4, 2], 52)], rest: [{ dropout: 0.3, seed: 7, offset: 2 }] },
   ],
+  attentionRows: [
+    { diff: [rand([6, 18], 78)], rest: [2, 2] }, // B = 2, T = 3, H = 2, D = 3
+    { diff: [rand([10, 12], 79)], rest: [2, 2, { dropout: 0.3, seed: 7, offset: 2 }] }, // B = 2, T = 5, H = 2, D = 2
+  ],
   dropout: [{ diff: [rand([3, 4], 53)], rest: [0.25, 9, 1] }, { diff: [rand([17], 54)], rest: [0, 3, 0] }],
   take: [{ diff: [rand([5, 3], 55)], rest: [[4, 0, 4, 2]] }, { diff: [rand([3, 2], 56)], rest: [[1, 2, 1, 0, 0, 2], [2, 3]] }],
   pick: [{ diff: [rand([3, 4], 57)], rest: [[0, 2, 2], [3, 1, 3]] }, { diff: [rand([1, 2], 58)], rest: [[0], [1]] }],

@@ -9,7 +9,7 @@ import { initParams, type GPT2Params } from "./params.ts";
 
 export { presets, validateConfig, type ModelConfig, type PresetName } from "./config.ts";
 export { initParams, type BlockParams, type GPT2Params, type LayerNormParams } from "./params.ts";
-export { block, dropoutOffset, logits, loss, splitHeads, type Step } from "./model.ad.ts";
+export { block, dropoutOffset, logits, loss, type Step } from "./model.ad.ts";
 export { blockExplicit } from "./block_explicit.ad.ts";
 
 export interface Batch {

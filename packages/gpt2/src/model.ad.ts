@@ -7,7 +7,7 @@
 // The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear` folds
 // the bias into the GEMM's accumulator).
 import type { Static } from "@pullback/ad";
-import { add, attention, crossEntropy, dropout, gelu, layerNorm, linear, matmul, permute, reshape, splitAt, take, type Tensor } from "@pullback/tensor";
+import { add, attentionRows, crossEntropy, dropout, gelu, layerNorm, linear, matmul, reshape, take, type Tensor } from "@pullback/tensor";
 import type { BlockParams, GPT2Params } from "./params.ts";
 
 /** What one forward pass needs besides the parameters (never differentiated). */
@@ -32,24 +32,14 @@ export function dropoutOffset(layer: Static<number>, site: Static<number>): numb
   return (layer + 1) * 3 + site;
 }
 
-/** The fused projection (B·T, 3C) split into the heads q, k, v, each (B, H, T, D). */
-export function splitHeads(qkvRows: Tensor, s: Static<Step>): [Tensor, Tensor, Tensor] {
-  const { batch: B, time: T, heads: H, width: C } = s;
-  const D = C / H;
-  const qkv = permute(reshape(qkvRows, [B, T, 3, H, D]), [2, 0, 3, 1, 4]); // (3, B, H, T, D): q, k, v stacked
-  const [q, kv] = splitAt(qkv, 0, 1);
-  const [k, v] = splitAt(kv, 0, 1);
-  return [reshape(q, [B, H, T, D]), reshape(k, [B, H, T, D]), reshape(v, [B, H, T, D])];
-}
-
 /** One pre-LayerNorm transformer block: x + attention(LN1(x)), then + MLP(LN2(x)). */
 export function block(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<number>): Tensor {
-  const { batch: B, time: T, width: C, dropout: pDrop, seed } = s;
+  const { batch: B, heads: H, dropout: pDrop, seed } = s;
   // ---- attention sub-block: x + dropout(attention(LN1(x))·wo + bo)
-  const [q, k, v] = splitHeads(linear(layerNorm(x, p.ln1.w, p.ln1.b), p.attn.wqkv, p.attn.bqkv), s);
-  // softmax(q·kᵀ/√D + causal mask)·v per head, fused; dropout on the probabilities
-  const heads = attention(q, k, v, { dropout: pDrop, seed, offset: dropoutOffset(layer, 0) });
-  const a = reshape(permute(heads, [0, 2, 1, 3]), [B * T, C]); // heads side by side per position
+  const qkv = linear(layerNorm(x, p.ln1.w, p.ln1.b), p.attn.wqkv, p.attn.bqkv); // (B·T, 3C): q | k | v, head h at h·D of each
+  // softmax(q·kᵀ/√D + causal mask)·v per head, fused, read straight from the qkv rows; dropout on
+  // the probabilities; the heads come out side by side per position (B·T, C)
+  const a = attentionRows(qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffset(layer, 0) });
   x = add(x, dropout(linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(layer, 1)));
   // ---- MLP sub-block: x + dropout(gelu(LN2(x)·w1 + b1)·w2 + b2)
   const h = gelu(linear(layerNorm(x, p.ln2.w, p.ln2.b), p.mlp.w1, p.mlp.b1)); // (B·T, M)

@@ -3,6 +3,12 @@
 //   bun packages/tensor/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D]
 // Rows (median ms per forward + backward, rounds of the three variants interleaved in one run):
 //   fused               attentionForward + attentionBackward (one kernel each; probabilities never stored)
+//   fused + permutes    the same from the (B·T, 3C) projection rows, as GPT-2 used it before
+//                       attentionRows: reshape + permute + splitAt into q, k, v, permute out back to
+//                       (B·T, C) rows; backward: dout permuted to heads, dq | dk | dv concatenated
+//                       and permuted back to (B·T, 3C) rows (what the shape rrules do)
+//   rows                attentionRowsForward + attentionRowsBackward: the same kernels reading the
+//                       heads in place from the (B·T, 3C) rows and writing (B·T, C) rows
 //   composed (ops)      the ops the composition runs, called directly: bmm(Q, Kᵀ) (transpose as a GEMM
 //                       flag), mulScalar, add of the causal mask, softmax, bmm(P, V); backward
 //                       bmm ×2 for dP and dV, softmaxBackward, mulScalar, bmm ×2 for dQ and dK —
@@ -15,14 +21,19 @@ import {
   add,
   attentionBackward,
   attentionForward,
+  attentionRowsBackward,
+  attentionRowsForward,
   bmm,
+  concat,
   getThreads,
   mulScalar,
+  permute,
   poolSize,
   reshape,
   setThreads,
   softmax,
   softmaxBackward,
+  splitAt,
   type Tensor,
 } from "@pullback/tensor";
 import { randTensor } from "../src/testing.ts";
@@ -55,6 +66,35 @@ function fused(q: Tensor, k: Tensor, v: Tensor, dout: Tensor): [Tensor, Tensor, 
   return [out, dq, dk, dv];
 }
 
+/** (B, H, T, D) heads → (B·T, C) rows, and back. */
+const rowsOf = (x: Tensor) => {
+  const [B, H, T, D] = x.shape;
+  return reshape(permute(x, [0, 2, 1, 3]), [B * T, H * D]);
+};
+const headsOf = (x: Tensor, B: number, H: number) => {
+  const [BT, C] = x.shape;
+  return permute(reshape(x, [B, BT / B, H, C / H]), [0, 2, 1, 3]);
+};
+
+/** The fused kernels on (B, H, T, D) copies of the (B·T, 3C) rows, results permuted back to rows. */
+function fusedPermuted(qkv: Tensor, doutRows: Tensor, B: number, H: number): [Tensor, Tensor] {
+  const [BT, C3] = qkv.shape;
+  const T = BT / B, D = C3 / 3 / H;
+  const [q1, kv] = splitAt(permute(reshape(qkv, [B, T, 3, H, D]), [2, 0, 3, 1, 4]), 0, 1);
+  const [k1, v1] = splitAt(kv, 0, 1);
+  const [q, k, v] = [q1, k1, v1].map((x) => reshape(x, [B, H, T, D]));
+  const { out, lse } = attentionForward(q, k, v);
+  const outRows = rowsOf(out);
+  const { dq, dk, dv } = attentionBackward(headsOf(doutRows, B, H), q, k, v, out, lse);
+  const dqkv = permute(concat([dq, dk, dv].map((x) => reshape(x, [1, B, H, T, D])), 0), [1, 3, 0, 2, 4]);
+  return [outRows, reshape(dqkv, [BT, C3])];
+}
+
+function fusedRows(qkv: Tensor, doutRows: Tensor, B: number, H: number): [Tensor, Tensor] {
+  const { out, lse } = attentionRowsForward(qkv, H, B);
+  return [out, attentionRowsBackward(doutRows, qkv, out, lse, H, B)];
+}
+
 function composedAd(q: Tensor, k: Tensor, v: Tensor, dout: Tensor): [Tensor, Tensor, Tensor, Tensor] {
   const [out, pullback] = composedAttention([q, k, v]);
   const [dq, dk, dv] = pullback(dout) as Tensor[];
@@ -80,13 +120,18 @@ export async function bench(threads: number, options: { rounds?: number; shape?:
     const shape = [B, H, T, D];
     const q = randTensor(shape, 1, { low: -2, high: 2 }), k = randTensor(shape, 2), v = randTensor(shape, 3), dout = randTensor(shape, 4);
     const mask = causalMask(T);
-    const variants: [string, () => Tensor[]][] = [
+    const qkv = concat([q, k, v].map(rowsOf), 1), doutRows = rowsOf(dout); // (B·T, 3C), (B·T, C)
+    // The rows variants' results as (B, H, T, D) out, dq, dk, dv, for the check.
+    const rowsAsHeads = ([out, dqkv]: Tensor[]) => [out, ...[0, 1, 2].map((i) => splitAt(splitAt(dqkv, 1, (i + 1) * H * D)[0], 1, i * H * D)[1])].map((x) => headsOf(x, B, H));
+    const variants: [string, () => Tensor[], ((ts: Tensor[]) => Tensor[])?][] = [
       ["attention fused fwd+bwd", () => fused(q, k, v, dout)],
+      ["attention fused + permutes from/to (B·T, 3C) rows fwd+bwd", () => fusedPermuted(qkv, doutRows, B, H), rowsAsHeads],
+      ["attention rows (B·T, 3C) → (B·T, C) fwd+bwd", () => fusedRows(qkv, doutRows, B, H), rowsAsHeads],
       ["attention composed (ops) fwd+bwd", () => composedOps(q, k, v, dout, mask)],
       ["attention composed (.ad.ts) fwd+bwd", () => composedAd(q, k, v, dout)],
     ];
-    // Warm-up, and a check that the three compute the same thing.
-    const results = variants.map(([, fn]) => fn());
+    // Warm-up, and a check that all compute the same thing.
+    const results = variants.map(([, fn, asHeads]) => (asHeads ?? ((ts) => ts))(fn()));
     for (let r = 1; r < results.length; r++) {
       const worst = Math.max(...results[0].map((t, i) => maxRelDiff(results[r][i], t)));
       if (!(worst < 1e-3)) throw new Error(`${variants[r][0]} differs from the fused result (max normwise rel diff ${worst})`);

@@ -94,6 +94,7 @@ export const tensorRules: Record<string, Rule> = {
   layerNorm: packed("layerNorm", 3, rr.layerNorm),
   crossEntropy: first("crossEntropy", rr.crossEntropy),
   attention: packed("attention", 3, rr.attention),
+  attentionRows: first("attentionRows", rr.attentionRows),
   dropout: first("dropout", rr.dropout),
   take: first("take", rr.take),
   pick: first("pick", rr.pick),

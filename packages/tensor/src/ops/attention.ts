@@ -2,10 +2,15 @@
 // lse (B, H, T) = log Σ_j exp(s_ij), scale 1/√D, key j ≤ query i, optional dropout on the
 // attention probabilities (Philox element ((b·H + h)·T + i)·T + j of the draw (seed, offset)).
 // The backward recomputes the probabilities from lse and regenerates the dropout mask.
+// attentionRows: the same attention with the heads read in place from the fused projection rows
+// qkv (B·T, 3C) (q | k | v, head h at columns h·D … of each C-wide block) and out written as
+// (B·T, C) rows, so a model needs no permute or split around it (same numbers, same masks).
 import { useNative } from "../backend.ts";
 import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
-import { attentionBackwardReference, attentionReference, type AttentionOptions } from "../reference/attention.ts";
+import {
+  attentionBackwardReference, attentionReference, attentionRowsBackwardReference, attentionRowsReference, type AttentionOptions,
+} from "../reference/attention.ts";
 import { Tensor } from "../tensor.ts";
 
 export type { AttentionOptions } from "../reference/attention.ts";
@@ -17,6 +22,14 @@ const K = bindKernels({
   },
   pb_attention_backward: {
     args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
+    returns: "void",
+  },
+  pb_attention_rows_forward: {
+    args: ["ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
+    returns: "void",
+  },
+  pb_attention_rows_backward: {
+    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
     returns: "void",
   },
 });
@@ -85,4 +98,69 @@ export function attentionBackward(
   if (q.size === 0) return { dq, dk, dv };
   K.pb_attention_backward(dout.data, q.data, k.data, v.data, out.data, lse.data, dq.data, dk.data, dv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return { dq, dk, dv };
+}
+
+/** Checks qkv (B·T, 3C) for `heads` heads over `batch` sequences; returns (B, H, T, D). */
+function checkRows(op: string, qkv: Tensor, heads: number, batch: number): [number, number, number, number] {
+  check(qkv instanceof Tensor, op, () => "qkv must be a Tensor");
+  check(Number.isSafeInteger(heads) && heads >= 1, op, () => `heads must be a positive integer, got ${heads}`);
+  check(Number.isSafeInteger(batch) && batch >= 1, op, () => `batch must be a positive integer, got ${batch}`);
+  check(qkv.ndim === 2, op, () => `qkv must be 2-D (B·T, 3C), got ${fmtShape(qkv.shape)}`);
+  const [rows, cols] = qkv.shape;
+  check(cols % 3 === 0, op, () => `qkv must have 3C columns (q, k, v side by side), got ${fmtShape(qkv.shape)}`);
+  check(rows % batch === 0, op, () => `qkv rows B·T must be divisible by batch ${batch}, got ${fmtShape(qkv.shape)}`);
+  const C = cols / 3;
+  check(C % heads === 0, op, () => `width C = ${C} must be divisible by heads ${heads}, got qkv ${fmtShape(qkv.shape)}`);
+  const D = C / heads;
+  check(rows === 0 || (D >= 1 && D <= attentionMaxHeadDim), op, () => `head dimension D = C/heads must be in 1..${attentionMaxHeadDim}, got ${D} (qkv ${fmtShape(qkv.shape)}, ${heads} heads)`);
+  return [batch, heads, rows / batch, D];
+}
+
+/**
+ * Causal attention of the `heads` heads in the fused projection rows qkv (B·T, 3C) of `batch`
+ * sequences → out (B·T, C), the heads side by side: attention(q, k, v) of the (B, H, T, D) heads
+ * of qkv, permuted back to rows, without the copies.
+ */
+export function attentionRows(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): Tensor {
+  return rowsForward("attentionRows", qkv, heads, batch, options).out;
+}
+
+/** out as attentionRows, with the softmax statistic lse (B, H, T) saved for attentionRowsBackward. */
+export function attentionRowsForward(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): { out: Tensor; lse: Tensor } {
+  return rowsForward("attentionRowsForward", qkv, heads, batch, options);
+}
+
+/** The checked rows forward; errors name `op` (the public function called). */
+function rowsForward(op: string, qkv: Tensor, heads: number, batch: number, options: AttentionOptions): { out: Tensor; lse: Tensor } {
+  const [B, H, T, D] = checkRows(op, qkv, heads, batch);
+  const opts = checkOptions(op, options);
+  if (!useNative(qkv)) return attentionRowsReference(qkv, H, B, opts);
+  const out = Tensor.empty([B * T, H * D]); // every element written by the kernel
+  const lse = Tensor.empty([B, H, T]);
+  if (out.size === 0) return { out, lse };
+  K.pb_attention_rows_forward(qkv.data, out.data, lse.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
+  return { out, lse };
+}
+
+/** Gradient of attentionRows w.r.t. qkv (B·T, 3C) given dout (B·T, C) and the forward's out and lse (same options). */
+export function attentionRowsBackward(
+  dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, batch: number, options: AttentionOptions = {},
+): Tensor {
+  const op = "attentionRowsBackward";
+  const [B, H, T, D] = checkRows(op, qkv, heads, batch);
+  const named = { dout, out, lse };
+  for (const [name, t] of Object.entries(named)) check(t instanceof Tensor, op, () => `${name} must be a Tensor`);
+  const want = { dout: [B * T, H * D], out: [B * T, H * D], lse: [B, H, T] };
+  for (const [name, t] of Object.entries(named)) {
+    const shape = want[name as keyof typeof want];
+    check(t.shape.join() === shape.join(), op, () => `${name} must have shape ${fmtShape(shape)} for qkv ${fmtShape(qkv.shape)} with ${H} heads, got ${fmtShape(t.shape)}`);
+  }
+  const all = { qkv, ...named };
+  check(Object.values(all).every((t) => t.dtype === qkv.dtype), op, () => `dtypes differ: ${Object.entries(all).map(([n, t]) => `${n} ${t.dtype}`).join(", ")}`);
+  const opts = checkOptions(op, options);
+  if (!useNative(dout, qkv, out, lse)) return attentionRowsBackwardReference(dout, qkv, out, lse, H, B, opts);
+  const dqkv = Tensor.empty(qkv.shape); // every element written by the kernel
+  if (dqkv.size === 0) return dqkv;
+  K.pb_attention_rows_backward(dout.data, qkv.data, out.data, lse.data, dqkv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
+  return dqkv;
 }

@@ -8,6 +8,7 @@
 //   ds_ij = p_ij (dp_ij − delta_i), dq_i = scale Σ_j ds_ij k_j, dk_j = scale Σ_i ds_ij q_i.
 import { Tensor } from "../tensor.ts";
 import { philoxUniform } from "./philox.ts";
+import { concat, permute, splitAt } from "./shape.ts";
 
 export interface AttentionOptions {
   /** Dropout probability of the attention probabilities, in [0, 1). */
@@ -104,4 +105,48 @@ export function attentionBackwardReference(
     dv.data.set(gv, bh * T * D);
   }
   return { dq, dk, dv };
+}
+
+// ---- the rows layout: heads read from the fused projection rows ----------------------------
+// qkv (B·T, 3C), C = H·D: row b·T + t holds q | k | v, each C wide, head h at columns h·D … h·D+D−1
+// of its block; out and dout are (B·T, C) rows (the heads side by side). Composed from the
+// (B, H, T, D) reference by copying the heads out and back (reference shape ops).
+
+/** q, k, v (B, H, T, D) of qkv (B·T, 3C). */
+function headsOfRows(qkv: Tensor, H: number, B: number): Tensor[] {
+  const [BT, C3] = qkv.shape;
+  const T = BT / B, D = C3 / 3 / H;
+  const stacked = permute(new Tensor(qkv.data, [B, T, 3, H, D]), [2, 0, 3, 1, 4]); // (3, B, H, T, D)
+  const [q, kv] = splitAt(stacked, 0, 1);
+  return [q, ...splitAt(kv, 0, 1)].map((x) => new Tensor(x.data, [B, H, T, D]));
+}
+
+/** (B·T, C) rows → (B, H, T, D) heads. */
+function headsOf(rows: Tensor, H: number, B: number): Tensor {
+  const [BT, C] = rows.shape;
+  return permute(new Tensor(rows.data, [B, BT / B, H, C / H]), [0, 2, 1, 3]);
+}
+
+/** (B, H, T, D) heads → (B·T, C) rows. */
+function rowsOf(heads: Tensor): Tensor {
+  const [B, H, T, D] = heads.shape;
+  return new Tensor(permute(heads, [0, 2, 1, 3]).data, [B * T, H * D]);
+}
+
+/** out (B·T, C) and lse (B, H, T) of causal attention over the heads of qkv (B·T, 3C). */
+export function attentionRowsReference(qkv: Tensor, H: number, B: number, options: ReferenceAttentionOptions = {}): { out: Tensor; lse: Tensor } {
+  const [q, k, v] = headsOfRows(qkv, H, B);
+  const { out, lse } = attentionReference(q, k, v, options);
+  return { out: rowsOf(out), lse };
+}
+
+/** dqkv (B·T, 3C) of attentionRowsReference given dout (B·T, C) and its out and lse. */
+export function attentionRowsBackwardReference(
+  dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, H: number, B: number, options: ReferenceAttentionOptions = {},
+): Tensor {
+  const [q, k, v] = headsOfRows(qkv, H, B);
+  const { dq, dk, dv } = attentionBackwardReference(headsOf(dout, H, B), q, k, v, headsOf(out, H, B), lse, options);
+  const [, , T, D] = dq.shape;
+  const stacked = concat([dq, dk, dv].map((g) => new Tensor(g.data, [1, B, H, T, D])), 0); // (3, B, H, T, D)
+  return new Tensor(permute(stacked, [1, 3, 0, 2, 4]).data, qkv.shape); // (B, T, 3, H, D)
 }

@@ -1,6 +1,6 @@
 // rrules of the neural-network ops: each forward saves what its fused backward kernel needs
 // (softmax output, LayerNorm mean/rstd, cross-entropy log-sum-exp, attention lse) and nothing more.
-import { attentionBackward, attentionForward, type AttentionOptions } from "../ops/attention.ts";
+import { attentionBackward, attentionForward, attentionRowsBackward, attentionRowsForward, type AttentionOptions } from "../ops/attention.ts";
 import { crossEntropyBackward, crossEntropyForward } from "../ops/cross_entropy.ts";
 import { dropout as dropoutOp, dropoutBackward } from "../ops/dropout.ts";
 import { pick as pickOp, pickBackward, take as takeOp, takeBackward } from "../ops/embedding.ts";
@@ -60,6 +60,17 @@ export function attention([q, k, v]: [Tensor, Tensor, Tensor], options: Attentio
   return watched("attention", [out, function attention_pullback(dout) {
     const { dq, dk, dv } = attentionBackward(dout, q, k, v, out, lse, options);
     return [dq, dk, dv];
+  }]);
+}
+
+/**
+ * Fused causal attention over the `heads` heads in the projection rows qkv (B·T, 3C) of `batch`
+ * sequences → out (B·T, C); the pullback gives dqkv (B·T, 3C) in the same layout.
+ */
+export function attentionRows(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): RruleResult<Tensor, Tensor, Tensor> {
+  const { out, lse } = attentionRowsForward(qkv, heads, batch, options);
+  return watched("attentionRows", [out, function attentionRows_pullback(dout) {
+    return attentionRowsBackward(dout, qkv, out, lse, heads, batch, options);
   }]);
 }
 

@@ -1,5 +1,5 @@
 // gradcheck of the neural-network rrules (src/rrules/nn.ts): softmax, logSoftmax, layerNorm,
-// crossEntropy, attention (causal; with and without dropout; T not a multiple of any tile),
+// crossEntropy, attention and attentionRows (causal; with and without dropout; T not a multiple of any tile),
 // dropout, take (repeated indices), pick; and the structural rules of @pullback/ad (fork,
 // splitFirst, detach, attach). Forward vs the plain op; float32 (Zig) vs float64 pullback.
 import { describe, expect, test } from "bun:test";
@@ -103,6 +103,25 @@ describe("attention rrule", () => {
   test("float32 path: T = 65, 129 (not a multiple of the kernel's tiles), D = 4", () => {
     checkRule(log, "attention", rr.attention, qkv([2, 3, 65, 4], 1), { plain, skipGradcheck: true });
     checkRule(log, "attention", rr.attention, qkv([1, 2, 129, 4], 2), { args: [{ dropout: 0.2, seed: 9, offset: 3 }], plain, skipGradcheck: true, atol: 5e-5 });
+  });
+});
+
+describe("attentionRows rrule", () => {
+  // qkv (B·T, 3C) → out (B·T, C); the plain op is the value; rest = heads, batch, options
+  const plain = (x: ops.Tensor, heads: number, batch: number, o?: ops.AttentionOptions) => ops.attentionRows(x, heads, batch, o);
+  test("(B, H, T, D) = (1, 1, 1, 1), (2, 2, 5, 3), (3, 1, 7, 4), (1, 3, 9, 2), with and without dropout", () => {
+    const cases: [[number, number, number, number], ops.AttentionOptions][] = [
+      [[1, 1, 1, 1], {}],
+      [[2, 2, 5, 3], {}],
+      [[3, 1, 7, 4], { dropout: 0.3, seed: 5, offset: 11 }],
+      [[1, 3, 9, 2], { dropout: 0.5, seed: 1, offset: 0 }],
+    ];
+    cases.forEach(([[B, H, T, D], o], i) => {
+      checkRule(log, "attentionRows", rr.attentionRows, rand([B * T, 3 * H * D], 70 + i, -2, 2), { args: [H, B, o], plain, seed: i });
+    });
+  });
+  test("float32 path: T = 65 (not a multiple of the kernel's tiles), D = 4, dropout", () => {
+    checkRule(log, "attentionRows", rr.attentionRows, rand([2 * 65, 3 * 12], 3, -2, 2), { args: [3, 2, { dropout: 0.2, seed: 9, offset: 3 }], plain, skipGradcheck: true, atol: 5e-5 });
   });
 });
 
