@@ -223,27 +223,70 @@ export function formatGradcheck(report: GradcheckReport): string {
   return table(report);
 }
 
-function isDifferentiableTree(x: unknown): boolean {
-  if (x instanceof Tensor || typeof x === "number") return true;
-  if (Array.isArray(x)) return x.every(isDifferentiableTree);
-  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) return Object.values(x).every(isDifferentiableTree);
-  return false;
+function isPlain(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+/**
+ * The differentiable part of an argument: Tensor and number leaves kept, every other leaf
+ * (integer arrays, strings, booleans, functions) replaced by null — gradcheck perturbs the former
+ * and skips null leaves. `undefined` when nothing in it is differentiable.
+ */
+function differentiablePart(x: unknown): Tree | undefined {
+  if (x instanceof Tensor || typeof x === "number") return x as Tree;
+  if (Array.isArray(x)) {
+    const parts = x.map(differentiablePart);
+    return parts.some((p) => p !== undefined) ? parts.map((p) => p ?? null) : undefined;
+  }
+  if (isPlain(x)) {
+    const out: Record<string, Tree> = {};
+    let any = false;
+    for (const k of Object.keys(x)) {
+      const p = differentiablePart(x[k]);
+      out[k] = p ?? null;
+      any ||= p !== undefined;
+    }
+    return any ? out : undefined;
+  }
+  return undefined;
+}
+
+/** The argument rebuilt from its (perturbed) differentiable part and the original's other leaves. */
+function withPart(original: unknown, part: Tree): unknown {
+  if (part === null || part === undefined) return original;
+  if (Array.isArray(original)) return original.map((o, i) => withPart(o, (part as Tree[])[i]));
+  if (isPlain(original)) return Object.fromEntries(Object.keys(original).map((k) => [k, withPart(original[k], (part as Record<string, Tree>)[k])]));
+  return part;
+}
+
+/** The cotangent restricted to the differentiable part's structure (null where it has none). */
+function restrictTo(d: unknown, part: Tree): Tree {
+  if (part === null || part === undefined) return null;
+  if (Array.isArray(part)) return part.map((p, i) => restrictTo(d === null || d === undefined ? null : (d as unknown[])[i], p));
+  if (isPlain(part)) return Object.fromEntries(Object.keys(part).map((k) => [k, restrictTo(d === null || d === undefined ? null : (d as Record<string, unknown>)[k], (part as Record<string, Tree>)[k])]));
+  return (d ?? null) as Tree;
 }
 
 /**
  * gradcheck for a function with a rule (implicit mode): `f(...args)` through `pullback`, checked
- * with respect to the arguments at `argnums` (default: every argument made only of Tensors and
- * numbers; the others — indices, flags, functions — are passed through as constants).
+ * with respect to the arguments at `argnums` (default: every argument with a Tensor or number in
+ * it). Inside a checked argument, leaves that are not differentiable — indices, flags, strings —
+ * are passed through as they are; other arguments are constants.
  */
 export function gradcheckFunction(f: (...args: any[]) => any, args: unknown[], options: GradcheckOptions & { argnums?: number[] } = {}): GradcheckReport {
-  const argnums = options.argnums ?? args.map((a, i) => (isDifferentiableTree(a) ? i : -1)).filter((i) => i >= 0);
+  const argnums = options.argnums ?? args.map((a, i) => (differentiablePart(a) !== undefined ? i : -1)).filter((i) => i >= 0);
   if (argnums.length === 0) throw new TypeError("gradcheckFunction: no differentiable argument to check");
+  const parts = argnums.map((a) => {
+    const part = differentiablePart(args[a]);
+    if (part === undefined) throw new TypeError(`gradcheckFunction: argument ${a} has no Tensor or number to check`);
+    return part;
+  });
   const g = function checked(xs: Tree[]): [unknown, (dy: unknown) => Tree] {
     const full = args.slice();
-    argnums.forEach((a, j) => (full[a] = xs[j]));
+    argnums.forEach((a, j) => (full[a] = withPart(args[a], xs[j])));
     const [y, back] = pullback(f, ...full);
-    return [y, (dy: unknown) => { const ds = back(dy); return argnums.map((a) => ds[a]) as Tree; }];
+    return [y, (dy: unknown) => { const ds = back(dy); return argnums.map((a, j) => restrictTo(ds[a], parts[j])) as Tree; }];
   };
   Object.defineProperty(g, "name", { value: f.name || "f" });
-  return gradcheck(g as RRule, argnums.map((a) => args[a]) as Tree, { ...options, args: [] });
+  return gradcheck(g as RRule, parts as Tree, { ...options, args: [] });
 }

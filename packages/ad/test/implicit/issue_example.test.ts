@@ -24,6 +24,10 @@ test("valueAndGrad(loss): the features branch — batch.features gets the gradie
   const [, [, dbatch]] = valueAndGrad(loss, { argnums: [0, 1] })(params, batch);
   expect(dbatch.features.shape).toEqual([5, 6]);
   expect(dbatch.tokens).toBeNull(); // an Int32Array: no tangent
+  // batch mixes a Tensor with integer arrays: the check perturbs its Tensor leaves only
+  const report = gradcheckFunction(loss, [params, batch]);
+  expect(report.entries.map((e) => e.input)).toContain("1.features");
+  expect(report.ok).toBe(true);
   expect(gradcheckFunction(lossOfFeatures, [params, batch.features, batch], { argnums: [0, 1] }).ok).toBe(true);
 });
 
