@@ -52,6 +52,14 @@ export function accAt(d: any, key: string | number, v: any): any {
   return out;
 }
 
+/** The cotangent of a container after reading `d[k1][k2]…` with cotangent `v`. */
+export function accPath(d: any, keys: (string | number)[], v: any): any {
+  if (v === null || v === undefined) return d;
+  let nested = v;
+  for (let i = keys.length - 1; i > 0; i--) nested = accAt(null, keys[i], nested);
+  return accAt(d, keys[0], nested);
+}
+
 /** Element `key` of a cotangent (null when absent). */
 export function at(d: any, key: string | number): any {
   if (d === null || d === undefined) return null;

@@ -209,31 +209,44 @@ export abstract class Lowering {
         return target.op;
       }
       case "MemberExpression": {
-        if (e.optional) return this.error(e, "optional chaining (`?.`) on a tracked value is not supported", "check for the property with an `if` first");
-        if (!e.computed && e.property.name === "data") {
-          return this.error(e.property, "reading `.data` of a tracked tensor loses its gradient", "use an op (pick, sum, …) to read values, or stopGradient(x).data when no gradient should flow");
+        // A chain of reads (`p.attn.wqkv`, `p.blocks[l].mlp`) is one step: one value read through
+        // a path, whose cotangent is routed back along the same path.
+        const chain: Node[] = [];
+        let base: Node = e;
+        while (base.type === "MemberExpression") {
+          if (base.optional) return this.error(base, "optional chaining (`?.`) on a tracked value is not supported", "check for the property with an `if` first");
+          if (!base.computed && base.property.name === "data") {
+            return this.error(base.property, "reading `.data` of a tracked tensor loses its gradient", "use an op (pick, sum, …) to read values, or stopGradient(x).data when no gradient should flow");
+          }
+          chain.unshift(base);
+          base = unwrapExpr(base.object);
+          if (base.type === "MemberExpression" && !this.act.isActive(base)) break;
         }
-        const obj = this.lower(e.object, stmt);
+        const obj = this.lower(base, stmt);
         if (!isActiveOp(obj)) return { text: this.verbatim(e) };
-        let key: string;
-        let access: string;
-        if (!e.computed) {
-          key = JSON.stringify(e.property.name);
-          access = `.${e.property.name}`;
-        } else {
-          const prop = unwrapExpr(e.property);
+        const keys: string[] = [];
+        let access = "";
+        for (const m of chain) {
+          if (!m.computed) {
+            keys.push(JSON.stringify(m.property.name));
+            access += `.${m.property.name}`;
+            continue;
+          }
+          const prop = unwrapExpr(m.property);
           // A key computed from tracked numbers (`xs[i]`, i a number parameter) is an index: the
           // value read does not change under a small change of i, so it gets no cotangent.
+          let key: string;
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
             key = this.fresh("__k");
             this.emit(`const ${key} = ${this.verbatim(prop)};`, prop.start);
             u().saved.push(key);
           }
-          access = `[${key}]`;
+          keys.push(key);
+          access += `[${key}]`;
         }
         const o = out();
-        u().steps.push({ k: "get", out: o, obj, key, origin: e.start });
+        u().steps.push({ k: "get", out: o, obj, key: keys.length === 1 ? keys[0] : `[${keys.join(", ")}]`, path: keys.length > 1, origin: e.start });
         this.emit(`${decl(o)}${o.name} = ${obj.name}${access};`, e.start);
         return o;
       }

@@ -22,7 +22,8 @@ export const opText = (o: Operand): string => (isActiveOp(o) ? o.name : o.text);
 
 export type Step =
   | { k: "call"; out: Active; pb: string; args: Operand[]; origin: number }
-  | { k: "get"; out: Active; obj: Active; key: string; origin: number }
+  /** out = obj[key], or obj[k1][k2]… when `path` (key is then an array literal of the keys). */
+  | { k: "get"; out: Active; obj: Active; key: string; path?: boolean; origin: number }
   | { k: "array"; out: Active; items: { op: Operand; len?: string }[]; origin: number }
   | { k: "object"; out: Active; props: { key: string; op: Operand }[]; origin: number }
   | { k: "copy"; out: Active; src: Active; origin: number }
@@ -92,7 +93,7 @@ export function reverseStep(s: Step): string[] {
     }
     case "get": {
       const dy = read(s.out);
-      update(s.obj, (base) => `__ad.accAt(${base}, ${s.key}, ${dy})`);
+      update(s.obj, (base) => `__ad.${s.path ? "accPath" : "accAt"}(${base}, ${s.key}, ${dy})`);
       break;
     }
     case "array": {
