@@ -12,5 +12,6 @@ test {
     _ = @import("dropout.zig");
     _ = @import("adam.zig");
     _ = @import("attention.zig");
+    _ = @import("memory.zig");
     _ = @import("gemm.zig");
 }

@@ -17,3 +17,4 @@ export * from "./ops/dropout.ts";
 export * from "./ops/adam.ts";
 export * from "./ops/attention.ts";
 export * from "./ops/matmul.ts";
+export { MemoryPool, inMemoryPool, releasingTemporaries, type MemoryPoolStats } from "./memory.ts";

@@ -1,6 +1,7 @@
 // Tensor: a shape plus contiguous row-major data. float32 is the working type and runs on the
 // Zig kernels; float64 exists for finite-difference checks and runs on the TypeScript reference.
 import { check, fmtShape, TensorError } from "./errors.ts";
+import { allocate, releasedTensorError } from "./memory.ts";
 import { Rng } from "./rng.ts";
 
 export type DType = "float32" | "float64";
@@ -15,21 +16,26 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
+/** A frozen copy of `shape`, validated. */
 function checkShape(op: string, shape: Shape): number[] {
   check(Array.isArray(shape), op, () => `shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
     check(Number.isInteger(d) && d >= 0, op, () => `shape ${fmtShape(shape)} has a dimension that is not a non-negative integer`);
   }
-  return [...shape];
+  return Object.freeze([...shape]) as number[];
 }
 
+/** Zero-filled memory for `n` elements (from the running MemoryPool, if any). */
 function alloc(dtype: DType, n: number): TensorData {
-  return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  return allocate(dtype, n, true);
 }
 
 export class Tensor {
+  /** Frozen: a tensor's shape never changes (reshape makes a new tensor). */
   readonly shape: number[];
-  readonly data: TensorData;
+  /** Number of elements. */
+  readonly size: number;
+  readonly #data: TensorData;
 
   /** Wraps `data` (not copied) as a tensor of `shape`; sizes must agree. */
   constructor(data: TensorData, shape: Shape) {
@@ -39,15 +45,23 @@ export class Tensor {
       "Tensor",
       () => `data must be a Float32Array or Float64Array, got ${(data as object)?.constructor?.name ?? typeof data}`,
     );
-    check(data.length === sizeOf(shape), "Tensor", () => `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
-    this.data = data;
+    this.size = sizeOf(this.shape);
+    check(data.length === this.size, "Tensor", () => `shape ${fmtShape(shape)} needs ${this.size} elements, data has ${data.length}`);
+    this.#data = data;
+  }
+
+  /**
+   * The elements, row-major. Throws when the tensor's memory has gone back to a MemoryPool
+   * (its buffer was detached: length 0), so a stale tensor never reads another one's data.
+   */
+  get data(): TensorData {
+    const d = this.#data;
+    if (d.length !== this.size) throw releasedTensorError(this.shape, this.dtype);
+    return d;
   }
 
   get dtype(): DType {
-    return this.data instanceof Float64Array ? "float64" : "float32";
-  }
-  get size(): number {
-    return this.data.length;
+    return this.#data instanceof Float64Array ? "float64" : "float32";
   }
   get ndim(): number {
     return this.shape.length;
@@ -95,16 +109,13 @@ export class Tensor {
   }
 
   /**
-   * A tensor whose contents are unspecified (float32: memory that is not zero-filled; float64:
-   * zeros). Only for outputs that a kernel overwrites completely before anything reads them —
-   * it saves the zero-fill pass over every large activation.
+   * A tensor whose contents are unspecified (inside a MemoryPool.run: whatever the reused
+   * buffer held). Only for outputs that a kernel overwrites completely before anything reads
+   * them — it saves the zero-fill pass over every large activation.
    */
   static empty(shape: Shape, dtype: DType = "float32"): Tensor {
     const s = checkShape("Tensor.empty", shape);
-    if (dtype === "float64") return new Tensor(alloc(dtype, sizeOf(s)), s);
-    const n = sizeOf(s);
-    const bytes = Buffer.allocUnsafeSlow(n * 4);
-    return new Tensor(new Float32Array(bytes.buffer, bytes.byteOffset, n), s);
+    return new Tensor(allocate(dtype, sizeOf(s), false), s);
   }
 
   static ones(shape: Shape, dtype: DType = "float32"): Tensor {

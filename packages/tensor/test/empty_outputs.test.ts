@@ -1,19 +1,19 @@
 // Ops that allocate their outputs with Tensor.empty (no zero-fill) must write every element.
-// Before each op, freed buffers of exactly the output's size are poisoned with NaN: the allocator
-// hands that memory back for the output (the test checks it does — it does for buffers up to
-// ~256 KiB, so the shapes stay below that), so an element a kernel skipped would stay NaN — all
-// but the first two, where the allocator keeps its free-list link.
+// Inside a MemoryPool, Tensor.empty hands back a buffer of the same size that an earlier run
+// left behind: the test fills such buffers with NaN first (and checks that they do come back), so
+// an element a kernel skipped would stay NaN.
 import { expect, test } from "bun:test";
-import { add, bmm, dropout, dropoutBackward, exp, gelu, geluBackward, gemm, matmul, mul, mulScalar, permute, Tensor } from "@pullback/tensor";
+import { add, bmm, dropout, dropoutBackward, exp, gelu, geluBackward, gemm, matmul, MemoryPool, mul, mulScalar, permute, Tensor } from "@pullback/tensor";
 import { linear } from "@pullback/tensor/rrules";
 import { randTensor } from "@pullback/tensor/testing";
 
-function poison(elements: number): void {
-  for (let i = 0; i < 16; i++) {
-    const b = Buffer.allocUnsafeSlow(elements * 4);
-    new Float32Array(b.buffer, b.byteOffset, elements).fill(Number.NaN);
-  }
-  Bun.gc(true);
+const pool = new MemoryPool();
+
+/** Leaves `count` NaN-filled buffers of `elements` float32 in the pool. */
+function poison(elements: number, count = 4): void {
+  pool.run(() => {
+    for (let i = 0; i < count; i++) Tensor.empty([elements]).data.fill(Number.NaN);
+  });
 }
 
 const finite = (t: Tensor) => t.data.every(Number.isFinite);
@@ -37,14 +37,11 @@ test("every element of an empty-allocated output is written (GEMM, bmm, linear, 
   ];
   for (const [name, run] of cases) {
     const size = run().size;
-    // Make sure poisoned memory of this size does come back (else the check below could not fail).
-    let poisoned = false;
-    for (let attempt = 0; attempt < 10 && !poisoned; attempt++) {
-      poison(size);
-      poisoned = Tensor.empty([size]).data.some(Number.isNaN);
-    }
+    // Poisoned memory of this size does come back (else the check below could not fail).
+    poison(size);
+    const poisoned = pool.run(() => Tensor.empty([size]).data.every(Number.isNaN));
     expect({ name, poisoned }).toEqual({ name, poisoned: true });
     poison(size);
-    expect({ name, finite: finite(run()) }).toEqual({ name, finite: true });
+    expect({ name, finite: pool.run(() => finite(run())) }).toEqual({ name, finite: true });
   }
 });

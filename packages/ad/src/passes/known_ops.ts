@@ -52,10 +52,12 @@ export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
   "isTensor", "sizeOf", "fmtShape",
   // backend, threads and profiling settings
   "getBackend", "setBackend", "getThreads", "setThreads", "poolSize", "startKernelProfile", "stopKernelProfile",
+  // memory: whether a MemoryPool.run is in progress
+  "inMemoryPool",
   // I/O (saveSafetensors writes a file, not an argument)
   "loadSafetensors", "saveSafetensors", "writeFileAtomic", "fsyncDir",
   // classes: constructing them, or their static factories (Tensor.zeros, Tensor.from…), gives constants
-  "Tensor", "Rng", "TensorError", "SafetensorsError",
+  "Tensor", "Rng", "TensorError", "SafetensorsError", "MemoryPool",
 ]);
 
 /** Ops that write into arguments in place: export name → the positions of the written arguments. */
@@ -79,6 +81,7 @@ export const NO_RULE_OPS: ReadonlyMap<string, string> = new Map([
   ["layerNormForward", "returns the statistics for layerNormBackward; differentiate layerNorm"],
   ["attentionForward", "returns the statistics for attentionBackward; differentiate attention"],
   ["attentionRowsForward", "returns the statistics for attentionRowsBackward; differentiate attentionRows"],
+  ["releasingTemporaries", "a memory scope for the AD runtime: every module-level function's pullback already runs in one"],
   ["maxAlongForward", "returns the argmax for maxAlongBackward; differentiate maxAlong"],
   ...BACKWARD_KERNELS.map((name): [string, string] => [name, "a backward kernel: there are no second derivatives"]),
 ]);
