@@ -1,7 +1,7 @@
 // @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
 // model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
 import { valueAndGrad } from "@pullback/ad";
-import { Tensor, type Rng } from "@pullback/tensor";
+import { inMemoryPool, Tensor, type Rng } from "@pullback/tensor";
 import { setAnomalyDetection } from "@pullback/tensor/rrules";
 import { validateConfig, type ModelConfig } from "./config.ts";
 import { logits, loss, type Step } from "./model.ad.ts";
@@ -11,6 +11,7 @@ export { presets, validateConfig, type ModelConfig, type PresetName } from "./co
 export { initParams, type BlockParams, type GPT2Params, type LayerNormParams } from "./params.ts";
 export { block, dropoutOffset, logits, loss, type Step } from "./model.ad.ts";
 export { blockExplicit } from "./block_explicit.ad.ts";
+export { attentionFlops, gemmFlops, stepFlops, stepGemms, type GemmShape } from "./flops.ts";
 
 export interface Batch {
   tokens: Int32Array;
@@ -59,7 +60,7 @@ export function createModel(config: ModelConfig) {
      */
     lossAndGrads(params: GPT2Params, b: Batch, options: { dropoutSeed: number; train: boolean; detectAnomaly?: boolean }): [number, GPT2Params] {
       checkBatch(config, b.batch, b.context, b.tokens, "lossAndGrads");
-      const s = { ...step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed), logitsBuffer: bufferFor(b.batch * b.context) };
+      const s = { ...step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed), logitsBuffer: inMemoryPool() ? undefined : bufferFor(b.batch * b.context) };
       const previous = setAnomalyDetection(options.detectAnomaly ?? false);
       try {
         return lossAndGrad(params, s, b.tokens, range(b.context), b.targets) as [number, GPT2Params];

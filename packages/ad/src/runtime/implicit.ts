@@ -1,7 +1,7 @@
 // @pullback/ad/implicit — what code generated for implicit-mode `.ad.ts` files calls: rule
 // registration and lookup, cotangent accumulation over structures (null is a zero of any shape),
 // rules for number arithmetic and Math functions, and the rules of the @pullback/tensor ops.
-import { Tensor } from "@pullback/tensor";
+import { releasingTemporaries, Tensor } from "@pullback/tensor";
 import { addLeaves } from "./tree.ts";
 import { defineRrule, ruleOf, withRule as register, type Rule } from "./registry.ts";
 import { tensorRules } from "./tensor_rules.ts";
@@ -13,6 +13,20 @@ export const ops: Record<string, Rule> = tensorRules;
 export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F {
   if (name && f.name === "") Object.defineProperty(f, "name", { value: name });
   return register(f, rule);
+}
+
+/**
+ * Registers the generated rule of a module-level function. Inside a MemoryPool.run, its pullback
+ * runs as a nested memory scope: the cotangents of its intermediate values go back to the pool
+ * when it returns (only the cotangents it returns are kept), so a model's backward pass holds one
+ * block's temporaries at a time instead of every block's.
+ */
+export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: string): F {
+  const scopedRule: Rule = (...args) => {
+    const [y, pullback] = rule(...args);
+    return [y, (dy) => releasingTemporaries(() => pullback(dy))];
+  };
+  return withRule(f, scopedRule, name);
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {

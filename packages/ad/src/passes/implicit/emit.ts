@@ -118,9 +118,12 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     const n = f.node;
     const fac = factories.get(n);
     const rule = fac ? `(...__args: any[]) => ${fac.name}(${fac.free.join(", ")})(...__args)` : ruleNames.get(n)!;
+    // A module-level function's pullback runs as a memory scope of its own (withModuleRule); a
+    // nested one adds cotangents of captured values into its enclosing rule, so it cannot.
+    const register = fac ? "withRule" : "withModuleRule";
     if (n.type === "FunctionDeclaration") {
       if (!n.id) continue;
-      const text = `__ad.withRule(${n.id.name}, ${rule});`;
+      const text = `__ad.${register}(${n.id.name}, ${rule});`;
       if (!fac) {
         head += ` ${text}`;
         continue;
@@ -129,7 +132,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
       if (parent.type === "BlockStatement") edits.push({ kind: "left", start: parent.start + 1, end: parent.start + 1, text: ` ${text}` });
       else edits.push({ kind: "right", start: n.start, end: n.start, text: `${text} ` });
     } else {
-      edits.push({ kind: "right", start: n.start, end: n.start, text: "__ad.withRule(" });
+      edits.push({ kind: "right", start: n.start, end: n.start, text: `__ad.${register}(` });
       edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.name)})` });
     }
   }
