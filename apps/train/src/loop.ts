@@ -3,7 +3,7 @@
 // loss chart, the time budget, and resume. No model math here.
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import { Rng } from "@pullback/tensor";
+import { MemoryPool, Rng } from "@pullback/tensor";
 import { AnomalyError } from "@pullback/tensor/rrules";
 import { writeLossChart } from "./chart.ts";
 import { clipGradients } from "./clip.ts";
@@ -13,7 +13,7 @@ import { flattenTree, unflattenLike, type ModelConfig, type ParamTree, type Trai
 import { adamStep, initAdam, type AdamHyper } from "./optimizer.ts";
 import type { TrainOptions } from "./options.ts";
 import type { TrainingData } from "./plug.ts";
-import { Progress, type ProgressOptions } from "./progress.ts";
+import { formatDuration, Progress, type ProgressOptions } from "./progress.ts";
 import { generate } from "./sampling.ts";
 import { learningRate } from "./schedule.ts";
 
@@ -98,6 +98,8 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   let lastCheckpoint: string | undefined;
   let lastSavedStep = resume ? step : -1;
 
+  /** Memory of every step's tensors, reused from step to step (see MemoryPool). */
+  const pool = new MemoryPool();
   const checkpoint = () => {
     lastCheckpoint = saveCheckpoint(
       ckptDir,
@@ -111,7 +113,7 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     if (!data.valid) return;
     data.valid.restore(validStart);
     let sum = 0;
-    for (let i = 0; i < opts.evalBatches; i++) sum += model.loss(params, data.valid.next());
+    for (let i = 0; i < opts.evalBatches; i++) sum += pool.run(() => model.loss(params, data.valid!.next()));
     const loss = sum / opts.evalBatches;
     metrics.append({ type: "eval", step, loss, time: elapsed() });
     log(`step ${step}: validation loss ${loss.toFixed(4)}`);
@@ -131,27 +133,38 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     const dropoutSeed = rng.nextU32();
     const next = step + 1;
     const keep = lastCheckpoint ?? (lastSavedStep >= 0 ? "the checkpoint it resumed from" : "no checkpoint yet");
-    let loss: number, grads: ParamTree;
-    try {
-      [loss, grads] = model.lossAndGrads(params, batch, { dropoutSeed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly });
-    } catch (e) {
-      // --detect-anomaly: the first op with a non-finite output, and where it is called.
-      if (e instanceof AnomalyError) throw new NonFiniteError(next, `step ${next}: ${e.message}; training stopped (last good checkpoint: ${keep})`);
-      throw e;
-    }
-    if (!Number.isFinite(loss)) throw new NonFiniteError(next, `step ${next}: the loss is ${loss}; training stopped (last good checkpoint: ${keep})`);
-    const { norm } = clipGradients(grads, opts.clip);
-    if (!Number.isFinite(norm)) {
-      const bad = flattenTree(grads).find(([, t]) => t.data.some((x) => !Number.isFinite(x)))?.[0] ?? "?";
-      throw new NonFiniteError(next, `step ${next}: the gradient of ${bad} is not finite; training stopped (last good checkpoint: ${keep})`);
-    }
     const lr = learningRate(next, { lr: opts.lr, warmup: opts.warmup, schedule: opts.schedule, minLr: opts.minLr, steps: opts.steps });
-    adamStep(params, grads, adam, hyper(lr));
+    // Every tensor of the step (activations, cotangents, gradients) lives in the pool: from the
+    // second step on, the step allocates no new memory. Parameters and Adam state live outside.
+    const { loss, norm } = pool.run(() => {
+      let loss: number, grads: ParamTree;
+      try {
+        [loss, grads] = model.lossAndGrads(params, batch, { dropoutSeed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly });
+      } catch (e) {
+        // --detect-anomaly: the first op with a non-finite output, and where it is called.
+        if (e instanceof AnomalyError) throw new NonFiniteError(next, `step ${next}: ${e.message}; training stopped (last good checkpoint: ${keep})`);
+        throw e;
+      }
+      if (!Number.isFinite(loss)) throw new NonFiniteError(next, `step ${next}: the loss is ${loss}; training stopped (last good checkpoint: ${keep})`);
+      const { norm } = clipGradients(grads, opts.clip);
+      if (!Number.isFinite(norm)) {
+        const bad = flattenTree(grads).find(([, t]) => t.data.some((x) => !Number.isFinite(x)))?.[0] ?? "?";
+        throw new NonFiniteError(next, `step ${next}: the gradient of ${bad} is not finite; training stopped (last good checkpoint: ${keep})`);
+      }
+      adamStep(params, grads, adam, hyper(lr));
+      return { loss, norm };
+    });
     step = next;
     losses.push(loss);
     const ms = performance.now() - t0;
     metrics.append({ type: "train", step, loss, lr, gradNorm: norm, ms, tokensPerSecond: (tokensPerStep * 1000) / ms, time: elapsed() });
     progress.update({ step, loss, lr, tokens: tokensPerStep, ms });
+    // The first two steps fill the memory pool and warm up; the third is a steady-state step.
+    if (losses.length === 3 && step < opts.steps) {
+      const left = opts.steps - step;
+      const projected = (left * ms) / 1000;
+      log(`step ${step}: ${ms.toFixed(0)} ms per step → the remaining ${left} steps take about ${formatDuration(projected)}` + (opts.time > 0 && projected > opts.time - elapsed() ? ` (the --time budget stops the run earlier)` : ""));
+    }
 
     if (opts.evalEvery > 0 && step % opts.evalEvery === 0) evaluate();
     if (opts.sampleEvery > 0 && step % opts.sampleEvery === 0) sample();
