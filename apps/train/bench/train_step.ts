@@ -1,14 +1,19 @@
 // `bun run bench:train`: steady-state training-step time of GPT-2 (forward, backward, Adam) with a
-// breakdown and the top kernels, peak resident memory, and — when python3 has JAX — the same model
-// and batch timed in JAX in the same run (tools/reference/bench_train_step.py), with the ratio.
+// breakdown and the top kernels, peak resident memory, page faults per step, the FLOP roof, and —
+// when python3 has JAX — the same model and batch timed in JAX in the same run
+// (tools/reference/bench_train_step.py), with the ratio.
+//
+// The roof is measured, not assumed: the step's GEMMs (every shape the model runs, forward and
+// backward) are timed in isolation in the same run with the same threads; their FLOPs over that
+// time is the rate, and roof = the step's FLOPs (GEMMs + causal attention) / that rate.
 //
 //   bun run bench:train [--preset seed|gpt2|tiny] [--batch N] [--steps N] [--threads N] [--no-jax] [--json]
 // Defaults: the seed preset at batch 64 × 128 with dropout 0.2, then gpt2 at batch 2 × 1024.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pullback } from "@pullback/ad";
-import { createModel, loss, presets, type GPT2Params, type PresetName } from "@pullback/gpt2";
-import { getThreads, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
+import { gemmFlops, loss, presets, stepFlops, stepGemms, createModel, type GPT2Params, type ModelConfig, type PresetName } from "@pullback/gpt2";
+import { gemm, getThreads, MemoryPool, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
 import { adamStep, initAdam } from "../src/optimizer.ts";
 
 interface Config {
@@ -33,6 +38,15 @@ interface Result {
   kernelMs: number;
   topKernels: KernelTime[];
   peakRssMB: number;
+  /** Memory of one step's tensors (the pool). */
+  poolMB: number;
+  /** Minor page faults of each timed step (steps 1…). */
+  faultsPerStep: number[];
+  /** FLOPs of one step (GEMMs + causal attention). */
+  flops: number;
+  /** The step's GEMM shapes timed in isolation: their FLOPs / time. */
+  gemmGflops: number;
+  roofMs: number;
   jax?: { stepMs: number; forwardMs?: number; forwardBackwardMs?: number; threads: number; version?: string } | { error: string };
 }
 
@@ -87,28 +101,35 @@ function benchOurs(c: Config): Result {
   const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
   const positions = Int32Array.from({ length: T }, (_, i) => i);
   const hyper = { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 };
-  const fwd: number[] = [], bwd: number[] = [], opt: number[] = [], total: number[] = [];
-  const logitsBuffer = Tensor.zeros([B * T, config.vocab]); // as createModel's lossAndGrads keeps one
-  const run = (seed: number) => {
-    const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout: config.dropout, seed, logitsBuffer };
-    const t0 = performance.now();
-    const [, back] = pullback(loss, params, step, tokens, positions, targets);
-    const t1 = performance.now();
-    const grads = back(1)[0];
-    const t2 = performance.now();
-    adamStep(params as never, grads as never, adam, hyper);
-    const t3 = performance.now();
-    return [t1 - t0, t2 - t1, t3 - t2];
-  };
-  run(0); // warm-up: binds kernels, expands the .ad.ts module, faults memory in
+  const fwd: number[] = [], bwd: number[] = [], opt: number[] = [], total: number[] = [], faults: number[] = [];
+  const memory = new MemoryPool(); // as the trainer: every tensor of a step reuses the previous step's memory
+  const run = (seed: number) =>
+    memory.run(() => {
+      const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout: config.dropout, seed };
+      const t0 = performance.now();
+      const [, back] = pullback(loss, params, step, tokens, positions, targets);
+      const t1 = performance.now();
+      const grads = back(1)[0];
+      const t2 = performance.now();
+      adamStep(params as never, grads as never, adam, hyper);
+      const t3 = performance.now();
+      return [t1 - t0, t2 - t1, t3 - t2];
+    });
+  run(0); // warm-up: binds kernels, expands the .ad.ts module, fills the memory pool
   for (let s = 1; s <= c.steps; s++) {
+    const faults0 = process.resourceUsage().minorPageFault;
     const [f, b, o] = run(s);
+    faults.push(process.resourceUsage().minorPageFault - faults0);
     fwd.push(f), bwd.push(b), opt.push(o), total.push(f + b + o);
   }
   startKernelProfile();
   const profiled = run(c.steps + 1);
   const kernels = stopKernelProfile();
   const stepMs = median(total);
+  const peakRssMB = process.resourceUsage().maxRSS / 1024; // before the isolated GEMMs below allocate
+  const poolMB = memory.stats().bytes / 2 ** 20;
+  const flops = stepFlops(config, B, T);
+  const gemmGflops = gemmRate(config, B, T);
   return {
     preset: c.preset,
     batch: B,
@@ -123,8 +144,36 @@ function benchOurs(c: Config): Result {
     tokensPerSecond: (B * T * 1000) / stepMs,
     kernelMs: kernels.reduce((s, k) => s + k.ms, 0) * (stepMs / profiled.reduce((a, b) => a + b, 0)),
     topKernels: kernels.slice(0, 10),
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    peakRssMB,
+    poolMB,
+    faultsPerStep: faults,
+    flops,
+    gemmGflops,
+    roofMs: flops / gemmGflops / 1e6,
   };
+}
+
+/**
+ * GFLOP/s of the step's own GEMMs run in isolation (same threads): each shape timed on reused
+ * operands and output (median of `repeats`), weighted by how often the step runs it.
+ */
+function gemmRate(config: ModelConfig, batch: number, time: number, repeats = 5): number {
+  const rng = new Rng(7);
+  let flops = 0, ms = 0;
+  for (const g of stepGemms(config, batch, time)) {
+    const a = Tensor.uniform(g.transA ? [g.k, g.m] : [g.m, g.k], { rng, low: -1 });
+    const b = Tensor.uniform(g.transB ? [g.n, g.k] : [g.k, g.n], { rng, low: -1 });
+    const out = Tensor.zeros([g.m, g.n]);
+    const times: number[] = [];
+    for (let r = 0; r <= repeats; r++) {
+      const t0 = performance.now();
+      gemm(a, b, { transA: g.transA, transB: g.transB, out });
+      if (r > 0) times.push(performance.now() - t0); // the first call faults the output in
+    }
+    flops += gemmFlops(g);
+    ms += median(times) * g.count;
+  }
+  return flops / ms / 1e6;
 }
 
 function benchJax(c: Config, threads: number): Result["jax"] {
@@ -153,7 +202,10 @@ function print(r: Result): void {
   console.log(`  backward  ${f(r.backwardMs)} ms`);
   console.log(`  optimizer ${f(r.optimizerMs)} ms`);
   console.log(`  in kernels ${f(r.kernelMs)} ms (${((100 * r.kernelMs) / r.stepMs).toFixed(1)} % of the step)`);
-  console.log(`  peak RSS  ${f(r.peakRssMB)} MB`);
+  console.log(`  peak RSS  ${f(r.peakRssMB)} MB (one step's tensors: ${r.poolMB.toFixed(0)} MB)`);
+  console.log(`  page faults per step ${r.faultsPerStep.join(", ")} (steps 1…${r.faultsPerStep.length})`);
+  console.log(`  FLOPs per step ${(r.flops / 1e9).toFixed(1)} G (GEMMs + causal attention); the step's GEMMs alone run at ${r.gemmGflops.toFixed(1)} GFLOP/s`);
+  console.log(`  roof ms = FLOPs / that rate = ${f(r.roofMs)} ms;  step / roof = ${(r.stepMs / r.roofMs).toFixed(2)}×`);
   console.log(`  top kernels (one profiled step):`);
   for (const k of r.topKernels) console.log(`    ${k.kernel.padEnd(32)} ${f(k.ms)} ms  ${String(k.calls).padStart(4)} calls`);
   if (r.jax && "stepMs" in r.jax) {
