@@ -4,7 +4,7 @@
 // against NumPy/OpenBLAS sgemm timed in the same run (bench/numpy_gemm.py, a persistent
 // python process), interleaved case by case and round by round so machine load hits both alike.
 import { join } from "node:path";
-import { gemm, Tensor } from "@pullback/tensor";
+import { gemm, matmul, Tensor } from "@pullback/tensor";
 import { median, numpyAvailable, PythonServer, timeMsCpu, type BenchContext, type BenchRow } from "./harness.ts";
 
 interface GemmCase {
@@ -69,42 +69,54 @@ export async function gemmSection(threads: number, ctx: BenchContext): Promise<B
       ctx.log(`numpy (${threads} thread${threads > 1 ? "s" : ""}): ${p.internal_api} ${p.version}, kernel ${p.architecture}, num_threads ${p.num_threads}`);
     }
   }
-  const rows: BenchRow[] = [];
+  const results: BenchRow[] = [];
   for (const c of gemmCases(ctx.quick)) {
     if (ctx.match && !ctx.match.test(`gemm ${c.name} ${describe(c)}`)) continue;
     const a = Tensor.uniform(c.transA ? [c.k, c.m] : [c.m, c.k], { seed: 1, low: -1, high: 1 });
     const b = Tensor.uniform(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2, low: -1, high: 1 });
     const out = Tensor.zeros([c.m, c.n]);
-    const repeats = repeatsFor(c, ctx.quick);
-    const ours: number[] = [], oursCpu: number[] = [];
-    const theirs: number[] = [], theirsCpu: number[] = [];
-    // Alternate batches of ours and NumPy on this case, `rounds` times.
-    for (let round = 0; round < ctx.rounds; round++) {
-      // OpenBLAS's idle threads keep spinning for a while after a call returns (THREAD_TIMEOUT,
-      // ~0.1 s by default): let them fall asleep so they do not take a core from our run.
-      if (np && threads > 1) Bun.sleepSync(250);
-      const t = timeMsCpu(() => gemm(a, b, { transA: c.transA, transB: c.transB, out }), { minRepeats: repeats, maxRepeats: repeats, minMs: 0 });
-      ours.push(t.ms);
-      oursCpu.push(t.cpuMs);
-      if (np) {
-        const r = await np.request<{ ms: number[]; cpu_ms: number[] }>({ op: "time", threads, spec: spec(c), repeats });
-        theirs.push(median(r.ms));
-        theirsCpu.push(median(r.cpu_ms));
-      }
-    }
-    const ms = median(ours);
-    rows.push({
-      kernel: `gemm ${c.name}`,
-      shape: describe(c),
-      threads,
-      ms,
-      cpuMs: median(oursCpu),
-      gflops: (2 * c.m * c.n * c.k) / (ms * 1e6),
-      reference: np ? { name: "numpy", ms: median(theirs), cpuMs: median(theirsCpu) } : undefined,
-    });
-    ctx.log(`  ${c.name} ${describe(c)}: ${ms.toFixed(3)} ms${np ? `, numpy ${median(theirs).toFixed(3)} ms` : ""}`);
+    const run = () => gemm(a, b, { transA: c.transA, transB: c.transB, out });
+    results.push(await timeCase(c, threads, ctx, np, run, "time", repeatsFor(c, ctx.quick)));
   }
-  return rows;
+  // Plain use: `matmul(a, b)` in a loop at the vocabulary shape, a new 262 MB output every call
+  // (no `out`, no MemoryPool), against NumPy's `c = a @ b` loop: each fresh output is faulted in.
+  const fresh: GemmCase = { name: "fwd X·W fresh output", transA: false, transB: false, m: rows, n: 8000, k: 64 };
+  if (!ctx.quick && (!ctx.match || ctx.match.test(`gemm ${fresh.name}`))) {
+    const a = Tensor.uniform([fresh.m, fresh.k], { seed: 1, low: -1, high: 1 });
+    const b = Tensor.uniform([fresh.k, fresh.n], { seed: 2, low: -1, high: 1 });
+    results.push(await timeCase(fresh, threads, ctx, np, () => matmul(a, b), "time_fresh", 8));
+  }
+  return results;
+}
+
+/** Alternates batches of `run` and of NumPy's `op` on case `c`, `rounds` times; medians. */
+async function timeCase(c: GemmCase, threads: number, ctx: BenchContext, np: PythonServer | null, run: () => void, op: "time" | "time_fresh", repeats: number): Promise<BenchRow> {
+  const ours: number[] = [], oursCpu: number[] = [];
+  const theirs: number[] = [], theirsCpu: number[] = [];
+  for (let round = 0; round < ctx.rounds; round++) {
+    // OpenBLAS's idle threads keep spinning for a while after a call returns (THREAD_TIMEOUT,
+    // ~0.1 s by default): let them fall asleep so they do not take a core from our run.
+    if (np && threads > 1) Bun.sleepSync(250);
+    const t = timeMsCpu(run, { minRepeats: repeats, maxRepeats: repeats, minMs: 0 });
+    ours.push(t.ms);
+    oursCpu.push(t.cpuMs);
+    if (np) {
+      const r = await np.request<{ ms: number[]; cpu_ms: number[] }>({ op, threads, spec: spec(c), repeats });
+      theirs.push(median(r.ms));
+      theirsCpu.push(median(r.cpu_ms));
+    }
+  }
+  const ms = median(ours);
+  ctx.log(`  ${c.name} ${describe(c)}: ${ms.toFixed(3)} ms${np ? `, numpy ${median(theirs).toFixed(3)} ms` : ""}`);
+  return {
+    kernel: `gemm ${c.name}`,
+    shape: describe(c),
+    threads,
+    ms,
+    cpuMs: median(oursCpu),
+    gflops: (2 * c.m * c.n * c.k) / (ms * 1e6),
+    reference: np ? { name: "numpy", ms: median(theirs), cpuMs: median(theirsCpu) } : undefined,
+  };
 }
 
 /** Ends the NumPy server (kernels.ts calls it when every section is done). */

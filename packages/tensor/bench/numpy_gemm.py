@@ -5,6 +5,8 @@ benchmark can interleave NumPy and pullback case by case in the same run.
   {"op": "info", "threads": T}      → {"threadpool": [...]} (threadpoolctl: BLAS, kernel, threads)
   {"op": "time", "threads": T, "spec": "ta,tb,m,n,k", "repeats": R}
                                     → {"ms": [R wall times], "cpu_ms": [R process CPU times]} (ms)
+  {"op": "time_fresh", …the same…}  → the same, for `c = a @ b`: a new output array every call
+                                      (what plain code does; NumPy's allocator gets its memory)
 spec: C (m×n) = op(A)·op(B) with op(A) m×k, op(B) k×n; A is stored (k×m) when ta = 1 and
 B (n×k) when tb = 1 — the row-major layouts of pb_gemm.
 The caller removes OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE from the environment.
@@ -35,12 +37,16 @@ def handle(req: dict) -> dict:
         if req["op"] == "info":
             return {"threadpool": threadpool_info()}
         a, b, c = operands(req["spec"])
+        fresh = req["op"] == "time_fresh"
         np.matmul(a, b, out=c)  # warm-up
         times, cpu = [], []
         for _ in range(int(req["repeats"])):
             c0 = time.process_time()
             t0 = time.perf_counter()
-            np.matmul(a, b, out=c)
+            if fresh:
+                c = a @ b
+            else:
+                np.matmul(a, b, out=c)
             times.append((time.perf_counter() - t0) * 1e3)
             cpu.append((time.process_time() - c0) * 1e3)
         return {"ms": times, "cpu_ms": cpu}
