@@ -10,3 +10,4 @@ export * from "./encode-source.ts";
 export * from "./batches.ts";
 export * from "./prepare.ts";
 export * from "./cache.ts";
+export * from "./synthetic.ts";

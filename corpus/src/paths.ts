@@ -27,13 +27,16 @@ export const SAMPLE_NAME = "tinystories-sample.txt";
 
 /**
  * The 176-story sample `../shared/corpus/tinystories-sample.txt` (relative to the repository root),
- * or undefined when it does not exist. Looks at `$PULLBACK_SHARED/corpus/…` first, then
- * `<root>/../shared/corpus/…`, then `<ancestor>/shared/corpus/…` for every ancestor of the root
- * (a git worktree `/work/wt/x` finds `/work/shared`).
+ * or undefined when it does not exist. Looks only at `$PULLBACK_SHARED/corpus/…` when that is set,
+ * else at `<root>/../shared/corpus/…`, then `<ancestor>/shared/corpus/…` for every ancestor of the
+ * root (a git worktree `/work/wt/x` finds `/work/shared`).
  */
 export function findSharedSample(): string | undefined {
   const candidates: string[] = [];
-  if (process.env.PULLBACK_SHARED) candidates.push(join(process.env.PULLBACK_SHARED, "corpus", SAMPLE_NAME));
+  if (process.env.PULLBACK_SHARED) {
+    const p = join(process.env.PULLBACK_SHARED, "corpus", SAMPLE_NAME);
+    return existsSync(p) ? p : undefined;
+  }
   let dir = repoRoot();
   for (;;) {
     const parent = dirname(dir);

@@ -1,21 +1,20 @@
-// Smoke test of the real thing: `bun run train` on the shared TinyStories sample (../shared/corpus),
-// GPT-2 `tiny`, 30 steps — the loss must fall clearly; then `bun run sample` on its checkpoint, and a
-// resumed run that reproduces the uninterrupted losses.
+// Smoke test of the real thing: `bun run train` on the shared TinyStories sample (../shared/corpus)
+// — or, in a clone with nothing beside it, on stories the corpus package generates —, GPT-2 `tiny`,
+// 30 steps: the loss must fall clearly; then `bun run sample` on its checkpoint, and a resumed run
+// that reproduces the uninterrupted losses.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findSharedSample, repoRoot } from "@pullback/corpus";
+import { findSharedSample, repoRoot, writeSyntheticStories } from "@pullback/corpus";
 import { readMetrics } from "../src/metrics.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-smoke-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sample(): string {
-  const path = findSharedSample();
-  if (!path) throw new Error("the shared TinyStories sample (../shared/corpus/tinystories-sample.txt) is missing beside the checkout");
-  return path;
-}
+const corpus = findSharedSample() ?? writeSyntheticStories(join(dir, "stories.txt"));
+console.log(`smoke: training on ${corpus}`);
+const sample = () => corpus;
 
 function run(args: string[]) {
   const r = Bun.spawnSync(["bun", ...args], { cwd: repoRoot(), stdout: "pipe", stderr: "pipe", env: { ...process.env, PULLBACK_THREADS: "2" } });
@@ -26,7 +25,7 @@ function run(args: string[]) {
 
 const common = ["--preset", "tiny", "--batch", "16", "--context", "16", "--lr", "3e-3", "--eval-every", "10", "--sample-every", "0", "--seed", "5"];
 
-test("bun run train: 30 steps of tiny on the TinyStories sample lower the loss clearly", () => {
+test("bun run train: 30 steps of tiny on the corpus lower the loss clearly", () => {
   run(["run", "train", "--corpus", sample(), "--steps", "30", "--checkpoint-every", "15", "--out", join(dir, "a"), ...common]);
   const train = readMetrics(join(dir, "a", "metrics.jsonl")).filter((m) => m.type === "train");
   expect(train.length).toBe(30);
