@@ -104,29 +104,37 @@ fn roundUp(n: usize, m: usize) usize {
 
 // ---- vectorized exp2 ----------------------------------------------------------------------
 
-/// c_k = √2 · (ln 2)^k / k!: the Taylor coefficients of 2^(g + ½) around g = 0.
-const exp2_coef = blk: {
-    var c: [8]f32 = undefined;
-    var t: f64 = std.math.sqrt2;
-    for (0..8) |k| {
-        c[k] = @floatCast(t);
-        t = t * std.math.ln2 / @as(f64, @floatFromInt(k + 1));
-    }
-    break :blk c;
-};
+/// 2^f ≈ Σ_k exp2_coef[k]·f^k on [−½, ½]: a degree-6 Chebyshev fit (relative error < 2e-8, below
+/// float32 rounding).
+const exp2_coef = [7]f32{ 1.0, 0.6931471824645996, 0.24022650718688965, 0.05550327152013779, 0.00961802527308464, 0.0013400432653725147, 0.00015469732170458883 };
 
-/// 2^x for every lane: 2^x = 2^n · 2^(g + ½) with n = ⌊x⌋, g = x − n − ½ ∈ [−½, ½), the second
-/// factor by its degree-7 Taylor polynomial (truncation < 1e-9 relative, so the error is float32
-/// rounding, a few ulp). x is clamped to [−127, 127]; x ≤ −127 gives exactly 0 (the exponent
-/// field of 2^−127 is 0), so masked scores vanish.
-inline fn exp2v(x_in: V) V {
-    const x = @min(@max(x_in, splat(-127.0)), splat(127.0));
-    const n = @floor(x);
-    const g = x - n - splat(0.5);
-    var p = splat(exp2_coef[7]);
-    inline for (0..7) |k| p = @mulAdd(V, p, g, splat(exp2_coef[6 - k]));
+const has_avx512 = builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f);
+
+/// p · 2^n per lane (n integral): vscalefps on AVX-512, else n written into the exponent field
+/// (n within [−126, 127]).
+inline fn ldexp(p: V, n: V) V {
+    if (has_avx512 and L == 16 and builtin.zig_backend == .stage2_llvm) {
+        return asm ("vscalefps %[n], %[p], %[r]"
+            : [r] "=v" (-> V),
+            : [p] "v" (p),
+              [n] "v" (n),
+        );
+    }
     const bits = (@as(VI, @intFromFloat(n)) + @as(VI, @splat(127))) << @splat(23);
     return p * @as(V, @bitCast(bits));
+}
+
+/// 2^x for every lane, the exponential of the kernels (scores are kept in log2 units: log2 e is
+/// folded into the scale). 2^x = 2^n · 2^f with n = round(x), f = x − n ∈ [−½, ½], 2^f by the
+/// polynomial above: a few ulp. x is clamped to ≤ 127, and x < −125 gives exactly 0 (masked scores
+/// vanish; no denormal is ever computed).
+pub inline fn exp2v(x_in: V) V {
+    const x = @min(@max(x_in, splat(-125.0)), splat(127.0));
+    const n = @round(x);
+    const f = x - n;
+    var p = splat(exp2_coef[6]);
+    inline for (0..6) |k| p = @mulAdd(V, p, f, splat(exp2_coef[5 - k]));
+    return @select(f32, x_in < splat(-125.0), splat(0), ldexp(p, n));
 }
 
 // ---- vectorized Philox ----------------------------------------------------------------------
@@ -178,14 +186,18 @@ fn quadMask(comptime first: i32) @Vector(philox_lanes, i32) {
     return m;
 }
 
-/// The four words of the Philox blocks blk[b] (b < 16) of the draw (seed, offset), one vector per
-/// word: result[w][b] = philox.block(seed, offset, blk[b])[w]. Ten rounds of two 32×32→64-bit
-/// products (mulHiLo) and xors on 16 blocks at once.
-pub inline fn philoxLanes(seed: u64, offset: u64, blk: PU64) [4]PU {
-    var c0: PU = @truncate(blk);
-    var c1: PU = @truncate(blk >> @splat(32));
-    var c2: PU = @splat(@as(u32, @truncate(offset)));
-    var c3: PU = @splat(@as(u32, @truncate(offset >> 32)));
+/// The four words of the Philox blocks blk[g][b] (b < 16) of the draw (seed, offset), one vector per
+/// word: result[g][w][b] = philox.block(seed, offset, blk[g][b])[w]. Ten rounds of two 32×32→64-bit
+/// products (mulHiLo) and xors on 16 blocks at once; G independent groups interleaved (their
+/// multiply latencies overlap).
+pub inline fn philoxLanes(comptime G: usize, seed: u64, offset: u64, blk: [G]PU64) [G][4]PU {
+    var c: [G][4]PU = undefined;
+    inline for (0..G) |g| c[g] = .{
+        @truncate(blk[g]),
+        @truncate(blk[g] >> @splat(32)),
+        @splat(@as(u32, @truncate(offset))),
+        @splat(@as(u32, @truncate(offset >> 32))),
+    };
     var k0: u32 = @truncate(seed);
     var k1: u32 = @truncate(seed >> 32);
     inline for (0..10) |round| {
@@ -193,20 +205,19 @@ pub inline fn philoxLanes(seed: u64, offset: u64, blk: PU64) [4]PU {
             k0 +%= ph_w0;
             k1 +%= ph_w1;
         }
-        const p0 = mulHiLo(c0, ph_m0);
-        const p1 = mulHiLo(c2, ph_m1);
-        c0 = p1.hi ^ c1 ^ @as(PU, @splat(k0));
-        c1 = p1.lo;
-        c2 = p0.hi ^ c3 ^ @as(PU, @splat(k1));
-        c3 = p0.lo;
+        inline for (0..G) |g| {
+            const p0 = mulHiLo(c[g][0], ph_m0);
+            const p1 = mulHiLo(c[g][2], ph_m1);
+            c[g] = .{ p1.hi ^ c[g][1] ^ @as(PU, @splat(k0)), p1.lo, p0.hi ^ c[g][3] ^ @as(PU, @splat(k1)), p0.lo };
+        }
     }
-    return .{ c0, c1, c2, c3 };
+    return c;
 }
 
 /// The words of blocks blk0 … blk0+15 of the draw (seed, offset), in element order:
 /// out[4·b + lane] = philox.block(seed, offset, blk0 + b)[lane].
 fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) void {
-    const c0, const c1, const c2, const c3 = philoxLanes(seed, offset, @as(PU64, @splat(blk0)) +% std.simd.iota(u64, philox_lanes));
+    const c0, const c1, const c2, const c3 = philoxLanes(1, seed, offset, .{@as(PU64, @splat(blk0)) +% std.simd.iota(u64, philox_lanes)})[0];
     // Interleave the four lanes' words into element order: (c0[b], c1[b], c2[b], c3[b]) for b = 0 … 15.
     const lo01 = @shuffle(u32, c0, c1, pairMask(0));
     const hi01 = @shuffle(u32, c0, c1, pairMask(8));
@@ -653,16 +664,17 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
             const je = @min(jb + lanes_key_block, jend);
             if (mode == .buffered) fillWordsT(c.drop, T, bh * T + ib, jb, je, words, words_t);
             var j = jb;
-            while (j < je) : (j += 4) {
-                var w: [4]VU = .{@as(VU, @splat(0))} ** 4;
-                if (mode == .philox4) w = philoxLanes(c.drop.seed, c.drop.offset, laneBlocks(bh * T + ib, T, j));
+            while (j < je) : (j += 8) {
+                var w: [8]VU = .{@as(VU, @splat(0))} ** 8;
+                if (mode == .philox4) w = @bitCast(philoxLanes(2, c.drop.seed, c.drop.offset, .{ laneBlocks(bh * T + ib, T, j), laneBlocks(bh * T + ib, T, j + 4) }));
                 if (mode == .buffered) {
-                    inline for (0..4) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
+                    inline for (0..8) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
                 }
-                if (j + 4 <= je) {
-                    inline for (0..4) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, w[u]);
+                if (j + 8 <= je) {
+                    inline for (0..8) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, w[u]);
                 } else {
-                    for (0..je - j) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, w[u]);
+                    const ws: []const VU = &w;
+                    for (0..je - j) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, ws[u]);
                 }
             }
         }
@@ -974,17 +986,17 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
             while (j0 < je) : (j0 += 16) {
                 const nk: usize = @min(16, je - j0);
                 var jj: usize = 0;
-                while (jj < nk) : (jj += 4) {
+                while (jj < nk) : (jj += 8) {
                     const j = j0 + jj;
-                    var w: [4]VU = .{@as(VU, @splat(0))} ** 4;
-                    var bits: [4]u16 = .{ 0, 0, 0, 0 };
-                    if (mode == .philox4) w = philoxLanes(c.drop.seed, c.drop.offset, laneBlocks(bh * T + ib, T, j));
+                    var w: [8]VU = .{@as(VU, @splat(0))} ** 8;
+                    var bits: [8]u16 = .{0} ** 8;
+                    if (mode == .philox4) w = @bitCast(philoxLanes(2, c.drop.seed, c.drop.offset, .{ laneBlocks(bh * T + ib, T, j), laneBlocks(bh * T + ib, T, j + 4) }));
                     if (mode == .buffered) {
-                        inline for (0..4) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
+                        inline for (0..8) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
                     }
-                    if (jj + 4 <= nk) {
-                        if (mode == .stored) bits = keep[j..][0..4].*;
-                        inline for (0..4) |u| rs.step(&c, k, v, rx, j + u, j0, w[u], bits[u], pt, ds);
+                    if (jj + 8 <= nk) {
+                        if (mode == .stored) bits = keep[j..][0..8].*;
+                        inline for (0..8) |u| rs.step(&c, k, v, rx, j + u, j0, w[u], bits[u], pt, ds);
                     } else {
                         const ws: []const VU = &w;
                         for (0..nk - jj) |u| rs.step(&c, k, v, rx, j + u, j0, ws[u], if (mode == .stored) keep[j + u] else 0, pt, ds);
@@ -1375,14 +1387,14 @@ pub fn backwardReference(dout: []const f32, q: []const f32, k: []const f32, v: [
 // ---- tests -----------------------------------------------------------------------------------
 
 test "exp2v matches exp2 to a few ulp and underflows to exactly 0" {
-    var x: f32 = -126.0;
+    var x: f32 = -125.0;
     while (x < 126.0) : (x += 0.37) {
         const got = exp2v(splat(x))[0];
         const want = @exp2(@as(f64, x));
         try std.testing.expect(@abs(got - want) <= 4e-7 * want);
     }
     try std.testing.expectEqual(@as(f32, 0), exp2v(splat(neg_big))[0]);
-    try std.testing.expectEqual(@as(f32, 0), exp2v(splat(-127.5))[0]);
+    try std.testing.expectEqual(@as(f32, 0), exp2v(splat(-125.5))[0]);
     try std.testing.expectApproxEqRel(@as(f32, 1), exp2v(splat(0))[0], 2e-7);
 }
 
