@@ -26,9 +26,12 @@
 //! into a stack buffer kt[d][j], so the scores of L consecutive keys come from D broadcast-FMAs
 //! (grouped 4 chunks at a time: independent FMA chains); exponentials use a vectorized exp2
 //! (scores are kept in log2 units: q is pre-scaled by scale·log2 e). The forward keeps an online
-//! softmax per row over key tiles; for small D (2, 4, 8) it instead runs L query rows along the
-//! lanes (forwardRowsLanes), which needs no horizontal sums. The backward takes rows two at a
-//! time so that each update of the transposed dk, dv accumulators serves both.
+//! softmax per row over key tiles; for small D (1, 2, 4, 8) the forward and backward instead run
+//! blocks of L = 16 query rows along the lanes (forwardLanes, backwardHeadLanes), keys one at a
+//! time: no horizontal sums, Philox words generated directly in that layout (one philoxLanes
+//! call = 4 keys × 16 rows when T % 4 = 0), and the rows forward can save the dropout mask
+//! (1 bit per pair, keepLen) so that the backward does not regenerate it. The generic backward
+//! takes rows two at a time so that each update of the transposed dk, dv accumulators serves both.
 //! Work is split over (b, h) heads, and in the forward also over blocks of query rows (balanced
 //! for the causal triangle) when there are few heads; in the rows layout, where the heads of one
 //! position share cache lines, whole sequences (all H heads) go to one task when there are enough.
