@@ -26,9 +26,12 @@
 //! into a stack buffer kt[d][j], so the scores of L consecutive keys come from D broadcast-FMAs
 //! (grouped 4 chunks at a time: independent FMA chains); exponentials use a vectorized exp2
 //! (scores are kept in log2 units: q is pre-scaled by scale·log2 e). The forward keeps an online
-//! softmax per row over key tiles; for small D (2, 4, 8) it instead runs L query rows along the
-//! lanes (forwardRowsLanes), which needs no horizontal sums. The backward takes rows two at a
-//! time so that each update of the transposed dk, dv accumulators serves both.
+//! softmax per row over key tiles; for small D (1, 2, 4, 8) the forward and backward instead run
+//! blocks of L = 16 query rows along the lanes (forwardLanes, backwardHeadLanes), keys one at a
+//! time: no horizontal sums, Philox words generated directly in that layout (one philoxLanes
+//! call = 4 keys × 16 rows when T % 4 = 0), and the rows forward can save the dropout mask
+//! (1 bit per pair, keepLen) so that the backward does not regenerate it. The generic backward
+//! takes rows two at a time so that each update of the transposed dk, dv accumulators serves both.
 //! Work is split over (b, h) heads, and in the forward also over blocks of query rows (balanced
 //! for the causal triangle) when there are few heads; in the rows layout, where the heads of one
 //! position share cache lines, whole sequences (all H heads) go to one task when there are enough.
@@ -104,29 +107,37 @@ fn roundUp(n: usize, m: usize) usize {
 
 // ---- vectorized exp2 ----------------------------------------------------------------------
 
-/// c_k = √2 · (ln 2)^k / k!: the Taylor coefficients of 2^(g + ½) around g = 0.
-const exp2_coef = blk: {
-    var c: [8]f32 = undefined;
-    var t: f64 = std.math.sqrt2;
-    for (0..8) |k| {
-        c[k] = @floatCast(t);
-        t = t * std.math.ln2 / @as(f64, @floatFromInt(k + 1));
-    }
-    break :blk c;
-};
+/// 2^f ≈ Σ_k exp2_coef[k]·f^k on [−½, ½]: a degree-6 Chebyshev fit (relative error < 2e-8, below
+/// float32 rounding).
+const exp2_coef = [7]f32{ 1.0, 0.6931471824645996, 0.24022650718688965, 0.05550327152013779, 0.00961802527308464, 0.0013400432653725147, 0.00015469732170458883 };
 
-/// 2^x for every lane: 2^x = 2^n · 2^(g + ½) with n = ⌊x⌋, g = x − n − ½ ∈ [−½, ½), the second
-/// factor by its degree-7 Taylor polynomial (truncation < 1e-9 relative, so the error is float32
-/// rounding, a few ulp). x is clamped to [−127, 127]; x ≤ −127 gives exactly 0 (the exponent
-/// field of 2^−127 is 0), so masked scores vanish.
-inline fn exp2v(x_in: V) V {
-    const x = @min(@max(x_in, splat(-127.0)), splat(127.0));
-    const n = @floor(x);
-    const g = x - n - splat(0.5);
-    var p = splat(exp2_coef[7]);
-    inline for (0..7) |k| p = @mulAdd(V, p, g, splat(exp2_coef[6 - k]));
+const has_avx512 = builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f);
+
+/// p · 2^n per lane (n integral): vscalefps on AVX-512, else n written into the exponent field
+/// (n within [−126, 127]).
+inline fn ldexp(p: V, n: V) V {
+    if (has_avx512 and L == 16 and builtin.zig_backend == .stage2_llvm) {
+        return asm ("vscalefps %[n], %[p], %[r]"
+            : [r] "=v" (-> V),
+            : [p] "v" (p),
+              [n] "v" (n),
+        );
+    }
     const bits = (@as(VI, @intFromFloat(n)) + @as(VI, @splat(127))) << @splat(23);
     return p * @as(V, @bitCast(bits));
+}
+
+/// 2^x for every lane, the exponential of the kernels (scores are kept in log2 units: log2 e is
+/// folded into the scale). 2^x = 2^n · 2^f with n = round(x), f = x − n ∈ [−½, ½], 2^f by the
+/// polynomial above: a few ulp. x is clamped to ≤ 127, and x < −125 gives exactly 0 (masked scores
+/// vanish; no denormal is ever computed).
+pub inline fn exp2v(x_in: V) V {
+    const x = @min(@max(x_in, splat(-125.0)), splat(127.0));
+    const n = @round(x);
+    const f = x - n;
+    var p = splat(exp2_coef[6]);
+    inline for (0..6) |k| p = @mulAdd(V, p, f, splat(exp2_coef[5 - k]));
+    return @select(f32, x_in < splat(-125.0), splat(0), ldexp(p, n));
 }
 
 // ---- vectorized Philox ----------------------------------------------------------------------
@@ -178,14 +189,18 @@ fn quadMask(comptime first: i32) @Vector(philox_lanes, i32) {
     return m;
 }
 
-/// The words of blocks blk0 … blk0+15 of the draw (seed, offset), in element order:
-/// out[4·b + lane] = philox.block(seed, offset, blk0 + b)[lane].
-fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) void {
-    const blk = @as(PU64, @splat(blk0)) +% std.simd.iota(u64, philox_lanes);
-    var c0: PU = @truncate(blk);
-    var c1: PU = @truncate(blk >> @splat(32));
-    var c2: PU = @splat(@as(u32, @truncate(offset)));
-    var c3: PU = @splat(@as(u32, @truncate(offset >> 32)));
+/// The four words of the Philox blocks blk[g][b] (b < 16) of the draw (seed, offset), one vector per
+/// word: result[g][w][b] = philox.block(seed, offset, blk[g][b])[w]. Ten rounds of two 32×32→64-bit
+/// products (mulHiLo) and xors on 16 blocks at once; G independent groups interleaved (their
+/// multiply latencies overlap).
+pub inline fn philoxLanes(comptime G: usize, seed: u64, offset: u64, blk: [G]PU64) [G][4]PU {
+    var c: [G][4]PU = undefined;
+    inline for (0..G) |g| c[g] = .{
+        @truncate(blk[g]),
+        @truncate(blk[g] >> @splat(32)),
+        @splat(@as(u32, @truncate(offset))),
+        @splat(@as(u32, @truncate(offset >> 32))),
+    };
     var k0: u32 = @truncate(seed);
     var k1: u32 = @truncate(seed >> 32);
     inline for (0..10) |round| {
@@ -193,13 +208,19 @@ fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) 
             k0 +%= ph_w0;
             k1 +%= ph_w1;
         }
-        const p0 = mulHiLo(c0, ph_m0);
-        const p1 = mulHiLo(c2, ph_m1);
-        c0 = p1.hi ^ c1 ^ @as(PU, @splat(k0));
-        c1 = p1.lo;
-        c2 = p0.hi ^ c3 ^ @as(PU, @splat(k1));
-        c3 = p0.lo;
+        inline for (0..G) |g| {
+            const p0 = mulHiLo(c[g][0], ph_m0);
+            const p1 = mulHiLo(c[g][2], ph_m1);
+            c[g] = .{ p1.hi ^ c[g][1] ^ @as(PU, @splat(k0)), p1.lo, p0.hi ^ c[g][3] ^ @as(PU, @splat(k1)), p0.lo };
+        }
     }
+    return c;
+}
+
+/// The words of blocks blk0 … blk0+15 of the draw (seed, offset), in element order:
+/// out[4·b + lane] = philox.block(seed, offset, blk0 + b)[lane].
+fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) void {
+    const c0, const c1, const c2, const c3 = philoxLanes(1, seed, offset, .{@as(PU64, @splat(blk0)) +% std.simd.iota(u64, philox_lanes)})[0];
     // Interleave the four lanes' words into element order: (c0[b], c1[b], c2[b], c3[b]) for b = 0 … 15.
     const lo01 = @shuffle(u32, c0, c1, pairMask(0));
     const hi01 = @shuffle(u32, c0, c1, pairMask(8));
@@ -287,13 +308,14 @@ fn taskCount(units: usize, work: f64) usize {
 }
 
 /// Rows [begin, end) of block `k` of `parts` over 0..T, balanced for the causal triangle
-/// (row i costs ∝ i + 1, so block boundaries sit at T·√(k/parts)).
+/// (row i costs ∝ i + 1, so block boundaries sit near T·√(k/parts), rounded to a multiple of 16).
 fn causalBlock(T: usize, parts: usize, k: usize) struct { begin: usize, end: usize } {
     const edge = struct {
         fn f(t: usize, p: usize, kk: usize) usize {
             if (kk >= p) return t;
             const x = @as(f64, @floatFromInt(t)) * @sqrt(@as(f64, @floatFromInt(kk)) / @as(f64, @floatFromInt(p)));
-            return @min(t, @as(usize, @intFromFloat(@round(x))));
+            // Edges at multiples of 16: the rows-along-lanes kernels take aligned blocks of 16 rows.
+            return @min(t, @as(usize, @intFromFloat(@round(x / 16))) * 16);
         }
     }.f;
     return .{ .begin = edge(T, parts, k), .end = edge(T, parts, k + 1) };
@@ -421,6 +443,8 @@ const Fwd = struct {
     v: [*]const f32,
     out: [*]f32,
     lse: [*]f32,
+    /// Where to save the dropout mask for the backward (keepLen words), or null.
+    keep: ?[*]u16,
     BH: usize,
     H: usize,
     T: usize,
@@ -452,10 +476,15 @@ fn forwardTask(c: Fwd, task: usize) void {
                 const r1 = @min(r0 + max_rows, rows.end);
                 // Small head dimensions run rows-along-lanes with D comptime (a few sizes, to keep
                 // the build quick); any other D runs the generic kernel.
-                switch (c.D) {
-                    inline 2, 4, 8 => |dc| if (L == 16 and dc < L) forwardRowsLanes(dc, c, bh, r0, r1) else forwardRows(c, bh, r0, r1),
-                    else => forwardRows(c, bh, r0, r1),
-                }
+                if (lanesHeadDim(c.D)) {
+                    switch (c.D) {
+                        inline 1, 2, 4, 8 => |dc| switch (dropMode(c.drop, c.T, false)) {
+                            inline .none, .philox4, .buffered => |mode| forwardLanes(dc, mode, c, bh, r0, r1),
+                            .stored => unreachable,
+                        },
+                        else => unreachable,
+                    }
+                } else forwardRows(c, bh, r0, r1);
                 r0 = r1;
             }
         }
@@ -479,16 +508,16 @@ fn transposeMask(comptime b: i32, comptime half: i32) @Vector(16, i32) {
 
 /// Transposes the 16×16 block of u32 at src (row stride src_ld) into dst (row stride 16):
 /// dst[j·16 + r] = src[r·src_ld + j]. Four stages of pairwise shuffles (blocks of 8, 4, 2, 1).
-fn transpose16(src: []const u32, src_ld: usize, dst: []u32) void {
-    const VW = @Vector(16, u32);
+fn transpose16(comptime E: type, src: []const E, src_ld: usize, dst: []E) void {
+    const VW = @Vector(16, E);
     var rows: [16]VW = undefined;
     inline for (0..16) |r| rows[r] = src[r * src_ld ..][0..16].*;
     inline for ([_]i32{ 8, 4, 2, 1 }) |b| {
         var next: [16]VW = undefined;
         inline for (0..16) |r| {
             if ((r / b) % 2 == 0) {
-                next[r] = @shuffle(u32, rows[r], rows[r + b], transposeMask(b, 0));
-                next[r + b] = @shuffle(u32, rows[r], rows[r + b], transposeMask(b, 1));
+                next[r] = @shuffle(E, rows[r], rows[r + b], transposeMask(b, 0));
+                next[r + b] = @shuffle(E, rows[r], rows[r + b], transposeMask(b, 1));
             }
         }
         rows = next;
@@ -496,26 +525,83 @@ fn transpose16(src: []const u32, src_ld: usize, dst: []u32) void {
     inline for (0..16) |r| dst[r * 16 ..][0..16].* = rows[r];
 }
 
-/// Keys per block of dropout words in forwardRowsLanes.
+/// Keys per block of buffered dropout words in the rows-along-lanes kernels.
 const lanes_key_block = 256;
 
-/// Small D (2, 4, 8 when < L): L query rows along the lanes, keys one at a time, D comptime —
-/// no horizontal sums and no per-row overhead (with D = 4 a keys-along-lanes row spends as much
-/// on its reductions as on its scores). Two passes over the keys: the row max, then p = exp2(s − max),
-/// l = Σ p, out = Σ p̃ v (scores recomputed: 2·D FMAs per L pairs).
-fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) void {
+/// Head dimensions with rows-along-lanes kernels (D comptime; a few sizes, to keep the build quick).
+fn lanesHeadDim(D: usize) bool {
+    return L == 16 and (D == 1 or D == 2 or D == 4 or D == 8);
+}
+
+/// The rows-along-lanes backward keeps dk, dv of one head transposed on the stack (D · ⌈T⌉₁₆ floats each).
+const lanes_bwd_floats = 16384;
+
+fn lanesBackward(T: usize, D: usize) bool {
+    return lanesHeadDim(D) and D * roundUp(T, 16) <= lanes_bwd_floats;
+}
+
+/// Length in u16 words of the dropout mask (`keep`) the forward can save for the backward, for
+/// B·H heads of T rows: bit r of keep[(bh·⌈T/16⌉ + i/16)·T + j] is m_ij for i = 16·⌊i/16⌋ + r
+/// (j ≤ i; other bits unspecified). 0 when the kernels for this (T, D) do not use a saved mask.
+pub fn keepLen(BH: usize, T: usize, D: usize) usize {
+    if (!lanesBackward(T, D)) return 0;
+    return BH * ((T + 15) / 16) * T;
+}
+
+/// Where the rows-along-lanes kernels take the dropout words of 16 rows × one key from:
+/// none (no dropout); philox4: one philoxLanes call gives 4 keys × 16 rows (T % 4 = 0, so the 4
+/// words of a row's block are 4 consecutive keys); buffered: philoxWords per row for a block of
+/// keys, transposed (any T); stored: the mask bits the forward saved (backward only).
+const DropMode = enum { none, philox4, buffered, stored };
+
+fn dropMode(drop: Dropout, T: usize, stored: bool) DropMode {
+    if (!drop.active()) return .none;
+    if (stored) return .stored;
+    return if (T % 4 == 0) .philox4 else .buffered;
+}
+
+/// words_t[jj·16 + r] = Philox word of element (row0 + r)·T + jb + jj for r < 16, jj < je − jb
+/// (rounded up to 16): per row, then transposed 16×16 at a time.
+fn fillWordsT(drop: Dropout, T: usize, row0: usize, jb: usize, je: usize, words: []u32, words_t: []u32) void {
+    const width = roundUp(je - jb, 16);
+    for (0..L) |r| philoxWords(drop.seed, drop.offset, (row0 + r) * T + jb, words[r * lanes_key_block ..][0..width]);
+    var t: usize = 0;
+    while (t < width) : (t += 16) transpose16(u32, words[t..], lanes_key_block, words_t[t * L ..]);
+}
+
+/// The Philox blocks of elements (row0 + r)·T + j for the 16 lanes r (T % 4 = 0, j % 4 = 0).
+inline fn laneBlocks(row0: usize, T: usize, j: usize) PU64 {
+    const rows = @as(PU64, @splat(row0)) + std.simd.iota(u64, philox_lanes);
+    return rows * @as(PU64, @splat(T / 4)) + @as(PU64, @splat(j / 4));
+}
+
+/// Small D (1, 2, 4, 8): L = 16 query rows along the lanes, keys one at a time, D comptime — no
+/// horizontal sums and no per-row overhead. Rows come in blocks of 16 aligned to multiples of 16
+/// (causalBlock, max_rows), so the saved mask words and the results do not depend on the split.
+///
+/// The softmax shift: s_ij ≤ |q_i|·max_{j'≤i}|k_j'| =: b_i, and the diagonal score s_ii ≤ max_j s_ij.
+/// When b_i − s_ii ≤ 64 (log2 units) for every row of the block, b_i is the shift (one pass over the
+/// keys: p = exp2(s − b_i) ≤ 1 never overflows and the largest p ≥ 2^−64 keeps the row sum normal);
+/// otherwise the exact row max is found first (a second pass).
+fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r0: usize, r1: usize) void {
     @setFloatMode(.optimized);
+    std.debug.assert(r0 % 16 == 0);
     const T = c.T;
     const q, const k, const v, const out = c.head(bh);
     const rx = c.sx.row;
     const ro = c.so.row;
     const scale2 = log2e / @sqrt(@as(f32, @floatFromInt(D)));
-    // Dropout words of L rows × a block of keys, row-major, then transposed (key-major) so that
-    // the words of one key for the L rows are one vector.
-    var words_buf: [L * lanes_key_block]u32 align(64) = undefined;
-    var words_t_buf: [L * lanes_key_block]u32 align(64) = undefined;
+    const nblk = (T + 15) / 16;
+    // Buffered dropout words of L rows × a block of keys, row-major, then key-major.
+    const wn = if (mode == .buffered) L * lanes_key_block else 0;
+    var words_buf: [wn]u32 align(64) = undefined;
+    var words_t_buf: [wn]u32 align(64) = undefined;
     const words: []u32 = &words_buf;
     const words_t: []u32 = &words_t_buf;
+
+    // max_j |k_j|² over the keys seen so far (keys 0 … kdone−1).
+    var kmax2: f32 = 0;
+    var kdone: usize = 0;
 
     var ib = r0;
     while (ib < r1) : (ib += L) {
@@ -523,49 +609,86 @@ fn forwardRowsLanes(comptime D: usize, c: Fwd, bh: usize, r0: usize, r1: usize) 
         const jend = ib + nr; // keys 0 … jend−1
         // Lane r is query row ib + r (lanes ≥ nr: zero queries, never stored).
         var qt: [D]V = undefined;
+        var kd: [D]V = undefined; // the diagonal keys k_{ib+r}
         inline for (0..D) |d| {
             var col: [L]f32 = @splat(0);
-            for (0..nr) |r| col[r] = q[(ib + r) * rx + d] * scale2;
+            var kcol: [L]f32 = @splat(0);
+            for (0..nr) |r| {
+                col[r] = q[(ib + r) * rx + d] * scale2;
+                kcol[r] = k[(ib + r) * rx + d];
+            }
             qt[d] = col;
+            kd[d] = kcol;
         }
         const row = @as(VU, @splat(@intCast(ib))) + std.simd.iota(u32, L);
-
-        var mx = splat(neg_big);
-        for (0..jend) |j| {
-            var s = splat(0);
-            inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * rx + d]), s);
-            if (j >= ib) s = @select(f32, row >= @as(VU, @splat(@intCast(j))), s, splat(neg_big));
-            mx = @max(mx, s);
+        while (kdone < jend) : (kdone += 1) {
+            var n2: f32 = 0;
+            inline for (0..D) |d| n2 += k[kdone * rx + d] * k[kdone * rx + d];
+            kmax2 = @max(kmax2, n2);
+        }
+        var qn2 = splat(0);
+        var sdiag = splat(0);
+        inline for (0..D) |d| {
+            qn2 = @mulAdd(V, qt[d], qt[d], qn2);
+            sdiag = @mulAdd(V, qt[d], kd[d], sdiag);
+        }
+        var mx = @sqrt(qn2 * splat(kmax2));
+        if (@reduce(.Or, mx - sdiag > splat(64))) {
+            mx = splat(neg_big);
+            for (0..jend) |j| {
+                var s = splat(0);
+                inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * rx + d]), s);
+                if (j >= ib) s = @select(f32, row >= @as(VU, @splat(@intCast(j))), s, splat(neg_big));
+                mx = @max(mx, s);
+            }
         }
 
-        var l = splat(0);
-        var acc: [D]V = .{splat(0)} ** D;
+        const Acc = struct { l: V, acc: [D]V };
+        var st = Acc{ .l = splat(0), .acc = .{splat(0)} ** D };
+        const keep: ?[*]u16 = if (c.keep) |kp| kp + (bh * nblk + ib / 16) * T else null;
+        const Key = struct {
+            /// Key j with the dropout words w of the 16 rows (ignored without dropout).
+            inline fn step(cc: *const Fwd, s_: *Acc, qt_: *const [D]V, mx_: V, row_: VU, ib_: usize, kk: [*]const f32, vv: [*]const f32, rx_: usize, keep_: ?[*]u16, j: usize, w: VU) void {
+                var s = splat(0);
+                inline for (0..D) |d| s = @mulAdd(V, qt_[d], splat(kk[j * rx_ + d]), s);
+                var p = exp2v(s - mx_);
+                if (j >= ib_) p = @select(f32, row_ >= @as(VU, @splat(@intCast(j))), p, splat(0));
+                s_.l += p;
+                if (mode != .none) {
+                    const kept = (w >> @splat(8)) >= @as(VU, @splat(cc.drop.threshold));
+                    if (keep_) |kp| kp[j] = @bitCast(kept);
+                    p = @select(f32, kept, p, splat(0));
+                }
+                inline for (0..D) |d| s_.acc[d] = @mulAdd(V, p, splat(vv[j * rx_ + d]), s_.acc[d]);
+            }
+        };
         var jb: usize = 0;
         while (jb < jend) : (jb += lanes_key_block) {
             const je = @min(jb + lanes_key_block, jend);
-            if (c.drop.active()) {
-                const width = roundUp(je - jb, 16);
-                for (0..L) |r| philoxWords(c.drop.seed, c.drop.offset, (bh * T + ib + r) * T + jb, words[r * lanes_key_block ..][0..width]);
-                var t: usize = 0;
-                while (t < width) : (t += 16) transpose16(words[t..], lanes_key_block, words_t[t * L ..]);
-            }
-            for (jb..je) |j| {
-                var s = splat(0);
-                inline for (0..D) |d| s = @mulAdd(V, qt[d], splat(k[j * rx + d]), s);
-                var p = exp2v(s - mx);
-                if (j >= ib) p = @select(f32, row >= @as(VU, @splat(@intCast(j))), p, splat(0));
-                l += p;
-                if (c.drop.active()) p *= c.drop.factor(words_t[(j - jb) * L ..][0..L].*);
-                inline for (0..D) |d| acc[d] = @mulAdd(V, p, splat(v[j * rx + d]), acc[d]);
+            if (mode == .buffered) fillWordsT(c.drop, T, bh * T + ib, jb, je, words, words_t);
+            var j = jb;
+            while (j < je) : (j += 8) {
+                var w: [8]VU = .{@as(VU, @splat(0))} ** 8;
+                if (mode == .philox4) w = @bitCast(philoxLanes(2, c.drop.seed, c.drop.offset, .{ laneBlocks(bh * T + ib, T, j), laneBlocks(bh * T + ib, T, j + 4) }));
+                if (mode == .buffered) {
+                    inline for (0..8) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
+                }
+                if (j + 8 <= je) {
+                    inline for (0..8) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, w[u]);
+                } else {
+                    const ws: []const VU = &w;
+                    for (0..je - j) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, ws[u]);
+                }
             }
         }
 
-        const inv = splat(1) / l;
+        // out_i = Σ_j p̃_ij v_j with p̃ = p·m/(1 − p_drop) / l: the dropout scale joins the normalization.
+        const inv = splat(if (mode == .none) 1 else c.drop.scale) / st.l;
         inline for (0..D) |d| {
-            const o: [L]f32 = acc[d] * inv;
+            const o: [L]f32 = st.acc[d] * inv;
             for (0..nr) |r| out[(ib + r) * ro + d] = o[r];
         }
-        const la: [L]f32 = l;
+        const la: [L]f32 = st.l;
         const ma: [L]f32 = mx;
         for (0..nr) |r| c.lse[bh * T + ib + r] = (ma[r] + std.math.log2(la[r])) * ln2;
     }
@@ -659,7 +782,7 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
 }
 
 /// The forward over operands at any Strides (q, k, v share sx; out has so); lse is (B, H, T).
-fn forwardStrided(q: [*]const f32, k: [*]const f32, v: [*]const f32, sx: Strides, out: [*]f32, so: Strides, lse: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+fn forwardStrided(q: [*]const f32, k: [*]const f32, v: [*]const f32, sx: Strides, out: [*]f32, so: Strides, lse: [*]f32, keep: ?[*]u16, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     std.debug.assert(D >= 1 and D <= max_head_dim);
     if (B * H * T == 0) return;
     const BH = B * H;
@@ -670,9 +793,22 @@ fn forwardStrided(q: [*]const f32, k: [*]const f32, v: [*]const f32, sx: Strides
     const pairs = @as(f64, @floatFromInt(T)) * @as(f64, @floatFromInt(T + 1)) / 2;
     const work = @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
     const ctx = Fwd{
-        .q = q, .k = k, .v = v, .out = out, .lse = lse,
-        .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
-        .group = group, .blocks = blocks, .n_tasks = taskCount(BH / group * blocks, work),
+        .q = q,
+        .k = k,
+        .v = v,
+        .out = out,
+        .lse = lse,
+        .keep = if (p > 0 and keepLen(BH, T, D) > 0) keep else null,
+        .BH = BH,
+        .H = H,
+        .T = T,
+        .D = D,
+        .sx = sx,
+        .so = so,
+        .drop = Dropout.init(p, seed, offset),
+        .group = group,
+        .blocks = blocks,
+        .n_tasks = taskCount(BH / group * blocks, work),
     };
     pool.parallelFor(ctx.n_tasks, ctx, forwardTask);
 }
@@ -682,16 +818,18 @@ pub fn forward(q: []const f32, k: []const f32, v: []const f32, out: []f32, lse: 
     const n = B * H * T * D;
     std.debug.assert(q.len == n and k.len == n and v.len == n and out.len == n and lse.len == B * H * T);
     const st = Strides.contiguous(H, T, D);
-    forwardStrided(q.ptr, k.ptr, v.ptr, st, out.ptr, st, lse.ptr, B, H, T, D, p, seed, offset);
+    forwardStrided(q.ptr, k.ptr, v.ptr, st, out.ptr, st, lse.ptr, null, B, H, T, D, p, seed, offset);
 }
 
 /// q, k, v read from the rows of qkv (B·T, 3C) (q in columns 0 … C−1, k in C … 2C−1, v in
 /// 2C … 3C−1, head h at h·D of each), out written as (B·T, C) rows (head h at columns h·D …).
-pub fn rowsForward(qkv: []const f32, out: []f32, lse: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+/// With dropout, `keep` (keepLen(B·H, T, D) words, when that is > 0) receives the mask for rowsBackward.
+pub fn rowsForward(qkv: []const f32, out: []f32, lse: []f32, keep: ?[]u16, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     const C = H * D;
     std.debug.assert(qkv.len == B * T * 3 * C and out.len == B * T * C and lse.len == B * H * T);
+    if (keep) |kp| std.debug.assert(kp.len == keepLen(B * H, T, D));
     if (out.len == 0) return;
-    forwardStrided(qkv.ptr, qkv.ptr + C, qkv.ptr + 2 * C, Strides.rows(T, D, 3 * C), out.ptr, Strides.rows(T, D, C), lse.ptr, B, H, T, D, p, seed, offset);
+    forwardStrided(qkv.ptr, qkv.ptr + C, qkv.ptr + 2 * C, Strides.rows(T, D, 3 * C), out.ptr, Strides.rows(T, D, C), lse.ptr, if (keep) |kp| kp.ptr else null, B, H, T, D, p, seed, offset);
 }
 
 // ---- backward --------------------------------------------------------------------------------
@@ -703,6 +841,8 @@ const Bwd = struct {
     v: [*]const f32,
     out: [*]const f32,
     lse: [*]const f32,
+    /// The dropout mask saved by the forward (keepLen words), or null: regenerated from Philox.
+    keep: ?[*]const u16,
     dq: [*]f32,
     dk: [*]f32,
     dv: [*]f32,
@@ -721,7 +861,187 @@ const Bwd = struct {
 
 fn backwardTask(c: Bwd, task: usize) void {
     const groups = pool.splitRange(c.BH / c.group, c.n_tasks, task);
-    for (groups.begin * c.group..groups.end * c.group) |bh| backwardHead(c, bh);
+    for (groups.begin * c.group..groups.end * c.group) |bh| {
+        if (lanesBackward(c.T, c.D)) {
+            switch (c.D) {
+                inline 1, 2, 4, 8 => |dc| switch (dropMode(c.drop, c.T, c.keep != null)) {
+                    inline else => |mode| backwardHeadLanes(dc, mode, c, bh),
+                },
+                else => unreachable,
+            }
+        } else backwardHead(c, bh);
+    }
+}
+
+/// Small D (1, 2, 4, 8), one head: blocks of 16 query rows along the lanes (as forwardLanes), keys
+/// one at a time. Per key j: s, p = exp2(s − lse), dp = dout_i·v_j, p̃ and ds = p (dp·m/(1−p_drop) − delta)
+/// for the 16 rows, dq_i += ds·k_j in the lanes. The p̃ and ds vectors of 16 keys are transposed
+/// (16×16) so that dv_j += Σ_i p̃_ij dout_i and dk_j += Σ_i ds_ij q_i run with the keys along the lanes,
+/// into accumulators dvt, dkt (d-major, a whole head) on the stack.
+fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usize) void {
+    @setFloatMode(.optimized);
+    const T = c.T;
+    const bx = c.sx.at(bh, c.H);
+    const bo = c.so.at(bh, c.H);
+    const q = c.q + bx;
+    const k = c.k + bx;
+    const v = c.v + bx;
+    const dq = c.dq + bx;
+    const dk = c.dk + bx;
+    const dv = c.dv + bx;
+    const dout = c.dout + bo;
+    const out = c.out + bo;
+    const rx = c.sx.row;
+    const ro = c.so.row;
+    const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
+    const nblk = (T + 15) / 16;
+    const ld = roundUp(T, 16);
+    std.debug.assert(D * ld <= lanes_bwd_floats);
+
+    var dkt_buf: [lanes_bwd_floats]f32 align(64) = undefined;
+    var dvt_buf: [lanes_bwd_floats]f32 align(64) = undefined;
+    var pt_buf: [256]f32 align(64) = undefined;
+    var ds_buf: [256]f32 align(64) = undefined;
+    var ptt_buf: [256]f32 align(64) = undefined;
+    var dst_buf: [256]f32 align(64) = undefined;
+    const wn = if (mode == .buffered) L * lanes_key_block else 0;
+    var words_buf: [wn]u32 align(64) = undefined;
+    var words_t_buf: [wn]u32 align(64) = undefined;
+    const dkt: []f32 = dkt_buf[0 .. D * ld];
+    const dvt: []f32 = dvt_buf[0 .. D * ld];
+    const pt: []f32 = &pt_buf;
+    const ds: []f32 = &ds_buf;
+    const ptt: []f32 = &ptt_buf;
+    const dst: []f32 = &dst_buf;
+    const words: []u32 = &words_buf;
+    const words_t: []u32 = &words_t_buf;
+    @memset(dkt, 0);
+    @memset(dvt, 0);
+
+    // Per-lane state of a block of 16 rows.
+    const Rows = struct {
+        qs: [D]V, // q · scale · log2 e
+        dov: [D]V, // dout
+        lse2: V, // lse · log2 e (huge for lanes past the last row: p = 0 there)
+        delta: V, // dout · out
+        row: VU,
+        ib: usize,
+        dq: [D]V,
+
+        /// Key j (of the chunk starting at j0) with the dropout words (or saved bits) w.
+        inline fn step(rs: *@This(), cc: *const Bwd, kk: [*]const f32, vv: [*]const f32, rx_: usize, j: usize, j0: usize, w: VU, bits: u16, pt_: []f32, ds_: []f32) void {
+            var s = splat(0);
+            var dp = splat(0);
+            inline for (0..D) |d| {
+                s = @mulAdd(V, rs.qs[d], splat(kk[j * rx_ + d]), s);
+                dp = @mulAdd(V, rs.dov[d], splat(vv[j * rx_ + d]), dp);
+            }
+            var p = exp2v(s - rs.lse2);
+            if (j >= rs.ib) p = @select(f32, rs.row >= @as(VU, @splat(@intCast(j))), p, splat(0));
+            var ptv = p;
+            if (mode != .none) {
+                const kept: @Vector(L, bool) = if (mode == .stored) @bitCast(bits) else (w >> @splat(8)) >= @as(VU, @splat(cc.drop.threshold));
+                const f = @select(f32, kept, splat(cc.drop.scale), splat(0));
+                ptv = p * f;
+                dp = dp * f;
+            }
+            const dsv = p * (dp - rs.delta);
+            inline for (0..D) |d| rs.dq[d] = @mulAdd(V, dsv, splat(kk[j * rx_ + d]), rs.dq[d]);
+            pt_[(j - j0) * L ..][0..L].* = ptv;
+            ds_[(j - j0) * L ..][0..L].* = dsv;
+        }
+    };
+
+    var ib: usize = 0;
+    while (ib < T) : (ib += L) {
+        const nr: usize = @min(L, T - ib);
+        const jend = ib + nr;
+        var rs: Rows = .{ .qs = undefined, .dov = undefined, .lse2 = undefined, .delta = undefined, .row = @as(VU, @splat(@intCast(ib))) + std.simd.iota(u32, L), .ib = ib, .dq = .{splat(0)} ** D };
+        {
+            var lse2: [L]f32 = @splat(-neg_big);
+            var delta: [L]f32 = @splat(0);
+            for (0..nr) |r| {
+                lse2[r] = c.lse[bh * T + ib + r] * log2e;
+                var dl: f32 = 0;
+                for (0..D) |d| dl += dout[(ib + r) * ro + d] * out[(ib + r) * ro + d];
+                delta[r] = dl;
+            }
+            rs.lse2 = lse2;
+            rs.delta = delta;
+            inline for (0..D) |d| {
+                var qc: [L]f32 = @splat(0);
+                var dc: [L]f32 = @splat(0);
+                for (0..nr) |r| {
+                    qc[r] = q[(ib + r) * rx + d] * (scale * log2e);
+                    dc[r] = dout[(ib + r) * ro + d];
+                }
+                rs.qs[d] = qc;
+                rs.dov[d] = dc;
+            }
+        }
+        const keep: [*]const u16 = if (mode == .stored) c.keep.? + (bh * nblk + ib / 16) * T else undefined;
+
+        var jb: usize = 0;
+        while (jb < jend) : (jb += lanes_key_block) {
+            const je = @min(jb + lanes_key_block, jend);
+            if (mode == .buffered) fillWordsT(c.drop, T, bh * T + ib, jb, je, words, words_t);
+            var j0 = jb;
+            while (j0 < je) : (j0 += 16) {
+                const nk: usize = @min(16, je - j0);
+                var jj: usize = 0;
+                while (jj < nk) : (jj += 8) {
+                    const j = j0 + jj;
+                    var w: [8]VU = .{@as(VU, @splat(0))} ** 8;
+                    var bits: [8]u16 = .{0} ** 8;
+                    if (mode == .philox4) w = @bitCast(philoxLanes(2, c.drop.seed, c.drop.offset, .{ laneBlocks(bh * T + ib, T, j), laneBlocks(bh * T + ib, T, j + 4) }));
+                    if (mode == .buffered) {
+                        inline for (0..8) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
+                    }
+                    if (jj + 8 <= nk) {
+                        if (mode == .stored) bits = keep[j..][0..8].*;
+                        inline for (0..8) |u| rs.step(&c, k, v, rx, j + u, j0, w[u], bits[u], pt, ds);
+                    } else {
+                        const ws: []const VU = &w;
+                        for (0..nk - jj) |u| rs.step(&c, k, v, rx, j + u, j0, ws[u], if (mode == .stored) keep[j + u] else 0, pt, ds);
+                    }
+                }
+                // Keys past the end contribute nothing.
+                @memset(pt[nk * L ..], 0);
+                @memset(ds[nk * L ..], 0);
+                transpose16(f32, pt, L, ptt);
+                transpose16(f32, ds, L, dst);
+                // dv_j += Σ_r p̃_rj dout_r, dk_j += Σ_r ds_rj q_r (unscaled; scale at the end), keys j0 … along the lanes.
+                var dva: [D]V = undefined;
+                var dka: [D]V = undefined;
+                inline for (0..D) |d| {
+                    dva[d] = dvt[d * ld + j0 ..][0..L].*;
+                    dka[d] = dkt[d * ld + j0 ..][0..L].*;
+                }
+                for (0..nr) |r| {
+                    const pr: V = ptt[r * L ..][0..L].*;
+                    const dr: V = dst[r * L ..][0..L].*;
+                    inline for (0..D) |d| {
+                        dva[d] = @mulAdd(V, pr, splat(dout[(ib + r) * ro + d]), dva[d]);
+                        dka[d] = @mulAdd(V, dr, splat(q[(ib + r) * rx + d]), dka[d]);
+                    }
+                }
+                inline for (0..D) |d| {
+                    dvt[d * ld + j0 ..][0..L].* = dva[d];
+                    dkt[d * ld + j0 ..][0..L].* = dka[d];
+                }
+            }
+        }
+        inline for (0..D) |d| {
+            const g: [L]f32 = rs.dq[d] * splat(scale);
+            for (0..nr) |r| dq[(ib + r) * rx + d] = g[r];
+        }
+    }
+    for (0..T) |j| {
+        for (0..D) |d| {
+            dk[j * rx + d] = scale * dkt[d * ld + j];
+            dv[j * rx + d] = dvt[d * ld + j];
+        }
+    }
 }
 
 /// One head: key tiles outer (their dk, dv accumulate transposed on the stack), query rows
@@ -845,12 +1165,36 @@ fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt:
     if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
 
     const Probs = struct {
-        qs: []const f32, doi: []const f32, kt: []const f32, vt: []const f32, ld: usize, D: usize,
-        n: usize, nv: usize, lse2: f32, delta: f32, drop: Dropout, words: []const u32, pt: []f32, ds: []f32,
+        qs: []const f32,
+        doi: []const f32,
+        kt: []const f32,
+        vt: []const f32,
+        ld: usize,
+        D: usize,
+        n: usize,
+        nv: usize,
+        lse2: f32,
+        delta: f32,
+        drop: Dropout,
+        words: []const u32,
+        pt: []f32,
+        ds: []f32,
     };
     forChunkGroups(nv, Probs{
-        .qs = qs, .doi = doi[0..D], .kt = kt, .vt = vt, .ld = ld, .D = D, .n = n, .nv = nv,
-        .lse2 = lse2, .delta = delta, .drop = c.drop, .words = words, .pt = pt, .ds = ds,
+        .qs = qs,
+        .doi = doi[0..D],
+        .kt = kt,
+        .vt = vt,
+        .ld = ld,
+        .D = D,
+        .n = n,
+        .nv = nv,
+        .lse2 = lse2,
+        .delta = delta,
+        .drop = c.drop,
+        .words = words,
+        .pt = pt,
+        .ds = ds,
     }, struct {
         inline fn body(comptime G: usize, b: Probs, ch: usize) void {
             const s = dotChunks(G, b.qs, b.kt, b.ld, ch * L, b.D);
@@ -883,7 +1227,7 @@ fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt:
 }
 
 /// The backward over operands at any Strides (q, k, v, dq, dk, dv share sx; out, dout have so).
-fn backwardStrided(dout: [*]const f32, q: [*]const f32, k: [*]const f32, v: [*]const f32, out: [*]const f32, lse: [*]const f32, dq: [*]f32, dk: [*]f32, dv: [*]f32, sx: Strides, so: Strides, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+fn backwardStrided(dout: [*]const f32, q: [*]const f32, k: [*]const f32, v: [*]const f32, out: [*]const f32, lse: [*]const f32, keep: ?[*]const u16, dq: [*]f32, dk: [*]f32, dv: [*]f32, sx: Strides, so: Strides, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     std.debug.assert(D >= 1 and D <= max_head_dim);
     if (B * H * T == 0) return;
     const BH = B * H;
@@ -891,10 +1235,25 @@ fn backwardStrided(dout: [*]const f32, q: [*]const f32, k: [*]const f32, v: [*]c
     const work = 2 * @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
     const group = headGroup(sx, B, H);
     const ctx = Bwd{
-        .dout = dout, .q = q, .k = k, .v = v, .out = out, .lse = lse,
-        .dq = dq, .dk = dk, .dv = dv,
-        .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
-        .group = group, .n_tasks = taskCount(BH / group, work),
+        .dout = dout,
+        .q = q,
+        .k = k,
+        .v = v,
+        .out = out,
+        .lse = lse,
+        .keep = if (p > 0 and keepLen(BH, T, D) > 0) keep else null,
+        .dq = dq,
+        .dk = dk,
+        .dv = dv,
+        .BH = BH,
+        .H = H,
+        .T = T,
+        .D = D,
+        .sx = sx,
+        .so = so,
+        .drop = Dropout.init(p, seed, offset),
+        .group = group,
+        .n_tasks = taskCount(BH / group, work),
     };
     pool.parallelFor(ctx.n_tasks, ctx, backwardTask);
 }
@@ -905,18 +1264,19 @@ pub fn backward(dout: []const f32, q: []const f32, k: []const f32, v: []const f3
     std.debug.assert(dout.len == n and q.len == n and k.len == n and v.len == n and out.len == n and lse.len == B * H * T);
     std.debug.assert(dq.len == n and dk.len == n and dv.len == n);
     const st = Strides.contiguous(H, T, D);
-    backwardStrided(dout.ptr, q.ptr, k.ptr, v.ptr, out.ptr, lse.ptr, dq.ptr, dk.ptr, dv.ptr, st, st, B, H, T, D, p, seed, offset);
+    backwardStrided(dout.ptr, q.ptr, k.ptr, v.ptr, out.ptr, lse.ptr, null, dq.ptr, dk.ptr, dv.ptr, st, st, B, H, T, D, p, seed, offset);
 }
 
 /// The backward of rowsForward: dqkv (B·T, 3C) in the layout of qkv (every element written),
-/// from dout and out (B·T, C) and lse (B, H, T).
-pub fn rowsBackward(dout: []const f32, qkv: []const f32, out: []const f32, lse: []const f32, dqkv: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+/// from dout and out (B·T, C) and lse (B, H, T), and the mask `keep` that rowsForward saved (or null).
+pub fn rowsBackward(dout: []const f32, qkv: []const f32, out: []const f32, lse: []const f32, keep: ?[]const u16, dqkv: []f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     const C = H * D;
     std.debug.assert(qkv.len == B * T * 3 * C and dqkv.len == qkv.len and dout.len == B * T * C and out.len == dout.len and lse.len == B * H * T);
+    if (keep) |kp| std.debug.assert(kp.len == keepLen(B * H, T, D));
     if (dout.len == 0) return;
     const x = qkv.ptr;
     const dx = dqkv.ptr;
-    backwardStrided(dout.ptr, x, x + C, x + 2 * C, out.ptr, lse.ptr, dx, dx + C, dx + 2 * C, Strides.rows(T, D, 3 * C), Strides.rows(T, D, C), B, H, T, D, p, seed, offset);
+    backwardStrided(dout.ptr, x, x + C, x + 2 * C, out.ptr, lse.ptr, if (keep) |kp| kp.ptr else null, dx, dx + C, dx + 2 * C, Strides.rows(T, D, 3 * C), Strides.rows(T, D, C), B, H, T, D, p, seed, offset);
 }
 
 // ---- C ABI -----------------------------------------------------------------------------------
@@ -933,17 +1293,24 @@ export fn pb_attention_backward(dout: [*]const f32, q: [*]const f32, k: [*]const
     backward(dout[0..n], q[0..n], k[0..n], v[0..n], out[0..n], lse[0 .. B * H * T], dq[0..n], dk[0..n], dv[0..n], B, H, T, D, p, seed, offset);
 }
 
-/// out (B·T, C), lse = causal attention of the heads in qkv (B·T, 3C) (C = H·D, q | k | v column blocks).
-export fn pb_attention_rows_forward(qkv: [*]const f32, out: [*]f32, lse: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
-    const C = H * D;
-    rowsForward(qkv[0 .. B * T * 3 * C], out[0 .. B * T * C], lse[0 .. B * H * T], B, H, T, D, p, seed, offset);
+/// Length in u16 words of the dropout mask the rows forward saves for the backward (0: none is used).
+export fn pb_attention_keep_len(B: usize, H: usize, T: usize, D: usize) usize {
+    return keepLen(B * H, T, D);
 }
 
-/// dqkv (B·T, 3C) of pb_attention_rows_forward given dout (B·T, C) and its out and lse (same p, seed, offset).
-export fn pb_attention_rows_backward(dout: [*]const f32, qkv: [*]const f32, out: [*]const f32, lse: [*]const f32, dqkv: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+/// out (B·T, C), lse = causal attention of the heads in qkv (B·T, 3C) (C = H·D, q | k | v column blocks);
+/// keep: null, or pb_attention_keep_len words that receive the dropout mask.
+export fn pb_attention_rows_forward(qkv: [*]const f32, out: [*]f32, lse: [*]f32, keep: ?[*]u16, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const C = H * D;
+    rowsForward(qkv[0 .. B * T * 3 * C], out[0 .. B * T * C], lse[0 .. B * H * T], if (keep) |kp| kp[0..keepLen(B * H, T, D)] else null, B, H, T, D, p, seed, offset);
+}
+
+/// dqkv (B·T, 3C) of pb_attention_rows_forward given dout (B·T, C) and its out, lse and keep
+/// (null: the mask is regenerated from Philox) (same p, seed, offset).
+export fn pb_attention_rows_backward(dout: [*]const f32, qkv: [*]const f32, out: [*]const f32, lse: [*]const f32, keep: ?[*]const u16, dqkv: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
     const C = H * D;
     const n = B * T * C;
-    rowsBackward(dout[0..n], qkv[0 .. 3 * n], out[0..n], lse[0 .. B * H * T], dqkv[0 .. 3 * n], B, H, T, D, p, seed, offset);
+    rowsBackward(dout[0..n], qkv[0 .. 3 * n], out[0..n], lse[0 .. B * H * T], if (keep) |kp| kp[0..keepLen(B * H, T, D)] else null, dqkv[0 .. 3 * n], B, H, T, D, p, seed, offset);
 }
 
 // ---- scalar reference (for the tests) --------------------------------------------------------
@@ -1023,14 +1390,14 @@ pub fn backwardReference(dout: []const f32, q: []const f32, k: []const f32, v: [
 // ---- tests -----------------------------------------------------------------------------------
 
 test "exp2v matches exp2 to a few ulp and underflows to exactly 0" {
-    var x: f32 = -126.0;
+    var x: f32 = -125.0;
     while (x < 126.0) : (x += 0.37) {
         const got = exp2v(splat(x))[0];
         const want = @exp2(@as(f64, x));
         try std.testing.expect(@abs(got - want) <= 4e-7 * want);
     }
     try std.testing.expectEqual(@as(f32, 0), exp2v(splat(neg_big))[0]);
-    try std.testing.expectEqual(@as(f32, 0), exp2v(splat(-127.5))[0]);
+    try std.testing.expectEqual(@as(f32, 0), exp2v(splat(-125.5))[0]);
     try std.testing.expectApproxEqRel(@as(f32, 1), exp2v(splat(0))[0], 2e-7);
 }
 
@@ -1052,7 +1419,7 @@ test "transpose16 transposes a 16×16 block" {
     var src: [16 * 20]u32 = undefined;
     for (&src, 0..) |*x, i| x.* = @intCast(i);
     var dst: [256]u32 = undefined;
-    transpose16(src[3..], 20, &dst);
+    transpose16(u32, src[3..], 20, &dst);
     for (0..16) |j| for (0..16) |r| try std.testing.expectEqual(src[3 + r * 20 + j], dst[j * 16 + r]);
 }
 
@@ -1198,10 +1565,10 @@ test "rows layout (heads read from (B·T, 3C) rows, out as (B·T, C)) equals the
         @memset(dqkv, std.math.nan(f32));
 
         forward(q, k, v, out, lse[0..nl], B, H, T, D, cs.p, 5, 3);
-        rowsForward(qkv, rows_out, lse[nl..], B, H, T, D, cs.p, 5, 3);
+        rowsForward(qkv, rows_out, lse[nl..], null, B, H, T, D, cs.p, 5, 3);
         try std.testing.expectEqualSlices(f32, lse[0..nl], lse[nl..]);
         backward(dout, q, k, v, out, lse[0..nl], dq, dk, dv, B, H, T, D, cs.p, 5, 3);
-        rowsBackward(rows_dout, qkv, rows_out, lse[nl..], dqkv, B, H, T, D, cs.p, 5, 3);
+        rowsBackward(rows_dout, qkv, rows_out, lse[nl..], null, dqkv, B, H, T, D, cs.p, 5, 3);
         for (0..B) |b| for (0..H) |h| for (0..T) |t| for (0..D) |d| {
             const hd = ((b * H + h) * T + t) * D + d;
             const r = b * T + t;

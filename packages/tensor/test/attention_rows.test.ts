@@ -29,9 +29,13 @@ function compareWithReference(dims: Dims, dropout: number, seed: number) {
   expect(out.shape).toEqual([dims[0] * dims[2], H * dims[3]]);
   assertClose(out, ref.out, { rtol: 1e-4, atol: 2e-5, what: `out ${what}` });
   assertClose(lse, ref.lse, { rtol: 1e-5, atol: 2e-5, what: `lse ${what}` });
-  const dqkv = attentionRowsBackward(dout, qkv, out, lse, H, B, opts);
+  const { keep } = attentionRowsForward(qkv, H, B, opts);
+  const dqkv = attentionRowsBackward(dout, qkv, out, lse, H, B, opts, keep);
   expect(dqkv.shape).toEqual(qkv.shape);
   assertClose(dqkv, attentionRowsBackwardReference(dout, qkv, out, lse, H, B, opts), { rtol: 2e-4, atol: 5e-5, what: `dqkv ${what}` });
+  // The mask saved by the forward gives the same gradient, bit for bit, as regenerating it.
+  if (keep) expect(Array.from(attentionRowsBackward(dout, qkv, out, lse, H, B, opts).data)).toEqual(Array.from(dqkv.data));
+  return keep;
 }
 
 /** The (B, H, T, D) heads q, k, v of qkv and the (B, H, T, D) form of rows (B·T, C), by the public shape ops. */
@@ -52,6 +56,31 @@ describe("attentionRows: Zig vs reference", () => {
     ];
     cases.forEach(([dims, p], n) => compareWithReference(dims, p, n));
   }, 60_000);
+
+  test("every T × small D (the rows-along-lanes kernels), with and without dropout, saved mask or not", () => {
+    let n = 0, kept = 0;
+    for (const T of [1, 3, 7, 17, 63, 64, 65, 127, 128, 129]) {
+      for (const D of [1, 2, 4, 8, 16, 64]) {
+        const dims: Dims = n % 3 === 0 ? [2, 2, T, D] : n % 3 === 1 ? [1, 3, T, D] : [3, 1, T, D];
+        for (const p of [0, 0.2]) if (compareWithReference(dims, p, 100 + n) && p > 0) kept++;
+        n++;
+      }
+    }
+    expect(kept).toBeGreaterThan(0); // the lanes kernels (D ≤ 8) keep the dropout mask
+  }, 120_000);
+
+  test("the saved dropout mask: only with dropout, validated by the backward", () => {
+    const dims: Dims = [2, 2, 20, 4];
+    const { qkv, dout } = inputs(dims, 60);
+    expect(attentionRowsForward(qkv, 2, 2).keep).toBeUndefined();
+    const opts = { dropout: 0.3, seed: 4, offset: 2 };
+    const { out, lse, keep } = attentionRowsForward(qkv, 2, 2, opts);
+    expect(keep).toBeInstanceOf(Uint16Array);
+    expect(() => attentionRowsBackward(dout, qkv, out, lse, 2, 2, opts, keep!.subarray(1))).toThrow(
+      `attentionRowsBackward: keep must have ${keep!.length} words for qkv (40, 24) with 2 heads (attentionRowsForward's), got ${keep!.length - 1}`,
+    );
+    expect(() => attentionRowsBackward(dout, qkv, out, lse, 2, 2, {}, keep)).toThrow("attentionRowsBackward: keep is the dropout mask of attentionRowsForward: it needs the same dropout > 0");
+  });
 
   test("equals the (B, H, T, D) kernel on the same heads bit for bit (same dropout mask)", () => {
     for (const [dims, p] of [[[2, 3, 45, 4], 0.2], [[3, 2, 37, 20], 0.1], [[2, 2, 50, 64], 0]] as [Dims, number][]) {

@@ -24,18 +24,31 @@ const K = bindKernels({
     args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
     returns: "void",
   },
+  pb_attention_keep_len: { args: ["u64", "u64", "u64", "u64"], returns: "u64" },
   pb_attention_rows_forward: {
-    args: ["ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
+    args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
     returns: "void",
   },
   pb_attention_rows_backward: {
-    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
+    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
     returns: "void",
   },
 });
 
 /** Largest head dimension D (max_head_dim in attention.zig: its stack tiles hold D × 16 floats). */
 export const attentionMaxHeadDim = 512;
+
+/**
+ * Largest dropout mask (bytes) attentionRowsForward keeps for the backward: 1 bit per (query, key)
+ * pair of the 16-row blocks, T²/8 bytes per head (2 MiB at B·H = 1024, T = 128). Above this the
+ * backward regenerates the mask from Philox instead (same bits, more time).
+ */
+const maxKeepBytes = 1 << 28;
+
+/** The u16 words of the dropout mask the rows kernels save for (B, H, T, D), 0 when they use none. */
+function keepWords(B: number, H: number, T: number, D: number): number {
+  return Number(K.pb_attention_keep_len(B, H, T, D));
+}
 
 function checkOptions(op: string, options: AttentionOptions): Required<AttentionOptions> {
   const { dropout = 0, seed = 0, offset = 0 } = options;
@@ -125,26 +138,35 @@ export function attentionRows(qkv: Tensor, heads: number, batch: number, options
   return rowsForward("attentionRows", qkv, heads, batch, options).out;
 }
 
-/** out as attentionRows, with the softmax statistic lse (B, H, T) saved for attentionRowsBackward. */
-export function attentionRowsForward(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): { out: Tensor; lse: Tensor } {
+/**
+ * out as attentionRows, with what attentionRowsBackward needs: the softmax statistic lse (B, H, T)
+ * and, with dropout on the native path when the kernels use one, the dropout mask `keep` (1 bit
+ * per query–key pair, the same bits Philox gives; the backward regenerates them without it).
+ */
+export function attentionRowsForward(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): { out: Tensor; lse: Tensor; keep?: Uint16Array } {
   return rowsForward("attentionRowsForward", qkv, heads, batch, options);
 }
 
 /** The checked rows forward; errors name `op` (the public function called). */
-function rowsForward(op: string, qkv: Tensor, heads: number, batch: number, options: AttentionOptions): { out: Tensor; lse: Tensor } {
+function rowsForward(op: string, qkv: Tensor, heads: number, batch: number, options: AttentionOptions): { out: Tensor; lse: Tensor; keep?: Uint16Array } {
   const [B, H, T, D] = checkRows(op, qkv, heads, batch);
   const opts = checkOptions(op, options);
   if (!useNative(qkv)) return attentionRowsReference(qkv, H, B, opts);
   const out = Tensor.empty([B * T, H * D]); // every element written by the kernel
   const lse = Tensor.empty([B, H, T]);
   if (out.size === 0) return { out, lse };
-  K.pb_attention_rows_forward(qkv.data, out.data, lse.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
-  return { out, lse };
+  const words = opts.dropout > 0 && op !== "attentionRows" ? keepWords(B, H, T, D) : 0;
+  const keep = words > 0 && 2 * words <= maxKeepBytes ? new Uint16Array(words) : undefined;
+  K.pb_attention_rows_forward(qkv.data, out.data, lse.data, keep ?? null, B, H, T, D, opts.dropout, opts.seed, opts.offset);
+  return keep ? { out, lse, keep } : { out, lse };
 }
 
-/** Gradient of attentionRows w.r.t. qkv (B·T, 3C) given dout (B·T, C) and the forward's out and lse (same options). */
+/**
+ * Gradient of attentionRows w.r.t. qkv (B·T, 3C) given dout (B·T, C) and the forward's out, lse
+ * and (when it returned one) keep, with the same options.
+ */
 export function attentionRowsBackward(
-  dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, batch: number, options: AttentionOptions = {},
+  dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, batch: number, options: AttentionOptions = {}, keep?: Uint16Array,
 ): Tensor {
   const op = "attentionRowsBackward";
   const [B, H, T, D] = checkRows(op, qkv, heads, batch);
@@ -158,9 +180,17 @@ export function attentionRowsBackward(
   const all = { qkv, ...named };
   check(Object.values(all).every((t) => t.dtype === qkv.dtype), op, () => `dtypes differ: ${Object.entries(all).map(([n, t]) => `${n} ${t.dtype}`).join(", ")}`);
   const opts = checkOptions(op, options);
+  if (keep !== undefined) {
+    check(keep instanceof Uint16Array, op, () => "keep must be the Uint16Array attentionRowsForward returned");
+    check(opts.dropout > 0, op, () => "keep is the dropout mask of attentionRowsForward: it needs the same dropout > 0");
+  }
   if (!useNative(dout, qkv, out, lse)) return attentionRowsBackwardReference(dout, qkv, out, lse, H, B, opts);
   const dqkv = Tensor.empty(qkv.shape); // every element written by the kernel
   if (dqkv.size === 0) return dqkv;
-  K.pb_attention_rows_backward(dout.data, qkv.data, out.data, lse.data, dqkv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
+  if (keep !== undefined) {
+    const words = keepWords(B, H, T, D);
+    check(keep.length === words, op, () => `keep must have ${words} words for qkv ${fmtShape(qkv.shape)} with ${H} heads (attentionRowsForward's), got ${keep.length}`);
+  }
+  K.pb_attention_rows_backward(dout.data, qkv.data, out.data, lse.data, keep ?? null, dqkv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return dqkv;
 }

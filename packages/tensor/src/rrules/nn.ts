@@ -68,9 +68,9 @@ export function attention([q, k, v]: [Tensor, Tensor, Tensor], options: Attentio
  * sequences → out (B·T, C); the pullback gives dqkv (B·T, 3C) in the same layout.
  */
 export function attentionRows(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): RruleResult<Tensor, Tensor, Tensor> {
-  const { out, lse } = attentionRowsForward(qkv, heads, batch, options);
+  const { out, lse, keep } = attentionRowsForward(qkv, heads, batch, options);
   return watched("attentionRows", [out, function attentionRows_pullback(dout) {
-    return attentionRowsBackward(dout, qkv, out, lse, heads, batch, options);
+    return attentionRowsBackward(dout, qkv, out, lse, heads, batch, options, keep);
   }]);
 }
 
