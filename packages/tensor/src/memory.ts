@@ -132,22 +132,26 @@ export class MemoryPool {
 }
 
 /**
+ * `bytes` bytes of memory, its contents unspecified: from the innermost running pool (returned
+ * when that run ends; every view of it then has length 0), or fresh and zero-filled.
+ */
+export function allocateBuffer(bytes: number): ArrayBuffer {
+  const frame = frames[frames.length - 1];
+  if (!frame || bytes === 0) return freshBuffer(bytes);
+  const buffer = frame.pool.take(bytes);
+  frame.taken.push(buffer);
+  return buffer;
+}
+
+/**
  * Memory for `n` elements of a float32 or float64 tensor: from the innermost running pool, or
  * fresh. `zero`: filled with zeros (fresh memory from the OS already is).
  */
 export function allocate(dtype: "float32" | "float64", n: number, zero: boolean): FloatArray {
-  const width = dtype === "float64" ? 8 : 4;
-  const frame = frames[frames.length - 1];
-  let array: FloatArray;
-  if (frame && n > 0) {
-    const buffer = frame.pool.take(n * width);
-    frame.taken.push(buffer);
-    array = dtype === "float64" ? new Float64Array(buffer) : new Float32Array(buffer);
-    if (zero) array.fill(0);
-  } else {
-    const buffer = freshBuffer(n * width);
-    array = dtype === "float64" ? new Float64Array(buffer) : new Float32Array(buffer);
-  }
+  const pooled = inMemoryPool() && n > 0;
+  const buffer = allocateBuffer(n * (dtype === "float64" ? 8 : 4));
+  const array = dtype === "float64" ? new Float64Array(buffer) : new Float32Array(buffer);
+  if (zero && pooled) array.fill(0);
   return array;
 }
 

@@ -7,6 +7,7 @@
 // (B·T, C) rows, so a model needs no permute or split around it (same numbers, same masks).
 import { useNative } from "../backend.ts";
 import { check, fmtShape } from "../errors.ts";
+import { allocateBuffer } from "../memory.ts";
 import { bindKernels } from "../native/library.ts";
 import {
   attentionBackwardReference, attentionReference, attentionRowsBackwardReference, attentionRowsReference, type AttentionOptions,
@@ -156,7 +157,7 @@ function rowsForward(op: string, qkv: Tensor, heads: number, batch: number, opti
   const lse = Tensor.empty([B, H, T]);
   if (out.size === 0) return { out, lse };
   const words = opts.dropout > 0 && op !== "attentionRows" ? keepWords(B, H, T, D) : 0;
-  const keep = words > 0 && 2 * words <= maxKeepBytes ? new Uint16Array(words) : undefined;
+  const keep = words > 0 && 2 * words <= maxKeepBytes ? new Uint16Array(allocateBuffer(2 * words)).fill(0) : undefined;
   K.pb_attention_rows_forward(qkv.data, out.data, lse.data, keep ?? null, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return keep ? { out, lse, keep } : { out, lse };
 }
