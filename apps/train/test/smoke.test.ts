@@ -53,3 +53,12 @@ test("bun run sample continues a prompt from the checkpoint (greedy, and sampled
   const others = ["2", "3", "4"].map(sampled);
   expect(others.some((o) => o !== a)).toBe(true);
 }, 60_000);
+
+test("bun run apps/train [options] trains exactly like bun run train", () => {
+  const opts = ["--corpus", sample(), "--steps", "4", ...common];
+  run(["run", "apps/train", ...opts, "--out", join(dir, "c")]);
+  run(["run", "train", ...opts, "--out", join(dir, "d")]);
+  const losses = (d: string) => readMetrics(join(dir, d, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss);
+  expect(losses("c").length).toBe(4);
+  expect(losses("c")).toEqual(losses("d"));
+}, 60_000);
