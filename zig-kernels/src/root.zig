@@ -29,6 +29,7 @@ comptime {
     _ = @import("adam.zig");
     _ = @import("attention.zig");
     _ = gemm;
+    _ = @import("signals.zig");
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.
