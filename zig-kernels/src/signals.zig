@@ -19,8 +19,10 @@ const Atomic = std.atomic.Value;
 var pending: Atomic(i32) = Atomic(i32).init(0);
 /// CLOCK_MONOTONIC time (ns) of the first delivery of the request.
 var pending_at: Atomic(i64) = Atomic(i64).init(0);
-/// Deliveries this close to the first are duplicates of it (see the file comment).
+/// Default of the window in which deliveries are duplicates of the first (see the file comment).
 pub const same_request_ns: i64 = 500 * std.time.ns_per_ms;
+/// The window in force (set by `pb_signals_catch`).
+var window_ns: Atomic(i64) = Atomic(i64).init(same_request_ns);
 
 const caught = [_]u8{ c.SIG.INT, c.SIG.TERM };
 var previous: [caught.len]c.Sigaction = undefined;
@@ -36,15 +38,15 @@ fn monotonicNs() i64 {
 /// ignore a duplicate of it, or quit on a second one. Pure, so it is unit-tested.
 const Action = enum { record, duplicate, quit };
 
-fn classify(pending_sig: i32, first_ns: i64, now_ns: i64) Action {
+fn classify(pending_sig: i32, first_ns: i64, now_ns: i64, window: i64) Action {
     if (pending_sig == 0) return .record;
-    if (now_ns - first_ns < same_request_ns) return .duplicate;
+    if (now_ns - first_ns < window) return .duplicate;
     return .quit;
 }
 
 fn onSignal(sig: c_int) callconv(.c) void {
     const now = monotonicNs();
-    switch (classify(pending.load(.seq_cst), pending_at.load(.seq_cst), now)) {
+    switch (classify(pending.load(.seq_cst), pending_at.load(.seq_cst), now, window_ns.load(.seq_cst))) {
         .record => {
             pending_at.store(now, .seq_cst);
             pending.store(sig, .seq_cst);
@@ -58,8 +60,10 @@ fn onSignal(sig: c_int) callconv(.c) void {
     }
 }
 
-/// Catches SIGINT and SIGTERM (idempotent) and clears any pending request. Returns 0.
-export fn pb_signals_catch() i32 {
+/// Catches SIGINT and SIGTERM (idempotent) and clears any pending request. Deliveries within
+/// `window_ms` of a request are the same request (negative: the default, 500 ms). Returns 0.
+export fn pb_signals_catch(window_ms: i32) i32 {
+    window_ns.store(if (window_ms < 0) same_request_ns else @as(i64, window_ms) * std.time.ns_per_ms, .seq_cst);
     pending.store(0, .seq_cst);
     if (installed) return 0;
     var mask: c.sigset_t = undefined;
@@ -104,14 +108,16 @@ export fn pb_signals_clear() void {
 }
 
 test "classify: the first delivery records, a quick repeat is the same request, a later one quits" {
-    try std.testing.expectEqual(Action.record, classify(0, 0, 123));
-    try std.testing.expectEqual(Action.duplicate, classify(c.SIG.INT, 1_000, 1_000 + same_request_ns - 1));
-    try std.testing.expectEqual(Action.quit, classify(c.SIG.INT, 1_000, 1_000 + same_request_ns));
-    try std.testing.expectEqual(Action.quit, classify(c.SIG.TERM, 0, 5 * std.time.ns_per_s));
+    const w = same_request_ns;
+    try std.testing.expectEqual(Action.record, classify(0, 0, 123, w));
+    try std.testing.expectEqual(Action.duplicate, classify(c.SIG.INT, 1_000, 1_000 + w - 1, w));
+    try std.testing.expectEqual(Action.quit, classify(c.SIG.INT, 1_000, 1_000 + w, w));
+    try std.testing.expectEqual(Action.quit, classify(c.SIG.TERM, 0, 5 * std.time.ns_per_s, w));
+    try std.testing.expectEqual(Action.quit, classify(c.SIG.INT, 1_000, 1_000, 0)); // window 0: every repeat quits
 }
 
 test "a raised SIGINT or SIGTERM becomes a pending request; a duplicate within the window is ignored" {
-    try std.testing.expectEqual(@as(i32, 0), pb_signals_catch());
+    try std.testing.expectEqual(@as(i32, 0), pb_signals_catch(-1));
     defer pb_signals_release();
     try std.testing.expectEqual(@as(i32, 0), pb_signals_pending());
     _ = c.raise(c.SIG.INT);

@@ -8,13 +8,15 @@
 // signal (more than 0.5 s after the first: a terminal's Ctrl-C arrives twice under `bun run`)
 // quits the process at once with status 128 + signal, from the native handler.
 //
+//   PULLBACK_SIGNAL_WINDOW_MS=n   deliveries within n ms of a request are the same request (default 500)
+//
 //   catchStopSignals();
 //   try { stoppable(() => model.lossAndGrads(…)) } catch (e) { if (e instanceof StopRequested) … }
 import { toArrayBuffer } from "bun:ffi";
 import { bindKernels, setKernelGuard } from "./library.ts";
 
 const kernels = bindKernels({
-  pb_signals_catch: { args: [], returns: "i32" },
+  pb_signals_catch: { args: ["i32"], returns: "i32" },
   pb_signals_release: { args: [], returns: "void" },
   pb_signals_flag: { args: [], returns: "ptr" },
   pb_signals_clear: { args: [], returns: "void" },
@@ -45,7 +47,10 @@ function check(): void {
  * two signals (`process.on("SIGINT")` would replace this handler in turn).
  */
 export function catchStopSignals(): void {
-  if (kernels.pb_signals_catch() !== 0) throw new Error("catchStopSignals: cannot install the SIGINT and SIGTERM handlers");
+  const env = process.env.PULLBACK_SIGNAL_WINDOW_MS;
+  const windowMs = env === undefined || env === "" ? -1 : Number(env);
+  if (!Number.isInteger(windowMs) || windowMs < -1 || windowMs > 60_000) throw new Error(`PULLBACK_SIGNAL_WINDOW_MS must be an integer number of milliseconds (0 to 60000), got "${env}"`);
+  if (kernels.pb_signals_catch(windowMs) !== 0) throw new Error("catchStopSignals: cannot install the SIGINT and SIGTERM handlers");
   if (!flag) {
     const address = kernels.pb_signals_flag();
     if (!address) throw new Error("catchStopSignals: the kernel library returned no request word");
