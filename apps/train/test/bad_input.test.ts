@@ -56,13 +56,13 @@ function editedRun(name: string, edit: (meta: any) => void): string {
 describe("command line", () => {
   test("--batch 1e9: the batch is larger than memory, with its size", () => {
     fails(["apps/train/src/cli.ts", ...common, "--batch", "1e9", "--steps", "2", "--out", join(dir, "big")], /error: the batch's token ids \(1000000000 × 16 int32\) would be one array of 59\.6 GiB; the largest array Bun can allocate is 4\.0 GiB/);
-  });
+  }, 60_000);
 
   test("a checkpoint with context 1e9: its position embedding is too large, with its size", () => {
     const json = editedRun("ctx", (m) => (m.config.context = 1e9));
     fails(["apps/train/src/cli.ts", "--resume", json, "--steps", "8"], /error: the position embedding wpe \(1000000000, 32\) would be one array of 119\.2 GiB/);
     fails(["apps/train/src/sample.ts", "--checkpoint", json], /error: the position embedding wpe \(1000000000, 32\)/);
-  });
+  }, 60_000);
 
   test("checkpoint fields of the wrong type or range name the field", () => {
     const cases: [string, (m: any) => void, RegExp][] = [
@@ -78,16 +78,16 @@ describe("command line", () => {
       fails(["apps/train/src/cli.ts", "--resume", json, "--steps", "8"], pattern);
       fails(["apps/train/src/sample.ts", "--checkpoint", json], pattern);
     }
-  });
+  }, 60_000);
 
   test("--resume with --steps at or behind the checkpoint's step is an error naming both", () => {
     fails(["apps/train/src/cli.ts", "--resume", run, "--steps", "3"], /checkpoints\/step-000004\.json is at step 4, and --steps is 3: there is nothing left to train\. To continue, pass a larger --steps/, 2);
     fails(["apps/train/src/cli.ts", "--resume", run, "--steps", "4"], /is at step 4, and --steps is 4/, 2);
-  });
+  }, 60_000);
 
   test('sample --prompt "" is an error', () => {
     fails(["apps/train/src/sample.ts", "--checkpoint", run, "--prompt", ""], /error: --prompt is empty/, 2);
-  });
+  }, 60_000);
 
   test("NaN weights are refused on load, naming the tensor (train --resume and sample)", () => {
     const copy = join(dir, "nan");
@@ -100,7 +100,7 @@ describe("command line", () => {
     const pattern = /tensor "params\.blocks\.1\.mlp\.w2" is not finite: NaN at flat index 7 of \(128, 32\)/;
     fails(["apps/train/src/sample.ts", "--checkpoint", copy], pattern);
     fails(["apps/train/src/cli.ts", "--resume", copy, "--steps", "8"], pattern);
-  });
+  }, 60_000);
 
   test("stale temp files of a killed run are removed when the run starts again", () => {
     const ck = join(run, "checkpoints");
@@ -111,7 +111,7 @@ describe("command line", () => {
     expect(r.code, r.err).toBe(0);
     for (const f of stale) expect(existsSync(f)).toBe(false);
     expect(loadCheckpoint(run).meta.step).toBe(6);
-  });
+  }, 60_000);
 });
 
 describe("functions", () => {
@@ -121,7 +121,7 @@ describe("functions", () => {
       expect(parameterCount(config)).toBe(n);
     }
     expect(parameterCount(presets.gpt2)).toBe(163_037_184); // 124M + the untied head (768 × 50257)
-  });
+  }, 60_000);
 
   test("checkTrainingMemory / checkModelMemory: what is too large and by how much", () => {
     expect(() => checkTrainingMemory(presets.seed, 64, 128)).not.toThrow();
@@ -129,7 +129,7 @@ describe("functions", () => {
     expect(() => checkTrainingMemory(presets.gpt2, 2, 1024, 1 << 30)).toThrow(/needs at least 2\.\d GiB .* more than this machine's 1\.0 GiB of memory/);
     expect(() => checkModelMemory({ ...presets.tiny, width: 1_000_000, heads: 1 }, 1)).toThrow(MemoryError);
     expect(() => checkModelMemory(presets.gpt2, 4, 1 << 30)).toThrow(/163,037,184 parameters: 4 float32 copies take 2\.4 GiB, more than this machine's 1\.0 GiB/);
-  });
+  }, 60_000);
 
   test("removeStaleTempFiles keeps the temp files of a running process", () => {
     const d = mkdtempSync(join(dir, "tmp-"));
@@ -140,7 +140,7 @@ describe("functions", () => {
     expect(removeStaleTempFiles(d)).toEqual([dead]);
     expect(existsSync(join(d, mine))).toBe(true);
     expect(existsSync(join(d, "keep.tmp"))).toBe(true);
-  });
+  }, 60_000);
 
   test("a NaN or Infinity in Adam moments is refused too", () => {
     const p = { w: Tensor.randn([3, 2], { seed: 1 }) };
@@ -150,5 +150,5 @@ describe("functions", () => {
     saveCheckpoint(d, { step: 1, config: presets.tiny, params: p, adam: { m, v, step: 1 }, hyper: { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 }, rng: new Rng(1).state, data: {}, elapsed: 0 });
     expect(() => loadCheckpoint(d)).toThrow(CheckpointError);
     expect(() => loadCheckpoint(d)).toThrow(/tensor "adam\.v\.w" is not finite: Infinity at flat index 4 of \(3, 2\)/);
-  });
+  }, 60_000);
 });

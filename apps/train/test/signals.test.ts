@@ -119,7 +119,9 @@ test("bun run train: a second signal (SIGTERM after SIGINT) quits at once, witho
   process.kill(-run.child.pid!, "SIGTERM");
   const code = await run.exit;
   const err = run.stderr();
-  expect(code, err).toBe(143);
+  // 128 + the signal that came second: SIGTERM, or a SIGINT that `bun run` forwarded and the
+  // kernel delivered first (pending signals go lowest number first).
+  expect([130, 143], err).toContain(code!);
   expect(err).toContain("second stop signal: quitting at once");
   expect(err).not.toContain("resume with");
   expect(listCheckpoints(join(out, "checkpoints"))).toEqual([]);
