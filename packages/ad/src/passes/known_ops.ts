@@ -52,6 +52,8 @@ export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
   "isTensor", "sizeOf", "fmtShape",
   // backend, threads and profiling settings
   "getBackend", "setBackend", "getThreads", "setThreads", "poolSize", "startKernelProfile", "stopKernelProfile",
+  // stop signals and the check before kernel calls (a stoppable computation is not differentiated through)
+  "setKernelGuard", "catchStopSignals", "clearStopSignal", "releaseStopSignals", "stopSignal", "stopSignalNumber", "stoppable", "StopRequested",
   // I/O (saveSafetensors writes a file, not an argument)
   "loadSafetensors", "saveSafetensors", "writeFileAtomic", "fsyncDir",
   // classes: constructing them, or their static factories (Tensor.zeros, Tensor.from…), gives constants
