@@ -30,6 +30,7 @@ comptime {
     _ = @import("attention.zig");
     _ = @import("memory.zig");
     _ = gemm;
+    _ = @import("signals.zig");
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.

@@ -14,4 +14,5 @@ test {
     _ = @import("attention.zig");
     _ = @import("memory.zig");
     _ = @import("gemm.zig");
+    _ = @import("signals.zig");
 }

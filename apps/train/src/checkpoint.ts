@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { loadSafetensors, SafetensorsError, saveSafetensors, Tensor, writeFileAtomic, fsyncDir, type RngState } from "@pullback/tensor";
 import { flattenTree, type ModelConfig, type ParamTree } from "./model.ts";
 import type { AdamHyper } from "./optimizer.ts";
+import { checkSavedTrainOptions, UsageError } from "./options.ts";
 
 export const CHECKPOINT_FORMAT = "pullback-checkpoint";
 export const CHECKPOINT_VERSION = 1;
@@ -169,14 +170,63 @@ function readMeta(jsonPath: string): CheckpointMeta {
   if (meta.format !== CHECKPOINT_FORMAT) throw bad(`format is ${JSON.stringify(meta.format)}`);
   if (meta.version !== CHECKPOINT_VERSION) throw bad(`version ${meta.version} (this trainer reads version ${CHECKPOINT_VERSION})`);
   if (!Number.isSafeInteger(meta.step) || meta.step < 0) throw bad(`step is ${JSON.stringify(meta.step)}`);
-  if (!meta.config || typeof meta.config.vocab !== "number") throw bad("config is missing");
-  if (!meta.optimizer || typeof meta.optimizer.lr !== "number") throw bad("optimizer is missing");
+  const problem = metaProblem(meta);
+  if (problem) throw bad(problem);
   if (!Array.isArray(meta.rng) || meta.rng.length !== 4 || !meta.rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) throw bad("rng state is not four uint32 words");
   const t = meta.tensors;
   if (!t || typeof t.file !== "string" || basename(t.file) !== t.file || !Number.isSafeInteger(t.bytes) || !Number.isInteger(t.crc32)) {
     throw bad("tensors entry is missing or malformed");
   }
   return meta;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x);
+const show = (x: unknown) => (x === undefined ? "missing" : JSON.stringify(x));
+
+/** The first field of the config, optimizer, elapsed time or saved options whose type or range is wrong, described. */
+function metaProblem(meta: CheckpointMeta): string | undefined {
+  const config: unknown = meta.config;
+  if (!isObject(config)) return `config is ${show(config)}, not an object`;
+  // Sizes; a model may have no layers or MLP (the trainer's tests use a bigram model), GPT-2's own check follows at load.
+  for (const key of ["vocab", "context", "heads", "width", "layers", "mlp"]) {
+    const v = config[key], least = key === "layers" || key === "mlp" ? 0 : 1;
+    if (!Number.isSafeInteger(v) || (v as number) < least) return `config.${key} must be ${least ? "a positive" : "a non-negative"} integer, got ${show(v)}`;
+  }
+  if (typeof config.dropout !== "number" || !(config.dropout >= 0 && config.dropout < 1)) return `config.dropout must be a number in [0, 1), got ${show(config.dropout)}`;
+  if ((config.width as number) % (config.heads as number) !== 0) return `config.width ${config.width} is not divisible by config.heads ${config.heads}`;
+  const opt: unknown = meta.optimizer;
+  if (!isObject(opt)) return `optimizer is ${show(opt)}, not an object`;
+  const ranges: [string, (x: number) => boolean, string][] = [
+    ["lr", (x) => x > 0, "a number above 0"],
+    ["beta1", (x) => x >= 0 && x < 1, "a number in [0, 1)"],
+    ["beta2", (x) => x >= 0 && x < 1, "a number in [0, 1)"],
+    ["eps", (x) => x > 0, "a number above 0"],
+    ["weightDecay", (x) => x >= 0, "a number of at least 0"],
+  ];
+  for (const [key, ok, what] of ranges) {
+    const v = opt[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) return `optimizer.${key} must be ${what}, got ${show(v)}`;
+  }
+  if (!Number.isSafeInteger(opt.step) || (opt.step as number) < 0) return `optimizer.step must be a non-negative integer, got ${show(opt.step)}`;
+  if (typeof meta.elapsed !== "number" || !Number.isFinite(meta.elapsed) || meta.elapsed < 0) return `elapsed must be a number of seconds of at least 0, got ${show(meta.elapsed)}`;
+  if (meta.vocabulary !== undefined && (typeof meta.vocabulary !== "string" || meta.vocabulary === "")) return `vocabulary must be a file name, got ${show(meta.vocabulary)}`;
+  if (meta.options !== undefined) {
+    if (!isObject(meta.options)) return `options is ${show(meta.options)}, not an object`;
+    try {
+      checkSavedTrainOptions(meta.options);
+    } catch (e) {
+      if (e instanceof UsageError) return `saved options: ${e.message}`;
+      throw e;
+    }
+  }
+  return undefined;
+}
+
+/** The first NaN or ±Infinity of a tensor, described, or undefined. */
+function firstNonFinite(t: Tensor): string | undefined {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return `${d[i]} at flat index ${i} of (${t.shape.join(", ")})`;
+  return undefined;
 }
 
 /** Loads one checkpoint from its JSON path, verifying the tensor file's size and CRC-32. */
@@ -200,6 +250,8 @@ export function loadCheckpointFile(jsonPath: string): LoadedCheckpoint {
   const params: Record<string, Tensor> = {}, m: Record<string, Tensor> = {}, v: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(file.tensors)) {
     if (!(t instanceof Tensor)) throw new CheckpointError(`${where}: tensor "${name}" is not a float tensor`);
+    const bad = firstNonFinite(t);
+    if (bad) throw new CheckpointError(`${where}: tensor "${name}" is not finite: ${bad}`);
     if (name.startsWith("params.")) params[name.slice(7)] = t;
     else if (name.startsWith("adam.m.")) m[name.slice(7)] = t;
     else if (name.startsWith("adam.v.")) v[name.slice(7)] = t;

@@ -1,9 +1,9 @@
 // The training loop: batches from a loader, loss and gradients from a TrainableModel, clipping,
 // the learning-rate schedule, Adam, metrics, progress, validation, samples, checkpoints, the
 // loss chart, the time budget, and resume. No model math here.
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { MemoryPool, Rng } from "@pullback/tensor";
+import { MemoryPool, Rng, stopSignal, stoppable, StopRequested } from "@pullback/tensor";
 import { AnomalyError } from "@pullback/tensor/rrules";
 import { writeLossChart } from "./chart.ts";
 import { clipGradients } from "./clip.ts";
@@ -35,6 +35,8 @@ export interface RunResult {
   /** Training losses of the steps done by this call, in order. */
   losses: number[];
   stoppedBy: "steps" | "time" | "signal";
+  /** With stoppedBy "signal": the signal ("SIGINT", "SIGTERM") or "stop" for the shouldStop hook. */
+  signal?: string;
   checkpoint?: string;
 }
 
@@ -45,6 +47,34 @@ export interface LoopHooks {
   log?: (line: string) => void;
   /** Polled after every step: true stops the run cleanly (with a checkpoint), as Ctrl-C does. */
   shouldStop?: () => boolean;
+}
+
+/** Is `pid` a running process (other than this one)? */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temp files (`.NAME.PID.N.tmp`, see writeFileAtomic) that a killed run left in `dir`,
+ * unless the process that writes them is still running. Returns the names removed.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = /^\..+\.(\d+)\.\d+\.tmp$/.exec(f);
+    if (m && !alive(Number(m[1]))) {
+      rmSync(join(dir, f), { force: true });
+      removed.push(f);
+    }
+  }
+  return removed;
 }
 
 export function runDirOf(checkpointJson: string): string {
@@ -65,6 +95,8 @@ export function configFor(base: ModelConfig, opts: TrainOptions): ModelConfig {
 export function runTraining(model: TrainableModel, data: TrainingData, opts: TrainOptions, runDir: string, resume?: LoadedCheckpoint, hooks: LoopHooks = {}): RunResult {
   mkdirSync(runDir, { recursive: true });
   const ckptDir = join(runDir, "checkpoints");
+  removeStaleTempFiles(runDir);
+  removeStaleTempFiles(ckptDir);
   const metricsPath = join(runDir, "metrics.jsonl");
   const chartPath = join(runDir, "loss.svg");
   const vocabName = basename(data.vocabularyFile);
@@ -127,8 +159,19 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   };
 
   let stoppedBy: RunResult["stoppedBy"] = "steps";
+  let signal: string | undefined;
+  const stop = (by: string, abandoned: boolean) => {
+    stoppedBy = "signal";
+    signal = by;
+    const save = step === 0 && lastSavedStep < 0 ? "nothing to save" : lastSavedStep === step ? "its checkpoint is written" : "writing its checkpoint";
+    log(`${by}: stopping at step ${step}${abandoned ? ` (step ${step + 1} abandoned)` : ""}; ${save} (send it again to quit at once)`);
+  };
   while (step < opts.steps) {
     const t0 = performance.now();
+    // A stop signal (Ctrl-C, SIGTERM) abandons the forward and backward pass between two kernels
+    // (`stoppable`); the parameters are untouched until adamStep, so the checkpoint written after
+    // the loop is the last completed step's — once the batch and the RNG are put back as well.
+    const dataBefore = data.train.state(), rngBefore = rng.state;
     const batch = data.train.next();
     const dropoutSeed = rng.nextU32();
     const next = step + 1;
@@ -136,11 +179,12 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     const lr = learningRate(next, { lr: opts.lr, warmup: opts.warmup, schedule: opts.schedule, minLr: opts.minLr, steps: opts.steps });
     // Every tensor of the step (activations, cotangents, gradients) lives in the pool: from the
     // second step on, the step allocates no new memory. Parameters and Adam state live outside.
-    const { loss, norm } = pool.run(() => {
+    const result = pool.run(() => {
       let loss: number, grads: ParamTree;
       try {
-        [loss, grads] = model.lossAndGrads(params, batch, { dropoutSeed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly });
+        [loss, grads] = stoppable(() => model.lossAndGrads(params, batch, { dropoutSeed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly }));
       } catch (e) {
+        if (e instanceof StopRequested) return e;
         // --detect-anomaly: the first op with a non-finite output, and where it is called.
         if (e instanceof AnomalyError) throw new NonFiniteError(next, `step ${next}: ${e.message}; training stopped (last good checkpoint: ${keep})`);
         throw e;
@@ -154,6 +198,14 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
       adamStep(params, grads, adam, hyper(lr));
       return { loss, norm };
     });
+    if (result instanceof StopRequested) {
+      // The step was abandoned before its update: put the loader and the RNG back before it.
+      data.train.restore(dataBefore);
+      rng = new Rng(rngBefore);
+      stop(result.signal, true);
+      break;
+    }
+    const { loss, norm } = result;
     step = next;
     losses.push(loss);
     const ms = performance.now() - t0;
@@ -166,8 +218,17 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
       log(`step ${step}: ${ms.toFixed(0)} ms per step → the remaining ${left} steps take about ${formatDuration(projected)}` + (opts.time > 0 && projected > opts.time - elapsed() ? ` (the --time budget stops the run earlier)` : ""));
     }
 
-    if (opts.evalEvery > 0 && step % opts.evalEvery === 0) evaluate();
-    if (opts.sampleEvery > 0 && step % opts.sampleEvery === 0) sample();
+    try {
+      // Evaluation and samples only read the parameters: a signal may cut them short (unrecorded).
+      if (opts.evalEvery > 0 && step % opts.evalEvery === 0) stoppable(evaluate);
+      if (opts.sampleEvery > 0 && step % opts.sampleEvery === 0) stoppable(sample);
+    } catch (e) {
+      if (!(e instanceof StopRequested)) throw e;
+      if (step < opts.steps) {
+        stop(e.signal, false);
+        break;
+      }
+    }
     if (opts.checkpointEvery > 0 && step % opts.checkpointEvery === 0) {
       checkpoint();
       chart();
@@ -176,13 +237,15 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
       stoppedBy = "time";
       break;
     }
-    if (hooks.shouldStop?.() && step < opts.steps) {
-      stoppedBy = "signal";
+    const pending = stopSignal() ?? (hooks.shouldStop?.() ? "stop" : undefined);
+    if (pending && step < opts.steps) {
+      stop(pending, false);
       break;
     }
   }
   progress.finish();
-  if (lastSavedStep !== step) checkpoint();
+  // A signal before the first step of a fresh run leaves nothing worth saving (the initialization is the seed's).
+  if (lastSavedStep !== step && !(signal !== undefined && step === 0)) checkpoint();
   chart();
-  return { runDir, step, losses, stoppedBy, checkpoint: lastCheckpoint };
+  return { runDir, step, losses, stoppedBy, signal, checkpoint: lastCheckpoint };
 }

@@ -303,6 +303,20 @@ export function resumedTrainOptions(saved: TrainOptions, argv: readonly string[]
   return opts;
 }
 
+/**
+ * Checks the training options saved in a checkpoint, field by field, against the option table:
+ * types and ranges as on the command line. Throws UsageError naming the option.
+ */
+export function checkSavedTrainOptions(saved: Record<string, unknown>): void {
+  for (const spec of trainSpecs) {
+    const v = saved[spec.key];
+    if (v === undefined || spec.key === "help") continue;
+    const want = spec.kind === "bool" ? "boolean" : spec.kind === "string" || spec.kind === "enum" ? "string" : "number";
+    if (typeof v !== want) throw new UsageError(`--${spec.name} must be a ${want}, got ${JSON.stringify(v)}`);
+    if (want !== "boolean") parseValue(spec, String(v));
+  }
+}
+
 export const sampleUsage =
   "Usage: bun run sample --checkpoint PATH [options]\n\n" +
   'Continues a prompt with a trained model: greedy by default (as proc-macro-gpt), or sampled with\n--temperature, --top-k, --top-p.';
@@ -315,6 +329,7 @@ export function sampleHelp(): string {
 export function parseSampleOptions(argv: readonly string[]): SampleOptions {
   const opts = { ...sampleDefaults, ...(parseArgs(sampleSpecs, argv) as Partial<SampleOptions>) } as SampleOptions;
   if (!opts.help && opts.checkpoint === undefined) throw new UsageError("--checkpoint PATH is required (a run folder or a checkpoint .json)");
+  if (opts.prompt.length === 0) throw new UsageError("--prompt is empty: give the text to continue, e.g. --prompt \"One day,\"");
   if (opts.temperature === 0 && (opts.topK > 0 || opts.topP < 1)) {
     throw new UsageError("--top-k / --top-p need a --temperature above 0 (temperature 0 is greedy)");
   }

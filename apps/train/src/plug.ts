@@ -1,7 +1,7 @@
 // Where the trainer meets the model (@pullback/gpt2, written in `.ad.ts`) and the corpus
 // (@pullback/corpus): adapters from their APIs to the small interfaces the loop uses.
 import { BatchLoader as WindowLoader, prepareCorpus, Vocab, type BatchState } from "@pullback/corpus";
-import { createModel } from "@pullback/gpt2";
+import { createModel, validateConfig } from "@pullback/gpt2";
 import type { Batch, ModelConfig, TrainableModel } from "./model.ts";
 
 /** A seeded batch loader whose position can be saved in a checkpoint and restored. */
@@ -46,8 +46,21 @@ export class DataError extends Error {
   }
 }
 
-/** The GPT-2 of @pullback/gpt2 for `config`. */
+/** A model config that does not describe a GPT-2 (from a checkpoint); the CLIs print the message. */
+export class ModelConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelConfigError";
+  }
+}
+
+/** The GPT-2 of @pullback/gpt2 for `config` (checked first: ModelConfigError names the field). */
 export async function loadModel(config: ModelConfig): Promise<TrainableModel> {
+  try {
+    validateConfig(config);
+  } catch (e) {
+    throw new ModelConfigError((e as Error).message);
+  }
   return createModel(config) as unknown as TrainableModel;
 }
 

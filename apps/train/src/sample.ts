@@ -8,14 +8,16 @@ import { runDirOf } from "./loop.ts";
 import { ParamMismatchError, unflattenLike } from "./model.ts";
 import { parseOrExit, parseSampleOptions, sampleHelp } from "./options.ts";
 import { CorpusError } from "@pullback/corpus";
-import { loadModel, loadVocabulary } from "./plug.ts";
+import { loadModel, loadVocabulary, ModelConfigError } from "./plug.ts";
 import { generate } from "./sampling.ts";
+import { checkModelMemory, MemoryError } from "./memory.ts";
 
 export async function main(argv: readonly string[]): Promise<void> {
   const opts = parseOrExit(() => parseSampleOptions(argv), sampleHelp);
   if (opts.threads > 0) setThreads(opts.threads);
   try {
     const ckpt = loadCheckpoint(opts.checkpoint!);
+    checkModelMemory(ckpt.meta.config, 2);
     const model = await loadModel({ ...ckpt.meta.config, dropout: 0 });
     const params = unflattenLike(model.initParams(new Rng(0)), ckpt.params, `checkpoint ${ckpt.path}`);
     if (!ckpt.meta.vocabulary) throw new CheckpointError(`${ckpt.path}: names no vocabulary file`);
@@ -31,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
     process.stdout.write(opts.prompt + vocab.decode(ids) + "\n");
   } catch (e) {
-    if (e instanceof CheckpointError || e instanceof CorpusError || e instanceof ParamMismatchError) {
+    if (e instanceof CheckpointError || e instanceof CorpusError || e instanceof ParamMismatchError || e instanceof MemoryError || e instanceof ModelConfigError) {
       process.stderr.write(`error: ${e.message}\n`);
       process.exit(1);
     }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listCheckpoints, loadCheckpoint } from "../src/checkpoint.ts";
 import { AnomalyError } from "@pullback/tensor/rrules";
+import { StopRequested } from "@pullback/tensor";
 import { NonFiniteError, runTraining } from "../src/loop.ts";
 import { readMetrics } from "../src/metrics.ts";
 import { parseTrainOptions } from "../src/options.ts";
@@ -57,6 +58,30 @@ describe("training loop", () => {
     // Metrics of the resumed run have each step once.
     const trainSteps = readMetrics(join(dir, "metrics.jsonl")).filter((x) => x.type === "train").map((x) => x.step);
     expect(trainSteps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  test("a stop signal mid-step abandons that step: the checkpoint is the last completed one, and resuming gives the uninterrupted losses", () => {
+    const full = runTraining(bigramModel(V), syntheticData(V, B, T, 3), options(), join(root, "sig-full"), undefined, quiet);
+    const dir = join(root, "sig");
+    const model = bigramModel(V);
+    const lossAndGrads = model.lossAndGrads;
+    let calls = 0;
+    // What `stoppable` throws at the next kernel call once SIGINT arrived, here during step 13.
+    model.lossAndGrads = (p, b, o) => {
+      if (++calls === 13) throw new StopRequested("SIGINT");
+      return lossAndGrads(p, b, o);
+    };
+    const first = runTraining(model, syntheticData(V, B, T, 3), options(), dir, undefined, quiet);
+    expect(first.stoppedBy).toBe("signal");
+    expect(first.signal).toBe("SIGINT");
+    expect(first.step).toBe(12);
+    expect(first.losses).toEqual(full.losses.slice(0, 12));
+    const ckpt = loadCheckpoint(dir);
+    expect(ckpt.meta.step).toBe(12);
+    expect(first.checkpoint).toBe(ckpt.path);
+    const second = runTraining(bigramModel(V), syntheticData(V, B, T, 3), options(), dir, ckpt, quiet);
+    expect([...first.losses, ...second.losses]).toEqual(full.losses);
+    expect(Array.from(loadCheckpoint(dir).params.emb.data)).toEqual(Array.from(loadCheckpoint(join(root, "sig-full")).params.emb.data));
   });
 
   test("resume after a crash past the last checkpoint drops the lost steps' metrics", () => {

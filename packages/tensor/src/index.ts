@@ -4,6 +4,8 @@ export { Rng, type RngState } from "./rng.ts";
 export { TensorError, fmtShape } from "./errors.ts";
 export { getBackend, setBackend, type Backend } from "./backend.ts";
 export { getThreads, setThreads, poolSize, startKernelProfile, stopKernelProfile, type KernelTime } from "./native/library.ts";
+export { setKernelGuard } from "./native/library.ts";
+export { catchStopSignals, clearStopSignal, releaseStopSignals, stopSignal, stopSignalNumber, stoppable, StopRequested } from "./native/signals.ts";
 export * from "./io/safetensors.ts";
 export { writeFileAtomic, fsyncDir, type AtomicContent } from "./io/atomic.ts";
 export * from "./ops/elementwise.ts";

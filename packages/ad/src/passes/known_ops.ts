@@ -54,6 +54,8 @@ export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
   "getBackend", "setBackend", "getThreads", "setThreads", "poolSize", "startKernelProfile", "stopKernelProfile",
   // memory: whether a MemoryPool.run is in progress
   "inMemoryPool",
+  // stop signals and the check before kernel calls (a stoppable computation is not differentiated through)
+  "setKernelGuard", "catchStopSignals", "clearStopSignal", "releaseStopSignals", "stopSignal", "stopSignalNumber", "stoppable", "StopRequested",
   // I/O (saveSafetensors writes a file, not an argument)
   "loadSafetensors", "saveSafetensors", "writeFileAtomic", "fsyncDir",
   // classes: constructing them, or their static factories (Tensor.zeros, Tensor.from…), gives constants

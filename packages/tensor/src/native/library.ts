@@ -84,8 +84,31 @@ function timed(name: string, fn: Fn): Fn {
   };
 }
 
+/** Runs before every kernel call while set (see setKernelGuard); it may throw to abandon the computation. */
+let guard: (() => void) | null = null;
+
+function guarded(check: () => void, fn: Fn): Fn {
+  return (...args) => {
+    check();
+    return fn(...args);
+  };
+}
+
 function install(view: Record<string, unknown>, raw: Record<string, Fn>): void {
-  for (const [name, fn] of Object.entries(raw)) view[name] = profile ? timed(name, fn) : fn;
+  for (const [name, fn] of Object.entries(raw)) {
+    const f = guard ? guarded(guard, fn) : fn;
+    view[name] = profile ? timed(name, f) : f;
+  }
+}
+
+/**
+ * Calls `check` before every kernel call from now on (null: no more checks). A throwing check
+ * abandons the computation between two kernels — how a stop signal interrupts a long training
+ * step (native/signals.ts). Costs one function call per kernel call while set.
+ */
+export function setKernelGuard(check: (() => void) | null): void {
+  guard = check;
+  for (const b of bound) install(b.view, b.raw);
 }
 
 /**
