@@ -1,6 +1,6 @@
 // `bun run bench:train`: steady-state training-step time of GPT-2 (forward, backward, Adam) with a
 // breakdown and the top kernels, peak resident memory, page faults per step, the FLOP roof, and —
-// when python3 has JAX — the same model and batch timed in JAX in the same run
+// when tools/reference/.venv (`bun run reference:setup`) or python3 has JAX — the same model and batch timed in JAX in the same run
 // (tools/reference/bench_train_step.py), with the ratio.
 //
 // The roof is measured, not assumed: the step's GEMMs (every shape the model runs, forward and
@@ -179,10 +179,12 @@ function gemmRate(config: ModelConfig, batch: number, time: number, repeats = 5)
 function benchJax(c: Config, threads: number): Result["jax"] {
   const script = join(import.meta.dir, "../../../tools/reference/bench_train_step.py");
   if (!existsSync(script)) return { error: "tools/reference/bench_train_step.py is missing" };
-  const probe = Bun.spawnSync(["python3", "-c", "import jax"], { stdout: "pipe", stderr: "pipe" });
-  if (probe.exitCode !== 0) return { error: "python3 has no jax (pip install jax) — reference not timed" };
+  const venv = join(import.meta.dir, "../../../tools/reference/.venv/bin/python");
+  const python = existsSync(venv) ? venv : "python3";
+  const probe = Bun.spawnSync([python, "-c", "import jax"], { stdout: "pipe", stderr: "pipe" });
+  if (probe.exitCode !== 0) return { error: `${python} has no jax (bun run reference:setup) — reference not timed` };
   const r = Bun.spawnSync(
-    ["python3", script, "--preset", c.preset, "--batch", String(c.batch), "--repeats", String(Math.max(3, c.steps)), "--threads", String(threads), "--json"],
+    [python, script, "--preset", c.preset, "--batch", String(c.batch), "--repeats", String(Math.max(3, c.steps)), "--threads", String(threads), "--json"],
     { stdout: "pipe", stderr: "pipe" },
   );
   if (r.exitCode !== 0) return { error: `bench_train_step.py failed: ${r.stderr.toString().trim().split("\n").slice(-3).join(" | ")}` };

@@ -8,7 +8,7 @@ import { configFor, NonFiniteError, runDirOf, runTraining } from "./loop.ts";
 import { ParamMismatchError, presets } from "./model.ts";
 import { parseOrExit, parseTrainOptions, resumedTrainOptions, trainHelp, type TrainOptions } from "./options.ts";
 import { CorpusError, repoRoot } from "@pullback/corpus";
-import { checkTrainingMemory, MemoryError } from "./memory.ts";
+import { checkTrainingMemory, MemoryError } from "./memory_limits.ts";
 import { DataError, loadModel, loadTrainingData, ModelConfigError } from "./plug.ts";
 import { formatDuration } from "./progress.ts";
 

@@ -10,7 +10,7 @@ import { parseOrExit, parseSampleOptions, sampleHelp } from "./options.ts";
 import { CorpusError } from "@pullback/corpus";
 import { loadModel, loadVocabulary, ModelConfigError } from "./plug.ts";
 import { generate } from "./sampling.ts";
-import { checkModelMemory, MemoryError } from "./memory.ts";
+import { checkModelMemory, MemoryError } from "./memory_limits.ts";
 
 export async function main(argv: readonly string[]): Promise<void> {
   const opts = parseOrExit(() => parseSampleOptions(argv), sampleHelp);

@@ -10,7 +10,7 @@ import { initParams, presets } from "@pullback/gpt2";
 import { Rng, Tensor } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from "../src/checkpoint.ts";
 import { removeStaleTempFiles } from "../src/loop.ts";
-import { checkModelMemory, checkTrainingMemory, MemoryError, parameterCount } from "../src/memory.ts";
+import { checkModelMemory, checkTrainingMemory, MemoryError, parameterCount } from "../src/memory_limits.ts";
 import { flattenTree, zerosLike } from "../src/model.ts";
 import { writeStories } from "./fixtures/stories.ts";
 
