@@ -1,5 +1,6 @@
 // Command-line options of `bun run train` and `bun run sample`: one table per command drives the
-// parser, the validation and the --help text. Defaults reproduce proc-macro-gpt's run.
+// parser (node:util parseArgs), the validation and the --help text. Defaults reproduce proc-macro-gpt's run.
+import { parseArgs } from "node:util";
 import { presets, type PresetName } from "./model.ts";
 
 /** A bad command line: the CLI prints the message and exits with status 2. */
@@ -212,34 +213,32 @@ function parseValue<K extends string>(spec: Spec<K>, raw: string): unknown {
   }
 }
 
-function parseArgs<K extends string>(specs: Spec<K>[], argv: readonly string[]): Partial<Record<K, unknown>> {
+/**
+ * Reads `argv` with node:util's parseArgs (its tokens, so that every mistake gets this table's
+ * message: unknown options with a suggestion, missing values, bounds) into the given options.
+ */
+function parseCommandLine<K extends string>(specs: Spec<K>[], argv: readonly string[]): Partial<Record<K, unknown>> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const s of specs) options[s.name] = { type: s.kind === "bool" ? "boolean" : "string", ...(s.alias ? { short: s.alias } : {}) };
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const out: Partial<Record<K, unknown>> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("-") || arg === "-" || arg === "--") throw new UsageError(`unexpected argument "${arg}" (options start with --)`);
-    const eq = arg.indexOf("=");
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, "");
-    const spec = specs.find((s) => s.name === name || s.alias === name);
+  for (const token of tokens) {
+    if (token.kind === "positional") throw new UsageError(`unexpected argument "${token.value}" (options start with --)`);
+    if (token.kind === "option-terminator") throw new UsageError(`unexpected argument "--" (options start with --)`);
+    const spec = specs.find((s) => s.name === token.name || s.alias === token.name);
     if (!spec) {
-      const best = specs.map((s) => [editDistance(name, s.name), s.name] as const).sort((a, b) => a[0] - b[0])[0];
-      const hint = best && best[0] <= 2 && best[0] < name.length / 2 ? ` (did you mean --${best[1]}?)` : "";
-      throw new UsageError(`unknown option "${arg.slice(0, eq >= 0 ? eq : undefined)}"${hint}`);
+      const best = specs.map((s) => [editDistance(token.name, s.name), s.name] as const).sort((a, b) => a[0] - b[0])[0];
+      const hint = best && best[0] <= 2 && best[0] < token.name.length / 2 ? ` (did you mean --${best[1]}?)` : "";
+      throw new UsageError(`unknown option "${token.rawName}"${hint}`);
     }
     if (spec.kind === "bool") {
-      if (eq >= 0) {
-        const v = arg.slice(eq + 1);
-        if (v !== "true" && v !== "false") throw new UsageError(`--${spec.name} takes no value (or =true / =false), got "${v}"`);
-        out[spec.key] = v === "true";
-      } else out[spec.key] = true;
+      const v = token.value;
+      if (v !== undefined && v !== "true" && v !== "false") throw new UsageError(`--${spec.name} takes no value (or =true / =false), got "${v}"`);
+      out[spec.key] = v !== "false";
       continue;
     }
-    let raw: string;
-    if (eq >= 0) raw = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length) throw new UsageError(`--${spec.name} needs a value`);
-      raw = argv[++i];
-    }
-    out[spec.key] = parseValue(spec, raw);
+    if (token.value === undefined) throw new UsageError(`--${spec.name} needs a value`);
+    out[spec.key] = parseValue(spec, token.value);
   }
   return out;
 }
@@ -282,7 +281,7 @@ function checkTrainOptions(opts: TrainOptions, given: Partial<TrainOptions>): vo
  * saved run's options).
  */
 export function parseTrainOptions(argv: readonly string[]): TrainOptions {
-  const given = parseArgs(trainSpecs, argv) as Partial<TrainOptions>;
+  const given = parseCommandLine(trainSpecs, argv) as Partial<TrainOptions>;
   const preset = presets[(given.preset ?? trainDefaults.preset) as PresetName];
   const opts: TrainOptions = { ...trainDefaults, context: preset.context, dropout: preset.dropout, ...given } as TrainOptions;
   if (opts.resume !== undefined && given.preset !== undefined) {
@@ -297,7 +296,7 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
  * this command line (`--steps 4000`, `--time 10m`, …), then checked together.
  */
 export function resumedTrainOptions(saved: TrainOptions, argv: readonly string[]): TrainOptions {
-  const given = parseArgs(trainSpecs, argv) as Partial<TrainOptions>;
+  const given = parseCommandLine(trainSpecs, argv) as Partial<TrainOptions>;
   const opts = { ...trainDefaults, ...saved, ...given, preset: saved.preset, resume: given.resume, out: given.out, help: given.help ?? false } as TrainOptions;
   checkTrainOptions(opts, given);
   return opts;
@@ -327,7 +326,7 @@ export function sampleHelp(): string {
 
 /** Parses and validates `bun run sample` arguments. Throws UsageError for anything wrong. */
 export function parseSampleOptions(argv: readonly string[]): SampleOptions {
-  const opts = { ...sampleDefaults, ...(parseArgs(sampleSpecs, argv) as Partial<SampleOptions>) } as SampleOptions;
+  const opts = { ...sampleDefaults, ...(parseCommandLine(sampleSpecs, argv) as Partial<SampleOptions>) } as SampleOptions;
   if (!opts.help && opts.checkpoint === undefined) throw new UsageError("--checkpoint PATH is required (a run folder or a checkpoint .json)");
   if (opts.prompt.length === 0) throw new UsageError("--prompt is empty: give the text to continue, e.g. --prompt \"One day,\"");
   if (opts.temperature === 0 && (opts.topK > 0 || opts.topP < 1)) {
