@@ -3,7 +3,7 @@
 import "./runtime/tensor_rules.ts";
 export { ad, AdLoaderError } from "./runtime/marker.ts";
 export { fork, detach, attach, splitFirst } from "./runtime/rrules.ts";
-export { valueAndGrad, grad, pullback, completeCotangent, type RRule, type GradOptions } from "./runtime/grad.ts";
+export { valueAndGrad, grad, pullback, completeCotangent, type RRule, type GradOptions, type Cotangent, type GradsOf } from "./runtime/grad.ts";
 export { stopGradient, nonDifferentiable, customVjp, checkpoint, type Static } from "./runtime/custom.ts";
 export { defineRrule, findRule, ruleOrigin, NoRuleError, type Rule, type RulePullback } from "./runtime/registry.ts";
 export {

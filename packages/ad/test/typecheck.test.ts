@@ -1,5 +1,6 @@
 // The whole repository — `.ad.ts` files included (numbered markers keep them valid TypeScript) —
-// type-checks with tsc (`bun run typecheck`).
+// type-checks with tsc (`bun run typecheck`) — including the type test of gradients,
+// packages/ad/test/types/grad_types.ts (expected types, and expected compile errors).
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 

@@ -6,6 +6,9 @@
 import { Tensor } from "@pullback/tensor";
 import { findRule } from "./registry.ts";
 import { treeZerosLike, type Tree } from "./tree.ts";
+import type { Cotangent, GradOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
+
+export type { AuxOf, Cotangent, GradOf, GradsOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
 
 export type RRule<X = any, Y = any> = (x: X, ...rest: any[]) => [Y, (dy: any) => any];
 
@@ -46,6 +49,7 @@ export function completeCotangent(d: any, x: any): any {
  * `pullback(f, ...args)` → `[y, back]`: runs f's rule; `back(dy)` returns one cotangent per
  * argument, each completed to the argument's structure (explicit zeros, never undefined).
  */
+export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): [Y, (dy: Cotangent<Y>) => { -readonly [I in keyof A]: Cotangent<A[I]> }];
 export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): [Y, (dy: any) => any[]] {
   const rule = findRule(f);
   if (!rule) {
@@ -105,6 +109,10 @@ function callRRule(f: RRule, x: unknown, rest: unknown[], name: string): [unknow
  * `valueAndGrad(f)(x, ...rest)` → `[value, grads]` (grads shaped like x);
  * with `{ hasAux: true }`, f returns `[[value, aux], pullback]` and the result is `[[value, aux], grads]`.
  */
+export function valueAndGrad<F extends (...args: any[]) => any, const N extends number | readonly number[] = 0, H extends boolean = false>(
+  f: F,
+  options?: TypedGradOptions<N, H>,
+): ValueAndGradOf<F, N>;
 export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => [any, any] {
   const name = "valueAndGrad";
   if (findRule(f)) return implicitValueAndGrad(f, options, name);
@@ -123,8 +131,12 @@ export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options
 }
 
 /** `grad(f)(x, ...rest)` → grads; with `{ hasAux: true }` → `[grads, aux]`. */
+export function grad<F extends (...args: any[]) => any, const N extends number | readonly number[] = 0, H extends boolean = false>(
+  f: F,
+  options?: TypedGradOptions<N, H>,
+): GradOf<F, N, H>;
 export function grad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => any {
-  const vg = valueAndGrad(f, options);
+  const vg = valueAndGrad(f as RRule<X>, options as { hasAux?: boolean });
   return function gradOf(x: X, ...rest: any[]) {
     const [out, grads] = vg(x, ...rest);
     return options.hasAux ? [grads, (out as [unknown, unknown])[1]] : grads;
