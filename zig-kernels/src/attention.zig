@@ -670,9 +670,21 @@ fn forwardStrided(q: [*]const f32, k: [*]const f32, v: [*]const f32, sx: Strides
     const pairs = @as(f64, @floatFromInt(T)) * @as(f64, @floatFromInt(T + 1)) / 2;
     const work = @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
     const ctx = Fwd{
-        .q = q, .k = k, .v = v, .out = out, .lse = lse,
-        .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
-        .group = group, .blocks = blocks, .n_tasks = taskCount(BH / group * blocks, work),
+        .q = q,
+        .k = k,
+        .v = v,
+        .out = out,
+        .lse = lse,
+        .BH = BH,
+        .H = H,
+        .T = T,
+        .D = D,
+        .sx = sx,
+        .so = so,
+        .drop = Dropout.init(p, seed, offset),
+        .group = group,
+        .blocks = blocks,
+        .n_tasks = taskCount(BH / group * blocks, work),
     };
     pool.parallelFor(ctx.n_tasks, ctx, forwardTask);
 }
@@ -845,12 +857,36 @@ fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt:
     if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
 
     const Probs = struct {
-        qs: []const f32, doi: []const f32, kt: []const f32, vt: []const f32, ld: usize, D: usize,
-        n: usize, nv: usize, lse2: f32, delta: f32, drop: Dropout, words: []const u32, pt: []f32, ds: []f32,
+        qs: []const f32,
+        doi: []const f32,
+        kt: []const f32,
+        vt: []const f32,
+        ld: usize,
+        D: usize,
+        n: usize,
+        nv: usize,
+        lse2: f32,
+        delta: f32,
+        drop: Dropout,
+        words: []const u32,
+        pt: []f32,
+        ds: []f32,
     };
     forChunkGroups(nv, Probs{
-        .qs = qs, .doi = doi[0..D], .kt = kt, .vt = vt, .ld = ld, .D = D, .n = n, .nv = nv,
-        .lse2 = lse2, .delta = delta, .drop = c.drop, .words = words, .pt = pt, .ds = ds,
+        .qs = qs,
+        .doi = doi[0..D],
+        .kt = kt,
+        .vt = vt,
+        .ld = ld,
+        .D = D,
+        .n = n,
+        .nv = nv,
+        .lse2 = lse2,
+        .delta = delta,
+        .drop = c.drop,
+        .words = words,
+        .pt = pt,
+        .ds = ds,
     }, struct {
         inline fn body(comptime G: usize, b: Probs, ch: usize) void {
             const s = dotChunks(G, b.qs, b.kt, b.ld, ch * L, b.D);
@@ -891,10 +927,24 @@ fn backwardStrided(dout: [*]const f32, q: [*]const f32, k: [*]const f32, v: [*]c
     const work = 2 * @as(f64, @floatFromInt(BH)) * pairs * @as(f64, @floatFromInt(D + 16));
     const group = headGroup(sx, B, H);
     const ctx = Bwd{
-        .dout = dout, .q = q, .k = k, .v = v, .out = out, .lse = lse,
-        .dq = dq, .dk = dk, .dv = dv,
-        .BH = BH, .H = H, .T = T, .D = D, .sx = sx, .so = so, .drop = Dropout.init(p, seed, offset),
-        .group = group, .n_tasks = taskCount(BH / group, work),
+        .dout = dout,
+        .q = q,
+        .k = k,
+        .v = v,
+        .out = out,
+        .lse = lse,
+        .dq = dq,
+        .dk = dk,
+        .dv = dv,
+        .BH = BH,
+        .H = H,
+        .T = T,
+        .D = D,
+        .sx = sx,
+        .so = so,
+        .drop = Dropout.init(p, seed, offset),
+        .group = group,
+        .n_tasks = taskCount(BH / group, work),
     };
     pool.parallelFor(ctx.n_tasks, ctx, backwardTask);
 }
