@@ -8,10 +8,10 @@
 //! Elementwise: SIMD with a scalar tail, parallel over contiguous ranges.
 const std = @import("std");
 const pool = @import("pool.zig");
-const sm = @import("softmax.zig");
+const simd = @import("simd.zig");
 
-const V = sm.V;
-const F = sm.F;
+const V = simd.V;
+const F = simd.F;
 
 const Args = struct {
     p: [*]f32,

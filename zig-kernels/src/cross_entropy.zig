@@ -11,12 +11,13 @@
 //! Parallel over rows; the logits are read once in each direction (memory-bound at 8192×8000).
 const std = @import("std");
 const sm = @import("softmax.zig");
+const simd = @import("simd.zig");
 
-const V = sm.V;
-const F = sm.F;
-const load = sm.load;
-const store = sm.store;
-const expV = sm.expV;
+const V = simd.V;
+const F = simd.F;
+const load = simd.loadAt;
+const store = simd.storeAt;
+const expV = simd.exp;
 
 /// log Σ exp(x) = max + log_sum of one row, in one pass (online softmax, see above).
 pub const Lse = struct {
@@ -36,21 +37,21 @@ pub fn logSumExp(x: []const f32) Lse {
         const xv = load(x, i);
         if (@reduce(.Or, xv > m)) {
             const nm = @max(m, xv);
-            s *= expV(V, m - nm);
+            s *= expV(m - nm);
             m = nm;
         }
-        s += expV(V, xv - m);
+        s += expV(xv - m);
     }
     if (i < x.len) {
         // Tail: padded with −inf, whose exp adds exactly 0.
         var tail: F = @splat(-std.math.inf(f32));
         for (x[i..], 0..) |v, j| tail[j] = v;
         const nm = @max(m, tail);
-        s = s * expV(V, m - nm) + expV(V, tail - nm);
+        s = s * expV(m - nm) + expV(tail - nm);
         m = nm;
     }
     const big_m = @reduce(.Max, m);
-    const total = @reduce(.Add, s * expV(V, m - @as(F, @splat(big_m))));
+    const total = @reduce(.Add, s * expV(m - @as(F, @splat(big_m))));
     return .{ .max = big_m, .log_sum = @floatCast(@log(@as(f64, total))) };
 }
 
@@ -75,8 +76,8 @@ fn backwardRow(a: Bwd, row: usize) void {
     const lv: F = @splat(l);
     const sv: F = @splat(a.scale);
     var i: usize = 0;
-    while (i + V <= x.len) : (i += V) store(dx, i, expV(V, load(x, i) - lv) * sv);
-    while (i < x.len) : (i += 1) dx[i] = sm.expS(x[i] - l) * a.scale;
+    while (i + V <= x.len) : (i += V) store(dx, i, expV(load(x, i) - lv) * sv);
+    while (i < x.len) : (i += 1) dx[i] = simd.expS(x[i] - l) * a.scale;
     const t: usize = @intCast(a.targets[row]);
     std.debug.assert(t < a.v);
     dx[t] -= a.scale;

@@ -9,9 +9,8 @@
 //! a broadcasts, or general strided — so the row-vector (bias) case is a contiguous SIMD loop per row
 //! and the scalar case one SIMD loop over the whole array.
 //!
-//! Accuracy: exp is a vectorized Cephes-style expf (Cody–Waite range reduction x = n·ln2 + r,
-//! degree-6 polynomial on |r| ≤ ln2/2, scale by 2^n in two steps so results down to the subnormals
-//! are right); |error| ≲ 1 ulp, exp(x > 88.72) = +inf, exp(x < -103.97) = 0, NaN propagates.
+//! Accuracy: exp is simd.exp (within 2 ulp of float64 exp; exp(x > 88.72) = +inf,
+//! exp(x < −103.97) = 0, NaN propagates).
 //! tanh uses an odd polynomial for |x| < 0.625 and 1 − 2/(e^{2|x|} + 1) above (→ ±1, never NaN).
 //! gelu (GPT-2 tanh approximation) is evaluated as x·σ(2u) = x / (1 + e^{−2u}), u = √(2/π)(x + 0.044715x³),
 //! algebraically equal to 0.5·x·(1 + tanh u) but free of the cancellation of 1 + tanh u for x ≪ 0.
@@ -19,11 +18,16 @@
 const std = @import("std");
 const pool = @import("pool.zig");
 
-const builtin = @import("builtin");
-/// 16 lanes with AVX-512 (LLVM's suggestion is 8 on CPUs that prefer 256-bit vectors), else the suggestion.
-pub const V = if (builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .avx512f)) 16 else std.simd.suggestVectorLength(f32) orelse 8;
-pub const Vf = @Vector(V, f32);
-const Vi = @Vector(V, i32);
+const simd = @import("simd.zig");
+
+const V = simd.V;
+const Vf = simd.F;
+const splat = simd.splat;
+const load = simd.load;
+const store = simd.store;
+const loadPartial = simd.loadPartial;
+const storePartial = simd.storePartial;
+const expV = simd.exp;
 pub const max_dims = 8;
 
 // ---- parallel chunking ---------------------------------------------------------------------
@@ -56,36 +60,6 @@ pub fn parallelUnits(n: usize, unit: usize, ctx: anytype, comptime func: fn (@Ty
 }
 
 // ---- vector math -----------------------------------------------------------------------------
-
-inline fn splat(x: f32) Vf {
-    return @splat(x);
-}
-
-/// e^x, vectorized (see the file comment).
-pub fn expV(x: Vf) Vf {
-    const xc = @min(@max(x, splat(-104.0)), splat(89.0));
-    // n = round(x / ln2); r = x − n·ln2 with ln2 split in a 9-bit head (n·ln2_hi exact) and a tail.
-    const n = @round(xc * splat(1.44269504088896341));
-    const r = @mulAdd(Vf, n, splat(2.12194440e-4), @mulAdd(Vf, n, splat(-0.693359375), xc));
-    // e^r ≈ 1 + r + r²·P(r) (Cephes expf coefficients).
-    var p = splat(1.9875691500e-4);
-    p = @mulAdd(Vf, p, r, splat(1.3981999507e-3));
-    p = @mulAdd(Vf, p, r, splat(8.3334519073e-3));
-    p = @mulAdd(Vf, p, r, splat(4.1665795894e-2));
-    p = @mulAdd(Vf, p, r, splat(1.6666665459e-1));
-    p = @mulAdd(Vf, p, r, splat(5.0000001201e-1));
-    p = @mulAdd(Vf, p * r, r, r + splat(1.0));
-    // 2^n = 2^n1 · 2^n2 with both halves normal floats (n ∈ [−150, 129]).
-    const ni: Vi = @intFromFloat(n);
-    const n1 = ni >> @splat(1);
-    const n2 = ni - n1;
-    const s1: Vf = @bitCast((n1 + @as(Vi, @splat(127))) << @splat(23));
-    const s2: Vf = @bitCast((n2 + @as(Vi, @splat(127))) << @splat(23));
-    var y = p * s1 * s2;
-    y = @select(f32, x > splat(88.72283935546875), splat(std.math.inf(f32)), y);
-    y = @select(f32, x < splat(-103.97208), splat(0.0), y);
-    return @select(f32, x != x, x, y);
-}
 
 /// tanh x, vectorized (see the file comment).
 pub fn tanhV(x: Vf) Vf {
@@ -178,23 +152,6 @@ fn mulOp(a: Vf, b: Vf) Vf {
 }
 fn divOp(a: Vf, b: Vf) Vf {
     return a / b;
-}
-
-inline fn load(p: [*]const f32) Vf {
-    return p[0..V].*;
-}
-inline fn store(p: [*]f32, v: Vf) void {
-    p[0..V].* = v;
-}
-/// The first `len` (< V) elements of p, padded with `pad`.
-inline fn loadPartial(p: [*]const f32, len: usize, pad: f32) Vf {
-    var buf: [V]f32 = @splat(pad);
-    @memcpy(buf[0..len], p[0..len]);
-    return buf;
-}
-inline fn storePartial(p: [*]f32, len: usize, v: Vf) void {
-    const buf: [V]f32 = v;
-    @memcpy(p[0..len], buf[0..len]);
 }
 
 /// out[i] = f(x[i]) for i in begin..end (the tail through a padded vector, so every element
@@ -424,21 +381,6 @@ fn ulpDiff(a: f32, b: f64) f64 {
 
 fn applyScalar(comptime f: UnaryFn, x: f32) f32 {
     return f(splat(x))[0];
-}
-
-test "vectorized exp is within 2 ulp of f64 exp over its whole range, with exact edge cases" {
-    var worst: f64 = 0;
-    var x: f32 = -103.0;
-    while (x < 88.7) : (x += 0.0137) {
-        worst = @max(worst, ulpDiff(applyScalar(expOp, x), @exp(@as(f64, x))));
-    }
-    try std.testing.expect(worst <= 2.0);
-    try std.testing.expectEqual(std.math.inf(f32), applyScalar(expOp, 89.0));
-    try std.testing.expectEqual(std.math.inf(f32), applyScalar(expOp, std.math.inf(f32)));
-    try std.testing.expectEqual(@as(f32, 0), applyScalar(expOp, -1000.0));
-    try std.testing.expectEqual(@as(f32, 0), applyScalar(expOp, -std.math.inf(f32)));
-    try std.testing.expectEqual(@as(f32, 1), applyScalar(expOp, 0.0));
-    try std.testing.expect(std.math.isNan(applyScalar(expOp, std.math.nan(f32))));
 }
 
 test "vectorized tanh is within a few ulp of f64 tanh and saturates without NaN" {

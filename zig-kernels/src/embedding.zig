@@ -11,10 +11,10 @@
 //! so the result is identical for any thread count. Indices are validated in TypeScript.
 const std = @import("std");
 const pool = @import("pool.zig");
-const sm = @import("softmax.zig");
+const simd = @import("simd.zig");
 
-const V = sm.V;
-const F = sm.F;
+const V = simd.V;
+const F = simd.F;
 
 const Take = struct { table: [*]const f32, idx: [*]const i32, out: [*]f32, k: usize, v: usize, c: usize, tasks: usize };
 
@@ -31,7 +31,7 @@ const Scatter = struct { dy: [*]const f32, idx: [*]const i32, dtable: [*]f32, k:
 
 fn addRow(dst: []f32, src: []const f32) void {
     var j: usize = 0;
-    while (j + V <= dst.len) : (j += V) sm.store(dst, j, sm.load(dst, j) + sm.load(src, j));
+    while (j + V <= dst.len) : (j += V) simd.storeAt(dst, j, simd.loadAt(dst, j) + simd.loadAt(src, j));
     while (j < dst.len) : (j += 1) dst[j] += src[j];
 }
 

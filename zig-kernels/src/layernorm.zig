@@ -12,11 +12,12 @@
 const std = @import("std");
 const pool = @import("pool.zig");
 const sm = @import("softmax.zig");
+const simd = @import("simd.zig");
 
-const V = sm.V;
-const F = sm.F;
-const load = sm.load;
-const store = sm.store;
+const V = simd.V;
+const F = simd.F;
+const load = simd.loadAt;
+const store = simd.storeAt;
 
 const Fwd = struct { x: [*]const f32, w: [*]const f32, b: [*]const f32, y: [*]f32, mean: [*]f32, rstd: [*]f32, c: usize, eps: f32 };
 
@@ -27,7 +28,7 @@ fn forwardRow(a: Fwd, row: usize) void {
     const w = a.w[0..c];
     const b = a.b[0..c];
     const inv_c = 1.0 / @as(f32, @floatFromInt(c));
-    const mu = sm.rowSum(x) * inv_c;
+    const mu = simd.sum(x) * inv_c;
     // Two-pass variance (the row is in L1): no cancellation from E[x²] − μ².
     const muv: F = @splat(mu);
     var acc: F = @splat(0);

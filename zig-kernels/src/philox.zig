@@ -7,10 +7,10 @@
 //! packages/tensor/src/reference/philox.ts implements the same function in TypeScript.
 const std = @import("std");
 
-const m0: u32 = 0xD2511F53;
-const m1: u32 = 0xCD9E8D57;
-const w0: u32 = 0x9E3779B9;
-const w1: u32 = 0xBB67AE85;
+pub const m0: u32 = 0xD2511F53;
+pub const m1: u32 = 0xCD9E8D57;
+pub const w0: u32 = 0x9E3779B9;
+pub const w1: u32 = 0xBB67AE85;
 
 pub fn philox4x32(counter: [4]u32, key: [2]u32) [4]u32 {
     var c = counter;

@@ -8,6 +8,14 @@
 //! A parallel call hands out task indices 0..n_tasks from an atomic counter; every
 //! participating thread (the caller included) takes indices until none are left, so
 //! uneven tasks balance themselves. Idle workers spin briefly, then sleep on a futex.
+//!
+//! A worker joins a job by registering in `join_state` while the job is open; once the caller
+//! has run out of tasks it closes the job and waits only for the workers that joined (they may
+//! be inside a task). A worker that has not joined by then — descheduled by another process on a
+//! shared machine, or still waking from its futex — is not waited for: the caller has already
+//! taken its tasks, and a late worker sees the job closed and goes back to sleep. Without this, a
+//! parallel call on a loaded machine can wait a whole scheduler time slice for a worker that has
+//! no work left to do.
 //! A call made from inside a task runs serially on that thread (no nested parallelism).
 const std = @import("std");
 const builtin = @import("builtin");
@@ -25,9 +33,13 @@ const Job = struct {
     /// Threads taking part, the caller included.
     n_threads: usize,
     next: Atomic(usize) = Atomic(usize).init(0),
-    /// Workers (not counting the caller) that have not yet finished this job.
-    pending: Atomic(u32) = Atomic(u32).init(0),
 };
+
+/// `closed` | the number of workers inside the current job. Workers join (count + 1) only
+/// while the job is open; the caller closes it and waits for the count to drop to 0. The job
+/// (on the caller's stack) is only read by workers counted here, so it outlives every reader.
+var join_state: Atomic(u32) = Atomic(u32).init(closed);
+const closed: u32 = 1 << 31;
 
 var init_once = std.once(initPool);
 var pool_size: usize = 1;
@@ -77,13 +89,22 @@ fn workerMain(index: usize) void {
             }
         }
         seen = gen;
-        const job = current_job.load(.acquire) orelse continue;
-        if (index >= job.n_threads) continue;
-        runTasks(job);
-        _ = job.pending.fetchSub(1, .acq_rel);
-        // The caller may sleep on `pending`; wake it when we are the last one.
-        Futex.wake(&job.pending, 1);
+        if (!join()) continue; // closed already: the caller did the work
+        const job = current_job.load(.acquire).?;
+        if (index < job.n_threads) runTasks(job);
+        // Leave; the caller may sleep on join_state once it has closed the job: wake it when we
+        // are the last one out.
+        if (join_state.fetchSub(1, .acq_rel) == closed + 1) Futex.wake(&join_state, 1);
     }
+}
+
+/// Registers this worker in the current job if it is still open.
+fn join() bool {
+    var s = join_state.load(.acquire);
+    while (s & closed == 0) {
+        s = join_state.cmpxchgWeak(s, s + 1, .acq_rel, .acquire) orelse return true;
+    }
+    return false;
 }
 
 fn runTasks(job: *Job) void {
@@ -129,8 +150,8 @@ pub fn parallelFor(n_tasks: usize, ctx: anytype, comptime func: fn (@TypeOf(ctx)
     defer submit_mutex.unlock();
 
     var job = Job{ .func = Wrap.call, .ctx = @ptrCast(&ctx), .n_tasks = n_tasks, .n_threads = threads };
-    job.pending.store(@intCast(threads - 1), .release);
     current_job.store(&job, .release);
+    join_state.store(0, .release); // open, nobody inside
     _ = generation.fetchAdd(1, .acq_rel);
     Futex.wake(&generation, max_threads);
 
@@ -138,15 +159,15 @@ pub fn parallelFor(n_tasks: usize, ctx: anytype, comptime func: fn (@TypeOf(ctx)
     runTasks(&job);
     inside_task = false;
 
+    // Every task is taken: close the job, then wait for the workers inside it (running tasks).
+    var s = join_state.fetchOr(closed, .acq_rel) | closed;
     var spins: usize = 0;
-    while (true) {
-        const left = job.pending.load(.acquire);
-        if (left == 0) break;
+    while (s != closed) : (s = join_state.load(.acquire)) {
         if (spins < spin_limit) {
             spins += 1;
             std.atomic.spinLoopHint();
         } else {
-            Futex.wait(&job.pending, left);
+            Futex.wait(&join_state, s);
         }
     }
     current_job.store(null, .release);
@@ -216,4 +237,26 @@ test "splitRange covers 0..n without gaps" {
         }
         try std.testing.expectEqual(n, expect_begin);
     }
+}
+
+test "a job completes while a worker is busy elsewhere; the worker still helps with later jobs" {
+    // Hold the pool's other threads out of a job by keeping the first task busy until every
+    // other task is done by someone: the caller closes the job without waiting for late joiners.
+    var total = Atomic(usize).init(0);
+    const Ctx = struct { total: *Atomic(usize), n: usize };
+    for ([_]usize{ 2, 3, 64 }) |n| {
+        total.store(0, .monotonic);
+        parallelFor(n, Ctx{ .total = &total, .n = n }, struct {
+            fn f(c: Ctx, i: usize) void {
+                if (i == 0) {
+                    // Wait (bounded) for the others: whoever runs task 0 overlaps with the rest.
+                    var spins: usize = 0;
+                    while (c.total.load(.acquire) < c.n - 1 and spins < 1 << 22) : (spins += 1) std.atomic.spinLoopHint();
+                }
+                _ = c.total.fetchAdd(1, .acq_rel);
+            }
+        }.f);
+        try std.testing.expectEqual(n, total.load(.monotonic));
+    }
+    try std.testing.expectEqual(closed, join_state.load(.acquire)); // nobody left inside
 }

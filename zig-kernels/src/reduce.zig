@@ -11,15 +11,14 @@
 const std = @import("std");
 const pool = @import("pool.zig");
 const ew = @import("elementwise.zig");
+const simd = @import("simd.zig");
 
-const V = ew.V;
-const Vf = ew.Vf;
+const V = simd.V;
+const Vf = simd.F;
 const Vd = @Vector(V, f64);
 const Vi = @Vector(V, i32);
 
-inline fn load(p: [*]const f32) Vf {
-    return p[0..V].*;
-}
+const load = simd.load;
 inline fn widen(v: Vf) Vd {
     return @floatCast(v);
 }

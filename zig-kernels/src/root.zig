@@ -8,7 +8,9 @@
 //!   assert them again (enforced in Debug/ReleaseSafe builds).
 //! - Exports are named `pb_<family>_<op>`; forward and backward of a family live side by side
 //!   in one file, each with a plain scalar reference beside the fast path where useful.
+const std = @import("std");
 const pool = @import("pool.zig");
+const simd = @import("simd.zig");
 const philox = @import("philox.zig");
 const elementwise = @import("elementwise.zig");
 const reduce = @import("reduce.zig");
@@ -17,6 +19,7 @@ const gemm = @import("gemm.zig");
 
 comptime {
     _ = pool;
+    _ = simd;
     _ = philox;
     _ = elementwise;
     _ = reduce;
@@ -36,4 +39,8 @@ comptime {
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.
 export fn pb_abi_version() u32 {
     return 1;
+}
+
+test {
+    std.testing.refAllDecls(@This());
 }

@@ -133,6 +133,7 @@ const cases: Record<string, Case[]> = {
     { diff: [rand([10, 12], 79)], rest: [2, 2, { dropout: 0.3, seed: 7, offset: 2 }] }, // B = 2, T = 5, H = 2, D = 2
   ],
   dropout: [{ diff: [rand([3, 4], 53)], rest: [0.25, 9, 1] }, { diff: [rand([17], 54)], rest: [0, 3, 0] }],
+  addDropout: [{ diff: [rand([3, 4], 55), rand([3, 4], 56)], rest: [0.25, 9, 1] }, { diff: [rand([17], 57), rand([17], 58)], rest: [0, 3, 0] }],
   take: [{ diff: [rand([5, 3], 55)], rest: [[4, 0, 4, 2]] }, { diff: [rand([3, 2], 56)], rest: [[1, 2, 1, 0, 0, 2], [2, 3]] }],
   pick: [{ diff: [rand([3, 4], 57)], rest: [[0, 2, 2], [3, 1, 3]] }, { diff: [rand([1, 2], 58)], rest: [[0], [1]] }],
   sum: [{ diff: [rand([3, 4], 59)] }, { diff: [rand([2, 1, 3], 60)] }],

@@ -6,7 +6,7 @@
 //
 // Shapes: B batch, T time, C width, H heads, D = C/H head size, M MLP width.
 import { ad, fork } from "@pullback/ad";
-import { add, attentionRows, dropout, gelu, layerNorm, linear } from "@pullback/tensor/rrules";
+import { addDropout, attentionRows, gelu, layerNorm, linear } from "@pullback/tensor/rrules";
 import { dropoutOffset, type Step } from "./model.ad.ts";
 
 /** One pre-LayerNorm transformer block: x + attention(LN1(x)), then + MLP(LN2(x)). */
@@ -21,15 +21,13 @@ export const blockExplicit = (s: Step, layer: number) =>
     // on the probabilities; the heads come out side by side per position (B·T, C)
     const [a, __3] = attentionRows(qkv, H, B, { dropout: p, seed, offset: dropoutOffset(layer, 0) });
     const [aOut, __4] = linear([a, wo, bo]);
-    const [aDrop, __5] = dropout(aOut, p, seed, dropoutOffset(layer, 1));
-    const [x2, __6] = add([skip1, aDrop]);
+    const [x2, __5] = addDropout([skip1, aOut], p, seed, dropoutOffset(layer, 1)); // skip1 + dropout(aOut), fused
     // ---- MLP sub-block: x + dropout(gelu(LN2(x)·w1 + b1)·w2 + b2)
-    const [[x3, skip2], __7] = fork(x2);
-    const [h2, __8] = layerNorm([x3, ln2w, ln2b]);
-    const [u, __9] = linear([h2, w1, b1]); // (B·T, M)
-    const [g, __10] = gelu(u);
-    const [m, __11] = linear([g, w2, b2]); // (B·T, C)
-    const [mDrop, __12] = dropout(m, p, seed, dropoutOffset(layer, 2));
-    const [y, __13] = add([skip2, mDrop]);
+    const [[x3, skip2], __6] = fork(x2);
+    const [h2, __7] = layerNorm([x3, ln2w, ln2b]);
+    const [u, __8] = linear([h2, w1, b1]); // (B·T, M)
+    const [g, __9] = gelu(u);
+    const [m, __10] = linear([g, w2, b2]); // (B·T, C)
+    const [y, __11] = addDropout([skip2, m], p, seed, dropoutOffset(layer, 2));
     return y;
   });

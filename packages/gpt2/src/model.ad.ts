@@ -7,7 +7,7 @@
 // The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear` folds
 // the bias into the GEMM's accumulator).
 import type { Static } from "@pullback/ad";
-import { add, attentionRows, crossEntropy, dropout, gelu, layerNorm, linear, matmul, reshape, take, type Tensor } from "@pullback/tensor";
+import { add, addDropout, attentionRows, crossEntropy, dropout, gelu, layerNorm, linear, matmul, reshape, take, type Tensor } from "@pullback/tensor";
 import type { BlockParams, GPT2Params } from "./params.ts";
 
 /** What one forward pass needs besides the parameters (never differentiated). */
@@ -40,10 +40,11 @@ export function block(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<
   // softmax(q·kᵀ/√D + causal mask)·v per head, fused, read straight from the qkv rows; dropout on
   // the probabilities; the heads come out side by side per position (B·T, C)
   const a = attentionRows(qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffset(layer, 0) });
-  x = add(x, dropout(linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(layer, 1)));
+  // x + dropout(…) is one fused op (addDropout): one pass, the same mask and bits as add(x, dropout(…))
+  x = addDropout(x, linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(layer, 1));
   // ---- MLP sub-block: x + dropout(gelu(LN2(x)·w1 + b1)·w2 + b2)
   const h = gelu(linear(layerNorm(x, p.ln2.w, p.ln2.b), p.mlp.w1, p.mlp.b1)); // (B·T, M)
-  return add(x, dropout(linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(layer, 2)));
+  return addDropout(x, linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(layer, 2));
 }
 
 /** Logits (B·T, V) of `tokens` (B·T row-major) at `positions` (0 … T−1). */

@@ -31,6 +31,8 @@ const K = bindKernels({
   pb_cross_entropy_forward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
   pb_cross_entropy_backward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "f32"], returns: "void" },
   pb_dropout_forward: { args: ["ptr", "ptr", "u64", "u64", "u64", "u32", "f32"], returns: "void" },
+  pb_dropout_add_forward: { args: ["ptr", "ptr", "ptr", "u64", "u64", "u64", "u32", "f32"], returns: "void" },
+  pb_elementwise_add: { args: ["ptr", "ptr", "ptr", "u64", "ptr", "ptr", "ptr"], returns: "void" },
   pb_adam_update: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "f32", "f32", "f32", "f32", "f32", "u64"], returns: "void" },
 });
 
@@ -104,6 +106,15 @@ export async function bench(threads: number): Promise<BenchRow[]> {
     // one AdamW step over ~1.4M parameters (the seed preset's parameter count, rounded).
     const act = randTensor([8192 * 64], 5), out = new Float32Array(8192 * 64);
     rows.push(row("dropout.forward p=0.2", "(524288,)", threads, () => K.pb_dropout_forward(act.data, out, act.size, 1, 2, Math.ceil(0.2 * 16777216), 1 / 0.8), 2 * act.size));
+    // The residual add after a dropout: fused (one pass over x, r, out) against dropout then add
+    // (two passes and an intermediate), same buffers, same run.
+    const res = randTensor([8192 * 64], 6), tmp = new Float32Array(8192 * 64);
+    const flat = (n: number) => new BigUint64Array([BigInt(n)]), one = new BigUint64Array([1n]);
+    const dropThenAdd = () => {
+      K.pb_dropout_forward(act.data, tmp, act.size, 1, 2, Math.ceil(0.2 * 16777216), 1 / 0.8);
+      K.pb_elementwise_add(res.data, tmp, out, 1, flat(act.size), one, one);
+    };
+    rows.push({ ...row("dropout+add, fused p=0.2", "(524288,)", threads, () => K.pb_dropout_add_forward(res.data, act.data, out, act.size, 1, 2, Math.ceil(0.2 * 16777216), 1 / 0.8), 3 * act.size), reference: { name: "dropout, then add", ms: timeMs(dropThenAdd) } });
     const np = 1_400_000;
     const p = randTensor([np], 6).data as Float32Array, g = randTensor([np], 7).data as Float32Array, m = new Float32Array(np), v = new Float32Array(np);
     rows.push(row("adam.update", `(${np},)`, threads, () => K.pb_adam_update(p, g, m, v, np, 1e-4, 0.9, 0.95, 1e-8, 0, 10), 7 * np));

@@ -96,6 +96,7 @@ export const tensorRules: Record<string, Rule> = {
   attention: packed("attention", 3, rr.attention),
   attentionRows: first("attentionRows", rr.attentionRows),
   dropout: first("dropout", rr.dropout),
+  addDropout: packed("addDropout", 2, rr.addDropout),
   take: first("take", rr.take),
   pick: first("pick", rr.pick),
   // reductions (sum returns a number; its cotangent is a number)

@@ -14,3 +14,12 @@ export function dropout(x: Tensor, p: number, seed: number, offset: number): Ten
 export function dropoutBackward(dy: Tensor, p: number, seed: number, offset: number): Tensor {
   return dropout(dy, p, seed, offset);
 }
+
+/** x + dropout(y, p, seed, offset): the dropout rounded to x's dtype, then added (as the two ops do). */
+export function addDropout(x: Tensor, y: Tensor, p: number, seed: number, offset: number): Tensor {
+  const dtype = x.dtype === "float64" || y.dtype === "float64" ? "float64" : "float32";
+  const d = p === 0 ? y : dropout(y, p, seed, offset);
+  const out = Tensor.zeros(x.shape, dtype);
+  for (let i = 0; i < out.size; i++) out.data[i] = x.data[i] + d.data[i];
+  return out;
+}

@@ -2,7 +2,7 @@
 // (softmax output, LayerNorm mean/rstd, cross-entropy log-sum-exp, attention lse) and nothing more.
 import { attentionBackward, attentionForward, attentionRowsBackward, attentionRowsForward, type AttentionOptions } from "../ops/attention.ts";
 import { crossEntropyBackward, crossEntropyForward } from "../ops/cross_entropy.ts";
-import { dropout as dropoutOp, dropoutBackward } from "../ops/dropout.ts";
+import { addDropout as addDropoutOp, dropout as dropoutOp, dropoutBackward } from "../ops/dropout.ts";
 import { pick as pickOp, pickBackward, take as takeOp, takeBackward } from "../ops/embedding.ts";
 import { layerNormBackward, layerNormForward } from "../ops/layernorm.ts";
 import { logSoftmax as logSoftmaxOp, logSoftmaxBackward, softmax as softmaxOp, softmaxBackward } from "../ops/softmax.ts";
@@ -78,6 +78,17 @@ export function attentionRows(qkv: Tensor, heads: number, batch: number, options
 export function dropout(x: Tensor, p: number, seed: number, offset: number): RruleResult<Tensor, Tensor, Tensor> {
   return watched("dropout", [dropoutOp(x, p, seed, offset), function dropout_pullback(dy) {
     return dropoutBackward(dy, p, seed, offset);
+  }]);
+}
+
+/**
+ * x + dropout(y, p, seed, offset), fused (the residual add of a transformer sub-block).
+ * ∂x = dout (the cotangent itself: cotangents are never written in place), ∂y = mask⊙dout/(1 − p)
+ * with the mask regenerated from (seed, offset).
+ */
+export function addDropout([x, y]: [Tensor, Tensor], p: number, seed: number, offset: number): RruleResult<Tensor, Tensor, [Tensor, Tensor]> {
+  return watched("addDropout", [addDropoutOp(x, y, p, seed, offset), function addDropout_pullback(dout) {
+    return [dout, dropoutBackward(dout, p, seed, offset)];
   }]);
 }
 
