@@ -28,6 +28,7 @@ comptime {
     _ = @import("dropout.zig");
     _ = @import("adam.zig");
     _ = @import("attention.zig");
+    _ = @import("linear_cross_entropy.zig");
     _ = gemm;
 }
 

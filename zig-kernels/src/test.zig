@@ -13,4 +13,5 @@ test {
     _ = @import("adam.zig");
     _ = @import("attention.zig");
     _ = @import("gemm.zig");
+    _ = @import("linear_cross_entropy.zig");
 }
