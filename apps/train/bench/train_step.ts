@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pullback } from "@pullback/ad";
 import { createModel, loss, presets, type GPT2Params, type PresetName } from "@pullback/gpt2";
-import { getThreads, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
+import { getThreads, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, type KernelTime } from "@pullback/tensor";
 import { adamStep, initAdam } from "../src/optimizer.ts";
 
 interface Config {
@@ -88,9 +88,8 @@ function benchOurs(c: Config): Result {
   const positions = Int32Array.from({ length: T }, (_, i) => i);
   const hyper = { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 };
   const fwd: number[] = [], bwd: number[] = [], opt: number[] = [], total: number[] = [];
-  const logitsBuffer = Tensor.zeros([B * T, config.vocab]); // as createModel's lossAndGrads keeps one
   const run = (seed: number) => {
-    const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout: config.dropout, seed, logitsBuffer };
+    const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout: config.dropout, seed };
     const t0 = performance.now();
     const [, back] = pullback(loss, params, step, tokens, positions, targets);
     const t1 = performance.now();
