@@ -85,34 +85,56 @@ fn acquire(a: *const Args) usize {
     }
 }
 
-/// One row of logits → its loss; with gradients the row becomes (softmax − onehot)·scale in
-/// place (the arithmetic of cross_entropy.zig's backward, so the same logits give the same bits).
-fn lossRow(row: []f32, target: i32, grads: bool, scale: f32) f32 {
-    const l = ce.logSumExp(row);
+/// Σ_j exp(x_j − m) over a row, in lanes; with `store` the row is overwritten by exp(x_j − m).
+fn sumExp(row: []f32, m: f32, comptime store: bool) f32 {
+    const mv: F = @splat(m);
+    var acc: F = @splat(0);
+    var i: usize = 0;
+    while (i + V <= row.len) : (i += V) {
+        const e = sm.expV(V, sm.load(row, i) - mv);
+        if (store) sm.store(row, i, e);
+        acc += e;
+    }
+    var tail: f32 = 0;
+    while (i < row.len) : (i += 1) {
+        const e = sm.expS(row[i] - m);
+        if (store) row[i] = e;
+        tail += e;
+    }
+    return @reduce(.Add, acc) + tail;
+}
+
+/// One row of logits x → its loss (m − x_t) + log Σ_j exp(x_j − m), m = max_j x_j; with
+/// gradients the row becomes G = (softmax(x) − onehot(t))·scale in place. Two passes (the max,
+/// then exp stored and summed) and ONE exp per logit: softmax_j = exp(x_j − m)/Σ. The loss-only
+/// path runs the same arithmetic (without the stores), so both give the same bits.
+fn lossRow(row: []f32, target: i32, comptime grads: bool, scale: f32) f32 {
     const t: usize = @intCast(target);
     std.debug.assert(t < row.len);
-    const loss = (l.max - row[t]) + l.log_sum;
+    const m = sm.rowMax(row);
+    const xt = row[t];
+    const total = sumExp(row, m, grads);
+    const loss = (m - xt) + @as(f32, @floatCast(@log(@as(f64, total))));
     if (grads) {
-        const lse = l.value();
-        const lv: F = @splat(lse);
-        const sv: F = @splat(scale);
+        const k: F = @splat(scale / total);
         var i: usize = 0;
-        while (i + V <= row.len) : (i += V) sm.store(row, i, sm.expV(V, sm.load(row, i) - lv) * sv);
-        while (i < row.len) : (i += 1) row[i] = sm.expS(row[i] - lse) * scale;
+        while (i + V <= row.len) : (i += V) sm.store(row, i, sm.load(row, i) * k);
+        while (i < row.len) : (i += 1) row[i] *= scale / total;
         row[t] -= scale;
     }
     return loss;
 }
 
-/// Chunk `ci`: losses of its rows; with gradients also dX of its rows and dW_dst (+)= X_cᵀ·G_c
-/// (`first`: overwrite dW_dst instead of adding).
 fn runChunk(a: *const Args, ci: usize, logits: [*]f32, first: bool, dw_dst: [*]f32) void {
     const r0 = ci * a.rows;
     const m: usize = @min(a.rows, a.n - r0);
     const x = a.x + r0 * a.c;
     // logits_c = X_c·W  (m, V)
     gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.v, .k = a.c, .alpha = 1, .a = x, .lda = a.c, .b = a.w, .ldb = a.v, .beta = 0, .c = logits, .ldc = a.v });
-    for (0..m) |i| a.losses[r0 + i] = lossRow(logits[i * a.v ..][0..a.v], a.targets[r0 + i], a.grads, a.scale);
+    for (0..m) |i| {
+        const row = logits[i * a.v ..][0..a.v];
+        a.losses[r0 + i] = if (a.grads) lossRow(row, a.targets[r0 + i], true, a.scale) else lossRow(row, a.targets[r0 + i], false, 0);
+    }
     if (!a.grads) return;
     // dX_c = G_c·Wᵀ = G_c·Wt  (m, C)
     gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.c, .k = a.v, .alpha = 1, .a = logits, .lda = a.v, .b = a.wt, .ldb = a.c, .beta = 0, .c = a.dx + r0 * a.c, .ldc = a.c });
@@ -139,6 +161,29 @@ fn groupTask(a: *const Args, g: usize) void {
         return;
     }
     for (r.begin..r.end) |ci| runChunk(a, ci, a.scratch + s * a.rows * a.v, ci == r.begin, dst);
+}
+
+/// One group: the chunks one after the other on the calling thread, each GEMM and the rows of
+/// the softmax parallel over the pool (dW accumulates straight into dw; no partials). The GEMMs
+/// cut C among the threads, so e.g. each thread keeps its own columns of dW in cache.
+fn sequentialChunks(a: *const Args) void {
+    const Rows = struct { a: *const Args, r0: usize, m: usize, logits: [*]f32, parts: usize };
+    for (0..a.chunks) |ci| {
+        const r0 = ci * a.rows;
+        const m: usize = @min(a.rows, a.n - r0);
+        const x = a.x + r0 * a.c;
+        const logits = a.scratch;
+        gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.v, .k = a.c, .alpha = 1, .a = x, .lda = a.c, .b = a.w, .ldb = a.v, .beta = 0, .c = logits, .ldc = a.v });
+        const parts = sm.rowTasks(m, a.v);
+        pool.parallelFor(parts, Rows{ .a = a, .r0 = r0, .m = m, .logits = logits, .parts = parts }, struct {
+            fn run(ctx: Rows, t: usize) void {
+                const r = pool.splitRange(ctx.m, ctx.parts, t);
+                for (r.begin..r.end) |i| ctx.a.losses[ctx.r0 + i] = lossRow(ctx.logits[i * ctx.a.v ..][0..ctx.a.v], ctx.a.targets[ctx.r0 + i], true, ctx.a.scale);
+            }
+        }.run);
+        gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.c, .k = a.v, .alpha = 1, .a = logits, .lda = a.v, .b = a.wt, .ldb = a.c, .beta = 0, .c = a.dx + r0 * a.c, .ldc = a.c });
+        gemmNoSplit(.{ .trans_a = true, .trans_b = false, .m = a.c, .n = a.v, .k = m, .alpha = 1, .a = x, .lda = a.c, .b = logits, .ldb = a.v, .beta = if (ci == 0) 0 else 1, .c = a.dw, .ldc = a.v });
+    }
 }
 
 /// Wt (V, C) = Wᵀ for W (C, V), over row ranges of Wt.
@@ -232,8 +277,9 @@ export fn pb_linear_cross_entropy_forward_backward(x: [*]const f32, w: [*]const 
         .scale = 1 / @as(f32, @floatFromInt(n)),
     };
     parallelParts(&a, c * v, transposeTask);
+    if (groups == 1) return sequentialChunks(&a);
     pool.parallelFor(groups, &a, groupTask);
-    if (groups > 1) parallelParts(&a, c * v * groups, reduceTask);
+    parallelParts(&a, c * v * groups, reduceTask);
 }
 
 // ---- tests ----------------------------------------------------------------------------

@@ -48,8 +48,24 @@ function checkArgs(op: string, x: Tensor, w: Tensor, targets: Int32Array | reado
   const t = toIndices(op, targets, v, (tv, row) => `target ${tv} at row ${row} is out of range for vocab ${v}`);
   const { chunkRows } = options ?? {};
   check(chunkRows === undefined || (Number.isInteger(chunkRows) && chunkRows >= 1), op, () => `chunkRows must be a positive integer, got ${chunkRows}`);
-  const rows = chunkRows ?? Math.max(6, Math.floor(chunkBytes / (4 * Math.max(v, 1))));
+  // ~chunkBytes of logits, in whole 6-row strips of the GEMM micro-kernel (66 rows at V = 8000)
+  const rows = chunkRows ?? 6 * Math.max(1, Math.round(chunkBytes / (4 * Math.max(v, 1)) / 6));
   return [t, n, c, v, Math.min(rows, Math.max(n, 1))];
+}
+
+/**
+ * How the rows of the gradient pass are cut: [rows per chunk, groups]. Each group walks its
+ * chunks on one thread into a dW partial of its own, (groups − 1)·C·V floats of scratch in all,
+ * kept within a quarter of the (N, V) logits the op avoids (and at most maxGroups). When that
+ * allows only one group (a wide C, e.g. GPT-2 small's 768), the chunks run one after the other
+ * with every GEMM parallel over the threads; those chunks are 4 times larger (unless chunkRows
+ * is given). The plan depends on the shapes only, never on the thread count, so neither do the
+ * results.
+ */
+function plan(n: number, c: number, v: number, rows: number, defaultRows: boolean): [number, number] {
+  const groups = Math.max(1, Math.min(Math.ceil(n / rows), maxGroups, 1 + Math.floor(n / (4 * c))));
+  if (groups > 1 || !defaultRows) return [rows, groups];
+  return [Math.min(n, 4 * rows), 1];
 }
 
 /** One scratch buffer reused by every call (grown when a call needs more): no per-step allocation. */
@@ -88,8 +104,10 @@ export function linearCrossEntropy(x: Tensor, w: Tensor, targets: Int32Array | r
 /**
  * The mean loss, the per-row losses, and the gradients of the mean loss — dx = G·wᵀ (N, C) and
  * dw = xᵀ·G (C, V) with G = (softmax(x·w) − onehot(targets))/N — all from one pass over the
- * rows. Deterministic: the same inputs give the same bits whatever the number of threads
- * (the rows are dealt to a fixed number of dW partials, summed in a fixed order).
+ * rows. Deterministic: the same inputs give the same bits whatever the number of threads or
+ * their scheduling (the rows are dealt to a number of dW partials fixed by the shapes, summed in
+ * a fixed order). `chunkRows` changes the order dW and dx are summed in (their last bits), never
+ * the losses.
  */
 export function linearCrossEntropyForward(
   x: Tensor,
@@ -105,14 +123,13 @@ export function linearCrossEntropyForward(
     dw.data.fill(0);
     return { loss: NaN, losses, dx, dw };
   }
-  const chunks = Math.ceil(n / rows);
-  const groups = Math.min(chunks, maxGroups);
-  const slots = Math.max(1, Math.min(getThreads(), groups));
+  const [chunkRows, groups] = plan(n, c, v, rows, options.chunkRows === undefined);
+  const slots = groups === 1 ? 1 : Math.max(1, Math.min(getThreads(), groups));
   // One buffer: the chunk logits of every slot, then wᵀ (V, C), then the dW partials.
-  const logitsLen = slots * rows * v, wtLen = v * c, partialLen = (groups - 1) * c * v;
+  const logitsLen = slots * chunkRows * v, wtLen = v * c, partialLen = (groups - 1) * c * v;
   const s = scratch(logitsLen + wtLen + Math.max(partialLen, 1));
   const wt = s.subarray(logitsLen, logitsLen + wtLen);
   const partials = s.subarray(logitsLen + wtLen);
-  K.pb_linear_cross_entropy_forward_backward(x.data, w.data, t, losses.data, dx.data, dw.data, n, c, v, rows, groups, s, slots, wt, partials);
+  K.pb_linear_cross_entropy_forward_backward(x.data, w.data, t, losses.data, dx.data, dw.data, n, c, v, chunkRows, groups, s, slots, wt, partials);
   return { loss: mean(losses), losses, dx, dw };
 }
