@@ -58,14 +58,15 @@ function checkArgs(op: string, x: Tensor, w: Tensor, targets: Int32Array | reado
  * chunks on one thread into a dW partial of its own, (groups − 1)·C·V floats of scratch in all,
  * kept within a quarter of the (N, V) logits the op avoids (and at most maxGroups). When that
  * allows only one group (a wide C, e.g. GPT-2 small's 768), the chunks run one after the other
- * with every GEMM parallel over the threads; those chunks are 4 times larger (unless chunkRows
- * is given). The plan depends on the shapes only, never on the thread count, so neither do the
+ * with every GEMM parallel over the threads and dW accumulated chunk after chunk; those chunks
+ * are larger (at least 256 rows unless chunkRows is given) so that re-reading dW, C·V floats,
+ * per chunk stays cheap next to the chunk's GEMMs (2·rows flops per element of dW). The plan depends on the shapes only, never on the thread count, so neither do the
  * results.
  */
 function plan(n: number, c: number, v: number, rows: number, defaultRows: boolean): [number, number] {
   const groups = Math.max(1, Math.min(Math.ceil(n / rows), maxGroups, 1 + Math.floor(n / (4 * c))));
   if (groups > 1 || !defaultRows) return [rows, groups];
-  return [Math.min(n, 4 * rows), 1];
+  return [Math.min(n, Math.max(4 * rows, 256)), 1];
 }
 
 /** One scratch buffer reused by every call (grown when a call needs more): no per-step allocation. */
