@@ -26,8 +26,31 @@ const gemm = @import("gemm.zig");
 const sm = @import("softmax.zig");
 const ce = @import("cross_entropy.zig");
 
+const builtin = @import("builtin");
 const V = sm.V;
 const F = sm.F;
+/// The row passes (max, exp, scale) use 16 lanes whenever AVX-512F exists, as gemm.zig does:
+/// `suggestVectorLength` answers 8 on CPUs tuned `prefer-256-bit`, and the exp is ALU-bound.
+const avx512 = builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f);
+const RV = if (avx512) 16 else V;
+const RF = @Vector(RV, f32);
+
+inline fn rload(p: []const f32, i: usize) RF {
+    return p[i..][0..RV].*;
+}
+
+inline fn rstore(p: []f32, i: usize, v: RF) void {
+    p[i..][0..RV].* = v;
+}
+
+fn rowMax(x: []const f32) f32 {
+    var mv: RF = @splat(-std.math.inf(f32));
+    var i: usize = 0;
+    while (i + RV <= x.len) : (i += RV) mv = @max(mv, rload(x, i));
+    var m = @reduce(.Max, mv);
+    while (i < x.len) : (i += 1) m = @max(m, x[i]);
+    return m;
+}
 
 /// Most groups (dW partials) a call uses; the caller provides (groups − 1)·C·V floats for them.
 pub const max_groups = 8;
@@ -87,12 +110,12 @@ fn acquire(a: *const Args) usize {
 
 /// Σ_j exp(x_j − m) over a row, in lanes; with `store` the row is overwritten by exp(x_j − m).
 fn sumExp(row: []f32, m: f32, comptime store: bool) f32 {
-    const mv: F = @splat(m);
-    var acc: F = @splat(0);
+    const mv: RF = @splat(m);
+    var acc: RF = @splat(0);
     var i: usize = 0;
-    while (i + V <= row.len) : (i += V) {
-        const e = sm.expV(V, sm.load(row, i) - mv);
-        if (store) sm.store(row, i, e);
+    while (i + RV <= row.len) : (i += RV) {
+        const e = sm.expV(RV, rload(row, i) - mv);
+        if (store) rstore(row, i, e);
         acc += e;
     }
     var tail: f32 = 0;
@@ -111,20 +134,23 @@ fn sumExp(row: []f32, m: f32, comptime store: bool) f32 {
 fn lossRow(row: []f32, target: i32, comptime grads: bool, scale: f32) f32 {
     const t: usize = @intCast(target);
     std.debug.assert(t < row.len);
-    const m = sm.rowMax(row);
+    const m = rowMax(row);
     const xt = row[t];
     const total = sumExp(row, m, grads);
     const loss = (m - xt) + @as(f32, @floatCast(@log(@as(f64, total))));
     if (grads) {
-        const k: F = @splat(scale / total);
+        const k = scale / total;
+        const kv: RF = @splat(k);
         var i: usize = 0;
-        while (i + V <= row.len) : (i += V) sm.store(row, i, sm.load(row, i) * k);
-        while (i < row.len) : (i += 1) row[i] *= scale / total;
+        while (i + RV <= row.len) : (i += RV) rstore(row, i, rload(row, i) * kv);
+        while (i < row.len) : (i += 1) row[i] *= k;
         row[t] -= scale;
     }
     return loss;
 }
 
+/// Chunk `ci`: losses of its rows; with gradients also dX of its rows and dW_dst (+)= X_cᵀ·G_c
+/// (`first`: overwrite dW_dst instead of adding).
 fn runChunk(a: *const Args, ci: usize, logits: [*]f32, first: bool, dw_dst: [*]f32) void {
     const r0 = ci * a.rows;
     const m: usize = @min(a.rows, a.n - r0);
