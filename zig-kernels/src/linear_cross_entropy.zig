@@ -9,22 +9,24 @@
 //!
 //! Rows are processed in chunks of `rows` rows (a few MB of logits): one task computes the chunk's
 //! logits X_c·W into a scratch buffer of its own (reused chunk after chunk, so it stays in
-//! cache), its losses (one-pass logsumexp, cross_entropy.zig), overwrites the logits with G in
-//! place, then dX_c = G_c·Wᵀ (rows of dX are disjoint between chunks) and dW_g += X_cᵀ·G_c.
-//! The products are the GEMM of gemm.zig, called from inside a pool task (so they run on that
-//! task's thread alone). Wᵀ is transposed once per call into a (V, C) buffer so that G·Wᵀ reads
-//! its B operand in place instead of packing Wᵀ again for every chunk.
+//! cache), its losses (row max, then exp(x − max) stored and summed: one exp per logit), turns the
+//! stored exponentials into G in place, then dX_c = G_c·Wᵀ (rows of dX are disjoint between
+//! chunks) and dW_g += X_cᵀ·G_c. The products are the GEMM of gemm.zig, called from inside a pool
+//! task (so they run on that task's thread alone). Wᵀ is transposed once per call into a (V, C)
+//! buffer so that G·Wᵀ reads its B operand in place instead of packing Wᵀ for every chunk.
+//! With a single group (dW partials too large next to the logits, e.g. a wide C) the chunks run
+//! one after the other instead, each GEMM parallel over the pool (sequentialChunks).
 //!
 //! Determinism: the chunks are dealt to a fixed number of groups (`groups`, chosen from the
 //! shapes only, never from the thread count); a group walks its chunks in order and accumulates
 //! into its own dW partial; the partials are then summed in group order. Every GEMM runs with a
-//! fixed k order for its shape (see gemmNoSplit), so the results are the same bits for any number
+//! fixed k order for its shape (see gemmNoSplit; gemm.zig's grid only decides which thread
+//! computes a tile, not the order of its sum), so the results are the same bits for any number
 //! of threads and any scheduling; they depend on `rows` and `groups` (the order dW is summed in).
 const std = @import("std");
 const pool = @import("pool.zig");
 const gemm = @import("gemm.zig");
 const sm = @import("softmax.zig");
-const ce = @import("cross_entropy.zig");
 
 const builtin = @import("builtin");
 const V = sm.V;
