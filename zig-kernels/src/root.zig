@@ -32,6 +32,7 @@ comptime {
     _ = @import("adam.zig");
     _ = @import("attention.zig");
     _ = @import("memory.zig");
+    _ = @import("linear_cross_entropy.zig");
     _ = gemm;
     _ = @import("signals.zig");
 }

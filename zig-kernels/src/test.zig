@@ -19,4 +19,5 @@ test {
     std.testing.refAllDecls(@import("memory.zig"));
     std.testing.refAllDecls(@import("gemm.zig"));
     std.testing.refAllDecls(@import("signals.zig"));
+    std.testing.refAllDecls(@import("linear_cross_entropy.zig"));
 }

@@ -124,6 +124,10 @@ const cases: Record<string, Case[]> = {
     { diff: [rand([2, 3, 5], 42, -2, 2), rand([5], 43, 0.5, 1.5), rand([5], 44)], rest: [0.1] },
   ],
   crossEntropy: [{ diff: [rand([3, 5], 45, -3, 3)], rest: [[0, 4, 2]] }, { diff: [rand([1, 2], 46, -3, 3)], rest: [Int32Array.from([1])] }],
+  linearCrossEntropy: [
+    { diff: [rand([3, 4], 80, -2, 2), rand([4, 5], 81, -1, 1)], rest: [[0, 4, 2]] },
+    { diff: [rand([7, 2], 82, -2, 2), rand([2, 3], 83, -1, 1)], rest: [Int32Array.from([2, 0, 0, 1, 2, 2, 1]), { chunkRows: 2 }] },
+  ],
   attention: [
     { diff: [rand([1, 2, 5, 3], 47), rand([1, 2, 5, 3], 48), rand([1, 2, 5, 3], 49)] },
     { diff: [rand([2, 1, 4, 2], 50), rand([2, 1, 4, 2], 51), rand([2, 1, 4, 2], 52)], rest: [{ dropout: 0.3, seed: 7, offset: 2 }] },

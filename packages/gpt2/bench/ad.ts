@@ -70,7 +70,7 @@ function overhead(): void {
     const tokens = Int32Array.from({ length: b * t }, () => rng.int(config.vocab));
     const targets = Int32Array.from({ length: b * t }, () => rng.int(config.vocab));
     const positions = Int32Array.from({ length: t }, (_, i) => i);
-    const s = { batch: b, time: t, heads: config.heads, width: config.width, dropout: config.dropout, seed: 1, logitsBuffer: Tensor.zeros([b * t, config.vocab]) };
+    const s = { batch: b, time: t, heads: config.heads, width: config.width, dropout: config.dropout, seed: 1 };
     return () => {
       const [, back] = pullback(loss, params, s, tokens, positions, targets);
       back(1);

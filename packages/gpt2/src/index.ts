@@ -1,7 +1,7 @@
 // @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
 // model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
 import { valueAndGrad } from "@pullback/ad";
-import { inMemoryPool, Tensor, type Rng } from "@pullback/tensor";
+import type { Rng, Tensor } from "@pullback/tensor";
 import { setAnomalyDetection } from "@pullback/tensor/rrules";
 import { validateConfig, type ModelConfig } from "./config.ts";
 import { logits, loss, type Step } from "./model.ad.ts";
@@ -9,7 +9,7 @@ import { initParams, type GPT2Params } from "./params.ts";
 
 export { presets, validateConfig, type ModelConfig, type PresetName } from "./config.ts";
 export { initParams, type BlockParams, type GPT2Params, type LayerNormParams } from "./params.ts";
-export { block, dropoutOffset, logits, loss, type Step } from "./model.ad.ts";
+export { block, dropoutOffset, hidden, logits, loss, type Step } from "./model.ad.ts";
 export { blockExplicit } from "./block_explicit.ad.ts";
 export { attentionFlops, gemmFlops, stepFlops, stepGemms, type GemmShape } from "./flops.ts";
 
@@ -43,12 +43,6 @@ export function createModel(config: ModelConfig) {
     dropout,
     seed,
   });
-  // The training step's logits buffer (B·T, V), reused while the batch shape stays the same.
-  let logitsBuffer: Tensor | undefined;
-  const bufferFor = (rows: number): Tensor => {
-    if (logitsBuffer?.shape[0] !== rows) logitsBuffer = Tensor.zeros([rows, config.vocab]);
-    return logitsBuffer;
-  };
   const lossAndGrad = valueAndGrad(loss);
   return {
     config,
@@ -60,7 +54,7 @@ export function createModel(config: ModelConfig) {
      */
     lossAndGrads(params: GPT2Params, b: Batch, options: { dropoutSeed: number; train: boolean; detectAnomaly?: boolean }): [number, GPT2Params] {
       checkBatch(config, b.batch, b.context, b.tokens, "lossAndGrads");
-      const s = { ...step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed), logitsBuffer: inMemoryPool() ? undefined : bufferFor(b.batch * b.context) };
+      const s = step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed);
       const previous = setAnomalyDetection(options.detectAnomaly ?? false);
       try {
         return lossAndGrad(params, s, b.tokens, range(b.context), b.targets) as [number, GPT2Params];

@@ -7,7 +7,7 @@
 // The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear` folds
 // the bias into the GEMM's accumulator).
 import type { Static } from "@pullback/ad";
-import { add, addDropout, attentionRows, crossEntropy, dropout, gelu, layerNorm, linear, matmul, reshape, take, type Tensor } from "@pullback/tensor";
+import { add, addDropout, attentionRows, dropout, gelu, layerNorm, linear, linearCrossEntropy, matmul, reshape, take, type Tensor } from "@pullback/tensor";
 import type { BlockParams, GPT2Params } from "./params.ts";
 
 /** What one forward pass needs besides the parameters (never differentiated). */
@@ -20,11 +20,6 @@ export interface Step {
   dropout: number;
   /** Philox seed of this step's dropout masks; each dropout site uses its own offset. */
   seed: number;
-  /**
-   * A (B·T, V) buffer for the logits, reused across steps so the largest activation is not
-   * allocated (and page-faulted) every step. The logits (then ∂logits) are written into it.
-   */
-  logitsBuffer?: Tensor;
 }
 
 /** Philox offset of dropout site `site` (0: attention probabilities, 1: attention output, 2: MLP output) of `layer`; −1 is the embedding. */
@@ -47,19 +42,23 @@ export function block(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<
   return addDropout(x, linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(layer, 2));
 }
 
-/** Logits (B·T, V) of `tokens` (B·T row-major) at `positions` (0 … T−1). */
-export function logits(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array): Tensor {
+/** The final hidden states (B·T, C) of `tokens` (B·T row-major) at `positions` (0 … T−1). */
+export function hidden(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array): Tensor {
   const { batch: B, time: T, width: C } = s;
   // token embedding plus learned position embedding (broadcast over the batch), then dropout
   const emb = add(take(p.wte, tokens, [B, T]), take(p.wpe, positions)); // (B, T, C)
   let x = dropout(reshape(emb, [B * T, C]), s.dropout, s.seed, dropoutOffset(-1, 0));
   for (let l = 0; l < p.blocks.length; l++) x = block(x, p.blocks[l], s, l);
-  // final LayerNorm and the untied linear head, written into the reused buffer
-  return matmul(layerNorm(x, p.lnf.w, p.lnf.b), p.head.w, { out: s.logitsBuffer }); // (B·T, V)
+  return layerNorm(x, p.lnf.w, p.lnf.b); // the final LayerNorm
+}
+
+/** Logits (B·T, V): the untied linear head on the final hidden states. */
+export function logits(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array): Tensor {
+  return matmul(hidden(p, s, tokens, positions), p.head.w); // (B·T, V)
 }
 
 /** Mean next-token cross-entropy of the batch. */
 export function loss(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array, targets: Int32Array): number {
-  // the logits are dead after the loss: their buffer receives ∂logits (no (B·T, V) allocation per step)
-  return crossEntropy(logits(p, s, tokens, positions), targets, { overwriteLogits: true });
+  // crossEntropy(matmul(h, head.w), targets), fused: the (B·T, V) logits are never held whole
+  return linearCrossEntropy(hidden(p, s, tokens, positions), p.head.w, targets);
 }

@@ -6,6 +6,7 @@ import { poolSize, setThreads } from "@pullback/tensor";
 import { bench as attentionVsComposed } from "./attention_vs_composed.ts";
 import { gemmBenchDone, gemmSection } from "./gemm.ts";
 import type { BenchContext, BenchRow, BenchSection } from "./harness.ts";
+import { bench as linearCrossEntropyBench } from "./linear_cross_entropy.ts";
 import { bench as normlossBench } from "./normloss.ts";
 
 /** Fused attention forward+backward, with the composed path (bmm + softmax + bmm and their backward ops) as its reference. */
@@ -24,6 +25,8 @@ const sections: Record<string, BenchSection> = {
   gemm: gemmSection,
   attention: attentionSection,
   normloss: normlossSection,
+  // the fused vocabulary head + loss against matmul + cross-entropy + the two backward GEMMs
+  head: linearCrossEntropyBench,
 };
 
 function parseArgs(argv: string[]) {

@@ -14,6 +14,7 @@ export * from "./ops/shape.ts";
 export * from "./ops/softmax.ts";
 export * from "./ops/layernorm.ts";
 export * from "./ops/cross_entropy.ts";
+export * from "./ops/linear_cross_entropy.ts";
 export * from "./ops/embedding.ts";
 export * from "./ops/dropout.ts";
 export * from "./ops/adam.ts";

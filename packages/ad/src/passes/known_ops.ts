@@ -24,7 +24,7 @@ export const DIFFERENTIABLE_OPS: ReadonlySet<string> = new Set([
   // matrix products
   "matmul", "bmm", "linear",
   // neural-network ops
-  "softmax", "logSoftmax", "layerNorm", "crossEntropy", "attention", "attentionRows", "dropout", "addDropout", "take", "pick",
+  "softmax", "logSoftmax", "layerNorm", "crossEntropy", "linearCrossEntropy", "attention", "attentionRows", "dropout", "addDropout", "take", "pick",
   // reductions
   "sum", "sumAlong", "maxAlong",
   // data movement
@@ -41,7 +41,7 @@ export const DIFFERENTIABLE_ARGS: ReadonlyMap<string, number> = new Map([
   ["addScalar", 2], ["mulScalar", 2], ["divScalar", 2],
   ["exp", 1], ["log", 1], ["sqrt", 1], ["square", 1], ["tanh", 1], ["gelu", 1],
   ["matmul", 2], ["bmm", 2], ["linear", 3],
-  ["softmax", 1], ["logSoftmax", 1], ["layerNorm", 3], ["crossEntropy", 1], ["attention", 3], ["attentionRows", 1], ["dropout", 1], ["addDropout", 2], ["take", 1], ["pick", 1],
+  ["softmax", 1], ["logSoftmax", 1], ["layerNorm", 3], ["crossEntropy", 1], ["linearCrossEntropy", 2], ["attention", 3], ["attentionRows", 1], ["dropout", 1], ["addDropout", 2], ["take", 1], ["pick", 1],
   ["sum", 1], ["sumAlong", 1], ["maxAlong", 1],
   ["reshape", 1], ["permute", 1], ["swapAxes", 1], ["splitAt", 1], ["concat", 1],
 ]);
@@ -80,6 +80,7 @@ export const NO_RULE_OPS: ReadonlyMap<string, string> = new Map([
   ["gemm", "use matmul / linear (gemm's out and beta accumulate into a buffer in place)"],
   ["sumToShape", "the broadcasting backward of add/sub/mul/div; use sumAlong"],
   ["crossEntropyForward", "returns the statistics for crossEntropyBackward; differentiate crossEntropy"],
+  ["linearCrossEntropyForward", "returns the loss with its gradients (dx, dw) computed in the same pass; differentiate linearCrossEntropy"],
   ["layerNormForward", "returns the statistics for layerNormBackward; differentiate layerNorm"],
   ["attentionForward", "returns the statistics for attentionBackward; differentiate attention"],
   ["attentionRowsForward", "returns the statistics for attentionRowsBackward; differentiate attentionRows"],

@@ -93,6 +93,7 @@ export const tensorRules: Record<string, Rule> = {
   logSoftmax: first("logSoftmax", rr.logSoftmax),
   layerNorm: packed("layerNorm", 3, rr.layerNorm),
   crossEntropy: first("crossEntropy", rr.crossEntropy),
+  linearCrossEntropy: packed("linearCrossEntropy", 2, rr.linearCrossEntropy),
   attention: packed("attention", 3, rr.attention),
   attentionRows: first("attentionRows", rr.attentionRows),
   dropout: first("dropout", rr.dropout),

@@ -6,6 +6,7 @@ export * from "./shape.ts";
 export * from "./softmax.ts";
 export * from "./layernorm.ts";
 export * from "./cross_entropy.ts";
+export * from "./linear_cross_entropy.ts";
 export * from "./embedding.ts";
 export * from "./dropout.ts";
 export * from "./adam.ts";

@@ -4,7 +4,9 @@ import { attentionBackward, attentionForward, attentionRowsBackward, attentionRo
 import { crossEntropyBackward, crossEntropyForward } from "../ops/cross_entropy.ts";
 import { addDropout as addDropoutOp, dropout as dropoutOp, dropoutBackward } from "../ops/dropout.ts";
 import { pick as pickOp, pickBackward, take as takeOp, takeBackward } from "../ops/embedding.ts";
+import { mulScalar } from "../ops/elementwise.ts";
 import { layerNormBackward, layerNormForward } from "../ops/layernorm.ts";
+import { linearCrossEntropyForward, type LinearCrossEntropyOptions } from "../ops/linear_cross_entropy.ts";
 import { logSoftmax as logSoftmaxOp, logSoftmaxBackward, softmax as softmaxOp, softmaxBackward } from "../ops/softmax.ts";
 import type { Tensor } from "../tensor.ts";
 import { watched } from "./anomaly.ts";
@@ -51,6 +53,20 @@ export function crossEntropy(logits: Tensor, targets: Indices, options: { overwr
     if (consumed) throw new Error("crossEntropy_pullback: with overwriteLogits the pullback can run only once (the logits were overwritten)");
     consumed = true;
     return crossEntropyBackward(logits, targets, lse, dloss, { out: logits });
+  }]);
+}
+
+/**
+ * Mean cross-entropy of the logits x·w (never materialized) against integer targets, for x (N, C),
+ * w (C, V). The loss is a scalar, so the forward computes the gradients of the mean loss in the
+ * same pass over the rows (ops/linear_cross_entropy.ts) and the pullback only scales them by the
+ * incoming cotangent: ∂x = dloss·G·wᵀ, ∂w = dloss·xᵀ·G, G = (softmax(x·w) − onehot)/N.
+ */
+export function linearCrossEntropy([x, w]: [Tensor, Tensor], targets: Indices, options: LinearCrossEntropyOptions = {}): RruleResult<number, number, [Tensor, Tensor]> {
+  const { loss, dx, dw } = linearCrossEntropyForward(x, w, targets, options);
+  return watched("linearCrossEntropy", [loss, function linearCrossEntropy_pullback(dloss) {
+    // Fresh tensors on every call (the saved gradients stay intact for another call).
+    return [mulScalar(dx, dloss), mulScalar(dw, dloss)];
   }]);
 }
 

@@ -71,6 +71,41 @@ describe("crossEntropy rrule", () => {
   });
 });
 
+describe("linearCrossEntropy rrule", () => {
+  type Pair = [ops.Tensor, ops.Tensor];
+  const plain = ([x, w]: Pair, t: number[] | Int32Array, o?: ops.LinearCrossEntropyOptions) => ops.linearCrossEntropy(x, w, t, o);
+  test("x (N, C) · w (C, V) with repeated targets, N = 1, C = 1, V = 1, several chunks", () => {
+    const cases: [number, number, number, number[], ops.LinearCrossEntropyOptions?][] = [
+      [1, 1, 1, [0]],
+      [1, 3, 5, [3]],
+      [3, 2, 5, [0, 4, 2]],
+      [7, 3, 4, [1, 1, 1, 3, 0, 1, 2], { chunkRows: 2 }],
+      [6, 1, 2, [1, 0, 0, 1, 1, 1], { chunkRows: 1 }],
+    ];
+    cases.forEach(([n, c, v, targets, o], i) => {
+      const x: Pair = [rand([n, c], 30 + i, -2, 2), rand([c, v], 40 + i, -1, 1)];
+      checkRule(log, "linearCrossEntropy", rr.linearCrossEntropy, x, { args: o ? [targets, o] : [targets], plain, seed: i });
+    });
+    const targets = Int32Array.from({ length: 65 }, (_, i) => (i * 37) % 129);
+    checkRule(log, "linearCrossEntropy", rr.linearCrossEntropy, [rand([65, 64], 5, -2, 2), rand([64, 129], 6, -0.5, 0.5)] as Pair, { args: [targets], plain, skipGradcheck: true });
+  });
+
+  test("the pullback scales the gradients computed in the forward, and can run again", () => {
+    const x = rand([9, 4], 7, -2, 2).to("float32"), w = rand([4, 13], 8).to("float32");
+    const targets = Int32Array.from({ length: 9 }, (_, i) => (i * 5) % 13);
+    const f = ops.linearCrossEntropyForward(x, w, targets);
+    const [loss, pullback] = rr.linearCrossEntropy([x, w], targets);
+    expect(loss).toBe(f.loss);
+    const [dx1, dw1] = pullback(1);
+    expect(Array.from(dx1.data)).toEqual(Array.from(f.dx.data));
+    expect(Array.from(dw1.data)).toEqual(Array.from(f.dw.data));
+    const [dx2, dw2] = pullback(-0.5);
+    expect(Array.from(dx2.data)).toEqual(Array.from(f.dx.data, (d) => Math.fround(-0.5 * d)));
+    expect(Array.from(dw2.data)).toEqual(Array.from(f.dw.data, (d) => Math.fround(-0.5 * d)));
+    expect(dx2.data).not.toBe(dx1.data);
+  });
+});
+
 describe("attention rrule", () => {
   const plain = ([q, k, v]: Triple, o?: ops.AttentionOptions) => ops.attention(q, k, v, o);
   const qkv = (shape: number[], seed: number): Triple => [rand(shape, seed, -2, 2), rand(shape, seed + 1), rand(shape, seed + 2)];
