@@ -28,27 +28,16 @@ const pool = @import("pool.zig");
 const gemm = @import("gemm.zig");
 const sm = @import("softmax.zig");
 
-const builtin = @import("builtin");
-const V = sm.V;
-const F = sm.F;
-/// The row passes (max, exp, scale) use 16 lanes whenever AVX-512F exists, as gemm.zig does:
-/// `suggestVectorLength` answers 8 on CPUs tuned `prefer-256-bit`, and the exp is ALU-bound.
-const avx512 = builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .avx512f);
-const RV = if (avx512) 16 else V;
-const RF = @Vector(RV, f32);
-
-inline fn rload(p: []const f32, i: usize) RF {
-    return p[i..][0..RV].*;
-}
-
-inline fn rstore(p: []f32, i: usize, v: RF) void {
-    p[i..][0..RV].* = v;
-}
+const simd = @import("simd.zig");
+const V = simd.V;
+const F = simd.F;
+const rload = simd.loadAt;
+const rstore = simd.storeAt;
 
 fn rowMax(x: []const f32) f32 {
-    var mv: RF = @splat(-std.math.inf(f32));
+    var mv: F = @splat(-std.math.inf(f32));
     var i: usize = 0;
-    while (i + RV <= x.len) : (i += RV) mv = @max(mv, rload(x, i));
+    while (i + V <= x.len) : (i += V) mv = @max(mv, rload(x, i));
     var m = @reduce(.Max, mv);
     while (i < x.len) : (i += 1) m = @max(m, x[i]);
     return m;
@@ -112,17 +101,17 @@ fn acquire(a: *const Args) usize {
 
 /// Σ_j exp(x_j − m) over a row, in lanes; with `store` the row is overwritten by exp(x_j − m).
 fn sumExp(row: []f32, m: f32, comptime store: bool) f32 {
-    const mv: RF = @splat(m);
-    var acc: RF = @splat(0);
+    const mv: F = @splat(m);
+    var acc: F = @splat(0);
     var i: usize = 0;
-    while (i + RV <= row.len) : (i += RV) {
-        const e = sm.expV(RV, rload(row, i) - mv);
+    while (i + V <= row.len) : (i += V) {
+        const e = simd.exp(rload(row, i) - mv);
         if (store) rstore(row, i, e);
         acc += e;
     }
     var tail: f32 = 0;
     while (i < row.len) : (i += 1) {
-        const e = sm.expS(row[i] - m);
+        const e = simd.expS(row[i] - m);
         if (store) row[i] = e;
         tail += e;
     }
@@ -142,9 +131,9 @@ fn lossRow(row: []f32, target: i32, comptime grads: bool, scale: f32) f32 {
     const loss = (m - xt) + @as(f32, @floatCast(@log(@as(f64, total))));
     if (grads) {
         const k = scale / total;
-        const kv: RF = @splat(k);
+        const kv: F = @splat(k);
         var i: usize = 0;
-        while (i + RV <= row.len) : (i += RV) rstore(row, i, rload(row, i) * kv);
+        while (i + V <= row.len) : (i += V) rstore(row, i, rload(row, i) * kv);
         while (i < row.len) : (i += 1) row[i] *= k;
         row[t] -= scale;
     }
@@ -236,9 +225,9 @@ fn reduceTask(a: *const Args, t: usize, parts: usize) void {
     const dw = a.dw[r.begin..r.end];
     var i: usize = 0;
     while (i + V <= dw.len) : (i += V) {
-        var acc: F = sm.load(dw, i);
-        for (1..a.groups) |g| acc += sm.load(a.partials[(g - 1) * len + r.begin ..][0..dw.len], i);
-        sm.store(dw, i, acc);
+        var acc: F = simd.loadAt(dw, i);
+        for (1..a.groups) |g| acc += simd.loadAt(a.partials[(g - 1) * len + r.begin ..][0..dw.len], i);
+        simd.storeAt(dw, i, acc);
     }
     while (i < dw.len) : (i += 1) {
         var acc = dw[i];
