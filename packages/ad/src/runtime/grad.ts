@@ -4,7 +4,7 @@
 // Explicit mode: f is in the rrule convention `f(x, ...rest) → [y, pullback]` (an `ad(...)`
 // function). Either way the output is a scalar (a number or a one-element Tensor) seeded with 1.
 import { Tensor } from "@pullback/tensor";
-import { loaderMissing, loaderRegistered } from "./marker.ts";
+import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.ts";
 import { findRule } from "./registry.ts";
 import { treeZerosLike, type Tree } from "./tree.ts";
 
@@ -110,8 +110,14 @@ function callRRule(f: RRule, x: unknown, rest: unknown[], name: string): [unknow
  * with `{ hasAux: true }`, f returns `[[value, aux], pullback]` and the result is `[[value, aux], grads]`.
  */
 export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => [any, any] {
-  const name = "valueAndGrad";
+  return valueAndGradNamed(f, options, "valueAndGrad");
+}
+
+function valueAndGradNamed<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions, name: string): (x: X, ...rest: any[]) => [any, any] {
   if (findRule(f)) return implicitValueAndGrad(f, options, name);
+  // .ad.ts files were imported without the loader: f is most likely one of their functions, run as plain code.
+  const plain = adFilesWithoutLoader();
+  if (plain.length) throw loaderMissing(name, f, plain);
   if (options.argnums !== undefined && options.argnums !== 0) {
     if (!loaderRegistered()) throw loaderMissing(name, f);
     throw new TypeError(`${name}: argnums needs a function with a rule (implicit mode); an rrule-convention function differentiates its first argument`);
@@ -131,7 +137,7 @@ export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options
 
 /** `grad(f)(x, ...rest)` → grads; with `{ hasAux: true }` → `[grads, aux]`. */
 export function grad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => any {
-  const vg = valueAndGrad(f, options);
+  const vg = valueAndGradNamed(f, options, "grad");
   return function gradOf(x: X, ...rest: any[]) {
     const [out, grads] = vg(x, ...rest);
     return options.hasAux ? [grads, (out as [unknown, unknown])[1]] : grads;

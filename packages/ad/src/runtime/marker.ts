@@ -22,15 +22,26 @@ export function loaderRegistered(): boolean {
   return (globalThis as Record<symbol, unknown>)[REGISTERED] === true;
 }
 
+/** The `.ad.ts` modules loaded in this process while the loader is not registered (Bun lists ES modules in require.cache). */
+export function adFilesWithoutLoader(): string[] {
+  if (loaderRegistered()) return [];
+  try {
+    return Object.keys(require.cache).filter((k) => k.endsWith(".ad.ts"));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The error for a function that should have a generated rule but has none because no .ad.ts file
  * went through the loader: `.ad.ts` files then run as plain TypeScript (forward only).
  */
-export function loaderMissing(api: string, fn: Function): AdLoaderError {
+export function loaderMissing(api: string, fn: Function, plainFiles: string[] = adFilesWithoutLoader()): AdLoaderError {
   const name = fn.name ? `\`${fn.name}\`` : "the function";
+  const files = plainFiles.length ? ` (imported as plain TypeScript: ${plainFiles.join(", ")})` : "";
   return new AdLoaderError(
     `${api}: ${name} has no rule because the .ad.ts loader is not registered in this process ` +
-      `(cwd ${process.cwd()}), so its .ad.ts file was imported as plain TypeScript and no pullback was generated. ` +
+      `(cwd ${process.cwd()}), so its .ad.ts file was imported as plain TypeScript and no pullback was generated${files}. ` +
       `To fix it, ${loaderHelp}.`,
   );
 }
