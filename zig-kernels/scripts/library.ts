@@ -1,14 +1,15 @@
 // Where the kernel library lives, whether it is stale, and how to (re)build it.
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureZig, pinnedZig, repoRoot } from "./toolchain.ts";
+import { ensureZig, packageDir, pinnedZig } from "./toolchain.ts";
 
-export { ensureZig, findZig, pinnedZig, repoRoot } from "./toolchain.ts";
+export { ensureZig, findZig, packageDir, pinnedZig } from "./toolchain.ts";
 
 const libName = process.platform === "darwin" ? "libpullback.dylib" : process.platform === "win32" ? "pullback.dll" : "libpullback.so";
-const installDir = join(repoRoot, "zig-out", process.platform === "win32" ? "bin" : "lib");
+// `zig build` runs in this package's folder (build.zig, src/) and installs into its zig-out/.
+const installDir = join(packageDir, "zig-out", process.platform === "win32" ? "bin" : "lib");
 /** Records how the installed library was built, so a rebuild keeps the same CPU mode. */
-const stampPath = join(repoRoot, "zig-out", "pullback-build.json");
+const stampPath = join(packageDir, "zig-out", "pullback-build.json");
 
 export type Cpu = "native" | "baseline";
 
@@ -18,11 +19,11 @@ export function libraryPath(): string {
 }
 
 function sourceFiles(): string[] {
-  const dir = join(repoRoot, "zig-kernels", "src");
+  const dir = join(packageDir, "src");
   const files = readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".zig"))
     .map((f) => join(dir, f));
-  return [...files, join(repoRoot, "build.zig"), join(repoRoot, "build.zig.zon")];
+  return [...files, join(packageDir, "build.zig"), join(packageDir, "build.zig.zon")];
 }
 
 /** Why the library must be (re)built, or null when it is up to date. */
@@ -32,7 +33,7 @@ export function staleReason(): string | null {
   if (process.env.PULLBACK_LIB) return null; // an explicit override is never rebuilt
   const built = statSync(lib).mtimeMs;
   const newer = sourceFiles().find((f) => existsSync(f) && statSync(f).mtimeMs > built);
-  return newer ? `${newer.slice(repoRoot.length + 1)} is newer than the library` : null;
+  return newer ? `${newer.slice(packageDir.length + 1)} is newer than the library` : null;
 }
 
 function lastCpu(): Cpu {
@@ -43,13 +44,13 @@ function lastCpu(): Cpu {
   }
 }
 
-/** Builds zig-out/lib/libpullback with `zig build` (ReleaseFast). Throws with Zig's output on failure. */
+/** Builds <package>/zig-out/lib/libpullback with `zig build` (ReleaseFast). Throws with Zig's output on failure. */
 export function buildLibrary(options: { cpu?: Cpu; log?: (line: string) => void } = {}): string {
   const log = options.log ?? console.log;
   const cpu = options.cpu ?? (process.env.PULLBACK_PORTABLE === "1" ? "baseline" : lastCpu());
   const zig = ensureZig(log);
   const args = [zig, "build", "-Doptimize=ReleaseFast", ...(cpu === "baseline" ? ["-Dcpu=baseline"] : [])];
-  const r = Bun.spawnSync(args, { cwd: repoRoot, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(args, { cwd: packageDir, stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) {
     throw new Error(`building the kernel library failed (${args.slice(1).join(" ")}):\n${r.stderr.toString().trim()}`);
   }

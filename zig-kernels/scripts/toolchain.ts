@@ -1,23 +1,40 @@
 // Finds, or installs, the one Zig release pullback pins.
 //
 // Order: $ZIG, then `zig` on PATH — each only when its version is the pinned one —,
-// then the project-local copy in .toolchain/, installed on demand from PyPI's
-// `ziglang` wheel (the official Zig build) with `python3 -m pip install --target`.
+// then a copy in a `.toolchain/` folder (this package's folder, or any folder above it: the
+// repository root's), installed on demand from PyPI's `ziglang` wheel (the official Zig build)
+// with `python3 -m pip install --target` into $PULLBACK_TOOLCHAIN or `<this package>/.toolchain/`.
+//
+// Every path here is relative to this package (zig-kernels/ in the repository,
+// node_modules/@pullback/kernels/ in a project that installed it), never to the current directory.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
-export const repoRoot = resolve(import.meta.dir, "../..");
+/** The @pullback/kernels package folder: build.zig, build.zig.zon, src/, scripts/, zig-out/. */
+export const packageDir = resolve(import.meta.dir, "..");
 
 /** Read from build.zig.zon so the pin lives in one place. */
 export const pinnedZig: string = (() => {
-  const zon = readFileSync(join(repoRoot, "build.zig.zon"), "utf8");
+  const zon = readFileSync(join(packageDir, "build.zig.zon"), "utf8");
   const m = zon.match(/\.minimum_zig_version\s*=\s*"([^"]+)"/);
   if (!m) throw new Error("build.zig.zon: no .minimum_zig_version");
   return m[1];
 })();
 
-const localDir = join(repoRoot, ".toolchain", `zig-${pinnedZig}`);
-const localZig = join(localDir, "ziglang", process.platform === "win32" ? "zig.exe" : "zig");
+const zigExe = process.platform === "win32" ? "zig.exe" : "zig";
+/** Where the wheel is installed when no pinned Zig is found. */
+const localDir = join(process.env.PULLBACK_TOOLCHAIN ?? join(packageDir, ".toolchain"), `zig-${pinnedZig}`);
+const localZig = join(localDir, "ziglang", zigExe);
+
+/** Pinned-Zig copies already installed in a `.toolchain/` of this package or of a folder above it. */
+function toolchainCopies(): string[] {
+  const found = [localZig];
+  for (let dir = packageDir; ; dir = dirname(dir)) {
+    found.push(join(dir, ".toolchain", `zig-${pinnedZig}`, "ziglang", zigExe));
+    if (dirname(dir) === dir) break;
+  }
+  return found.filter((p, i) => found.indexOf(p) === i && existsSync(p));
+}
 
 function versionOf(zig: string): string | null {
   try {
@@ -30,7 +47,7 @@ function versionOf(zig: string): string | null {
 
 /** Path of a Zig binary of the pinned version, or null when none is available yet. */
 export function findZig(): string | null {
-  const candidates = [process.env.ZIG, Bun.which("zig"), localZig].filter((p): p is string => !!p);
+  const candidates = [process.env.ZIG, Bun.which("zig"), ...toolchainCopies()].filter((p): p is string => !!p);
   for (const zig of candidates) if (versionOf(zig) === pinnedZig) return zig;
   return null;
 }

@@ -1,10 +1,10 @@
 // Runs the Zig unit tests (`zig build test`, aggregated in zig-kernels/src/test.zig) from `bun test`,
 // so the repository's one test command covers native and TypeScript tests alike.
 import { expect, test } from "bun:test";
-import { ensureZig, repoRoot } from "@pullback/kernels";
+import { ensureZig, packageDir } from "@pullback/kernels";
 
 test("zig build test (zig-kernels/src/test.zig)", () => {
-  const r = Bun.spawnSync([ensureZig(), "build", "test", "--summary", "all"], { cwd: repoRoot, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([ensureZig(), "build", "test", "--summary", "all"], { cwd: packageDir, stdout: "pipe", stderr: "pipe" });
   const output = r.stderr.toString() + r.stdout.toString();
   const summary = output.match(/Build Summary:.*|\d+ passed.*|\d+\/\d+ tests passed/g) ?? [];
   console.log(`zig build test: ${summary.join("; ") || "(no summary)"}`);

@@ -76,7 +76,6 @@ export class AdSyntaxError extends SyntaxError {
     const first = diagnostics[0];
     const more = diagnostics.length > 1 ? `\n\n(${diagnostics.length} errors in this file)` : "";
     super(diagnostics.map((d) => d.text).join("\n\n") + more);
-    this.name = "AdSyntaxError";
     this.file = first.file;
     this.line = first.line;
     this.column = first.column;
@@ -84,3 +83,5 @@ export class AdSyntaxError extends SyntaxError {
     this.hint = first.hint;
   }
 }
+// On the prototype, so the stack trace (captured in the constructor) already says AdSyntaxError.
+Object.defineProperty(AdSyntaxError.prototype, "name", { value: "AdSyntaxError", configurable: true, writable: true });

@@ -5,6 +5,7 @@
 import type { BunPlugin } from "bun";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { markLoaderRegistered } from "./runtime/marker.ts";
 import { registerSourceMap } from "./sourcemap.ts";
 import type { transformAd as TransformAd } from "./transform.ts";
 
@@ -39,6 +40,7 @@ export function loadAdFile(path: string): string {
 export const pullbackPlugin: BunPlugin = {
   name: "pullback-ad",
   setup(build) {
+    markLoaderRegistered();
     build.onLoad({ filter: /\.ad\.ts$/ }, (args) => ({ contents: loadAdFile(args.path), loader: "ts" }));
   },
 };

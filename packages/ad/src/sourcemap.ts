@@ -67,6 +67,11 @@ export function registerSourceMap(file: string, mappings: string, frames: number
   extraFrames.set(file, frames);
 }
 
+/** Whether `file` is an .ad.ts file expanded by the loader in this process. */
+export function isExpandedFile(file: string): boolean {
+  return maps.has(file);
+}
+
 /** Original (1-based) position of a generated (1-based) position in a registered file. */
 export function originalPosition(file: string, line: number, column: number): { line: number; column: number } | null {
   const m = maps.get(file);
@@ -118,7 +123,8 @@ function frame(site: CallSiteLike): string {
       column = o.column;
     }
     const name = site.getFunctionName();
-    const loc = `${file}:${line}:${column}`;
+    // A position inside generated code with no source position: name the file, not a line that does not exist in it.
+    const loc = o ? `${file}:${line}:${column}` : file;
     return `${site.isAsync?.() ? "async " : ""}${name ? `${name} (${loc})` : loc}`;
   }
   return site.toString();
@@ -132,13 +138,16 @@ export function installStackRemap(): void {
   installed = true;
   const previous = (Error as any).prepareStackTrace as ((e: Error, s: CallSiteLike[]) => string) | undefined;
   (Error as any).prepareStackTrace = function pullbackPrepareStackTrace(error: Error, sites: CallSiteLike[]): string {
-    if (previous && !sites.some((s) => maps.has(s.getFileName() ?? ""))) return previous(error, sites);
     let head: string;
     try {
       head = String(error);
     } catch {
       head = "Error";
     }
+    // A load-time diagnostic of the loader: its text (file:line:col of the .ad.ts source, code frame,
+    // hint) says everything; the frames would only be the loader's own.
+    if (error instanceof Error && error.name === "AdSyntaxError") return head;
+    if (previous && !sites.some((s) => maps.has(s.getFileName() ?? ""))) return previous(error, sites);
     return head + sites.map((s) => `\n    at ${frame(s)}`).join("");
   };
 }

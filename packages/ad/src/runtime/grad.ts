@@ -4,6 +4,7 @@
 // Explicit mode: f is in the rrule convention `f(x, ...rest) → [y, pullback]` (an `ad(...)`
 // function). Either way the output is a scalar (a number or a one-element Tensor) seeded with 1.
 import { Tensor } from "@pullback/tensor";
+import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.ts";
 import { findRule } from "./registry.ts";
 import { treeZerosLike, type Tree } from "./tree.ts";
 import type { Cotangent, GradOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
@@ -53,6 +54,7 @@ export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): 
 export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): [Y, (dy: any) => any[]] {
   const rule = findRule(f);
   if (!rule) {
+    if (!loaderRegistered()) throw loaderMissing("pullback", f);
     throw new TypeError(
       `pullback: ${f.name || "the function"} has no rule — define it in an .ad.ts file (implicit mode), or give it one with customVjp/defineRrule`,
     );
@@ -100,6 +102,8 @@ function seedFor(value: unknown, name: string): number | Tensor {
 function callRRule(f: RRule, x: unknown, rest: unknown[], name: string): [unknown, (dy: unknown) => unknown] {
   const result = f(x, ...rest);
   if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function") {
+    // Without the loader, a function of an implicit .ad.ts file is plain code with no rule.
+    if (!loaderRegistered()) throw loaderMissing(name, f);
     throw new TypeError(`${name}: f must return [output, pullback] (write it with ad(...) in a .ad.ts file, or as an rrule)`);
   }
   return result as [unknown, (dy: unknown) => unknown];
@@ -114,9 +118,18 @@ export function valueAndGrad<F extends (...args: any[]) => any, const N extends 
   options?: TypedGradOptions<N, H>,
 ): ValueAndGradOf<F, N>;
 export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => [any, any] {
-  const name = "valueAndGrad";
+  return valueAndGradNamed(f, options, "valueAndGrad");
+}
+
+function valueAndGradNamed<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions, name: string): (x: X, ...rest: any[]) => [any, any] {
   if (findRule(f)) return implicitValueAndGrad(f, options, name);
-  if (options.argnums !== undefined && options.argnums !== 0) throw new TypeError(`${name}: argnums needs a function with a rule (implicit mode); an rrule-convention function differentiates its first argument`);
+  // .ad.ts files were imported without the loader: f is most likely one of their functions, run as plain code.
+  const plain = adFilesWithoutLoader();
+  if (plain.length) throw loaderMissing(name, f, plain);
+  if (options.argnums !== undefined && options.argnums !== 0) {
+    if (!loaderRegistered()) throw loaderMissing(name, f);
+    throw new TypeError(`${name}: argnums needs a function with a rule (implicit mode); an rrule-convention function differentiates its first argument`);
+  }
   return function valueAndGradOf(x: X, ...rest: any[]) {
     const [out, pullback] = callRRule(f as RRule<X>, x, rest, name);
     if (options.hasAux) {
@@ -136,7 +149,7 @@ export function grad<F extends (...args: any[]) => any, const N extends number |
   options?: TypedGradOptions<N, H>,
 ): GradOf<F, N, H>;
 export function grad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => any {
-  const vg = valueAndGrad(f as RRule<X>, options as { hasAux?: boolean });
+  const vg = valueAndGradNamed(f, options, "grad");
   return function gradOf(x: X, ...rest: any[]) {
     const [out, grads] = vg(x, ...rest);
     return options.hasAux ? [grads, (out as [unknown, unknown])[1]] : grads;

@@ -1,8 +1,8 @@
-//! Builds the pullback kernel library (zig-kernels/) as a shared library for bun:ffi.
+//! Builds the pullback kernel library (this folder: the @pullback/kernels package) as a shared library for bun:ffi.
 //!
 //!   zig build                      ReleaseFast, tuned for this CPU (the default)
 //!   zig build -Dcpu=baseline       portable x86-64 build (no host-specific SIMD)
-//!   zig build test                 Zig-only unit tests (zig-kernels/src/test.zig)
+//!   zig build test                 Zig-only unit tests (src/test.zig)
 //!
 //! The library lands in zig-out/lib/libpullback.{so,dylib,dll}.
 const std = @import("std");
@@ -24,7 +24,7 @@ pub fn build(b: *std.Build) void {
     const optimize = b.option(std.builtin.OptimizeMode, "optimize", "optimization mode (default ReleaseFast)") orelse .ReleaseFast;
 
     const kernels = b.createModule(.{
-        .root_source_file = b.path("zig-kernels/src/root.zig"),
+        .root_source_file = b.path("src/root.zig"),
         .target = target,
         .optimize = optimize,
         .link_libc = true,
@@ -37,7 +37,7 @@ pub fn build(b: *std.Build) void {
     b.installArtifact(lib);
 
     const test_module = b.createModule(.{
-        .root_source_file = b.path("zig-kernels/src/test.zig"),
+        .root_source_file = b.path("src/test.zig"),
         .target = target,
         .optimize = b.option(std.builtin.OptimizeMode, "test-optimize", "optimization of `zig build test`") orelse .ReleaseSafe,
         .link_libc = true,
