@@ -2,13 +2,14 @@
 // breakdown and the top kernels, peak resident memory, and — when python3 has JAX — the same model
 // and batch timed in JAX in the same run (tools/reference/bench_train_step.py), with the ratio.
 //
-//   bun run bench:train [--preset seed|gpt2|tiny] [--batch N] [--steps N] [--threads N] [--no-jax] [--json]
+//   bun run bench:train [--preset seed|gpt2|tiny] [--batch N] [--steps N] [--threads N] [--precision fp32|bf16] [--no-jax] [--json]
+// --precision bf16 runs every GEMM with bf16 inputs and fp32 accumulation (@pullback/tensor setPrecision).
 // Defaults: the seed preset at batch 64 × 128 with dropout 0.2, then gpt2 at batch 2 × 1024.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pullback } from "@pullback/ad";
 import { createModel, loss, presets, type GPT2Params, type PresetName } from "@pullback/gpt2";
-import { getThreads, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
+import { bf16KernelInUse, getPrecision, getThreads, poolSize, precisions, Rng, setPrecision, setThreads, type Precision, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
 import { adamStep, initAdam } from "../src/optimizer.ts";
 
 interface Config {
@@ -20,6 +21,8 @@ interface Config {
 
 interface Result {
   preset: PresetName;
+  /** GEMM precision (and, for bf16, which kernel ran). */
+  precision: string;
   batch: number;
   context: number;
   threads: number;
@@ -39,7 +42,7 @@ interface Result {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function parseArgs(argv: string[]) {
-  const opts = { presets: [] as PresetName[], batch: 0, steps: 0, threads: 0, jax: true, json: false };
+  const opts = { presets: [] as PresetName[], batch: 0, steps: 0, threads: 0, precision: "fp32" as Precision, jax: true, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -54,10 +57,15 @@ function parseArgs(argv: string[]) {
     } else if (a === "--batch") opts.batch = Number(value());
     else if (a === "--steps") opts.steps = Number(value());
     else if (a === "--threads") opts.threads = Number(value());
+    else if (a === "--precision") {
+      const p = value();
+      if (!precisions.includes(p as Precision)) throw new Error(`--precision must be one of ${precisions.join(", ")}, got ${p}`);
+      opts.precision = p as Precision;
+    }
     else if (a === "--no-jax") opts.jax = false;
     else if (a === "--json") opts.json = true;
     else if (a === "--help") {
-      console.log("Usage: bun run bench:train [--preset seed|gpt2|tiny]... [--batch N] [--steps N] [--threads N] [--no-jax] [--json]");
+      console.log("Usage: bun run bench:train [--preset seed|gpt2|tiny]... [--batch N] [--steps N] [--threads N] [--precision fp32|bf16] [--no-jax] [--json]");
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -111,6 +119,7 @@ function benchOurs(c: Config): Result {
   const stepMs = median(total);
   return {
     preset: c.preset,
+    precision: getPrecision() === "bf16" ? `bf16 (${bf16KernelInUse().kernel})` : "fp32",
     batch: B,
     context: T,
     threads: getThreads(),
@@ -147,7 +156,7 @@ function benchJax(c: Config, threads: number): Result["jax"] {
 
 function print(r: Result): void {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  console.log(`\nGPT-2 ${r.preset}: ${(r.params / 1e6).toFixed(2)} M parameters, batch ${r.batch} × ${r.context}, dropout ${r.dropout}, ${r.threads} thread(s)`);
+  console.log(`\nGPT-2 ${r.preset}: ${(r.params / 1e6).toFixed(2)} M parameters, batch ${r.batch} × ${r.context}, dropout ${r.dropout}, ${r.threads} thread(s), GEMMs ${r.precision}`);
   console.log(`  step      ${f(r.stepMs)} ms   (${Math.round(r.tokensPerSecond).toLocaleString("en-US")} tokens/s)`);
   console.log(`  forward   ${f(r.forwardMs)} ms`);
   console.log(`  backward  ${f(r.backwardMs)} ms`);
@@ -165,6 +174,8 @@ function print(r: Result): void {
 
 const opts = parseArgs(process.argv.slice(2));
 if (opts.threads > 0) setThreads(opts.threads);
+setPrecision(opts.precision);
+if (opts.precision === "bf16") console.log(`precision bf16: ${bf16KernelInUse().message}`);
 const results: Result[] = [];
 for (const preset of opts.presets) {
   const c: Config = {

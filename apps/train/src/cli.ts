@@ -2,7 +2,7 @@
 // `bun run train`: trains GPT-2 on TinyStories (see --help). Wires the options, the model
 // (@pullback/gpt2) and the corpus (@pullback/corpus) to the loop in loop.ts.
 import { join } from "node:path";
-import { setThreads } from "@pullback/tensor";
+import { bf16KernelInUse, setPrecision, setThreads } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { configFor, NonFiniteError, runDirOf, runTraining } from "./loop.ts";
 import { ParamMismatchError, presets } from "./model.ts";
@@ -34,6 +34,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       throw e;
     }
   }
+  setPrecision(opts.precision);
+  if (opts.precision === "bf16") process.stderr.write(`precision bf16: ${bf16KernelInUse().message}\n`);
   const runDir = opts.out ?? (resume ? runDirOf(resume.path) : join("runs", timestamp()));
   const config = resume ? resume.meta.config : configFor(presets[opts.preset], opts);
   try {
