@@ -489,13 +489,14 @@ fn runTask(g: *const Gemm, grid: Grid, t: usize, mode: Mode) void {
 
 /// Which arithmetic a GEMM runs: float32 FMAs, or bf16 inputs with float32 accumulation
 /// (vdpbf16ps, or its emulation with float32 FMAs on the same packed bf16 data).
-const Mode = enum { f32, bf16_native, bf16_emulated };
+const Mode = enum { f32, bf16_native, bf16_emulated, bf16_amx };
 
 fn rangeMode(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end: usize, slot: *Slot, mode: Mode) void {
     switch (mode) {
         .f32 => gemmRange(g, i_begin, i_end, j_begin, j_end, slot),
         .bf16_native => if (has_native_bf16_kernel) gemmRangeBf16(true, g, i_begin, i_end, j_begin, j_end, slot) else unreachable,
         .bf16_emulated => gemmRangeBf16(false, g, i_begin, i_end, j_begin, j_end, slot),
+        .bf16_amx => if (has_amx_kernel) gemmRangeAmx(g, i_begin, i_end, j_begin, j_end, slot) else unreachable,
     }
 }
 
@@ -705,12 +706,18 @@ inline fn storeU(p: [*]u32, x: U) void {
 /// Packs op(B)[pc .. pc+kc, j0 .. j0+nc] as ⌈nc/NR⌉ micro-panels of ⌈kc/2⌉×NR pair words
 /// (panel q at dst[q·kp·NR], word (pp, j) at [pp·NR + j]), zero-padded.
 fn packBBf16(trans: bool, b: [*]const f32, ldb: usize, pc: usize, kc: usize, j0: usize, nc: usize, dst: [*]u32) void {
+    packBBf16Rows(trans, b, ldb, pc, kc, j0, nc, dst, (kc + 1) / 2);
+}
+
+/// `packBBf16` with `rows` ≥ ⌈kc/2⌉ pair rows per panel (the rows past ⌈kc/2⌉ zero).
+fn packBBf16Rows(trans: bool, b: [*]const f32, ldb: usize, pc: usize, kc: usize, j0: usize, nc: usize, dst: [*]u32, rows: usize) void {
     const kp = (kc + 1) / 2;
     var q: usize = 0;
     while (q * NR < nc) : (q += 1) {
         const jq = j0 + q * NR;
         const w: usize = @min(NR, j0 + nc - jq);
-        const d = dst + q * kp * NR;
+        const d = dst + q * rows * NR;
+        @memset(d[kp * NR .. rows * NR], 0);
         if (!trans) {
             // op(B)[p][j] = b[p·ldb + j]: k steps 2pp and 2pp+1 are two rows of B.
             for (0..kp) |pp| {
@@ -907,6 +914,236 @@ fn gemmRangeBf16(comptime native: bool, g: *const Gemm, i_begin: usize, i_end: u
     }
 }
 
+// ---- AMX-BF16: the bf16 GEMM on tile registers ---------------------------------------------------
+// TDPBF16PS multiplies a 16×32 bf16 tile of A (16 rows × 16 pair words) by a 16×16-pair tile of B
+// (16 pair rows × 16 columns, the same pair-word layout as the vdpbf16ps panels) into a 16×16
+// float32 tile of C: 8192 multiply-adds per instruction. The micro-kernel keeps a 32×32 block of C
+// in four accumulator tiles (tmm0–3), loads two A tiles (tmm4–5) and two B tiles (tmm6–7) per 32
+// k steps, and does four TDPBF16PS. Operands are packed as for vdpbf16ps, but A row-major (row i:
+// its pair words contiguous, tile rows at stride kp16 words) and k padded with zeros to a multiple
+// of 32, rows of A to a multiple of 32. Same inputs (bf16(A), bf16(B)); only the float32
+// summation order differs from the vdpbf16ps/emulated kernels (AMX sums pair by pair within a tile,
+// even element first), so results agree with them within the float32 summation bound.
+// Linux gives a process the 8 KiB tile-data state only on request: arch_prctl(ARCH_REQ_XCOMP_PERM,
+// XFEATURE_XTILEDATA = 18), made once before the first use (`amxAvailable`).
+
+const has_amx_kernel = builtin.cpu.arch == .x86_64 and builtin.os.tag == .linux and avx512 and V == 16;
+
+const TileCfg = extern struct {
+    palette: u8,
+    start_row: u8,
+    reserved: [14]u8,
+    colsb: [16]u16,
+    rows: [16]u8,
+};
+
+/// Palette 1, tiles 0–7 all 16 rows × 64 bytes.
+const amx_cfg: TileCfg align(64) = blk: {
+    var c: TileCfg = .{ .palette = 1, .start_row = 0, .reserved = [_]u8{0} ** 14, .colsb = [_]u16{0} ** 16, .rows = [_]u8{0} ** 16 };
+    for (0..8) |t| {
+        c.colsb[t] = 64;
+        c.rows[t] = 16;
+    }
+    break :blk c;
+};
+
+inline fn tileConfig() void {
+    asm volatile ("ldtilecfg (%[c])"
+        :
+        : [c] "r" (&amx_cfg),
+        : .{ .memory = true });
+}
+
+inline fn tileRelease() void {
+    asm volatile ("tilerelease" ::: .{ .memory = true });
+}
+
+fn tmm(comptime t: u8) []const u8 {
+    return "%%tmm" ++ [_]u8{'0' + t};
+}
+
+inline fn tileZero(comptime t: u8) void {
+    asm volatile ("tilezero " ++ tmm(t));
+}
+
+inline fn tileLoad(comptime t: u8, base: [*]const u32, stride_bytes: usize) void {
+    asm volatile ("tileloadd (%[b],%[s],1), " ++ tmm(t)
+        :
+        : [b] "r" (base),
+          [s] "r" (stride_bytes),
+        : .{ .memory = true });
+}
+
+inline fn tileStore(comptime t: u8, base: [*]f32, stride_bytes: usize) void {
+    asm volatile ("tilestored " ++ tmm(t) ++ ", (%[b],%[s],1)"
+        :
+        : [b] "r" (base),
+          [s] "r" (stride_bytes),
+        : .{ .memory = true });
+}
+
+/// tmm(c) += tmm(a)·tmm(b) over bf16 pairs.
+inline fn tileDp(comptime c: u8, comptime a: u8, comptime b: u8) void {
+    asm volatile ("tdpbf16ps " ++ tmm(b) ++ ", " ++ tmm(a) ++ ", " ++ tmm(c));
+}
+
+/// Packs op(A)[row0 .. row0+mc, pc .. pc+kc] row-major as pair words: row i at dst[i·kp16], pair
+/// pp at [pp]; pairs ≥ ⌈kc/2⌉ and rows mc .. ⌈mc/32⌉·32 zero.
+fn packAAmx(trans: bool, a: [*]const f32, lda: usize, row0: usize, mc: usize, pc: usize, kc: usize, dst: [*]u32, kp16: usize) void {
+    const kp = (kc + 1) / 2;
+    if (!trans) {
+        for (0..mc) |i| {
+            const d = dst + i * kp16;
+            const src = a + (row0 + i) * lda + pc;
+            var pp: usize = 0;
+            while (2 * (pp + V) <= kc) : (pp += V) storeU(d + pp, pairsContig(src + 2 * pp));
+            while (pp < kp) : (pp += 1) d[pp] = pairScalar(src[2 * pp], if (2 * pp + 1 < kc) src[2 * pp + 1] else 0);
+            @memset(d[kp..kp16], 0);
+        }
+    } else {
+        for (0..kp) |pp| {
+            const lo = a + (pc + 2 * pp) * lda + row0;
+            const has_hi = 2 * pp + 1 < kc;
+            var i: usize = 0;
+            if (has_hi) {
+                while (i + V <= mc) : (i += V) {
+                    const x = pairsRows(lo + i, lo + lda + i);
+                    inline for (0..V) |l| dst[(i + l) * kp16 + pp] = x[l];
+                }
+            }
+            while (i < mc) : (i += 1) dst[i * kp16 + pp] = pairScalar(lo[i], if (has_hi) lo[i + lda] else 0);
+        }
+        for (0..mc) |i| @memset(dst[i * kp16 + kp .. i * kp16 + kp16], 0);
+    }
+    const rows_pad = (mc + 31) / 32 * 32;
+    @memset(dst[mc * kp16 .. rows_pad * kp16], 0);
+}
+
+/// C[ic.., jc..] block of mc×nc: alpha·Σ over the packed k block + beta·C, 32×32 at a time.
+fn runBlockAmx(g: *const Gemm, ic: usize, mc: usize, jc: usize, nc: usize, pc: usize, kp16: usize, bpack: [*]const u32, apack: [*]const u32) void {
+    const beta = if (pc == 0) g.beta else 1.0;
+    var acc: [32 * 32]f32 align(64) = undefined;
+    const accs: []f32 = &acc;
+    const a_stride = kp16 * 4;
+    const b_stride = NR * 4;
+    var j0: usize = 0;
+    while (j0 < nc) : (j0 += 32) {
+        const q = j0 / NR;
+        const bcol = bpack + q * kp16 * NR + (j0 % NR);
+        const w: usize = @min(32, nc - j0);
+        var r0: usize = 0;
+        while (r0 < mc) : (r0 += 32) {
+            tileZero(0);
+            tileZero(1);
+            tileZero(2);
+            tileZero(3);
+            var pp: usize = 0;
+            while (pp < kp16) : (pp += 16) {
+                tileLoad(4, apack + r0 * kp16 + pp, a_stride);
+                tileLoad(5, apack + (r0 + 16) * kp16 + pp, a_stride);
+                tileLoad(6, bcol + pp * NR, b_stride);
+                tileLoad(7, bcol + pp * NR + 16, b_stride);
+                tileDp(0, 4, 6);
+                tileDp(1, 4, 7);
+                tileDp(2, 5, 6);
+                tileDp(3, 5, 7);
+            }
+            tileStore(0, accs.ptr, 128);
+            tileStore(1, accs.ptr + 16, 128);
+            tileStore(2, accs.ptr + 16 * 32, 128);
+            tileStore(3, accs.ptr + 16 * 32 + 16, 128);
+            const h: usize = @min(32, mc - r0);
+            for (0..h) |r| {
+                const crow = g.c + (ic + r0 + r) * g.ldc + jc + j0;
+                const arow = accs[r * 32 ..][0..32];
+                if (w == 32) {
+                    inline for (0..32 / V) |v| {
+                        const x: Vec = arow[v * V ..][0..V].*;
+                        const ptr: *align(4) Vec = @ptrCast(crow + v * V);
+                        ptr.* = if (beta == 0) x * @as(Vec, @splat(g.alpha)) else @mulAdd(Vec, ptr.*, @as(Vec, @splat(beta)), x * @as(Vec, @splat(g.alpha)));
+                    }
+                } else {
+                    for (0..w) |j| crow[j] = if (beta == 0) g.alpha * arow[j] else g.alpha * arow[j] + beta * crow[j];
+                }
+            }
+        }
+    }
+}
+
+fn gemmRangeAmx(g: *const Gemm, i_begin: usize, i_end: usize, j_begin: usize, j_end: usize, slot: *Slot) void {
+    if (g.k == 0) return gemmRange(g, i_begin, i_end, j_begin, j_end, slot);
+    tileConfig();
+    defer tileRelease();
+    const bbuf: [*]u32 = @ptrCast(&slot.b);
+    const abuf: [*]u32 = @ptrCast(&slot.a);
+    var jc = j_begin;
+    while (jc < j_end) : (jc += NC) {
+        const nc: usize = @min(NC, j_end - jc);
+        const pw = ((nc + NR - 1) / NR) * NR;
+        // k block (a multiple of 32): as long as the packed B block (kc/2 × pw words) and a
+        // 32-row block of A (32 × kc/2 words) fit their buffers.
+        const kc_fit: usize = @as(usize, @min(b_buf_len / pw, a_buf_len / 32)) / 16 * 32;
+        const kc_max: usize = @min(kc_fit, (g.k + 31) / 32 * 32);
+        var pc: usize = 0;
+        while (pc < g.k) : (pc += kc_max) {
+            const kc: usize = @min(kc_max, g.k - pc);
+            const kp16 = ((kc + 1) / 2 + 15) / 16 * 16;
+            packBBf16Rows(g.trans_b, g.b, g.ldb, pc, kc, jc, nc, bbuf, kp16);
+            const mc_max: usize = @min(@as(usize, MC / 32 * 32), a_buf_len / kp16 / 32 * 32);
+            var ic = i_begin;
+            while (ic < i_end) : (ic += mc_max) {
+                const mc: usize = @min(mc_max, i_end - ic);
+                packAAmx(g.trans_a, g.a, g.lda, ic, mc, pc, kc, abuf, kp16);
+                runBlockAmx(g, ic, mc, jc, nc, pc, kp16, bbuf, abuf);
+            }
+        }
+    }
+}
+
+const ARCH_REQ_XCOMP_PERM = 0x1023;
+const XFEATURE_XTILEDATA = 18;
+
+var amx_ok: std.atomic.Value(u8) = std.atomic.Value(u8).init(2); // 2 = not yet probed
+var amx_mutex: std.Thread.Mutex = .{};
+
+/// Bits of `amxSupport`.
+pub const amx_cpu: u32 = 1; // CPUID leaf 7 EDX: AMX-BF16 (bit 22) and AMX-TILE (bit 24)
+pub const amx_os: u32 = 2; // XCR0 bits 17, 18 (XTILECFG, XTILEDATA) and arch_prctl granted the tile data
+pub const amx_build: u32 = 4; // this library contains the AMX kernel (x86-64 Linux with AVX-512)
+
+/// Which conditions of the AMX kernel hold (asks Linux for the tile-data state on the first call).
+pub fn amxSupport() u32 {
+    var bits: u32 = 0;
+    if (has_amx_kernel) bits |= amx_build;
+    if (comptime !builtin.cpu.arch.isX86()) return bits;
+    const max_leaf = cpuid(0, 0).eax;
+    if (max_leaf >= 7) {
+        const edx = cpuid(7, 0).edx;
+        if ((edx >> 22) & 1 == 1 and (edx >> 24) & 1 == 1) bits |= amx_cpu;
+    }
+    if (comptime has_amx_kernel) {
+        if (bits & amx_cpu != 0 and max_leaf >= 1 and (cpuid(1, 0).ecx >> 27) & 1 == 1) {
+            const want: u64 = (1 << 17) | (1 << 18);
+            if (xgetbv0() & want == want) {
+                amx_mutex.lock();
+                defer amx_mutex.unlock();
+                const rc = std.os.linux.syscall2(.arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA);
+                if (std.os.linux.E.init(rc) == .SUCCESS) bits |= amx_os;
+            }
+        }
+    }
+    return bits;
+}
+
+pub fn amxAvailable() bool {
+    var v = amx_ok.load(.acquire);
+    if (v == 2) {
+        v = @intFromBool(amxSupport() == amx_cpu | amx_os | amx_build);
+        amx_ok.store(v, .release);
+    }
+    return v == 1;
+}
+
 // ---- run-time detection of AVX512_BF16 -------------------------------------------------------
 
 const CpuidRegs = struct { eax: u32, ebx: u32, ecx: u32, edx: u32 };
@@ -974,12 +1211,27 @@ pub fn bf16NativeAvailable() bool {
     return v == 1;
 }
 
-/// `auto`: vdpbf16ps when the CPU, OS and build allow it, else the emulation; `emulated` forces
-/// the emulation (same results; for tests and for measuring the difference).
-pub const Bf16Impl = enum(u32) { auto = 0, emulated = 1 };
+/// Which bf16 kernel runs: `auto` the fastest available (AMX, else vdpbf16ps, else the emulation);
+/// `avx512` vdpbf16ps (else the emulation); `amx` AMX (else as `auto`); `emulated` the emulation
+/// (bit-identical to vdpbf16ps; for tests and for CPUs without AVX512_BF16).
+pub const Bf16Impl = enum(u32) { auto = 0, emulated = 1, avx512 = 2, amx = 3 };
 
 fn bf16Mode(impl: Bf16Impl) Mode {
-    return if (impl == .auto and bf16NativeAvailable()) .bf16_native else .bf16_emulated;
+    return switch (impl) {
+        .emulated => .bf16_emulated,
+        .avx512 => if (bf16NativeAvailable()) .bf16_native else .bf16_emulated,
+        .amx, .auto => if (amxAvailable()) .bf16_amx else bf16Mode(.avx512),
+    };
+}
+
+/// The kernel `impl` resolves to on this machine: 1 emulated, 2 vdpbf16ps, 3 AMX.
+pub fn bf16Resolved(impl: Bf16Impl) u32 {
+    return switch (bf16Mode(impl)) {
+        .bf16_emulated => 1,
+        .bf16_native => 2,
+        .bf16_amx => 3,
+        .f32 => unreachable,
+    };
 }
 
 /// C = alpha·bf16(op(A))·bf16(op(B)) + beta·C with float32 accumulation (see above).
@@ -1028,13 +1280,31 @@ export fn pb_gemm_bf16_support() u32 {
     return bf16Support();
 }
 
-/// `pb_gemm` in bf16; emulated ≠ 0 forces the emulated kernel.
-export fn pb_gemm_bf16(emulated: u32, trans_a: u32, trans_b: u32, m: usize, n: usize, k: usize, alpha: f32, a: [*]const f32, lda: usize, b: [*]const f32, ldb: usize, beta: f32, c: [*]f32, ldc: usize) void {
-    gemmBf16(.{ .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k, .alpha = alpha, .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc }, if (emulated != 0) .emulated else .auto);
+fn implOf(impl: u32) Bf16Impl {
+    return switch (impl) {
+        1 => .emulated,
+        2 => .avx512,
+        3 => .amx,
+        else => .auto,
+    };
 }
 
-export fn pb_gemm_batched_bf16(emulated: u32, trans_a: u32, trans_b: u32, m: usize, n: usize, k: usize, alpha: f32, a: [*]const f32, lda: usize, b: [*]const f32, ldb: usize, beta: f32, c: [*]f32, ldc: usize, batch: usize, stride_a: usize, stride_b: usize, stride_c: usize) void {
-    gemmBatchedBf16(.{ .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k, .alpha = alpha, .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc }, batch, stride_a, stride_b, stride_c, if (emulated != 0) .emulated else .auto);
+/// The kernel a bf16 GEMM asked for `impl` runs here: 1 emulated, 2 vdpbf16ps, 3 AMX.
+export fn pb_gemm_bf16_resolve(impl: u32) u32 {
+    return bf16Resolved(implOf(impl));
+}
+
+export fn pb_gemm_amx_support() u32 {
+    return amxSupport();
+}
+
+/// `pb_gemm` in bf16; impl (`Bf16Impl`): 0 auto, 1 emulated, 2 vdpbf16ps, 3 AMX (each falling back when unavailable).
+export fn pb_gemm_bf16(impl: u32, trans_a: u32, trans_b: u32, m: usize, n: usize, k: usize, alpha: f32, a: [*]const f32, lda: usize, b: [*]const f32, ldb: usize, beta: f32, c: [*]f32, ldc: usize) void {
+    gemmBf16(.{ .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k, .alpha = alpha, .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc }, implOf(impl));
+}
+
+export fn pb_gemm_batched_bf16(impl: u32, trans_a: u32, trans_b: u32, m: usize, n: usize, k: usize, alpha: f32, a: [*]const f32, lda: usize, b: [*]const f32, ldb: usize, beta: f32, c: [*]f32, ldc: usize, batch: usize, stride_a: usize, stride_b: usize, stride_c: usize) void {
+    gemmBatchedBf16(.{ .trans_a = trans_a != 0, .trans_b = trans_b != 0, .m = m, .n = n, .k = k, .alpha = alpha, .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta, .c = c, .ldc = ldc }, batch, stride_a, stride_b, stride_c, implOf(impl));
 }
 
 // ---- tests ---------------------------------------------------------------------------
@@ -1200,7 +1470,8 @@ test "bf16Bits rounds to nearest even, keeps NaN and infinities, flushes subnorm
 
 /// Runs the bf16 GEMM (native when available, and emulated) against `gemmReferenceBf16`, with the
 /// float32 summation bound |fl(Σ) − Σ| ≤ (k+1)·2⁻²⁴·Σ|a·b| (any summation order), Σ|a·b| taken
-/// from the reference on |A|, |B|; the native and emulated results must be bit-identical.
+/// from the reference on |A|, |B|; the native and emulated results must be bit-identical. The AMX
+/// kernel (where available, else the same as native) sums in another order: only the bound applies.
 fn checkBf16(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize, threads: usize) !void {
     const alloc = testing.allocator;
     var prng = std.Random.DefaultPrng.init(m * 31 + n * 17 + k);
@@ -1216,7 +1487,7 @@ fn checkBf16(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta:
     defer alloc.free(abs_a);
     const abs_b = try alloc.alloc(f32, b.len);
     defer alloc.free(abs_b);
-    var bufs: [4][]f32 = undefined; // c0 (initial C), expect, native, emulated
+    var bufs: [5][]f32 = undefined; // c0 (initial C), expect, native, emulated, AMX
     for (&bufs) |*x| x.* = try alloc.alloc(f32, m * ldc + 1);
     defer for (bufs) |x| alloc.free(x);
     const sum_abs = try alloc.alloc(f32, m * ldc + 1);
@@ -1239,10 +1510,13 @@ fn checkBf16(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta:
     _ = pool.setThreads(threads);
     var gn = g;
     gn.c = bufs[2].ptr;
-    gemmBf16(gn, .auto);
+    gemmBf16(gn, .avx512);
     var ge = g;
     ge.c = bufs[3].ptr;
     gemmBf16(ge, .emulated);
+    var gx = g;
+    gx.c = bufs[4].ptr;
+    gemmBf16(gx, .amx);
     const u: f32 = std.math.pow(f32, 2, -24);
     for (0..m) |i| for (0..ldc) |j| {
         const at = i * ldc + j;
@@ -1285,7 +1559,7 @@ test "bf16 gemm rounds its inputs: (1 + 2⁻¹⁰) is 1 in bf16" {
     var c: [15]f32 = undefined;
     @memset(&a, 1 + std.math.pow(f32, 2, -10));
     @memset(&b, 1);
-    for ([_]Bf16Impl{ .auto, .emulated }) |impl| {
+    for ([_]Bf16Impl{ .auto, .emulated, .avx512, .amx }) |impl| {
         gemmBf16(.{ .trans_a = false, .trans_b = false, .m = 3, .n = 5, .k = 40, .alpha = 1, .a = &a, .lda = 40, .b = &b, .ldb = 5, .beta = 0, .c = &c, .ldc = 5 }, impl);
         for (c) |x| try testing.expectEqual(@as(f32, 40), x);
     }
@@ -1313,7 +1587,7 @@ test "batched bf16 gemm matches per-matrix bf16 gemm" {
         fillRandom(prng.random(), c);
         @memcpy(expect, c);
         const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = 1, .a = a.ptr, .lda = if (ta) m else k, .b = b.ptr, .ldb = if (tb) k else n, .beta = 0.5, .c = c.ptr, .ldc = n };
-        gemmBatchedBf16(g, batch, m * k, k * n, m * n, .auto);
+        gemmBatchedBf16(g, batch, m * k, k * n, m * n, .avx512);
         for (0..batch) |i| {
             var gi = g;
             gi.a += i * m * k;
@@ -1333,4 +1607,13 @@ test "bf16 detection agrees with the compile-time CPU features of a native build
     }
     try testing.expectEqual(has_native_bf16_kernel, bits & bf16_build != 0);
     try testing.expectEqual(bits == bf16_cpu | bf16_os | bf16_build, bf16NativeAvailable());
+    const amx = amxSupport();
+    if (comptime builtin.cpu.arch.isX86() and builtin.cpu.has(.x86, .amx_bf16) and builtin.cpu.has(.x86, .amx_tile)) {
+        try testing.expect(amx & amx_cpu != 0);
+    }
+    try testing.expectEqual(amx == amx_cpu | amx_os | amx_build, amxAvailable());
+    try testing.expectEqual(@as(u32, 1), bf16Resolved(.emulated));
+    try testing.expectEqual(@as(u32, if (bf16NativeAvailable()) 2 else 1), bf16Resolved(.avx512));
+    try testing.expectEqual(@as(u32, if (amxAvailable()) 3 else bf16Resolved(.avx512)), bf16Resolved(.auto));
+    std.debug.print("bf16 kernels here: auto → {}, amx → {} (1 emulated, 2 vdpbf16ps, 3 AMX)\n", .{ bf16Resolved(.auto), bf16Resolved(.amx) });
 }
