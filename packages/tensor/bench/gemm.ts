@@ -115,14 +115,15 @@ export function gemmBenchDone(): void {
 
 /**
  * fp32 vs bf16 at the model's GEMM shapes, interleaved case by case and round by round in one run:
- * each row is a bf16 kernel with the fp32 GEMM of the same shape as its reference. The native
- * bf16 row (vdpbf16ps) is only measured where the CPU has AVX512_BF16; the emulated row shows the
- * cost of the fallback (the same results, computed with fp32 FMAs).
+ * each row is a bf16 kernel with the fp32 GEMM of the same shape as its reference. The AMX and
+ * vdpbf16ps rows are only measured where the CPU (and OS) have them — never a fallback under
+ * their name; the emulated row shows the cost of the fallback (same results, fp32 FMAs).
  */
 export async function gemmBf16Section(threads: number, ctx: BenchContext): Promise<BenchRow[]> {
   const support = bf16Support();
   ctx.log(`gemm_bf16: ${support.message}`);
-  const kernels: Bf16Kernel[] = support.native ? ["auto", "emulated"] : ["emulated"];
+  const kernels: Bf16Kernel[] = [...(support.amx ? ["amx" as const] : []), ...(support.native ? ["avx512" as const] : []), "emulated"];
+  if (!support.amx || !support.native) ctx.log(`gemm_bf16: ${!support.amx ? "AMX " : ""}${!support.native ? "vdpbf16ps " : ""}not measurable on this CPU`);
   const rows: BenchRow[] = [];
   for (const c of gemmCases(ctx.quick)) {
     if (ctx.match && !ctx.match.test(`gemm ${c.name} ${describe(c)}`)) continue;
@@ -150,7 +151,7 @@ export async function gemmBf16Section(threads: number, ctx: BenchContext): Promi
     const line: string[] = [`fp32 ${ref.ms.toFixed(3)} ms`];
     for (const k of kernels) {
       const ms = median(bf[k].ms);
-      const label = k === "auto" ? "bf16" : "bf16 emulated";
+      const label = `bf16 ${k}`;
       rows.push({ kernel: `gemm ${label} ${c.name}`, shape: describe(c), threads, ms, cpuMs: median(bf[k].cpu), gflops: (2 * c.m * c.n * c.k) / (ms * 1e6), reference: ref });
       line.push(`${label} ${ms.toFixed(3)} ms (×${(ref.ms / ms).toFixed(2)})`);
     }

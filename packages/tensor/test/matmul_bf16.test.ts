@@ -1,6 +1,7 @@
-// bf16 GEMMs (setPrecision("bf16")): inputs rounded to bfloat16, float32 accumulation, on both
-// kernels — vdpbf16ps where this CPU has AVX512_BF16 and the emulated one (forced) — against a
-// plain TypeScript reference that rounds the inputs the same way and sums in float64.
+// bf16 GEMMs (setPrecision("bf16")): inputs rounded to bfloat16, float32 accumulation, on every
+// kernel — AMX and vdpbf16ps where this CPU has them (else they fall back) and the emulated one,
+// forced — against a plain TypeScript reference that rounds the inputs the same way and sums in
+// float64. vdpbf16ps and the emulation must agree bit for bit.
 //
 // Tolerance: both sides multiply the same bf16 numbers, whose products are exact in float32, so
 // they differ only by the float32 rounding of the sums: |fl(Σ) − Σ| ≤ (k+1)·2⁻²⁴·Σ|a·b| for any
@@ -9,14 +10,14 @@
 // relative per input), so a kernel that did not round, or rounded differently, fails (tested).
 import { afterEach, describe, expect, test } from "bun:test";
 import {
-  bf16KernelInUse, bf16Support, bmm, gemm, getPrecision, linear, matmul, setBf16Kernel, setPrecision, Tensor, withPrecision, type Bf16Kernel,
+  bf16KernelInUse, bf16Support, bmm, resolveBf16Kernel, gemm, getPrecision, linear, matmul, setBf16Kernel, setPrecision, Tensor, withPrecision, type Bf16Kernel,
 } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { randTensor } from "@pullback/tensor/testing";
 
 const sizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
 const flags = [false, true];
-const kernels: Bf16Kernel[] = ["auto", "emulated"];
+const kernels: Bf16Kernel[] = ["avx512", "emulated", "amx"];
 const u = 2 ** -24;
 
 afterEach(() => {
@@ -69,8 +70,11 @@ function checkBf16(c: Tensor, a: Tensor, b: Tensor, cs: Case, what: string): num
   return worst;
 }
 
-/** Runs fn with the bf16 precision on each kernel; both results must be bit-identical. */
-function bothKernels(fn: () => Tensor): Tensor {
+/**
+ * Runs fn with the bf16 precision on each kernel (avx512, emulated, amx); the first two must be
+ * bit-identical. Returns the three results, each to be checked against the reference.
+ */
+function allKernels(fn: () => Tensor): Tensor[] {
   const out: Tensor[] = [];
   for (const k of kernels) {
     setBf16Kernel(k);
@@ -83,7 +87,12 @@ function bothKernels(fn: () => Tensor): Tensor {
   let diffs = 0;
   for (let i = 0; i < x.size; i++) if (xb[i] !== yb[i]) diffs++;
   expect(diffs).toBe(0);
-  return x;
+  return out;
+}
+
+/** checkBf16 on every kernel's result. */
+function checkAll(cs: Tensor[], a: Tensor, b: Tensor, c: Case, what: string): number {
+  return Math.max(...cs.map((x, i) => checkBf16(x, a, b, c, `${what} [${kernels[i]}]`)));
 }
 
 describe("bf16 rounding (reference)", () => {
@@ -106,14 +115,18 @@ describe("bf16 rounding (reference)", () => {
 });
 
 describe("bf16 gemm", () => {
-  test(`this CPU: ${"detection"}`, () => {
+  test("this CPU: detection and fallbacks", () => {
     const s = bf16Support();
     console.log(`bf16: ${s.message}`);
     expect(s.native).toBe(s.cpu && s.os && s.build);
+    expect(resolveBf16Kernel("emulated")).toBe("emulated");
+    expect(resolveBf16Kernel("avx512")).toBe(s.native ? "avx512" : "emulated");
+    expect(resolveBf16Kernel("amx")).toBe(s.amx ? "amx" : resolveBf16Kernel("avx512"));
+    expect(resolveBf16Kernel("auto")).toBe(resolveBf16Kernel("amx"));
     setBf16Kernel("emulated");
     expect(bf16KernelInUse().kernel).toBe("emulated");
     setBf16Kernel("auto");
-    expect(bf16KernelInUse().kernel).toBe(s.native ? "native" : "emulated");
+    expect(bf16KernelInUse().kernel).toBe(s.amx ? "amx" : s.native ? "avx512" : "emulated");
   });
 
   test("all transposes over mixed sizes match the bf16 reference; native and emulated bit-identical", () => {
@@ -122,8 +135,8 @@ describe("bf16 gemm", () => {
       for (let i = 0; i < sizes.length; i++) for (const shift of [0, 3, 7]) {
         const m = sizes[i], n = sizes[(i + shift) % sizes.length], k = sizes[(i + 2 * shift + 1) % sizes.length];
         const a = operand(m, k, transA, seed++), b = operand(k, n, transB, seed++);
-        const c = bothKernels(() => gemm(a, b, { transA, transB }));
-        worst = Math.max(worst, checkBf16(c, a, b, { transA, transB }, `bf16 gemm ${transA ? "T" : "N"}${transB ? "T" : "N"} m=${m} n=${n} k=${k}`));
+        const c = allKernels(() => gemm(a, b, { transA, transB }));
+        worst = Math.max(worst, checkAll(c, a, b, { transA, transB }, `bf16 gemm ${transA ? "T" : "N"}${transB ? "T" : "N"} m=${m} n=${n} k=${k}`));
         cases++;
       }
     }
@@ -135,8 +148,8 @@ describe("bf16 gemm", () => {
       for (const [m, n, k] of [[65, 33, 129], [20, 70, 3000], [5, 6, 0]]) {
         const a = operand(m, k, transA, 3), b = operand(k, n, transB, 4);
         const c0 = randTensor([m, n], 5);
-        const c = bothKernels(() => gemm(a, b, { transA, transB, alpha: -1.5, beta: 0.25, out: Tensor.from(c0.data, c0.shape) }));
-        checkBf16(c, a, b, { transA, transB, alpha: -1.5, beta: 0.25, c0 }, `bf16 gemm alpha/beta m=${m} n=${n} k=${k}`);
+        const c = allKernels(() => gemm(a, b, { transA, transB, alpha: -1.5, beta: 0.25, out: Tensor.from(c0.data, c0.shape) }));
+        checkAll(c, a, b, { transA, transB, alpha: -1.5, beta: 0.25, c0 }, `bf16 gemm alpha/beta m=${m} n=${n} k=${k}`);
       }
     }
   });
@@ -145,7 +158,7 @@ describe("bf16 gemm", () => {
     const a = operand(64, 64, false, 7), b = operand(64, 192, false, 8);
     expect(() => checkBf16(gemm(a, b), a, b, { transA: false, transB: false }, "fp32 gemm")).toThrow(/want/);
     const ones = Tensor.full([3, 40], 1 + 2 ** -10), b1 = Tensor.ones([40, 5]);
-    expect(Array.from(bothKernels(() => matmul(ones, b1)).data)).toEqual(Array(15).fill(40));
+    for (const c of allKernels(() => matmul(ones, b1))) expect(Array.from(c.data)).toEqual(Array(15).fill(40));
     expect(Array.from(matmul(ones, b1).data)[0]).toBeCloseTo(40 * (1 + 2 ** -10), 4);
   });
 
@@ -159,13 +172,13 @@ describe("bf16 gemm", () => {
       ];
       for (const [name, transA, transB, m, n, k] of forms) {
         const a = operand(m, k, transA, m + n), b = operand(k, n, transB, k + 1);
-        const c = bothKernels(() => gemm(a, b, { transA, transB }));
+        const c = allKernels(() => gemm(a, b, { transA, transB }));
         // The reference on a sample of C: every 5th row (first and last strips of 6 whole), every
         // 7th column of the 8000-wide products (their first and last 64-column panels whole).
         const edge = (len: number, step: number, w: number) => all(len).filter((i) => i < w || i >= len - w || i % step === 0);
         const rowSample = m > 1000 ? edge(m, big ? 211 : 5, 6) : undefined;
         const colSample = n > 1000 ? edge(n, 7, 64) : undefined;
-        checkBf16(c, a, b, { transA, transB, rows: rowSample, cols: colSample }, `bf16 ${name} (${cin}→${cout})`);
+        checkAll(c, a, b, { transA, transB, rows: rowSample, cols: colSample }, `bf16 ${name} (${cin}→${cout})`);
       }
     }
   }, 300_000);
@@ -174,8 +187,7 @@ describe("bf16 gemm", () => {
     for (const transA of flags) for (const transB of flags) {
       const [batch, m, n, k] = [5, 17, 9, 65];
       const a = randTensor(transA ? [batch, k, m] : [batch, m, k], 21), b = randTensor(transB ? [batch, n, k] : [batch, k, n], 22);
-      const c = bothKernels(() => bmm(a, b, { transA, transB }));
-      for (let i = 0; i < batch; i++) {
+      for (const c of allKernels(() => bmm(a, b, { transA, transB }))) for (let i = 0; i < batch; i++) {
         const ai = Tensor.from(a.data.subarray(i * m * k, (i + 1) * m * k), transA ? [k, m] : [m, k]);
         const bi = Tensor.from(b.data.subarray(i * k * n, (i + 1) * k * n), transB ? [n, k] : [k, n]);
         const ci = Tensor.from(c.data.subarray(i * m * n, (i + 1) * m * n), [m, n]);
@@ -183,10 +195,11 @@ describe("bf16 gemm", () => {
       }
     }
     const x = randTensor([129, 64], 31), w = randTensor([64, 65], 32), bias = randTensor([65], 33);
-    const y = bothKernels(() => linear(x, w, bias));
-    const yb = Tensor.from(y.data.slice(), y.shape);
-    for (let i = 0; i < 129; i++) for (let j = 0; j < 65; j++) yb.data[i * 65 + j] -= bias.data[j];
-    checkBf16(yb, x, w, { transA: false, transB: false, beta: 1, c0: Tensor.zeros([129, 65]) }, "bf16 linear");
+    for (const y of allKernels(() => linear(x, w, bias))) {
+      const yb = Tensor.from(y.data.slice(), y.shape);
+      for (let i = 0; i < 129; i++) for (let j = 0; j < 65; j++) yb.data[i * 65 + j] -= bias.data[j];
+      checkBf16(yb, x, w, { transA: false, transB: false, beta: 1, c0: Tensor.zeros([129, 65]) }, "bf16 linear");
+    }
   });
 
   test("float64 products are never rounded; the reference backend follows the precision", () => {
@@ -199,7 +212,7 @@ describe("bf16 gemm", () => {
   test("setPrecision validates, withPrecision restores", () => {
     expect(getPrecision()).toBe("fp32");
     expect(() => setPrecision("fp16" as never)).toThrow(/"fp32" or "bf16"/);
-    expect(() => setBf16Kernel("amx" as never)).toThrow(/"auto" or "emulated"/);
+    expect(() => setBf16Kernel("vnni" as never)).toThrow(/"auto", "amx", "avx512", "emulated"/);
     expect(() => withPrecision("bf16", () => { throw new Error("x"); })).toThrow("x");
     expect(getPrecision()).toBe("fp32");
   });

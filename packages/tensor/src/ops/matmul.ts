@@ -4,7 +4,7 @@
 // Under setPrecision("bf16") (../precision.ts) float32 products take bf16 inputs with float32
 // accumulation (pb_gemm_bf16); float64 products are never rounded.
 import { useNative } from "../backend.ts";
-import { getBf16Kernel, getPrecision } from "../precision.ts";
+import { bf16KernelCode, getBf16Kernel, getPrecision } from "../precision.ts";
 import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/matmul.ts";
@@ -18,7 +18,7 @@ const K = bindKernels({
     args: ["u32", "u32", "u64", "u64", "u64", "f32", "ptr", "u64", "ptr", "u64", "f32", "ptr", "u64", "u64", "u64", "u64", "u64"],
     returns: "void",
   },
-  // emulated, then the arguments of pb_gemm / pb_gemm_batched
+  // impl (bf16KernelCode), then the arguments of pb_gemm / pb_gemm_batched
   pb_gemm_bf16: { args: ["u32", "u32", "u32", "u64", "u64", "u64", "f32", "ptr", "u64", "ptr", "u64", "f32", "ptr", "u64"], returns: "void" },
   pb_gemm_batched_bf16: {
     args: ["u32", "u32", "u32", "u64", "u64", "u64", "f32", "ptr", "u64", "ptr", "u64", "f32", "ptr", "u64", "u64", "u64", "u64", "u64"],
@@ -35,7 +35,7 @@ type GemmArgs = [number, number, number, number, number, number, TensorData, num
 
 /** pb_gemm, or pb_gemm_bf16 under the bf16 precision. */
 function runGemm(useBf16: boolean, ...args: GemmArgs): void {
-  if (useBf16) K.pb_gemm_bf16(getBf16Kernel() === "emulated" ? 1 : 0, ...args);
+  if (useBf16) K.pb_gemm_bf16(bf16KernelCode[getBf16Kernel()], ...args);
   else K.pb_gemm(...args);
 }
 
@@ -143,7 +143,7 @@ export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: 
   const c = k > 0 ? Tensor.empty([batch, m, n]) : Tensor.zeros([batch, m, n]); // the kernel writes all of C
   if (batch > 0 && m > 0 && n > 0 && k > 0) {
     const args = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.data, transA ? m : k, b.data, transB ? k : n, 0, c.data, n, batch, m * k, k * n, m * n] as const;
-    if (bf16(a)) K.pb_gemm_batched_bf16(getBf16Kernel() === "emulated" ? 1 : 0, ...args);
+    if (bf16(a)) K.pb_gemm_batched_bf16(bf16KernelCode[getBf16Kernel()], ...args);
     else K.pb_gemm_batched(...args);
   }
   return c;
