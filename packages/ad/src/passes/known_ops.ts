@@ -52,6 +52,8 @@ export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
   "isTensor", "sizeOf", "fmtShape",
   // backend, threads and profiling settings
   "getBackend", "setBackend", "getThreads", "setThreads", "poolSize", "startKernelProfile", "stopKernelProfile",
+  // GEMM precision settings (bf16)
+  "getPrecision", "setPrecision", "getBf16Kernel", "setBf16Kernel", "bf16Support", "bf16KernelInUse", "resolveBf16Kernel",
   // I/O (saveSafetensors writes a file, not an argument)
   "loadSafetensors", "saveSafetensors", "writeFileAtomic", "fsyncDir",
   // classes: constructing them, or their static factories (Tensor.zeros, Tensor.from…), gives constants
@@ -74,6 +76,7 @@ const BACKWARD_KERNELS = [
 /** Function exports of @pullback/tensor that intentionally have no rule, with the reason. */
 export const NO_RULE_OPS: ReadonlyMap<string, string> = new Map([
   ["gemm", "use matmul / linear (gemm's out and beta accumulate into a buffer in place)"],
+  ["withPrecision", "runs a callback; call setPrecision around the differentiated code instead"],
   ["sumToShape", "the broadcasting backward of add/sub/mul/div; use sumAlong"],
   ["crossEntropyForward", "returns the statistics for crossEntropyBackward; differentiate crossEntropy"],
   ["layerNormForward", "returns the statistics for layerNormBackward; differentiate layerNorm"],
