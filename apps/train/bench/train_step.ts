@@ -7,13 +7,14 @@
 // backward) are timed in isolation in the same run with the same threads; their FLOPs over that
 // time is the rate, and roof = the step's FLOPs (GEMMs + causal attention) / that rate.
 //
-//   bun run bench:train [--preset seed|gpt2|tiny] [--batch N] [--steps N] [--threads N] [--no-jax] [--json]
+//   bun run bench:train [--preset seed|gpt2|tiny] [--batch N] [--steps N] [--threads N] [--precision fp32|bf16] [--no-jax] [--json]
+// --precision bf16 runs every GEMM with bf16 inputs and fp32 accumulation (@pullback/tensor setPrecision).
 // Defaults: the seed preset at batch 64 × 128 with dropout 0.2, then gpt2 at batch 2 × 1024.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pullback } from "@pullback/ad";
 import { gemmFlops, loss, presets, stepFlops, stepGemms, createModel, type GPT2Params, type ModelConfig, type PresetName } from "@pullback/gpt2";
-import { gemm, getThreads, MemoryPool, poolSize, Rng, setThreads, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
+import { bf16KernelInUse, gemm, getPrecision, withPrecision, getThreads, MemoryPool, poolSize, precisions, Rng, setPrecision, setThreads, type Precision, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
 import { adamStep, initAdam } from "../src/optimizer.ts";
 
 interface Config {
@@ -25,6 +26,8 @@ interface Config {
 
 interface Result {
   preset: PresetName;
+  /** GEMM precision (and, for bf16, which kernel ran). */
+  precision: string;
   batch: number;
   context: number;
   threads: number;
@@ -53,7 +56,7 @@ interface Result {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function parseArgs(argv: string[]) {
-  const opts = { presets: [] as PresetName[], batch: 0, steps: 0, threads: 0, jax: true, json: false };
+  const opts = { presets: [] as PresetName[], batch: 0, steps: 0, threads: 0, precision: "fp32" as Precision, jax: true, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -68,10 +71,15 @@ function parseArgs(argv: string[]) {
     } else if (a === "--batch") opts.batch = Number(value());
     else if (a === "--steps") opts.steps = Number(value());
     else if (a === "--threads") opts.threads = Number(value());
+    else if (a === "--precision") {
+      const p = value();
+      if (!precisions.includes(p as Precision)) throw new Error(`--precision must be one of ${precisions.join(", ")}, got ${p}`);
+      opts.precision = p as Precision;
+    }
     else if (a === "--no-jax") opts.jax = false;
     else if (a === "--json") opts.json = true;
     else if (a === "--help") {
-      console.log("Usage: bun run bench:train [--preset seed|gpt2|tiny]... [--batch N] [--steps N] [--threads N] [--no-jax] [--json]");
+      console.log("Usage: bun run bench:train [--preset seed|gpt2|tiny]... [--batch N] [--steps N] [--threads N] [--precision fp32|bf16] [--no-jax] [--json]");
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -129,9 +137,10 @@ function benchOurs(c: Config): Result {
   const peakRssMB = process.resourceUsage().maxRSS / 1024; // before the isolated GEMMs below allocate
   const poolMB = memory.stats().bytes / 2 ** 20;
   const flops = stepFlops(config, B, T);
-  const gemmGflops = gemmRate(config, B, T);
+  const gemmGflops = withPrecision("fp32", () => gemmRate(config, B, T)); // the fp32 roof, whatever the step's precision
   return {
     preset: c.preset,
+    precision: getPrecision() === "bf16" ? `bf16 (${bf16KernelInUse().kernel})` : "fp32",
     batch: B,
     context: T,
     threads: getThreads(),
@@ -198,7 +207,7 @@ function benchJax(c: Config, threads: number): Result["jax"] {
 
 function print(r: Result): void {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  console.log(`\nGPT-2 ${r.preset}: ${(r.params / 1e6).toFixed(2)} M parameters, batch ${r.batch} × ${r.context}, dropout ${r.dropout}, ${r.threads} thread(s)`);
+  console.log(`\nGPT-2 ${r.preset}: ${(r.params / 1e6).toFixed(2)} M parameters, batch ${r.batch} × ${r.context}, dropout ${r.dropout}, ${r.threads} thread(s), GEMMs ${r.precision}`);
   console.log(`  step      ${f(r.stepMs)} ms   (${Math.round(r.tokensPerSecond).toLocaleString("en-US")} tokens/s)`);
   console.log(`  forward   ${f(r.forwardMs)} ms`);
   console.log(`  backward  ${f(r.backwardMs)} ms`);
@@ -206,8 +215,8 @@ function print(r: Result): void {
   console.log(`  in kernels ${f(r.kernelMs)} ms (${((100 * r.kernelMs) / r.stepMs).toFixed(1)} % of the step)`);
   console.log(`  peak RSS  ${f(r.peakRssMB)} MB (one step's tensors: ${r.poolMB.toFixed(0)} MB)`);
   console.log(`  page faults per step ${r.faultsPerStep.join(", ")} (steps 1…${r.faultsPerStep.length})`);
-  console.log(`  FLOPs per step ${(r.flops / 1e9).toFixed(1)} G (GEMMs + causal attention); the step's GEMMs alone run at ${r.gemmGflops.toFixed(1)} GFLOP/s`);
-  console.log(`  roof ms = FLOPs / that rate = ${f(r.roofMs)} ms;  step / roof = ${(r.stepMs / r.roofMs).toFixed(2)}×`);
+  console.log(`  FLOPs per step ${(r.flops / 1e9).toFixed(1)} G (GEMMs + causal attention); the step's GEMMs alone run at ${r.gemmGflops.toFixed(1)} GFLOP/s in fp32`);
+  console.log(`  fp32 roof ms = FLOPs / that fp32 rate = ${f(r.roofMs)} ms;  step / roof = ${(r.stepMs / r.roofMs).toFixed(2)}×`);
   console.log(`  top kernels (one profiled step):`);
   for (const k of r.topKernels) console.log(`    ${k.kernel.padEnd(32)} ${f(k.ms)} ms  ${String(k.calls).padStart(4)} calls`);
   if (r.jax && "stepMs" in r.jax) {
@@ -219,6 +228,8 @@ function print(r: Result): void {
 
 const opts = parseArgs(process.argv.slice(2));
 if (opts.threads > 0) setThreads(opts.threads);
+setPrecision(opts.precision);
+if (opts.precision === "bf16") console.log(`precision bf16: ${bf16KernelInUse().message}`);
 const results: Result[] = [];
 for (const preset of opts.presets) {
   const c: Config = {

@@ -2,7 +2,7 @@
 // `bun run train`: trains GPT-2 on TinyStories (see --help). Wires the options, the model
 // (@pullback/gpt2) and the corpus (@pullback/corpus) to the loop in loop.ts.
 import { isAbsolute, join, resolve } from "node:path";
-import { catchStopSignals, setThreads, stopSignalNumber } from "@pullback/tensor";
+import { bf16KernelInUse, catchStopSignals, setPrecision, setThreads, stopSignalNumber } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { configFor, NonFiniteError, runDirOf, runTraining } from "./loop.ts";
 import { ParamMismatchError, presets } from "./model.ts";
@@ -50,6 +50,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     const more = resume.meta.step + Math.max(1, opts.steps);
     fail(`${resume.path} is at step ${resume.meta.step}, and --steps is ${opts.steps}: there is nothing left to train. To continue, pass a larger --steps (e.g. --steps ${more})`, 2);
   }
+  setPrecision(opts.precision);
+  if (opts.precision === "bf16") process.stderr.write(`precision bf16: ${bf16KernelInUse().message}\n`);
   const runDir = opts.out ?? (resume ? runDirOf(resume.path) : join("runs", timestamp()));
   const config = resume ? resume.meta.config : configFor(presets[opts.preset], opts);
   try {

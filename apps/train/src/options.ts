@@ -1,6 +1,7 @@
 // Command-line options of `bun run train` and `bun run sample`: one table per command drives the
 // parser (node:util parseArgs), the validation and the --help text. Defaults reproduce proc-macro-gpt's run.
 import { parseArgs } from "node:util";
+import { precisions, type Precision } from "@pullback/tensor";
 import { presets, type PresetName } from "./model.ts";
 
 /** A bad command line: the CLI prints the message and exits with status 2. */
@@ -62,6 +63,8 @@ export interface TrainOptions {
   evalBatches: number;
   /** Kernel threads (0 = all cores). */
   threads: number;
+  /** GEMM precision: fp32, or bf16 inputs with fp32 accumulation (weights, Adam, loss stay fp32). */
+  precision: Precision;
   /** Run folder; default runs/<timestamp> (or the --resume folder). */
   out?: string;
   resume?: string;
@@ -96,6 +99,7 @@ const trainSpecs: Spec<keyof TrainOptions>[] = [
   { name: "eval-every", key: "evalEvery", kind: "int", min: 0, def: "100", help: "validation loss every N steps (0 = never)" },
   { name: "eval-batches", key: "evalBatches", kind: "int", min: 1, def: "4", help: "validation batches per evaluation" },
   { name: "threads", key: "threads", kind: "int", min: 0, def: "all cores", help: "kernel threads" },
+  { name: "precision", key: "precision", kind: "enum", values: precisions, def: "fp32", help: "GEMM precision: fp32, or bf16 (inputs rounded to bfloat16, fp32 accumulation; weights, Adam, softmax, LayerNorm and the loss stay fp32)" },
   { name: "out", key: "out", kind: "string", meta: "PATH", def: "runs/<timestamp>", help: "run folder: metrics.jsonl, loss.svg, checkpoints/" },
   { name: "resume", key: "resume", kind: "string", meta: "PATH", help: "continue the run in this folder (or from this checkpoint .json)" },
   { name: "corpus", key: "corpus", kind: "string", meta: "PATH", def: "TinyStories", help: "training text: stories separated by <|endoftext|> lines or blank lines" },
@@ -127,6 +131,7 @@ const trainDefaults = {
   evalEvery: 100,
   evalBatches: 4,
   threads: 0,
+  precision: "fp32",
   detectAnomaly: false,
   help: false,
 } as const;
@@ -141,6 +146,8 @@ export interface SampleOptions {
   topP: number;
   seed: number;
   threads: number;
+  /** GEMM precision of the forward passes (the checkpoint's fp32 weights are used as they are). */
+  precision: Precision;
   help: boolean;
 }
 
@@ -153,10 +160,11 @@ const sampleSpecs: Spec<keyof SampleOptions>[] = [
   { name: "top-p", key: "topP", kind: "float", above: 0, max: 1, def: "1 (off)", help: "sample from the smallest set of tokens whose probability reaches p" },
   { name: "seed", key: "seed", kind: "int", min: 0, max: 2 ** 32 - 1, def: "0", help: "sampling seed" },
   { name: "threads", key: "threads", kind: "int", min: 0, def: "all cores", help: "kernel threads" },
+  { name: "precision", key: "precision", kind: "enum", values: precisions, def: "fp32", help: "GEMM precision: fp32, or bf16 (inputs rounded to bfloat16, fp32 accumulation) on the fp32 checkpoint" },
   { name: "help", key: "help", kind: "bool", alias: "h", help: "show this help" },
 ];
 
-const sampleDefaults = { prompt: "One day,", maxTokens: 100, temperature: 0, topK: 0, topP: 1, seed: 0, threads: 0, help: false } as const;
+const sampleDefaults = { prompt: "One day,", maxTokens: 100, temperature: 0, topK: 0, topP: 1, seed: 0, threads: 0, precision: "fp32", help: false } as const;
 
 // ---------------------------------------------------------------------------- generic parsing
 

@@ -2,7 +2,7 @@
 // `bun run sample --checkpoint PATH --prompt "One day,"`: continues a prompt with a trained model,
 // greedy by default (as proc-macro-gpt), or sampled with --temperature / --top-k / --top-p.
 import { join } from "node:path";
-import { Rng, setThreads } from "@pullback/tensor";
+import { bf16KernelInUse, Rng, setPrecision, setThreads } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint } from "./checkpoint.ts";
 import { runDirOf } from "./loop.ts";
 import { ParamMismatchError, unflattenLike } from "./model.ts";
@@ -15,6 +15,8 @@ import { checkModelMemory, MemoryError } from "./memory_limits.ts";
 export async function main(argv: readonly string[]): Promise<void> {
   const opts = parseOrExit(() => parseSampleOptions(argv), sampleHelp);
   if (opts.threads > 0) setThreads(opts.threads);
+  setPrecision(opts.precision);
+  if (opts.precision === "bf16") process.stderr.write(`precision bf16: ${bf16KernelInUse().message}\n`);
   try {
     const ckpt = loadCheckpoint(opts.checkpoint!);
     checkModelMemory(ckpt.meta.config, 2);

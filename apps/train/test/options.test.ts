@@ -7,9 +7,10 @@ describe("train options", () => {
     expect(o).toMatchObject({
       preset: "seed", batch: 64, context: 128, lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, dropout: 0.2, seed: 12345,
       prompt: "One day,", sampleEvery: 50, checkpointEvery: 100, steps: 2000, weightDecay: 0, warmup: 0, schedule: "constant", clip: 0, time: 0,
-      detectAnomaly: false, help: false,
+      detectAnomaly: false, help: false, precision: "fp32",
     });
     expect(o.out).toBeUndefined();
+    expect(parseTrainOptions(["--precision", "bf16"]).precision).toBe("bf16");
     expect(o.resume).toBeUndefined();
   });
 
@@ -53,6 +54,7 @@ describe("train options", () => {
     [["--beta2", "1"], /--beta2 must be less than 1/],
     [["--preset", "huge"], /--preset must be one of seed, tiny, gpt2, got "huge"/],
     [["--schedule", "linear"], /--schedule must be one of constant, cosine/],
+    [["--precision", "fp16"], /--precision must be one of fp32, bf16/],
     [["--time", "soon"], /cannot read "soon" as a duration/],
     [["--context", "129"], /--context 129 exceeds the seed preset's context of 128/],
     [["--schedule", "cosine", "--lr", "1e-3", "--min-lr", "1e-2"], /--min-lr 0.01 is above --lr 0.001/],
@@ -105,6 +107,9 @@ describe("sample options", () => {
       temperature: 0.8, topK: 40, topP: 0.9, seed: 3, maxTokens: 5,
     });
     expect(() => parseSampleOptions(["--checkpoint", "c", "--top-k", "5"])).toThrow(/need a --temperature above 0/);
+    expect(parseSampleOptions(["--checkpoint", "c"]).precision).toBe("fp32");
+    expect(parseSampleOptions(["--checkpoint", "c", "--precision", "bf16"]).precision).toBe("bf16");
+    expect(() => parseSampleOptions(["--checkpoint", "c", "--precision", "int8"])).toThrow(/--precision must be one of fp32, bf16/);
     expect(() => parseSampleOptions(["--checkpoint", "c", "--temperature", "1", "--top-p", "0"])).toThrow(/--top-p must be greater than 0/);
     expect(() => parseSampleOptions(["--checkpoint", "c", "--temperature", "1", "--top-p", "1.5"])).toThrow(/--top-p must be at most 1/);
   });

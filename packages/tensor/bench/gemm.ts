@@ -4,7 +4,7 @@
 // against NumPy/OpenBLAS sgemm timed in the same run (bench/numpy_gemm.py, a persistent
 // python process), interleaved case by case and round by round so machine load hits both alike.
 import { join } from "node:path";
-import { gemm, matmul, Tensor } from "@pullback/tensor";
+import { bf16Support, gemm, matmul, setBf16Kernel, Tensor, withPrecision, type Bf16Kernel } from "@pullback/tensor";
 import { median, numpyAvailable, PythonServer, timeMsCpu, type BenchContext, type BenchRow } from "./harness.ts";
 
 interface GemmCase {
@@ -123,4 +123,51 @@ async function timeCase(c: GemmCase, threads: number, ctx: BenchContext, np: Pyt
 export function gemmBenchDone(): void {
   server?.close();
   server = null;
+}
+
+/**
+ * fp32 vs bf16 at the model's GEMM shapes, interleaved case by case and round by round in one run:
+ * each row is a bf16 kernel with the fp32 GEMM of the same shape as its reference. The AMX and
+ * vdpbf16ps rows are only measured where the CPU (and OS) have them — never a fallback under
+ * their name; the emulated row shows the cost of the fallback (same results, fp32 FMAs).
+ */
+export async function gemmBf16Section(threads: number, ctx: BenchContext): Promise<BenchRow[]> {
+  const support = bf16Support();
+  ctx.log(`gemm_bf16: ${support.message}`);
+  const kernels: Bf16Kernel[] = [...(support.amx ? ["amx" as const] : []), ...(support.native ? ["avx512" as const] : []), "emulated"];
+  if (!support.amx || !support.native) ctx.log(`gemm_bf16: ${!support.amx ? "AMX " : ""}${!support.native ? "vdpbf16ps " : ""}not measurable on this CPU`);
+  const rows: BenchRow[] = [];
+  for (const c of gemmCases(ctx.quick)) {
+    if (ctx.match && !ctx.match.test(`gemm ${c.name} ${describe(c)}`)) continue;
+    const a = Tensor.uniform(c.transA ? [c.k, c.m] : [c.m, c.k], { seed: 1, low: -1, high: 1 });
+    const b = Tensor.uniform(c.transB ? [c.n, c.k] : [c.k, c.n], { seed: 2, low: -1, high: 1 });
+    const out = Tensor.zeros([c.m, c.n]);
+    const repeats = repeatsFor(c, ctx.quick);
+    const run = () => gemm(a, b, { transA: c.transA, transB: c.transB, out });
+    const fp32: number[] = [], fp32Cpu: number[] = [];
+    const bf: Record<string, { ms: number[]; cpu: number[] }> = {};
+    for (const k of kernels) bf[k] = { ms: [], cpu: [] };
+    for (let round = 0; round < ctx.rounds; round++) {
+      const t = timeMsCpu(run, { minRepeats: repeats, maxRepeats: repeats, minMs: 0 });
+      fp32.push(t.ms);
+      fp32Cpu.push(t.cpuMs);
+      for (const k of kernels) {
+        const prev = setBf16Kernel(k);
+        const tb = withPrecision("bf16", () => timeMsCpu(run, { minRepeats: repeats, maxRepeats: repeats, minMs: 0 }));
+        setBf16Kernel(prev);
+        bf[k].ms.push(tb.ms);
+        bf[k].cpu.push(tb.cpuMs);
+      }
+    }
+    const ref = { name: "fp32", ms: median(fp32), cpuMs: median(fp32Cpu) };
+    const line: string[] = [`fp32 ${ref.ms.toFixed(3)} ms`];
+    for (const k of kernels) {
+      const ms = median(bf[k].ms);
+      const label = `bf16 ${k}`;
+      rows.push({ kernel: `gemm ${label} ${c.name}`, shape: describe(c), threads, ms, cpuMs: median(bf[k].cpu), gflops: (2 * c.m * c.n * c.k) / (ms * 1e6), reference: ref });
+      line.push(`${label} ${ms.toFixed(3)} ms (×${(ref.ms / ms).toFixed(2)})`);
+    }
+    ctx.log(`  ${c.name} ${describe(c)}: ${line.join(", ")}`);
+  }
+  return rows;
 }

@@ -4,7 +4,7 @@
 // --json prints the rows as JSON instead. Progress and notes go to stderr.
 import { poolSize, setThreads } from "@pullback/tensor";
 import { bench as attentionVsComposed } from "./attention_vs_composed.ts";
-import { gemmBenchDone, gemmSection } from "./gemm.ts";
+import { gemmBenchDone, gemmBf16Section, gemmSection } from "./gemm.ts";
 import type { BenchContext, BenchRow, BenchSection } from "./harness.ts";
 import { bench as linearCrossEntropyBench } from "./linear_cross_entropy.ts";
 import { bench as normlossBench } from "./normloss.ts";
@@ -23,6 +23,7 @@ const normlossSection: BenchSection = async (threads) => (await normlossBench(th
 /** Families register their section here: `<family>: <family>Section`. */
 const sections: Record<string, BenchSection> = {
   gemm: gemmSection,
+  gemm_bf16: gemmBf16Section,
   attention: attentionSection,
   normloss: normlossSection,
   // the fused vocabulary head + loss against matmul + cross-entropy + the two backward GEMMs

@@ -56,6 +56,8 @@ export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
   "inMemoryPool",
   // stop signals and the check before kernel calls (a stoppable computation is not differentiated through)
   "setKernelGuard", "catchStopSignals", "clearStopSignal", "releaseStopSignals", "stopSignal", "stopSignalNumber", "stoppable", "StopRequested",
+  // GEMM precision settings (bf16)
+  "getPrecision", "setPrecision", "getBf16Kernel", "setBf16Kernel", "bf16Support", "bf16KernelInUse", "resolveBf16Kernel",
   // I/O (saveSafetensors writes a file, not an argument)
   "loadSafetensors", "saveSafetensors", "writeFileAtomic", "fsyncDir",
   // classes: constructing them, or their static factories (Tensor.zeros, Tensor.from…), gives constants
@@ -78,6 +80,7 @@ const BACKWARD_KERNELS = [
 /** Function exports of @pullback/tensor that intentionally have no rule, with the reason. */
 export const NO_RULE_OPS: ReadonlyMap<string, string> = new Map([
   ["gemm", "use matmul / linear (gemm's out and beta accumulate into a buffer in place)"],
+  ["withPrecision", "runs a callback; call setPrecision around the differentiated code instead"],
   ["sumToShape", "the broadcasting backward of add/sub/mul/div; use sumAlong"],
   ["crossEntropyForward", "returns the statistics for crossEntropyBackward; differentiate crossEntropy"],
   ["linearCrossEntropyForward", "returns the loss with its gradients (dx, dw) computed in the same pass; differentiate linearCrossEntropy"],

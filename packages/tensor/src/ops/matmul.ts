@@ -1,7 +1,10 @@
 // The GEMM family: gemm (C = alpha·op(A)·op(B) + beta·C), matmul, batched bmm and the dense
 // layer linear (X·W + b).
 // float32 runs on zig-kernels/src/gemm.zig; float64 (or PULLBACK_BACKEND=reference) on the reference.
+// Under setPrecision("bf16") (../precision.ts) float32 products take bf16 inputs with float32
+// accumulation (pb_gemm_bf16); float64 products are never rounded.
 import { useNative } from "../backend.ts";
+import { bf16KernelCode, getBf16Kernel, getPrecision } from "../precision.ts";
 import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/matmul.ts";
@@ -15,7 +18,26 @@ const K = bindKernels({
     args: ["u32", "u32", "u64", "u64", "u64", "f32", "ptr", "u64", "ptr", "u64", "f32", "ptr", "u64", "u64", "u64", "u64", "u64"],
     returns: "void",
   },
+  // impl (bf16KernelCode), then the arguments of pb_gemm / pb_gemm_batched
+  pb_gemm_bf16: { args: ["u32", "u32", "u32", "u64", "u64", "u64", "f32", "ptr", "u64", "ptr", "u64", "f32", "ptr", "u64"], returns: "void" },
+  pb_gemm_batched_bf16: {
+    args: ["u32", "u32", "u32", "u64", "u64", "u64", "f32", "ptr", "u64", "ptr", "u64", "f32", "ptr", "u64", "u64", "u64", "u64", "u64"],
+    returns: "void",
+  },
 });
+
+/** True when a product of float32 tensors takes bf16 inputs (setPrecision("bf16")). */
+function bf16(a: Tensor): boolean {
+  return a.dtype === "float32" && getPrecision() === "bf16";
+}
+
+type GemmArgs = [number, number, number, number, number, number, TensorData, number, TensorData, number, number, TensorData, number];
+
+/** pb_gemm, or pb_gemm_bf16 under the bf16 precision. */
+function runGemm(useBf16: boolean, ...args: GemmArgs): void {
+  if (useBf16) K.pb_gemm_bf16(bf16KernelCode[getBf16Kernel()], ...args);
+  else K.pb_gemm(...args);
+}
 
 export interface GemmOptions {
   /** Use Aᵀ: a is stored (K, M). */
@@ -82,7 +104,7 @@ export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
   } else {
     check(beta === 0, op, () => `beta = ${beta} needs out (the C to accumulate into)`);
   }
-  if (!useNative(a, b)) return ref.gemm(a, b, { transA, transB, alpha, beta, out });
+  if (!useNative(a, b)) return (bf16(a) ? ref.gemmBf16 : ref.gemm)(a, b, { transA, transB, alpha, beta, out });
   // With k > 0 the kernel writes every element of C when beta = 0: no zero-fill needed.
   const c = out ?? (k > 0 ? Tensor.empty([m, n]) : Tensor.zeros([m, n]));
   if (m === 0 || n === 0) return c;
@@ -92,7 +114,7 @@ export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
     else for (let i = 0; i < c.size; i++) c.data[i] *= beta;
     return c;
   }
-  K.pb_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a.data, transA ? m : k, b.data, transB ? k : n, beta, c.data, n);
+  runGemm(bf16(a), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a.data, transA ? m : k, b.data, transB ? k : n, beta, c.data, n);
   return c;
 }
 
@@ -104,9 +126,9 @@ export function matmul(a: Tensor, b: Tensor, options: { out?: Tensor } = {}): Te
   const op = "matmul";
   if (options.out) return gemm(a, b, { out: options.out });
   const [, m, n, k] = dims(op, a, b, false, false, 2);
-  if (!useNative(a, b)) return ref.matmul(a, b);
+  if (!useNative(a, b)) return bf16(a) ? ref.gemmBf16(a, b) : ref.matmul(a, b);
   const c = k > 0 ? Tensor.empty([m, n]) : Tensor.zeros([m, n]); // the kernel writes all of C
-  if (m > 0 && n > 0 && k > 0) K.pb_gemm(0, 0, m, n, k, 1, a.data, k, b.data, n, 0, c.data, n);
+  if (m > 0 && n > 0 && k > 0) runGemm(bf16(a), 0, 0, m, n, k, 1, a.data, k, b.data, n, 0, c.data, n);
   return c;
 }
 
@@ -117,10 +139,12 @@ export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: 
   checkFlag(op, "transA", transA);
   checkFlag(op, "transB", transB);
   const [batch, m, n, k] = dims(op, a, b, transA, transB, 3);
-  if (!useNative(a, b)) return ref.bmm(a, b, { transA, transB });
+  if (!useNative(a, b)) return bf16(a) ? ref.bmm(ref.roundBf16(a), ref.roundBf16(b), { transA, transB }) : ref.bmm(a, b, { transA, transB });
   const c = k > 0 ? Tensor.empty([batch, m, n]) : Tensor.zeros([batch, m, n]); // the kernel writes all of C
   if (batch > 0 && m > 0 && n > 0 && k > 0) {
-    K.pb_gemm_batched(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.data, transA ? m : k, b.data, transB ? k : n, 0, c.data, n, batch, m * k, k * n, m * n);
+    const args = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.data, transA ? m : k, b.data, transB ? k : n, 0, c.data, n, batch, m * k, k * n, m * n] as const;
+    if (bf16(a)) K.pb_gemm_batched_bf16(bf16KernelCode[getBf16Kernel()], ...args);
+    else K.pb_gemm_batched(...args);
   }
   return c;
 }

@@ -44,6 +44,39 @@ export function gemm(a: Tensor, b: Tensor, options: GemmReferenceOptions = {}): 
   return out;
 }
 
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * x rounded to bfloat16 (returned as the float it represents): round to nearest, ties to even;
+ * NaN stays NaN; a result in bf16's subnormal range is flushed to ±0 (vdpbf16ps reads bf16
+ * subnormals as zero). x is first rounded to float32.
+ */
+export function bf16Round(x: number): number {
+  f32[0] = x;
+  const u = u32[0];
+  let r: number;
+  if ((u & 0x7fffffff) > 0x7f800000) r = (u >>> 16) | 0x40;
+  else {
+    r = Math.floor((u + 0x7fff + ((u >>> 16) & 1)) / 65536); // < 2^16: u ≤ 0xff800000 here
+    if ((r & 0x7f80) === 0) r &= 0x8000;
+  }
+  u32[0] = (r << 16) >>> 0;
+  return f32[0];
+}
+
+/** A copy of t with every element rounded to bfloat16 (`bf16Round`). */
+export function roundBf16(t: Tensor): Tensor {
+  const out = Tensor.empty(t.shape, t.dtype);
+  for (let i = 0; i < t.size; i++) out.data[i] = bf16Round(t.data[i]);
+  return out;
+}
+
+/** The bf16 GEMM: C = alpha·bf16(op(A))·bf16(op(B)) + beta·C, float64 accumulation. */
+export function gemmBf16(a: Tensor, b: Tensor, options: GemmReferenceOptions = {}): Tensor {
+  return gemm(roundBf16(a), roundBf16(b), options);
+}
+
 /** (M, K)·(K, N) → (M, N). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   return gemm(a, b);
