@@ -6,6 +6,7 @@ export { fork, detach, attach, splitFirst } from "./runtime/rrules.ts";
 export { valueAndGrad, grad, pullback, completeCotangent, type RRule, type GradOptions, type Cotangent, type GradsOf } from "./runtime/grad.ts";
 export { stopGradient, nonDifferentiable, customVjp, checkpoint, type Static } from "./runtime/custom.ts";
 export { defineRrule, findRule, ruleOrigin, NoRuleError, type Rule, type RulePullback } from "./runtime/registry.ts";
+export { CotangentError } from "./runtime/cotangent_check.ts";
 export {
   treeMap,
   treeZip,

@@ -7,6 +7,7 @@
 // its generated rule when it is defined; `defineRrule`/`customVjp` register hand-written ones;
 // `nonDifferentiable` registers a rule with no gradient; the ops of @pullback/tensor are
 // registered by tensor_rules.ts.
+import { checkCotangents, CotangentError } from "./cotangent_check.ts";
 
 /** A pullback: one cotangent per argument of the primal call (`null` = zero / no tangent). */
 export type RulePullback = (dy: any) => any[];
@@ -35,13 +36,47 @@ export class NoRuleError extends Error {
   }
 }
 
-/** Registers `rule` as the rrule of `f` and returns `f` (a decorator-like helper). */
+/**
+ * Registers `rule` as the rrule of `f` and returns `f` (a decorator-like helper). A hand-written
+ * rule (origin "custom") has its pullback's cotangents checked against the arguments on every
+ * call (structure, shape, dtype): a mismatch is a CotangentError naming the rule, where it was
+ * defined and where it was called.
+ */
 export function defineRrule<F extends Function>(f: F, rule: Rule, origin = "custom"): F {
   if (typeof f !== "function") throw new TypeError(`defineRrule: expected a function, got ${typeof f}`);
   if (typeof rule !== "function") throw new TypeError(`defineRrule: the rule of ${f.name || "an anonymous function"} must be a function (…args) => [y, pullback], got ${typeof rule}`);
-  rules.set(f, rule);
+  rules.set(f, origin === "custom" ? checkedRule(`the rule of ${nameOf(f)}`, rule, userFrame(new Error().stack)) : rule);
   origins.set(f, origin);
   return f;
+}
+
+/** The call site ruleOf was last asked for (generated code calls the rule right after). */
+let pendingSite: string | undefined;
+
+function checkedRule(name: string, rule: Rule, definedAt: string | undefined): Rule {
+  return function checked(...args: any[]) {
+    const calledAt = pendingSite;
+    pendingSite = undefined;
+    const [y, pullback] = rule(...args);
+    if (typeof pullback !== "function") throw new CotangentError(`${name}${definedAt ? ` (defined at ${definedAt})` : ""} must return [y, pullback], got a ${typeof pullback} as the pullback`);
+    return [
+      y,
+      function checkedPullback(dy: any) {
+        const ds = pullback(dy);
+        checkCotangents(ds, args, name, definedAt, calledAt);
+        return ds;
+      },
+    ];
+  };
+}
+
+/** `file:line:col` of the first stack frame outside pullback's runtime (where a rule was defined). */
+function userFrame(stack: string | undefined): string | undefined {
+  for (const line of (stack ?? "").split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?[^()\s]+:\d+:\d+)\)?\s*$/.exec(line.trim());
+    if (m && !/[\\/]packages[\\/]ad[\\/]src[\\/]runtime[\\/]/.test(m[1]) && !m[1].startsWith("native")) return m[1];
+  }
+  return undefined;
 }
 
 /** Registers the generated rule of a function (generated code calls this; returns `f`). */
@@ -56,6 +91,7 @@ export function withRule<F extends Function>(f: F, rule: Rule): F {
 
 /** The rule of `f`, or undefined. */
 export function findRule(f: unknown): Rule | undefined {
+  pendingSite = undefined; // called by pullback/valueAndGrad, not from a call site of generated code
   return typeof f === "function" ? rules.get(f) : undefined;
 }
 
@@ -76,6 +112,9 @@ function nameOf(f: unknown): string {
 export function ruleOf(f: unknown, site?: string): Rule {
   if (typeof f !== "function") throw new TypeError(`${site ? `${site}: ` : ""}the callee is not a function (got ${f === null ? "null" : typeof f})`);
   const r = rules.get(f);
-  if (r) return r;
+  if (r) {
+    pendingSite = site;
+    return r;
+  }
   throw new NoRuleError(nameOf(f), site);
 }
