@@ -75,12 +75,16 @@ test("float64 tensors are pooled too", () => {
   expect(pool.stats().reused).toBe(1);
 });
 
-test("a tensor's shape cannot be changed after construction", () => {
+test("a tensor's shape and data cannot be changed after construction (no kernel can be made to read out of bounds)", () => {
   const a = randTensor([8, 4], 3), b = randTensor([4, 2], 4);
   expect(() => {
     (a.shape as number[])[0] = 1e7;
   }).toThrow(TypeError);
   expect(() => (a.shape as number[]).push(1)).toThrow(TypeError);
+  expect(() => {
+    (a as unknown as { data: Float32Array }).data = new Float32Array(1); // no setter: the data cannot be swapped
+  }).toThrow(TypeError);
   expect(a.shape).toEqual([8, 4]);
+  expect(a.data.length).toBe(32);
   expect(matmul(a, b).shape).toEqual([8, 2]);
 });
