@@ -50,9 +50,9 @@ pub const max_groups = 8;
 /// splits k (for a small C with k ≥ 4·max(m, n)) only when a shared scratch is free, which from
 /// two concurrent tasks is a race on the summation order. Slicing k below 4·max(m, n) (in
 /// multiples of 256, gemm's k block, where possible) keeps every element's sum in one fixed order.
-fn gemmNoSplit(g: gemm.Gemm) void {
+fn gemmNoSplit(g: gemm.Gemm, bf16: ?gemm.Bf16Impl) void {
     const limit = 4 * @max(g.m, g.n);
-    if (g.k < limit) return gemm.gemm(g);
+    if (g.k < limit) return product(g, bf16);
     const step = if (limit > 256) (limit - 1) / 256 * 256 else limit - 1;
     var part = g;
     var p: usize = 0;
@@ -61,11 +61,18 @@ fn gemmNoSplit(g: gemm.Gemm) void {
         part.a = if (g.trans_a) g.a + p * g.lda else g.a + p;
         part.b = if (g.trans_b) g.b + p else g.b + p * g.ldb;
         part.beta = if (p == 0) g.beta else 1;
-        gemm.gemm(part);
+        product(part, bf16);
     }
 }
 
+/// One product in float32, or with bf16 inputs (float32 accumulation) under the bf16 precision.
+fn product(g: gemm.Gemm, bf16: ?gemm.Bf16Impl) void {
+    if (bf16) |impl| gemm.gemmBf16(g, impl) else gemm.gemm(g);
+}
+
 const Args = struct {
+    /// The products' precision: null float32, else bf16 inputs on this kernel.
+    bf16: ?gemm.Bf16Impl = null,
     x: [*]const f32,
     w: [*]const f32,
     targets: [*]const i32,
@@ -147,16 +154,16 @@ fn runChunk(a: *const Args, ci: usize, logits: [*]f32, first: bool, dw_dst: [*]f
     const m: usize = @min(a.rows, a.n - r0);
     const x = a.x + r0 * a.c;
     // logits_c = X_c·W  (m, V)
-    gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.v, .k = a.c, .alpha = 1, .a = x, .lda = a.c, .b = a.w, .ldb = a.v, .beta = 0, .c = logits, .ldc = a.v });
+    gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.v, .k = a.c, .alpha = 1, .a = x, .lda = a.c, .b = a.w, .ldb = a.v, .beta = 0, .c = logits, .ldc = a.v }, a.bf16);
     for (0..m) |i| {
         const row = logits[i * a.v ..][0..a.v];
         a.losses[r0 + i] = if (a.grads) lossRow(row, a.targets[r0 + i], true, a.scale) else lossRow(row, a.targets[r0 + i], false, 0);
     }
     if (!a.grads) return;
     // dX_c = G_c·Wᵀ = G_c·Wt  (m, C)
-    gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.c, .k = a.v, .alpha = 1, .a = logits, .lda = a.v, .b = a.wt, .ldb = a.c, .beta = 0, .c = a.dx + r0 * a.c, .ldc = a.c });
+    gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.c, .k = a.v, .alpha = 1, .a = logits, .lda = a.v, .b = a.wt, .ldb = a.c, .beta = 0, .c = a.dx + r0 * a.c, .ldc = a.c }, a.bf16);
     // dW (+)= X_cᵀ·G_c  (C, V)
-    gemmNoSplit(.{ .trans_a = true, .trans_b = false, .m = a.c, .n = a.v, .k = m, .alpha = 1, .a = x, .lda = a.c, .b = logits, .ldb = a.v, .beta = if (first) 0 else 1, .c = dw_dst, .ldc = a.v });
+    gemmNoSplit(.{ .trans_a = true, .trans_b = false, .m = a.c, .n = a.v, .k = m, .alpha = 1, .a = x, .lda = a.c, .b = logits, .ldb = a.v, .beta = if (first) 0 else 1, .c = dw_dst, .ldc = a.v }, a.bf16);
 }
 
 /// Loss only: one task per chunk.
@@ -190,7 +197,7 @@ fn sequentialChunks(a: *const Args) void {
         const m: usize = @min(a.rows, a.n - r0);
         const x = a.x + r0 * a.c;
         const logits = a.scratch;
-        gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.v, .k = a.c, .alpha = 1, .a = x, .lda = a.c, .b = a.w, .ldb = a.v, .beta = 0, .c = logits, .ldc = a.v });
+        gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.v, .k = a.c, .alpha = 1, .a = x, .lda = a.c, .b = a.w, .ldb = a.v, .beta = 0, .c = logits, .ldc = a.v }, a.bf16);
         const parts = sm.rowTasks(m, a.v);
         pool.parallelFor(parts, Rows{ .a = a, .r0 = r0, .m = m, .logits = logits, .parts = parts }, struct {
             fn run(ctx: Rows, t: usize) void {
@@ -198,8 +205,8 @@ fn sequentialChunks(a: *const Args) void {
                 for (r.begin..r.end) |i| ctx.a.losses[ctx.r0 + i] = lossRow(ctx.logits[i * ctx.a.v ..][0..ctx.a.v], ctx.a.targets[ctx.r0 + i], true, ctx.a.scale);
             }
         }.run);
-        gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.c, .k = a.v, .alpha = 1, .a = logits, .lda = a.v, .b = a.wt, .ldb = a.c, .beta = 0, .c = a.dx + r0 * a.c, .ldc = a.c });
-        gemmNoSplit(.{ .trans_a = true, .trans_b = false, .m = a.c, .n = a.v, .k = m, .alpha = 1, .a = x, .lda = a.c, .b = logits, .ldb = a.v, .beta = if (ci == 0) 0 else 1, .c = a.dw, .ldc = a.v });
+        gemmNoSplit(.{ .trans_a = false, .trans_b = false, .m = m, .n = a.c, .k = a.v, .alpha = 1, .a = logits, .lda = a.v, .b = a.wt, .ldb = a.c, .beta = 0, .c = a.dx + r0 * a.c, .ldc = a.c }, a.bf16);
+        gemmNoSplit(.{ .trans_a = true, .trans_b = false, .m = a.c, .n = a.v, .k = m, .alpha = 1, .a = x, .lda = a.c, .b = logits, .ldb = a.v, .beta = if (ci == 0) 0 else 1, .c = a.dw, .ldc = a.v }, a.bf16);
     }
 }
 
@@ -252,20 +259,26 @@ fn chunkCount(n: usize, rows: usize) usize {
 
 // ---- C ABI --------------------------------------------------------------------------
 
+/// `bf16` = 0: float32 products; else bf16 inputs on kernel `impl` (0 auto, 1 emulated, 2 vdpbf16ps, 3 AMX).
+fn bf16Impl(bf16: u32, impl: u32) ?gemm.Bf16Impl {
+    if (bf16 == 0) return null;
+    return std.meta.intToEnum(gemm.Bf16Impl, impl) catch .auto;
+}
+
 /// losses[i] = log Σ_j exp((X·W)_ij) − (X·W)_{i,t_i} for x (n, c), w (c, v), targets (n),
 /// `rows` rows per chunk, scratch of slots·rows·v floats (slots ≥ 1; one per thread is enough).
-export fn pb_linear_cross_entropy_forward(x: [*]const f32, w: [*]const f32, targets: [*]const i32, losses: [*]f32, n: usize, c: usize, v: usize, rows: usize, scratch: [*]f32, slots: usize) void {
+export fn pb_linear_cross_entropy_forward(x: [*]const f32, w: [*]const f32, targets: [*]const i32, losses: [*]f32, n: usize, c: usize, v: usize, rows: usize, scratch: [*]f32, slots: usize, bf16: u32, impl: u32) void {
     std.debug.assert(rows >= 1 and slots >= 1 and slots <= pool.max_threads);
     if (n == 0) return;
     var busy = [_]std.atomic.Value(bool){std.atomic.Value(bool).init(false)} ** pool.max_threads;
-    const a = Args{ .x = x, .w = w, .targets = targets, .losses = losses, .n = n, .c = c, .v = v, .rows = rows, .chunks = chunkCount(n, rows), .scratch = scratch, .slots = slots, .busy = &busy };
+    const a = Args{ .bf16 = bf16Impl(bf16, impl), .x = x, .w = w, .targets = targets, .losses = losses, .n = n, .c = c, .v = v, .rows = rows, .chunks = chunkCount(n, rows), .scratch = scratch, .slots = slots, .busy = &busy };
     pool.parallelFor(a.chunks, &a, lossTask);
 }
 
 /// The losses as in the forward, and the gradients of their mean: dx (n, c) = G·Wᵀ and
 /// dw (c, v) = Xᵀ·G with G = (softmax(X·W) − onehot(t))/n. Scratch: `scratch` as in the forward,
 /// `wt` v·c floats (receives Wᵀ), `partials` (groups − 1)·c·v floats; 1 ≤ groups ≤ max_groups.
-export fn pb_linear_cross_entropy_forward_backward(x: [*]const f32, w: [*]const f32, targets: [*]const i32, losses: [*]f32, dx: [*]f32, dw: [*]f32, n: usize, c: usize, v: usize, rows: usize, groups: usize, scratch: [*]f32, slots: usize, wt: [*]f32, partials: [*]f32) void {
+export fn pb_linear_cross_entropy_forward_backward(x: [*]const f32, w: [*]const f32, targets: [*]const i32, losses: [*]f32, dx: [*]f32, dw: [*]f32, n: usize, c: usize, v: usize, rows: usize, groups: usize, scratch: [*]f32, slots: usize, wt: [*]f32, partials: [*]f32, bf16: u32, impl: u32) void {
     std.debug.assert(rows >= 1 and slots >= 1 and slots <= pool.max_threads and groups >= 1 and groups <= max_groups);
     if (n == 0) {
         @memset(dw[0 .. c * v], 0);
@@ -273,6 +286,7 @@ export fn pb_linear_cross_entropy_forward_backward(x: [*]const f32, w: [*]const 
     }
     var busy = [_]std.atomic.Value(bool){std.atomic.Value(bool).init(false)} ** pool.max_threads;
     const a = Args{
+        .bf16 = bf16Impl(bf16, impl),
         .x = x,
         .w = w,
         .targets = targets,
@@ -382,8 +396,8 @@ test "fused linear cross-entropy matches the float64 definition (chunk boundarie
         defer alloc.free(partials);
         @memset(dw, std.math.nan(f32)); // everything must be written
         @memset(dx, std.math.nan(f32));
-        pb_linear_cross_entropy_forward_backward(x.ptr, w.ptr, t.ptr, losses.ptr, dx.ptr, dw.ptr, k.n, k.c, k.v, k.rows, k.groups, scratch.ptr, slots, wt.ptr, partials.ptr);
-        pb_linear_cross_entropy_forward(x.ptr, w.ptr, t.ptr, losses2.ptr, k.n, k.c, k.v, k.rows, scratch.ptr, slots);
+        pb_linear_cross_entropy_forward_backward(x.ptr, w.ptr, t.ptr, losses.ptr, dx.ptr, dw.ptr, k.n, k.c, k.v, k.rows, k.groups, scratch.ptr, slots, wt.ptr, partials.ptr, 0, 0);
+        pb_linear_cross_entropy_forward(x.ptr, w.ptr, t.ptr, losses2.ptr, k.n, k.c, k.v, k.rows, scratch.ptr, slots, 0, 0);
         const rl = try alloc.alloc(f64, k.n);
         defer alloc.free(rl);
         const rdx = try alloc.alloc(f64, k.n * k.c);
@@ -412,7 +426,7 @@ test "gemmNoSplit: a sliced k gives the same product as the definition" {
     var c: [m * n]f32 = .{ 1, 2, 3, 4, 5, 6 };
     var want = c;
     const g: gemm.Gemm = .{ .trans_a = false, .trans_b = false, .m = m, .n = n, .k = k, .alpha = 1, .a = &a, .lda = k, .b = &b, .ldb = n, .beta = 0.5, .c = &c, .ldc = n };
-    gemmNoSplit(g);
+    gemmNoSplit(g, null);
     var r = g;
     r.c = &want;
     gemm.gemmReference(r);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { crossEntropy, crossEntropyBackward, crossEntropyForward, gemm, getThreads, linearCrossEntropy, linearCrossEntropyForward, matmul, poolSize, setThreads, Tensor, TensorError } from "@pullback/tensor";
+import { crossEntropy, crossEntropyBackward, crossEntropyForward, gemm, getThreads, linearCrossEntropy, linearCrossEntropyForward, matmul, poolSize, setBf16Kernel, setThreads, Tensor, TensorError, withPrecision } from "@pullback/tensor";
 import * as ref from "../src/reference/linear_cross_entropy.ts";
 import { assertClose, diff, numericGradients, randTensor } from "../src/testing.ts";
 import { randIndices, selectRows, sizes, spreadRows } from "./normloss_helpers.ts";
@@ -129,5 +129,37 @@ describe("linearCrossEntropy", () => {
     expect(() => linearCrossEntropy(x, w, [0, 1], { chunkRows: 0 })).toThrow("linearCrossEntropy: chunkRows must be a positive integer, got 0");
     expect(() => linearCrossEntropyForward(x, w, [0, 9])).toThrow("linearCrossEntropyForward: target 9 at row 1 is out of range for vocab 4");
     expect(() => linearCrossEntropy(x, w, [0, 9])).toThrow(TensorError);
+  });
+});
+
+describe("linearCrossEntropy under setPrecision(\"bf16\")", () => {
+  test("its three GEMMs take bf16 inputs like matmul's: it matches the unfused bf16 path on every bf16 kernel", () => {
+    const [n, c, v] = [70, 24, 300];
+    const x = randTensor([n, c], 41, { low: -2, high: 2 });
+    const w = randTensor([c, v], 42, { low: -1, high: 1 });
+    const t = randIndices(n, v, 43);
+    const fp32 = linearCrossEntropyForward(x, w, t, { chunkRows: 12 });
+    for (const kernel of ["emulated", "avx512", "amx"] as const) {
+      const previous = setBf16Kernel(kernel); // falls back to a kernel this CPU has
+      try {
+        withPrecision("bf16", () => {
+          const got = linearCrossEntropyForward(x, w, t, { chunkRows: 12 });
+          // unfused: logits = x·w, then G = (softmax − onehot)/N, dx = G·wᵀ, dw = xᵀ·G — all bf16 GEMMs
+          const logits = matmul(x, w);
+          const want = crossEntropyForward(logits, t);
+          const g = crossEntropyBackward(logits, t, want.lse, 1);
+          const dx = gemm(g, w, { transB: true }), dw = gemm(x, g, { transA: true });
+          const what = `bf16 (${kernel})`;
+          assertClose(got.losses, want.losses, { rtol: 1e-5, atol: 1e-5, what: `${what} losses` });
+          assertClose(got.dx, dx, { rtol: 1e-3, atol: 1e-6, what: `${what} dx` });
+          assertClose(got.dw, dw, { rtol: 1e-3, atol: 1e-6, what: `${what} dw` });
+          expect(got.loss).not.toBe(fp32.loss); // the inputs were rounded
+          expect(Math.abs(got.loss - fp32.loss)).toBeLessThan(1e-2 * fp32.loss);
+          expect(linearCrossEntropy(x, w, t, { chunkRows: 12 })).toBe(got.loss);
+        });
+      } finally {
+        setBf16Kernel(previous);
+      }
+    }
   });
 });

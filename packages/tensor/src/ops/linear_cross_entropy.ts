@@ -4,20 +4,22 @@
 // linearCrossEntropy(x, w, t) is crossEntropy(matmul(x, w), t), and linearCrossEntropyForward also
 // returns the gradients of the mean loss, computed in the same pass (the loss is a scalar, so its
 // pullback only scales them).
-// float32 runs on the kernel; float64 (or PULLBACK_BACKEND=reference) on the reference.
+// float32 runs on the kernel — its three GEMMs with bf16 inputs under setPrecision("bf16"), as
+// matmul's; float64 (or PULLBACK_BACKEND=reference) on the reference.
 import { useNative } from "../backend.ts";
 import { check, fmtShape } from "../errors.ts";
 import { bindKernels, getThreads } from "../native/library.ts";
+import { bf16KernelCode, getBf16Kernel, getPrecision } from "../precision.ts";
 import * as ref from "../reference/linear_cross_entropy.ts";
 import { Tensor } from "../tensor.ts";
 import { toIndices } from "./indices.ts";
 
 const K = bindKernels({
-  // x, w, targets, losses, n, c, v, rows, scratch, slots
-  pb_linear_cross_entropy_forward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "ptr", "u64"], returns: "void" },
-  // x, w, targets, losses, dx, dw, n, c, v, rows, groups, scratch, slots, wt, partials
+  // x, w, targets, losses, n, c, v, rows, scratch, slots, bf16 (0/1), bf16 kernel
+  pb_linear_cross_entropy_forward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "ptr", "u64", "u32", "u32"], returns: "void" },
+  // x, w, targets, losses, dx, dw, n, c, v, rows, groups, scratch, slots, wt, partials, bf16 (0/1), bf16 kernel
   pb_linear_cross_entropy_forward_backward: {
-    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "u64", "ptr", "u64", "ptr", "ptr"],
+    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "u64", "ptr", "u64", "ptr", "ptr", "u32", "u32"],
     returns: "void",
   },
 });
@@ -76,6 +78,11 @@ function scratch(floats: number): Float32Array {
   return scratchBuffer;
 }
 
+/** The GEMMs' precision as the kernel takes it: [bf16 (0/1), bf16 kernel] (setPrecision, like matmul). */
+function precisionArgs(): [number, number] {
+  return getPrecision() === "bf16" ? [1, bf16KernelCode[getBf16Kernel()]] : [0, 0];
+}
+
 /** Mean of the per-row losses, summed in float64 (NaN for 0 rows, as crossEntropy). */
 function mean(losses: Tensor): number {
   let total = 0;
@@ -97,7 +104,7 @@ export function linearCrossEntropy(x: Tensor, w: Tensor, targets: Int32Array | r
     const chunks = Math.ceil(n / rows);
     const slots = Math.max(1, Math.min(getThreads(), chunks));
     const s = scratch(slots * rows * v);
-    K.pb_linear_cross_entropy_forward(x.data, w.data, t, losses.data, n, c, v, rows, s, slots);
+    K.pb_linear_cross_entropy_forward(x.data, w.data, t, losses.data, n, c, v, rows, s, slots, ...precisionArgs());
   }
   return mean(losses);
 }
@@ -131,6 +138,6 @@ export function linearCrossEntropyForward(
   const s = scratch(logitsLen + wtLen + Math.max(partialLen, 1));
   const wt = s.subarray(logitsLen, logitsLen + wtLen);
   const partials = s.subarray(logitsLen + wtLen);
-  K.pb_linear_cross_entropy_forward_backward(x.data, w.data, t, losses.data, dx.data, dw.data, n, c, v, chunkRows, groups, s, slots, wt, partials);
+  K.pb_linear_cross_entropy_forward_backward(x.data, w.data, t, losses.data, dx.data, dw.data, n, c, v, chunkRows, groups, s, slots, wt, partials, ...precisionArgs());
   return { loss: mean(losses), losses, dx, dw };
 }
