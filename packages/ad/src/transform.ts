@@ -13,6 +13,7 @@ let passes: {
   expand: typeof import("./passes/expand.ts").expand;
   emit: typeof import("./passes/emit.ts").emit;
   emitImplicit: typeof import("./passes/implicit/emit.ts").emitImplicit;
+  detectMode: typeof import("./passes/mode.ts").detectMode;
 } | null = null;
 function loadPasses(): NonNullable<typeof passes> {
   passes ??= {
@@ -21,6 +22,7 @@ function loadPasses(): NonNullable<typeof passes> {
     expand: (require("./passes/expand.ts") as typeof import("./passes/expand.ts")).expand,
     emit: (require("./passes/emit.ts") as typeof import("./passes/emit.ts")).emit,
     emitImplicit: (require("./passes/implicit/emit.ts") as typeof import("./passes/implicit/emit.ts")).emitImplicit,
+    detectMode: (require("./passes/mode.ts") as typeof import("./passes/mode.ts")).detectMode,
   };
   return passes;
 }
@@ -28,24 +30,8 @@ function loadPasses(): NonNullable<typeof passes> {
 /** Part of the cache key: a hash of the transform's own sources, so edits invalidate the disk cache. */
 export const TRANSFORM_VERSION = (() => {
   const dir = import.meta.dir;
-  const files = [
-    "transform.ts",
-    "diagnostics.ts",
-    "sourcemap.ts",
-    "passes/parse.ts",
-    "passes/check.ts",
-    "passes/expand.ts",
-    "passes/emit.ts",
-    "passes/known_ops.ts",
-    "passes/implicit/scope.ts",
-    "passes/implicit/check.ts",
-    "passes/implicit/callees.ts",
-    "passes/implicit/activity.ts",
-    "passes/implicit/lower.ts",
-    "passes/implicit/generate.ts",
-    "passes/implicit/reverse.ts",
-    "passes/implicit/emit.ts",
-  ];
+  // this file, what it imports, and every pass
+  const files = ["transform.ts", "diagnostics.ts", "sourcemap.ts", ...[...new Bun.Glob("passes/**/*.ts").scanSync({ cwd: dir })].sort()];
   try {
     return Bun.hash(files.map((f) => readFileSync(join(dir, f), "utf8")).join("\0")).toString(16);
   } catch {
@@ -120,16 +106,11 @@ export function transformAd(source: string, file: string, options: TransformOpti
   return result;
 }
 
-/** A file that calls `ad(…)` is in explicit mode (the rrule-call convention); any other is implicit. */
-export function isExplicit(source: string): boolean {
-  return /\bad\s*[(<]/.test(source);
-}
-
 function transformUncached(source: string, file: string, options: TransformOptions): TransformResult {
-  const { parse, check, expand, emit, emitImplicit } = loadPasses();
+  const { parse, check, expand, emit, emitImplicit, detectMode } = loadPasses();
   const { parsed, diagnostics } = parse(file, source);
   if (!parsed) throw new AdSyntaxError(diagnostics);
-  if (!isExplicit(source)) {
+  if (detectMode(parsed.program) === "implicit") {
     const r = emitImplicit(parsed);
     if (r.diagnostics.length > 0) throw new AdSyntaxError(r.diagnostics);
     const result: TransformResult = { code: r.code, functions: r.functions, cached: false, frames: r.frames, mode: "implicit" };
