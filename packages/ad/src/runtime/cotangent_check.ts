@@ -3,6 +3,7 @@
 // wrong one would otherwise come out of valueAndGrad as the gradient. The check runs once per
 // pullback call and reads only shapes and structure, never data.
 import { fmtShape, Tensor } from "@pullback/tensor";
+import { isPlainObject } from "./tree.ts";
 
 /** A hand-written rule's pullback returned a cotangent that does not fit its argument. */
 export class CotangentError extends Error {
@@ -12,11 +13,6 @@ export class CotangentError extends Error {
   }
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== "object") return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 function describe(x: unknown): string {
   if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape ${fmtShape(x.shape)}`;

@@ -6,7 +6,7 @@
 import { Tensor } from "@pullback/tensor";
 import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.ts";
 import { findRule } from "./registry.ts";
-import { treeZerosLike, type Tree } from "./tree.ts";
+import { isPlainObject, treeZerosLike, type Tree } from "./tree.ts";
 import type { Cotangent, GradOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
 
 export type { AuxOf, Cotangent, GradOf, GradsOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
@@ -20,11 +20,6 @@ export interface GradOptions {
   argnums?: number | number[];
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== "object") return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * The cotangent `d` completed to the structure of the primal `x`: untouched Tensor leaves become

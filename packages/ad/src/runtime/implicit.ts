@@ -2,7 +2,7 @@
 // registration and lookup, cotangent accumulation over structures (null is a zero of any shape),
 // rules for number arithmetic and Math functions, and the rules of the @pullback/tensor ops.
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
-import { addLeaves } from "./tree.ts";
+import { addLeaves, isPlainObject } from "./tree.ts";
 import { defineRrule, ruleOf, withRule as register, type Rule } from "./registry.ts";
 import { tensorRules } from "./tensor_rules.ts";
 
@@ -29,11 +29,6 @@ export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: stri
   return withRule(f, scopedRule, name);
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== "object") return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * a + b for cotangents: null/undefined are zeros; numbers and Tensors add; arrays (possibly

@@ -6,7 +6,8 @@ import { Tensor } from "@pullback/tensor";
 export type Leaf = Tensor | number;
 export type Tree = Leaf | null | undefined | Tree[] | { [key: string]: Tree };
 
-function isPlainObject(x: unknown): x is Record<string, Tree> {
+/** An object literal (or Object.create(null)): the containers a cotangent tree is made of. */
+export function isPlainObject(x: unknown): x is Record<string, Tree> {
   if (x === null || typeof x !== "object") return false;
   const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
