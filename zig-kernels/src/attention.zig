@@ -232,26 +232,56 @@ fn philoxBlocks(seed: u64, offset: u64, blk0: u64, out: *[4 * philox_lanes]u32) 
     out[48..64].* = @shuffle(u32, hi01, hi23, quadMask(8));
 }
 
-/// out[j] = the Philox word of element start + j of the draw (seed, offset).
-fn philoxWords(seed: u64, offset: u64, start: u64, out: []u32) void {
+/// Bits of a Philox word per dropout decision: one Philox block (4 words, 128 bits) decides
+/// 128 / drop_bits elements (16 with 8 bits, as FlashAttention-2's dropout).
+const drop_bits = 8;
+const drop_per_word = 32 / drop_bits;
+const drop_per_block = 4 * drop_per_word;
+/// The top drop_bits bits of a u32.
+const drop_top: u32 = ~@as(u32, 0) << (32 - drop_bits);
+
+/// Word `w` shifted so that its field f (bits drop_bits·f …) sits in the top drop_bits bits (lower bits: garbage).
+inline fn fieldToTop(w: anytype, comptime f: usize) @TypeOf(w) {
+    const sh = 32 - drop_bits * (f + 1);
+    return if (sh == 0) w else w << @splat(sh);
+}
+
+/// The random field of dropout element e of the draw (seed, offset), in the top drop_bits bits of
+/// a u32 (lower bits zero): field e % drop_per_word (from the low bits up) of word
+/// (e % drop_per_block) / drop_per_word of Philox block e / drop_per_block.
+fn dropField(seed: u64, offset: u64, e: u64) u32 {
+    const words = philox.block(seed, offset, e / drop_per_block);
+    const within: usize = @intCast(e % drop_per_block);
+    const f: u5 = @intCast(drop_bits * (within % drop_per_word));
+    return (words[within / drop_per_word] >> f) << (32 - drop_bits);
+}
+
+/// out[j] = dropField(seed, offset, start + j), generating each block once (16 blocks per call).
+fn philoxFields(seed: u64, offset: u64, start: u64, out: []u32) void {
     var words: [4 * philox_lanes]u32 = undefined;
+    const per_call = philox_lanes * drop_per_block;
     var j: usize = 0;
-    var blk = start / 4;
-    var skip: usize = @intCast(start % 4);
+    var blk = start / drop_per_block;
+    var skip: usize = @intCast(start % drop_per_block);
     while (j < out.len) {
         philoxBlocks(seed, offset, blk, &words);
-        const take = @min(words.len - skip, out.len - j);
-        @memcpy(out[j..][0..take], words[skip..][0..take]);
+        const take = @min(per_call - skip, out.len - j);
+        for (out[j..][0..take], skip..) |*o, f| {
+            const sh: u5 = @intCast(drop_bits * (f % drop_per_word));
+            o.* = (words[f / drop_per_word] >> sh) << (32 - drop_bits);
+        }
         j += take;
         skip = 0;
         blk += philox_lanes;
     }
 }
 
-/// Attention dropout: element e is kept iff philoxUniform(seed, offset, e) ≥ p, i.e. iff
-/// (word >> 8) ≥ ⌈p·2^24⌉ (the uniform is (word >> 8)/2^24, so this is exact); kept values scale 1/(1−p).
+/// Attention dropout: element e is kept iff u_e ≥ p, u_e = dropField(seed, offset, e) / 2^32, a
+/// uniform on multiples of 2^−drop_bits (8 bits: the keep probability is 1 − ⌈256p⌉/256, exactly
+/// 1 − p when 256p is an integer), i.e. iff the field ≥ ⌈p·2^drop_bits⌉ (compared in the top bits:
+/// `threshold`); kept values scale 1/(1−p).
 const Dropout = struct {
-    /// 0 means no dropout.
+    /// ⌈p·2^drop_bits⌉ in the top drop_bits bits; 0 means no dropout.
     threshold: u32,
     scale: f32,
     seed: u64,
@@ -259,9 +289,13 @@ const Dropout = struct {
 
     fn init(p: f64, seed: u64, offset: u64) Dropout {
         std.debug.assert(p >= 0 and p < 1);
+        const levels: f64 = @floatFromInt(@as(u64, 1) << drop_bits);
+        const t: u64 = @intFromFloat(@ceil(p * levels));
+        // t = 2^drop_bits (p > 1 − 2^−drop_bits) drops everything: scale 0.
+        const all = t >= (@as(u64, 1) << drop_bits);
         return .{
-            .threshold = @intFromFloat(@ceil(p * 16777216.0)),
-            .scale = @floatCast(1.0 / (1.0 - p)),
+            .threshold = if (all) ~@as(u32, 0) else @intCast(t << (32 - drop_bits)),
+            .scale = if (all) 0 else @floatCast(1.0 / (1.0 - p)),
             .seed = seed,
             .offset = offset,
         };
@@ -271,14 +305,13 @@ const Dropout = struct {
         return self.threshold > 0;
     }
 
-    /// Per-lane factor m/(1−p) for the words w.
+    /// Per-lane factor m/(1−p) for the fields w (in the top bits, as dropField).
     inline fn factor(self: Dropout, w: VU) V {
-        const kept = (w >> @splat(8)) >= @as(VU, @splat(self.threshold));
-        return @select(f32, kept, splat(self.scale), splat(0));
+        return @select(f32, w >= @as(VU, @splat(self.threshold)), splat(self.scale), splat(0));
     }
 
     fn keep(self: Dropout, e: u64) bool {
-        return (philox.block(self.seed, self.offset, e / 4)[@intCast(e % 4)] >> 8) >= self.threshold;
+        return dropField(self.seed, self.offset, e) >= self.threshold;
     }
 };
 
@@ -479,7 +512,7 @@ fn forwardTask(c: Fwd, task: usize) void {
                 if (lanesHeadDim(c.D)) {
                     switch (c.D) {
                         inline 1, 2, 4, 8 => |dc| switch (dropMode(c.drop, c.T, false)) {
-                            inline .none, .philox4, .buffered => |mode| forwardLanes(dc, mode, c, bh, r0, r1),
+                            inline .none, .tile, .buffered => |mode| forwardLanes(dc, mode, c, bh, r0, r1),
                             .stored => unreachable,
                         },
                         else => unreachable,
@@ -549,30 +582,42 @@ pub fn keepLen(BH: usize, T: usize, D: usize) usize {
 }
 
 /// Where the rows-along-lanes kernels take the dropout words of 16 rows × one key from:
-/// none (no dropout); philox4: one philoxLanes call gives 4 keys × 16 rows (T % 4 = 0, so the 4
-/// words of a row's block are 4 consecutive keys); buffered: philoxWords per row for a block of
-/// keys, transposed (any T); stored: the mask bits the forward saved (backward only).
-const DropMode = enum { none, philox4, buffered, stored };
+/// none (no dropout); tile: one philoxLanes call gives the fields of 16 keys × 16 rows (T % 16 = 0,
+/// so the 16 keys j0 … j0+15 (j0 % 16 = 0) of a row are whole Philox blocks); buffered: philoxFields
+/// per row for a block of keys, transposed (any T); stored: the mask bits the forward saved (backward only).
+const DropMode = enum { none, tile, buffered, stored };
 
 fn dropMode(drop: Dropout, T: usize, stored: bool) DropMode {
     if (!drop.active()) return .none;
     if (stored) return .stored;
-    return if (T % 4 == 0) .philox4 else .buffered;
+    return if (T % 16 == 0) .tile else .buffered;
 }
 
 /// words_t[jj·16 + r] = Philox word of element (row0 + r)·T + jb + jj for r < 16, jj < je − jb
 /// (rounded up to 16): per row, then transposed 16×16 at a time.
 fn fillWordsT(drop: Dropout, T: usize, row0: usize, jb: usize, je: usize, words: []u32, words_t: []u32) void {
     const width = roundUp(je - jb, 16);
-    for (0..L) |r| philoxWords(drop.seed, drop.offset, (row0 + r) * T + jb, words[r * lanes_key_block ..][0..width]);
+    for (0..L) |r| philoxFields(drop.seed, drop.offset, (row0 + r) * T + jb, words[r * lanes_key_block ..][0..width]);
     var t: usize = 0;
     while (t < width) : (t += 16) transpose16(u32, words[t..], lanes_key_block, words_t[t * L ..]);
 }
 
-/// The Philox blocks of elements (row0 + r)·T + j for the 16 lanes r (T % 4 = 0, j % 4 = 0).
-inline fn laneBlocks(row0: usize, T: usize, j: usize) PU64 {
+/// The dropout fields (top bits, as dropField) of elements (row0 + r)·T + j0 + jj for the 16 lanes r,
+/// out[jj] (jj < 16; T % 16 = 0, j0 % 16 = 0): the 16 / drop_per_block Philox blocks of each row,
+/// 16 rows at once (philoxLanes), each word's fields shifted to the top.
+inline fn tileFields(drop: Dropout, row0: usize, T: usize, j0: usize) [16]VU {
+    const G = 16 / drop_per_block;
     const rows = @as(PU64, @splat(row0)) + std.simd.iota(u64, philox_lanes);
-    return rows * @as(PU64, @splat(T / 4)) + @as(PU64, @splat(j / 4));
+    const first = (rows * @as(PU64, @splat(T)) + @as(PU64, @splat(j0))) / @as(PU64, @splat(drop_per_block));
+    var blk: [G]PU64 = undefined;
+    inline for (0..G) |g| blk[g] = first + @as(PU64, @splat(g));
+    const c = philoxLanes(G, drop.seed, drop.offset, blk);
+    var out: [16]VU = undefined;
+    inline for (0..16) |jj| {
+        const within = jj % drop_per_block;
+        out[jj] = fieldToTop(c[jj / drop_per_block][within / drop_per_word], within % drop_per_word);
+    }
+    return out;
 }
 
 /// Small D (1, 2, 4, 8): L = 16 query rows along the lanes, keys one at a time, D comptime — no
@@ -655,7 +700,7 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
                 if (j >= ib_) p = @select(f32, row_ >= @as(VU, @splat(@intCast(j))), p, splat(0));
                 s_.l += p;
                 if (mode != .none) {
-                    const kept = (w >> @splat(8)) >= @as(VU, @splat(cc.drop.threshold));
+                    const kept = w >= @as(VU, @splat(cc.drop.threshold));
                     if (keep_) |kp| kp[j] = @bitCast(kept);
                     p = @select(f32, kept, p, splat(0));
                 }
@@ -667,14 +712,14 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
             const je = @min(jb + lanes_key_block, jend);
             if (mode == .buffered) fillWordsT(c.drop, T, bh * T + ib, jb, je, words, words_t);
             var j = jb;
-            while (j < je) : (j += 8) {
-                var w: [8]VU = .{@as(VU, @splat(0))} ** 8;
-                if (mode == .philox4) w = @bitCast(philoxLanes(2, c.drop.seed, c.drop.offset, .{ laneBlocks(bh * T + ib, T, j), laneBlocks(bh * T + ib, T, j + 4) }));
+            while (j < je) : (j += 16) {
+                var w: [16]VU = .{@as(VU, @splat(0))} ** 16;
+                if (mode == .tile) w = tileFields(c.drop, bh * T + ib, T, j);
                 if (mode == .buffered) {
-                    inline for (0..8) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
+                    inline for (0..16) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
                 }
-                if (j + 8 <= je) {
-                    inline for (0..8) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, w[u]);
+                if (j + 16 <= je) {
+                    inline for (0..16) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, w[u]);
                 } else {
                     const ws: []const VU = &w;
                     for (0..je - j) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, ws[u]);
@@ -758,7 +803,7 @@ fn forwardRows(c: Fwd, bh: usize, r0: usize, r1: usize) void {
             const alpha = if (m[r] == neg_big) 0 else exp2v(splat(m[r] - m_new))[0];
 
             // Probabilities (unnormalized), their sum, then dropout.
-            if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
+            if (c.drop.active()) philoxFields(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
             var sum = splat(0);
             for (0..nv) |ch| {
                 var p = exp2v(@as(V, prob[ch * L ..][0..L].*) - splat(m_new));
@@ -940,7 +985,7 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
             if (j >= rs.ib) p = @select(f32, rs.row >= @as(VU, @splat(@intCast(j))), p, splat(0));
             var ptv = p;
             if (mode != .none) {
-                const kept: @Vector(L, bool) = if (mode == .stored) @bitCast(bits) else (w >> @splat(8)) >= @as(VU, @splat(cc.drop.threshold));
+                const kept: @Vector(L, bool) = if (mode == .stored) @bitCast(bits) else w >= @as(VU, @splat(cc.drop.threshold));
                 const f = @select(f32, kept, splat(cc.drop.scale), splat(0));
                 ptv = p * f;
                 dp = dp * f;
@@ -988,20 +1033,20 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
             var j0 = jb;
             while (j0 < je) : (j0 += 16) {
                 const nk: usize = @min(16, je - j0);
+                var w: [16]VU = .{@as(VU, @splat(0))} ** 16;
+                if (mode == .tile) w = tileFields(c.drop, bh * T + ib, T, j0);
+                if (mode == .buffered) {
+                    inline for (0..16) |u| w[u] = words_t[(j0 - jb + u) * L ..][0..L].*;
+                }
                 var jj: usize = 0;
                 while (jj < nk) : (jj += 8) {
                     const j = j0 + jj;
-                    var w: [8]VU = .{@as(VU, @splat(0))} ** 8;
                     var bits: [8]u16 = .{0} ** 8;
-                    if (mode == .philox4) w = @bitCast(philoxLanes(2, c.drop.seed, c.drop.offset, .{ laneBlocks(bh * T + ib, T, j), laneBlocks(bh * T + ib, T, j + 4) }));
-                    if (mode == .buffered) {
-                        inline for (0..8) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
-                    }
+                    const ws: []const VU = w[jj..];
                     if (jj + 8 <= nk) {
                         if (mode == .stored) bits = keep[j..][0..8].*;
-                        inline for (0..8) |u| rs.step(&c, k, v, rx, j + u, j0, w[u], bits[u], pt, ds);
+                        inline for (0..8) |u| rs.step(&c, k, v, rx, j + u, j0, ws[u], bits[u], pt, ds);
                     } else {
-                        const ws: []const VU = &w;
                         for (0..nk - jj) |u| rs.step(&c, k, v, rx, j + u, j0, ws[u], if (mode == .stored) keep[j + u] else 0, pt, ds);
                     }
                 }
@@ -1162,7 +1207,7 @@ fn backwardRow(c: Bwd, bh: usize, i: usize, j0: usize, j1: usize, ld: usize, kt:
         qs[d] = qi[d] * scale * log2e;
     }
     const lse2 = c.lse[bh * T + i] * log2e;
-    if (c.drop.active()) philoxWords(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
+    if (c.drop.active()) philoxFields(c.drop.seed, c.drop.offset, (bh * T + i) * T + j0, words[0 .. nv * L]);
 
     const Probs = struct {
         qs: []const f32,
@@ -1401,18 +1446,33 @@ test "exp2v matches exp2 to a few ulp and underflows to exactly 0" {
     try std.testing.expectApproxEqRel(@as(f32, 1), exp2v(splat(0))[0], 2e-7);
 }
 
-test "vectorized Philox words equal philox.block element for element" {
+test "dropout fields: byte e % 16 of Philox block e / 16, vectorized and tiled alike" {
+    // dropField by its definition: the bytes of a block are its words' bytes, low to high.
+    for ([_]u64{ 0, 1, 15, 16, 17, 4095, (1 << 36) + 5 }) |e| {
+        const words = philox.block(12345, 77, e / 16);
+        const bytes: [16]u8 = @bitCast(words);
+        try std.testing.expectEqual(@as(u32, bytes[@intCast(e % 16)]) << 24, dropField(12345, 77, e));
+    }
     var buf: [203]u32 = undefined;
     for ([_]u64{ 0, 1, 3, 4, 4095, (1 << 34) + 5 }) |start| {
-        philoxWords(12345, 77, start, &buf);
-        for (buf, 0..) |w, j| {
-            const e = start + j;
-            try std.testing.expectEqual(philox.block(12345, 77, e / 4)[@intCast(e % 4)], w);
-        }
+        philoxFields(12345, 77, start, &buf);
+        for (buf, 0..) |w, j| try std.testing.expectEqual(dropField(12345, 77, start + j), w);
     }
-    // The threshold compare is exactly u ≥ p.
-    const drop = Dropout.init(0.3, 5, 9);
-    for (0..500) |e| try std.testing.expectEqual(philox.uniformAt(5, 9, e) >= 0.3, drop.keep(e));
+    // tileFields: 16 rows × 16 keys (T % 16 = 0), the fields in the top bits (compared as such).
+    const drop = Dropout.init(0.3, 12345, 77);
+    const T = 48;
+    const f = tileFields(drop, 5 * T + 32, T, 16);
+    for (0..16) |jj| for (0..16) |r| {
+        const want = dropField(12345, 77, (5 * T + 32 + r) * T + 16 + jj);
+        try std.testing.expectEqual(want, f[jj][r] & drop_top);
+        try std.testing.expectEqual(want >= drop.threshold, f[jj][r] >= drop.threshold);
+    };
+    // The threshold compare is exactly u ≥ p with u = byte / 256.
+    for ([_]f64{ 0.3, 0.2, 0.5, 1e-4, 0.999 }) |p| {
+        const d = Dropout.init(p, 5, 9);
+        for (0..500) |e| try std.testing.expectEqual(@as(f64, @floatFromInt(dropField(5, 9, e) >> 24)) / 256 >= p, d.keep(e));
+    }
+    try std.testing.expectEqual(@as(f32, 0), Dropout.init(0.999, 5, 9).scale); // ⌈256p⌉ = 256: all dropped
 }
 
 test "transpose16 transposes a 16×16 block" {
