@@ -129,10 +129,10 @@ inline fn ldexp(p: V, n: V) V {
 
 /// 2^x for every lane, the exponential of the kernels (scores are kept in log2 units: log2 e is
 /// folded into the scale). 2^x = 2^n · 2^f with n = round(x), f = x − n ∈ [−½, ½], 2^f by the
-/// polynomial above: a few ulp. x is clamped to ≤ 127, and x < −125 gives exactly 0 (masked scores
-/// vanish; no denormal is ever computed).
+/// polynomial above: a few ulp. x must be ≤ 127 (the kernels pass shifted scores ≤ 0); x < −125
+/// gives exactly 0 (masked scores vanish; no denormal is ever computed).
 pub inline fn exp2v(x_in: V) V {
-    const x = @min(@max(x_in, splat(-125.0)), splat(127.0));
+    const x = @max(x_in, splat(-125.0));
     // f = x − n: vreduceps (x minus x rounded to nearest even) on AVX-512 (one instruction for
     // what @round takes four), n = x − f exactly.
     const f = if (has_avx512 and L == 16 and builtin.zig_backend == .stage2_llvm)
@@ -553,6 +553,14 @@ fn transpose16(comptime E: type, src: []const E, src_ld: usize, dst: []E) void {
     const VW = @Vector(16, E);
     var rows: [16]VW = undefined;
     inline for (0..16) |r| rows[r] = src[r * src_ld ..][0..16].*;
+    rows = transpose16Regs(E, rows);
+    inline for (0..16) |r| dst[r * 16 ..][0..16].* = rows[r];
+}
+
+/// The 16×16 transpose of 16 vectors (in registers): result[j][r] = rows[r][j].
+inline fn transpose16Regs(comptime E: type, rows_in: [16]@Vector(16, E)) [16]@Vector(16, E) {
+    const VW = @Vector(16, E);
+    var rows = rows_in;
     inline for ([_]i32{ 8, 4, 2, 1 }) |b| {
         var next: [16]VW = undefined;
         inline for (0..16) |r| {
@@ -563,7 +571,69 @@ fn transpose16(comptime E: type, src: []const E, src_ld: usize, dst: []E) void {
         }
         rows = next;
     }
-    inline for (0..16) |r| dst[r * 16 ..][0..16].* = rows[r];
+    return rows;
+}
+
+/// Lane mask of a comptime piece placement: lanes at … at+n−1 from the second operand's 0 … n−1.
+fn pieceMask(comptime at: usize, comptime n: usize) @Vector(16, i32) {
+    @setEvalBranchQuota(10_000);
+    var m: [16]i32 = undefined;
+    for (0..16) |t| m[t] = if (t >= at and t < at + n) ~@as(i32, @intCast(t - at)) else @intCast(t);
+    return m;
+}
+
+/// Lane mask widening a D-vector to 16 lanes (lane t takes t mod D; only lanes < D are used).
+fn widenMask(comptime n: usize) @Vector(16, i32) {
+    @setEvalBranchQuota(10_000);
+    var m: [16]i32 = undefined;
+    for (0..16) |t| m[t] = @intCast(t % n);
+    return m;
+}
+
+/// Lane mask picking lanes at … at+n−1 of a 16-vector.
+fn pickMask(comptime at: usize, comptime n: usize) @Vector(n, i32) {
+    @setEvalBranchQuota(10_000);
+    var m: [n]i32 = undefined;
+    for (0..n) |t| m[t] = @intCast(at + t);
+    return m;
+}
+
+/// Columns of 16 rows for the rows-along-lanes kernels: result[o·D + d][r] = bases[o][r·strides[o] + d]
+/// for rows r < n (lanes r ≥ n are 0), N·D ≤ 16. Each row's N pieces of D floats are loaded into one
+/// vector and the 16 vectors transposed in registers (building a vector from 16 scalar stores
+/// instead would stall on store forwarding when it is loaded).
+inline fn rowsToLanes(comptime D: usize, comptime N: usize, bases: [N][*]const f32, strides: [N]usize, n: usize) [16]V {
+    comptime std.debug.assert(N * D <= 16);
+    var rows: [16]V = .{splat(0)} ** 16;
+    inline for (0..16) |r| {
+        if (r < n) {
+            var row = splat(0);
+            inline for (0..N) |o| {
+                const piece: @Vector(D, f32) = bases[o][r * strides[o] ..][0..D].*;
+                const wide = @shuffle(f32, piece, undefined, widenMask(D));
+                row = @shuffle(f32, row, wide, pieceMask(o * D, D));
+            }
+            rows[r] = row;
+        }
+    }
+    return transpose16Regs(f32, rows);
+}
+
+/// The inverse of rowsToLanes: bases[o][r·strides[o] + d] = cols[o][d][r] for rows r < n.
+inline fn lanesToRows(comptime D: usize, comptime N: usize, cols: [N][D]V, bases: [N][*]f32, strides: [N]usize, n: usize) void {
+    comptime std.debug.assert(N * D <= 16);
+    var t: [16]V = .{splat(0)} ** 16;
+    inline for (0..N) |o| inline for (0..D) |d| {
+        t[o * D + d] = cols[o][d];
+    };
+    const rows = transpose16Regs(f32, t);
+    inline for (0..16) |r| {
+        if (r < n) {
+            inline for (0..N) |o| {
+                bases[o][r * strides[o] ..][0..D].* = @shuffle(f32, rows[r], undefined, pickMask(o * D, D));
+            }
+        }
+    }
 }
 
 /// Keys per block of buffered dropout words in the rows-along-lanes kernels.
@@ -663,15 +733,12 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
         // Lane r is query row ib + r (lanes ≥ nr: zero queries, never stored).
         var qt: [D]V = undefined;
         var kd: [D]V = undefined; // the diagonal keys k_{ib+r}
-        inline for (0..D) |d| {
-            var col: [L]f32 = @splat(0);
-            var kcol: [L]f32 = @splat(0);
-            for (0..nr) |r| {
-                col[r] = q[(ib + r) * rx + d] * scale2;
-                kcol[r] = k[(ib + r) * rx + d];
+        {
+            const cols = rowsToLanes(D, 2, .{ q + ib * rx, k + ib * rx }, .{ rx, rx }, nr);
+            inline for (0..D) |d| {
+                qt[d] = cols[d] * splat(scale2);
+                kd[d] = cols[D + d];
             }
-            qt[d] = col;
-            kd[d] = kcol;
         }
         const row = @as(VU, @splat(@intCast(ib))) + std.simd.iota(u32, L);
         while (kdone < jend) : (kdone += 1) {
@@ -701,11 +768,12 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
         const keep: ?[*]u16 = if (c.keep) |kp| kp + (bh * nblk + ib / 16) * T else null;
         const Key = struct {
             /// Key j with the dropout words w of the 16 rows (ignored without dropout).
-            inline fn step(cc: *const Fwd, s_: *Acc, qt_: *const [D]V, mx_: V, row_: VU, ib_: usize, kk: [*]const f32, vv: [*]const f32, rx_: usize, keep_: ?[*]u16, j: usize, w: VU) void {
+            /// diag: j is in the diagonal block (keys past a lane's row are masked).
+            inline fn step(cc: *const Fwd, comptime diag: bool, s_: *Acc, qt_: *const [D]V, mx_: V, row_: VU, kk: [*]const f32, vv: [*]const f32, rx_: usize, keep_: ?[*]u16, j: usize, w: VU) void {
                 var s = -mx_; // s − mx, the shift folded into the FMA chain
                 inline for (0..D) |d| s = @mulAdd(V, qt_[d], splat(kk[j * rx_ + d]), s);
                 var p = exp2v(s);
-                if (j >= ib_) p = @select(f32, row_ >= @as(VU, @splat(@intCast(j))), p, splat(0));
+                if (diag) p = @select(f32, row_ >= @as(VU, @splat(@intCast(j))), p, splat(0));
                 s_.l += p;
                 if (mode != .none) {
                     const kept = w >= @as(VU, @splat(cc.drop.threshold));
@@ -727,20 +795,23 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
                     inline for (0..16) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
                 }
                 if (j + 16 <= je) {
-                    inline for (0..16) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, w[u]);
+                    if (j >= ib) {
+                        inline for (0..16) |u| Key.step(&c, true, &st, &qt, mx, row, k, v, rx, keep, j + u, w[u]);
+                    } else {
+                        inline for (0..16) |u| Key.step(&c, false, &st, &qt, mx, row, k, v, rx, keep, j + u, w[u]);
+                    }
                 } else {
                     const ws: []const VU = &w;
-                    for (0..je - j) |u| Key.step(&c, &st, &qt, mx, row, ib, k, v, rx, keep, j + u, ws[u]);
+                    for (0..je - j) |u| Key.step(&c, true, &st, &qt, mx, row, k, v, rx, keep, j + u, ws[u]);
                 }
             }
         }
 
         // out_i = Σ_j p̃_ij v_j with p̃ = p·m/(1 − p_drop) / l: the dropout scale joins the normalization.
         const inv = splat(if (mode == .none) 1 else c.drop.scale) / st.l;
-        inline for (0..D) |d| {
-            const o: [L]f32 = st.acc[d] * inv;
-            for (0..nr) |r| out[(ib + r) * ro + d] = o[r];
-        }
+        var o: [D]V = undefined;
+        inline for (0..D) |d| o[d] = st.acc[d] * inv;
+        lanesToRows(D, 1, .{o}, .{out + ib * ro}, .{ro}, nr);
         const la: [L]f32 = st.l;
         const ma: [L]f32 = mx;
         for (0..nr) |r| c.lse[bh * T + ib + r] = (ma[r] + std.math.log2(la[r])) * ln2;
@@ -974,7 +1045,7 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
     // Per-lane state of a block of 16 rows.
     const Rows = struct {
         qs: [D]V, // q · scale · log2 e
-        dov: [D]V, // dout
+        dov: [D]V, // dout · 1/(1 − p_drop) (dout without dropout)
         lse2: V, // lse · log2 e (huge for lanes past the last row: p = 0 there)
         delta: V, // dout · out
         row: VU,
@@ -982,7 +1053,8 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
         dq: [D]V,
 
         /// Key j (of the chunk starting at j0) with the dropout words (or saved bits) w.
-        inline fn step(rs: *@This(), cc: *const Bwd, kk: [*]const f32, vv: [*]const f32, rx_: usize, j: usize, j0: usize, w: VU, bits: u16, pt_: []f32, ds_: []f32) void {
+        /// diag: j is in the diagonal block (keys past a lane's row are masked).
+        inline fn step(rs: *@This(), cc: *const Bwd, comptime diag: bool, kk: [*]const f32, vv: [*]const f32, rx_: usize, j: usize, j0: usize, w: VU, bits: u16, pt_: []f32, ds_: []f32) void {
             var s = -rs.lse2; // s − lse, the shift folded into the FMA chain
             var dp = splat(0);
             inline for (0..D) |d| {
@@ -990,13 +1062,13 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
                 dp = @mulAdd(V, rs.dov[d], splat(vv[j * rx_ + d]), dp);
             }
             var p = exp2v(s);
-            if (j >= rs.ib) p = @select(f32, rs.row >= @as(VU, @splat(@intCast(j))), p, splat(0));
+            if (diag) p = @select(f32, rs.row >= @as(VU, @splat(@intCast(j))), p, splat(0));
+            // Dropout: p̃ = p·m (its 1/(1 − p_drop) joins dv at the end), dp·m (dov carries the scale).
             var ptv = p;
             if (mode != .none) {
                 const kept: @Vector(L, bool) = if (mode == .stored) @bitCast(bits) else w >= @as(VU, @splat(cc.drop.threshold));
-                const f = @select(f32, kept, splat(cc.drop.scale), splat(0));
-                ptv = p * f;
-                dp = dp * f;
+                ptv = @select(f32, kept, p, splat(0));
+                dp = @select(f32, kept, dp, splat(0));
             }
             const dsv = p * (dp - rs.delta);
             inline for (0..D) |d| rs.dq[d] = @mulAdd(V, dsv, splat(kk[j * rx_ + d]), rs.dq[d]);
@@ -1011,26 +1083,22 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
         const jend = ib + nr;
         var rs: Rows = .{ .qs = undefined, .dov = undefined, .lse2 = undefined, .delta = undefined, .row = @as(VU, @splat(@intCast(ib))) + std.simd.iota(u32, L), .ib = ib, .dq = .{splat(0)} ** D };
         {
-            var lse2: [L]f32 = @splat(-neg_big);
-            var delta: [L]f32 = @splat(0);
-            for (0..nr) |r| {
-                lse2[r] = c.lse[bh * T + ib + r] * log2e;
-                var dl: f32 = 0;
-                for (0..D) |d| dl += dout[(ib + r) * ro + d] * out[(ib + r) * ro + d];
-                delta[r] = dl;
+            if (nr == L) {
+                rs.lse2 = @as(V, c.lse[bh * T + ib ..][0..L].*) * splat(log2e);
+            } else {
+                var lse2: [L]f32 = @splat(-neg_big);
+                for (0..nr) |r| lse2[r] = c.lse[bh * T + ib + r] * log2e;
+                rs.lse2 = lse2;
             }
-            rs.lse2 = lse2;
-            rs.delta = delta;
+            const cols = rowsToLanes(D, 2, .{ q + ib * rx, dout + ib * ro }, .{ rx, ro }, nr);
+            const oc = rowsToLanes(D, 1, .{out + ib * ro}, .{ro}, nr);
+            var delta = splat(0);
             inline for (0..D) |d| {
-                var qc: [L]f32 = @splat(0);
-                var dc: [L]f32 = @splat(0);
-                for (0..nr) |r| {
-                    qc[r] = q[(ib + r) * rx + d] * (scale * log2e);
-                    dc[r] = dout[(ib + r) * ro + d];
-                }
-                rs.qs[d] = qc;
-                rs.dov[d] = dc;
+                rs.qs[d] = cols[d] * splat(scale * log2e);
+                rs.dov[d] = cols[D + d] * splat(if (mode == .none) 1 else c.drop.scale);
+                delta = @mulAdd(V, cols[D + d], oc[d], delta); // dout · out (unscaled)
             }
+            rs.delta = delta;
         }
         const keep: [*]const u16 = if (mode == .stored) c.keep.? + (bh * nblk + ib / 16) * T else undefined;
 
@@ -1053,9 +1121,13 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
                     const ws: []const VU = w[jj..];
                     if (jj + 8 <= nk) {
                         if (mode == .stored) bits = keep[j..][0..8].*;
-                        inline for (0..8) |u| rs.step(&c, k, v, rx, j + u, j0, ws[u], bits[u], pt, ds);
+                        if (j0 >= ib) {
+                            inline for (0..8) |u| rs.step(&c, true, k, v, rx, j + u, j0, ws[u], bits[u], pt, ds);
+                        } else {
+                            inline for (0..8) |u| rs.step(&c, false, k, v, rx, j + u, j0, ws[u], bits[u], pt, ds);
+                        }
                     } else {
-                        for (0..nk - jj) |u| rs.step(&c, k, v, rx, j + u, j0, ws[u], if (mode == .stored) keep[j + u] else 0, pt, ds);
+                        for (0..nk - jj) |u| rs.step(&c, true, k, v, rx, j + u, j0, ws[u], if (mode == .stored) keep[j + u] else 0, pt, ds);
                     }
                 }
                 // Keys past the end contribute nothing.
@@ -1084,16 +1156,19 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
                 }
             }
         }
-        inline for (0..D) |d| {
-            const g: [L]f32 = rs.dq[d] * splat(scale);
-            for (0..nr) |r| dq[(ib + r) * rx + d] = g[r];
-        }
+        var g: [D]V = undefined;
+        inline for (0..D) |d| g[d] = rs.dq[d] * splat(scale);
+        lanesToRows(D, 1, .{g}, .{dq + ib * rx}, .{rx}, nr);
     }
-    for (0..T) |j| {
-        for (0..D) |d| {
-            dk[j * rx + d] = scale * dkt[d * ld + j];
-            dv[j * rx + d] = dvt[d * ld + j];
+    var j0: usize = 0;
+    while (j0 < T) : (j0 += 16) {
+        var gk: [D]V = undefined;
+        var gv: [D]V = undefined;
+        inline for (0..D) |d| {
+            gk[d] = @as(V, dkt[d * ld + j0 ..][0..L].*) * splat(scale);
+            gv[d] = @as(V, dvt[d * ld + j0 ..][0..L].*) * splat(if (mode == .none) 1 else c.drop.scale);
         }
+        lanesToRows(D, 2, .{ gk, gv }, .{ dk + j0 * rx, dv + j0 * rx }, .{ rx, rx }, @min(16, T - j0));
     }
 }
 
