@@ -160,19 +160,39 @@ const ph_m1: u32 = 0xCD9E8D57;
 const ph_w0: u32 = 0x9E3779B9;
 const ph_w1: u32 = 0xBB67AE85;
 
-/// hi and lo 32 bits of m·a for every lane: vpmuludq on the even lanes and on the odd lanes
-/// (shifted down), then the halves recombined — no widening to 64-bit lanes.
+/// hi and lo 32 bits of m·a for every lane: vpmuludq on the even lanes and on the odd lanes (moved
+/// down by a vpshufd), the halves regathered by two-source permutes — shuffles (port 5) rather than
+/// 64-bit shifts, which share port 0 with the multiplies.
 inline fn mulHiLo(a: PU, comptime m: u32) struct { hi: PU, lo: PU } {
     const W = @Vector(philox_lanes / 2, u64);
     const low32: W = @splat(0xFFFF_FFFF);
-    const a64: W = @bitCast(a);
     const mm: W = @splat(m);
-    const even = (a64 & low32) * mm; // products of lanes 0, 2, 4, …
-    const odd = (a64 >> @splat(32)) * mm; // products of lanes 1, 3, 5, …
+    const a_odd = @shuffle(u32, a, undefined, oddDownMask());
+    // even[2t], even[2t+1] = lo, hi of a[2t]·m; odd[2t], odd[2t+1] = lo, hi of a[2t+1]·m.
+    const even: PU = @bitCast((@as(W, @bitCast(a)) & low32) * mm);
+    const odd: PU = @bitCast((@as(W, @bitCast(a_odd)) & low32) * mm);
     return .{
-        .hi = @bitCast((even >> @splat(32)) | (odd & ~low32)),
-        .lo = @bitCast((even & low32) | (odd << @splat(32))),
+        .hi = @shuffle(u32, even, odd, regatherMask(1)),
+        .lo = @shuffle(u32, even, odd, regatherMask(0)),
     };
+}
+
+/// [1, 1, 3, 3, …]: the odd lanes moved down onto the even ones.
+fn oddDownMask() @Vector(philox_lanes, i32) {
+    var mk: [philox_lanes]i32 = undefined;
+    for (0..philox_lanes) |t| mk[t] = @intCast(t | 1);
+    return mk;
+}
+
+/// Lane 2t from lane 2t + h of the first operand, lane 2t + 1 from lane 2t + h of the second.
+fn regatherMask(comptime h: i32) @Vector(philox_lanes, i32) {
+    var mk: [philox_lanes]i32 = undefined;
+    for (0..philox_lanes / 2) |t| {
+        const x = 2 * @as(i32, @intCast(t)) + h;
+        mk[2 * t] = x;
+        mk[2 * t + 1] = ~x;
+    }
+    return mk;
 }
 
 /// Comptime shuffle masks for interleaving: pairs(x) = [x, ~x, x+1, ~(x+1), …] (8 pairs), and
