@@ -704,18 +704,28 @@ fn fillWordsT(drop: Dropout, T: usize, row0: usize, jb: usize, je: usize, words:
 /// out[jj] (jj < 16; T % 16 = 0, j0 % 16 = 0): the 16 / drop_per_block Philox blocks of each row,
 /// 16 rows at once (philoxLanes), each word's fields shifted to the top.
 inline fn tileFields(drop: Dropout, row0: usize, T: usize, j0: usize) [16]VU {
-    const G = 16 / drop_per_block;
+    const c = tileWords(drop, row0, T, j0);
+    var out: [16]VU = undefined;
+    inline for (0..16) |jj| out[jj] = tileField(c, jj);
+    return out;
+}
+
+const tile_blocks = 16 / drop_per_block;
+
+/// The Philox words behind tileFields (philoxLanes' result: [block of the row][word] for the 16 rows).
+inline fn tileWords(drop: Dropout, row0: usize, T: usize, j0: usize) [tile_blocks][4]VU {
     const rows = @as(PU64, @splat(row0)) + std.simd.iota(u64, philox_lanes);
     const first = (rows * @as(PU64, @splat(T)) + @as(PU64, @splat(j0))) / @as(PU64, @splat(drop_per_block));
-    var blk: [G]PU64 = undefined;
-    inline for (0..G) |g| blk[g] = first + @as(PU64, @splat(g));
-    const c = philoxLanes(G, drop.seed, drop.offset, blk);
-    var out: [16]VU = undefined;
-    inline for (0..16) |jj| {
-        const within = jj % drop_per_block;
-        out[jj] = fieldToTop(c[jj / drop_per_block][within / drop_per_word], within % drop_per_word);
-    }
-    return out;
+    var blk: [tile_blocks]PU64 = undefined;
+    inline for (0..tile_blocks) |g| blk[g] = first + @as(PU64, @splat(g));
+    return philoxLanes(tile_blocks, drop.seed, drop.offset, blk);
+}
+
+/// Field jj of tileWords' words c: tileFields(…)[jj], computed where it is used (holding all 16
+/// shifted vectors would take half the vector registers).
+inline fn tileField(c: [tile_blocks][4]VU, comptime jj: usize) VU {
+    const within = jj % drop_per_block;
+    return fieldToTop(c[jj / drop_per_block][within / drop_per_word], within % drop_per_word);
 }
 
 /// Small D (1, 2, 4, 8): L = 16 query rows along the lanes, keys one at a time, D comptime — no
@@ -809,8 +819,17 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
             if (mode == .buffered) fillWordsT(c.drop, T, bh * T + ib, jb, je, words, words_t);
             var j = jb;
             while (j < je) : (j += 16) {
+                if (mode == .tile) {
+                    // T % 16 = 0: whole chunks of 16 keys (jend = ib + 16).
+                    const tw = tileWords(c.drop, bh * T + ib, T, j);
+                    if (j >= ib) {
+                        inline for (0..16) |u| Key.step(&c, true, &st, &qt, mx, row, k, v, rx, keep, j + u, tileField(tw, u));
+                    } else {
+                        inline for (0..16) |u| Key.step(&c, false, &st, &qt, mx, row, k, v, rx, keep, j + u, tileField(tw, u));
+                    }
+                    continue;
+                }
                 var w: [16]VU = .{@as(VU, @splat(0))} ** 16;
-                if (mode == .tile) w = tileFields(c.drop, bh * T + ib, T, j);
                 if (mode == .buffered) {
                     inline for (0..16) |u| w[u] = words_t[(j - jb + u) * L ..][0..L].*;
                 }
