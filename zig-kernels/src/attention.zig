@@ -148,6 +148,30 @@ pub inline fn exp2v(x_in: V) V {
     return @select(f32, x_in < splat(-125.0), splat(0), ldexp(p, n));
 }
 
+/// log2 x for every lane (x positive and normal): x = 2^e·m with m ∈ [¾, 3/2) (vgetmantps,
+/// vgetexpps on AVX-512), log2 m = t·P(t²) with t = (m − 1)/(m + 1) ∈ [−⅕, ⅕] (the odd series of
+/// 2·atanh(t)/ln 2, refitted as a degree-4 polynomial in t²: error < 3e-9).
+inline fn log2v(x: V) V {
+    if (!(has_avx512 and L == 16 and builtin.zig_backend == .stage2_llvm)) {
+        var out: [L]f32 = x;
+        for (&out) |*o| o.* = std.math.log2(o.*);
+        return out;
+    }
+    const m = asm ("vgetmantps $3, %[x], %[m]"
+        : [m] "=v" (-> V),
+        : [x] "v" (x),
+    );
+    const e = asm ("vgetexpps %[x], %[e]"
+        : [e] "=v" (-> V),
+        : [x] "v" (x),
+    ) + @select(f32, m < splat(1), splat(1), splat(0)); // m = mantissa/2 when the mantissa is ≥ 3/2
+    const t = (m - splat(1)) / (m + splat(1));
+    const t2 = t * t;
+    var poly = splat(0.44256138801574707);
+    inline for ([_]f32{ 0.5761517286300659, 0.9618070721626282, 2.885390043258667 }) |cf| poly = @mulAdd(V, poly, t2, splat(cf));
+    return @mulAdd(V, t, poly, e);
+}
+
 // ---- vectorized Philox ----------------------------------------------------------------------
 
 /// Blocks generated per call of philoxBlocks (4 words each).
@@ -851,9 +875,8 @@ fn forwardLanes(comptime D: usize, comptime mode: DropMode, c: Fwd, bh: usize, r
         var o: [D]V = undefined;
         inline for (0..D) |d| o[d] = st.acc[d] * inv;
         lanesToRows(D, 1, .{o}, .{out + ib * ro}, .{ro}, nr);
-        const la: [L]f32 = st.l;
-        const ma: [L]f32 = mx;
-        for (0..nr) |r| c.lse[bh * T + ib + r] = (ma[r] + std.math.log2(la[r])) * ln2;
+        const lse_v: [L]f32 = (mx + log2v(st.l)) * splat(ln2);
+        @memcpy(c.lse[bh * T + ib ..][0..nr], lse_v[0..nr]);
     }
 }
 
@@ -1148,25 +1171,28 @@ fn backwardHeadLanes(comptime D: usize, comptime mode: DropMode, c: Bwd, bh: usi
             var j0 = jb;
             while (j0 < je) : (j0 += 16) {
                 const nk: usize = @min(16, je - j0);
-                var w: [16]VU = .{@as(VU, @splat(0))} ** 16;
-                if (mode == .tile) w = tileFields(c.drop, bh * T + ib, T, j0);
-                if (mode == .buffered) {
-                    inline for (0..16) |u| w[u] = words_t[(j0 - jb + u) * L ..][0..L].*;
-                }
-                var jj: usize = 0;
-                while (jj < nk) : (jj += 8) {
-                    const j = j0 + jj;
-                    var bits: [8]u16 = .{0} ** 8;
-                    const ws: []const VU = w[jj..];
-                    if (jj + 8 <= nk) {
-                        if (mode == .stored) bits = keep[j..][0..8].*;
-                        if (j0 >= ib) {
-                            inline for (0..8) |u| rs.step(&c, true, k, v, rx, j + u, j0, ws[u], bits[u], pt, ds);
-                        } else {
-                            inline for (0..8) |u| rs.step(&c, false, k, v, rx, j + u, j0, ws[u], bits[u], pt, ds);
+                const none: VU = @splat(0);
+                if (mode == .tile or nk == 16) {
+                    // A whole chunk (always in tile mode: T % 16 = 0), unrolled; no array of the
+                    // dropout words (it would live in memory), each taken where it is used.
+                    const tw = if (mode == .tile) tileWords(c.drop, bh * T + ib, T, j0) else undefined;
+                    const bits: [16]u16 = if (mode == .stored) keep[j0..][0..16].* else .{0} ** 16;
+                    inline for (.{ true, false }) |diag| {
+                        if ((j0 >= ib) == diag) {
+                            inline for (0..16) |u| {
+                                const w = switch (mode) {
+                                    .tile => tileField(tw, u),
+                                    .buffered => words_t[(j0 - jb + u) * L ..][0..L].*,
+                                    else => none,
+                                };
+                                rs.step(&c, diag, k, v, rx, j0 + u, j0, w, bits[u], pt, ds);
+                            }
                         }
-                    } else {
-                        for (0..nk - jj) |u| rs.step(&c, true, k, v, rx, j + u, j0, ws[u], if (mode == .stored) keep[j + u] else 0, pt, ds);
+                    }
+                } else {
+                    for (0..nk) |u| {
+                        const w = if (mode == .buffered) words_t[(j0 - jb + u) * L ..][0..L].* else none;
+                        rs.step(&c, true, k, v, rx, j0 + u, j0, w, if (mode == .stored) keep[j0 + u] else 0, pt, ds);
                     }
                 }
                 // Keys past the end contribute nothing.
@@ -1595,6 +1621,15 @@ test "dropout fields: byte e % 16 of Philox block e / 16, vectorized and tiled a
         for (0..500) |e| try std.testing.expectEqual(@as(f64, @floatFromInt(dropField(5, 9, e) >> 24)) / 256 >= p, d.keep(e));
     }
     try std.testing.expectEqual(@as(f32, 0), Dropout.init(0.999, 5, 9).scale); // ⌈256p⌉ = 256: all dropped
+}
+
+test "log2v matches log2 to a few ulp" {
+    var x: f32 = 1e-30;
+    while (x < 1e30) : (x *= 1.37) {
+        const got = log2v(splat(x))[0];
+        const want: f32 = @floatCast(std.math.log2(@as(f64, x)));
+        try std.testing.expect(@abs(got - want) <= 4e-7 * (1 + @abs(want)));
+    }
 }
 
 test "transpose16 transposes a 16×16 block" {
