@@ -38,12 +38,33 @@ const two32 = 4294967296;
  * P(u ≥ p) is 1 − ⌈256p⌉/256: exactly 1 − p when 256p is an integer (0.797 for p = 0.2).
  */
 export function attentionDropoutUniform(seed: number, offset: number, e: number): number {
-  const blk = Math.floor(e / 16), b = e % 16;
-  const words = philox4x32(
+  return blockByte(philoxBlock(seed, offset, Math.floor(e / 16)), e % 16) / 256;
+}
+
+function philoxBlock(seed: number, offset: number, blk: number): number[] {
+  return philox4x32(
     [blk % two32, Math.floor(blk / two32), offset % two32, Math.floor(offset / two32)],
     [seed % two32, Math.floor(seed / two32)],
   );
-  return ((words[b >> 2] >>> (8 * (b & 3))) & 0xff) / 256;
+}
+
+/** Byte b (0 … 15) of a Philox block: bits 8·(b % 4) … of word ⌊b/4⌋. */
+function blockByte(words: number[], b: number): number {
+  return (words[b >> 2] >>> (8 * (b & 3))) & 0xff;
+}
+
+/**
+ * The attention dropout factors m/(1 − p) of BH heads' (T, T) pairs as a (BH, T, T) tensor
+ * (pair e = (bh·T + i)·T + j, every pair, above the diagonal too), one Philox call per 16 pairs.
+ */
+export function attentionDropoutFactors(BH: number, T: number, p: number, seed: number, offset: number, dtype: "float32" | "float64" = "float32"): Tensor {
+  const f = Tensor.zeros([BH, T, T], dtype);
+  const n = f.size, scale = 1 / (1 - p);
+  for (let blk = 0; 16 * blk < n; blk++) {
+    const words = philoxBlock(seed, offset, blk);
+    for (let b = 0; b < 16 && 16 * blk + b < n; b++) if (blockByte(words, b) / 256 >= p) f.data[16 * blk + b] = scale;
+  }
+  return f;
 }
 
 /** Dropout factor m/(1 − p) of element e (1 without dropout; 0 when ⌈256p⌉ = 256 drops everything). */
