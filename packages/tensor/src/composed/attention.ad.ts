@@ -5,7 +5,9 @@
 // bench/attention_vs_composed.ts.
 import { ad, attach } from "@pullback/ad";
 import type { AttentionOptions } from "../ops/attention.ts";
-import { add, bmm, dropout, mulScalar, reshape, softmax, swapAxes } from "../rrules/index.ts";
+import { mul } from "../ops/elementwise.ts";
+import { attentionDropoutFactors } from "../reference/attention.ts";
+import { add, bmm, mulScalar, reshape, softmax, swapAxes } from "../rrules/index.ts";
 import { Tensor } from "../tensor.ts";
 
 /** The additive causal mask (T, T): 0 where key j ≤ query i, −∞ above the diagonal. */
@@ -23,9 +25,21 @@ function keep(x: Tensor): [Tensor, (dy: Tensor) => Tensor] {
 }
 
 /**
+ * Attention dropout of probabilities x (B·H, T, T) as an rrule: y = x ⊙ m/(1 − p) with the fused
+ * kernel's mask (pair ((b·H + h)·T + i)·T + j kept iff its byte of Philox is ≥ 256p:
+ * reference/attention.ts attentionDropoutFactors), ∂x = dy ⊙ m/(1 − p).
+ */
+function attentionDropout(x: Tensor, p: number, seed: number, offset: number): [Tensor, (dy: Tensor) => Tensor] {
+  const [BH, T] = x.shape;
+  const factors = attentionDropoutFactors(BH, T, p, seed, offset, x.dtype);
+  return [mul(x, factors), function attentionDropout_pullback(dy) {
+    return mul(dy, factors);
+  }];
+}
+
+/**
  * q, k, v (B, H, T, D) → out (B, H, T, D), scale 1/√D. With `dropout` > 0 the attention
- * probabilities are dropped with the Philox draw (seed, offset) at flat index ((b·H + h)·T + i)·T + j
- * — the index the fused kernel uses, so both agree exactly.
+ * probabilities are dropped with the fused kernel's mask (attentionDropout), so both agree exactly.
  */
 export const attention = ad(([q, k, v]: [Tensor, Tensor, Tensor], options: AttentionOptions = {}) => {
   const [B, H, T, D] = q.shape;
@@ -39,7 +53,7 @@ export const attention = ad(([q, k, v]: [Tensor, Tensor, Tensor], options: Atten
   const [mask, __6] = attach(causalMask(T, q.dtype)); // a constant: its cotangent is dropped
   const [masked, __7] = add([scaled, mask]);
   const [probs, __8] = softmax(masked);
-  const [dropped, __9] = (p > 0 ? dropout : keep)(probs, p, seed, offset); // branch by choosing the callee
+  const [dropped, __9] = (p > 0 ? attentionDropout : keep)(probs, p, seed, offset); // branch by choosing the callee
   const [o3, __10] = bmm([dropped, v3]); // (B·H, T, D)
   const [out, __11] = reshape(o3, [B, H, T, D]);
   return out;

@@ -1,6 +1,7 @@
 // Fused causal multi-head attention (zig-kernels/src/attention.zig): q, k, v, out (B, H, T, D),
 // lse (B, H, T) = log Σ_j exp(s_ij), scale 1/√D, key j ≤ query i, optional dropout on the
-// attention probabilities (Philox element ((b·H + h)·T + i)·T + j of the draw (seed, offset)).
+// attention probabilities (pair e = ((b·H + h)·T + i)·T + j kept iff byte e % 16 of Philox block
+// e / 16 of the draw (seed, offset), over 256, is ≥ p: reference/attention.ts attentionDropoutUniform).
 // The backward recomputes the probabilities from lse and regenerates the dropout mask.
 // attentionRows: the same attention with the heads read in place from the fused projection rows
 // qkv (B·T, 3C) (q | k | v, head h at columns h·D … of each C-wide block) and out written as
@@ -157,7 +158,7 @@ function rowsForward(op: string, qkv: Tensor, heads: number, batch: number, opti
   const lse = Tensor.empty([B, H, T]);
   if (out.size === 0) return { out, lse };
   const words = opts.dropout > 0 && op !== "attentionRows" ? keepWords(B, H, T, D) : 0;
-  const keep = words > 0 && 2 * words <= maxKeepBytes ? new Uint16Array(allocateBuffer(2 * words)).fill(0) : undefined;
+  const keep = words > 0 && 2 * words <= maxKeepBytes ? new Uint16Array(allocateBuffer(2 * words)) /* every word written by the kernel */ : undefined;
   K.pb_attention_rows_forward(qkv.data, out.data, lse.data, keep ?? null, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return keep ? { out, lse, keep } : { out, lse };
 }

@@ -1,13 +1,14 @@
 // Causal multi-head attention by its definition (plain loops, float64 accumulation; float32 or
 // float64 tensors). q, k, v, out (B, H, T, D), lse (B, H, T), scale 1/√D, key j ≤ query i:
 //   s_ij = scale·q_i·k_j,  lse_i = log Σ_j exp(s_ij),  p_ij = exp(s_ij − lse_i),
-//   p̃_ij = p_ij·m_ij/(1 − p)  (dropout: m_ij = 1 iff philoxUniform(seed, offset, e) ≥ p,
-//                               e = ((b·H + h)·T + i)·T + j),
+//   p̃_ij = p_ij·m_ij/(1 − p)  (dropout: m_ij = 1 iff attentionDropoutUniform(seed, offset, e) ≥ p,
+//                               e = ((b·H + h)·T + i)·T + j: byte e % 16 of Philox block e / 16,
+//                               an 8-bit uniform, so one Philox call decides 16 pairs),
 //   out_i = Σ_j p̃_ij v_j.
 // Backward: delta_i = dout_i·out_i, dv_j = Σ_i p̃_ij dout_i, dp_ij = m_ij/(1 − p)·dout_i·v_j,
 //   ds_ij = p_ij (dp_ij − delta_i), dq_i = scale Σ_j ds_ij k_j, dk_j = scale Σ_i ds_ij q_i.
 import { Tensor } from "../tensor.ts";
-import { philoxUniform } from "./philox.ts";
+import { philox4x32 } from "./philox.ts";
 import { concat, permute, splitAt } from "./shape.ts";
 
 export interface AttentionOptions {
@@ -27,10 +28,49 @@ function headList(BH: number, heads?: readonly number[]): readonly number[] {
   return heads ?? Array.from({ length: BH }, (_, i) => i);
 }
 
-/** Dropout factor m/(1 − p) of element e (1 without dropout). */
+const two32 = 4294967296;
+
+/**
+ * The uniform of attention-dropout element e of the draw (seed, offset): byte e % 16 of Philox block
+ * e / 16 (bytes of the words low to high: byte b is bits 8·(b % 4) … of word ⌊b/4⌋) over 256, a multiple
+ * of 1/256. (Elementwise dropout uses philoxUniform, 24 bits of a word per element; attention has
+ * T² pairs per head and takes 8 bits, as FlashAttention-2 does.) The keep probability
+ * P(u ≥ p) is 1 − ⌈256p⌉/256: exactly 1 − p when 256p is an integer (0.797 for p = 0.2).
+ */
+export function attentionDropoutUniform(seed: number, offset: number, e: number): number {
+  return blockByte(philoxBlock(seed, offset, Math.floor(e / 16)), e % 16) / 256;
+}
+
+function philoxBlock(seed: number, offset: number, blk: number): number[] {
+  return philox4x32(
+    [blk % two32, Math.floor(blk / two32), offset % two32, Math.floor(offset / two32)],
+    [seed % two32, Math.floor(seed / two32)],
+  );
+}
+
+/** Byte b (0 … 15) of a Philox block: bits 8·(b % 4) … of word ⌊b/4⌋. */
+function blockByte(words: number[], b: number): number {
+  return (words[b >> 2] >>> (8 * (b & 3))) & 0xff;
+}
+
+/**
+ * The attention dropout factors m/(1 − p) of BH heads' (T, T) pairs as a (BH, T, T) tensor
+ * (pair e = (bh·T + i)·T + j, every pair, above the diagonal too), one Philox call per 16 pairs.
+ */
+export function attentionDropoutFactors(BH: number, T: number, p: number, seed: number, offset: number, dtype: "float32" | "float64" = "float32"): Tensor {
+  const f = Tensor.zeros([BH, T, T], dtype);
+  const n = f.size, scale = 1 / (1 - p);
+  for (let blk = 0; 16 * blk < n; blk++) {
+    const words = philoxBlock(seed, offset, blk);
+    for (let b = 0; b < 16 && 16 * blk + b < n; b++) if (blockByte(words, b) / 256 >= p) f.data[16 * blk + b] = scale;
+  }
+  return f;
+}
+
+/** Dropout factor m/(1 − p) of element e (1 without dropout; 0 when ⌈256p⌉ = 256 drops everything). */
 function dropFactor(p: number, seed: number, offset: number, e: number): number {
   if (p === 0) return 1;
-  return philoxUniform(seed, offset, e) >= p ? 1 / (1 - p) : 0;
+  return attentionDropoutUniform(seed, offset, e) >= p ? 1 / (1 - p) : 0;
 }
 
 export function attentionReference(q: Tensor, k: Tensor, v: Tensor, options: ReferenceAttentionOptions = {}): { out: Tensor; lse: Tensor } {
