@@ -10,7 +10,7 @@
 //!   s_ij   = scale · q_i·k_j                      (j ≤ i)
 //!   lse_i  = log Σ_j exp(s_ij)                     (saved by the forward)
 //!   p_ij   = exp(s_ij − lse_i)
-//!   p̃_ij   = p_ij · m_ij / (1 − p_drop)           (attention dropout; m_ij ∈ {0, 1})
+//!   p̃_ij   = p_ij · m_ij / P(m_ij = 1)             (attention dropout; m_ij ∈ {0, 1})
 //!   out_i  = Σ_j p̃_ij v_j
 //! Dropout mask: m_ij = 1 iff u_e ≥ p_drop with the element index e = ((b·H + h)·T + i)·T + j and
 //!   u_e = (byte e % 16 of Philox block e / 16 of the draw (seed, offset)) / 256
@@ -332,7 +332,8 @@ fn philoxFields(seed: u64, offset: u64, start: u64, out: []u32) void {
 /// Attention dropout: element e is kept iff u_e ≥ p, u_e = dropField(seed, offset, e) / 2^32, a
 /// uniform on multiples of 2^−drop_bits (8 bits: the keep probability is 1 − ⌈256p⌉/256, exactly
 /// 1 − p when 256p is an integer), i.e. iff the field ≥ ⌈p·2^drop_bits⌉ (compared in the top bits:
-/// `threshold`); kept values scale 1/(1−p).
+/// `threshold`); kept values scale by 1/keep probability, so the expectation of every
+/// probability is unchanged (E[m/keep] = 1 exactly, whatever p).
 const Dropout = struct {
     /// ⌈p·2^drop_bits⌉ in the top drop_bits bits; 0 means no dropout.
     threshold: u32,
@@ -348,10 +349,16 @@ const Dropout = struct {
         const all = t >= (@as(u64, 1) << drop_bits);
         return .{
             .threshold = if (all) ~@as(u32, 0) else @intCast(t << (32 - drop_bits)),
-            .scale = if (all) 0 else @floatCast(1.0 / (1.0 - p)),
+            .scale = if (all) 0 else @floatCast(1.0 / keepProbability(p)),
             .seed = seed,
             .offset = offset,
         };
+    }
+
+    /// 1 − ⌈p·2^drop_bits⌉/2^drop_bits: the probability that a pair is kept.
+    fn keepProbability(p: f64) f64 {
+        const levels: f64 = @floatFromInt(@as(u64, 1) << drop_bits);
+        return 1.0 - @ceil(p * levels) / levels;
     }
 
     fn active(self: Dropout) bool {
@@ -1533,7 +1540,7 @@ pub fn forwardReference(q: []const f32, k: []const f32, v: []const f32, out: []f
             lse[bh * T + i] = @floatCast(mx + @log(sum));
             for (0..i + 1) |j| {
                 row[j] /= sum;
-                if (drop.active()) row[j] = if (drop.keep((bh * T + i) * T + j)) row[j] / (1 - p) else 0;
+                if (drop.active()) row[j] = if (drop.keep((bh * T + i) * T + j)) row[j] / Dropout.keepProbability(p) else 0;
             }
             for (0..D) |d| {
                 var acc: f64 = 0;
@@ -1567,7 +1574,7 @@ pub fn backwardReference(dout: []const f32, q: []const f32, k: []const f32, v: [
                     dp += @as(f64, dout[r * D + d]) * v[c * D + d];
                 }
                 const pr = @exp(s * scale - lse[r]);
-                const f: f64 = if (!drop.active()) 1 else if (drop.keep(r * T + j)) 1 / (1 - p) else 0;
+                const f: f64 = if (!drop.active()) 1 else if (drop.keep(r * T + j)) 1 / Dropout.keepProbability(p) else 0;
                 const ds = pr * (f * dp - delta);
                 for (0..D) |d| {
                     gv[j * D + d] += pr * f * dout[r * D + d];

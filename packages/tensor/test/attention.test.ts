@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { attention, attentionBackward, attentionForward, poolSize, setThreads, Tensor, TensorError } from "@pullback/tensor";
-import { attentionBackwardReference, attentionReference } from "../src/reference/attention.ts";
+import { attentionBackwardReference, attentionDropoutFactors, attentionKeepProbability, attentionReference } from "../src/reference/attention.ts";
 import { assertClose, diff, dot, numericGradients, randomCotangent, randTensor } from "../src/testing.ts";
 
 type Shape4 = [number, number, number, number];
@@ -218,4 +218,20 @@ describe("attention: bad input", () => {
     expect(() => attentionBackward(Tensor.zeros([1, 2, 3, 5]), q, q, q, q, lse)).toThrow("attentionBackward: q, k, v, dout, out must have equal shapes");
     expect(() => attentionBackward(q, q, q, q, q, lse, { dropout: 2 })).toThrow("attentionBackward: dropout must be a number in [0, 1), got 2");
   });
+});
+
+test("attention dropout is unbiased: the factors m / P(keep) average 1 (8-bit decisions, p not a multiple of 1/256)", () => {
+  for (const p of [0.2, 0.1, 0.5]) {
+    const f = attentionDropoutFactors(16, 256, p, 11, 3, "float64"); // 1,048,576 pairs
+    let sum = 0, kept = 0;
+    for (let i = 0; i < f.size; i++) {
+      sum += f.data[i];
+      if (f.data[i] > 0) kept++;
+    }
+    const mean = sum / f.size;
+    // std of the mean ≈ sqrt((1 − q)/q / n) ≈ 5e-4 at p = 0.2; the 1/(1 − p) scale would be 0.37 % low
+    expect(Math.abs(mean - 1)).toBeLessThan(2e-3);
+    expect(Math.abs(kept / f.size - attentionKeepProbability(p))).toBeLessThan(2e-3);
+    expect(attentionKeepProbability(p)).toBe(1 - Math.ceil(256 * p) / 256);
+  }
 });

@@ -35,7 +35,8 @@ const two32 = 4294967296;
  * e / 16 (bytes of the words low to high: byte b is bits 8·(b % 4) … of word ⌊b/4⌋) over 256, a multiple
  * of 1/256. (Elementwise dropout uses philoxUniform, 24 bits of a word per element; attention has
  * T² pairs per head and takes 8 bits, as FlashAttention-2 does.) The keep probability
- * P(u ≥ p) is 1 − ⌈256p⌉/256: exactly 1 − p when 256p is an integer (0.797 for p = 0.2).
+ * P(u ≥ p) is 1 − ⌈256p⌉/256: exactly 1 − p when 256p is an integer (0.797 for p = 0.2); kept
+ * pairs scale by its inverse (attentionKeepProbability).
  */
 export function attentionDropoutUniform(seed: number, offset: number, e: number): number {
   return blockByte(philoxBlock(seed, offset, Math.floor(e / 16)), e % 16) / 256;
@@ -54,12 +55,12 @@ function blockByte(words: number[], b: number): number {
 }
 
 /**
- * The attention dropout factors m/(1 − p) of BH heads' (T, T) pairs as a (BH, T, T) tensor
+ * The attention dropout factors m / P(keep) of BH heads' (T, T) pairs as a (BH, T, T) tensor
  * (pair e = (bh·T + i)·T + j, every pair, above the diagonal too), one Philox call per 16 pairs.
  */
 export function attentionDropoutFactors(BH: number, T: number, p: number, seed: number, offset: number, dtype: "float32" | "float64" = "float32"): Tensor {
   const f = Tensor.zeros([BH, T, T], dtype);
-  const n = f.size, scale = 1 / (1 - p);
+  const n = f.size, scale = 1 / attentionKeepProbability(p);
   for (let blk = 0; 16 * blk < n; blk++) {
     const words = philoxBlock(seed, offset, blk);
     for (let b = 0; b < 16 && 16 * blk + b < n; b++) if (blockByte(words, b) / 256 >= p) f.data[16 * blk + b] = scale;
@@ -67,10 +68,18 @@ export function attentionDropoutFactors(BH: number, T: number, p: number, seed: 
   return f;
 }
 
-/** Dropout factor m/(1 − p) of element e (1 without dropout; 0 when ⌈256p⌉ = 256 drops everything). */
+/**
+ * P(u ≥ p) = 1 − ⌈256p⌉/256: the probability that attention dropout keeps a pair. Kept pairs scale
+ * by its inverse (not 1/(1 − p)), so dropout leaves every probability's expectation unchanged.
+ */
+export function attentionKeepProbability(p: number): number {
+  return 1 - Math.ceil(256 * p) / 256;
+}
+
+/** Dropout factor m / P(keep) of element e (1 without dropout; 0 when ⌈256p⌉ = 256 drops everything). */
 function dropFactor(p: number, seed: number, offset: number, e: number): number {
   if (p === 0) return 1;
-  return attentionDropoutUniform(seed, offset, e) >= p ? 1 / (1 - p) : 0;
+  return attentionDropoutUniform(seed, offset, e) >= p ? 1 / attentionKeepProbability(p) : 0;
 }
 
 export function attentionReference(q: Tensor, k: Tensor, v: Tensor, options: ReferenceAttentionOptions = {}): { out: Tensor; lse: Tensor } {
