@@ -18,7 +18,7 @@ const SEED = 20261206;
 
 /** Seed files: mixed dtypes and ranks, an empty tensor, a scalar, metadata. */
 function seeds(): Uint8Array[] {
-  const files: Record<string, Parameters<typeof saveSafetensors>[1]>[] = [
+  const files: Parameters<typeof saveSafetensors>[1][] = [
     { a: Tensor.randn([3, 5], { seed: 1 }), b: Tensor.randn([7], { seed: 2, dtype: "float64" }), ids: { data: new Int32Array([1, 2, 3, 4, 5, 6]), shape: [2, 3] } },
     { empty: Tensor.zeros([0, 4]), scalar: Tensor.full([], 2.5), flat: new Int32Array([9, 8, 7]) },
     { "params.wte": Tensor.randn([4, 2], { seed: 3 }), "adam.m.wte": Tensor.zeros([4, 2]), "adam.v.wte": Tensor.zeros([4, 2]) },

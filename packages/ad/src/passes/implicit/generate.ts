@@ -141,7 +141,7 @@ class RuleBuilder extends Lowering {
             }
           }
         }
-        this.braced(src.slice(s.start, s.body.start).trimEnd(), s.body, s.start);
+        this.braced(loopHead(src, s), s.body, s.start);
         return;
       }
       case "WhileStatement":
@@ -151,7 +151,7 @@ class RuleBuilder extends Lowering {
         this.braced("do", s.body, s.start, `} while (${this.verbatim(s.test)});`);
         return;
       case "ForInStatement":
-        this.braced(src.slice(s.start, s.body.start).trimEnd(), s.body, s.start);
+        this.braced(loopHead(src, s), s.body, s.start);
         return;
       case "ForOfStatement":
         this.forOf(s);
@@ -173,8 +173,18 @@ class RuleBuilder extends Lowering {
         this.emit("}");
         return;
       case "LabeledStatement":
-        this.emit(`${s.label.name}:`, s.start);
-        this.stmt(s.body, last);
+        // A loop keeps its label (for `continue label`); any other statement may become several
+        // (temporaries before it), so it is labelled as a block (`break label` still leaves it).
+        if (/^(For|ForIn|ForOf|While|DoWhile)Statement$/.test(s.body.type)) {
+          this.emit(`${s.label.name}:`, s.start);
+          this.stmt(s.body, last);
+        } else {
+          this.emit(`${s.label.name}: {`, s.start);
+          this.depth++;
+          this.stmt(s.body, last);
+          this.depth--;
+          this.emit("}");
+        }
         return;
       case "FunctionDeclaration":
         this.emit(this.ctx.primalText(s), s.start);
@@ -304,7 +314,7 @@ class RuleBuilder extends Lowering {
       return;
     }
     if (!this.act.isActive(s.right)) {
-      this.braced(src.slice(s.start, s.body.start).trimEnd(), s.body, s.start);
+      this.braced(loopHead(src, s), s.body, s.start);
       return;
     }
     // for (const x of xs) over tracked values: an indexed loop; each element is read with a get
@@ -507,3 +517,23 @@ export function generateRule(ctx: GenContext, fn: FunctionInfo, outer: Outer | n
 }
 
 export { freeBindings, isFunction };
+
+/**
+ * The head of a `for` loop as written, up to its closing `)`: what lies between it and the body
+ * (comments, a line comment above all) is left out, so that the `{` written after it is code.
+ */
+export function loopHead(src: string, s: Node): string {
+  const parts = [s.init, s.test, s.update, s.left, s.right].filter((x): x is Node => !!x);
+  let p = parts.length > 0 ? Math.max(...parts.map((x) => x.end)) : s.start + 3;
+  while (p < s.body.start) {
+    if (src.startsWith("//", p)) p = src.indexOf("\n", p) < 0 ? s.body.start : src.indexOf("\n", p);
+    else if (src.startsWith("/*", p)) {
+      const close = src.indexOf("*/", p + 2);
+      if (close < 0) break;
+      p = close + 2;
+    }
+    else if (src[p] === ")") return src.slice(s.start, p + 1);
+    else p++; // whitespace, and the `(` and `;` of an empty `for (;;)` part
+  }
+  return src.slice(s.start, s.body.start).trimEnd();
+}
