@@ -19,7 +19,7 @@ import { freeBindings } from "./activity.ts";
 import { GLOBAL_MUTATORS, globalMember, mutatedArguments } from "./callees.ts";
 import { ARITH_RULE, Lowering, MUTATING_METHODS, summarize, type GenContext, type Line, type Outer } from "./lower.ts";
 import { isActiveOp, opText, reverseStep, stepOperands, type Active, type Unit } from "./reverse.ts";
-import { isFunction, patternIds, unwrapExpr, type FunctionInfo } from "./scope.ts";
+import { functionLabel, isFunction, patternIds, unwrapExpr, type FunctionInfo } from "./scope.ts";
 
 export type { GenContext, Line, Outer } from "./lower.ts";
 
@@ -30,7 +30,7 @@ class RuleBuilder extends Lowering {
     const outer: Outer = {
       isActive: (b) => this.act.isActiveBinding(b),
       adjoint: (b) => this.adjointOf(b),
-      reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.name } : this.outer!.reversing(b)),
+      reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.anonymous ? this.label(this.fn) : this.fn.name } : this.outer!.reversing(b)),
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
@@ -53,6 +53,11 @@ class RuleBuilder extends Lowering {
   block(statements: Node[]): void {
     this.hoistedRules(statements);
     statements.forEach((s, i) => this.stmt(s, i === statements.length - 1));
+  }
+
+  /** The function as messages name it (its location, never a generated `anonymous_N`). */
+  label(f: FunctionInfo): string {
+    return functionLabel(f, this.ctx.p.file, (o) => this.ctx.p.index.position(o));
   }
 
   braced(head: string, body: Node, origin: number, tail = "}"): void {
@@ -447,7 +452,7 @@ class RuleBuilder extends Lowering {
     out.push({ depth: 1, text: `function ${this.pullbackName}(__dy: any): any[] {`, origin: node.start });
     // A nested rule over captured tracked values: are the pullbacks of their owners running?
     const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.reversing(b)).map((o) => [o.flag, o])).values()] : [];
-    if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.fn.name)}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
+    if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.label(this.fn))}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
     if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = true;` });
     if (own.length > 0) out.push({ depth: 2, text: `${own.join(" = ")} = null;` });
     const unitLines = (u: Unit, depth: number): Line[] => {
