@@ -2,6 +2,9 @@
 // needing a diagnostic: each is valid input to oxc-parser, so the loader must handle it.
 import { expect, test } from "bun:test";
 import { parseSync } from "oxc-parser";
+import { gradcheckFunction } from "@pullback/ad";
+import { Tensor } from "@pullback/tensor";
+import * as found from "./fixtures/fuzz_found.ad.ts";
 import { AdSyntaxError } from "../src/diagnostics.ts";
 import { transformAd } from "../src/transform.ts";
 
@@ -44,4 +47,17 @@ test("an export nested in a function (a misplaced brace) is a located syntax dia
   expect((err as AdSyntaxError).reason).toBe("syntax error: an export declaration may only appear at the top level of a module");
   // Namespaces may export.
   expandsToValidCode(`export namespace N {\n  export const k = 2;\n}\nexport function f(x: Tensor): Tensor {\n  return exp(x);\n}\n`);
+});
+
+test("the programs found run and their gradients check against finite differences", () => {
+  const rand = (seed: number, ...shape: number[]) => Tensor.randn(shape, { seed, dtype: "float64" });
+  const ok = (f: (...a: any[]) => any, args: unknown[], argnums: number[]) => expect(gradcheckFunction(f, args, { argnums }).ok).toBe(true);
+  ok(found.commaKey, [[rand(1, 3), rand(2, 3)], 0, 1], [0]);
+  ok(found.commentedLoop, [[rand(3, 2, 2), rand(4, 2, 2)], rand(5, 2, 2)], [0, 1]);
+  ok(found.labelledLoop, [[rand(6, 3), rand(7, 3)], rand(8, 3)], [0, 1]);
+  ok(found.labelledReturn, [rand(9, 4)], [0]);
+  // continue outer skips k = 1: each element contributes once.
+  const [ys, w] = [[rand(6, 3), rand(7, 3)], rand(8, 3)];
+  const once = ys.reduce((t, y) => t + Array.from(y.data).reduce((a, v, i) => a + Math.tanh(v) * w.data[i], 0), Array.from(w.data).reduce((a, b) => a + b, 0));
+  expect(found.labelledLoop(ys, w)).toBeCloseTo(once, 10);
 });

@@ -60,8 +60,16 @@ class RuleBuilder extends Lowering {
     return functionLabel(f, this.ctx.p.file, (o) => this.ctx.p.index.position(o));
   }
 
+  /** The label of the loop being emitted (`name: `), written on its head by braced or forOf. */
+  loopLabel = "";
+  takeLoopLabel(): string {
+    const l = this.loopLabel;
+    this.loopLabel = "";
+    return l;
+  }
+
   braced(head: string, body: Node, origin: number, tail = "}"): void {
-    this.emit(`${head} {`, origin);
+    this.emit(`${this.takeLoopLabel()}${head} {`, origin);
     this.depth++;
     if (body.type === "BlockStatement") this.block(body.body);
     else this.block([body]);
@@ -181,7 +189,8 @@ class RuleBuilder extends Lowering {
         // A loop keeps its label (for `continue label`); any other statement may become several
         // (temporaries before it), so it is labelled as a block (`break label` still leaves it).
         if (/^(For|ForIn|ForOf|While|DoWhile)Statement$/.test(s.body.type)) {
-          this.emit(`${s.label.name}:`, s.start);
+          // On the loop itself, which may come after temporaries (a for-of over tracked values).
+          this.loopLabel = `${s.label.name}: `;
           this.stmt(s.body, last);
         } else {
           this.emit(`${s.label.name}: {`, s.start);
@@ -330,7 +339,7 @@ class RuleBuilder extends Lowering {
     this.emit(`const ${list.name} = ${opText(v)};`, s.right.start);
     this.closeUnit();
     const i = this.fresh("__i");
-    this.emit(`for (let ${i} = 0; ${i} < ${list.name}.length; ${i}++) {`, s.start);
+    this.emit(`${this.takeLoopLabel()}for (let ${i} = 0; ${i} < ${list.name}.length; ${i}++) {`, s.start);
     this.depth++;
     const left = s.left.type === "VariableDeclaration" ? s.left.declarations[0].id : s.left;
     const decl = s.left.type === "VariableDeclaration" ? s.left.kind : null;
