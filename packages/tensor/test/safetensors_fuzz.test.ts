@@ -104,3 +104,20 @@ test("a tensor named twice in the header (JSON.parse would keep the last silentl
   writeFileSync(path, okBytes);
   expect(Object.keys(loadSafetensors(path).tensors).sort()).toEqual(["v", 'w"x']);
 });
+
+test("a header claiming a 1e12-element tensor (or a header longer than the file) is refused before anything is allocated", () => {
+  const path = join(dir, "huge.safetensors");
+  const header = JSON.stringify({ w: { dtype: "F32", shape: [1e6, 1e6], data_offsets: [0, 4e12] } });
+  const bytes = new Uint8Array(8 + header.length + 16);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+  bytes.set(new TextEncoder().encode(header), 8);
+  writeFileSync(path, bytes);
+  expect(() => loadSafetensors(path)).toThrow(`go past the end of the data (16 bytes)`);
+  // A declared header length of 2^63 - 1 in a 40-byte file.
+  new DataView(bytes.buffer).setBigUint64(0, 2n ** 63n - 1n, true);
+  writeFileSync(path, bytes.subarray(0, 40));
+  expect(() => loadSafetensors(path)).toThrow(/header length \d+ is implausible/);
+  new DataView(bytes.buffer).setBigUint64(0, 99_000_000n, true);
+  writeFileSync(path, bytes.subarray(0, 40));
+  expect(() => loadSafetensors(path)).toThrow("runs past the end of the 40-byte file");
+});
