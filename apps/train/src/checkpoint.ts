@@ -174,7 +174,7 @@ function readMeta(jsonPath: string): CheckpointMeta {
   if (problem) throw bad(problem);
   if (!Array.isArray(meta.rng) || meta.rng.length !== 4 || !meta.rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) throw bad("rng state is not four uint32 words");
   const t = meta.tensors;
-  if (!t || typeof t.file !== "string" || basename(t.file) !== t.file || !Number.isSafeInteger(t.bytes) || !Number.isInteger(t.crc32)) {
+  if (!t || typeof t.file !== "string" || basename(t.file) !== t.file || !t.file.endsWith(".safetensors") || !Number.isSafeInteger(t.bytes) || !Number.isInteger(t.crc32)) {
     throw bad("tensors entry is missing or malformed");
   }
   return meta;
@@ -235,6 +235,7 @@ export function loadCheckpointFile(jsonPath: string): LoadedCheckpoint {
   const tensorPath = join(dirname(jsonPath), meta.tensors.file);
   const where = `checkpoint of step ${meta.step} (${jsonPath})`;
   if (!existsSync(tensorPath)) throw new CheckpointError(`${where}: its tensor file ${tensorPath} is missing`);
+  if (!statSync(tensorPath).isFile()) throw new CheckpointError(`${where}: its tensor file ${tensorPath} is not a file`);
   const size = statSync(tensorPath).size;
   if (size !== meta.tensors.bytes) {
     throw new CheckpointError(`${where}: ${tensorPath} is ${size} bytes, expected ${meta.tensors.bytes} (truncated or overwritten)`);

@@ -37,7 +37,22 @@ export function parse(file: string, source: string): { parsed?: Parsed; diagnost
     });
     return { diagnostics };
   }
-  return { parsed: { file, source, index, program: result.program as unknown as Node }, diagnostics: [] };
+  const program = result.program as unknown as Node;
+  // oxc-parser accepts `export`/`import` nested in a function or block (a later semantic check
+  // of TypeScript's refuses them); the expansion would turn them into invalid code, so say it here.
+  const misplaced: Diagnostic[] = [];
+  const visit = (node: Node, top: boolean): void => {
+    if (!top && /^(Import|Export(Named|Default|All))Declaration$|^TSExportAssignment$|^TSImportEqualsDeclaration$/.test(node.type)) {
+      const what = node.type.startsWith("Import") || node.type === "TSImportEqualsDeclaration" ? "an import" : "an export";
+      misplaced.push(makeDiagnostic(file, index, node.start, node.end, `syntax error: ${what} declaration may only appear at the top level of a module`, "move it out of the function or block (is a `}` missing or misplaced above?)"));
+      return;
+    }
+    if (node.type === "TSModuleDeclaration") return; // `namespace N { export … }` exports are legal
+    eachChild(node, (c) => visit(c, false));
+  };
+  for (const s of program.body as Node[]) eachChild(s, (c) => visit(c, false));
+  if (misplaced.length > 0) return { diagnostics: misplaced };
+  return { parsed: { file, source, index, program }, diagnostics: [] };
 }
 
 const TYPE_KEYS = new Set(["typeAnnotation", "typeArguments", "typeParameters", "returnType", "decorators", "superTypeArguments"]);

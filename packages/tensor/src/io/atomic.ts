@@ -9,14 +9,36 @@ export type AtomicContent = string | Uint8Array | ((write: (bytes: Uint8Array) =
 
 let counter = 0;
 
+/**
+ * For crash tests only (apps/train/test/kill_resume.test.ts): PULLBACK_TEST_PAUSE_WRITE=<name>
+ * makes the first atomic write of a file named <name> stop half-way through its first write of
+ * 64 bytes or more (a checkpoint's header or JSON): the half is written and flushed, a line
+ * `pullback-test: paused writing <temp file>` goes to stderr, and the process waits until it is
+ * killed. Read once, at start-up; unset, writes are unaffected.
+ */
+let pauseWriteOf = process.env.PULLBACK_TEST_PAUSE_WRITE || undefined;
+
+function pauseMidWrite(fd: number, tmp: string, bytes: Uint8Array): void {
+  const half = bytes.length >> 1;
+  let done = 0;
+  while (done < half) done += writeSync(fd, bytes, done, half - done);
+  fsyncSync(fd);
+  writeSync(2, `pullback-test: paused writing ${tmp}\n`);
+  // Blocks this thread for good (no signal handler runs either): only SIGKILL ends it.
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
 /** Writes `content` to `path` atomically (temp file in the same folder, fsync, rename, fsync folder). */
 export function writeFileAtomic(path: string, content: AtomicContent): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
   const fd = openSync(tmp, "w", 0o644);
   let ok = false;
+  const pause = pauseWriteOf !== undefined && basename(path) === pauseWriteOf;
+  if (pause) pauseWriteOf = undefined;
   try {
     const write = (bytes: Uint8Array) => {
+      if (pause && bytes.length >= 64) pauseMidWrite(fd, tmp, bytes);
       let done = 0;
       while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
     };

@@ -125,6 +125,35 @@ interface Parsed {
   metadata: Record<string, string>;
 }
 
+/**
+ * The first key that occurs twice at the top level of a JSON object's text (already known to be
+ * valid JSON), or undefined. A single pass over the text: strings are skipped with their escapes.
+ */
+function repeatedTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === "{" || c === "[") {
+      depth++;
+      expectKey = depth === 1 && c === "{";
+    } else if (c === "}" || c === "]") depth--;
+    else if (c === "," && depth === 1) expectKey = true;
+  }
+  return undefined;
+}
+
 /** Validates a decoded header against the data length; throws SafetensorsError with the reason. */
 function parseHeader(path: string, text: string, dataBytes: number): Parsed {
   const fail = (msg: string): never => {
@@ -137,6 +166,9 @@ function parseHeader(path: string, text: string, dataBytes: number): Parsed {
     return fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header)) fail("header is not a JSON object");
+  // JSON.parse keeps the last of repeated keys silently; a tensor named twice is ambiguous.
+  const repeated = repeatedTopLevelKey(text);
+  if (repeated !== undefined) fail(`tensor ${JSON.stringify(repeated)} is named twice in the header`);
   const metadata: Record<string, string> = {};
   const entries: Parsed["entries"] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {

@@ -106,6 +106,9 @@ export function isCallInactive(call: Node, scopes: ScopeInfo): boolean {
   return false;
 }
 
+/** Exports of @pullback/ad that are easily imported from @pullback/tensor by mistake. */
+const AD_EXPORTS = new Set(["stopGradient", "nonDifferentiable", "customVjp", "checkpoint", "grad", "valueAndGrad", "pullback", "fork", "detach", "attach", "splitFirst", "gradcheck"]);
+
 function noRuleReason(name: string): string | undefined {
   const table = NO_RULE_OPS as unknown;
   if (table instanceof Map) return table.get(name);
@@ -121,6 +124,9 @@ export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => 
     if (DIFFERENTIABLE_OPS.has(op)) return { kind: "op", name: op };
     if (MUTATING_OPS.has(op)) {
       return { kind: "error", node: callee, reason: `\`${op}\` writes into its arguments in place, which cannot be differentiated`, hint: "use the out-of-place op (add instead of addInto); optimizer updates belong outside the differentiated function" };
+    }
+    if (AD_EXPORTS.has(op)) {
+      return { kind: "error", node: callee, reason: `\`${op}\` is not an export of ${TENSOR_PACKAGE}: it comes from @pullback/ad`, hint: `import it from "@pullback/ad": import { ${op} } from "@pullback/ad";` };
     }
     const why = noRuleReason(op);
     return { kind: "error", node: callee, reason: `no rule for \`${op}\` of ${TENSOR_PACKAGE}, and it is called with differentiable arguments`, hint: why ?? `only the ops with a rule can be differentiated; pass stopGradient(…) arguments if no gradient should flow` };

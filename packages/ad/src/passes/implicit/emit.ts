@@ -18,7 +18,7 @@ import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
 import { adExport } from "./callees.ts";
 import { generateRule, ORIGIN_MARK, type GenContext, type Line } from "./generate.ts";
-import { analyzeScopes, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
+import { analyzeScopes, functionLabel, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 export const RUNTIME_MODULE = "@pullback/ad/implicit";
 
@@ -133,7 +133,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
       else edits.push({ kind: "right", start: n.start, end: n.start, text: `${text} ` });
     } else {
       edits.push({ kind: "right", start: n.start, end: n.start, text: `__ad.${register}(` });
-      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.name)})` });
+      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)})` });
     }
   }
   const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);

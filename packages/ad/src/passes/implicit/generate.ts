@@ -19,7 +19,7 @@ import { freeBindings } from "./activity.ts";
 import { GLOBAL_MUTATORS, globalMember, mutatedArguments } from "./callees.ts";
 import { ARITH_RULE, Lowering, MUTATING_METHODS, summarize, type GenContext, type Line, type Outer } from "./lower.ts";
 import { isActiveOp, opText, reverseStep, stepOperands, type Active, type Unit } from "./reverse.ts";
-import { isFunction, patternIds, unwrapExpr, type FunctionInfo } from "./scope.ts";
+import { functionLabel, isFunction, patternIds, unwrapExpr, type FunctionInfo } from "./scope.ts";
 
 export type { GenContext, Line, Outer } from "./lower.ts";
 
@@ -30,7 +30,7 @@ class RuleBuilder extends Lowering {
     const outer: Outer = {
       isActive: (b) => this.act.isActiveBinding(b),
       adjoint: (b) => this.adjointOf(b),
-      reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.name } : this.outer!.reversing(b)),
+      reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.anonymous ? this.label(this.fn) : this.fn.name } : this.outer!.reversing(b)),
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
@@ -55,8 +55,21 @@ class RuleBuilder extends Lowering {
     statements.forEach((s, i) => this.stmt(s, i === statements.length - 1));
   }
 
+  /** The function as messages name it (its location, never a generated `anonymous_N`). */
+  label(f: FunctionInfo): string {
+    return functionLabel(f, this.ctx.p.file, (o) => this.ctx.p.index.position(o));
+  }
+
+  /** The label of the loop being emitted (`name: `), written on its head by braced or forOf. */
+  loopLabel = "";
+  takeLoopLabel(): string {
+    const l = this.loopLabel;
+    this.loopLabel = "";
+    return l;
+  }
+
   braced(head: string, body: Node, origin: number, tail = "}"): void {
-    this.emit(`${head} {`, origin);
+    this.emit(`${this.takeLoopLabel()}${head} {`, origin);
     this.depth++;
     if (body.type === "BlockStatement") this.block(body.body);
     else this.block([body]);
@@ -141,7 +154,7 @@ class RuleBuilder extends Lowering {
             }
           }
         }
-        this.braced(src.slice(s.start, s.body.start).trimEnd(), s.body, s.start);
+        this.braced(loopHead(src, s), s.body, s.start);
         return;
       }
       case "WhileStatement":
@@ -151,7 +164,7 @@ class RuleBuilder extends Lowering {
         this.braced("do", s.body, s.start, `} while (${this.verbatim(s.test)});`);
         return;
       case "ForInStatement":
-        this.braced(src.slice(s.start, s.body.start).trimEnd(), s.body, s.start);
+        this.braced(loopHead(src, s), s.body, s.start);
         return;
       case "ForOfStatement":
         this.forOf(s);
@@ -173,8 +186,19 @@ class RuleBuilder extends Lowering {
         this.emit("}");
         return;
       case "LabeledStatement":
-        this.emit(`${s.label.name}:`, s.start);
-        this.stmt(s.body, last);
+        // A loop keeps its label (for `continue label`); any other statement may become several
+        // (temporaries before it), so it is labelled as a block (`break label` still leaves it).
+        if (/^(For|ForIn|ForOf|While|DoWhile)Statement$/.test(s.body.type)) {
+          // On the loop itself, which may come after temporaries (a for-of over tracked values).
+          this.loopLabel = `${s.label.name}: `;
+          this.stmt(s.body, last);
+        } else {
+          this.emit(`${s.label.name}: {`, s.start);
+          this.depth++;
+          this.stmt(s.body, last);
+          this.depth--;
+          this.emit("}");
+        }
         return;
       case "FunctionDeclaration":
         this.emit(this.ctx.primalText(s), s.start);
@@ -304,7 +328,7 @@ class RuleBuilder extends Lowering {
       return;
     }
     if (!this.act.isActive(s.right)) {
-      this.braced(src.slice(s.start, s.body.start).trimEnd(), s.body, s.start);
+      this.braced(loopHead(src, s), s.body, s.start);
       return;
     }
     // for (const x of xs) over tracked values: an indexed loop; each element is read with a get
@@ -315,7 +339,7 @@ class RuleBuilder extends Lowering {
     this.emit(`const ${list.name} = ${opText(v)};`, s.right.start);
     this.closeUnit();
     const i = this.fresh("__i");
-    this.emit(`for (let ${i} = 0; ${i} < ${list.name}.length; ${i}++) {`, s.start);
+    this.emit(`${this.takeLoopLabel()}for (let ${i} = 0; ${i} < ${list.name}.length; ${i}++) {`, s.start);
     this.depth++;
     const left = s.left.type === "VariableDeclaration" ? s.left.declarations[0].id : s.left;
     const decl = s.left.type === "VariableDeclaration" ? s.left.kind : null;
@@ -437,7 +461,7 @@ class RuleBuilder extends Lowering {
     out.push({ depth: 1, text: `function ${this.pullbackName}(__dy: any): any[] {`, origin: node.start });
     // A nested rule over captured tracked values: are the pullbacks of their owners running?
     const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.reversing(b)).map((o) => [o.flag, o])).values()] : [];
-    if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.fn.name)}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
+    if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.label(this.fn))}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
     if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = true;` });
     if (own.length > 0) out.push({ depth: 2, text: `${own.join(" = ")} = null;` });
     const unitLines = (u: Unit, depth: number): Line[] => {
@@ -507,3 +531,23 @@ export function generateRule(ctx: GenContext, fn: FunctionInfo, outer: Outer | n
 }
 
 export { freeBindings, isFunction };
+
+/**
+ * The head of a `for` loop as written, up to its closing `)`: what lies between it and the body
+ * (comments, a line comment above all) is left out, so that the `{` written after it is code.
+ */
+export function loopHead(src: string, s: Node): string {
+  const parts = [s.init, s.test, s.update, s.left, s.right].filter((x): x is Node => !!x);
+  let p = parts.length > 0 ? Math.max(...parts.map((x) => x.end)) : s.start + 3;
+  while (p < s.body.start) {
+    if (src.startsWith("//", p)) p = src.indexOf("\n", p) < 0 ? s.body.start : src.indexOf("\n", p);
+    else if (src.startsWith("/*", p)) {
+      const close = src.indexOf("*/", p + 2);
+      if (close < 0) break;
+      p = close + 2;
+    }
+    else if (src[p] === ")") return src.slice(s.start, p + 1);
+    else p++; // whitespace, and the `(` and `;` of an empty `for (;;)` part
+  }
+  return src.slice(s.start, s.body.start).trimEnd();
+}

@@ -239,7 +239,7 @@ export abstract class Lowering {
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
             key = this.fresh("__k");
-            this.emit(`const ${key} = ${this.verbatim(prop)};`, prop.start);
+            this.emit(`const ${key} = (${this.verbatim(prop)});`, prop.start);
             u().saved.push(key);
           }
           keys.push(key);
@@ -294,7 +294,7 @@ export abstract class Lowering {
           if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.value);
           else {
             key = this.fresh("__k");
-            this.emit(`const ${key} = ${this.verbatim(p.key)};`, p.key.start);
+            this.emit(`const ${key} = (${this.verbatim(p.key)});`, p.key.start);
             u().saved.push(key);
           }
           props.push({ key, op: this.lower(p.value, stmt) });
@@ -485,7 +485,7 @@ export abstract class Lowering {
           let access: string;
           if (prop.computed) {
             key = this.fresh("__k");
-            this.emit(`const ${key} = ${this.verbatim(prop.key)};`, prop.key.start);
+            this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
             u().saved.push(key);
             access = `[${key}]`;
           } else {

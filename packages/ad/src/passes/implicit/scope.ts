@@ -33,6 +33,8 @@ export interface FunctionInfo {
   node: Node;
   /** A name for generated code and messages: the declaration's or binding's name, else `anonymous_<line>`. */
   name: string;
+  /** No name in the source (neither its own nor a binding's): `name` is only for generated code. */
+  anonymous?: boolean;
   /** The enclosing function (null: defined at module level). */
   parent: Node | null;
   /** The binding that holds it, when there is one. */
@@ -182,7 +184,8 @@ class Resolver {
   }
 
   visitFunction(fn: Node, scope: Scope, hint?: string, binding?: Binding): void {
-    const info: FunctionInfo = { node: fn, name: this.nameFor(fn, hint ?? this.pendingNames.get(fn)), parent: scope.fn, binding };
+    const name = this.nameFor(fn, hint ?? this.pendingNames.get(fn));
+    const info: FunctionInfo = { node: fn, name, anonymous: !fn.id?.name && name.startsWith("anonymous_") && name !== hint && name !== this.pendingNames.get(fn), parent: scope.fn, binding };
     this.functions.push(info);
     this.byNode.set(fn, info);
     if (!this.owned.has(fn)) this.owned.set(fn, []);
@@ -372,4 +375,13 @@ export function analyzeScopes(program: Node, lineOf: (offset: number) => number)
   r.hoist(program.body, module, true);
   for (const s of program.body) r.visit(s, module);
   return { refs: r.refs, writes: r.writes, functions: r.functions, owned: r.owned, byNode: r.byNode, refFn: r.refFn };
+}
+
+/**
+ * How messages (load-time and run-time) name a function: `name (file:line:col)`, or for a function
+ * without a name in the source `the function at file:line:col` — never its generated name.
+ */
+export function functionLabel(f: FunctionInfo, file: string, position: (offset: number) => { line: number; column: number }): string {
+  const { line, column } = position(f.node.start);
+  return f.anonymous ? `the function at ${file}:${line}:${column}` : `${f.name} (${file}:${line}:${column})`;
 }
