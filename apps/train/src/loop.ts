@@ -39,6 +39,8 @@ export interface RunResult {
   /** With stoppedBy "signal": the signal ("SIGINT", "SIGTERM") or "stop" for the shouldStop hook. */
   signal?: string;
   checkpoint?: string;
+  /** Bytes of the step memory pool at the end: the peak memory of a step's tensors (one micro-batch's with --accumulate). */
+  poolBytes: number;
 }
 
 export interface LoopHooks {
@@ -325,5 +327,5 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   // A signal before the first step of a fresh run leaves nothing worth saving (the initialization is the seed's).
   if (lastSavedStep !== step && !(signal !== undefined && step === 0)) checkpoint();
   chart();
-  return { runDir, step, losses, stoppedBy, signal, checkpoint: lastCheckpoint };
+  return { runDir, step, losses, stoppedBy, signal, checkpoint: lastCheckpoint, poolBytes: pool.stats().bytes };
 }
