@@ -72,7 +72,7 @@ describe("mpirun -np 2", () => {
     expect(r.err.match(/^done: step 6/gm)?.length).toBe(1);
     const train = readMetrics(join(dir, "two", "metrics.jsonl")).filter((m) => m.type === "train");
     expect(train.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(train.every((m) => typeof m.allreduceMs === "number")).toBe(true);
+    expect(train.every((m) => m.type === "train" && typeof m.allreduceMs === "number")).toBe(true);
     const evals = (d: string) => readMetrics(join(dir, d, "metrics.jsonl")).filter((m) => m.type === "eval").map((m) => m.loss as number);
     expectClose(evals("two"), evals("one"));
     expect(listCheckpoints(join(dir, "two", "checkpoints")).map((c) => c.step)).toEqual([3, 6]);
