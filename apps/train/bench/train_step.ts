@@ -8,6 +8,7 @@
 // time is the rate, and roof = the step's FLOPs (GEMMs + causal attention) / that rate.
 //
 //   bun run bench:train [--preset seed|gpt2|tiny] [--batch N] [--steps N] [--threads N] [--precision fp32|bf16] [--no-jax] [--json]
+//   bun run bench:train --ranks 2 [--preset seed|gpt2]... [--batch N] [--steps N] [--repeats N]: 1 process against 2 MPI ranks (bench/ranks.ts)
 // --precision bf16 runs every GEMM with bf16 inputs and fp32 accumulation (@pullback/tensor setPrecision).
 // Defaults: the seed preset at batch 64 × 128 with dropout 0.2, then gpt2 at batch 2 × 1024.
 import { existsSync } from "node:fs";
@@ -226,6 +227,11 @@ function print(r: Result): void {
   } else if (r.jax) console.log(`  JAX: ${r.jax.error}`);
 }
 
+// --ranks R: one process against R MPI ranks, through `bun run train` (bench/ranks.ts).
+if (process.argv.includes("--ranks")) {
+  (await import("./ranks.ts")).benchRanks(process.argv.slice(2));
+  process.exit(0);
+}
 const opts = parseArgs(process.argv.slice(2));
 if (opts.threads > 0) setThreads(opts.threads);
 setPrecision(opts.precision);

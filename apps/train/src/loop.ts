@@ -16,6 +16,7 @@ import type { TrainingData } from "./plug.ts";
 import { formatDuration, Progress, type ProgressOptions } from "./progress.ts";
 import { generate } from "./sampling.ts";
 import { learningRate } from "./schedule.ts";
+import { addScaled, flatGradients, partRows, partSeed, singleProcess, sliceBatch, type Communicator, type FlatGradients } from "./parallel.ts";
 
 /** Training stopped on a non-finite loss or gradient (the last good checkpoint is kept). */
 export class NonFiniteError extends Error {
@@ -38,6 +39,8 @@ export interface RunResult {
   /** With stoppedBy "signal": the signal ("SIGINT", "SIGTERM") or "stop" for the shouldStop hook. */
   signal?: string;
   checkpoint?: string;
+  /** Bytes of the step memory pool at the end: the peak memory of a step's tensors (one micro-batch's with --accumulate). */
+  poolBytes: number;
 }
 
 export interface LoopHooks {
@@ -47,6 +50,30 @@ export interface LoopHooks {
   log?: (line: string) => void;
   /** Polled after every step: true stops the run cleanly (with a checkpoint), as Ctrl-C does. */
   shouldStop?: () => boolean;
+  /**
+   * The ranks that train together (default: this process alone). Every rank runs this loop on
+   * its share of every batch; rank 0 alone writes progress, metrics, samples and checkpoints.
+   */
+  communicator?: Communicator;
+}
+
+/** Stop decisions of every rank, agreed on after each step (all ranks stop at the same step). */
+const stopReasons = ["SIGINT", "SIGTERM", "SIGHUP", "stop"] as const;
+function agreeOnStop(comm: Communicator, local: { timeUp: boolean; interrupted?: string; signal?: string }): { timeUp: boolean; interrupted?: string; signal?: string } {
+  if (comm.size === 1) return local;
+  // One slot triple per rank: [time up (rank 0's clock decides), interrupted, signal]; the sum
+  // gives every rank everybody's slots, and the first rank that has a reason gives it.
+  const code = (s?: string) => (s === undefined ? 0 : stopReasons.indexOf(s as (typeof stopReasons)[number]) + 1 || stopReasons.length);
+  const slots = new Float64Array(3 * comm.size);
+  slots.set([comm.rank === 0 && local.timeUp ? 1 : 0, code(local.interrupted), code(local.signal)], 3 * comm.rank);
+  comm.allreduceSum(slots);
+  const name = (c: number) => (c === 0 ? undefined : stopReasons[c - 1]);
+  let interrupted: string | undefined, signal: string | undefined;
+  for (let r = 0; r < comm.size; r++) {
+    interrupted ??= name(slots[3 * r + 1]);
+    signal ??= name(slots[3 * r + 2]);
+  }
+  return { timeUp: slots[0] === 1, interrupted, signal };
 }
 
 /** Is `pid` a running process (other than this one)? */
@@ -93,14 +120,25 @@ export function configFor(base: ModelConfig, opts: TrainOptions): ModelConfig {
  * those of an uninterrupted run with the same options and seed.
  */
 export function runTraining(model: TrainableModel, data: TrainingData, opts: TrainOptions, runDir: string, resume?: LoadedCheckpoint, hooks: LoopHooks = {}): RunResult {
-  mkdirSync(runDir, { recursive: true });
+  const comm = hooks.communicator ?? singleProcess;
+  /** Rank 0 writes (the run folder, metrics, checkpoints, output); the other ranks only compute. */
+  const writer = comm.rank === 0;
+  // The global batch is cut into `parts` parts: `accumulate` consecutive ones per rank.
+  const accumulate = opts.accumulate ?? 1;
+  const parts = comm.size * accumulate;
+  if (opts.batch < parts) {
+    throw new Error(`--batch ${opts.batch} cannot be split into ${comm.size} rank${comm.size > 1 ? "s" : ""} × ${accumulate} micro-batch${accumulate > 1 ? "es" : ""}: it needs at least ${parts} sequences`);
+  }
   const ckptDir = join(runDir, "checkpoints");
-  removeStaleTempFiles(runDir);
-  removeStaleTempFiles(ckptDir);
   const metricsPath = join(runDir, "metrics.jsonl");
   const chartPath = join(runDir, "loss.svg");
   const vocabName = basename(data.vocabularyFile);
-  if (existsSync(data.vocabularyFile) && !existsSync(join(runDir, vocabName))) copyFileSync(data.vocabularyFile, join(runDir, vocabName));
+  if (writer) {
+    mkdirSync(runDir, { recursive: true });
+    removeStaleTempFiles(runDir);
+    removeStaleTempFiles(ckptDir);
+    if (existsSync(data.vocabularyFile) && !existsSync(join(runDir, vocabName))) copyFileSync(data.vocabularyFile, join(runDir, vocabName));
+  }
 
   const hyper = (lr: number): AdamHyper => ({ lr, beta1: opts.beta1, beta2: opts.beta2, eps: opts.eps, weightDecay: opts.weightDecay });
   let rng = new Rng(opts.seed);
@@ -117,11 +155,12 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     data.train.restore(resume.meta.data);
     step = resume.meta.step;
     elapsedBefore = resume.meta.elapsed;
-    truncateMetrics(metricsPath, step);
+    if (writer) truncateMetrics(metricsPath, step);
   }
-  const metrics = new MetricsLog(metricsPath);
-  const progress = new Progress({ totalSteps: opts.steps, timeBudget: opts.time || undefined, elapsedBefore, stream: hooks.progress });
-  const log = hooks.log ?? ((line: string) => progress.log(line));
+  const silent = { write: () => true, isTTY: false };
+  const metrics = writer ? new MetricsLog(metricsPath) : { append: () => {} };
+  const progress = new Progress({ totalSteps: opts.steps, timeBudget: opts.time || undefined, elapsedBefore, stream: writer ? hooks.progress : silent });
+  const log = writer ? (hooks.log ?? ((line: string) => progress.log(line))) : () => {};
   const validStart = data.valid?.state();
   const started = performance.now();
   const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
@@ -132,7 +171,18 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
 
   /** Memory of every step's tensors, reused from step to step (see MemoryPool). */
   const pool = new MemoryPool();
+  // Several parts per rank, or several ranks: the parts' gradients are summed into buffers made
+  // here, outside the pool, as the Adam state is (and ranks sum those buffers: one allreduce).
+  const summed: FlatGradients | undefined = parts > 1 ? flatGradients(params) : undefined;
+  const lossSum = new Float64Array(1);
+  // Under MPI a rank must not abandon a step the others finish (they would wait for its
+  // gradients): a stop signal is handled after the step, by all ranks together.
+  const guard: <T>(f: () => T) => T = comm.size > 1 ? (f) => f() : stoppable;
   const checkpoint = () => {
+    if (!writer) {
+      lastSavedStep = step;
+      return;
+    }
     lastCheckpoint = saveCheckpoint(
       ckptDir,
       { step, config: model.config, params, adam, hyper: hyper(opts.lr), rng: rng.state, data: data.train.state(), vocabulary: vocabName, options: { ...opts }, elapsed: elapsed() },
@@ -140,9 +190,9 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     );
     lastSavedStep = step;
   };
-  const chart = () => writeLossChart(chartPath, readMetrics(metricsPath), { title: `${basename(runDir)}: loss` });
+  const chart = () => writer && writeLossChart(chartPath, readMetrics(metricsPath), { title: `${basename(runDir)}: loss` });
   const evaluate = () => {
-    if (!data.valid) return;
+    if (!data.valid || !writer) return;
     data.valid.restore(validStart);
     let sum = 0;
     for (let i = 0; i < opts.evalBatches; i++) sum += pool.run(() => model.loss(params, data.valid!.next()));
@@ -151,6 +201,7 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     log(`step ${step}: validation loss ${loss.toFixed(4)}`);
   };
   const sample = () => {
+    if (!writer) return;
     const v = data.vocabulary;
     const ids = generate(model, params, v.encode(opts.prompt), { maxTokens: opts.sampleTokens, temperature: 0, rng: new Rng(0), stopToken: v.endOfText });
     const text = opts.prompt + v.decode(ids);
@@ -179,10 +230,34 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     const lr = learningRate(next, { lr: opts.lr, warmup: opts.warmup, schedule: opts.schedule, minLr: opts.minLr, steps: opts.steps });
     // Every tensor of the step (activations, cotangents, gradients) lives in the pool: from the
     // second step on, the step allocates no new memory. Parameters and Adam state live outside.
+    const stepOptions = (seed: number) => ({ dropoutSeed: seed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly });
+    let allreduceMs = 0;
     const result = pool.run(() => {
       let loss: number, grads: ParamTree;
       try {
-        [loss, grads] = stoppable(() => model.lossAndGrads(params, batch, { dropoutSeed, train: opts.dropout > 0, detectAnomaly: opts.detectAnomaly }));
+        [loss, grads] = guard((): [number, ParamTree] => {
+          if (!summed) return model.lossAndGrads(params, batch, stepOptions(dropoutSeed));
+          // This rank's parts one after the other, each in its own pool run (the memory of one
+          // part's activations is reused by the next), summed with weights rows / batch.
+          lossSum[0] = 0;
+          for (let i = 0; i < accumulate; i++) {
+            const k = comm.rank * accumulate + i;
+            const [start, end] = partRows(opts.batch, parts, k);
+            const weight = (end - start) / opts.batch;
+            pool.run(() => {
+              const [l, g] = model.lossAndGrads(params, sliceBatch(batch, start, end), stepOptions(partSeed(dropoutSeed, k)));
+              lossSum[0] += weight * l;
+              addScaled(summed.tree, g, weight, i === 0);
+            });
+          }
+          if (comm.size > 1) {
+            const t = performance.now();
+            comm.allreduceSum(summed.flat);
+            comm.allreduceSum(lossSum);
+            allreduceMs = performance.now() - t;
+          }
+          return [lossSum[0], summed.tree];
+        });
       } catch (e) {
         if (e instanceof StopRequested) return e;
         // --detect-anomaly: the first op with a non-finite output, and where it is called.
@@ -209,7 +284,7 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     step = next;
     losses.push(loss);
     const ms = performance.now() - t0;
-    metrics.append({ type: "train", step, loss, lr, gradNorm: norm, ms, tokensPerSecond: (tokensPerStep * 1000) / ms, time: elapsed() });
+    metrics.append({ type: "train", step, loss, lr, gradNorm: norm, ms, tokensPerSecond: (tokensPerStep * 1000) / ms, time: elapsed(), ...(comm.size > 1 ? { allreduceMs } : {}) });
     progress.update({ step, loss, lr, tokens: tokensPerStep, ms });
     // The first two steps fill the memory pool and warm up; the third is a steady-state step.
     if (losses.length === 3 && step < opts.steps) {
@@ -218,28 +293,33 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
       log(`step ${step}: ${ms.toFixed(0)} ms per step → the remaining ${left} steps take about ${formatDuration(projected)}` + (opts.time > 0 && projected > opts.time - elapsed() ? ` (the --time budget stops the run earlier)` : ""));
     }
 
+    let interrupted: string | undefined;
     try {
       // Evaluation and samples only read the parameters: a signal may cut them short (unrecorded).
       if (opts.evalEvery > 0 && step % opts.evalEvery === 0) stoppable(evaluate);
       if (opts.sampleEvery > 0 && step % opts.sampleEvery === 0) stoppable(sample);
     } catch (e) {
       if (!(e instanceof StopRequested)) throw e;
-      if (step < opts.steps) {
-        stop(e.signal, false);
-        break;
-      }
+      if (step < opts.steps) interrupted = e.signal;
     }
-    if (opts.checkpointEvery > 0 && step % opts.checkpointEvery === 0) {
+    if (!interrupted && opts.checkpointEvery > 0 && step % opts.checkpointEvery === 0) {
       checkpoint();
       chart();
     }
-    if (opts.time > 0 && elapsed() >= opts.time && step < opts.steps) {
+    const timeUp = opts.time > 0 && elapsed() >= opts.time && step < opts.steps;
+    const pending = interrupted || timeUp ? undefined : (stopSignal() ?? (hooks.shouldStop?.() ? "stop" : undefined));
+    // Every rank stops at the same step, for the reason of the first rank that has one.
+    const agreed = agreeOnStop(comm, { timeUp, interrupted, signal: pending });
+    if (agreed.interrupted) {
+      stop(agreed.interrupted, false);
+      break;
+    }
+    if (agreed.timeUp) {
       stoppedBy = "time";
       break;
     }
-    const pending = stopSignal() ?? (hooks.shouldStop?.() ? "stop" : undefined);
-    if (pending && step < opts.steps) {
-      stop(pending, false);
+    if (agreed.signal && step < opts.steps) {
+      stop(agreed.signal, false);
       break;
     }
   }
@@ -247,5 +327,5 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   // A signal before the first step of a fresh run leaves nothing worth saving (the initialization is the seed's).
   if (lastSavedStep !== step && !(signal !== undefined && step === 0)) checkpoint();
   chart();
-  return { runDir, step, losses, stoppedBy, signal, checkpoint: lastCheckpoint };
+  return { runDir, step, losses, stoppedBy, signal, checkpoint: lastCheckpoint, poolBytes: pool.stats().bytes };
 }

@@ -13,6 +13,8 @@ export interface TrainRecord {
   tokensPerSecond: number;
   /** Seconds since the start of the run (wall clock, including resumed parts). */
   time: number;
+  /** With several MPI ranks: ms of this step in MPI_Allreduce (rank 0's wait included). */
+  allreduceMs?: number;
 }
 
 export interface EvalRecord {

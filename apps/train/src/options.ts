@@ -61,8 +61,12 @@ export interface TrainOptions {
   keep: number;
   evalEvery: number;
   evalBatches: number;
-  /** Kernel threads (0 = all cores). */
+  /** Micro-batches per step (per rank): their gradients are summed before the one update. */
+  accumulate: number;
+  /** Kernel threads (0 = all cores; under mpirun, the cores / the ranks on this machine). */
   threads: number;
+  /** Require MPI (the run must be started by mpirun); under mpirun it is implied. Never saved for resume. */
+  distributed: boolean;
   /** GEMM precision: fp32, or bf16 inputs with fp32 accumulation (weights, Adam, loss stay fp32). */
   precision: Precision;
   /** Run folder; default runs/<timestamp> (or the --resume folder). */
@@ -98,7 +102,9 @@ const trainSpecs: Spec<keyof TrainOptions>[] = [
   { name: "keep", key: "keep", kind: "int", min: 1, def: "3", help: "checkpoints to keep (the newest N)" },
   { name: "eval-every", key: "evalEvery", kind: "int", min: 0, def: "100", help: "validation loss every N steps (0 = never)" },
   { name: "eval-batches", key: "evalBatches", kind: "int", min: 1, def: "4", help: "validation batches per evaluation" },
-  { name: "threads", key: "threads", kind: "int", min: 0, def: "all cores", help: "kernel threads" },
+  { name: "accumulate", key: "accumulate", kind: "int", min: 1, def: "1", help: "split each step's batch into N micro-batches run one after the other, gradients summed (the memory of batch / N sequences)" },
+  { name: "threads", key: "threads", kind: "int", min: 0, def: "all cores; under mpirun cores / ranks per machine", help: "kernel threads (per rank)" },
+  { name: "distributed", key: "distributed", kind: "bool", help: "data parallel over MPI ranks: start with mpirun -np R bun run train … (implied under mpirun; --batch stays the global batch)" },
   { name: "precision", key: "precision", kind: "enum", values: precisions, def: "fp32", help: "GEMM precision: fp32, or bf16 (inputs rounded to bfloat16, fp32 accumulation; weights, Adam, softmax, LayerNorm and the loss stay fp32)" },
   { name: "out", key: "out", kind: "string", meta: "PATH", def: "runs/<timestamp>", help: "run folder: metrics.jsonl, loss.svg, checkpoints/" },
   { name: "resume", key: "resume", kind: "string", meta: "PATH", help: "continue the run in this folder (or from this checkpoint .json)" },
@@ -130,7 +136,9 @@ const trainDefaults = {
   keep: 3,
   evalEvery: 100,
   evalBatches: 4,
+  accumulate: 1,
   threads: 0,
+  distributed: false,
   precision: "fp32",
   detectAnomaly: false,
   help: false,
@@ -281,6 +289,7 @@ function checkTrainOptions(opts: TrainOptions, given: Partial<TrainOptions>): vo
   if (given.minLr !== undefined && opts.schedule !== "cosine") throw new UsageError("--min-lr only applies with --schedule cosine");
   if (opts.warmup > opts.steps) throw new UsageError(`--warmup ${opts.warmup} is longer than --steps ${opts.steps}`);
   if (opts.prompt.length === 0 && opts.sampleEvery > 0) throw new UsageError("--prompt is empty (use --sample-every 0 to turn samples off)");
+  if (opts.accumulate > opts.batch) throw new UsageError(`--accumulate ${opts.accumulate} exceeds --batch ${opts.batch} (every micro-batch needs at least one sequence)`);
 }
 
 /**
@@ -305,7 +314,8 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
  */
 export function resumedTrainOptions(saved: TrainOptions, argv: readonly string[]): TrainOptions {
   const given = parseCommandLine(trainSpecs, argv) as Partial<TrainOptions>;
-  const opts = { ...trainDefaults, ...saved, ...given, preset: saved.preset, resume: given.resume, out: given.out, help: given.help ?? false } as TrainOptions;
+  // --distributed describes how this process runs, not the run: a run written by several ranks resumes on one, and back.
+  const opts = { ...trainDefaults, ...saved, ...given, preset: saved.preset, resume: given.resume, out: given.out, help: given.help ?? false, distributed: given.distributed ?? false } as TrainOptions;
   checkTrainOptions(opts, given);
   return opts;
 }
