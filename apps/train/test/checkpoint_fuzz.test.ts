@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Rng, sizeOf, Tensor } from "@pullback/tensor";
 import { CheckpointError, crc32File, loadCheckpoint, saveCheckpoint, type CheckpointInput } from "../src/checkpoint.ts";
 import { presets, zerosLike } from "../src/model.ts";
-import { FuzzRng, mutateSafetensors } from "../../../packages/tensor/test/fuzz/safetensors_mutate.ts";
+import { FuzzRng, mutateSafetensors } from "@pullback/tensor/fuzz";
 
 const root = mkdtempSync(join(tmpdir(), "pullback-ckpt-fuzz-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

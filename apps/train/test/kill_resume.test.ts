@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import { findSharedSample, repoRoot, writeSyntheticStories } from "@pullback/corpus";
 import { listCheckpoints, loadCheckpoint, loadCheckpointFile } from "../src/checkpoint.ts";
 import { readMetrics } from "../src/metrics.ts";
-import { FuzzRng } from "../../../packages/tensor/test/fuzz/safetensors_mutate.ts";
+import { FuzzRng } from "@pullback/tensor/fuzz";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-kill-"));
 const corpus = findSharedSample() ?? writeSyntheticStories(join(dir, "stories.txt"));

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSafetensors, SafetensorsError, saveSafetensors, sizeOf, Tensor } from "@pullback/tensor";
-import { FuzzRng, mutateSafetensors, type MutationKind } from "./fuzz/safetensors_mutate.ts";
+import { FuzzRng, mutateSafetensors, type MutationKind } from "../src/fuzz/safetensors_mutate.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-st-fuzz-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,26 +1,9 @@
 // Seeded token-level mutations of TypeScript programs, for fuzzing the .ad.ts loader: a token is
 // deleted, two tokens are swapped, or a token is duplicated; whitespace between tokens stays.
 
-/** mulberry32: a small seeded stream of uint32s. */
-export class FuzzRng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  u32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
+import { FuzzRng } from "@pullback/tensor/fuzz";
+
+export { FuzzRng };
 
 // Comments, strings, template literals (without nesting), numbers, identifiers, operators, any other character.
 const tokenPattern =

@@ -1,5 +1,7 @@
-// Seeded mutations of safetensors files, for the fuzz tests of the reader (here) and of the
-// trainer's checkpoint loader (apps/train/test/checkpoint_fuzz.test.ts). Every mutation is a
+// Seeded mutations for fuzz tests (`@pullback/tensor/fuzz`): FuzzRng, the seeded stream every fuzz
+// test draws from (the .ad.ts loader's too), and mutations of safetensors files for the tests of the
+// reader (packages/tensor/test/safetensors_fuzz.test.ts) and of the trainer's checkpoint loader
+// (apps/train/test/checkpoint_fuzz.test.ts). Every mutation is a
 // pure function of (bytes, random stream), so a failing case is reproduced from its seed.
 
 /** mulberry32: a small seeded stream of uint32s, independent of the library under test. */
