@@ -23,7 +23,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const STEPS = 24;
+const STEPS = 32;
 const EVERY = 4;
 const SEED = Number(process.env.PULLBACK_FUZZ_SEED ?? 2026);
 const common = ["--corpus", corpus, "--preset", "tiny", "--batch", "8", "--context", "16", "--lr", "3e-3", "--eval-every", "0", "--sample-every", "0", "--seed", "11", "--keep", "3"];
@@ -79,12 +79,13 @@ function allCheckpointsLoad(out: string): number[] {
 
 test("kill -9 at three seeded moments (one mid-checkpoint-write), each resumed: no corrupt checkpoint, the uninterrupted losses", async () => {
   const rng = new FuzzRng(SEED);
-  // The moments: a step between checkpoints; a checkpoint step and which of its two files is cut half-way; a later step.
+  // The moments: a step between checkpoints; a checkpoint step (counted in checkpoints after the
+  // one the resume starts from: the kill lands a few steps after it is asked for) and which of its
+  // two files is cut half-way; a later step.
   const first = EVERY + 1 + rng.int(EVERY - 1); // 5..7: after the checkpoint of step 4
-  const cut = EVERY * (2 + rng.int(3)); // 8, 12 or 16
-  const cutFile = `step-${String(cut).padStart(6, "0")}.${rng.int(2) === 0 ? "safetensors" : "json"}`;
-  const third = cut + 2 + rng.int(EVERY); // past the interrupted checkpoint
-  console.log(`kill -9 moments (seed ${SEED}): after step ${first}; writing ${cutFile}; after step ${third}`);
+  const cutAfter = 1 + rng.int(2); // the 1st or 2nd checkpoint the resumed run writes
+  const cutKind = rng.int(2) === 0 ? "safetensors" : "json";
+  const thirdAfter = 2 + rng.int(EVERY); // steps past the interrupted checkpoint
 
   const out = join(dir, "run");
   // 1. Between checkpoints.
@@ -92,6 +93,12 @@ test("kill -9 at three seeded moments (one mid-checkpoint-write), each resumed: 
   await until(`step ${first}`, () => stepsLogged(out) >= first, run.stderr);
   await kill9(run);
   expect(allCheckpointsLoad(out)).toContain(EVERY);
+  const resumedAt = loadCheckpoint(out).meta.step;
+  const cut = resumedAt + EVERY * cutAfter;
+  const cutFile = `step-${String(cut).padStart(6, "0")}.${cutKind}`;
+  const third = cut + thirdAfter;
+  expect(third).toBeLessThan(STEPS);
+  console.log(`kill -9 moments (seed ${SEED}): after step ${first} (resumed at ${resumedAt}); writing ${cutFile}; after step ${third}`);
 
   // 2. Half-way through writing a checkpoint file: the writer announces the pause, then is killed.
   run = start(["--resume", out, "--steps", String(STEPS)], { PULLBACK_TEST_PAUSE_WRITE: cutFile });
