@@ -5,11 +5,12 @@
 // JSON validation), and the run, resumed to the end, has exactly the uninterrupted run's losses.
 // (signals.test.ts covers the catchable signals, SIGINT and SIGTERM; this is the uncatchable one.)
 import { afterAll, expect, test } from "bun:test";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { findSharedSample, repoRoot, writeSyntheticStories } from "@pullback/corpus";
+import { findSharedSample, writeSyntheticStories } from "@pullback/corpus";
+import { startTrainer } from "./fixtures/trainer_process.ts";
 import { listCheckpoints, loadCheckpoint, loadCheckpointFile } from "../src/checkpoint.ts";
 import { readMetrics } from "../src/metrics.ts";
 import { FuzzRng } from "@pullback/tensor/fuzz";
@@ -29,15 +30,7 @@ const SEED = Number(process.env.PULLBACK_FUZZ_SEED ?? 2026);
 const common = ["--corpus", corpus, "--preset", "tiny", "--batch", "8", "--context", "16", "--lr", "3e-3", "--eval-every", "0", "--sample-every", "0", "--seed", "11", "--keep", "3"];
 
 /** Starts `bun run train ARGS` as the leader of a new process group (so SIGKILL reaches the trainer too). */
-function start(args: string[], extraEnv: Record<string, string> = {}) {
-  const child = spawn("bun", ["run", "train", ...args], { cwd: repoRoot(), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...env, ...extraEnv } });
-  children.push(child);
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  child.stdout!.on("data", () => {});
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
-  return { child, exit, stderr: () => stderr };
-}
+const start = (args: string[], extraEnv: Record<string, string> = {}) => startTrainer(args, { ...env, ...extraEnv }, children);
 
 const trainLosses = (out: string) => readMetrics(join(out, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss as number);
 

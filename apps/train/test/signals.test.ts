@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { repoRoot } from "@pullback/corpus";
 import { listCheckpoints, loadCheckpoint } from "../src/checkpoint.ts";
 import { readMetrics } from "../src/metrics.ts";
+import { startTrainer } from "./fixtures/trainer_process.ts";
 import { writeStories } from "./fixtures/stories.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-signals-"));
@@ -25,15 +26,7 @@ afterAll(() => {
 const common = ["--corpus", corpus, "--preset", "tiny", "--batch", "8", "--context", "16", "--lr", "3e-3", "--eval-every", "0", "--sample-every", "0", "--seed", "11"];
 
 /** Starts `bun run train ARGS` as the leader of a new process group. */
-function start(args: string[], extraEnv: Record<string, string> = {}) {
-  const child = spawn("bun", ["run", "train", ...args], { cwd: repoRoot(), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...env, ...extraEnv } });
-  children.push(child);
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  child.stdout!.on("data", () => {});
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exit, stderr: () => stderr };
-}
+const start = (args: string[], extraEnv: Record<string, string> = {}) => startTrainer(args, { ...env, ...extraEnv }, children);
 
 const trainLosses = (out: string) => readMetrics(join(out, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss as number);
 
@@ -59,7 +52,7 @@ test("Ctrl-C: stops, checkpoints the last completed step, prints the resume comm
   await stepsLogged(out, 8, run.stderr);
   const t0 = performance.now();
   process.kill(-run.child.pid!, "SIGINT"); // the whole group, as a terminal does
-  const code = await run.exit;
+  const { code } = await run.exit;
   console.log(`SIGINT → exit in ${(performance.now() - t0).toFixed(0)} ms (tiny preset)`);
   const err = run.stderr();
   expect(code, err).toBe(130);
@@ -117,7 +110,7 @@ test("bun run train: a second signal (SIGTERM after SIGINT) quits at once, witho
   await stepsLogged(out, 5, run.stderr);
   process.kill(-run.child.pid!, "SIGINT");
   process.kill(-run.child.pid!, "SIGTERM");
-  const code = await run.exit;
+  const { code } = await run.exit;
   const err = run.stderr();
   // 128 + the signal that came second: SIGTERM, or a SIGINT that `bun run` forwarded and the
   // kernel delivered first (pending signals go lowest number first).
@@ -132,7 +125,7 @@ test("SIGTERM (to bun run alone) stops like the first Ctrl-C: checkpoint, resume
   const run = start([...common, "--steps", "100000", "--checkpoint-every", "0", "--out", out]);
   await stepsLogged(out, 5, run.stderr);
   process.kill(run.child.pid!, "SIGTERM"); // bun run forwards it to the trainer
-  const code = await run.exit;
+  const { code } = await run.exit;
   const err = run.stderr();
   expect(code, err).toBe(143);
   expect(err).toMatch(/SIGTERM: stopping at step \d+/);
