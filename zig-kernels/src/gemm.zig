@@ -1407,9 +1407,11 @@ test "gemm: beta = 0 ignores NaN in C, k = 0 scales C, large blocks and many tas
     };
 }
 
-test "batched gemm matches per-matrix gemm" {
+/// A batched product against one product per matrix, over batch sizes and transposes:
+/// `batched(g, batch, stride_a, stride_b, stride_c)` and `single(g)`; `tolerance` null: exact.
+fn expectBatchedMatchesPerMatrix(seed: u64, comptime batched: fn (Gemm, usize, usize, usize, usize) void, comptime single: fn (Gemm) void, tolerance: ?f32) !void {
     const alloc = testing.allocator;
-    var prng = std.Random.DefaultPrng.init(42);
+    var prng = std.Random.DefaultPrng.init(seed);
     const rng = prng.random();
     const threads = pool.setThreads(1000);
     defer _ = pool.setThreads(threads);
@@ -1430,16 +1432,22 @@ test "batched gemm matches per-matrix gemm" {
         fillRandom(rng, c);
         @memcpy(expect, c);
         const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = 1, .a = a.ptr, .lda = if (ta) m else k, .b = b.ptr, .ldb = if (tb) k else n, .beta = 0.5, .c = c.ptr, .ldc = n };
-        gemmBatched(g, batch, m * k, k * n, m * n);
+        batched(g, batch, m * k, k * n, m * n);
         for (0..batch) |i| {
             var gi = g;
             gi.a += i * m * k;
             gi.b += i * k * n;
             gi.c = expect.ptr + i * m * n;
-            gemmReference(gi);
+            single(gi);
         }
-        for (c, expect) |got, want| try testing.expectApproxEqAbs(want, got, 1e-4);
+        for (c, expect) |got, want| {
+            if (tolerance) |tol| try testing.expectApproxEqAbs(want, got, tol) else try testing.expectEqual(want, got);
+        }
     };
+}
+
+test "batched gemm matches per-matrix gemm" {
+    try expectBatchedMatchesPerMatrix(42, gemmBatched, gemmReference, 1e-4);
 }
 
 test "bf16Bits rounds to nearest even, keeps NaN and infinities, flushes subnormals" {
@@ -1566,37 +1574,15 @@ test "bf16 gemm rounds its inputs: (1 + 2⁻¹⁰) is 1 in bf16" {
 }
 
 test "batched bf16 gemm matches per-matrix bf16 gemm" {
-    const alloc = testing.allocator;
-    var prng = std.Random.DefaultPrng.init(3);
-    const threads = pool.setThreads(1000);
-    defer _ = pool.setThreads(threads);
-    for ([_]usize{ 1, 3, 8 }) |batch| for ([_]bool{ false, true }) |ta| for ([_]bool{ false, true }) |tb| {
-        const m = 13;
-        const n = 21;
-        const k = 9;
-        const a = try alloc.alloc(f32, batch * m * k);
-        defer alloc.free(a);
-        const b = try alloc.alloc(f32, batch * k * n);
-        defer alloc.free(b);
-        const c = try alloc.alloc(f32, batch * m * n);
-        defer alloc.free(c);
-        const expect = try alloc.alloc(f32, batch * m * n);
-        defer alloc.free(expect);
-        fillRandom(prng.random(), a);
-        fillRandom(prng.random(), b);
-        fillRandom(prng.random(), c);
-        @memcpy(expect, c);
-        const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = 1, .a = a.ptr, .lda = if (ta) m else k, .b = b.ptr, .ldb = if (tb) k else n, .beta = 0.5, .c = c.ptr, .ldc = n };
-        gemmBatchedBf16(g, batch, m * k, k * n, m * n, .avx512);
-        for (0..batch) |i| {
-            var gi = g;
-            gi.a += i * m * k;
-            gi.b += i * k * n;
-            gi.c = expect.ptr + i * m * n;
-            gemmBf16(gi, .emulated);
+    const kernels = struct {
+        fn batched(g: Gemm, batch: usize, sa: usize, sb: usize, sc: usize) void {
+            gemmBatchedBf16(g, batch, sa, sb, sc, .avx512);
         }
-        for (c, expect) |got, want| try testing.expectEqual(want, got);
+        fn single(g: Gemm) void {
+            gemmBf16(g, .emulated);
+        }
     };
+    try expectBatchedMatchesPerMatrix(3, kernels.batched, kernels.single, null);
 }
 
 test "bf16 detection agrees with the compile-time CPU features of a native build" {
