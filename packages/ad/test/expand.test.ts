@@ -1,5 +1,5 @@
-// Snapshots of expansions (readable and compact), and the properties of the compact one that the
-// loader relies on: every original line stays on its line, untouched code is byte-identical.
+// The properties of the compact expansion that the loader relies on: every original line stays on
+// its line, untouched code is byte-identical (the expansions themselves: snapshots.test.ts).
 import { describe, expect, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -12,17 +12,6 @@ import { emit } from "../src/passes/emit.ts";
 
 const fixtures = ["example", "loops", "nested", "structural", "throws"];
 const read = (name: string) => readFileSync(join(import.meta.dir, "fixtures", `${name}.ad.ts`), "utf8");
-
-describe("expansion snapshots", () => {
-  for (const name of fixtures) {
-    test(`${name}.ad.ts (readable, as printed by ad:expand)`, () => {
-      expect(transformAd(read(name), `${name}.ad.ts`, { readable: true, noCache: true }).code).toMatchSnapshot();
-    });
-    test(`${name}.ad.ts (compact, as loaded)`, () => {
-      expect(transformAd(read(name), `${name}.ad.ts`, { noCache: true }).code).toMatchSnapshot();
-    });
-  }
-});
 
 describe("the compact expansion preserves lines", () => {
   for (const name of fixtures) {

@@ -1,0 +1,34 @@
+import { ad } from "@pullback/ad";
+import { boom, scale } from "./ops.ts";
+
+export const forwardThrows = ((x) => {
+  const [a, __pb1] = scale(x, 2);
+  const [b, __pb2] = boom(a, "forward");
+  return [b, function forwardThrows_pullback(__dout) {
+    let db, dx, da;
+    // cotangent of: return b
+    db = __dout;
+    // pullback of: const [b, __1] = boom(a, "forward");
+    da = __pb2(db);
+    // pullback of: const [a, __] = scale(x, 2);
+    dx = __pb1(da);
+    // cotangents of the parameter, in its structure
+    return dx;
+  }];
+});
+
+export const pullbackThrows = ((x) => {
+  const [a, __pb3] = scale(x, 2);
+  const [b, __pb4] = boom(a, "pullback");
+  return [b, function pullbackThrows_pullback(__dout) {
+    let db, dx, da;
+    // cotangent of: return b
+    db = __dout;
+    // pullback of: const [b, __1] = boom(a, "pullback");
+    da = __pb4(db);
+    // pullback of: const [a, __] = scale(x, 2);
+    dx = __pb3(da);
+    // cotangents of the parameter, in its structure
+    return dx;
+  }];
+});
