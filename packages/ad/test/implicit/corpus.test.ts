@@ -464,7 +464,7 @@ describe("activity", () => {
   });
   test("a config value that is differentiated (cfg.scale) gets its cotangent, the loop bound none", () => {
     const rule = ruleText("configScale");
-    expect(rule).toContain('d_cfg_1 = __ad.accAt(d_cfg_1, "scale"');
+    expect(rule).toContain('d_cfg = __ad.accAt(d_cfg, "scale"');
     expect(rule).not.toContain('"n"');
     const x = rand(2, 3), dy = rand(2, 3);
     check(activity.configScale, [x, { n: 3, scale: 0.8 }], [0]);

@@ -72,195 +72,267 @@ function dropoutOffset__rrule(layer: Static<number>, site: Static<number>) {
 }
 
 function block__rrule(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<number>) {
-  let d_x = null, d_p = null, d_qkv = null, d_a = null, d_h = null;
+  let d_x = null;
+  let d_p = null;
+  let d_qkv = null;
+  let d_a = null;
+  let d_h = null;
   const { batch: B, heads: H, dropout: pDrop, seed } = s;
-  const __v1 = p.ln1.w;
-  const __v2 = p.ln1.b;
-  const [__v3, __pb4] = __ops.layerNorm(x, __v1, __v2);
-  const __v5 = p.attn.wqkv;
-  const __v6 = p.attn.bqkv;
-  const [qkv, __pb7] = __ops.linear(__v3, __v5, __v6);
-  const [a, __pb8] = __ops.attentionRows(qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffset(layer, 0) });
-  const __v9 = p.attn.wo;
-  const __v10 = p.attn.bo;
-  const [__v11, __pb12] = __ops.linear(a, __v9, __v10);
-  const [__v13, __pb14] = __ops.addDropout(x, __v11, pDrop, seed, dropoutOffset(layer, 1));
-  x = __v13;
-  const __v15 = p.ln2.w;
-  const __v16 = p.ln2.b;
-  const [__v17, __pb18] = __ops.layerNorm(x, __v15, __v16);
-  const __v19 = p.mlp.w1;
-  const __v20 = p.mlp.b1;
-  const [__v21, __pb22] = __ops.linear(__v17, __v19, __v20);
-  const [h, __pb23] = __ops.gelu(__v21);
-  const __v24 = p.mlp.w2;
-  const __v25 = p.mlp.b2;
-  const [__v26, __pb27] = __ops.linear(h, __v24, __v25);
-  const [__v28, __pb29] = __ops.addDropout(x, __v26, pDrop, seed, dropoutOffset(layer, 2));
-  return [__v28, block_pullback];
+  const __v_p_ln1_w = p.ln1.w;
+  const __v_p_ln1_b = p.ln1.b;
+  const [__v_layerNorm, __pb_layerNorm] = __ops.layerNorm(x, __v_p_ln1_w, __v_p_ln1_b);
+  const __v_p_attn_wqkv = p.attn.wqkv;
+  const __v_p_attn_bqkv = p.attn.bqkv;
+  const [qkv, __pb_linear] = __ops.linear(__v_layerNorm, __v_p_attn_wqkv, __v_p_attn_bqkv);
+  const [a, __pb_attentionRows] = __ops.attentionRows(
+    qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffset(layer, 0) }
+  );
+  const __v_p_attn_wo = p.attn.wo;
+  const __v_p_attn_bo = p.attn.bo;
+  const [__v_linear_2, __pb_linear_2] = __ops.linear(a, __v_p_attn_wo, __v_p_attn_bo);
+  const [__v_addDropout, __pb_addDropout] = __ops.addDropout(x, __v_linear_2, pDrop, seed, dropoutOffset(layer, 1));
+  x = __v_addDropout;
+  const __v_p_ln2_w = p.ln2.w;
+  const __v_p_ln2_b = p.ln2.b;
+  const [__v_layerNorm_2, __pb_layerNorm_2] = __ops.layerNorm(x, __v_p_ln2_w, __v_p_ln2_b);
+  const __v_p_mlp_w1 = p.mlp.w1;
+  const __v_p_mlp_b1 = p.mlp.b1;
+  const [__v_linear_3, __pb_linear_3] = __ops.linear(__v_layerNorm_2, __v_p_mlp_w1, __v_p_mlp_b1);
+  const [h, __pb_gelu] = __ops.gelu(__v_linear_3);
+  const __v_p_mlp_w2 = p.mlp.w2;
+  const __v_p_mlp_b2 = p.mlp.b2;
+  const [__v_linear_4, __pb_linear_4] = __ops.linear(h, __v_p_mlp_w2, __v_p_mlp_b2);
+  const [__v_addDropout_2, __pb_addDropout_2] = __ops.addDropout(x, __v_linear_4, pDrop, seed, dropoutOffset(layer, 2));
+  return [__v_addDropout_2, block_pullback];
   function block_pullback(__dy: any): any[] {
     d_x = d_p = d_qkv = d_a = d_h = null;
-    let __d1: any = null, __d2: any = null, __d3: any = null, __d5: any = null, __d6: any = null, __d9: any = null, __d10: any = null, __d11: any = null, __d13: any = null, __d15: any = null, __d16: any = null, __d17: any = null, __d19: any = null, __d20: any = null, __d21: any = null, __d24: any = null, __d25: any = null, __d26: any = null, __d28: any = null;
-    { // pullback of: return addDropout(x, linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(… (line 42)
-      __d28 = __dy;
-      if (__d28 !== null) { const __g29 = __pb29(__d28); d_x = __ad.acc(d_x, __g29[0]); __d26 = __g29[1]; }
-      if (__d26 !== null) { const __g27 = __pb27(__d26); d_h = __ad.acc(d_h, __g27[0]); __d24 = __g27[1]; __d25 = __g27[2]; }
-      d_p = __ad.accPath(d_p, ["mlp", "b2"], __d25);
-      d_p = __ad.accPath(d_p, ["mlp", "w2"], __d24);
+    { // pullback of: return addDropout(x, linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(layer,… (line 42)
+      let __d_p_mlp_w2: any = null;
+      let __d_p_mlp_b2: any = null;
+      let __d_linear_4: any = null;
+      if (__dy !== null) {
+        const __g_addDropout_2 = __pb_addDropout_2(__dy);
+        d_x = __ad.acc(d_x, __g_addDropout_2[0]);
+        __d_linear_4 = __g_addDropout_2[1];
+      }
+      if (__d_linear_4 !== null) {
+        const __g_linear_4 = __pb_linear_4(__d_linear_4);
+        d_h = __ad.acc(d_h, __g_linear_4[0]);
+        __d_p_mlp_w2 = __g_linear_4[1];
+        __d_p_mlp_b2 = __g_linear_4[2];
+      }
+      d_p = __ad.accPath(d_p, ["mlp", "b2"], __d_p_mlp_b2);
+      d_p = __ad.accPath(d_p, ["mlp", "w2"], __d_p_mlp_w2);
     }
     { // pullback of: const h = gelu(linear(layerNorm(x, p.ln2.w, p.ln2.b), p.mlp.w1, p.mlp.b1)); (line 41)
+      let __d_p_ln2_w: any = null;
+      let __d_p_ln2_b: any = null;
+      let __d_layerNorm_2: any = null;
+      let __d_p_mlp_w1: any = null;
+      let __d_p_mlp_b1: any = null;
+      let __d_linear_3: any = null;
       const __o_d_h = d_h;
       d_h = null;
-      if (__o_d_h !== null) { const __g23 = __pb23(__o_d_h); __d21 = __g23[0]; }
-      if (__d21 !== null) { const __g22 = __pb22(__d21); __d17 = __g22[0]; __d19 = __g22[1]; __d20 = __g22[2]; }
-      d_p = __ad.accPath(d_p, ["mlp", "b1"], __d20);
-      d_p = __ad.accPath(d_p, ["mlp", "w1"], __d19);
-      if (__d17 !== null) { const __g18 = __pb18(__d17); d_x = __ad.acc(d_x, __g18[0]); __d15 = __g18[1]; __d16 = __g18[2]; }
-      d_p = __ad.accPath(d_p, ["ln2", "b"], __d16);
-      d_p = __ad.accPath(d_p, ["ln2", "w"], __d15);
+      if (__o_d_h !== null) __d_linear_3 = __pb_gelu(__o_d_h)[0];
+      if (__d_linear_3 !== null) {
+        const __g_linear_3 = __pb_linear_3(__d_linear_3);
+        __d_layerNorm_2 = __g_linear_3[0];
+        __d_p_mlp_w1 = __g_linear_3[1];
+        __d_p_mlp_b1 = __g_linear_3[2];
+      }
+      d_p = __ad.accPath(d_p, ["mlp", "b1"], __d_p_mlp_b1);
+      d_p = __ad.accPath(d_p, ["mlp", "w1"], __d_p_mlp_w1);
+      if (__d_layerNorm_2 !== null) {
+        const __g_layerNorm_2 = __pb_layerNorm_2(__d_layerNorm_2);
+        d_x = __ad.acc(d_x, __g_layerNorm_2[0]);
+        __d_p_ln2_w = __g_layerNorm_2[1];
+        __d_p_ln2_b = __g_layerNorm_2[2];
+      }
+      d_p = __ad.accPath(d_p, ["ln2", "b"], __d_p_ln2_b);
+      d_p = __ad.accPath(d_p, ["ln2", "w"], __d_p_ln2_w);
     }
-    { // pullback of: x = addDropout(x, linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(l… (line 39)
+    { // pullback of: x = addDropout(x, linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(layer, … (line 39)
+      let __d_p_attn_wo: any = null;
+      let __d_p_attn_bo: any = null;
+      let __d_linear_2: any = null;
       const __o_d_x = d_x;
       d_x = null;
-      __d13 = __o_d_x;
-      if (__d13 !== null) { const __g14 = __pb14(__d13); d_x = __ad.acc(d_x, __g14[0]); __d11 = __g14[1]; }
-      if (__d11 !== null) { const __g12 = __pb12(__d11); d_a = __ad.acc(d_a, __g12[0]); __d9 = __g12[1]; __d10 = __g12[2]; }
-      d_p = __ad.accPath(d_p, ["attn", "bo"], __d10);
-      d_p = __ad.accPath(d_p, ["attn", "wo"], __d9);
+      if (__o_d_x !== null) {
+        const __g_addDropout = __pb_addDropout(__o_d_x);
+        d_x = __ad.acc(d_x, __g_addDropout[0]);
+        __d_linear_2 = __g_addDropout[1];
+      }
+      if (__d_linear_2 !== null) {
+        const __g_linear_2 = __pb_linear_2(__d_linear_2);
+        d_a = __ad.acc(d_a, __g_linear_2[0]);
+        __d_p_attn_wo = __g_linear_2[1];
+        __d_p_attn_bo = __g_linear_2[2];
+      }
+      d_p = __ad.accPath(d_p, ["attn", "bo"], __d_p_attn_bo);
+      d_p = __ad.accPath(d_p, ["attn", "wo"], __d_p_attn_wo);
     }
-    { // pullback of: const a = attentionRows(qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffse… (line 37)
+    { // pullback of: const a = attentionRows(qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffset(laye… (line 37)
       const __o_d_a = d_a;
       d_a = null;
-      if (__o_d_a !== null) { const __g8 = __pb8(__o_d_a); d_qkv = __ad.acc(d_qkv, __g8[0]); }
+      if (__o_d_a !== null) d_qkv = __ad.acc(d_qkv, __pb_attentionRows(__o_d_a)[0]);
     }
     { // pullback of: const qkv = linear(layerNorm(x, p.ln1.w, p.ln1.b), p.attn.wqkv, p.attn.bqkv); (line 34)
+      let __d_p_ln1_w: any = null;
+      let __d_p_ln1_b: any = null;
+      let __d_layerNorm: any = null;
+      let __d_p_attn_wqkv: any = null;
+      let __d_p_attn_bqkv: any = null;
       const __o_d_qkv = d_qkv;
       d_qkv = null;
-      if (__o_d_qkv !== null) { const __g7 = __pb7(__o_d_qkv); __d3 = __g7[0]; __d5 = __g7[1]; __d6 = __g7[2]; }
-      d_p = __ad.accPath(d_p, ["attn", "bqkv"], __d6);
-      d_p = __ad.accPath(d_p, ["attn", "wqkv"], __d5);
-      if (__d3 !== null) { const __g4 = __pb4(__d3); d_x = __ad.acc(d_x, __g4[0]); __d1 = __g4[1]; __d2 = __g4[2]; }
-      d_p = __ad.accPath(d_p, ["ln1", "b"], __d2);
-      d_p = __ad.accPath(d_p, ["ln1", "w"], __d1);
+      if (__o_d_qkv !== null) {
+        const __g_linear = __pb_linear(__o_d_qkv);
+        __d_layerNorm = __g_linear[0];
+        __d_p_attn_wqkv = __g_linear[1];
+        __d_p_attn_bqkv = __g_linear[2];
+      }
+      d_p = __ad.accPath(d_p, ["attn", "bqkv"], __d_p_attn_bqkv);
+      d_p = __ad.accPath(d_p, ["attn", "wqkv"], __d_p_attn_wqkv);
+      if (__d_layerNorm !== null) {
+        const __g_layerNorm = __pb_layerNorm(__d_layerNorm);
+        d_x = __ad.acc(d_x, __g_layerNorm[0]);
+        __d_p_ln1_w = __g_layerNorm[1];
+        __d_p_ln1_b = __g_layerNorm[2];
+      }
+      d_p = __ad.accPath(d_p, ["ln1", "b"], __d_p_ln1_b);
+      d_p = __ad.accPath(d_p, ["ln1", "w"], __d_p_ln1_w);
     }
     return [d_x, d_p, null, null];
   }
 }
 
 function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array) {
-  let d_p_1 = null, d_emb = null, d_x_1 = null;
-  const __tape: unknown[] = [];
+  let d_p = null;
+  let d_emb = null;
+  let d_x = null;
+  const __tape: unknown[] = []; // the path taken by the statement on line 51
   const { batch: B, time: T, width: C } = s;
-  const __v1 = p.wte;
-  const [__v2, __pb3] = __ops.take(__v1, tokens, [B, T]);
-  const __v4 = p.wpe;
-  const [__v5, __pb6] = __ops.take(__v4, positions);
-  const [emb, __pb7] = __ops.add(__v2, __v5);
-  __tape.push(__pb3, __pb6, __pb7, 1);
-  const [__v8, __pb9] = __ops.reshape(emb, [B * T, C]);
-  let [x, __pb10] = __ops.dropout(__v8, s.dropout, s.seed, dropoutOffset(-1, 0));
-  __tape.push(__pb9, __pb10, 2);
+  const __v_p_wte = p.wte;
+  const [__v_take, __pb_take] = __ops.take(__v_p_wte, tokens, [B, T]);
+  const __v_p_wpe = p.wpe;
+  const [__v_take_2, __pb_take_2] = __ops.take(__v_p_wpe, positions);
+  const [emb, __pb_add] = __ops.add(__v_take, __v_take_2);
+  const [__v_reshape, __pb_reshape] = __ops.reshape(emb, [B * T, C]);
+  let [x, __pb_dropout] = __ops.dropout(__v_reshape, s.dropout, s.seed, dropoutOffset(-1, 0));
   for (let l = 0; l < p.blocks.length; l++) {
-    const __k11 = (l);
-    const __v12 = p.blocks[__k11];
-    const [__v13, __pb14] = __ad.ruleOf(block, "packages/gpt2/src/model.ad.ts:51:49")(x, __v12, s, l);
-    x = __v13;
-    __tape.push(__k11, __pb14, 3);
+    const __k_l = (l);
+    const __v_p_blocks_l = p.blocks[__k_l];
+    const [__v_block, __pb_block] = __ad.ruleOf(block, "packages/gpt2/src/model.ad.ts:51:49")(x, __v_p_blocks_l, s, l);
+    x = __v_block;
+    __tape.push(__k_l, __pb_block, 3);
   }
-  const __v15 = p.lnf.w;
-  const __v16 = p.lnf.b;
-  const [__v17, __pb18] = __ops.layerNorm(x, __v15, __v16);
-  __tape.push(__pb18, 4);
-  return [__v17, hidden_pullback];
+  const __v_p_lnf_w = p.lnf.w;
+  const __v_p_lnf_b = p.lnf.b;
+  const [__v_layerNorm, __pb_layerNorm] = __ops.layerNorm(x, __v_p_lnf_w, __v_p_lnf_b);
+  return [__v_layerNorm, hidden_pullback];
   function hidden_pullback(__dy: any): any[] {
-    d_p_1 = d_emb = d_x_1 = null;
-    // replay the tape: each entry is a unit id, under the pullbacks and keys it saved
+    d_p = d_emb = d_x = null;
+    { // pullback of: return layerNorm(x, p.lnf.w, p.lnf.b); (line 52)
+      let __d_p_lnf_w: any = null;
+      let __d_p_lnf_b: any = null;
+      if (__dy !== null) {
+        const __g_layerNorm = __pb_layerNorm(__dy);
+        d_x = __ad.acc(d_x, __g_layerNorm[0]);
+        __d_p_lnf_w = __g_layerNorm[1];
+        __d_p_lnf_b = __g_layerNorm[2];
+      }
+      d_p = __ad.accPath(d_p, ["lnf", "b"], __d_p_lnf_b);
+      d_p = __ad.accPath(d_p, ["lnf", "w"], __d_p_lnf_w);
+    }
+    // pullback of: for (let l = 0; l < p.blocks.length; l++) x = block(x, p.blocks[l], s, l); (line 51)
+    // replays its tape, last entry first (an entry: a unit id above the pullbacks and keys it saved)
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
-        case 1: { // pullback of: const emb = add(take(p.wte, tokens, [B, T]), take(p.wpe, positions)); (line 49)
-          const __pb7 = __tape[--__t] as any;
-          const __pb6 = __tape[--__t] as any;
-          const __pb3 = __tape[--__t] as any;
-          let __d1: any = null, __d2: any = null, __d4: any = null, __d5: any = null;
-          const __o_d_emb = d_emb;
-          d_emb = null;
-          if (__o_d_emb !== null) { const __g7 = __pb7(__o_d_emb); __d2 = __g7[0]; __d5 = __g7[1]; }
-          if (__d5 !== null) { const __g6 = __pb6(__d5); __d4 = __g6[0]; }
-          d_p_1 = __ad.accAt(d_p_1, "wpe", __d4);
-          if (__d2 !== null) { const __g3 = __pb3(__d2); __d1 = __g3[0]; }
-          d_p_1 = __ad.accAt(d_p_1, "wte", __d1);
-          break;
-        }
-        case 2: { // pullback of: let x = dropout(reshape(emb, [B * T, C]), s.dropout, s.seed, dropoutOffset(-1, … (line 50)
-          const __pb10 = __tape[--__t] as any;
-          const __pb9 = __tape[--__t] as any;
-          let __d8: any = null;
-          const __o_d_x_1 = d_x_1;
-          d_x_1 = null;
-          if (__o_d_x_1 !== null) { const __g10 = __pb10(__o_d_x_1); __d8 = __g10[0]; }
-          if (__d8 !== null) { const __g9 = __pb9(__d8); d_emb = __ad.acc(d_emb, __g9[0]); }
-          break;
-        }
         case 3: { // pullback of: x = block(x, p.blocks[l], s, l); (line 51)
-          const __pb14 = __tape[--__t] as any;
-          const __k11 = __tape[--__t] as any;
-          let __d12: any = null, __d13: any = null;
-          const __o_d_x_1 = d_x_1;
-          d_x_1 = null;
-          __d13 = __o_d_x_1;
-          if (__d13 !== null) { const __g14 = __pb14(__d13); d_x_1 = __ad.acc(d_x_1, __g14[0]); __d12 = __g14[1]; }
-          d_p_1 = __ad.accPath(d_p_1, ["blocks", __k11], __d12);
-          break;
-        }
-        case 4: { // pullback of: return layerNorm(x, p.lnf.w, p.lnf.b); (line 52)
-          const __pb18 = __tape[--__t] as any;
-          let __d15: any = null, __d16: any = null, __d17: any = null;
-          __d17 = __dy;
-          if (__d17 !== null) { const __g18 = __pb18(__d17); d_x_1 = __ad.acc(d_x_1, __g18[0]); __d15 = __g18[1]; __d16 = __g18[2]; }
-          d_p_1 = __ad.accPath(d_p_1, ["lnf", "b"], __d16);
-          d_p_1 = __ad.accPath(d_p_1, ["lnf", "w"], __d15);
+          const __pb_block = __tape[--__t] as any;
+          const __k_l = __tape[--__t] as any;
+          let __d_p_blocks_l: any = null;
+          const __o_d_x = d_x;
+          d_x = null;
+          if (__o_d_x !== null) {
+            const __g_block = __pb_block(__o_d_x);
+            d_x = __ad.acc(d_x, __g_block[0]);
+            __d_p_blocks_l = __g_block[1];
+          }
+          d_p = __ad.accPath(d_p, ["blocks", __k_l], __d_p_blocks_l);
           break;
         }
       }
     }
-    return [d_p_1, null, null, null];
+    { // pullback of: let x = dropout(reshape(emb, [B * T, C]), s.dropout, s.seed, dropoutOffset(-1, 0)); (line 50)
+      let __d_reshape: any = null;
+      const __o_d_x = d_x;
+      d_x = null;
+      if (__o_d_x !== null) __d_reshape = __pb_dropout(__o_d_x)[0];
+      if (__d_reshape !== null) d_emb = __ad.acc(d_emb, __pb_reshape(__d_reshape)[0]);
+    }
+    { // pullback of: const emb = add(take(p.wte, tokens, [B, T]), take(p.wpe, positions)); (line 49)
+      let __d_p_wte: any = null;
+      let __d_take: any = null;
+      let __d_p_wpe: any = null;
+      let __d_take_2: any = null;
+      const __o_d_emb = d_emb;
+      d_emb = null;
+      if (__o_d_emb !== null) {
+        const __g_add = __pb_add(__o_d_emb);
+        __d_take = __g_add[0];
+        __d_take_2 = __g_add[1];
+      }
+      if (__d_take_2 !== null) __d_p_wpe = __pb_take_2(__d_take_2)[0];
+      d_p = __ad.accAt(d_p, "wpe", __d_p_wpe);
+      if (__d_take !== null) __d_p_wte = __pb_take(__d_take)[0];
+      d_p = __ad.accAt(d_p, "wte", __d_p_wte);
+    }
+    return [d_p, null, null, null];
   }
 }
 
 function logits__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array) {
-  let d_p_2 = null;
-  const [__v1, __pb2] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:57:17")(p, s, tokens, positions);
-  const __v3 = p.head.w;
-  const [__v4, __pb5] = __ops.matmul(__v1, __v3);
-  return [__v4, logits_pullback];
+  let d_p = null;
+  const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:57:17")(p, s, tokens, positions);
+  const __v_p_head_w = p.head.w;
+  const [__v_matmul, __pb_matmul] = __ops.matmul(__v_hidden, __v_p_head_w);
+  return [__v_matmul, logits_pullback];
   function logits_pullback(__dy: any): any[] {
-    d_p_2 = null;
-    let __d1: any = null, __d3: any = null, __d4: any = null;
+    d_p = null;
     { // pullback of: return matmul(hidden(p, s, tokens, positions), p.head.w); (line 57)
-      __d4 = __dy;
-      if (__d4 !== null) { const __g5 = __pb5(__d4); __d1 = __g5[0]; __d3 = __g5[1]; }
-      d_p_2 = __ad.accPath(d_p_2, ["head", "w"], __d3);
-      if (__d1 !== null) { const __g2 = __pb2(__d1); d_p_2 = __ad.acc(d_p_2, __g2[0]); }
+      let __d_hidden: any = null;
+      let __d_p_head_w: any = null;
+      if (__dy !== null) {
+        const __g_matmul = __pb_matmul(__dy);
+        __d_hidden = __g_matmul[0];
+        __d_p_head_w = __g_matmul[1];
+      }
+      d_p = __ad.accPath(d_p, ["head", "w"], __d_p_head_w);
+      if (__d_hidden !== null) d_p = __ad.acc(d_p, __pb_hidden(__d_hidden)[0]);
     }
-    return [d_p_2, null, null, null];
+    return [d_p, null, null, null];
   }
 }
 
 function loss__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array, targets: Int32Array) {
-  let d_p_3 = null;
-  const [__v1, __pb2] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:63:29")(p, s, tokens, positions);
-  const __v3 = p.head.w;
-  const [__v4, __pb5] = __ops.linearCrossEntropy(__v1, __v3, targets);
-  return [__v4, loss_pullback];
+  let d_p = null;
+  const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:63:29")(p, s, tokens, positions);
+  const __v_p_head_w = p.head.w;
+  const [__v_linearCrossEntropy, __pb_linearCrossEntropy] = __ops.linearCrossEntropy(__v_hidden, __v_p_head_w, targets);
+  return [__v_linearCrossEntropy, loss_pullback];
   function loss_pullback(__dy: any): any[] {
-    d_p_3 = null;
-    let __d1: any = null, __d3: any = null, __d4: any = null;
+    d_p = null;
     { // pullback of: return linearCrossEntropy(hidden(p, s, tokens, positions), p.head.w, targets); (line 63)
-      __d4 = __dy;
-      if (__d4 !== null) { const __g5 = __pb5(__d4); __d1 = __g5[0]; __d3 = __g5[1]; }
-      d_p_3 = __ad.accPath(d_p_3, ["head", "w"], __d3);
-      if (__d1 !== null) { const __g2 = __pb2(__d1); d_p_3 = __ad.acc(d_p_3, __g2[0]); }
+      let __d_hidden: any = null;
+      let __d_p_head_w: any = null;
+      if (__dy !== null) {
+        const __g_linearCrossEntropy = __pb_linearCrossEntropy(__dy);
+        __d_hidden = __g_linearCrossEntropy[0];
+        __d_p_head_w = __g_linearCrossEntropy[1];
+      }
+      d_p = __ad.accPath(d_p, ["head", "w"], __d_p_head_w);
+      if (__d_hidden !== null) d_p = __ad.acc(d_p, __pb_hidden(__d_hidden)[0]);
     }
-    return [d_p_3, null, null, null, null];
+    return [d_p, null, null, null, null];
   }
 }

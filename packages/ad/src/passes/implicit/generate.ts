@@ -19,6 +19,8 @@ import { freeBindings } from "./activity.ts";
 import { GLOBAL_MUTATORS, globalMember, mutatedArguments } from "./callees.ts";
 import { ARITH_RULE, Lowering, MUTATING_METHODS, summarize, type GenContext, type Line, type Outer } from "./lower.ts";
 import { isActiveOp, opText, reverseStep, stepOperands, type Active, type Unit } from "./reverse.ts";
+import { forwardCotangents } from "./cleanup.ts";
+import { stemOf } from "./names.ts";
 import { functionLabel, isFunction, patternIds, unwrapExpr, type FunctionInfo } from "./scope.ts";
 
 export type { GenContext, Line, Outer } from "./lower.ts";
@@ -29,6 +31,7 @@ class RuleBuilder extends Lowering {
   inlineRule(f: FunctionInfo): string {
     const outer: Outer = {
       isActive: (b) => this.act.isActiveBinding(b),
+      adjointNames: this.adjointNames,
       adjoint: (b) => this.adjointOf(b),
       reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.anonymous ? this.label(this.fn) : this.fn.name } : this.outer!.reversing(b)),
     };
@@ -52,7 +55,10 @@ class RuleBuilder extends Lowering {
 
   block(statements: Node[]): void {
     this.hoistedRules(statements);
-    statements.forEach((s, i) => this.stmt(s, i === statements.length - 1));
+    statements.forEach((s, i) => {
+      if (this.depth === 1) this.startGroup(s);
+      this.stmt(s, i === statements.length - 1);
+    });
   }
 
   /** The function as messages name it (its location, never a generated `anonymous_N`). */
@@ -259,7 +265,7 @@ class RuleBuilder extends Lowering {
           return;
         }
         const args = [this.lower(left, s), this.lower(e.right, s)];
-        this.callStep(`__ad.num.${ARITH_RULE[op]}`, args, e, s, { op: this.bindingOp(b!), decl: null });
+        this.callStep(`__ad.num.${ARITH_RULE[op]}`, ARITH_RULE[op], args, e, s, { op: this.bindingOp(b!), decl: null });
         return;
       }
       // Destructuring assignment.
@@ -333,18 +339,18 @@ class RuleBuilder extends Lowering {
     }
     // for (const x of xs) over tracked values: an indexed loop; each element is read with a get
     // step whose index is saved, so the reverse routes x's cotangent to xs[i].
-    const list = this.pseudoOp("__xs");
+    const list = this.pseudoOp(stemOf(s.right));
     const v = this.lower(s.right, s);
     this.unit(s).steps.push({ k: "copy", out: list, src: v as Active, origin: s.right.start });
     this.emit(`const ${list.name} = ${opText(v)};`, s.right.start);
     this.closeUnit();
-    const i = this.fresh("__i");
+    const i = this.fresh("i");
     this.emit(`${this.takeLoopLabel()}for (let ${i} = 0; ${i} < ${list.name}.length; ${i}++) {`, s.start);
     this.depth++;
     const left = s.left.type === "VariableDeclaration" ? s.left.declarations[0].id : s.left;
     const decl = s.left.type === "VariableDeclaration" ? s.left.kind : null;
     this.unit(s).saved.push(i);
-    const el = this.temp();
+    const el = this.temp(`${stemOf(s.right)}_i`);
     this.unit(s).steps.push({ k: "get", out: el, obj: list, key: i, origin: left.start });
     this.emit(`const ${el.name} = ${list.name}[${i}];`, left.start);
     if (left.type === "Identifier") {
@@ -379,7 +385,7 @@ class RuleBuilder extends Lowering {
       if (p.type === "AssignmentPattern" && bound && this.act.isActive(p.right)) {
         // A default computed from tracked values (`y = x`): taken in the forward, so that y's
         // cotangent reaches x when the argument is missing, and the argument otherwise.
-        const op = this.pseudoOp("__a");
+        const op = this.pseudoOp(`arg${i}`);
         params.push(op.name);
         paramOps.push(op);
         patterns.push({ pat: base, op, index: i, dflt: p.right });
@@ -393,7 +399,7 @@ class RuleBuilder extends Lowering {
         restParam = this.act.isActiveBinding(b) ? this.bindingOp(b) : null;
         paramOps.push(null);
       } else {
-        const op = this.pseudoOp("__a");
+        const op = this.pseudoOp(`arg${i}`);
         params.push(p.type === "AssignmentPattern" ? `${op.name} = ${src.slice(p.right.start, p.right.end)}` : op.name);
         const anyActive = patternIds(base).some((id) => this.act.isActiveBinding(this.ctx.scopes.refs.get(id)));
         paramOps.push(anyActive ? op : null);
@@ -403,8 +409,9 @@ class RuleBuilder extends Lowering {
 
     // Forward.
     for (const { pat, op, dflt } of patterns) {
+      this.startGroup(pat);
       if (dflt) {
-        const value = pat.type === "Identifier" ? this.bindingOp(this.ctx.scopes.refs.get(pat)!) : this.pseudoOp("__a");
+        const value = pat.type === "Identifier" ? this.bindingOp(this.ctx.scopes.refs.get(pat)!) : this.pseudoOp("value");
         this.emit(`let ${value.name};`, pat.start);
         this.emit(`if (${op.name} === undefined) {`, dflt.start);
         this.depth++;
@@ -431,72 +438,104 @@ class RuleBuilder extends Lowering {
     }
     const body = node.body;
     if (body.type === "BlockStatement") this.block(body.body);
-    else this.stmt({ type: "ReturnStatement", argument: body, start: body.start, end: body.end } as Node, true);
+    else {
+      this.startGroup(body);
+      this.stmt({ type: "ReturnStatement", argument: body, start: body.start, end: body.end } as Node, true);
+    }
     const endsWithReturn = body.type !== "BlockStatement" || body.body[body.body.length - 1]?.type === "ReturnStatement";
     if (!endsWithReturn) this.emit(`return [undefined, ${this.pullbackName}];`);
 
-    const tape = this.units.some((u) => u.depth > 0) || this.returns.some((r) => r.depth > 1 || !r.last);
-    return this.render(params, paramOps, restParam, tape);
+    return this.render(params, paramOps, restParam);
   }
 
-  render(params: string[], paramOps: (Active | null)[], restParam: Active | null, tape: boolean): Line[] {
+  /**
+   * The units in segments, in source order: a top-level statement whose units all run once
+   * (straight-line) is a segment without a tape; one with units under control flow (a loop, a
+   * branch) records the path it takes on a tape of its own. An early return makes the whole
+   * function one taped segment (the statements after it may not run).
+   */
+  segments(): { units: Unit[]; tape: string | null; origin: Node | null }[] {
+    if (this.returns.some((r) => r.depth > 1 || !r.last)) return this.units.length > 0 ? [{ units: this.units, tape: this.fresh("tape"), origin: null }] : [];
+    const out: { units: Unit[]; tape: string | null; origin: Node | null }[] = [];
+    for (let g = 0; g < this.groups.length; g++) {
+      const units = this.units.filter((u) => u.group === g);
+      if (units.length === 0) continue;
+      out.push({ units, tape: units.some((u) => u.depth > 0) ? this.fresh("tape") : null, origin: this.groups[g] });
+    }
+    return out;
+  }
+
+  render(params: string[], paramOps: (Active | null)[], restParam: Active | null): Line[] {
     const node = this.fn.node;
+    const src = this.ctx.p.source;
+    const line = (n: number) => this.ctx.p.index.position(n).line;
+    const segments = this.segments();
+    const forwarded = forwardCotangents(this.units);
+    const tapeOf = new Map<Unit, string>();
+    for (const sg of segments) if (sg.tape) for (const u of sg.units) tapeOf.set(u, sg.tape);
     const out: Line[] = [];
     const own = [...this.adjoints.values()].map((a) => a.adj).concat(this.pseudo.map((a) => a.adj));
     out.push({ depth: 0, text: `function ${this.ruleName}(${params.join(", ")}) {`, origin: node.start });
-    if (own.length > 0) out.push({ depth: 1, text: `let ${own.map((a) => `${a} = null`).join(", ")};` });
-    if (tape) out.push({ depth: 1, text: "const __tape: unknown[] = [];" });
+    for (const a of own) out.push({ depth: 1, text: `let ${a} = null;` });
+    for (const sg of segments) {
+      if (!sg.tape) continue;
+      const what = sg.origin ? `the statement on line ${line(sg.origin.start)}` : "the function (it returns early)";
+      out.push({ depth: 1, text: `const ${sg.tape}: unknown[] = []; // the path taken by ${what}` });
+    }
     if (this.reversingFlag) out.push({ depth: 1, text: `let ${this.reversingFlag} = false;` });
     for (const l of this.lines) {
-      if (l.save) {
-        if (tape) out.push({ depth: l.depth, text: `__tape.push(${[...l.save.saved, l.save.id].join(", ")});`, origin: l.save.origin.start });
-        continue;
-      }
-      out.push(l);
+      if (!l.save) out.push(l);
+      else if (tapeOf.has(l.save)) out.push({ depth: l.depth, text: `${tapeOf.get(l.save)}.push(${[...l.save.saved, l.save.id].join(", ")});`, origin: l.save.origin.start });
     }
 
     // Reverse.
-    const src = this.ctx.p.source;
-    const pos = (n: number) => this.ctx.p.index.position(n).line;
     out.push({ depth: 1, text: `function ${this.pullbackName}(__dy: any): any[] {`, origin: node.start });
     // A nested rule over captured tracked values: are the pullbacks of their owners running?
     const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.reversing(b)).map((o) => [o.flag, o])).values()] : [];
     if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.label(this.fn))}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
     if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = true;` });
-    if (own.length > 0) out.push({ depth: 2, text: `${own.join(" = ")} = null;` });
+    // The cotangents start at zero on every call of the pullback.
+    for (let i = 0; i < own.length; i += 6) out.push({ depth: 2, text: `${own.slice(i, i + 6).join(" = ")} = null;` });
     const unitLines = (u: Unit, depth: number): Line[] => {
       const lines: Line[] = [];
       for (let j = u.steps.length - 1; j >= 0; j--) for (const t of reverseStep(u.steps[j])) lines.push({ depth, text: t, origin: u.steps[j].origin });
       return lines;
     };
-    const comment = (u: Unit) => `// pullback of: ${summarize(src, u.origin)} (line ${pos(u.origin.start)})`;
-    if (!tape) {
-      const temps = this.temps.filter((t) => this.units.some((u) => u.steps.some((s) => "out" in s && s.out === t)));
-      if (temps.length > 0) out.push({ depth: 2, text: `let ${temps.map((t) => `${t.adj}: any = null`).join(", ")};` });
-      // Each unit in its own block: the `const __o_d_x` a unit declares when it consumes a
-      // binding's cotangent is declared again by every other unit that writes x.
-      for (let i = this.units.length - 1; i >= 0; i--) {
-        const u = this.units[i];
-        out.push({ depth: 2, text: `{ ${comment(u)}` });
-        out.push(...unitLines(u, 3));
-        out.push({ depth: 2, text: "}" });
+    /** `// pullback of: <the statement> (line N)`, cut to keep the line under ~120 characters. */
+    const comment = (u: Unit, depth: number, prefix: string) => {
+      const tail = ` (line ${line(u.origin.start)})`;
+      return `// pullback of: ${summarize(src, u.origin, Math.max(30, 118 - 2 * depth - prefix.length - 16 - tail.length))}${tail}`;
+    };
+    // A temp computed in one unit and used in another (a ternary or && inside an expression splits
+    // its statement into units) outlives its unit: declared for the whole pullback.
+    const producer = new Map<Active, Unit>();
+    for (const u of this.units) for (const st of u.steps) if ("out" in st) producer.set(st.out, u);
+    const shared = this.temps.filter((t) => producer.has(t) && this.units.some((u) => u !== producer.get(t) && u.steps.some((st) => stepOperands(st).includes(t))));
+    for (const t of shared) out.push({ depth: 2, text: `let ${t.adj}: any = null;` });
+    const temps = (u: Unit, depth: number): Line[] =>
+      this.temps.filter((t) => !shared.includes(t) && !forwarded.has(t) && producer.get(t) === u).map((t) => ({ depth, text: `let ${t.adj}: any = null;` }));
+    for (let k = segments.length - 1; k >= 0; k--) {
+      const sg = segments[k];
+      if (!sg.tape) {
+        // Each unit in its own block: the `const __o_d_x` a unit declares when it consumes a
+        // binding's cotangent is declared again by every other unit that writes x.
+        for (let i = sg.units.length - 1; i >= 0; i--) {
+          const u = sg.units[i];
+          out.push({ depth: 2, text: `{ ${comment(u, 2, "{ ")}` });
+          out.push(...temps(u, 3), ...unitLines(u, 3));
+          out.push({ depth: 2, text: "}" });
+        }
+        continue;
       }
-    } else if (this.units.length > 0) {
-      // A temp computed in one unit and used in another (a ternary or && inside an expression
-      // splits its statement into units) outlives its unit's case: declared for the whole replay.
-      const producer = new Map<Active, Unit>();
-      for (const u of this.units) for (const st of u.steps) if ("out" in st) producer.set(st.out, u);
-      const shared = this.temps.filter((t) => producer.has(t) && this.units.some((u) => u !== producer.get(t) && u.steps.some((st) => stepOperands(st).includes(t))));
-      if (shared.length > 0) out.push({ depth: 2, text: `let ${shared.map((t) => `${t.adj}: any = null`).join(", ")};` });
-      out.push({ depth: 2, text: "// replay the tape: each entry is a unit id, under the pullbacks and keys it saved" });
-      out.push({ depth: 2, text: "for (let __t = __tape.length; __t > 0; ) {" });
-      out.push({ depth: 3, text: "switch (__tape[--__t]) {" });
-      for (const u of this.units) {
-        out.push({ depth: 4, text: `case ${u.id}: { ${comment(u)}` });
-        for (let j = u.saved.length - 1; j >= 0; j--) out.push({ depth: 5, text: `const ${u.saved[j]} = __tape[--__t] as any;` });
-        const temps = this.temps.filter((t) => !shared.includes(t) && u.steps.some((s) => "out" in s && s.out === t));
-        if (temps.length > 0) out.push({ depth: 5, text: `let ${temps.map((t) => `${t.adj}: any = null`).join(", ")};` });
-        out.push(...unitLines(u, 5));
+      const what = sg.origin ? `${summarize(src, sg.origin, 80)} (line ${line(sg.origin.start)})` : `the function (it returns early)`;
+      out.push({ depth: 2, text: `// pullback of: ${what}` });
+      out.push({ depth: 2, text: `// replays its tape, last entry first (an entry: a unit id above the pullbacks and keys it saved)` });
+      out.push({ depth: 2, text: `for (let __t = ${sg.tape}.length; __t > 0; ) {` });
+      out.push({ depth: 3, text: `switch (${sg.tape}[--__t]) {` });
+      for (const u of sg.units) {
+        out.push({ depth: 4, text: `case ${u.id}: { ${comment(u, 4, `case ${u.id}: { `)}` });
+        for (let j = u.saved.length - 1; j >= 0; j--) out.push({ depth: 5, text: `const ${u.saved[j]} = ${sg.tape}[--__t] as any;` });
+        out.push(...temps(u, 5), ...unitLines(u, 5));
         out.push({ depth: 5, text: "break;" });
         out.push({ depth: 4, text: "}" });
       }

@@ -6,6 +6,7 @@
 import type { Node, Parsed } from "../parse.ts";
 import { analyzeActivity, type Activity } from "./activity.ts";
 import { resolveCallee } from "./callees.ts";
+import { AdjointNames, StepNames, stemOf } from "./names.ts";
 import { isActiveOp, opText, type Active, type Operand, type Step, type Unit } from "./reverse.ts";
 import { unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
@@ -37,6 +38,8 @@ export interface GenContext {
 /** How a nested function sees the bindings of the function it is generated inside. */
 export interface Outer {
   isActive(b: Binding): boolean;
+  /** The cotangent names of the enclosing rule (a nested rule's own are unique among them). */
+  adjointNames: AdjointNames;
   adjoint(b: Binding): string;
   /** The "pullback running" flag of the rule that owns b, and that function's name. */
   reversing(b: Binding): { flag: string; name: string };
@@ -66,10 +69,13 @@ export abstract class Lowering {
   /** Pseudo-bindings (pattern parameters, for-of arrays, branch results): summed cotangents. */
   readonly pseudo: Active[] = [];
   readonly temps: Active[] = [];
-  protected k = 0;
+  readonly names: StepNames;
+  readonly adjointNames: AdjointNames;
   protected cur: Unit | null = null;
   protected depth = 1;
   protected returns: { depth: number; last: boolean }[] = [];
+  /** The top-level statement (or parameter pattern) each group of units comes from (Unit.group). */
+  protected readonly groups: Node[] = [];
   readonly pullbackName: string;
   /**
    * Set while this rule's pullback runs; declared once a nested function capturing this rule's
@@ -87,6 +93,8 @@ export abstract class Lowering {
     readonly ruleName: string,
   ) {
     this.act = analyzeActivity(fn, ctx.scopes, (b) => (outer ? outer.isActive(b) : false));
+    this.names = new StepNames(ctx.taken);
+    this.adjointNames = outer ? outer.adjointNames : new AdjointNames(ctx.taken);
     let pullbackName = `${fn.name}_pullback`;
     while (ctx.taken.has(pullbackName)) pullbackName += "_"; // a function of the file may have the name
     this.pullbackName = pullbackName;
@@ -94,20 +102,16 @@ export abstract class Lowering {
 
   // ---- names ----------------------------------------------------------------------------
 
-  fresh(prefix: string): string {
-    let name: string;
-    do name = `${prefix}${++this.k}`;
-    while (this.ctx.taken.has(name));
-    return name;
+  /** A generated name of this rule: `__<role>`, `__<role>_<base>`, numbered when repeated. */
+  fresh(role: string, base = ""): string {
+    return this.names.fresh(role, base);
   }
 
   adjointOf(b: Binding): string {
     if (b.fn !== this.fn.node) return this.outer!.adjoint(b);
     let a = this.adjoints.get(b);
     if (!a) {
-      let adj = `d_${b.unique}`;
-      while (this.ctx.taken.has(adj)) adj += "_";
-      a = { name: b.name, adj, kind: "acc" };
+      a = { name: b.name, adj: this.adjointNames.of(b.name), kind: "acc" };
       this.adjoints.set(b, a);
     }
     return a.adj;
@@ -117,16 +121,18 @@ export abstract class Lowering {
     return { name: b.name, adj: this.adjointOf(b), kind: "acc" };
   }
 
-  temp(): Active {
-    const n = this.fresh("__v");
-    const t: Active = { name: n, adj: `__d${n.slice(3)}`, kind: "temp" };
+  /** A single-use temporary `__v_<stem>` (its cotangent `__d_<stem>` is assigned, not summed). */
+  temp(stem: string): Active {
+    const s = this.names.stem(stem);
+    const t: Active = { name: `__v_${s}`, adj: `__d_${s}`, kind: "temp" };
     this.temps.push(t);
     return t;
   }
 
-  pseudoOp(prefix: string): Active {
-    const n = this.fresh(prefix);
-    const t: Active = { name: n, adj: `__d${n.slice(2)}`, kind: "acc" };
+  /** A value read more than once (a pattern parameter, a for-of list, a branch result): cotangents summed. */
+  pseudoOp(stem: string): Active {
+    const s = this.names.stem(stem);
+    const t: Active = { name: `__v_${s}`, adj: `__d_${s}`, kind: "acc" };
     this.pseudo.push(t);
     return t;
   }
@@ -150,10 +156,15 @@ export abstract class Lowering {
 
   unit(origin: Node): Unit {
     if (!this.cur) {
-      this.cur = { id: this.units.length + 1, origin, steps: [], saved: [], depth: this.depth - 1 };
+      this.cur = { id: this.units.length + 1, origin, steps: [], saved: [], depth: this.depth - 1, group: this.groups.length - 1 };
       this.units.push(this.cur);
     }
     return this.cur;
+  }
+
+  /** Starts the units of a top-level statement or parameter pattern: the tape, if any, is per group. */
+  startGroup(origin: Node): void {
+    this.groups.push(origin);
   }
 
   closeUnit(): void {
@@ -165,7 +176,7 @@ export abstract class Lowering {
 
   error(node: { start: number; end: number }, reason: string, hint?: string): Active {
     this.ctx.report(node, reason, hint);
-    return this.temp();
+    return this.temp("error");
   }
 
   site(n: Node): string {
@@ -197,7 +208,7 @@ export abstract class Lowering {
     const e = unwrapExpr(e0);
     if (!this.act.isActive(e)) return { text: this.verbatim(e) };
     const u = () => this.unit(stmt);
-    const out = (): Active => (target ? target.op : this.temp());
+    const out = (stem: string): Active => (target ? target.op : this.temp(stem));
     const decl = (o: Active): string => (target && o === target.op ? (target.decl ? `${target.decl} ` : "") : "const ");
     switch (e.type) {
       case "Identifier": {
@@ -238,14 +249,14 @@ export abstract class Lowering {
           let key: string;
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
-            key = this.fresh("__k");
+            key = this.fresh("k", stemOf(prop));
             this.emit(`const ${key} = (${this.verbatim(prop)});`, prop.start);
             u().saved.push(key);
           }
           keys.push(key);
           access += `[${key}]`;
         }
-        const o = out();
+        const o = out(stemOf(e));
         u().steps.push({ k: "get", out: o, obj, key: keys.length === 1 ? keys[0] : `[${keys.join(", ")}]`, path: keys.length > 1, origin: e.start });
         this.emit(`${decl(o)}${o.name} = ${obj.name}${access};`, e.start);
         return o;
@@ -258,7 +269,7 @@ export abstract class Lowering {
         const operands = e.type === "BinaryExpression" ? [e.left, e.right] : [e.argument];
         const rule = e.type === "BinaryExpression" ? ARITH_RULE[e.operator] : "neg";
         const args = operands.map((x) => this.lower(x, stmt));
-        return this.callStep(`__ad.num.${rule}`, args, e, stmt, target);
+        return this.callStep(`__ad.num.${rule}`, rule, args, e, stmt, target);
       }
       case "ConditionalExpression":
       case "LogicalExpression":
@@ -269,13 +280,13 @@ export abstract class Lowering {
           if (el === null) return this.error(e, "holes in an array literal with tracked values are not supported", "write `undefined` explicitly");
           if (el.type === "SpreadElement") {
             const op = this.lower(el.argument, stmt);
-            const len = this.fresh("__n");
+            const len = this.fresh("n", stemOf(el.argument));
             this.emit(`const ${len} = ${opText(op)}.length;`, el.start);
             u().saved.push(len);
             items.push({ op, len });
           } else items.push({ op: this.lower(el, stmt) });
         }
-        const o = out();
+        const o = out("array");
         u().steps.push({ k: "array", out: o, items, origin: e.start });
         this.emit(`${decl(o)}${o.name} = [${items.map((i) => (i.len ? `...${opText(i.op)}` : opText(i.op))).join(", ")}];`, e.start);
         return o;
@@ -293,13 +304,13 @@ export abstract class Lowering {
           let key: string;
           if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.value);
           else {
-            key = this.fresh("__k");
+            key = this.fresh("k", stemOf(p.key));
             this.emit(`const ${key} = (${this.verbatim(p.key)});`, p.key.start);
             u().saved.push(key);
           }
           props.push({ key, op: this.lower(p.value, stmt) });
         }
-        const o = out();
+        const o = out("object");
         u().steps.push({ k: "object", out: o, props: props.filter((p) => !p.spread), origin: e.start });
         this.emit(`${decl(o)}${o.name} = { ${props.map((p) => (p.spread ? `...${opText(p.op)}` : `${p.key.startsWith('"') ? p.key : `[${p.key}]`}: ${opText(p.op)}`)).join(", ")} };`, e.start);
         return o;
@@ -322,20 +333,32 @@ export abstract class Lowering {
     }
   }
 
-  callStep(rule: string, args: Operand[], e: Node, stmt: Node, target?: Target): Active {
+  /** A call of `rule`; `stem` names its pullback `__pb_<stem>` (and its value `__v_<stem>`). */
+  callStep(rule: string, stem: string, args: Operand[], e: Node, stmt: Node, target?: Target): Active {
     const u = this.unit(stmt);
     const direct = target && target.decl !== null;
-    const o = direct ? target!.op : this.temp();
-    const pb = this.fresh("__pb");
+    const s = this.names.stem(stem);
+    const o = direct ? target!.op : { name: `__v_${s}`, adj: `__d_${s}`, kind: "temp" as const };
+    if (!direct) this.temps.push(o);
+    const pb = `__pb_${s}`;
     u.saved.push(pb);
     u.steps.push({ k: "call", out: o, pb, args, origin: e.start });
-    this.emit(`${direct ? target!.decl : "const"} [${o.name}, ${pb}] = ${rule}(${args.map(opText).join(", ")});`, e.start);
+    this.emit(this.wrapCall(`${direct ? target!.decl : "const"} [${o.name}, ${pb}] = ${rule}(`, args.map(opText)), e.start);
     if (target && !direct) {
       u.steps.push({ k: "copy", out: target.op, src: o, origin: e.start });
       this.emit(`${target.op.name} = ${o.name};`, e.start);
       return target.op;
     }
     return o;
+  }
+
+  /** `head(args);` on one line, or with the arguments on the lines below when it would pass ~120 characters. */
+  wrapCall(head: string, args: string[]): string {
+    const one = `${head}${args.join(", ")});`;
+    if (2 * this.depth + one.length <= 120 || args.some((a) => a.includes("\n"))) return one;
+    const pad = "  ".repeat(this.depth + 1);
+    const joined = `${pad}${args.join(", ")}`;
+    return `${head}\n${joined.length <= 120 ? joined : args.map((a) => `${pad}${a}`).join(",\n")}\n${"  ".repeat(this.depth)});`;
   }
 
   lowerCall(e: Node, stmt: Node, target?: Target): Operand {
@@ -345,7 +368,7 @@ export abstract class Lowering {
       // xs.map(f) over a tracked array: the rule of map calls f's rule per element.
       const xs = this.lower(callee.object, stmt);
       const f = this.lower(e.arguments[0], stmt);
-      return this.callStep("__ad.arrayMap", [xs, f], e, stmt, target);
+      return this.callStep("__ad.arrayMap", "map", [xs, f], e, stmt, target);
     }
     if (callee.type === "MemberExpression" && this.act.isActive(callee.object)) {
       const name = callee.computed ? "[…]" : callee.property.name;
@@ -359,28 +382,32 @@ export abstract class Lowering {
     if (resolved.kind === "error") return this.error(resolved.node, resolved.reason, resolved.hint);
     const args = e.arguments.map((a: Node) => (a.type === "SpreadElement" ? { text: `...${this.verbatim(a.argument)}` } : this.lower(a, stmt)));
     let rule: string;
+    let stem = stemOf(callee);
     switch (resolved.kind) {
       case "op":
         this.ctx.useOps();
         rule = `__ops.${resolved.name}`;
+        stem = resolved.name;
         break;
       case "math":
         rule = `__ad.math.${resolved.name}`;
+        stem = resolved.name;
         break;
       case "local":
         // Through the registry, not the generated rule directly: customVjp/defineRrule (here or
         // in a module importing this one) replace the rule of a function after it is defined.
         rule = `__ad.ruleOf(${resolved.binding.name}, ${this.site(callee)})`;
+        stem = resolved.binding.name;
         break;
       default:
         rule = `__ad.ruleOf(${resolved.text}, ${this.site(callee)})`;
     }
-    return this.callStep(rule, args, e, stmt, target);
+    return this.callStep(rule, stem, args, e, stmt, target);
   }
 
   /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values: a branch in the forward. */
   lowerBranch(e: Node, stmt: Node, target?: Target): Operand {
-    const result = this.pseudoOp("__c");
+    const result = this.pseudoOp("pick");
     this.emit(`let ${result.name};`, e.start);
     let test: string;
     let first: Node | null;
@@ -484,7 +511,7 @@ export abstract class Lowering {
           let key: string;
           let access: string;
           if (prop.computed) {
-            key = this.fresh("__k");
+            key = this.fresh("k", stemOf(prop.key));
             this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
             u().saved.push(key);
             access = `[${key}]`;
@@ -511,7 +538,7 @@ export abstract class Lowering {
       if (this.act.isActiveBinding(b)) return { op: this.bindingOp(b), temp: false };
       return { op: { name: el.name, adj: "__unused", kind: "temp" }, temp: false };
     }
-    return { op: this.temp(), temp: true };
+    return { op: this.temp("part"), temp: true };
   }
 
   /**

@@ -26,9 +26,11 @@ export type Step =
   | { k: "get"; out: Active; obj: Active; key: string; path?: boolean; origin: number }
   | { k: "array"; out: Active; items: { op: Operand; len?: string }[]; origin: number }
   | { k: "object"; out: Active; props: { key: string; op: Operand }[]; origin: number }
-  | { k: "copy"; out: Active; src: Active; origin: number }
+  /** `forward`: src's cotangent is out's consumed cotangent itself (cleanup.ts). */
+  | { k: "copy"; out: Active; src: Active; origin: number; forward?: boolean }
   | { k: "rest"; out: Active; src: Active; start: number; origin: number }
-  | { k: "ret"; src: Active; origin: number }
+  /** `forward`: src's cotangent is `__dy` itself (cleanup.ts). */
+  | { k: "ret"; src: Active; origin: number; forward?: boolean }
   | { k: "kill"; target: Active; origin: number };
 
 /** The tracked steps of one statement; in tape mode they are replayed as one tape entry. */
@@ -37,7 +39,10 @@ export interface Unit {
   origin: Node;
   steps: Step[];
   saved: string[];
+  /** Nesting under the function body (0: a top-level statement's own level). */
   depth: number;
+  /** The top-level statement (or parameter pattern) the unit belongs to, in source order. */
+  group: number;
 }
 
 /** The values a step reads (its inputs; `out` excluded). */
@@ -85,10 +90,14 @@ export function reverseStep(s: Step): string[] {
   switch (s.k) {
     case "call": {
       const dy = read(s.out);
-      const g = `__g${s.pb.slice(4)}`;
+      const g = `__g_${s.pb.slice(5)}`; // __pb_<stem> → __g_<stem>
       const gives = s.args.map((a, i) => give(a, `${g}[${i}]`)).filter((x): x is string => x !== null);
       if (gives.length === 0) lines.push(`if (${dy} !== null) ${s.pb}(${dy});`);
-      else lines.push(`if (${dy} !== null) { const ${g} = ${s.pb}(${dy}); ${gives.join(" ")} }`);
+      else if (gives.length === 1) {
+        // One cotangent: `if (dy !== null) dx = pb(dy)[i];`
+        const i = s.args.findIndex((a, j) => give(a, `${g}[${j}]`) !== null);
+        lines.push(`if (${dy} !== null) ${give(s.args[i], `${s.pb}(${dy})[${i}]`)}`);
+      } else lines.push(`if (${dy} !== null) {`, `  const ${g} = ${s.pb}(${dy});`, ...gives.map((x) => `  ${x}`), "}");
       break;
     }
     case "get": {
@@ -119,7 +128,7 @@ export function reverseStep(s: Step): string[] {
     }
     case "copy": {
       const dy = read(s.out);
-      push(give(s.src, dy));
+      if (!s.forward) push(give(s.src, dy));
       break;
     }
     case "rest": {
@@ -128,7 +137,7 @@ export function reverseStep(s: Step): string[] {
       break;
     }
     case "ret":
-      push(give(s.src, "__dy"));
+      if (!s.forward) push(give(s.src, "__dy"));
       break;
     case "kill":
       lines.push(`${s.target.adj} = null;`);

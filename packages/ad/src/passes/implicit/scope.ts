@@ -18,8 +18,6 @@ export interface Binding {
   fnNode?: Node;
   /** Assigned after its declaration (`x = …`, `x += …`, `x++`, a for-of/for-in target). */
   reassigned: boolean;
-  /** Unique among the module's bindings: `x`, `x_1`, … (names cotangent variables). */
-  unique: string;
 }
 
 export interface Scope {
@@ -106,7 +104,6 @@ class Resolver {
   readonly owned = new Map<Node | null, Binding[]>();
   readonly byNode = new Map<Node, FunctionInfo>();
   readonly refFn = new Map<Node, Node | null>();
-  private readonly uniques = new Map<string, number>();
   private readonly pendingNames = new Map<Node, string>();
   constructor(readonly lineOf: (offset: number) => number) {}
 
@@ -117,9 +114,7 @@ class Resolver {
       if (extra.fnNode && !existing.fnNode) existing.fnNode = extra.fnNode;
       return existing;
     }
-    const n = this.uniques.get(id.name) ?? 0;
-    this.uniques.set(id.name, n + 1);
-    const b: Binding = { name: id.name, kind, id, fn: scope.fn, reassigned: false, unique: n === 0 ? id.name : `${id.name}_${n}`, ...extra };
+    const b: Binding = { name: id.name, kind, id, fn: scope.fn, reassigned: false, ...extra };
     scope.vars.set(id.name, b);
     this.refs.set(id, b);
     let list = this.owned.get(scope.fn);
