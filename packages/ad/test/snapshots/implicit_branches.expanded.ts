@@ -329,16 +329,16 @@ function ternary__rrule(a: Tensor, b: Tensor, useA: boolean) {
       switch (__tape_2[--__t]) {
         case 4: { // pullback of: const d = useA ? tanh(b) : exp(a); (line 34)
           const __pb_tanh = __tape_2[--__t] as any;
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          if (__o___d_pick_2 !== null) d_b = __ad.acc(d_b, __pb_tanh(__o___d_pick_2)[0]);
+          if (__o__d_pick_2 !== null) d_b = __ad.acc(d_b, __pb_tanh(__o__d_pick_2)[0]);
           break;
         }
         case 5: { // pullback of: const d = useA ? tanh(b) : exp(a); (line 34)
           const __pb_exp = __tape_2[--__t] as any;
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          if (__o___d_pick_2 !== null) d_a = __ad.acc(d_a, __pb_exp(__o___d_pick_2)[0]);
+          if (__o__d_pick_2 !== null) d_a = __ad.acc(d_a, __pb_exp(__o__d_pick_2)[0]);
           break;
         }
         case 6: { // pullback of: const d = useA ? tanh(b) : exp(a); (line 34)
@@ -354,15 +354,15 @@ function ternary__rrule(a: Tensor, b: Tensor, useA: boolean) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 1: { // pullback of: const c = useA ? a : b; (line 33)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_a = __ad.acc(d_a, __o___d_pick);
+          d_a = __ad.acc(d_a, __o__d_pick);
           break;
         }
         case 2: { // pullback of: const c = useA ? a : b; (line 33)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_b = __ad.acc(d_b, __o___d_pick);
+          d_b = __ad.acc(d_b, __o__d_pick);
           break;
         }
         case 3: { // pullback of: const c = useA ? a : b; (line 33)
@@ -438,21 +438,21 @@ function logical__rrule(a: Tensor, b: Tensor | null, flag: boolean) {
     for (let __t = __tape_2.length; __t > 0; ) {
       switch (__tape_2[--__t]) {
         case 4: { // pullback of: const d = (flag && a) || c; (line 41)
-          const __o___d_pick_3 = __d_pick_3;
+          const __o__d_pick_3 = __d_pick_3;
           __d_pick_3 = null;
-          d_a = __ad.acc(d_a, __o___d_pick_3);
+          d_a = __ad.acc(d_a, __o__d_pick_3);
           break;
         }
         case 5: { // pullback of: const d = (flag && a) || c; (line 41)
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          __d_pick_3 = __ad.acc(__d_pick_3, __o___d_pick_2);
+          __d_pick_3 = __ad.acc(__d_pick_3, __o__d_pick_2);
           break;
         }
         case 6: { // pullback of: const d = (flag && a) || c; (line 41)
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          d_c = __ad.acc(d_c, __o___d_pick_2);
+          d_c = __ad.acc(d_c, __o__d_pick_2);
           break;
         }
         case 7: { // pullback of: const d = (flag && a) || c; (line 41)
@@ -468,15 +468,15 @@ function logical__rrule(a: Tensor, b: Tensor | null, flag: boolean) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 1: { // pullback of: const c = b ?? a; (line 40)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_b = __ad.acc(d_b, __o___d_pick);
+          d_b = __ad.acc(d_b, __o__d_pick);
           break;
         }
         case 2: { // pullback of: const c = b ?? a; (line 40)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_a = __ad.acc(d_a, __o___d_pick);
+          d_a = __ad.acc(d_a, __o__d_pick);
           break;
         }
         case 3: { // pullback of: const c = b ?? a; (line 40)
@@ -603,33 +603,33 @@ function nestedTernary__rrule(x: Tensor, k: number) {
       switch (__tape[--__t]) {
         case 1: { // pullback of: return k === 0 ? exp(x) : k === 1 ? tanh(x) : mul(x, x); (line 57)
           const __pb_exp = __tape[--__t] as any;
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          if (__o___d_pick !== null) d_x = __ad.acc(d_x, __pb_exp(__o___d_pick)[0]);
+          if (__o__d_pick !== null) d_x = __ad.acc(d_x, __pb_exp(__o__d_pick)[0]);
           break;
         }
         case 2: { // pullback of: return k === 0 ? exp(x) : k === 1 ? tanh(x) : mul(x, x); (line 57)
           const __pb_tanh = __tape[--__t] as any;
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          if (__o___d_pick_2 !== null) d_x = __ad.acc(d_x, __pb_tanh(__o___d_pick_2)[0]);
+          if (__o__d_pick_2 !== null) d_x = __ad.acc(d_x, __pb_tanh(__o__d_pick_2)[0]);
           break;
         }
         case 3: { // pullback of: return k === 0 ? exp(x) : k === 1 ? tanh(x) : mul(x, x); (line 57)
           const __pb_mul = __tape[--__t] as any;
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          if (__o___d_pick_2 !== null) {
-            const __g_mul = __pb_mul(__o___d_pick_2);
+          if (__o__d_pick_2 !== null) {
+            const __g_mul = __pb_mul(__o__d_pick_2);
             d_x = __ad.acc(d_x, __g_mul[0]);
             d_x = __ad.acc(d_x, __g_mul[1]);
           }
           break;
         }
         case 4: { // pullback of: return k === 0 ? exp(x) : k === 1 ? tanh(x) : mul(x, x); (line 57)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          __d_pick_2 = __ad.acc(__d_pick_2, __o___d_pick);
+          __d_pick_2 = __ad.acc(__d_pick_2, __o__d_pick);
           break;
         }
         case 5: { // pullback of: return k === 0 ? exp(x) : k === 1 ? tanh(x) : mul(x, x); (line 57)
@@ -687,16 +687,16 @@ function ternaryInExpression__rrule(x: Tensor, rows: Int32Array, cols: Int32Arra
         }
         case 4: { // pullback of: return add(pick(mul(p, l), rows, cols), useLog ? pick(l, rows, cols) : pi… (line 64)
           const __pb_pick_3 = __tape[--__t] as any;
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          if (__o___d_pick_2 !== null) d_l = __ad.acc(d_l, __pb_pick_3(__o___d_pick_2)[0]);
+          if (__o__d_pick_2 !== null) d_l = __ad.acc(d_l, __pb_pick_3(__o__d_pick_2)[0]);
           break;
         }
         case 5: { // pullback of: return add(pick(mul(p, l), rows, cols), useLog ? pick(l, rows, cols) : pi… (line 64)
           const __pb_pick_4 = __tape[--__t] as any;
-          const __o___d_pick_2 = __d_pick_2;
+          const __o__d_pick_2 = __d_pick_2;
           __d_pick_2 = null;
-          if (__o___d_pick_2 !== null) d_p = __ad.acc(d_p, __pb_pick_4(__o___d_pick_2)[0]);
+          if (__o__d_pick_2 !== null) d_p = __ad.acc(d_p, __pb_pick_4(__o__d_pick_2)[0]);
           break;
         }
         case 6: { // pullback of: return add(pick(mul(p, l), rows, cols), useLog ? pick(l, rows, cols) : pi… (line 64)
@@ -802,15 +802,15 @@ function defaults__rrule(x: Tensor, scale = 2, shift?: Tensor) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 1: { // pullback of: const s = shift ?? x; (line 75)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_shift = __ad.acc(d_shift, __o___d_pick);
+          d_shift = __ad.acc(d_shift, __o__d_pick);
           break;
         }
         case 2: { // pullback of: const s = shift ?? x; (line 75)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_x = __ad.acc(d_x, __o___d_pick);
+          d_x = __ad.acc(d_x, __o__d_pick);
           break;
         }
         case 3: { // pullback of: const s = shift ?? x; (line 75)
@@ -907,16 +907,16 @@ function selfTernary__rrule(x: Tensor, c: boolean) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 2: { // pullback of: y = c ? y : tanh(y); (line 87)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_y = __ad.acc(d_y, __o___d_pick);
+          d_y = __ad.acc(d_y, __o__d_pick);
           break;
         }
         case 3: { // pullback of: y = c ? y : tanh(y); (line 87)
           const __pb_tanh = __tape[--__t] as any;
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          if (__o___d_pick !== null) d_y = __ad.acc(d_y, __pb_tanh(__o___d_pick)[0]);
+          if (__o__d_pick !== null) d_y = __ad.acc(d_y, __pb_tanh(__o__d_pick)[0]);
           break;
         }
         case 4: { // pullback of: y = c ? y : tanh(y); (line 87)
@@ -1020,9 +1020,9 @@ function constBranch__rrule(x: Tensor, c: boolean) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 1: { // pullback of: const y = c ? x : Tensor.zeros(x.shape, "float64"); (line 101)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_x = __ad.acc(d_x, __o___d_pick);
+          d_x = __ad.acc(d_x, __o__d_pick);
           break;
         }
         case 2: { // pullback of: const y = c ? x : Tensor.zeros(x.shape, "float64"); (line 101)

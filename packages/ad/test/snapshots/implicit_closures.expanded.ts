@@ -497,9 +497,9 @@ function closureInLoop__rrule(xs: Tensor[], y: Tensor) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 2: { // pullback of: for (const x of xs) { const addX = (h: Tensor) => add(h, mul(x, h)); acc … (line 32)
-          const __o___d_xs = __d_xs;
+          const __o__d_xs = __d_xs;
           __d_xs = null;
-          d_xs = __ad.acc(d_xs, __o___d_xs);
+          d_xs = __ad.acc(d_xs, __o__d_xs);
           break;
         }
         case 3: { // pullback of: for (const x of xs) { const addX = (h: Tensor) => add(h, mul(x, h)); acc … (line 32)
@@ -740,9 +740,9 @@ function even__rrule(x: Tensor, n: number) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 1: { // pullback of: return n === 0 ? x : odd(tanh(x), n - 1); (line 62)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_x = __ad.acc(d_x, __o___d_pick);
+          d_x = __ad.acc(d_x, __o__d_pick);
           break;
         }
         case 2: { // pullback of: return n === 0 ? x : odd(tanh(x), n - 1); (line 62)
@@ -751,10 +751,10 @@ function even__rrule(x: Tensor, n: number) {
           const __pb_tanh = __tape[--__t] as any;
           let __d_tanh: any = null;
           let __d_sub: any = null;
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          if (__o___d_pick !== null) {
-            const __g_odd = __pb_odd(__o___d_pick);
+          if (__o__d_pick !== null) {
+            const __g_odd = __pb_odd(__o__d_pick);
             __d_tanh = __g_odd[0];
             __d_sub = __g_odd[1];
           }
@@ -799,9 +799,9 @@ function odd__rrule(x: Tensor, n: number) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 1: { // pullback of: return n === 0 ? x : even(mul(x, x), n - 1); (line 65)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_x = __ad.acc(d_x, __o___d_pick);
+          d_x = __ad.acc(d_x, __o__d_pick);
           break;
         }
         case 2: { // pullback of: return n === 0 ? x : even(mul(x, x), n - 1); (line 65)
@@ -810,10 +810,10 @@ function odd__rrule(x: Tensor, n: number) {
           const __pb_mul = __tape[--__t] as any;
           let __d_mul: any = null;
           let __d_sub: any = null;
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          if (__o___d_pick !== null) {
-            const __g_even = __pb_even(__o___d_pick);
+          if (__o__d_pick !== null) {
+            const __g_even = __pb_even(__o__d_pick);
             __d_mul = __g_even[0];
             __d_sub = __g_even[1];
           }
@@ -1091,9 +1091,9 @@ function recursiveClosure__rrule(x: Tensor, w: Tensor, n: number) {
       for (let __t = __tape.length; __t > 0; ) {
         switch (__tape[--__t]) {
           case 1: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
-            const __o___d_pick = __d_pick;
+            const __o__d_pick = __d_pick;
             __d_pick = null;
-            d_h = __ad.acc(d_h, __o___d_pick);
+            d_h = __ad.acc(d_h, __o__d_pick);
             break;
           }
           case 2: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
@@ -1104,10 +1104,10 @@ function recursiveClosure__rrule(x: Tensor, w: Tensor, n: number) {
             let __d_mul: any = null;
             let __d_tanh: any = null;
             let __d_sub: any = null;
-            const __o___d_pick = __d_pick;
+            const __o__d_pick = __d_pick;
             __d_pick = null;
-            if (__o___d_pick !== null) {
-              const __g_go = __pb_go(__o___d_pick);
+            if (__o__d_pick !== null) {
+              const __g_go = __pb_go(__o__d_pick);
               __d_tanh = __g_go[0];
               __d_sub = __g_go[1];
             }
@@ -1176,9 +1176,9 @@ function go__rrule_in(w: any, go: any) {
       for (let __t = __tape.length; __t > 0; ) {
         switch (__tape[--__t]) {
           case 1: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
-            const __o___d_pick = __d_pick;
+            const __o__d_pick = __d_pick;
             __d_pick = null;
-            d_h = __ad.acc(d_h, __o___d_pick);
+            d_h = __ad.acc(d_h, __o__d_pick);
             break;
           }
           case 2: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
@@ -1189,10 +1189,10 @@ function go__rrule_in(w: any, go: any) {
             let __d_mul: any = null;
             let __d_tanh: any = null;
             let __d_sub: any = null;
-            const __o___d_pick = __d_pick;
+            const __o__d_pick = __d_pick;
             __d_pick = null;
-            if (__o___d_pick !== null) {
-              const __g_go = __pb_go(__o___d_pick);
+            if (__o__d_pick !== null) {
+              const __g_go = __pb_go(__o__d_pick);
               __d_tanh = __g_go[0];
               __d_sub = __g_go[1];
             }
@@ -1260,9 +1260,9 @@ function sumTree__rrule(t: Tensor | Tensor[] | Tensor[][]) {
           break;
         }
         case 2: { // pullback of: for (const c of t) { const s = sumTree(c); acc = acc === null ? s : add(a… (line 99)
-          const __o___d_t = __d_t;
+          const __o__d_t = __d_t;
           __d_t = null;
-          d_t = __ad.acc(d_t, __o___d_t);
+          d_t = __ad.acc(d_t, __o__d_t);
           break;
         }
         case 3: { // pullback of: for (const c of t) { const s = sumTree(c); acc = acc === null ? s : add(a… (line 99)
@@ -1280,17 +1280,17 @@ function sumTree__rrule(t: Tensor | Tensor[] | Tensor[][]) {
           break;
         }
         case 5: { // pullback of: acc = acc === null ? s : add(acc, s); (line 101)
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_s = __ad.acc(d_s, __o___d_pick);
+          d_s = __ad.acc(d_s, __o__d_pick);
           break;
         }
         case 6: { // pullback of: acc = acc === null ? s : add(acc, s); (line 101)
           const __pb_add = __tape[--__t] as any;
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          if (__o___d_pick !== null) {
-            const __g_add = __pb_add(__o___d_pick);
+          if (__o__d_pick !== null) {
+            const __g_add = __pb_add(__o__d_pick);
             d_acc = __ad.acc(d_acc, __g_add[0]);
             d_s = __ad.acc(d_s, __g_add[1]);
           }
@@ -1699,9 +1699,9 @@ function declInLoop__rrule(xs: Tensor[], w: Tensor) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 2: { // pullback of: for (const x of xs) { function step(g: Tensor): Tensor { return add(g, m… (line 151)
-          const __o___d_xs = __d_xs;
+          const __o__d_xs = __d_xs;
           __d_xs = null;
-          d_xs = __ad.acc(d_xs, __o___d_xs);
+          d_xs = __ad.acc(d_xs, __o__d_xs);
           break;
         }
         case 3: { // pullback of: for (const x of xs) { function step(g: Tensor): Tensor { return add(g, m… (line 151)
@@ -2078,9 +2078,9 @@ function sumOfNested__rrule(x: Tensor) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 3: { // pullback of: for (const p of parts) acc = add(acc, p); (line 200)
-          const __o___d_parts = __d_parts;
+          const __o__d_parts = __d_parts;
           __d_parts = null;
-          d_parts = __ad.acc(d_parts, __o___d_parts);
+          d_parts = __ad.acc(d_parts, __o__d_parts);
           break;
         }
         case 4: { // pullback of: for (const p of parts) acc = add(acc, p); (line 200)

@@ -197,9 +197,9 @@ function sumOfProducts__rrule(xs: Tensor[], w: Tensor) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 2: { // pullback of: for (const x of xs) { acc = add(acc, mul(x, w)); } (line 15)
-          const __o___d_xs = __d_xs;
+          const __o__d_xs = __d_xs;
           __d_xs = null;
-          d_xs = __ad.acc(d_xs, __o___d_xs);
+          d_xs = __ad.acc(d_xs, __o__d_xs);
           break;
         }
         case 3: { // pullback of: for (const x of xs) { acc = add(acc, mul(x, w)); } (line 15)
@@ -276,9 +276,9 @@ function stack__rrule(x: Tensor, layers: { w: Tensor; b: Tensor }[]) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 2: { // pullback of: for (const layer of layers) { h = gelu(linear(h, layer.w, layer.b)); } (line 24)
-          const __o___d_layers = __d_layers;
+          const __o__d_layers = __d_layers;
           __d_layers = null;
-          d_layers = __ad.acc(d_layers, __o___d_layers);
+          d_layers = __ad.acc(d_layers, __o__d_layers);
           break;
         }
         case 3: { // pullback of: for (const layer of layers) { h = gelu(linear(h, layer.w, layer.b)); } (line 24)
@@ -627,9 +627,9 @@ function flaggedLayers__rrule(ps: { w: Tensor; on: boolean }[], x: Tensor) {
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
         case 2: { // pullback of: for (const { w, on } of ps) { if (!on) continue; h = tanh(mul(h, w)); } (line 83)
-          const __o___d_ps = __d_ps;
+          const __o__d_ps = __d_ps;
           __d_ps = null;
-          d_ps = __ad.acc(d_ps, __o___d_ps);
+          d_ps = __ad.acc(d_ps, __o__d_ps);
           break;
         }
         case 3: { // pullback of: for (const { w, on } of ps) { if (!on) continue; h = tanh(mul(h, w)); } (line 83)
@@ -936,9 +936,9 @@ function keysLoop__rrule(p: Record<string, Tensor>) {
       switch (__tape[--__t]) {
         case 2: { // pullback of: acc = acc === null ? p[k] : add(acc, mul(p[k], p[k])); (line 133)
           const __k_k = __tape[--__t] as any;
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          d_p = __ad.accAt(d_p, __k_k, __o___d_pick);
+          d_p = __ad.accAt(d_p, __k_k, __o__d_pick);
           break;
         }
         case 3: { // pullback of: acc = acc === null ? p[k] : add(acc, mul(p[k], p[k])); (line 133)
@@ -949,10 +949,10 @@ function keysLoop__rrule(p: Record<string, Tensor>) {
           let __d_p_k_2: any = null;
           let __d_p_k_3: any = null;
           let __d_mul: any = null;
-          const __o___d_pick = __d_pick;
+          const __o__d_pick = __d_pick;
           __d_pick = null;
-          if (__o___d_pick !== null) {
-            const __g_add = __pb_add(__o___d_pick);
+          if (__o__d_pick !== null) {
+            const __g_add = __pb_add(__o__d_pick);
             d_acc = __ad.acc(d_acc, __g_add[0]);
             __d_mul = __g_add[1];
           }

@@ -10,7 +10,7 @@
 //   d_x = null;                              if (__o_d_x !== null) …__pb_f(__o_d_x)…
 //   __d_f = __o_d_x;
 //   if (__d_f !== null) …__pb_f(__d_f)…
-import { stepOperands, type Active, type Unit } from "./reverse.ts";
+import { consumedName, stepOperands, type Active, type Unit } from "./reverse.ts";
 
 /** Forwards single-use cotangents (see above); returns the temporaries left without a cotangent variable. */
 export function forwardCotangents(units: Unit[]): Set<Active> {
@@ -26,7 +26,7 @@ export function forwardCotangents(units: Unit[]): Set<Active> {
         forwarded.add(st.src);
       } else if (st.k === "copy" && st.out.kind === "acc" && st.src.kind === "temp" && produced.has(st.src) && readers.get(st.src) === 1) {
         st.forward = true;
-        st.src.adj = `__o_${st.out.adj}`;
+        st.src.adj = consumedName(st.out.adj);
         forwarded.add(st.src);
       }
       if ("out" in st) produced.add(st.out);

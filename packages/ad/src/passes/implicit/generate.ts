@@ -2,18 +2,20 @@
 // expressions are lowered by lower.ts, the reverse of each step is in reverse.ts).
 //
 //   function f__rrule(...params) {          the forward: the function's own statements, with each
-//     let dx = null, …;                     active expression flattened into steps (rule calls,
+//     let d_x = null; …                     active expression flattened into steps (rule calls,
 //     <forward>                             property reads, array/object packing) whose pullbacks
 //     function f_pullback(dy) {             are kept; inactive code is copied as written.
 //       <reverse>                           the reverse: each unit (the active steps of one
-//       return [dx, …];                     statement) in reverse, cotangents summed per binding.
+//       return [d_x, …];                    statement) in reverse, cotangents summed per binding.
 //     }
 //   }
 //
-// Straight-line functions keep pullbacks in constants and reverse the units in source order. A
-// function with active work under control flow records, as Tangent does, the path the forward
-// took: each unit pushes its pullbacks and its id onto a tape (`__tape`), which carries the branch
-// decisions and trip counts; the reverse pops the tape and runs each unit's pullback code.
+// Straight-line statements keep their pullbacks in constants and are reversed in source order. A
+// top-level statement with active work under control flow (a loop, a branch) records, as Tangent
+// does, the path the forward took: each of its units pushes its pullbacks and its id onto the
+// statement's own tape (`__tape`, `__tape_2`, …), which carries the branch decisions and trip
+// counts; the reverse replays that tape and runs each unit's pullback code. A function that may
+// return early puts all its units on one tape. Names: names.ts; cleanup before rendering: cleanup.ts.
 import type { Node } from "../parse.ts";
 import { freeBindings } from "./activity.ts";
 import { GLOBAL_MUTATORS, globalMember, mutatedArguments } from "./callees.ts";

@@ -65,6 +65,9 @@ export function stepOperands(s: Step): Operand[] {
   }
 }
 
+/** The constant holding a variable's cotangent while its step is reversed: `__o_d_x` (`__o__d_xs` for a generated one). */
+export const consumedName = (adj: string): string => (adj.startsWith("__") ? `__o${adj}` : `__o_${adj}`);
+
 /** `dst ← dst + value` for a binding, `dst ← value` for a single-use temp. */
 function give(dst: Operand, value: string): string | null {
   if (!isActiveOp(dst) || dst.adj === "__unused") return null;
@@ -77,7 +80,7 @@ export function reverseStep(s: Step): string[] {
   /** Reads the output's cotangent; a binding's is consumed (its earlier value gets its own). */
   const read = (o: Active): string => {
     if (o.kind === "temp") return o.adj;
-    const t = `__o_${o.adj}`;
+    const t = consumedName(o.adj);
     lines.push(`const ${t} = ${o.adj};`, `${o.adj} = null;`);
     return t;
   };
