@@ -20,6 +20,7 @@ import * as custom from "./programs/custom.ad.ts";
 import * as activity from "./programs/activity.ad.ts";
 import * as losses from "./programs/losses.ad.ts";
 import * as model from "./programs/model.ad.ts";
+import * as optional from "./programs/optional.ad.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
@@ -239,6 +240,42 @@ describe("structures", () => {
   test("recursion over an index with an object result", () => check(structures.recursiveStructure, [[rand(2), rand(2), rand(2)], 0], [0]));
   test("reads from both ends of a spread array", () => check(structures.spreadIndex, [[rand(2), rand(2)], rand(2)]));
   test("an arrow returning an object literal", () => check(structures.objBody, [rand(2)]));
+
+describe("optional chaining", () => {
+  test("cfg?.scale ?? 1.5 (number leaves): present, absent, no config", () => {
+    check(optional.scaled, [0.7, { scale: -1.3 }]);
+    check(optional.scaled, [0.7, {}], [0]);
+    check(optional.scaled, [0.7], [0]);
+    const [, back] = pullback(optional.scaled, 0.7, { scale: -1.3 });
+    expect(back(1)).toEqual([-1.3, { scale: 0.7 }]);
+  });
+  test("nested ?. links and a computed key (Tensor leaves)", () => {
+    check(optional.nestedChain, [rand(2, 2), { inner: { w: rand(2, 2), ws: [rand(2, 2), rand(2, 2)] } }, 1], [0, 1]);
+    check(optional.nestedChain, [rand(2, 2), { inner: { w: rand(2, 2) } }], [0, 1]);
+    check(optional.nestedChain, [rand(2, 2), { scale: 2 }], [0]);
+    check(optional.nestedChain, [rand(2, 2)], [0]);
+  });
+  test("?. after a call's result", () => {
+    check(optional.chainAfterCall, [rand(2, 2), { inner: { w: rand(2, 2) } }]);
+    check(optional.chainAfterCall, [rand(2, 2), null], [0]);
+  });
+  test("a tracked number read through ?. scales a tensor", () => {
+    check(optional.scaleTensor, [rand(2, 3), { scale: 0.4 }]);
+    check(optional.scaleTensor, [rand(2, 3)], [0]);
+  });
+  test("o?.f(x) and o.f?.(x): a hook capturing a tracked value", () => {
+    for (const useAct of [true, false]) check(optional.optionalCall, [rand(2, 2), rand(2, 2), useAct], [0, 1]);
+  });
+  test("f?.(x) with and without the function", () => {
+    check(optional.optionalFn, [rand(2, 2), optional.square], [0]);
+    check(optional.optionalFn, [rand(2, 2)], [0]);
+  });
+  test("p?.f?.(x, p.w): a tracked object holding a function", () => {
+    check(optional.trackedHolder, [{ w: rand(2, 2), f: optional.affine }, rand(2, 2)]);
+    check(optional.trackedHolder, [{ w: rand(2, 2) }, rand(2, 2)]);
+    check(optional.trackedHolder, [undefined, rand(2, 2)], [1]);
+  });
+});
 
 describe("closures and calls", () => {
   test("nested function", () => check(closures.nestedFunction, [rand(2, 3), rand(2, 3)]));
