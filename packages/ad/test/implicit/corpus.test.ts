@@ -21,6 +21,7 @@ import * as activity from "./programs/activity.ad.ts";
 import * as losses from "./programs/losses.ad.ts";
 import * as model from "./programs/model.ad.ts";
 import * as optional from "./programs/optional.ad.ts";
+import * as reduce from "./programs/reduce.ad.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
@@ -275,6 +276,27 @@ describe("optional chaining", () => {
     check(optional.trackedHolder, [{ w: rand(2, 2) }, rand(2, 2)]);
     check(optional.trackedHolder, [undefined, rand(2, 2)], [1]);
   });
+});
+
+describe(".reduce", () => {
+  test("ws.reduce((h, w) => tanh(matmul(h, w)), x)", () => {
+    check(reduce.foldLayers, [rand(2, 3), [rand(3, 3), rand(3, 3), rand(3, 3)]]);
+    check(reduce.foldLayers, [rand(2, 3), []]);
+  });
+  test("without an initial value (one and several elements)", () => {
+    check(reduce.foldNoInit, [[rand(2), rand(2), rand(2)]]);
+    check(reduce.foldNoInit, [[rand(2)]]);
+    expect(() => pullback(reduce.foldNoInit, [])).toThrow("reduce of an empty array with no initial value");
+  });
+  test("number leaves; the callback reads the index and the array", () => check(reduce.foldNumbers, [{ xs: [num(), num(), num()] }, num()]));
+  test("over parameter objects", () => check(reduce.foldObjects, [rand(2, 3), [{ w: rand(3, 3), b: rand(3) }, { w: rand(3, 2), b: rand(2) }]]));
+  test("an untracked array, the callback capturing a tracked number", () => {
+    check(reduce.foldCaptured, [[0.5, -2, 3], num()], [1]);
+    const [, back] = pullback(reduce.foldCaptured, [0.5, -2, 3], 0.8);
+    expect(back(1)[1]).toBeCloseTo(1.5 * 2 * 0.8, 12);
+  });
+  test(".map over an untracked array, the callback capturing a tracked tensor", () => check(reduce.mapCaptured, [rand(2, 2), [0.5, -1, 2]], [0]));
+  test("a named function as the callback", () => check(reduce.foldNamed, [rand(2, 2), [mulScalar(rand(2, 2), 0.5), mulScalar(rand(2, 2), 0.5)]]));
 });
 
 describe("closures and calls", () => {
