@@ -22,6 +22,7 @@ import * as losses from "./programs/losses.ad.ts";
 import * as model from "./programs/model.ad.ts";
 import * as optional from "./programs/optional.ad.ts";
 import * as reduce from "./programs/reduce.ad.ts";
+import * as spread from "./programs/spread.ad.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
@@ -297,6 +298,26 @@ describe(".reduce", () => {
   });
   test(".map over an untracked array, the callback capturing a tracked tensor", () => check(reduce.mapCaptured, [rand(2, 2), [0.5, -1, 2]], [0]));
   test("a named function as the callback", () => check(reduce.foldNamed, [rand(2, 2), [mulScalar(rand(2, 2), 0.5), mulScalar(rand(2, 2), 0.5)]]));
+});
+
+describe("spread of tracked objects", () => {
+  test("{ ...p, c: p.a } and keys overriding each other", () => check(spread.spreadObject, [{ a: rand(2), b: rand(2) }, rand(2)]));
+  test("x's property overridden by a spread gets nothing from it", () => {
+    // r.b is p.b, so x reaches the result only through r.a = mul(p.b, x): dx = dy ⊙ p.b.
+    const p = { a: rand(2), b: rand(2) };
+    const [, back] = pullback(spread.spreadObject, p, rand(2));
+    const [dp, dx] = back(Tensor.ones([2], "float64"));
+    expect(values(dx)).toEqual(values(p.b));
+    expect(dp.b).toBeInstanceOf(Tensor);
+  });
+  test("number leaves: a config updated with spread", () => check(spread.updateConfig, [{ lr: num(), decay: num(), steps: num() }]));
+  test("an untracked spread overriding a tracked key", () => {
+    check(spread.overriddenBySpread, [0.6]);
+    const [, back] = pullback(spread.overriddenBySpread, 0.6);
+    expect(back(1)[0]).toBe(3);
+  });
+  test("a tracked array spread into an object and an array", () => check(spread.spreadArray, [[rand(2, 2), rand(2, 2)], rand(2, 2)]));
+  test("spread of a nested parameter tree", () => check(spread.spreadNested, [{ enc: { w: rand(2) }, dec: { w: rand(2) } }, rand(2)]));
 });
 
 describe("closures and calls", () => {
