@@ -23,6 +23,7 @@ import * as model from "./programs/model.ad.ts";
 import * as optional from "./programs/optional.ad.ts";
 import * as reduce from "./programs/reduce.ad.ts";
 import * as spread from "./programs/spread.ad.ts";
+import * as objectFns from "./programs/object_fns.ad.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
@@ -318,6 +319,19 @@ describe("spread of tracked objects", () => {
   });
   test("a tracked array spread into an object and an array", () => check(spread.spreadArray, [[rand(2, 2), rand(2, 2)], rand(2, 2)]));
   test("spread of a nested parameter tree", () => check(spread.spreadNested, [{ enc: { w: rand(2) }, dec: { w: rand(2) } }, rand(2)]));
+});
+
+describe("Object.values / entries / fromEntries / keys", () => {
+  const record = () => ({ first: rand(2, 2), second: rand(2, 2), third: rand(2, 2) });
+  test("Object.values of a record of tensors", () => check(objectFns.sumValues, [record()]));
+  test("Object.entries in a for…of loop (number leaves)", () => check(objectFns.weightedEntries, [{ a: num(), bb: num(), ccc: num() }]));
+  test("Object.fromEntries(Object.entries(p).map(…))", () => check(objectFns.mapRecord, [record(), rand(2, 2)]));
+  test("Object.keys carries no gradient; values read by key", () => check(objectFns.byKeys, [record()]));
+  test("Object.values of an array; fromEntries with a repeated key", () => {
+    check(objectFns.arraysAndDuplicates, [[rand(2), rand(2)], rand(2)]);
+    const [, back] = pullback(objectFns.arraysAndDuplicates, [rand(2), rand(2)], rand(2));
+    expect(Array.isArray(back(Tensor.ones([2], "float64"))[0])).toBe(true);
+  });
 });
 
 describe("closures and calls", () => {
