@@ -302,14 +302,17 @@ describe(".reduce", () => {
 });
 
 describe("spread of tracked objects", () => {
-  test("{ ...p, c: p.a } and keys overriding each other", () => check(spread.spreadObject, [{ a: rand(2), b: rand(2) }, rand(2)]));
-  test("x's property overridden by a spread gets nothing from it", () => {
-    // r.b is p.b, so x reaches the result only through r.a = mul(p.b, x): dx = dy ⊙ p.b.
+  test("{ ...p, c: p.a } and keys overriding each other", () => {
+    check(spread.spreadObject, [{ a: rand(2), b: rand(2) }, rand(2), { b: rand(2) }]);
+    check(spread.spreadObject, [{ a: rand(2), b: rand(2) }, rand(2), {}]);
+  });
+  test("x's property overridden by a later spread gets nothing from it", () => {
+    // r.b is over.b, so x reaches the result only through r.a = mul(p.b, x): dx = dy ⊙ p.b.
     const p = { a: rand(2), b: rand(2) };
-    const [, back] = pullback(spread.spreadObject, p, rand(2));
-    const [dp, dx] = back(Tensor.ones([2], "float64"));
+    const [, back] = pullback(spread.spreadObject, p, rand(2), { b: rand(2) });
+    const [, dx, dover] = back(Tensor.ones([2], "float64"));
     expect(values(dx)).toEqual(values(p.b));
-    expect(dp.b).toBeInstanceOf(Tensor);
+    expect(dover.b).toBeInstanceOf(Tensor);
   });
   test("number leaves: a config updated with spread", () => check(spread.updateConfig, [{ lr: num(), decay: num(), steps: num() }]));
   test("an untracked spread overriding a tracked key", () => {

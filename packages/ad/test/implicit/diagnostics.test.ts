@@ -37,6 +37,8 @@ const cases: [string, string, string, string, string][] = [
   ["p.w = … on a tracked parameter", "export function f(x: Tensor, p: { w: Tensor }) {\n  p.w = mul(p.w, x);\n  return x;\n}", "3:3", "in-place write into the tracked value `p`", "build a new value"],
   ["p.n++ on a tracked parameter", "export function f(p: { n: number }) {\n  p.n++;\n  return p.n;\n}", "3:3", "`++` writes into the tracked value `p` in place", "build a new value"],
   ["delete of a tracked property", "export function f(p: { w?: Tensor; b: Tensor }) {\n  delete p.w;\n  return p.b;\n}", "3:3", "`delete` on a property of a tracked value", "build a new object without the property"],
+  ["delete through ?. on a tracked value", "export function f(p?: { w?: Tensor; b: Tensor }) {\n  delete p?.w;\n  return p?.b;\n}", "3:3", "`delete` on a property of a tracked value", "build a new object without the property"],
+  ["a mutating method through ?. on a tracked value", "export function f(p: { xs?: Tensor[] }, y: Tensor) {\n  p?.xs?.push(y);\n  return y;\n}", "3:3", "`.push(…)` mutates a tracked value", "xs = [...xs, y]"],
   ["addInto(x, y) with a tracked x", "export function f(x: Tensor, y: Tensor) {\n  addInto(x, y);\n  return x;\n}", "3:11", "`addInto` writes into the tracked value `x` in place", "add instead of addInto"],
   ["outs.push(y) of a tracked value", "export function f(x: Tensor) {\n  const outs: Tensor[] = [];\n  const y = mul(x, x);\n  outs.push(y);\n  return outs;\n}", "5:3", "`.push(…)` mutates an array or object with a tracked value", "xs = [...xs, y]"],
   ["x++ on a tracked number", "export function f(x: number) {\n  x++;\n  return x;\n}", "3:3", "`++` on the tracked value `x` is not differentiable", "write `x = x + 1`"],

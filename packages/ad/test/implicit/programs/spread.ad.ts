@@ -2,12 +2,12 @@
 // overrides an earlier one (its cotangent goes to the part that put the key in the result).
 import { add, matmul, mul, tanh, type Tensor } from "@pullback/tensor";
 
-const DEFAULTS = { s: 3 };
+const DEFAULTS: { s?: number } = { s: 3 };
 
 /** The idiom of the issue, then a literal whose keys override each other both ways. */
-export function spreadObject(p: { a: Tensor; b: Tensor }, x: Tensor): Tensor {
+export function spreadObject(p: { a: Tensor; b: Tensor }, x: Tensor, over: { b?: Tensor }): Tensor {
   const q = { ...p, c: p.a };
-  const r = { b: x, ...q, a: mul(q.b, x) }; // r.b is q.b (x's b is overridden), r.a is new
+  const r = { ...q, b: x, ...over, a: mul(q.b, x) }; // r.b is over.b when given, else x; r.a is new
   return add(add(r.a, tanh(r.b)), mul(r.c, r.c));
 }
 
@@ -26,7 +26,7 @@ export function overriddenBySpread(x: number): number {
 
 /** A tracked array spread into an object (keys "0", "1", …) and into an array. */
 export function spreadArray(xs: Tensor[], y: Tensor): Tensor {
-  const o = { ...xs, extra: y };
+  const o: Record<string, Tensor> = { ...(xs as unknown as Record<string, Tensor>), extra: y };
   const all = [...xs, ...[o.extra, o[0]]];
   return matmul(add(all[0], all[2]), mul(all[1], all[3]));
 }
