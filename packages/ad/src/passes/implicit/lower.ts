@@ -451,19 +451,12 @@ export abstract class Lowering {
     this.emit("} else {");
     this.depth++;
     this.chainObjects.set(objNode, obj);
-    const v = this.lowerChain(e, stmt);
+    this.setResult(this.lowerChain(e, stmt), result, stmt, e.start);
     this.chainObjects.delete(objNode);
-    if (isActiveOp(v)) {
-      this.unit(stmt).steps.push({ k: "copy", out: result, src: v, origin: e.start });
-      this.emit(`${result.name} = ${v.name};`, e.start);
-    } else this.emit(`${result.name} = ${v.text};`, e.start);
     this.closeUnit();
     this.depth--;
     this.emit("}");
-    if (!target) return result;
-    this.unit(stmt).steps.push({ k: "copy", out: target.op, src: result, origin: e.start });
-    this.emit(`${target.decl ? `${target.decl} ` : ""}${target.op.name} = ${result.name};`, e.start);
-    return target.op;
+    return this.branchResult(result, e, stmt, target);
   }
 
   /**
@@ -516,12 +509,8 @@ export abstract class Lowering {
     this.closeUnit();
     this.emit(`if (${test}) {`, e.start);
     this.depth++;
-    if (firstIsLeft) {
-      if (isActiveOp(left!)) {
-        this.unit(stmt).steps.push({ k: "copy", out: result, src: left, origin: e.start });
-        this.emit(`${result.name} = ${left.name};`, e.start);
-      } else this.emit(`${result.name} = ${left!.text};`, e.start);
-    } else this.branchValue(first!, result, stmt);
+    if (firstIsLeft) this.setResult(left!, result, stmt, e.start);
+    else this.branchValue(first!, result, stmt);
     this.closeUnit();
     this.depth--;
     this.emit("} else {");
@@ -530,18 +519,27 @@ export abstract class Lowering {
     this.closeUnit();
     this.depth--;
     this.emit("}");
+    return this.branchResult(result, e, stmt, target);
+  }
+
+  branchValue(x: Node, result: Active, stmt: Node): void {
+    this.setResult(this.lower(x, stmt), result, stmt, x.start);
+  }
+
+  /** `result = v` in a branch: a copy step when v is tracked. */
+  setResult(v: Operand, result: Active, stmt: Node, origin: number): void {
+    if (isActiveOp(v)) {
+      this.unit(stmt).steps.push({ k: "copy", out: result, src: v, origin });
+      this.emit(`${result.name} = ${v.name};`, origin);
+    } else this.emit(`${result.name} = ${v.text};`, origin);
+  }
+
+  /** The value a branch chose, copied into the target when there is one. */
+  branchResult(result: Active, e: Node, stmt: Node, target?: Target): Operand {
     if (!target) return result;
     this.unit(stmt).steps.push({ k: "copy", out: target.op, src: result, origin: e.start });
     this.emit(`${target.decl ? `${target.decl} ` : ""}${target.op.name} = ${result.name};`, e.start);
     return target.op;
-  }
-
-  branchValue(x: Node, result: Active, stmt: Node): void {
-    const v = this.lower(x, stmt);
-    if (isActiveOp(v)) {
-      this.unit(stmt).steps.push({ k: "copy", out: result, src: v, origin: x.start });
-      this.emit(`${result.name} = ${v.name};`, x.start);
-    } else this.emit(`${result.name} = ${v.text};`, x.start);
   }
 
   // ---- patterns -------------------------------------------------------------------------
