@@ -123,6 +123,122 @@ export function arrayMap(xs: unknown, f: unknown): [unknown[], (dys: any) => any
 }
 
 /**
+ * The rule of `xs.reduce(f)` / `xs.reduce(f, init)` over tracked values: f's rule runs per element
+ * as `f(acc, x, i, xs)`, from init (or xs[0], starting at index 1). The pullback runs the element
+ * pullbacks last to first, passing the accumulator's cotangent back through the chain: each gives
+ * d(acc), d(xs[i]) and d(xs); what reaches the start goes to init (or to xs[0]).
+ */
+export function arrayReduce(xs: unknown, f: unknown, ...init: unknown[]): [unknown, (dy: any) => any[]] {
+  if (!Array.isArray(xs)) throw new TypeError(`reduce: expected an array, got ${xs === null ? "null" : typeof xs}`);
+  const seeded = init.length > 0;
+  if (!seeded && xs.length === 0) throw new TypeError("reduce of an empty array with no initial value");
+  const rule = ruleOf(f);
+  const first = seeded ? 0 : 1;
+  let y = seeded ? init[0] : xs[0];
+  const pullbacks: ((dy: any) => any[])[] = [];
+  for (let i = first; i < xs.length; i++) {
+    const [next, pb] = rule(y, xs[i], i, xs);
+    pullbacks.push(pb);
+    y = next;
+  }
+  return [y, function reduce_pullback(dy: any) {
+    const dxs: any[] = new Array(xs.length).fill(null);
+    let dxsWhole: any = null;
+    let dacc = dy === undefined ? null : dy;
+    for (let j = pullbacks.length - 1; j >= 0 && dacc !== null; j--) {
+      const g = pullbacks[j](dacc);
+      dacc = at(g, 0);
+      dxs[first + j] = acc(dxs[first + j], at(g, 1));
+      dxsWhole = acc(dxsWhole, at(g, 3));
+    }
+    if (!seeded) dxs[0] = acc(dxs[0], dacc);
+    const dArray = acc(dxs, dxsWhole);
+    return seeded ? [dArray, null, dacc] : [dArray, null];
+  }];
+}
+
+/**
+ * The rule of an object literal with spreads of tracked values, `{ ...p, c: x, ...q }`, called as
+ * `objectSpread(p, { c: x }, q)`: the parts are spread in order, a later key overriding an
+ * earlier one. The pullback gives each part the cotangents of the keys it put in the result (the
+ * keys no later part overrides): an object for an object part, an array for an array part.
+ */
+export function objectSpread(...parts: unknown[]): [Record<string, unknown>, (dy: any) => any[]] {
+  const out: Record<string, unknown> = {};
+  for (const part of parts) if (part !== null && part !== undefined) Object.assign(out, part);
+  return [out, function spread_pullback(dy: any) {
+    const dparts: any[] = new Array(parts.length).fill(null);
+    if (dy === null || dy === undefined) return dparts;
+    const owned = new Set<string>();
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const part = parts[i];
+      if (part === null || typeof part !== "object") continue;
+      const keys = Object.keys(part).filter((k) => !owned.has(k));
+      for (const k of Object.keys(part)) owned.add(k);
+      let d: any = null;
+      for (const k of keys) {
+        const v = at(dy, k);
+        if (v === null) continue;
+        d ??= Array.isArray(part) ? new Array(part.length).fill(null) : {};
+        d[k] = v;
+      }
+      dparts[i] = d;
+    }
+    return dparts;
+  }];
+}
+
+/**
+ * Rules of `Object.values`, `Object.entries` and `Object.fromEntries` over tracked values (the
+ * keys carry no gradient: `Object.keys` is not differentiated). Pullbacks route each element's
+ * cotangent back to the property (or array element, or pair) it came from.
+ */
+export const objectRules: Record<string, Rule> = {
+  values(o: unknown) {
+    const keys = ownKeys("Object.values", o);
+    return [Object.values(o as object), function values_pullback(dvs: any) {
+      return [keysCotangent(o, keys, (i) => at(dvs, i))];
+    }];
+  },
+  entries(o: unknown) {
+    const keys = ownKeys("Object.entries", o);
+    return [Object.entries(o as object), function entries_pullback(des: any) {
+      return [keysCotangent(o, keys, (i) => at(at(des, i), 1))];
+    }];
+  },
+  fromEntries(entries: unknown) {
+    if (!Array.isArray(entries)) throw new TypeError(`Object.fromEntries of tracked values needs an array of [key, value] pairs, got ${entries === null ? "null" : typeof entries}`);
+    const y = Object.fromEntries(entries);
+    const keys = entries.map((e) => String(e[0]));
+    return [y, function fromEntries_pullback(dy: any) {
+      // A key given twice keeps its last value: only that pair gets the cotangent.
+      const last = new Map(keys.map((k, i) => [k, i]));
+      return [entries.map((e, i) => {
+        const v = last.get(keys[i]) === i ? at(dy, keys[i]) : null;
+        return v === null ? null : [null, v];
+      })];
+    }];
+  },
+};
+
+function ownKeys(fn: string, o: unknown): string[] {
+  if (o === null || o === undefined) throw new TypeError(`${fn}: expected an object, got ${o === null ? "null" : "undefined"}`);
+  return Object.keys(o);
+}
+
+/** The cotangent of `o` whose key i (of `keys`) gets `d(i)`: an array for an array, else an object. */
+function keysCotangent(o: unknown, keys: string[], d: (i: number) => any): any {
+  let out: any = null;
+  keys.forEach((k, i) => {
+    const v = d(i);
+    if (v === null) return;
+    out ??= Array.isArray(o) ? new Array(o.length).fill(null) : {};
+    out[k] = v;
+  });
+  return out;
+}
+
+/**
  * The pullback of a closure over tracked values of `outer` ran outside `outer`'s pullback: the
  * closure escaped (e.g. it was returned) and is differentiated by a caller. Its cotangents for the
  * captured values go to variables of `outer`'s rule that only count while that pullback runs.

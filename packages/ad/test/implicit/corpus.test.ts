@@ -20,6 +20,10 @@ import * as custom from "./programs/custom.ad.ts";
 import * as activity from "./programs/activity.ad.ts";
 import * as losses from "./programs/losses.ad.ts";
 import * as model from "./programs/model.ad.ts";
+import * as optional from "./programs/optional.ad.ts";
+import * as reduce from "./programs/reduce.ad.ts";
+import * as spread from "./programs/spread.ad.ts";
+import * as objectFns from "./programs/object_fns.ad.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
@@ -239,6 +243,99 @@ describe("structures", () => {
   test("recursion over an index with an object result", () => check(structures.recursiveStructure, [[rand(2), rand(2), rand(2)], 0], [0]));
   test("reads from both ends of a spread array", () => check(structures.spreadIndex, [[rand(2), rand(2)], rand(2)]));
   test("an arrow returning an object literal", () => check(structures.objBody, [rand(2)]));
+
+describe("optional chaining", () => {
+  test("cfg?.scale ?? 1.5 (number leaves): present, absent, no config", () => {
+    check(optional.scaled, [0.7, { scale: -1.3 }]);
+    check(optional.scaled, [0.7, {}], [0]);
+    check(optional.scaled, [0.7], [0]);
+    const [, back] = pullback(optional.scaled, 0.7, { scale: -1.3 });
+    expect(back(1)).toEqual([-1.3, { scale: 0.7 }]);
+  });
+  test("nested ?. links and a computed key (Tensor leaves)", () => {
+    check(optional.nestedChain, [rand(2, 2), { inner: { w: rand(2, 2), ws: [rand(2, 2), rand(2, 2)] } }, 1], [0, 1]);
+    check(optional.nestedChain, [rand(2, 2), { inner: { w: rand(2, 2) } }], [0, 1]);
+    check(optional.nestedChain, [rand(2, 2), { scale: 2 }], [0]);
+    check(optional.nestedChain, [rand(2, 2)], [0]);
+  });
+  test("?. after a call's result", () => {
+    check(optional.chainAfterCall, [rand(2, 2), { inner: { w: rand(2, 2) } }]);
+    check(optional.chainAfterCall, [rand(2, 2), null], [0]);
+  });
+  test("a tracked number read through ?. scales a tensor", () => {
+    check(optional.scaleTensor, [rand(2, 3), { scale: 0.4 }]);
+    check(optional.scaleTensor, [rand(2, 3)], [0]);
+  });
+  test("o?.f(x) and o.f?.(x): a hook capturing a tracked value", () => {
+    for (const useAct of [true, false]) check(optional.optionalCall, [rand(2, 2), rand(2, 2), useAct], [0, 1]);
+  });
+  test("f?.(x) with and without the function", () => {
+    check(optional.optionalFn, [rand(2, 2), optional.square], [0]);
+    check(optional.optionalFn, [rand(2, 2)], [0]);
+  });
+  test("p?.f?.(x, p.w): a tracked object holding a function", () => {
+    check(optional.trackedHolder, [{ w: rand(2, 2), f: optional.affine }, rand(2, 2)]);
+    check(optional.trackedHolder, [{ w: rand(2, 2) }, rand(2, 2)]);
+    check(optional.trackedHolder, [undefined, rand(2, 2)], [1]);
+  });
+});
+
+describe(".reduce", () => {
+  test("ws.reduce((h, w) => tanh(matmul(h, w)), x)", () => {
+    check(reduce.foldLayers, [rand(2, 3), [rand(3, 3), rand(3, 3), rand(3, 3)]]);
+    check(reduce.foldLayers, [rand(2, 3), []]);
+  });
+  test("without an initial value (one and several elements)", () => {
+    check(reduce.foldNoInit, [[rand(2), rand(2), rand(2)]]);
+    check(reduce.foldNoInit, [[rand(2)]]);
+    expect(() => pullback(reduce.foldNoInit, [])).toThrow("reduce of an empty array with no initial value");
+  });
+  test("number leaves; the callback reads the index and the array", () => check(reduce.foldNumbers, [{ xs: [num(), num(), num()] }, num()]));
+  test("over parameter objects", () => check(reduce.foldObjects, [rand(2, 3), [{ w: rand(3, 3), b: rand(3) }, { w: rand(3, 2), b: rand(2) }]]));
+  test("an untracked array, the callback capturing a tracked number", () => {
+    check(reduce.foldCaptured, [[0.5, -2, 3], num()], [1]);
+    const [, back] = pullback(reduce.foldCaptured, [0.5, -2, 3], 0.8);
+    expect(back(1)[1]).toBeCloseTo(1.5 * 2 * 0.8, 12);
+  });
+  test(".map over an untracked array, the callback capturing a tracked tensor", () => check(reduce.mapCaptured, [rand(2, 2), [0.5, -1, 2]], [0]));
+  test("a named function as the callback", () => check(reduce.foldNamed, [rand(2, 2), [mulScalar(rand(2, 2), 0.5), mulScalar(rand(2, 2), 0.5)]]));
+});
+
+describe("spread of tracked objects", () => {
+  test("{ ...p, c: p.a } and keys overriding each other", () => {
+    check(spread.spreadObject, [{ a: rand(2), b: rand(2) }, rand(2), { b: rand(2) }]);
+    check(spread.spreadObject, [{ a: rand(2), b: rand(2) }, rand(2), {}]);
+  });
+  test("x's property overridden by a later spread gets nothing from it", () => {
+    // r.b is over.b, so x reaches the result only through r.a = mul(p.b, x): dx = dy ⊙ p.b.
+    const p = { a: rand(2), b: rand(2) };
+    const [, back] = pullback(spread.spreadObject, p, rand(2), { b: rand(2) });
+    const [, dx, dover] = back(Tensor.ones([2], "float64"));
+    expect(values(dx)).toEqual(values(p.b));
+    expect(dover.b).toBeInstanceOf(Tensor);
+  });
+  test("number leaves: a config updated with spread", () => check(spread.updateConfig, [{ lr: num(), decay: num(), steps: num() }]));
+  test("an untracked spread overriding a tracked key", () => {
+    check(spread.overriddenBySpread, [0.6]);
+    const [, back] = pullback(spread.overriddenBySpread, 0.6);
+    expect(back(1)[0]).toBe(3);
+  });
+  test("a tracked array spread into an object and an array", () => check(spread.spreadArray, [[rand(2, 2), rand(2, 2)], rand(2, 2)]));
+  test("spread of a nested parameter tree", () => check(spread.spreadNested, [{ enc: { w: rand(2) }, dec: { w: rand(2) } }, rand(2)]));
+});
+
+describe("Object.values / entries / fromEntries / keys", () => {
+  const record = () => ({ first: rand(2, 2), second: rand(2, 2), third: rand(2, 2) });
+  test("Object.values of a record of tensors", () => check(objectFns.sumValues, [record()]));
+  test("Object.entries in a for…of loop (number leaves)", () => check(objectFns.weightedEntries, [{ a: num(), bb: num(), ccc: num() }]));
+  test("Object.fromEntries(Object.entries(p).map(…))", () => check(objectFns.mapRecord, [record(), rand(2, 2)]));
+  test("Object.keys carries no gradient; values read by key", () => check(objectFns.byKeys, [record()]));
+  test("Object.values of an array; fromEntries with a repeated key", () => {
+    check(objectFns.arraysAndDuplicates, [[rand(2), rand(2)], rand(2)]);
+    const [, back] = pullback(objectFns.arraysAndDuplicates, [rand(2), rand(2)], rand(2));
+    expect(Array.isArray(back(Tensor.ones([2], "float64"))[0])).toBe(true);
+  });
+});
 
 describe("closures and calls", () => {
   test("nested function", () => check(closures.nestedFunction, [rand(2, 3), rand(2, 3)]));

@@ -168,6 +168,8 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
         const callee = unwrapExpr(e.callee);
         if (callee.type === "MemberExpression" && isActive(callee.object)) return true;
         if (e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
+        // A function literal argument capturing tracked values (`cs.map((c) => mul(c, x))`).
+        if (e.arguments.some((a: Node) => capturesActive(unwrapExpr(a)))) return true;
         if (callee.type === "Identifier") return capturesActive(scopes.refs.get(callee)?.fnNode);
         return false;
       }

@@ -12,11 +12,13 @@ export const AD_PACKAGE = "@pullback/ad";
 
 /** Math functions with a rule in the runtime (`__ad.math`). */
 export const MATH_RULES = new Set(["exp", "log", "sqrt", "tanh", "sin", "cos", "abs", "pow", "max", "min", "log1p", "expm1", "sinh", "cosh", "atan", "cbrt"]);
+/** Object functions with a rule in the runtime (`__ad.objectRules`); Object.keys carries no gradient. */
+export const OBJECT_RULES = new Set(["values", "entries", "fromEntries"]);
 const MATH_INACTIVE = new Set(["floor", "ceil", "round", "trunc", "sign", "random", "fround", "clz32", "imul"]);
 /**
  * Global functions and namespace members whose results never carry a gradient (strings, booleans,
  * keys, integers). Others of these namespaces given tracked values are load-time errors: they
- * would return the values untracked (Object.values, Array.from, Number(x), structuredClone, …).
+ * would return the values untracked (Object.getOwnPropertyDescriptors, Array.from, Number(x), structuredClone, …).
  */
 const GLOBAL_INACTIVE = new Set(["String", "Boolean", "parseInt", "isFinite", "isNaN", "Symbol"]);
 const GLOBAL_UNTRACKING = new Set(["Number", "parseFloat", "BigInt", "structuredClone"]);
@@ -42,6 +44,7 @@ const AD_INACTIVE = new Set(["stopGradient", "nonDifferentiable", "customVjp", "
 export type Callee =
   | { kind: "op"; name: string }
   | { kind: "math"; name: string }
+  | { kind: "object"; name: string }
   | { kind: "local"; binding: Binding }
   | { kind: "runtime"; text: string }
   | { kind: "error"; node: Node; reason: string; hint: string };
@@ -152,6 +155,7 @@ export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => 
     if (MATH_RULES.has(prop)) return { kind: "math", name: prop };
     return { kind: "error", node: callee, reason: `no rule for ${prop ? `Math.${prop}` : text(callee)}`, hint: `differentiable Math functions: ${[...MATH_RULES].join(", ")}` };
   }
+  if (member && member[0] === "Object" && OBJECT_RULES.has(member[1])) return { kind: "object", name: member[1] };
   if (member && (member[0] in NAMESPACE_INACTIVE || member[0] === "Reflect")) {
     return { kind: "error", node: callee, reason: `no rule for ${member[0]}.${member[1]}: given tracked values it would return them untracked, and their gradient would be lost`, hint: "read the values with property reads or a loop, or wrap the arguments in stopGradient(…) if no gradient should flow" };
   }

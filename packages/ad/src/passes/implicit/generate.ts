@@ -221,7 +221,8 @@ class RuleBuilder extends Lowering {
   }
 
   expressionStatement(s: Node): void {
-    const e = unwrapExpr(s.expression);
+    const e0 = unwrapExpr(s.expression);
+    const e = e0.type === "ChainExpression" ? e0.expression : e0; // `p?.xs.push(y)`: checked as the call
     const src = this.ctx.p.source;
     if (e.type === "AssignmentExpression") {
       const left = e.left;
@@ -291,7 +292,8 @@ class RuleBuilder extends Lowering {
       this.emit(`${this.verbatim(e)};`, s.start);
       return;
     }
-    if (e.type === "UnaryExpression" && e.operator === "delete" && e.argument.type === "MemberExpression" && this.rootActive(e.argument)) {
+    const deleted = e.type === "UnaryExpression" && e.operator === "delete" ? unwrapExpr(e.argument.type === "ChainExpression" ? e.argument.expression : e.argument) : null;
+    if (deleted?.type === "MemberExpression" && this.rootActive(deleted)) {
       this.error(e, "`delete` on a property of a tracked value: mutation cannot be differentiated", "build a new object without the property");
       return;
     }

@@ -52,7 +52,9 @@ export interface Target {
 }
 
 export const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "%": "mod" };
-const ARRAY_LOOPS = new Set(["map", "forEach", "reduce", "reduceRight", "filter", "flatMap", "some", "every", "find", "findIndex"]);
+const ARRAY_LOOPS = new Set(["forEach", "reduceRight", "filter", "flatMap", "some", "every", "find", "findIndex"]);
+/** Array methods with a rule over tracked values (runtime/implicit.ts), and their argument counts. */
+const ARRAY_RULES: Record<string, { rule: string; args: number[] }> = { map: { rule: "__ad.arrayMap", args: [1] }, reduce: { rule: "__ad.arrayReduce", args: [1, 2] } };
 export const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "set", "fill", "copyWithin", "sort", "reverse", "delete", "clear", "add"]);
 
 export function summarize(source: string, n: Node, max = 80): string {
@@ -85,6 +87,10 @@ export abstract class Lowering {
    * caller's reverse would lose them, so its pullback throws instead (escapedClosure).
    */
   protected reversingFlag: string | null = null;
+  /** Objects of `?.` links already evaluated (inside the branch where they are not nullish). */
+  protected readonly chainObjects = new Map<Node, Operand>();
+  /** Calls that are links of an optional chain (`o?.f(x)`): their callee is called as a value. */
+  protected readonly chainCalls = new Set<Node>();
 
   constructor(
     readonly ctx: GenContext,
@@ -206,7 +212,9 @@ export abstract class Lowering {
   /** Lowers an expression; active results come back as an operand holding the value. */
   lower(e0: Node, stmt: Node, target?: Target): Operand {
     const e = unwrapExpr(e0);
-    if (!this.act.isActive(e)) return { text: this.verbatim(e) };
+    const evaluated = this.chainObjects.get(e);
+    if (evaluated) return evaluated;
+    if (!this.act.isActive(e)) return { text: this.chainObjects.size > 0 ? this.inactiveChainText(e) : this.verbatim(e) };
     const u = () => this.unit(stmt);
     const out = (stem: string): Active => (target ? target.op : this.temp(stem));
     const decl = (o: Active): string => (target && o === target.op ? (target.decl ? `${target.decl} ` : "") : "const ");
@@ -224,8 +232,7 @@ export abstract class Lowering {
         // a path, whose cotangent is routed back along the same path.
         const chain: Node[] = [];
         let base: Node = e;
-        while (base.type === "MemberExpression") {
-          if (base.optional) return this.error(base, "optional chaining (`?.`) on a tracked value is not supported", "check for the property with an `if` first");
+        while (base.type === "MemberExpression" && !this.chainObjects.has(base)) {
           if (!base.computed && base.property.name === "data") {
             return this.error(base.property, "reading `.data` of a tracked tensor loses its gradient", "use an op (pick, sum, …) to read values, or stopGradient(x).data when no gradient should flow");
           }
@@ -292,13 +299,9 @@ export abstract class Lowering {
         return o;
       }
       case "ObjectExpression": {
-        const props: { key: string; op: Operand; spread?: boolean }[] = [];
+        if (e.properties.some((p: Node) => p.type === "SpreadElement")) return this.lowerSpreadObject(e, stmt, target);
+        const props: { key: string; op: Operand }[] = [];
         for (const p of e.properties) {
-          if (p.type === "SpreadElement") {
-            if (this.act.isActive(p.argument)) return this.error(p, "spreading a tracked object is not supported", "list the properties: `{ a: p.a, b: p.b }`");
-            props.push({ key: "", op: { text: this.verbatim(p.argument) }, spread: true });
-            continue;
-          }
           if (p.kind === "get" || p.kind === "set") return this.error(p, "getters and setters on tracked values are not supported", "compute the value in the function and store it as a plain property");
           if (p.method) return this.error(p, "methods in an object literal with tracked values are not supported", "write `name: (x) => …`");
           let key: string;
@@ -311,8 +314,8 @@ export abstract class Lowering {
           props.push({ key, op: this.lower(p.value, stmt) });
         }
         const o = out("object");
-        u().steps.push({ k: "object", out: o, props: props.filter((p) => !p.spread), origin: e.start });
-        this.emit(`${decl(o)}${o.name} = { ${props.map((p) => (p.spread ? `...${opText(p.op)}` : `${p.key.startsWith('"') ? p.key : `[${p.key}]`}: ${opText(p.op)}`)).join(", ")} };`, e.start);
+        u().steps.push({ k: "object", out: o, props, origin: e.start });
+        this.emit(`${decl(o)}${o.name} = { ${props.map((p) => `${p.key.startsWith('"') ? p.key : `[${p.key}]`}: ${opText(p.op)}`).join(", ")} };`, e.start);
         return o;
       }
       case "NewExpression":
@@ -325,7 +328,7 @@ export abstract class Lowering {
       case "YieldExpression":
         return this.error(e, `\`${e.type === "AwaitExpression" ? "await" : "yield"}\` is not supported in differentiated functions`);
       case "ChainExpression":
-        return this.error(e, "optional chaining (`?.`) on a tracked value is not supported", "check for the property with an `if` first");
+        return this.lowerChain(e, stmt, target);
       case "TaggedTemplateExpression":
         return this.error(e, "a tagged template with tracked values is not differentiable");
       default:
@@ -363,12 +366,21 @@ export abstract class Lowering {
 
   lowerCall(e: Node, stmt: Node, target?: Target): Operand {
     const callee = unwrapExpr(e.callee);
-    if (e.optional) return this.error(e, "optional calls (`f?.()`) are not supported with tracked values");
-    if (callee.type === "MemberExpression" && !callee.computed && callee.property.name === "map" && e.arguments.length === 1 && e.arguments[0].type !== "SpreadElement" && this.act.isActive(callee.object)) {
-      // xs.map(f) over a tracked array: the rule of map calls f's rule per element.
+    const evaluated = this.chainObjects.get(callee);
+    const method = callee.type === "MemberExpression" && !callee.computed ? ARRAY_RULES[callee.property.name] : undefined;
+    if (!evaluated && method && method.args.includes(e.arguments.length) && e.arguments.every((a: Node) => a.type !== "SpreadElement") && this.arrayReceiver(callee.object)) {
+      // xs.map(f), xs.reduce(f[, init]) with tracked values (in xs, init, or captured by f): the
+      // rule runs f's rule per element (runtime/implicit.ts).
       const xs = this.lower(callee.object, stmt);
-      const f = this.lower(e.arguments[0], stmt);
-      return this.callStep("__ad.arrayMap", "map", [xs, f], e, stmt, target);
+      const args = e.arguments.map((a: Node) => this.lower(a, stmt));
+      return this.callStep(method.rule, callee.property.name, [xs, ...args], e, stmt, target);
+    }
+    if (evaluated || (this.chainCalls.has(e) && callee.type === "MemberExpression")) {
+      // A link of an optional chain (`o?.f(x)`, `o.f?.(x)`, `f?.(x)`): the function value is
+      // read (evaluated once), then called through its rule, as a plain function (no `this`).
+      const fn = evaluated ?? this.lower(callee, stmt);
+      const args = e.arguments.map((a: Node) => (a.type === "SpreadElement" ? this.spreadArgument(a) : this.lower(a, stmt)));
+      return this.callStep(`__ad.ruleOf(${opText(fn)}, ${this.site(callee)})`, stemOf(callee), args, e, stmt, target);
     }
     if (callee.type === "MemberExpression" && this.act.isActive(callee.object)) {
       const name = callee.computed ? "[…]" : callee.property.name;
@@ -376,7 +388,7 @@ export abstract class Lowering {
       return this.error(callee, `method calls on tracked values are not differentiated: \`.${name}(…)\``, hint);
     }
     for (const a of e.arguments) {
-      if (a.type === "SpreadElement" && this.act.isActive(a.argument)) return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
+      if (a.type === "SpreadElement" && this.act.isActive(a.argument)) return this.spreadArgument(a);
     }
     const resolved = resolveCallee(e, this.ctx.scopes, (n) => this.verbatim(n));
     if (resolved.kind === "error") return this.error(resolved.node, resolved.reason, resolved.hint);
@@ -393,6 +405,9 @@ export abstract class Lowering {
         rule = `__ad.math.${resolved.name}`;
         stem = resolved.name;
         break;
+      case "object":
+        rule = `__ad.objectRules.${resolved.name}`;
+        break;
       case "local":
         // Through the registry, not the generated rule directly: customVjp/defineRrule (here or
         // in a module importing this one) replace the rule of a function after it is defined.
@@ -403,6 +418,98 @@ export abstract class Lowering {
         rule = `__ad.ruleOf(${resolved.text}, ${this.site(callee)})`;
     }
     return this.callStep(rule, stem, args, e, stmt, target);
+  }
+
+  /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
+  inactiveChainText(e: Node): string {
+    const evaluated = this.chainObjects.get(e);
+    if (evaluated) return opText(evaluated);
+    if (e.type === "MemberExpression") return `${this.inactiveChainText(unwrapExpr(e.object))}${e.computed ? `[${this.verbatim(e.property)}]` : `.${e.property.name}`}`;
+    if (e.type === "CallExpression") return `${this.inactiveChainText(unwrapExpr(e.callee))}(${e.arguments.map((a: Node) => this.verbatim(a)).join(", ")})`;
+    return this.verbatim(e);
+  }
+
+  /** A spread argument `f(...xs)`: inactive ones are passed as written; tracked ones are an error. */
+  spreadArgument(a: Node): Operand {
+    if (this.act.isActive(a.argument)) return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
+    return { text: `...${this.verbatim(a.argument)}` };
+  }
+
+  /**
+   * The receiver of `.map`/`.reduce` is an array: a tracked value, or an untracked one that is
+   * not a module imported as a namespace (`lib.map(…)` is a function of that module).
+   */
+  arrayReceiver(obj: Node): boolean {
+    if (this.act.isActive(obj)) return true;
+    const o = unwrapExpr(obj);
+    return !(o.type === "Identifier" && this.ctx.scopes.refs.get(o)?.imported);
+  }
+
+  /**
+   * An optional chain `a?.b.c`, `o?.f(x)`, `a?.b?.[k]` with tracked values: a branch on the object
+   * of its first `?.` link, evaluated once. When it is nullish the chain is undefined (and gets
+   * no cotangent); otherwise the chain is lowered as written, the link's object replaced by its
+   * value (the chain's next `?.` link is the next branch).
+   */
+  lowerChain(e: Node, stmt: Node, target?: Target): Operand {
+    let link: Node | null = null;
+    for (let n = unwrapExpr(e.expression); n.type === "MemberExpression" || n.type === "CallExpression"; ) {
+      const obj = unwrapExpr(n.type === "MemberExpression" ? n.object : n.callee);
+      if (n.type === "CallExpression") this.chainCalls.add(n);
+      if (this.chainObjects.has(obj)) break;
+      if (n.optional) link = n;
+      n = obj;
+    }
+    if (!link) return this.lower(e.expression, stmt, target);
+    const objNode = unwrapExpr(link.type === "MemberExpression" ? link.object : link.callee);
+    let obj = this.lower(objNode, stmt);
+    if (!isActiveOp(obj)) {
+      const saved = this.fresh("o", stemOf(objNode));
+      this.emit(`const ${saved} = ${obj.text};`, objNode.start);
+      obj = { text: saved };
+    }
+    const result = this.pseudoOp("chain");
+    this.emit(`let ${result.name};`, e.start);
+    this.closeUnit();
+    this.emit(`if (${opText(obj)} === null || ${opText(obj)} === undefined) {`, link.start);
+    this.depth++;
+    this.emit(`${result.name} = undefined;`, link.start);
+    this.depth--;
+    this.emit("} else {");
+    this.depth++;
+    this.chainObjects.set(objNode, obj);
+    this.setResult(this.lowerChain(e, stmt), result, stmt, e.start);
+    this.chainObjects.delete(objNode);
+    this.closeUnit();
+    this.depth--;
+    this.emit("}");
+    return this.branchResult(result, e, stmt, target);
+  }
+
+  /**
+   * An object literal with spreads, `{ ...p, c: x, ...q }`: the runs of properties are object
+   * literals, and the parts are joined by the rule `__ad.objectSpread(p, { c: x }, q)`, whose
+   * pullback gives each part the cotangents of the keys it contributes (a later key overrides).
+   */
+  lowerSpreadObject(e: Node, stmt: Node, target?: Target): Operand {
+    const parts: Operand[] = [];
+    let run: Node[] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      const lit = { type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as Node;
+      parts.push(this.act.isActive(lit) ? this.lower(lit, stmt) : { text: `{ ${run.map((p) => this.verbatim(p)).join(", ")} }` });
+      run = [];
+    };
+    for (const p of e.properties) {
+      if (p.type !== "SpreadElement") {
+        run.push(p);
+        continue;
+      }
+      flush();
+      parts.push(this.lower(p.argument, stmt));
+    }
+    flush();
+    return this.callStep("__ad.objectSpread", "spread", parts, e, stmt, target);
   }
 
   /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values: a branch in the forward. */
@@ -429,12 +536,8 @@ export abstract class Lowering {
     this.closeUnit();
     this.emit(`if (${test}) {`, e.start);
     this.depth++;
-    if (firstIsLeft) {
-      if (isActiveOp(left!)) {
-        this.unit(stmt).steps.push({ k: "copy", out: result, src: left, origin: e.start });
-        this.emit(`${result.name} = ${left.name};`, e.start);
-      } else this.emit(`${result.name} = ${left!.text};`, e.start);
-    } else this.branchValue(first!, result, stmt);
+    if (firstIsLeft) this.setResult(left!, result, stmt, e.start);
+    else this.branchValue(first!, result, stmt);
     this.closeUnit();
     this.depth--;
     this.emit("} else {");
@@ -443,18 +546,27 @@ export abstract class Lowering {
     this.closeUnit();
     this.depth--;
     this.emit("}");
+    return this.branchResult(result, e, stmt, target);
+  }
+
+  branchValue(x: Node, result: Active, stmt: Node): void {
+    this.setResult(this.lower(x, stmt), result, stmt, x.start);
+  }
+
+  /** `result = v` in a branch: a copy step when v is tracked. */
+  setResult(v: Operand, result: Active, stmt: Node, origin: number): void {
+    if (isActiveOp(v)) {
+      this.unit(stmt).steps.push({ k: "copy", out: result, src: v, origin });
+      this.emit(`${result.name} = ${v.name};`, origin);
+    } else this.emit(`${result.name} = ${v.text};`, origin);
+  }
+
+  /** The value a branch chose, copied into the target when there is one. */
+  branchResult(result: Active, e: Node, stmt: Node, target?: Target): Operand {
     if (!target) return result;
     this.unit(stmt).steps.push({ k: "copy", out: target.op, src: result, origin: e.start });
     this.emit(`${target.decl ? `${target.decl} ` : ""}${target.op.name} = ${result.name};`, e.start);
     return target.op;
-  }
-
-  branchValue(x: Node, result: Active, stmt: Node): void {
-    const v = this.lower(x, stmt);
-    if (isActiveOp(v)) {
-      this.unit(stmt).steps.push({ k: "copy", out: result, src: v, origin: x.start });
-      this.emit(`${result.name} = ${v.name};`, x.start);
-    } else this.emit(`${result.name} = ${v.text};`, x.start);
   }
 
   // ---- patterns -------------------------------------------------------------------------
