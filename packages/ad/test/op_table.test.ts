@@ -48,12 +48,17 @@ describe("the op table and the classification of every export", () => {
     expect({ unclassified, twice, stale }).toEqual({ unclassified: [], twice: [], stale: [] });
   });
 
-  test("the backward kernels of the entries are exports without a rule; MUTATING_OPS positions are arguments; NO_RULE_OPS give a reason", () => {
+  test("the backward kernels and forward forms of the entries are exports without a rule; MUTATING_OPS positions are arguments; NO_RULE_OPS give a reason", () => {
     for (const entry of Object.values(opTable)) {
       for (const kernel of entry.kernels) {
         expect(exportsOf[kernel.name]).toBe(kernel);
         expect(NO_RULE_OPS.has(kernel.name)).toBe(true);
       }
+    }
+    for (const [name, entry] of Object.entries(opTable)) {
+      if (!entry.forward) continue;
+      expect(exportsOf[entry.forward.name]).toBe(entry.forward);
+      expect(NO_RULE_OPS.get(entry.forward.name)).toContain(`differentiate ${name}`);
     }
     expect(NO_RULE_OPS.get("softmaxBackward")).toMatch(/backward kernel/);
     for (const [name, positions] of MUTATING_OPS) {

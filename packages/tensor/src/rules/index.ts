@@ -49,22 +49,17 @@ export const MUTATING_OPS: ReadonlyMap<string, readonly number[]> = new Map([
 
 /**
  * Exports intentionally without a rule, with the reason (a call with tracked arguments is an
- * error naming it): these, and every backward kernel listed by an entry of the table.
+ * error naming it): these, and the forward forms and backward kernels the table's entries name.
  */
 export const NO_RULE_OPS: ReadonlyMap<string, string> = (() => {
   const out = new Map<string, string>([
     ["gemm", "use matmul / linear (gemm's out and beta accumulate into a buffer in place)"],
     ["withPrecision", "runs a callback; call setPrecision around the differentiated code instead"],
     ["sumToShape", "the broadcasting backward of add/sub/mul/div; use sumAlong"],
-    ["crossEntropyForward", "returns the statistics for crossEntropyBackward; differentiate crossEntropy"],
-    ["linearCrossEntropyForward", "returns the loss with its gradients (dx, dw) computed in the same pass; differentiate linearCrossEntropy"],
-    ["layerNormForward", "returns the statistics for layerNormBackward; differentiate layerNorm"],
-    ["attentionForward", "returns the statistics for attentionBackward; differentiate attention"],
-    ["attentionRowsForward", "returns the statistics for attentionRowsBackward; differentiate attentionRows"],
     ["releasingTemporaries", "a memory scope for the AD runtime: every module-level function's pullback already runs in one"],
-    ["maxAlongForward", "returns the argmax for maxAlongBackward; differentiate maxAlong"],
   ]);
-  for (const entry of Object.values(opTable)) {
+  for (const [name, entry] of Object.entries(opTable)) {
+    if (entry.forward) out.set(entry.forward.name, `the forward form ${name}'s rule calls (it returns what the pullback needs); differentiate ${name}`);
     for (const kernel of entry.kernels) if (!out.has(kernel.name)) out.set(kernel.name, "a backward kernel: there are no second derivatives");
   }
   return out;

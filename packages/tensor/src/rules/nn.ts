@@ -33,7 +33,7 @@ export const logSoftmax = defineOp({
 
 /** y = (x − mean)·rstd·w + b over the last axis. */
 export const layerNorm = defineOp({
-  op: layerNormOp, differentiable: 3, kernels: [layerNormBackward],
+  op: layerNormOp, differentiable: 3, forward: layerNormForward, kernels: [layerNormBackward],
   rule: (x: Tensor, w: Tensor, b: Tensor, eps = 1e-5) => {
     const { y, mean, rstd } = layerNormForward(x, w, b, eps);
     return [y, (dy: Tensor) => {
@@ -50,7 +50,7 @@ export const layerNorm = defineOp({
  * it saves allocating an (N, V) gradient every step.
  */
 export const crossEntropy = defineOp({
-  op: crossEntropyOp, differentiable: 1, kernels: [crossEntropyBackward],
+  op: crossEntropyOp, differentiable: 1, forward: crossEntropyForward, kernels: [crossEntropyBackward],
   rule: (logits: Tensor, targets: Indices, options: { overwriteLogits?: boolean } = {}) => {
     const { loss, lse } = crossEntropyForward(logits, targets);
     let consumed = false;
@@ -70,7 +70,7 @@ export const crossEntropy = defineOp({
  * incoming cotangent: ∂x = dloss·G·wᵀ, ∂w = dloss·xᵀ·G, G = (softmax(x·w) − onehot)/N.
  */
 export const linearCrossEntropy = defineOp({
-  op: linearCrossEntropyOp, differentiable: 2, kernels: [],
+  op: linearCrossEntropyOp, differentiable: 2, forward: linearCrossEntropyForward, kernels: [],
   rule: (x: Tensor, w: Tensor, targets: Indices, options: LinearCrossEntropyOptions = {}) => {
     const { loss, dx, dw } = linearCrossEntropyForward(x, w, targets, options);
     // Fresh tensors on every call (the saved gradients stay intact for another call).
@@ -80,7 +80,7 @@ export const linearCrossEntropy = defineOp({
 
 /** Fused causal multi-head attention over q, k, v (B, H, T, D). */
 export const attention = defineOp({
-  op: attentionOp, differentiable: 3, kernels: [attentionBackward],
+  op: attentionOp, differentiable: 3, forward: attentionForward, kernels: [attentionBackward],
   rule: (q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}) => {
     const { out, lse } = attentionForward(q, k, v, options);
     return [out, (dout: Tensor) => {
@@ -95,7 +95,7 @@ export const attention = defineOp({
  * sequences → out (B·T, C); the pullback gives dqkv (B·T, 3C) in the same layout.
  */
 export const attentionRows = defineOp({
-  op: attentionRowsOp, differentiable: 1, kernels: [attentionRowsBackward],
+  op: attentionRowsOp, differentiable: 1, forward: attentionRowsForward, kernels: [attentionRowsBackward],
   rule: (qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}) => {
     const { out, lse, keep } = attentionRowsForward(qkv, heads, batch, options);
     return [out, (dout: Tensor) => [attentionRowsBackward(dout, qkv, out, lse, heads, batch, options, keep)]];

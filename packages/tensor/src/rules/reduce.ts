@@ -24,7 +24,7 @@ export const sumAlong = defineOp({
 
 /** y = max along `axis`. ∂x = dy at the arg-max positions, 0 elsewhere. */
 export const maxAlong = defineOp({
-  op: maxAlongOp, differentiable: 1, kernels: [maxAlongBackward],
+  op: maxAlongOp, differentiable: 1, forward: maxAlongForward, kernels: [maxAlongBackward],
   rule: (x: Tensor, axis: number, keepDims = false) => {
     const { values, indices } = maxAlongForward(x, axis, keepDims);
     return [values, (dy: Tensor) => [maxAlongBackward(dy, indices, x.shape, axis)]];

@@ -39,6 +39,11 @@ export interface OpSpec {
    * own (differentiable ops it calls, such as `bmm` in bmm's pullback, are not listed).
    */
   kernels: readonly ((...args: any[]) => any)[];
+  /**
+   * The forward form the rule calls when its pullback needs statistics of the forward
+   * (`layerNormForward → { y, mean, rstd }`): an export without a rule of its own.
+   */
+  forward?: (...args: any[]) => any;
 }
 
 /**
@@ -52,6 +57,7 @@ export interface OpRule extends Rrule {
   /** The number of differentiable arguments explicit mode packs (≤ differentiable). */
   readonly explicit: number;
   readonly kernels: OpSpec["kernels"];
+  readonly forward?: OpSpec["forward"];
   readonly rule: Rule;
 }
 
