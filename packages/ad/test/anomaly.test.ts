@@ -1,4 +1,4 @@
-// Anomaly detection: with it on, the first rrule whose output (forward) or cotangent (pullback) is
+// Anomaly detection: with it on, the first op rule (explicit mode here, implicit mode in GPT-2) whose output (forward) or cotangent (pullback) is
 // not finite throws an AnomalyError naming the op and the .ad.ts line that called it.
 import { expect, test } from "bun:test";
 import { Rng, Tensor } from "@pullback/tensor";

@@ -1,4 +1,4 @@
-// gradcheck of the neural-network rrules (src/rrules/nn.ts): softmax, logSoftmax, layerNorm,
+// gradcheck of the neural-network rrules (the explicit form of @pullback/tensor's rules/nn.ts): softmax, logSoftmax, layerNorm,
 // crossEntropy, attention and attentionRows (causal; with and without dropout; T not a multiple of any tile),
 // dropout, take (repeated indices), pick; and the structural rules of @pullback/ad (fork,
 // splitFirst, detach, attach). Forward vs the plain op; float32 (Zig) vs float64 pullback.
