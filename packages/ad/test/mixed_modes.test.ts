@@ -52,4 +52,10 @@ describe("one path: an explicit function has a registered rule", () => {
     expect(ds).toHaveLength(1);
     expect(ds[0].map((d) => d.shape)).toEqual([[2, 3], [2, 3]]);
   });
+
+  test("the pullback of an ad(…) function called directly is a user-facing boundary: a null cotangent gives zeros in x's structure", () => {
+    const [, back] = gate([x, w]);
+    const zeros = back(null) as Tensor[];
+    expect(zeros.map((z) => [z.shape, Array.from(z.data).every((v) => v === 0)])).toEqual([[[2, 3], true], [[2, 3], true]]);
+  });
 });

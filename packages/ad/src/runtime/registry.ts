@@ -92,9 +92,10 @@ export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F
 
 /**
  * An expanded `ad(…)` function `f(x, ...rest) → [y, pullback]` (the loader wraps each in this
- * call), made a function with a rule: so `grad`, `pullback` and implicit-mode callers treat it like
- * any other. Returns f wrapped (both named `name` when f is anonymous): its pullback, which users call directly, returns
- * the cotangent of x completed to x's structure (zeros where it is null inside — from `detach`).
+ * call), made a function with a rule, so `grad` and `pullback` treat it like any other. Returns f
+ * wrapped (both named `name` when f is anonymous): its pullback, which users call directly, is a
+ * user-facing boundary: it returns the cotangent of x completed to x's structure (zeros where it
+ * is null inside — from `detach` — or for a null cotangent of y).
  */
 export function explicitRule<F extends (x: any, ...rest: any[]) => [any, (dy: any) => any]>(name: string, f: F): F {
   if (f.name === "") Object.defineProperty(f, "name", { value: name });
@@ -102,7 +103,7 @@ export function explicitRule<F extends (x: any, ...rest: any[]) => [any, (dy: an
   const wrapped = {
     [name](x: any, ...rest: any[]): [any, (dy: any) => any] {
       const [y, back] = f(x, ...rest);
-      const pullback = (dy: any) => completeCotangent(back(dy), x);
+      const pullback = (dy: any) => completeCotangent(dy === null ? null : back(dy), x);
       Object.defineProperty(pullback, "name", { value: back.name });
       return [y, pullback];
     },
@@ -145,7 +146,7 @@ export function findRule(f: unknown): Rule | undefined {
   return typeof f === "function" ? rules.get(f) : undefined;
 }
 
-/** How `f`'s rule was defined ("generated", "custom", "op", "non-differentiable"), or undefined. */
+/** How `f`'s rule was defined ("generated", "custom", "op", "explicit", "explicit-primal", "non-differentiable"), or undefined. */
 export function ruleOrigin(f: unknown): string | undefined {
   return typeof f === "function" ? origins.get(f) : undefined;
 }
