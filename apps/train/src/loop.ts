@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { MemoryPool, Rng, stopSignal, stoppable, StopRequested } from "@pullback/tensor";
-import { AnomalyError } from "@pullback/tensor/rrules";
+import { AnomalyError } from "@pullback/ad";
 import { writeLossChart } from "./chart.ts";
 import { clipGradients } from "./clip.ts";
 import { saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";

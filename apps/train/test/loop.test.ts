@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listCheckpoints, loadCheckpoint } from "../src/checkpoint.ts";
-import { AnomalyError } from "@pullback/tensor/rrules";
+import { AnomalyError } from "@pullback/ad";
 import { StopRequested } from "@pullback/tensor";
 import { NonFiniteError, runTraining } from "../src/loop.ts";
 import { readMetrics } from "../src/metrics.ts";

@@ -1,10 +1,10 @@
 // @pullback/ad — source-to-source reverse-mode AD for `*.ad.ts` files (see docs/ad.md).
-// The rules of the @pullback/tensor ops are registered on import (implicit mode finds them by function).
-import "./runtime/tensor_rules.ts";
+// The rules of the @pullback/tensor ops (its op table) are registered when the registry loads.
 export { ad, AdLoaderError } from "./runtime/marker.ts";
 export { fork, detach, attach, splitFirst } from "./runtime/rrules.ts";
-export { valueAndGrad, grad, pullback, completeCotangent, type RRule, type GradOptions, type Cotangent, type GradsOf } from "./runtime/grad.ts";
-export { stopGradient, nonDifferentiable, customVjp, checkpoint, type Static } from "./runtime/custom.ts";
+export { valueAndGrad, grad, pullback, type RRule, type GradOptions, type Cotangent, type GradsOf } from "./runtime/grad.ts";
+export { stopGradient, nonDifferentiable, customVjp, checkpoint, rrule, primal, type Static } from "./runtime/custom.ts";
+export { AnomalyError, setAnomalyDetection } from "./runtime/anomaly.ts";
 export { defineRrule, findRule, ruleOrigin, NoRuleError, type Rule, type RulePullback } from "./runtime/registry.ts";
 export { CotangentError } from "./runtime/cotangent_check.ts";
 export {
@@ -17,6 +17,7 @@ export {
   flattenTree,
   unflattenTree,
   isLeaf,
+  completeCotangent,
   type Tree,
   type Leaf,
 } from "./runtime/tree.ts";

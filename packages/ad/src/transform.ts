@@ -6,13 +6,13 @@ import { AdSyntaxError } from "./diagnostics.ts";
 import { hiresMappings } from "./sourcemap.ts";
 
 // The passes (and with them oxc-parser's native binding and magic-string) are loaded on the first
-// cache miss only: a process whose expansions are all in the disk cache never loads them.
+// cache miss only: a process whose expansions are all in the disk cache never loads them. The
+// implicit-mode passes (which read @pullback/tensor's op table) load with the first implicit file.
 let passes: {
   parse: typeof import("./passes/parse.ts").parse;
   check: typeof import("./passes/check.ts").check;
   expand: typeof import("./passes/expand.ts").expand;
   emit: typeof import("./passes/emit.ts").emit;
-  emitImplicit: typeof import("./passes/implicit/emit.ts").emitImplicit;
   detectMode: typeof import("./passes/mode.ts").detectMode;
 } | null = null;
 function loadPasses(): NonNullable<typeof passes> {
@@ -21,11 +21,12 @@ function loadPasses(): NonNullable<typeof passes> {
     check: (require("./passes/check.ts") as typeof import("./passes/check.ts")).check,
     expand: (require("./passes/expand.ts") as typeof import("./passes/expand.ts")).expand,
     emit: (require("./passes/emit.ts") as typeof import("./passes/emit.ts")).emit,
-    emitImplicit: (require("./passes/implicit/emit.ts") as typeof import("./passes/implicit/emit.ts")).emitImplicit,
     detectMode: (require("./passes/mode.ts") as typeof import("./passes/mode.ts")).detectMode,
   };
   return passes;
 }
+const emitImplicit: typeof import("./passes/implicit/emit.ts").emitImplicit = (parsed) =>
+  (require("./passes/implicit/emit.ts") as typeof import("./passes/implicit/emit.ts")).emitImplicit(parsed);
 
 /** Part of the cache key: a hash of the transform's own sources, so edits invalidate the disk cache. */
 export const TRANSFORM_VERSION = (() => {
@@ -107,7 +108,7 @@ export function transformAd(source: string, file: string, options: TransformOpti
 }
 
 function transformUncached(source: string, file: string, options: TransformOptions): TransformResult {
-  const { parse, check, expand, emit, emitImplicit, detectMode } = loadPasses();
+  const { parse, check, expand, emit, detectMode } = loadPasses();
   const { parsed, diagnostics } = parse(file, source);
   if (!parsed) throw new AdSyntaxError(diagnostics);
   if (detectMode(parsed.program) === "implicit") {

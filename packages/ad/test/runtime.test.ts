@@ -133,16 +133,26 @@ describe("fork, detach, attach", () => {
     };
     expect(gradcheck(f as any, randTensor([5], 4)).ok).toBe(true);
   });
-  test("detach gives zeros like the input; attach drops its cotangent", () => {
+  test("detach gives the zero cotangent (null); attach drops its cotangent (null)", () => {
     const x = Tensor.from([[1, 2], [3, 4]]);
     const [v, pbd] = detach(x);
     expect(v).toBe(x);
-    const z = pbd() as Tensor;
-    expect(z.shape).toEqual([2, 2]);
-    expect([...z.data]).toEqual([0, 0, 0, 0]);
+    expect(pbd()).toBeNull();
     const [c, pba] = attach(x);
     expect(c).toBe(x);
-    expect(pba(Tensor.ones([2, 2]))).toBeUndefined();
+    expect(pba(Tensor.ones([2, 2]))).toBeNull();
+  });
+  test("fork and splitFirst take null cotangents (zeros)", () => {
+    const x = Tensor.from([1, 2]);
+    const [, pbf] = fork(x);
+    expect(pbf(null)).toBeNull();
+    expect(pbf([null, null])).toBeNull();
+    expect(pbf([null, x])).toBe(x);
+    const [, pbs] = splitFirst([x, x, x]);
+    expect(pbs(null)).toBeNull();
+    expect(pbs([null, null])).toBeNull();
+    expect(pbs([x, null])).toEqual([x, null, null]);
+    expect(pbs([null, [x, null]])).toEqual([null, x, null]);
   });
 });
 

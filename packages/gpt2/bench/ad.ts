@@ -19,9 +19,9 @@ const root = join(import.meta.dir, "..", "..", "..");
 const FILES = [
   "packages/gpt2/src/model.ad.ts",
   "packages/gpt2/src/block_explicit.ad.ts",
-  "packages/tensor/src/composed/softmax.ad.ts",
-  "packages/tensor/src/composed/layer_norm.ad.ts",
-  "packages/tensor/src/composed/attention.ad.ts",
+  "packages/ad/test/composed/softmax.ad.ts",
+  "packages/ad/test/composed/layer_norm.ad.ts",
+  "packages/ad/test/composed/attention.ad.ts",
 ];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const arg = (name: string, fallback: number) => {

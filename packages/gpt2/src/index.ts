@@ -1,8 +1,7 @@
 // @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
 // model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
-import { valueAndGrad } from "@pullback/ad";
+import { setAnomalyDetection, valueAndGrad } from "@pullback/ad";
 import type { Rng, Tensor } from "@pullback/tensor";
-import { setAnomalyDetection } from "@pullback/tensor/rrules";
 import { validateConfig, type ModelConfig } from "./config.ts";
 import { logits, loss, type Step } from "./model.ad.ts";
 import { initParams, type GPT2Params } from "./params.ts";

@@ -3,19 +3,10 @@
 // Prints a table (kernel, shape, threads, ms, GFLOP/s or GB/s, reference ms, speed ratio);
 // --json prints the rows as JSON instead. Progress and notes go to stderr.
 import { poolSize, setThreads } from "@pullback/tensor";
-import { bench as attentionVsComposed } from "./attention_vs_composed.ts";
 import { gemmBenchDone, gemmBf16Section, gemmSection } from "./gemm.ts";
 import type { BenchContext, BenchRow, BenchSection } from "./harness.ts";
 import { bench as linearCrossEntropyBench } from "./linear_cross_entropy.ts";
 import { bench as normlossBench } from "./normloss.ts";
-
-/** Fused attention forward+backward, with the composed path (bmm + softmax + bmm and their backward ops) as its reference. */
-const attentionSection: BenchSection = async (threads, ctx) => {
-  const rows = await attentionVsComposed(threads, { rounds: ctx.quick ? 2 : Math.max(ctx.rounds, 3), log: ctx.log });
-  const fused = rows.find((r) => r.kernel.includes("fused"))!;
-  const composed = rows.find((r) => r.kernel.includes("composed (ops)"))!;
-  return [{ ...fused, reference: { name: "composed ops", ms: composed.ms } }];
-};
 
 /** LayerNorm, softmax and cross-entropy forward+backward on the seed shapes (memory-bound: GB/s). */
 const normlossSection: BenchSection = async (threads) => (await normlossBench(threads)).map((r) => ({ ...r, threads }));
@@ -24,7 +15,6 @@ const normlossSection: BenchSection = async (threads) => (await normlossBench(th
 const sections: Record<string, BenchSection> = {
   gemm: gemmSection,
   gemm_bf16: gemmBf16Section,
-  attention: attentionSection,
   normloss: normlossSection,
   // the fused vocabulary head + loss against matmul + cross-entropy + the two backward GEMMs
   head: linearCrossEntropyBench,

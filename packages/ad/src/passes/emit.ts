@@ -1,11 +1,15 @@
 // Pass 4 — emit: applies the plans to the source with magic-string. Untouched code stays
 // byte-identical and every original statement stays on its original line: markers are renamed in
 // place, loop pushes are appended on the statement's own line, the loop prelude becomes the stack
-// declaration, `ad` is removed from `ad(fn)`, and the pullback closure is appended on the `return`
-// line (compact), or — for `ad:expand` — spread over commented lines (readable).
+// declaration, `ad(fn)` becomes `__ad.explicit("<binding>", fn)` (which names fn and registers its
+// rule; line 1 gains the runtime import), and the pullback closure is appended on the `return` line (compact), or — for
+// `ad:expand` — spread over commented lines (readable).
 import MagicString from "magic-string";
 import type { Plan } from "./expand.ts";
 import type { Parsed } from "./parse.ts";
+
+/** The runtime module generated code imports as `__ad` (both modes). */
+export const RUNTIME_MODULE = "@pullback/ad/implicit";
 
 /** An edit as applied to magic-string (kept for the fast hires source map, see sourcemap.ts). */
 export interface Edit {
@@ -68,7 +72,6 @@ export function emit(p: Parsed, plans: Plan[], options: { readable?: boolean } =
   // otherwise make it jump back and forth.
   const edits: Edit[] = [];
   const ms = {
-    remove: (start: number, end: number) => edits.push({ kind: "replace", start, end, text: "" }),
     overwrite: (start: number, end: number, text: string) => edits.push({ kind: "replace", start, end, text }),
     appendLeft: (at: number, text: string) => edits.push({ kind: "left", start: at, end: at, text }),
     prependRight: (at: number, text: string) => edits.push({ kind: "right", start: at, end: at, text }),
@@ -77,7 +80,9 @@ export function emit(p: Parsed, plans: Plan[], options: { readable?: boolean } =
   const pullbacks: { text: string; pieces: Piece[]; line: number }[] = [];
   for (const plan of plans) {
     const { call } = plan.fn;
-    ms.remove(call.callee.start, call.typeArguments ? call.typeArguments.end : call.callee.end);
+    // `ad(fn)` → `__ad.explicit("<binding>", fn)`: fn keeps the name its binding gave it (stack traces show it).
+    ms.overwrite(call.callee.start, call.typeArguments ? call.typeArguments.end : call.callee.end, "__ad.explicit");
+    ms.prependRight(plan.fn.fn.start, `${JSON.stringify(plan.fn.name === "ad" ? "" : plan.fn.name)}, `);
     for (const c of plan.calls) ms.overwrite(c.step.marker.start, c.step.marker.end, c.slot);
     for (const l of plan.loops) {
       ms.overwrite(l.step.preludeMarker.start, l.step.preludeMarker.end, `${l.slot}, ${l.stack} = []`);
@@ -98,6 +103,7 @@ export function emit(p: Parsed, plans: Plan[], options: { readable?: boolean } =
     ms.appendLeft(arg.end, `, ${text}]`);
     if (pieces.length > 0) pullbacks.push({ text, pieces, line: p.index.lineOf(arg.end) + 1 });
   }
+  if (plans.length > 0) ms.prependRight(0, `import * as __ad from "${RUNTIME_MODULE}"; `);
   const magic = new MagicString(p.source);
   const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i);
   for (const { e } of ordered) {

@@ -1,7 +1,10 @@
-// User-facing rule constructors of implicit mode: stopGradient, nonDifferentiable, customVjp
-// (defineRrule) and checkpoint. Outside differentiated code each is the identity on its argument,
-// so an `.ad.ts` module runs (forward only) without the loader too.
-import { defineRrule, ruleOf, type Rule } from "./registry.ts";
+// User-facing rule constructors: stopGradient, nonDifferentiable, customVjp (defineRrule) and
+// checkpoint — outside differentiated code each is the identity on its argument, so an `.ad.ts`
+// module runs (forward only) without the loader too — and the two bridges between the modes:
+// rrule (a function with a rule, in explicit mode's form) and primal (an explicit-mode function,
+// in implicit mode's form).
+import { rruleOf, type Rrule } from "@pullback/tensor/rules";
+import { defineRrule, explicitRuleOf, ruleOf, type Rule } from "./registry.ts";
 
 /**
  * Marks a parameter as never differentiated, whatever it holds (JAX's static arguments):
@@ -57,4 +60,25 @@ export function checkpoint<F extends (...args: any[]) => any>(f: F): F {
     },
     "custom",
   );
+}
+
+/**
+ * The explicit-mode form of a function with a rule (a function of an implicit `.ad.ts` module, a
+ * customVjp, an op): `rrule(f)(x, ...rest) → [y, pullback]` with its first `differentiable`
+ * arguments packed first (an array when there are several), as explicit code calls it:
+ * `const [y, __] = rrule(mlp, 2)([x, p])`.
+ */
+export function rrule(f: Function, differentiable = 1): Rrule {
+  return rruleOf(f.name || "anonymous", (...args: any[]) => ruleOf(f)(...args), differentiable);
+}
+
+/**
+ * The implicit-mode form of an explicit-mode function (an `ad(…)` function or a hand-written
+ * rrule) `f(x, ...rest) → [y, pullback]`: `primal(f)(x, ...rest)` returns y, and its rule is f's,
+ * so implicit code calls it like any differentiable function: `const y = primal(block)([x, p])`.
+ */
+export function primal<X, Y>(f: (x: X, ...rest: any[]) => [Y, (dy: any) => any]): (x: X, ...rest: any[]) => Y {
+  const name = `primal(${f.name || "anonymous"})`;
+  const p = { [name]: (x: X, ...rest: any[]) => f(x, ...rest)[0] }[name];
+  return defineRrule(p, explicitRuleOf(f), "explicit-primal");
 }

@@ -1,12 +1,13 @@
-// valueAndGrad, grad and pullback. Implicit mode: f is a function with a rule (any function of an
-// implicit `.ad.ts` module, or one given a rule with customVjp); cotangents come back for the
-// arguments selected by `argnums`, in their structure, with explicit zeros for untouched leaves.
-// Explicit mode: f is in the rrule convention `f(x, ...rest) → [y, pullback]` (an `ad(...)`
-// function). Either way the output is a scalar (a number or a one-element Tensor) seeded with 1.
+// valueAndGrad, grad and pullback, one path for both front-ends: f's rule from the registry (any
+// function of an implicit `.ad.ts` module, an `ad(…)` function of an explicit one, or one given a
+// rule with customVjp); a hand-written rrule `f(x, ...rest) → [y, pullback]` is taken as the rule
+// of x ↦ y. Cotangents come back for the arguments selected by `argnums`, in their structure,
+// with explicit zeros for untouched leaves (completeCotangent: the one place zeros are made).
+// valueAndGrad and grad need a scalar output (a number or a one-element Tensor), seeded with 1.
 import { Tensor } from "@pullback/tensor";
 import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.ts";
-import { findRule } from "./registry.ts";
-import { isPlainObject, treeZerosLike, type Tree } from "./tree.ts";
+import { explicitRuleOf, findRule, type Rule } from "./registry.ts";
+import { completeCotangent } from "./tree.ts";
 import type { Cotangent, GradOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
 
 export type { AuxOf, Cotangent, GradOf, GradsOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
@@ -16,30 +17,10 @@ export type RRule<X = any, Y = any> = (x: X, ...rest: any[]) => [Y, (dy: any) =>
 export interface GradOptions {
   /** f's output is `[value, aux]`: differentiate `value` only; aux is returned alongside (its cotangent is zero). */
   hasAux?: boolean;
-  /** Implicit mode: which arguments to differentiate (default 0); an array gives a tuple of gradients. */
+  /** Which arguments to differentiate (default 0); an array gives a tuple of gradients. */
   argnums?: number | number[];
 }
 
-
-/**
- * The cotangent `d` completed to the structure of the primal `x`: untouched Tensor leaves become
- * zeros of their shape, numbers 0; leaves that are not differentiable (integer arrays, strings,
- * booleans, functions) get null. Never undefined.
- */
-export function completeCotangent(d: any, x: any): any {
-  if (x instanceof Tensor) {
-    if (d === null || d === undefined) return Tensor.zeros(x.shape, x.dtype);
-    return d;
-  }
-  if (typeof x === "number") return d === null || d === undefined ? 0 : d;
-  if (Array.isArray(x)) return x.map((xi, i) => completeCotangent(d === null || d === undefined ? null : d[i], xi));
-  if (isPlainObject(x)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(x)) out[k] = completeCotangent(d === null || d === undefined ? null : d[k], x[k]);
-    return out;
-  }
-  return null;
-}
 
 /**
  * `pullback(f, ...args)` → `[y, back]`: runs f's rule; `back(dy)` returns one cotangent per
@@ -54,9 +35,13 @@ export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): 
       `pullback: ${f.name || "the function"} has no rule — define it in an .ad.ts file (implicit mode), or give it one with customVjp/defineRrule`,
     );
   }
+  return pullbackOfRule(rule, args) as [Y, (dy: any) => any[]];
+}
+
+function pullbackOfRule(rule: Rule, args: any[]): [any, (dy: any) => any[]] {
   const [y, back] = rule(...args);
   return [
-    y as Y,
+    y,
     function pullbackOf(dy: any): any[] {
       const ds = back(dy);
       return args.map((a, i) => completeCotangent(ds[i], a));
@@ -64,25 +49,21 @@ export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): 
   ];
 }
 
-function implicitValueAndGrad(f: Function, options: GradOptions, name: string) {
-  const argnums = options.argnums ?? 0;
-  const list = Array.isArray(argnums) ? argnums : [argnums];
-  return function valueAndGradOf(...args: any[]) {
-    for (const i of list) {
-      if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new RangeError(`${name}: argnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`);
-    }
-    const [out, back] = pullback(f as (...a: any[]) => any, ...args);
-    let value: unknown = out;
-    let seed: unknown;
-    if (options.hasAux) {
-      if (!Array.isArray(out) || out.length !== 2) throw new TypeError(`${name}: with hasAux, f must return [value, aux]`);
-      value = out[0];
-      seed = [seedFor(value, name), null];
-    } else seed = seedFor(out, name);
-    const ds = back(seed);
-    const grads = Array.isArray(argnums) ? list.map((i) => ds[i]) : ds[argnums];
-    return [out, grads] as [any, any];
-  };
+/**
+ * The rule valueAndGrad and grad differentiate `f` with: its registered rule, else — f being a
+ * hand-written rrule `f(x, ...rest) → [y, pullback]` — the rule of x ↦ y. Without the loader,
+ * f is most likely a function of an .ad.ts file run as plain code: that error says so.
+ */
+function ruleFor(f: Function, name: string): Rule {
+  const rule = findRule(f);
+  if (rule) return rule;
+  const plain = adFilesWithoutLoader();
+  if (plain.length) throw loaderMissing(name, f, plain);
+  return explicitRuleOf(f as RRule, (result) => {
+    if (Array.isArray(result) && result.length === 2 && typeof result[1] === "function") return;
+    if (!loaderRegistered()) throw loaderMissing(name, f);
+    throw new TypeError(`${name}: f must return [output, pullback] (write it with ad(...) in a .ad.ts file, or as an rrule)`);
+  });
 }
 
 function seedFor(value: unknown, name: string): number | Tensor {
@@ -92,16 +73,6 @@ function seedFor(value: unknown, name: string): number | Tensor {
     return Tensor.ones(value.shape, value.dtype);
   }
   throw new TypeError(`${name}: f must return a scalar (a number or a one-element Tensor), got ${value === null ? "null" : typeof value}`);
-}
-
-function callRRule(f: RRule, x: unknown, rest: unknown[], name: string): [unknown, (dy: unknown) => unknown] {
-  const result = f(x, ...rest);
-  if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function") {
-    // Without the loader, a function of an implicit .ad.ts file is plain code with no rule.
-    if (!loaderRegistered()) throw loaderMissing(name, f);
-    throw new TypeError(`${name}: f must return [output, pullback] (write it with ad(...) in a .ad.ts file, or as an rrule)`);
-  }
-  return result as [unknown, (dy: unknown) => unknown];
 }
 
 /**
@@ -116,24 +87,22 @@ export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options
   return valueAndGradNamed(f, options, "valueAndGrad");
 }
 
-function valueAndGradNamed<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions, name: string): (x: X, ...rest: any[]) => [any, any] {
-  if (findRule(f)) return implicitValueAndGrad(f, options, name);
-  // .ad.ts files were imported without the loader: f is most likely one of their functions, run as plain code.
-  const plain = adFilesWithoutLoader();
-  if (plain.length) throw loaderMissing(name, f, plain);
-  if (options.argnums !== undefined && options.argnums !== 0) {
-    if (!loaderRegistered()) throw loaderMissing(name, f);
-    throw new TypeError(`${name}: argnums needs a function with a rule (implicit mode); an rrule-convention function differentiates its first argument`);
-  }
-  return function valueAndGradOf(x: X, ...rest: any[]) {
-    const [out, pullback] = callRRule(f as RRule<X>, x, rest, name);
-    if (options.hasAux) {
-      if (!Array.isArray(out) || out.length !== 2) throw new TypeError(`${name}: with hasAux, f must return [[value, aux], pullback]`);
-      const [value, aux] = out;
-      const grads = pullback([seedFor(value, name), treeZerosLike(aux as Tree)]);
-      return [[value, aux], grads];
+function valueAndGradNamed(f: Function, options: GradOptions, name: string): (...args: any[]) => [any, any] {
+  const rule = ruleFor(f, name);
+  const argnums = options.argnums ?? 0;
+  const list = Array.isArray(argnums) ? argnums : [argnums];
+  return function valueAndGradOf(...args: any[]) {
+    for (const i of list) {
+      if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new RangeError(`${name}: argnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`);
     }
-    const grads = pullback(seedFor(out, name));
+    const [out, back] = pullbackOfRule(rule, args);
+    let seed: unknown;
+    if (options.hasAux) {
+      if (!Array.isArray(out) || out.length !== 2) throw new TypeError(`${name}: with hasAux, f must return [value, aux]`);
+      seed = [seedFor(out[0], name), null];
+    } else seed = seedFor(out, name);
+    const ds = back(seed);
+    const grads = Array.isArray(argnums) ? list.map((i) => ds[i]) : ds[argnums];
     return [out, grads];
   };
 }

@@ -1,19 +1,14 @@
-// @pullback/ad/implicit — what code generated for implicit-mode `.ad.ts` files calls: rule
-// registration and lookup, cotangent accumulation over structures (null is a zero of any shape),
-// rules for number arithmetic and Math functions, and the rules of the @pullback/tensor ops.
+// @pullback/ad/implicit — what code the loader generates calls: rule registration and lookup
+// (`explicit` registers an expanded `ad(…)` function), cotangent accumulation over structures
+// (null is a zero of any shape), rules for number arithmetic and Math functions, and the rules
+// of the @pullback/tensor ops (`ops`, from its op table).
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
-import { addLeaves, isPlainObject } from "./tree.ts";
-import { defineRrule, ruleOf, withRule as register, type Rule } from "./registry.ts";
-import { tensorRules } from "./tensor_rules.ts";
+import { acc } from "./tree.ts";
+import { defineRrule, explicitRule, opRules, ruleOf, withRule, type Rule } from "./registry.ts";
 
-export { ruleOf, defineRrule };
-export const ops: Record<string, Rule> = tensorRules;
-
-/** Registers the generated rule of `f` (named `name` when f is anonymous) and returns f. */
-export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F {
-  if (name && f.name === "") Object.defineProperty(f, "name", { value: name });
-  return register(f, rule);
-}
+export { acc, defineRrule, ruleOf, withRule };
+export const explicit = explicitRule;
+export const ops: Readonly<Record<string, Rule>> = opRules;
 
 /**
  * Registers the generated rule of a module-level function. Inside a MemoryPool.run, its pullback
@@ -29,27 +24,6 @@ export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: stri
   return withRule(f, scopedRule, name);
 }
 
-
-/**
- * a + b for cotangents: null/undefined are zeros; numbers and Tensors add; arrays (possibly
- * sparse) and plain objects add element by element. Never mutates a or b.
- */
-export function acc(a: any, b: any): any {
-  if (a === null || a === undefined) return b === undefined ? null : b;
-  if (b === null || b === undefined) return a;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const n = Math.max(a.length, b.length);
-    const out = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = acc(a[i], b[i]);
-    return out;
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const out: Record<string, unknown> = { ...a };
-    for (const k of Object.keys(b)) out[k] = acc(a[k], b[k]);
-    return out;
-  }
-  return addLeaves(a, b);
-}
 
 /** The cotangent of a container after reading `key` with cotangent `v`: d + {key: v}. */
 export function accAt(d: any, key: string | number, v: any): any {

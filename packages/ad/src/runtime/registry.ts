@@ -1,18 +1,18 @@
-// The rule registry of implicit mode. A *rule* is ChainRules' `rrule` with one cotangent per
-// argument: `rule(...args) → [y, pullback]`, `pullback(dy) → [dargs0, dargs1, …]`. Inside generated
-// code `null` is a zero cotangent (of any shape, and NoTangent for non-differentiable arguments);
-// the user-facing entry points (`pullback`, `valueAndGrad`, `grad`) turn it into explicit zeros.
+// The rule registry, shared by both front-ends. A *rule* is ChainRules' `rrule` with one cotangent
+// per argument: `rule(...args) → [y, pullback]`, `pullback(dy) → [dargs0, dargs1, …]`. `null` is
+// the one zero cotangent (of any shape, and NoTangent for non-differentiable arguments); only the
+// user-facing entry points (`pullback`, `valueAndGrad`, `grad`) turn it into explicit zeros.
 //
 // Rules are found by function identity: every function of an implicit `.ad.ts` module registers
-// its generated rule when it is defined; `defineRrule`/`customVjp` register hand-written ones;
+// its generated rule when it is defined, every `ad(…)` function of an explicit one its rule when
+// it is created (`explicitRule`); `defineRrule`/`customVjp` register hand-written ones;
 // `nonDifferentiable` registers a rule with no gradient; the ops of @pullback/tensor are
-// registered by tensor_rules.ts.
+// registered from its op table when this module loads.
+import { opTable, type Rule } from "@pullback/tensor/rules";
 import { checkCotangents, CotangentError } from "./cotangent_check.ts";
+import { completeCotangent } from "./tree.ts";
 
-/** A pullback: one cotangent per argument of the primal call (`null` = zero / no tangent). */
-export type RulePullback = (dy: any) => any[];
-/** An implicit-mode rule: `rule(...args) → [y, pullback]`. */
-export type Rule = (...args: any[]) => [any, RulePullback];
+export type { Rule, RulePullback } from "@pullback/tensor/rules";
 
 const rules = new WeakMap<Function, Rule>();
 
@@ -79,8 +79,9 @@ function userFrame(stack: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Registers the generated rule of a function (generated code calls this; returns `f`). */
-export function withRule<F extends Function>(f: F, rule: Rule): F {
+/** Registers the generated rule of `f` (named `name` when f is anonymous) and returns f (generated code calls this). */
+export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F {
+  if (name && f.name === "") Object.defineProperty(f, "name", { value: name });
   // A hand-written rule (customVjp) wins over the generated one.
   if (origins.get(f) !== "custom") {
     rules.set(f, rule);
@@ -89,13 +90,63 @@ export function withRule<F extends Function>(f: F, rule: Rule): F {
   return f;
 }
 
+/**
+ * An expanded `ad(…)` function `f(x, ...rest) → [y, pullback]` (the loader wraps each in this
+ * call), made a function with a rule, so `grad` and `pullback` treat it like any other. Returns f
+ * wrapped (both named `name` when f is anonymous): its pullback, which users call directly, is a
+ * user-facing boundary: it returns the cotangent of x completed to x's structure (zeros where it
+ * is null inside — from `detach` — or for a null cotangent of y).
+ */
+export function explicitRule<F extends (x: any, ...rest: any[]) => [any, (dy: any) => any]>(name: string, f: F): F {
+  if (f.name === "") Object.defineProperty(f, "name", { value: name });
+  else name = f.name;
+  const wrapped = {
+    [name](x: any, ...rest: any[]): [any, (dy: any) => any] {
+      const [y, back] = f(x, ...rest);
+      const pullback = (dy: any) => completeCotangent(dy === null ? null : back(dy), x);
+      Object.defineProperty(pullback, "name", { value: back.name });
+      return [y, pullback];
+    },
+  }[name] as unknown as F;
+  rules.set(wrapped, explicitRuleOf(f));
+  origins.set(wrapped, "explicit");
+  return wrapped;
+}
+
+/**
+ * The rule of the function x ↦ y of an rrule `f(x, ...rest) → [y, pullback]` (`check` sees f's
+ * result first). The cotangent of y enters f's pullback completed to zeros where it is null in
+ * part — explicit pullbacks, often hand-written, take whole cotangents; a null one gives nulls.
+ */
+export function explicitRuleOf(f: (x: any, ...rest: any[]) => [any, (dy: any) => any], check?: (result: unknown) => void): Rule {
+  return function explicit_rule(...args: any[]) {
+    const result = f(...(args as [any, ...any[]]));
+    check?.(result);
+    const [y, back] = result;
+    return [y, function explicit_pullback(dy: any) {
+      const out: any[] = args.map(() => null);
+      if (dy !== null) out[0] = back(completeCotangent(dy, y));
+      return out;
+    }];
+  };
+}
+
+/** The rule of every differentiable op of @pullback/tensor, by export name (generated code calls `__ops.<name>`). */
+export const opRules: Readonly<Record<string, Rule>> = Object.fromEntries(
+  Object.entries(opTable).map(([name, entry]) => {
+    rules.set(entry.op, entry.rule);
+    origins.set(entry.op, "op");
+    return [name, entry.rule];
+  }),
+);
+
 /** The rule of `f`, or undefined. */
 export function findRule(f: unknown): Rule | undefined {
   pendingSite = undefined; // called by pullback/valueAndGrad, not from a call site of generated code
   return typeof f === "function" ? rules.get(f) : undefined;
 }
 
-/** How `f`'s rule was defined ("generated", "custom", "op", "non-differentiable"), or undefined. */
+/** How `f`'s rule was defined ("generated", "custom", "op", "explicit", "explicit-primal", "non-differentiable"), or undefined. */
 export function ruleOrigin(f: unknown): string | undefined {
   return typeof f === "function" ? origins.get(f) : undefined;
 }
@@ -112,6 +163,12 @@ function nameOf(f: unknown): string {
 export function ruleOf(f: unknown, site?: string): Rule {
   if (typeof f !== "function") throw new TypeError(`${site ? `${site}: ` : ""}the callee is not a function (got ${f === null ? "null" : typeof f})`);
   const r = rules.get(f);
+  if (r && origins.get(f) === "explicit") {
+    throw new TypeError(
+      `${site ? `${site}: ` : ""}${nameOf(f)} is an explicit-mode function (it returns [output, pullback]); ` +
+        `call it from implicit-mode code as primal(${nameOf(f)}) (from @pullback/ad), which returns the output`,
+    );
+  }
   if (r) {
     pendingSite = site;
     return r;

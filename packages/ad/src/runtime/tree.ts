@@ -172,3 +172,44 @@ export function treeUnflatten(like: Tree, leaves: Leaf[]): Tree {
   if (i !== leaves.length) throw new TypeError(`treeUnflatten: the tree has ${i} leaves, got ${leaves.length}`);
   return out;
 }
+
+/**
+ * The cotangent `d` completed to the structure of the primal `x`: untouched Tensor leaves become
+ * zeros of their shape, numbers 0; leaves that are not differentiable (integer arrays, strings,
+ * booleans, functions) get null. Never undefined.
+ */
+export function completeCotangent(d: any, x: any): any {
+  if (x instanceof Tensor) {
+    if (d === null || d === undefined) return Tensor.zeros(x.shape, x.dtype);
+    return d;
+  }
+  if (typeof x === "number") return d === null || d === undefined ? 0 : d;
+  if (Array.isArray(x)) return x.map((xi, i) => completeCotangent(d === null || d === undefined ? null : d[i], xi));
+  if (isPlainObject(x)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(x)) out[k] = completeCotangent(d === null || d === undefined ? null : d[k], x[k]);
+    return out;
+  }
+  return null;
+}
+
+/**
+ * a + b for cotangents: null/undefined are zeros; numbers and Tensors add; arrays (possibly
+ * sparse) and plain objects add element by element. Never mutates a or b.
+ */
+export function acc(a: any, b: any): any {
+  if (a === null || a === undefined) return b === undefined ? null : b;
+  if (b === null || b === undefined) return a;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.max(a.length, b.length);
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = acc(a[i], b[i]);
+    return out;
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const out: Record<string, unknown> = { ...a };
+    for (const k of Object.keys(b)) out[k] = acc(a[k], b[k]);
+    return out;
+  }
+  return addLeaves(a, b);
+}

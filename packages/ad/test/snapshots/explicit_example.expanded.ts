@@ -1,8 +1,8 @@
-// The example of issue 3, with test ops.
+import * as __ad from "@pullback/ad/implicit"; // The example of issue 3, with test ops.
 import { ad } from "@pullback/ad";
 import { bar, baz, bra, foo, someCond } from "./ops.ts";
 
-export const f = (([x, y], n = 10) => {
+export const f = __ad.explicit("f", ([x, y], n = 10) => {
   const [x1, __pb1] = foo(x, 1);            // differentiate w.r.t. the first argument only
   let [y1, __pb2] = bar([x1, y]);          // an array literal passes several differentiable arguments
   let __pb3, __stack3 = [];                               // an uninitialized `__` is the loop prelude

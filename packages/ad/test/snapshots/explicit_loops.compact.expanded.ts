@@ -1,8 +1,8 @@
-// Loops of any trip count: for, while, for…of, do…while; several rrule calls per iteration.
+import * as __ad from "@pullback/ad/implicit"; // Loops of any trip count: for, while, for…of, do…while; several rrule calls per iteration.
 import { ad, fork } from "@pullback/ad";
 import { add, bar, baz, scale } from "./ops.ts";
 
-export const forLoop = ((x, n: number) => {
+export const forLoop = __ad.explicit("forLoop", (x, n: number) => {
   let [y, __pb1] = scale(x, 1.5);
   let __pb2, __stack2 = [];
   for (let i = 0; i < n; i++) {
@@ -11,7 +11,7 @@ export const forLoop = ((x, n: number) => {
   return [y, function forLoop_pullback(__dout) { let dy, dx; dy = __dout; for (let __i = __stack2.length - 1; __i >= 0; ) { dy = __stack2[__i--](dy); } dx = __pb1(dy); return dx; }];
 });
 
-export const whileLoop = ((x, n: number) => {
+export const whileLoop = __ad.explicit("whileLoop", (x, n: number) => {
   let [y, __pb3] = scale(x, 0.5);
   let k = 0;
   let __pb4, __stack4 = [];
@@ -22,7 +22,7 @@ export const whileLoop = ((x, n: number) => {
   return [y, function whileLoop_pullback(__dout) { let dy, dx; dy = __dout; for (let __i = __stack4.length - 1; __i >= 0; ) { dy = __stack4[__i--](dy); } dx = __pb3(dy); return dx; }];
 });
 
-export const forOfLoop = (([x, w], scales: number[]) => {
+export const forOfLoop = __ad.explicit("forOfLoop", ([x, w], scales: number[]) => {
   let [y, __pb5] = bar([x, w]);
   let __pb6, __stack6 = [];
   for (const s of scales) { [y, __pb6] = scale(y, s); __stack6.push(__pb6); }
@@ -30,7 +30,7 @@ export const forOfLoop = (([x, w], scales: number[]) => {
 });
 
 /** Two tracked variables carried through the loop, three rrule calls per iteration. */
-export const twoCarried = (([a, b], n: number) => {
+export const twoCarried = __ad.explicit("twoCarried", ([a, b], n: number) => {
   let [u, __pb7] = scale(a, 1);
   let [v, __pb8] = scale(b, 1);
   let t, r;

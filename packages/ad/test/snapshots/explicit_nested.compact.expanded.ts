@@ -1,14 +1,14 @@
-// Nested ad: a layer closure created per layer inside the loop of the outer function.
+import * as __ad from "@pullback/ad/implicit"; // Nested ad: a layer closure created per layer inside the loop of the outer function.
 import { ad, attach, fork } from "@pullback/ad";
 import type { Tensor } from "@pullback/tensor";
 import { add, baz, matmul } from "./ops.ts";
 
-export const mlp = ((x: Tensor, ws: Tensor[]) => {
+export const mlp = __ad.explicit("mlp", (x: Tensor, ws: Tensor[]) => {
   let [h, __pb1] = baz(x, 0);
   let w;
   let __pb2, __stack2 = [];
   for (let l = 0; l < ws.length; l++) {
-    const layer = (([hin, win]) => {
+    const layer = __ad.explicit("layer", ([hin, win]) => {
       const [z, __pb3] = matmul([hin, win]);
       const [a, __pb4] = baz(z, l);
       return [a, function layer_pullback(__dout) { let da, dhin, dwin, dz; da = __dout; dz = __pb4(da); [dhin, dwin] = __pb3(dz); return [dhin, dwin]; }];
@@ -20,8 +20,8 @@ export const mlp = ((x: Tensor, ws: Tensor[]) => {
 });
 
 /** Weights as tracked inputs: a per-layer closure called with each tracked weight. */
-export const stack2 = (([x, w1, w2]) => {
-  const layer = (([h, w], bias: number) => {
+export const stack2 = __ad.explicit("stack2", ([x, w1, w2]) => {
+  const layer = __ad.explicit("layer", ([h, w], bias: number) => {
     const [z, __pb9] = matmul([h, w]);
     const [a, __pb10] = baz(z, bias);
     return [a, function layer_pullback(__dout) { let da, dh, dw, dz; da = __dout; dz = __pb10(da); [dh, dw] = __pb9(dz); return [dh, dw]; }];

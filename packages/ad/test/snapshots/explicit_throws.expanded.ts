@@ -1,7 +1,7 @@
-import { ad } from "@pullback/ad";
+import * as __ad from "@pullback/ad/implicit"; import { ad } from "@pullback/ad";
 import { boom, scale } from "./ops.ts";
 
-export const forwardThrows = ((x) => {
+export const forwardThrows = __ad.explicit("forwardThrows", (x) => {
   const [a, __pb1] = scale(x, 2);
   const [b, __pb2] = boom(a, "forward");
   return [b, function forwardThrows_pullback(__dout) {
@@ -17,7 +17,7 @@ export const forwardThrows = ((x) => {
   }];
 });
 
-export const pullbackThrows = ((x) => {
+export const pullbackThrows = __ad.explicit("pullbackThrows", (x) => {
   const [a, __pb3] = scale(x, 2);
   const [b, __pb4] = boom(a, "pullback");
   return [b, function pullbackThrows_pullback(__dout) {

@@ -12,7 +12,7 @@
 // inline instead, closing over that rule's cotangents (closures capturing tracked values).
 import MagicString from "magic-string";
 import { makeDiagnostic, type Diagnostic } from "../../diagnostics.ts";
-import type { Edit } from "../emit.ts";
+import { RUNTIME_MODULE, type Edit } from "../emit.ts";
 import { eachChild, type Node, type Parsed } from "../parse.ts";
 import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
@@ -20,7 +20,6 @@ import { adExport } from "./callees.ts";
 import { generateRule, ORIGIN_MARK, type GenContext, type Line } from "./generate.ts";
 import { analyzeScopes, functionLabel, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
-export const RUNTIME_MODULE = "@pullback/ad/implicit";
 
 export interface ImplicitEmitted {
   code: string;

@@ -1,13 +1,13 @@
-// The composed `.ad.ts` functions (src/composed: softmax, layerNorm, causal attention written with
+// The composed `.ad.ts` functions (test/composed: softmax, layerNorm, causal attention written with
 // primitive rrules in the rrule-call convention, expanded by the pullback loader): each passes
 // gradcheck (float64), and agrees with the fused rrule — forward and pullback for the same
 // cotangent — in float64 (reference) and float32 (Zig kernels).
 import { describe, expect, test } from "bun:test";
 import { gradcheck, type Tree } from "@pullback/ad";
-import * as composed from "@pullback/tensor/composed";
+import * as composed from "./index.ts";
 import * as rr from "@pullback/tensor/rrules";
 import { Rng, Tensor, type AttentionOptions } from "@pullback/tensor";
-import { expectCotangentsLike, expectSameTree, rand, type Rule } from "./rrules/helpers.ts";
+import { expectCotangentsLike, expectSameTree, rand, type Rule } from "../rules/helpers.ts";
 
 function randomLike(y: Tensor, seed: number): Tensor {
   const rng = new Rng(seed);

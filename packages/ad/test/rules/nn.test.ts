@@ -1,4 +1,4 @@
-// gradcheck of the neural-network rrules (src/rrules/nn.ts): softmax, logSoftmax, layerNorm,
+// gradcheck of the neural-network rrules (the explicit form of @pullback/tensor's rules/nn.ts): softmax, logSoftmax, layerNorm,
 // crossEntropy, attention and attentionRows (causal; with and without dropout; T not a multiple of any tile),
 // dropout, take (repeated indices), pick; and the structural rules of @pullback/ad (fork,
 // splitFirst, detach, attach). Forward vs the plain op; float32 (Zig) vs float64 pullback.
@@ -129,7 +129,7 @@ describe("attention rrule", () => {
       const [y2, pb2] = rr.attention(x, o);
       expect(Array.from(y1.data)).toEqual(Array.from(y2.data));
       const dy = rand(s, 7);
-      expect(pb1(dy).map((t) => Array.from(t.data))).toEqual(pb2(dy).map((t) => Array.from(t.data)));
+      expect(pb1(dy).map((t: ops.Tensor) => Array.from(t.data))).toEqual(pb2(dy).map((t: ops.Tensor) => Array.from(t.data)));
       // and another offset gives another mask
       const [y3] = rr.attention(x, { ...o, offset: (o.offset ?? 0) + 1 });
       expect(Array.from(y3.data)).not.toEqual(Array.from(y1.data));
@@ -213,22 +213,17 @@ describe("structural rrules (@pullback/ad)", () => {
   test("splitFirst rebuilds the list of cotangents", () => {
     checkRule(log, "splitFirst", splitFirst, [rand([2, 3], 1), rand([3], 2), rand([1], 3)], { plain: (xs: ops.Tensor[]) => [xs[0], xs.slice(1)] });
   });
-  test("detach: the value passes, zero cotangent of x's shape and dtype", () => {
-    for (const dtype of ["float32", "float64"] as const) {
-      const x = rand([3, 4], 1).clone(dtype);
-      const [y, pb] = detach(x);
-      expect(y).toBe(x);
-      const dx = pb(rand([3, 4], 2)) as ops.Tensor;
-      expect(dx.shape).toEqual([3, 4]);
-      expect(dx.dtype).toBe(dtype);
-      expect(Array.from(dx.data).every((v) => v === 0)).toBe(true);
-    }
+  test("detach: the value passes, its cotangent is the zero one (null)", () => {
+    const x = rand([3, 4], 1);
+    const [y, pb] = detach(x);
+    expect(y).toBe(x);
+    expect(pb(rand([3, 4], 2))).toBeNull();
   });
   test("attach: the constant passes, its cotangent is dropped", () => {
     const c = rand([2, 2], 1);
     const [y, pb] = attach(c);
     expect(y).toBe(c);
-    expect(pb(rand([2, 2], 2))).toBeUndefined();
+    expect(pb(rand([2, 2], 2))).toBeNull();
     // in a composition the attached constant is not differentiated: d/dx (x + c) = 1
     const rule = (x: ops.Tensor) => {
       const [cc, pbc] = attach(c.clone(x.dtype));

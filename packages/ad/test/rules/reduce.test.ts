@@ -1,4 +1,4 @@
-// gradcheck of the reduction rrules (src/rrules/reduce.ts): sum (a number), sumAlong and maxAlong
+// gradcheck of the reduction rrules (the explicit form of @pullback/tensor's rules/reduce.ts): sum (a number), sumAlong and maxAlong
 // over every axis, negative axes, keepDims; forward vs the plain op; float32 vs float64 pullback.
 import { describe, test } from "bun:test";
 import * as ops from "@pullback/tensor";

@@ -1,10 +1,10 @@
-// Anomaly detection: with it on, the first rrule whose output (forward) or cotangent (pullback) is
+// Anomaly detection: with it on, the first op rule (explicit mode here, implicit mode in GPT-2) whose output (forward) or cotangent (pullback) is
 // not finite throws an AnomalyError naming the op and the .ad.ts line that called it.
 import { expect, test } from "bun:test";
 import { Rng, Tensor } from "@pullback/tensor";
-import { AnomalyError, setAnomalyDetection } from "@pullback/tensor/rrules";
+import { AnomalyError, setAnomalyDetection } from "@pullback/ad";
 import { createModel, presets } from "@pullback/gpt2";
-import { rootSum } from "../fixtures/anomaly.ad.ts";
+import { rootSum } from "./fixtures/anomaly.ad.ts";
 
 test("off: non-finite values pass through silently (the default)", () => {
   const [s, pullback] = rootSum(Tensor.from([0, 4]));

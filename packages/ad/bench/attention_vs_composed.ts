@@ -1,6 +1,6 @@
 // Fused causal attention vs the composed path, forward + backward, at the seed preset's shapes
 // (B = 64, H = 16, T = 128, D = 4) — issue 2's target: fused at least 3× faster.
-//   bun packages/tensor/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D] [--dropout=0.2] [--baseline=lib.so]
+//   bun packages/ad/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D] [--dropout=0.2] [--baseline=lib.so]
 // --dropout: the attention dropout of the "rows + dropout" row (GPT-2's training call; default 0.2).
 // --baseline: another build of the kernel library (e.g. a copy of zig-out/lib/libpullback.so made
 // before a change); its pb_attention_rows_* kernels run in the same rounds ("rows + dropout,
@@ -20,10 +20,10 @@
 //                       flag), mulScalar, add of the causal mask, softmax, bmm(P, V); backward
 //                       bmm ×2 for dP and dV, softmaxBackward, mulScalar, bmm ×2 for dQ and dK —
 //                       the least work a composition of these ops can do (no mask gradient)
-//   composed (.ad.ts)   src/composed/attention.ad.ts through its generated pullback: the same ops plus
+//   composed (.ad.ts)   test/composed/attention.ad.ts through its generated pullback: the same ops plus
 //                       what the rrules add (the swapAxes copy of K, add's cotangents for both operands)
 // The .ad.ts file is expanded once at import (loader cost is not timed).
-import { attention as composedAttention, causalMask } from "@pullback/tensor/composed";
+import { attention as composedAttention, causalMask } from "../test/composed/index.ts";
 import {
   add,
   attentionBackward,
@@ -44,10 +44,8 @@ import {
   Tensor,
 } from "@pullback/tensor";
 import { dlopen } from "bun:ffi";
-import { randTensor } from "../src/testing.ts";
-import { median, type BenchRow } from "./harness.ts";
-
-export type { BenchRow };
+import { randTensor } from "@pullback/tensor/testing";
+import { median, type BenchRow } from "../../tensor/bench/harness.ts";
 
 /** Forward + backward through the plain ops (what the composition computes, minus rrule overhead). */
 function composedOps(q: Tensor, k: Tensor, v: Tensor, dout: Tensor, mask: Tensor): [Tensor, Tensor, Tensor, Tensor] {
@@ -240,7 +238,7 @@ if (import.meta.main) {
     else if (key === "--dropout") dropout = Number(value);
     else if (key === "--baseline") baseline = value;
     else {
-      console.error(`unknown argument ${arg}\nusage: bun packages/tensor/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D] [--dropout=0.2] [--baseline=lib.so]`);
+      console.error(`unknown argument ${arg}\nusage: bun packages/ad/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D] [--dropout=0.2] [--baseline=lib.so]`);
       process.exit(2);
     }
   }

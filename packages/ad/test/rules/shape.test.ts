@@ -1,4 +1,4 @@
-// gradcheck of the data-movement rrules (src/rrules/shape.ts): reshape, swapAxes, permute (negative
+// gradcheck of the data-movement rrules (the explicit form of @pullback/tensor's rules/shape.ts): reshape, swapAxes, permute (negative
 // axes), splitAt (empty sides included), concat; forward vs the plain op; float32 vs float64 pullback.
 import { describe, test } from "bun:test";
 import * as ops from "@pullback/tensor";

@@ -1,4 +1,4 @@
-// gradcheck of the matrix-product rrules (src/rrules/linalg.ts): matmul (2-D), bmm (3-D, all transpose flags) and linear, sizes
+// gradcheck of the matrix-product rrules (the explicit form of @pullback/tensor's rules/linalg.ts): matmul (2-D), bmm (3-D, all transpose flags) and linear, sizes
 // with 1 and odd sizes; forward vs the plain op; float32 (Zig GEMM with transpose flags) pullback
 // vs float64 (reference) pullback.
 import { describe, expect, test } from "bun:test";

@@ -3,8 +3,8 @@
 // GPT-2 and the fused kernel), rstd = 1/√(var + eps). The fused rule (rrules/nn.ts `layerNorm`)
 // is checked against this one in test/composed.test.ts.
 import { ad, attach, fork } from "@pullback/ad";
-import { add, addScalar, div, divScalar, mul, sqrt, square, sub, sumAlong } from "../rrules/index.ts";
-import { Tensor } from "../tensor.ts";
+import { add, addScalar, div, divScalar, mul, sqrt, square, sub, sumAlong } from "@pullback/tensor/rrules";
+import { Tensor } from "@pullback/tensor";
 
 export const layerNorm = ad(([x, w, b]: [Tensor, Tensor, Tensor], eps = 1e-5) => {
   const c = x.shape[x.ndim - 1];

@@ -1,9 +1,10 @@
-// Anomaly detection (`bun run train --detect-anomaly`): while it is on, every rrule checks its
-// output — and its pullback the cotangent it returns — for NaN and ±Infinity, and throws an
-// AnomalyError naming the op, the phase and the `.ad.ts` line that called it (taken from the
-// stack, which the .ad.ts loader maps back to the original file). Off, it costs one flag test.
-import { Tensor } from "../tensor.ts";
-import type { RruleResult } from "./types.ts";
+// Anomaly detection (`bun run train --detect-anomaly`): while it is on, every op rule of the
+// @pullback/tensor op table — in implicit and explicit mode alike, through the table's one rule
+// hook — checks its output, and its pullback the cotangents it returns, for NaN and ±Infinity,
+// and throws an AnomalyError naming the op, the phase and the `.ad.ts` line that called it (taken
+// from the stack, which the .ad.ts loader maps back to the original file). Off, no hook is installed.
+import { Tensor } from "@pullback/tensor";
+import { setRuleHook, type RuleHook } from "@pullback/tensor/rules";
 
 let enabled = false;
 
@@ -11,6 +12,7 @@ let enabled = false;
 export function setAnomalyDetection(on: boolean): boolean {
   const previous = enabled;
   enabled = on;
+  setRuleHook(on ? watched : null);
   return previous;
 }
 
@@ -18,7 +20,7 @@ export class AnomalyError extends Error {
   constructor(
     readonly op: string,
     readonly phase: "forward" | "pullback",
-    /** `file.ad.ts:line:col` of the rrule call, when it was made from an .ad.ts file. */
+    /** `file.ad.ts:line:col` of the op call, when it was made from an .ad.ts file. */
     readonly location: string | undefined,
     detail: string,
   ) {
@@ -44,25 +46,25 @@ function firstNonFinite(value: unknown, path = ""): string | undefined {
   return undefined;
 }
 
-/** The innermost `.ad.ts` frame of the current stack (the rrule call site). */
+/** The innermost `.ad.ts` frame of the current stack (the op's call site). */
 function callSite(stack: string | undefined): string | undefined {
   const m = stack?.match(/\(?((?:file:\/\/)?[^\s()]+\.ad\.ts:\d+:\d+)\)?/);
   return m?.[1];
 }
 
-/** Wraps a rule's result: checks y now and the pullback's cotangent when it runs. */
-export function watched<Y, DY, DX>(op: string, result: RruleResult<Y, DY, DX>): RruleResult<Y, DY, DX> {
-  if (!enabled) return result;
+/** Checks an op rule's output now and its pullback's cotangents when it runs. */
+const watched: RuleHook = (op, [y, pullback]) => {
   const site = callSite(new Error().stack);
-  const bad = firstNonFinite(result[0]);
+  const bad = firstNonFinite(y);
   if (bad) throw new AnomalyError(op, "forward", site, bad);
-  const pullback = result[1];
-  const checkedPullback = (dy: DY): DX => {
-    const dx = pullback(dy);
-    const badDx = firstNonFinite(dx);
-    if (badDx) throw new AnomalyError(op, "pullback", site, badDx);
-    return dx;
+  const checkedPullback = (dy: any): any[] => {
+    const ds = pullback(dy);
+    for (let i = 0; i < ds.length; i++) {
+      const badD = firstNonFinite(ds[i], `argument ${i}`);
+      if (badD) throw new AnomalyError(op, "pullback", site, badD);
+    }
+    return ds;
   };
   Object.defineProperty(checkedPullback, "name", { value: pullback.name });
-  return [result[0], checkedPullback];
-}
+  return [y, checkedPullback];
+};

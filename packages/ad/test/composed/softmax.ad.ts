@@ -2,9 +2,9 @@
 // (docs/ad.md), as proc-macro-gpt writes it: y = exp(x − max x) / Σ exp(x − max x).
 // The fused rule (rrules/nn.ts `softmax`) is checked against this one in test/composed.test.ts.
 import { ad, attach, detach, fork } from "@pullback/ad";
-import { maxAlong as maxAlongOp } from "../ops/reduce.ts";
-import { div, exp, sub, sumAlong } from "../rrules/index.ts";
-import type { Tensor } from "../tensor.ts";
+import { maxAlong as maxAlongOp } from "@pullback/tensor";
+import { div, exp, sub, sumAlong } from "@pullback/tensor/rrules";
+import type { Tensor } from "@pullback/tensor";
 
 export const softmax = ad((x: Tensor) => {
   // The max only shifts x for numerical safety: softmax(x − c) = softmax(x) for any c per row, so

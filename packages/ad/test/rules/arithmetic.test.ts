@@ -1,4 +1,4 @@
-// gradcheck of the elementwise rrules (src/rrules/arithmetic.ts): broadcasting binary ops (same
+// gradcheck of the elementwise rrules (the explicit form of @pullback/tensor's rules/arithmetic.ts): broadcasting binary ops (same
 // shape, row, column, scalar-shaped, rank mismatch, both sides broadcast), ops with a scalar and
 // unary maps; forward vs the plain op; float32 (Zig) pullback vs float64 (reference) pullback.
 import { describe, test } from "bun:test";

@@ -4,11 +4,9 @@
 // checked against this one in test/composed.test.ts and benchmarked against it in
 // bench/attention_vs_composed.ts.
 import { ad, attach } from "@pullback/ad";
-import type { AttentionOptions } from "../ops/attention.ts";
-import { mul } from "../ops/elementwise.ts";
-import { attentionDropoutFactors } from "../reference/attention.ts";
-import { add, bmm, mulScalar, reshape, softmax, swapAxes } from "../rrules/index.ts";
-import { Tensor } from "../tensor.ts";
+import { mul, Tensor, type AttentionOptions } from "@pullback/tensor";
+import { attentionDropoutFactors } from "@pullback/tensor/reference";
+import { add, bmm, mulScalar, reshape, softmax, swapAxes } from "@pullback/tensor/rrules";
 
 /** The additive causal mask (T, T): 0 where key j ≤ query i, −∞ above the diagonal. */
 export function causalMask(t: number, dtype: "float32" | "float64" = "float32"): Tensor {

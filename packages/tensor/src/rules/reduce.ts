@@ -1,0 +1,32 @@
+// Rules of reductions: the pullback broadcasts the cotangent back over the reduced axes.
+import { add } from "../ops/elementwise.ts";
+import { maxAlong as maxAlongOp, maxAlongBackward, maxAlongForward, sum as sumOp, sumAlong as sumAlongOp } from "../ops/reduce.ts";
+import { reshape } from "../ops/shape.ts";
+import { Tensor } from "../tensor.ts";
+import { defineOp } from "./define.ts";
+
+function keptShape(shape: readonly number[], axis: number): number[] {
+  const ax = axis < 0 ? axis + shape.length : axis;
+  return shape.map((d, i) => (i === ax ? 1 : d));
+}
+
+/** s = Σ x (a number). ∂x = ds everywhere. */
+export const sum = defineOp({
+  op: sumOp, differentiable: 1, kernels: [],
+  rule: (x: Tensor) => [sumOp(x), (ds: number) => [Tensor.full(x.shape, ds, x.dtype)]],
+});
+
+/** y = Σ along `axis`. ∂x = dy broadcast along `axis`. */
+export const sumAlong = defineOp({
+  op: sumAlongOp, differentiable: 1, kernels: [],
+  rule: (x: Tensor, axis: number, keepDims = false) => [sumAlongOp(x, axis, keepDims), (dy: Tensor) => [add(Tensor.zeros(x.shape, dy.dtype), reshape(dy, keptShape(x.shape, axis)))]],
+});
+
+/** y = max along `axis`. ∂x = dy at the arg-max positions, 0 elsewhere. */
+export const maxAlong = defineOp({
+  op: maxAlongOp, differentiable: 1, forward: maxAlongForward, kernels: [maxAlongBackward],
+  rule: (x: Tensor, axis: number, keepDims = false) => {
+    const { values, indices } = maxAlongForward(x, axis, keepDims);
+    return [values, (dy: Tensor) => [maxAlongBackward(dy, indices, x.shape, axis)]];
+  },
+});
