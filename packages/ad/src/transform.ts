@@ -1,7 +1,7 @@
 // The .ad.ts transform: parse → check → expand → emit, cached by content hash (in memory, and on
 // disk when a cache directory is configured). Throws AdSyntaxError with every violation.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { AdSyntaxError } from "./diagnostics.ts";
 import { hiresMappings } from "./sourcemap.ts";
 
@@ -28,13 +28,20 @@ function loadPasses(): NonNullable<typeof passes> {
 const emitImplicit: typeof import("./passes/implicit/emit.ts").emitImplicit = (parsed) =>
   (require("./passes/implicit/emit.ts") as typeof import("./passes/implicit/emit.ts")).emitImplicit(parsed);
 
-/** Part of the cache key: a hash of the transform's own sources, so edits invalidate the disk cache. */
+/**
+ * Part of the cache key: a hash of the transform's own sources and of @pullback/tensor's op table
+ * (what the implicit passes know of the ops), so an edit of either invalidates the disk cache.
+ * The table's files are read as text: computing the key loads no tensor module.
+ */
 export const TRANSFORM_VERSION = (() => {
   const dir = import.meta.dir;
   // this file, what it imports, and every pass
-  const files = ["transform.ts", "diagnostics.ts", "sourcemap.ts", ...[...new Bun.Glob("passes/**/*.ts").scanSync({ cwd: dir })].sort()];
+  const own = ["transform.ts", "diagnostics.ts", "sourcemap.ts", ...[...new Bun.Glob("passes/**/*.ts").scanSync({ cwd: dir })].sort()];
   try {
-    return Bun.hash(files.map((f) => readFileSync(join(dir, f), "utf8")).join("\0")).toString(16);
+    const rulesDir = dirname(Bun.resolveSync("@pullback/tensor/rules", dir));
+    const table = [...new Bun.Glob("*.ts").scanSync({ cwd: rulesDir })].sort().map((f) => join(rulesDir, f));
+    const files = [...own.map((f) => join(dir, f)), ...table];
+    return Bun.hash(files.map((f) => readFileSync(f, "utf8")).join("\0")).toString(16);
   } catch {
     return "ad-unknown";
   }

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { transformAd, clearTransformCache } from "../src/transform.ts";
+import { transformAd, clearTransformCache, TRANSFORM_VERSION } from "../src/transform.ts";
 import { decodeMappings, hiresMappings } from "../src/sourcemap.ts";
 import { parse } from "../src/passes/parse.ts";
 import { check } from "../src/passes/check.ts";
@@ -96,5 +96,12 @@ describe("the ad:expand CLI and the disk cache", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("the cache key covers the passes and @pullback/tensor's op table (a new op invalidates cached expansions)", () => {
+    // "ad-unknown" is the fallback when a source cannot be read: every key would then collide.
+    expect(TRANSFORM_VERSION).not.toBe("ad-unknown");
+    const rules = readFileSync(Bun.resolveSync("@pullback/tensor/rules", import.meta.dir), "utf8");
+    expect(rules).toContain("opTable");
   });
 });
