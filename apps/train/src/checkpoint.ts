@@ -6,7 +6,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { loadSafetensors, SafetensorsError, saveSafetensors, Tensor, writeFileAtomic, fsyncDir, type RngState } from "@pullback/tensor";
-import { flattenTree, type ModelConfig, type ParamTree } from "./model.ts";
+import type { ModelConfig, ParamTree } from "@pullback/gpt2";
+import { flattenTree } from "./params.ts";
 import type { AdamHyper } from "./optimizer.ts";
 import { checkSavedTrainOptions, UsageError } from "./options.ts";
 

@@ -1,5 +1,6 @@
 // Global-norm gradient clipping over a nested structure of Tensors (works on `.data` in place).
-import { flattenTree, type ParamTree } from "./model.ts";
+import type { ParamTree } from "@pullback/gpt2";
+import { flattenTree } from "./params.ts";
 
 /** The L2 norm of all the elements of all the tensors of `tree` (float64 accumulation). NaN/∞ propagate. */
 export function globalNorm(tree: ParamTree): number {

@@ -1,7 +1,8 @@
 // Adam / AdamW over a nested structure of parameters. The update itself is the `adamUpdate` op of
 // @pullback/tensor (the Zig kernel for float32, its reference for float64).
 import { adamUpdate } from "@pullback/tensor";
-import { flattenTree, zerosLike, type ParamTree } from "./model.ts";
+import type { ParamTree } from "@pullback/gpt2";
+import { flattenTree, zerosLike } from "./params.ts";
 
 export interface AdamHyper {
   lr: number;

@@ -11,7 +11,8 @@
 // every rank makes the same Adam update. One process with N = 1 is the one-part case (its
 // gradients are used as the model returns them, with no copy).
 import { Tensor } from "@pullback/tensor";
-import { flattenTree, mapTree, type Batch, type ParamTree } from "./model.ts";
+import type { Batch, ParamTree } from "@pullback/gpt2";
+import { flattenTree, mapTree } from "./params.ts";
 
 /** The processes that train together: this one's rank among `size`, and a sum over all of them. */
 export interface Communicator {

@@ -11,7 +11,7 @@ import { Rng, Tensor } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from "../src/checkpoint.ts";
 import { removeStaleTempFiles } from "../src/loop.ts";
 import { checkModelMemory, checkTrainingMemory, MemoryError, parameterCount } from "../src/memory_limits.ts";
-import { flattenTree, zerosLike } from "../src/model.ts";
+import { flattenTree, zerosLike } from "../src/params.ts";
 import { writeStories } from "./fixtures/stories.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-bad-"));

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng, Tensor } from "@pullback/tensor";
 import { CheckpointError, listCheckpoints, loadCheckpoint, saveCheckpoint, type CheckpointInput } from "../src/checkpoint.ts";
-import { presets, unflattenLike, zerosLike } from "../src/model.ts";
+import { presets } from "@pullback/gpt2";
+import { unflattenLike, zerosLike } from "../src/params.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pullback-ckpt-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,44 +1,7 @@
-// The interface between the trainer and a model. The trainer never does model math: it asks a
-// TrainableModel for initial parameters, for the loss and gradients of a batch, and for logits.
-// The GPT-2 of @pullback/gpt2 (written in `.ad.ts`) implements it.
-import { Tensor, type Rng } from "@pullback/tensor";
-
-export { presets, type ModelConfig, type PresetName } from "@pullback/gpt2";
-import type { ModelConfig } from "@pullback/gpt2";
-
-/** Parameters (and gradients, and optimizer moments): a plain nested structure of Tensors. */
-export type ParamTree = Tensor | ParamTree[] | { [key: string]: ParamTree };
-
-/** A batch of B sequences of T tokens and their next-token targets, row-major (B·T). */
-export interface Batch {
-  tokens: Int32Array;
-  targets: Int32Array;
-  batch: number;
-  context: number;
-}
-
-export interface StepOptions {
-  /** Seed of the Philox stream for this step's dropout masks (the model picks its offsets). */
-  dropoutSeed: number;
-  /** Dropout on (training) or off (evaluation, parity tests). */
-  train: boolean;
-  /** --detect-anomaly: check every op's output and name the first non-finite one and its `.ad.ts` location. */
-  detectAnomaly?: boolean;
-}
-
-export interface TrainableModel<P extends ParamTree = ParamTree> {
-  readonly config: ModelConfig;
-  /** Fresh parameters following the GPT-2 init scheme, drawn from `rng`. */
-  initParams(rng: Rng): P;
-  /** Mean cross-entropy of the batch and the gradient of every parameter (same structure as `params`). */
-  lossAndGrads(params: P, batch: Batch, options: StepOptions): [number, P];
-  /** Mean cross-entropy without gradients (validation). */
-  loss(params: P, batch: Batch): number;
-  /** Logits (B·T, vocab) of `tokens` (B·T row-major, T ≤ context), dropout off. */
-  logits(params: P, tokens: Int32Array, batch: number, context: number): Tensor;
-}
-
-// ---------------------------------------------------------------------------- tree utilities
+// Parameter trees (parameters, gradients, optimizer moments: ParamTree of @pullback/gpt2) for the
+// trainer: flatten to named tensors, map, zeros, and rebuild from the named tensors of a checkpoint.
+import { Tensor } from "@pullback/tensor";
+import type { ParamTree } from "@pullback/gpt2";
 
 /** Every Tensor of a tree with its dotted name (`blocks.0.attn.wqkv`), in a fixed order. */
 export function flattenTree(tree: ParamTree, prefix = ""): [string, Tensor][] {
