@@ -1,5 +1,5 @@
-// Test utilities shared by the packages' tests: random inputs, closeness, and central finite
-// differences of a scalar function of tensors (in float64).
+// Test utilities shared by the packages' tests: random inputs and cotangents, closeness, dot
+// products. Gradients are checked against finite differences by `gradcheck` of @pullback/ad.
 import { fmtShape } from "./errors.ts";
 import { Rng } from "./rng.ts";
 import { Tensor, type Shape } from "./tensor.ts";
@@ -54,30 +54,6 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor
     }
   }
   return diff(a, e);
-}
-
-/**
- * Central finite differences of the scalar `f(inputs)` with respect to every element of
- * `inputs[k]` (for k in `wrt`, default all). The inputs should be float64 tensors; they are
- * perturbed in place and restored.
- */
-export function numericGradients(f: (inputs: Tensor[]) => number, inputs: Tensor[], options: { eps?: number; wrt?: number[] } = {}): Tensor[] {
-  const eps = options.eps ?? 1e-6;
-  const wrt = options.wrt ?? inputs.map((_, i) => i);
-  return inputs.map((x, k) => {
-    const g = Tensor.zeros(x.shape, "float64");
-    if (!wrt.includes(k)) return g;
-    for (let i = 0; i < x.size; i++) {
-      const orig = x.data[i];
-      x.data[i] = orig + eps;
-      const fp = f(inputs);
-      x.data[i] = orig - eps;
-      const fm = f(inputs);
-      x.data[i] = orig;
-      g.data[i] = (fp - fm) / (2 * eps);
-    }
-    return g;
-  });
 }
 
 /** Σ x·y over all elements (float64 accumulation): projects an output onto a cotangent. */

@@ -45,8 +45,7 @@ describe("take / takeBackward", () => {
   test("backward matches central finite differences (float64, reference)", () => {
     const table = randTensor([5, 3], 1, { dtype: "float64" });
     const idx = Int32Array.from([4, 0, 4, 1, 4, 2]);
-    const err = checkGradients("take", ([t]) => [take(t, idx, [2, 3])], ([dy]) => [takeBackward(dy, idx, 5)], [table], 5);
-    expect(err).toBeLessThan(1e-6);
+    checkGradients("take", ([t]) => [take(t, idx, [2, 3])], ([dy]) => [takeBackward(dy, idx, 5)], [table], 5);
   });
 
   test("bad input is a clear TensorError", () => {
@@ -78,8 +77,7 @@ describe("pick / pickBackward", () => {
   test("backward matches central finite differences (float64, reference)", () => {
     const x = randTensor([3, 4], 2, { dtype: "float64" });
     const rows = [0, 2, 2, 1], cols = [3, 1, 1, 0];
-    const err = checkGradients("pick", ([a]) => [pick(a, rows, cols)], ([dy]) => [pickBackward(dy, rows, cols, [3, 4])], [x], 6);
-    expect(err).toBeLessThan(1e-6);
+    checkGradients("pick", ([a]) => [pick(a, rows, cols)], ([dy]) => [pickBackward(dy, rows, cols, [3, 4])], [x], 6);
   });
 
   test("bad input is a clear TensorError", () => {
