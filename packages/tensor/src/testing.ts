@@ -1,5 +1,5 @@
 // Test utilities shared by the packages' tests: random inputs and cotangents, closeness, dot
-// products. Gradients are checked against finite differences by `gradcheck` of @pullback/ad.
+// products, the error a call throws. Gradients are checked against finite differences by `gradcheck` of @pullback/ad.
 import { fmtShape } from "./errors.ts";
 import { Rng } from "./rng.ts";
 import { Tensor, type Shape } from "./tensor.ts";
@@ -54,6 +54,21 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor
     }
   }
   return diff(a, e);
+}
+
+/**
+ * What `fn` throws, checked to be a `type` — for tests that look into the error after that.
+ * Throws (failing the test) when `fn` returns, or throws something else; `what` names the case.
+ */
+export function thrown<E>(fn: () => unknown, type: abstract new (...args: any[]) => E, what = ""): E {
+  const expected = `${what ? `${what}: ` : ""}expected a ${type.name} to be thrown`;
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw new Error(`${expected}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  throw new Error(`${expected}, nothing was`);
 }
 
 /** Σ x·y over all elements (float64 accumulation): projects an output onto a cotangent. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSafetensors, Rng, SafetensorsError, saveSafetensors, Tensor, writeFileAtomic } from "@pullback/tensor";
+import { thrown } from "@pullback/tensor/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-safetensors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,15 +33,9 @@ function frame(header: string | Uint8Array, data: Uint8Array = new Uint8Array(),
 function expectLoadError(bytes: Uint8Array, pattern: RegExp, name = "bad.safetensors"): void {
   const path = join(dir, name);
   writeFileSync(path, bytes);
-  let err: unknown;
-  try {
-    loadSafetensors(path);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(SafetensorsError);
-  expect((err as Error).message).toContain(path);
-  expect((err as Error).message).toMatch(pattern);
+  const err = thrown(() => loadSafetensors(path), SafetensorsError);
+  expect(err.message).toContain(path);
+  expect(err.message).toMatch(pattern);
 }
 
 describe("safetensors", () => {
