@@ -4,6 +4,9 @@ import { fmtShape } from "./errors.ts";
 import { Rng } from "./rng.ts";
 import { Tensor, type Shape } from "./tensor.ts";
 
+/** The sizes every kernel is checked at: around the SIMD widths (±1) and with scalar tails. */
+export const kernelSizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
+
 export function randTensor(shape: Shape, seed: number, options: { dtype?: "float32" | "float64"; low?: number; high?: number } = {}): Tensor {
   return Tensor.uniform(shape, { seed, low: options.low ?? -1, high: options.high ?? 1, dtype: options.dtype });
 }

@@ -27,15 +27,13 @@ import {
 } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { gradcheck } from "@pullback/ad";
-import { assertClose, diff, randomCotangent, randTensor } from "@pullback/tensor/testing";
+import { assertClose, diff, kernelSizes, randomCotangent, randTensor } from "@pullback/tensor/testing";
 
 /** Max |a − e| relative to max(|e|, 1e-3·max|e|): ignores the noise of finite differences on near-zero entries. */
 function relError(a: Tensor, e: Tensor): number {
   const scale = Array.from(e.data).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   return diff(a.data, e.data, 1e-3 * scale).maxRel;
 }
-
-const sizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
 
 const binaryOps = { add: [add, ref.add], sub: [sub, ref.sub], mul: [mul, ref.mul], div: [div, ref.div] } as const;
 
@@ -65,7 +63,7 @@ function operands(sa: Shape, sb: Shape, seed: number, dtype: "float32" | "float6
 describe("broadcast binary ops", () => {
   test("same-shape add/sub/mul/div equal the reference bit for bit at every size", () => {
     for (const [name, [op, reference]] of Object.entries(binaryOps)) {
-      for (const n of sizes) {
+      for (const n of kernelSizes) {
         for (const shape of [[n], [3, n]]) {
           const [a, b] = operands(shape, shape, n);
           const got = op(a, b);
@@ -144,7 +142,7 @@ describe("sumToShape", () => {
         const out = add(Tensor.zeros(sa), Tensor.zeros(sb)).shape;
         return [[out, sa], [out, sb]];
       }),
-      ...sizes.map((n): [Shape, Shape] => [[n, 3, n], [1, 3, 1]]),
+      ...kernelSizes.map((n): [Shape, Shape] => [[n, 3, n], [1, 3, 1]]),
       [[8192, 256], [256]],
       [[64, 128, 64], [1, 128, 1]],
     ];
@@ -182,7 +180,7 @@ describe("unary ops", () => {
   test("agree with the float64 reference to a few float32 ulp at every size", () => {
     for (const [name, [op, reference, , , , [low, high]]] of Object.entries(unaryOps)) {
       let worst = 0;
-      for (const n of [...sizes, 1000]) {
+      for (const n of [...kernelSizes, 1000]) {
         const x = randTensor([n], n, { low, high });
         const got = op(x);
         const want = reference(x.to("float64"));
@@ -228,7 +226,7 @@ describe("unary ops", () => {
 
   test("backward kernels equal the reference at every size", () => {
     for (const [name, [op, , backward, refBackward, savesOutput, [low, high]]] of Object.entries(unaryOps)) {
-      for (const n of sizes) {
+      for (const n of kernelSizes) {
         const x = randTensor([2, n], n, { low, high });
         const saved = savesOutput ? op(x) : x;
         const dy = randTensor([2, n], n + 7);
@@ -251,7 +249,7 @@ describe("unary ops", () => {
 
 describe("scalar ops and addInto", () => {
   test("addScalar, mulScalar, divScalar equal the reference", () => {
-    for (const n of [...sizes, 70000]) {
+    for (const n of [...kernelSizes, 70000]) {
       const x = randTensor([n], n);
       assertClose(addScalar(x, 0.3), ref.addScalar(x, Math.fround(0.3)), { rtol: 0, atol: 0 });
       assertClose(mulScalar(x, -1.7), ref.mulScalar(x, Math.fround(-1.7)), { rtol: 0, atol: 0 });
@@ -261,7 +259,7 @@ describe("scalar ops and addInto", () => {
   });
 
   test("addInto accumulates in place", () => {
-    for (const n of [...sizes, 100000]) {
+    for (const n of [...kernelSizes, 100000]) {
       const dst = randTensor([n], n);
       const src = randTensor([n], n + 1);
       const want = ref.add(dst, src);

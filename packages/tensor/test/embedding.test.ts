@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { getThreads, pick, pickBackward, setThreads, take, takeBackward, Tensor } from "@pullback/tensor";
 import * as ref from "../src/reference/embedding.ts";
-import { assertClose, randTensor } from "../src/testing.ts";
-import { checkGradients, randIndices, sizes } from "./normloss_helpers.ts";
+import { assertClose, kernelSizes, randTensor } from "../src/testing.ts";
+import { checkGradients, randIndices } from "./normloss_helpers.ts";
 
 describe("take / takeBackward", () => {
   test("Zig matches the reference at every width, with repeated indices", () => {
-    for (const c of sizes) {
+    for (const c of kernelSizes) {
       for (const [v, k] of [[1, 3], [5, 17], [70, 129]]) {
         const table = randTensor([v, c], c + v);
         const idx = randIndices(k, v, c * k);
@@ -63,7 +63,7 @@ describe("take / takeBackward", () => {
 
 describe("pick / pickBackward", () => {
   test("Zig matches the reference at every size; repeated positions accumulate", () => {
-    for (const m of sizes) {
+    for (const m of kernelSizes) {
       const x = randTensor([9, m], m);
       const k = 2 * m + 1;
       const rows = randIndices(k, 9, m), cols = randIndices(k, m, m + 1);

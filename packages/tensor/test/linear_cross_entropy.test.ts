@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { crossEntropy, crossEntropyBackward, crossEntropyForward, gemm, getThreads, linearCrossEntropy, linearCrossEntropyForward, matmul, mulScalar, poolSize, setBf16Kernel, setThreads, Tensor, TensorError, withPrecision } from "@pullback/tensor";
 import * as ref from "../src/reference/linear_cross_entropy.ts";
 import { gradcheck } from "@pullback/ad";
-import { assertClose, randTensor } from "../src/testing.ts";
-import { randIndices, selectRows, sizes, spreadRows } from "./normloss_helpers.ts";
+import { assertClose, kernelSizes, randTensor } from "../src/testing.ts";
+import { randIndices, selectRows, spreadRows } from "./normloss_helpers.ts";
 
 const sameBits = (a: Tensor, b: Tensor) => expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength))).toBe(true);
 
@@ -27,10 +27,10 @@ function checkAgainstReference(n: number, c: number, v: number, seed: number, ch
 describe("linearCrossEntropy", () => {
   test("Zig matches the float64 reference: every vocab size, widths 1…64, rows 1…129", () => {
     let seed = 1;
-    for (const v of sizes) {
+    for (const v of kernelSizes) {
       for (const [n, c] of [[1, 1], [7, 3], [65, 17], [129, 64]]) checkAgainstReference(n, c, v, (seed += 3));
     }
-    for (const n of sizes) checkAgainstReference(n, 64, 129, (seed += 3));
+    for (const n of kernelSizes) checkAgainstReference(n, 64, 129, (seed += 3));
   });
 
   test("chunk boundaries: rows per chunk 1, 5, 6, 64 and more than N; more chunks than dW partials", () => {

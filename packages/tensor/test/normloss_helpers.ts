@@ -3,9 +3,6 @@ import { Rng } from "../src/rng.ts";
 import { Tensor } from "../src/tensor.ts";
 import { gradcheck, type GradcheckReport } from "@pullback/ad";
 
-/** The sizes every kernel is checked at (SIMD widths ± 1 and scalar tails). */
-export const sizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
-
 /** Rows `rows` of a 2-D tensor, copied into a new (rows.length, C) tensor of the same dtype. */
 export function selectRows(t: Tensor, rows: number[]): Tensor {
   const c = t.shape[t.ndim - 1];
