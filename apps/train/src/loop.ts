@@ -10,7 +10,7 @@ import { clipGradients } from "./clip.ts";
 import { saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { MetricsLog, readMetrics, truncateMetrics } from "./metrics.ts";
 import type { ModelConfig, ParamTree, TrainableModel } from "@pullback/gpt2";
-import { flattenTree, unflattenLike } from "./params.ts";
+import { namedTensors, unflattenLike } from "./params.ts";
 import { adamStep, initAdam, type AdamHyper } from "./optimizer.ts";
 import type { TrainOptions } from "./options.ts";
 import type { TrainingData } from "./plug.ts";
@@ -269,7 +269,7 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
       if (!Number.isFinite(loss)) throw new NonFiniteError(next, `step ${next}: the loss is ${loss}; training stopped (last good checkpoint: ${keep})`);
       const { norm } = clipGradients(grads, opts.clip);
       if (!Number.isFinite(norm)) {
-        const bad = flattenTree(grads).find(([, t]) => t.data.some((x) => !Number.isFinite(x)))?.[0] ?? "?";
+        const bad = namedTensors(grads).find(([, t]) => t.data.some((x) => !Number.isFinite(x)))?.[0] ?? "?";
         throw new NonFiniteError(next, `step ${next}: the gradient of ${bad} is not finite; training stopped (last good checkpoint: ${keep})`);
       }
       adamStep(params, grads, adam, hyper(lr));

@@ -1,30 +1,24 @@
 // Parameter trees (parameters, gradients, optimizer moments: ParamTree of @pullback/gpt2) for the
-// trainer: flatten to named tensors, map, zeros, and rebuild from the named tensors of a checkpoint.
-import { Tensor } from "@pullback/tensor";
+// trainer: the tree utilities of @pullback/ad typed for ParamTree, and the rebuilding of a tree from
+// the named tensors of a checkpoint.
+import { treeFlatten, treeMap, treeZerosLike } from "@pullback/ad";
+import type { Tensor } from "@pullback/tensor";
 import type { ParamTree } from "@pullback/gpt2";
 
 /** Every Tensor of a tree with its dotted name (`blocks.0.attn.wqkv`), in a fixed order. */
-export function flattenTree(tree: ParamTree, prefix = ""): [string, Tensor][] {
-  if (tree instanceof Tensor) return [[prefix, tree]];
-  const out: [string, Tensor][] = [];
-  const entries: [string, ParamTree][] = Array.isArray(tree) ? tree.map((t, i) => [String(i), t]) : Object.entries(tree);
-  for (const [key, child] of entries) out.push(...flattenTree(child, prefix ? `${prefix}.${key}` : key));
-  return out;
+export function namedTensors(tree: ParamTree): [string, Tensor][] {
+  const { paths, leaves } = treeFlatten(tree);
+  return paths.map((path, i) => [path, leaves[i] as Tensor]);
 }
 
-/** A tree of the same structure with `f` applied to every Tensor. */
-export function mapTree<P extends ParamTree>(tree: P, f: (t: Tensor, name: string) => Tensor, prefix = ""): P {
-  if (tree instanceof Tensor) return f(tree, prefix) as P;
-  const name = (key: string) => (prefix ? `${prefix}.${key}` : key);
-  if (Array.isArray(tree)) return tree.map((t, i) => mapTree(t, f, name(String(i)))) as P;
-  const out: Record<string, ParamTree> = {};
-  for (const [key, child] of Object.entries(tree)) out[key] = mapTree(child, f, name(key));
-  return out as P;
+/** A tree of the same structure with `f` applied to every Tensor (and its dotted name). */
+export function mapTree<P extends ParamTree>(tree: P, f: (t: Tensor, name: string) => Tensor): P {
+  return treeMap(tree, f) as P;
 }
 
 /** Zeros shaped like every Tensor of `tree` (optimizer moments). */
 export function zerosLike<P extends ParamTree>(tree: P): P {
-  return mapTree(tree, (t) => Tensor.zeros(t.shape, t.dtype));
+  return treeZerosLike(tree) as P;
 }
 
 /** Saved tensors that do not fit the model (a checkpoint of another config); the CLIs print the message. */

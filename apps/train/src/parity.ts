@@ -4,7 +4,7 @@
 // 5 Adam steps. The GPT-2 parity test only has to call `checkParity(model)` and assert `ok`.
 import { Rng } from "@pullback/tensor";
 import { loadReference, type ParamTree, type ReferenceName, type TrainableModel } from "@pullback/gpt2";
-import { flattenTree, mapTree, unflattenLike } from "./params.ts";
+import { namedTensors, mapTree, unflattenLike } from "./params.ts";
 import { adamStep, initAdam } from "./optimizer.ts";
 
 export interface TensorDiff {
@@ -48,7 +48,7 @@ export function checkParity<P extends ParamTree>(model: TrainableModel<P>, optio
   const params = fresh();
   const [loss, grads] = model.lossAndGrads(params, batch, step);
   const lossRel = Math.abs(loss - info.loss) / Math.abs(info.loss);
-  const diffs = flattenTree(grads).map(([n, g]) => {
+  const diffs = namedTensors(grads).map(([n, g]) => {
     const ref = named[`grad.${n}`];
     if (!ref) throw new Error(`parity: the model has a gradient "${n}" the reference does not`);
     return compare(n, g.data, ref.data);
