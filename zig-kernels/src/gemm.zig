@@ -1315,6 +1315,33 @@ fn fillRandom(rng: std.Random, x: []f32) void {
     for (x) |*v| v.* = rng.float(f32) * 2 - 1;
 }
 
+/// Random A (m, k) and B (k, n) of a test GEMM, stored as the transposes say, every row padded by
+/// `pad` and one element more at the end (a kernel that reads or writes past its rows shows).
+const TestOperands = struct {
+    a: []f32,
+    b: []f32,
+    lda: usize,
+    ldb: usize,
+    /// The leading dimension of C: n + pad.
+    ldc: usize,
+
+    fn init(rng: std.Random, ta: bool, tb: bool, m: usize, n: usize, k: usize, pad: usize) !TestOperands {
+        const lda = (if (ta) m else k) + pad;
+        const ldb = (if (tb) k else n) + pad;
+        const a = try testing.allocator.alloc(f32, (if (ta) k else m) * lda + 1);
+        errdefer testing.allocator.free(a);
+        const b = try testing.allocator.alloc(f32, (if (tb) n else k) * ldb + 1);
+        fillRandom(rng, a);
+        fillRandom(rng, b);
+        return .{ .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = n + pad };
+    }
+
+    fn deinit(self: TestOperands) void {
+        testing.allocator.free(self.a);
+        testing.allocator.free(self.b);
+    }
+};
+
 fn checkCase(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize, threads: usize) !void {
     return checkCaseRows(ta, tb, m, n, k, alpha, beta, pad, threads, 1);
 }
@@ -1324,19 +1351,17 @@ fn checkCaseRows(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, b
     const alloc = testing.allocator;
     var prng = std.Random.DefaultPrng.init(m * 1_000_003 + n * 1009 + k * 7 + @as(usize, @intFromBool(ta)) * 2 + @intFromBool(tb));
     const rng = prng.random();
-    const lda = (if (ta) m else k) + pad;
-    const ldb = (if (tb) k else n) + pad;
-    const ldc = n + pad;
-    const a = try alloc.alloc(f32, (if (ta) k else m) * lda + 1);
-    defer alloc.free(a);
-    const b = try alloc.alloc(f32, (if (tb) n else k) * ldb + 1);
-    defer alloc.free(b);
+    const ops = try TestOperands.init(rng, ta, tb, m, n, k, pad);
+    defer ops.deinit();
+    const a = ops.a;
+    const b = ops.b;
+    const lda = ops.lda;
+    const ldb = ops.ldb;
+    const ldc = ops.ldc;
     const c = try alloc.alloc(f32, m * ldc + 1);
     defer alloc.free(c);
     const expect = try alloc.alloc(f32, m * ldc + 1);
     defer alloc.free(expect);
-    fillRandom(rng, a);
-    fillRandom(rng, b);
     if (beta == 0) {
         @memset(c, std.math.nan(f32));
         @memset(expect, std.math.nan(f32));
@@ -1484,13 +1509,13 @@ fn checkBf16(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta:
     const alloc = testing.allocator;
     var prng = std.Random.DefaultPrng.init(m * 31 + n * 17 + k);
     const rng = prng.random();
-    const lda = (if (ta) m else k) + pad;
-    const ldb = (if (tb) k else n) + pad;
-    const ldc = n + pad;
-    const a = try alloc.alloc(f32, (if (ta) k else m) * lda + 1);
-    defer alloc.free(a);
-    const b = try alloc.alloc(f32, (if (tb) n else k) * ldb + 1);
-    defer alloc.free(b);
+    const ops = try TestOperands.init(rng, ta, tb, m, n, k, pad);
+    defer ops.deinit();
+    const a = ops.a;
+    const b = ops.b;
+    const lda = ops.lda;
+    const ldb = ops.ldb;
+    const ldc = ops.ldc;
     const abs_a = try alloc.alloc(f32, a.len);
     defer alloc.free(abs_a);
     const abs_b = try alloc.alloc(f32, b.len);
@@ -1500,8 +1525,6 @@ fn checkBf16(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta:
     defer for (bufs) |x| alloc.free(x);
     const sum_abs = try alloc.alloc(f32, m * ldc + 1);
     defer alloc.free(sum_abs);
-    fillRandom(rng, a);
-    fillRandom(rng, b);
     for (abs_a, a) |*d, x| d.* = @abs(x);
     for (abs_b, b) |*d, x| d.* = @abs(x);
     if (beta == 0) @memset(bufs[0], std.math.nan(f32)) else fillRandom(rng, bufs[0]);
