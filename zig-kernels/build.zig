@@ -2,7 +2,7 @@
 //!
 //!   zig build                      ReleaseFast, tuned for this CPU (the default)
 //!   zig build -Dcpu=baseline       portable x86-64 build (no host-specific SIMD)
-//!   zig build test                 Zig-only unit tests (src/test.zig)
+//!   zig build test                 Zig-only unit tests (every kernel file listed in src/root.zig)
 //!
 //! The library lands in zig-out/lib/libpullback.{so,dylib,dll}.
 const std = @import("std");
@@ -37,7 +37,7 @@ pub fn build(b: *std.Build) void {
     b.installArtifact(lib);
 
     const test_module = b.createModule(.{
-        .root_source_file = b.path("src/test.zig"),
+        .root_source_file = b.path("src/root.zig"),
         .target = target,
         .optimize = b.option(std.builtin.OptimizeMode, "test-optimize", "optimization of `zig build test`") orelse .ReleaseSafe,
         .link_libc = true,

@@ -1,4 +1,7 @@
-// A progress bar: one updating line on a terminal, occasional plain lines otherwise.
+// Progress output: `LiveLine`, one status line rewritten in place on a terminal and printed as
+// plain lines elsewhere (a file, a pipe, CI); `Progress`, a counter with a bar and ETA drawn on
+// one (downloads, tokenizing); the number and duration formats. The trainer's step progress
+// (apps/train/src/progress.ts) draws on a LiveLine too.
 
 export interface ProgressOptions {
   /** What is being counted: "bytes" prints 12.3 MB and MB/s, anything else prints plain counts. */
@@ -6,7 +9,7 @@ export interface ProgressOptions {
   /** Total, when known (enables percentage and ETA). */
   total?: number;
   /** Where lines go (default: stderr). */
-  stream?: { write(s: string): unknown; isTTY?: boolean };
+  stream?: LiveLineStream;
   /** Force the TTY (single updating line) or plain mode. */
   tty?: boolean;
   /** Print nothing. */
@@ -32,16 +35,65 @@ export function formatCount(n: number): string {
   return `${Math.round(n)}`;
 }
 
+/** `59s`, `1m01s`, `1h02m`; `?` for a duration that is not one (NaN, infinite, negative). */
 export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "?";
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+export interface LiveLineStream {
+  write(s: string): unknown;
+  isTTY?: boolean;
+  /** The terminal's width: a live line is cut to it, so that it never wraps. */
+  columns?: number;
+}
+
+/**
+ * One status line. On a terminal `show` rewrites it in place and `print` puts a message above it;
+ * elsewhere every `show` is a plain line (the caller decides how often to show).
+ */
+export class LiveLine {
+  readonly tty: boolean;
+  private live = false;
+
+  constructor(
+    private readonly stream: LiveLineStream = process.stderr,
+    tty?: boolean,
+  ) {
+    this.tty = tty ?? Boolean(stream.isTTY);
+  }
+
+  show(line: string): void {
+    if (!this.tty) {
+      this.stream.write(`${line}\n`);
+      return;
+    }
+    const cols = this.stream.columns ?? 0;
+    this.stream.write(`\r\x1b[2K${cols > 0 ? line.slice(0, cols - 1) : line}`);
+    this.live = true;
+  }
+
+  /** A message on its own line (the live line is cleared first and comes back on the next `show`). */
+  print(message: string): void {
+    if (this.live) {
+      this.stream.write("\r\x1b[2K");
+      this.live = false;
+    }
+    this.stream.write(message.endsWith("\n") ? message : `${message}\n`);
+  }
+
+  /** Ends the live line (it stays on the screen). */
+  finish(): void {
+    if (this.live) this.stream.write("\n");
+    this.live = false;
+  }
+}
+
 export class Progress {
-  private readonly stream: { write(s: string): unknown };
+  private readonly out: LiveLine;
   private readonly tty: boolean;
   private readonly unit: string;
   private readonly t0 = performance.now();
@@ -57,8 +109,8 @@ export class Progress {
     readonly label: string,
     private readonly options: ProgressOptions = {},
   ) {
-    this.stream = options.stream ?? process.stderr;
-    this.tty = options.tty ?? Boolean((this.stream as { isTTY?: boolean }).isTTY);
+    this.out = new LiveLine(options.stream, options.tty);
+    this.tty = this.out.tty;
     this.unit = options.unit ?? "bytes";
     this.total = options.total;
     this.value = this.startValue = options.start ?? 0;
@@ -107,16 +159,14 @@ export class Progress {
     if (this.tty) {
       if (!final && now - this.lastDraw < 100) return;
       this.lastDraw = now;
-      this.stream.write(`\r\x1b[2K${this.line(final)}${final ? `${message ? `  ${message}` : ""}\n` : ""}`);
-      return;
-    }
-    // Plain mode: a line every 10 % (or every 10 s when the total is unknown), and the final line.
-    if (!final) {
+    } else if (!final) {
+      // Plain mode: a line every 10 % (or every 10 s when the total is unknown), and the final line.
       const f = this.total ? this.value / this.total : 0;
       if (this.total ? f - this.lastPlainFraction < 0.1 || f >= 1 : now - this.lastPlainTime < 10_000) return;
       this.lastPlainFraction = f;
       this.lastPlainTime = now;
     }
-    this.stream.write(`${this.line(final)}${final && message ? `  ${message}` : ""}\n`);
+    this.out.show(`${this.line(final)}${final && message ? `  ${message}` : ""}`);
+    if (final) this.out.finish();
   }
 }

@@ -239,7 +239,7 @@ def generate(cfg, name, seed, batch_size, perturb, out_dir, fd_samples):
 def main(argv=None):
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default=os.path.join(repo, "packages", "gpt2", "test", "reference"), help="output folder")
+    ap.add_argument("--out", default=os.path.join(repo, "packages", "gpt2", "reference"), help="output folder")
     ap.add_argument("--seed", type=int, default=1337, help="init seed (batch uses seed+100)")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--fd-samples", type=int, default=3, help="finite-difference samples per parameter tensor")

@@ -2,7 +2,7 @@
 # Creates tools/reference/.venv with the pinned versions of requirements.txt (idempotent), then runs
 # the arguments with its python, if any:
 #   bun run reference:setup                      # the environment only
-#   bun run reference:parity                     # … and regenerate packages/gpt2/test/reference/
+#   bun run reference:parity                     # … and regenerate packages/gpt2/reference/
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="$here/.venv"

@@ -1315,6 +1315,33 @@ fn fillRandom(rng: std.Random, x: []f32) void {
     for (x) |*v| v.* = rng.float(f32) * 2 - 1;
 }
 
+/// Random A (m, k) and B (k, n) of a test GEMM, stored as the transposes say, every row padded by
+/// `pad` and one element more at the end (a kernel that reads or writes past its rows shows).
+const TestOperands = struct {
+    a: []f32,
+    b: []f32,
+    lda: usize,
+    ldb: usize,
+    /// The leading dimension of C: n + pad.
+    ldc: usize,
+
+    fn init(rng: std.Random, ta: bool, tb: bool, m: usize, n: usize, k: usize, pad: usize) !TestOperands {
+        const lda = (if (ta) m else k) + pad;
+        const ldb = (if (tb) k else n) + pad;
+        const a = try testing.allocator.alloc(f32, (if (ta) k else m) * lda + 1);
+        errdefer testing.allocator.free(a);
+        const b = try testing.allocator.alloc(f32, (if (tb) n else k) * ldb + 1);
+        fillRandom(rng, a);
+        fillRandom(rng, b);
+        return .{ .a = a, .b = b, .lda = lda, .ldb = ldb, .ldc = n + pad };
+    }
+
+    fn deinit(self: TestOperands) void {
+        testing.allocator.free(self.a);
+        testing.allocator.free(self.b);
+    }
+};
+
 fn checkCase(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize, threads: usize) !void {
     return checkCaseRows(ta, tb, m, n, k, alpha, beta, pad, threads, 1);
 }
@@ -1324,19 +1351,12 @@ fn checkCaseRows(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, b
     const alloc = testing.allocator;
     var prng = std.Random.DefaultPrng.init(m * 1_000_003 + n * 1009 + k * 7 + @as(usize, @intFromBool(ta)) * 2 + @intFromBool(tb));
     const rng = prng.random();
-    const lda = (if (ta) m else k) + pad;
-    const ldb = (if (tb) k else n) + pad;
-    const ldc = n + pad;
-    const a = try alloc.alloc(f32, (if (ta) k else m) * lda + 1);
-    defer alloc.free(a);
-    const b = try alloc.alloc(f32, (if (tb) n else k) * ldb + 1);
-    defer alloc.free(b);
-    const c = try alloc.alloc(f32, m * ldc + 1);
+    const ops = try TestOperands.init(rng, ta, tb, m, n, k, pad);
+    defer ops.deinit();
+    const c = try alloc.alloc(f32, m * ops.ldc + 1);
     defer alloc.free(c);
-    const expect = try alloc.alloc(f32, m * ldc + 1);
+    const expect = try alloc.alloc(f32, m * ops.ldc + 1);
     defer alloc.free(expect);
-    fillRandom(rng, a);
-    fillRandom(rng, b);
     if (beta == 0) {
         @memset(c, std.math.nan(f32));
         @memset(expect, std.math.nan(f32));
@@ -1344,13 +1364,13 @@ fn checkCaseRows(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, b
         fillRandom(rng, c);
         @memcpy(expect, c);
     }
-    const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = alpha, .a = a.ptr, .lda = lda, .b = b.ptr, .ldb = ldb, .beta = beta, .c = expect.ptr, .ldc = ldc };
+    const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = alpha, .a = ops.a.ptr, .lda = ops.lda, .b = ops.b.ptr, .ldb = ops.ldb, .beta = beta, .c = expect.ptr, .ldc = ops.ldc };
     var i_ref: usize = 0;
     while (i_ref < m) : (i_ref = if (i_ref + row_step < m or i_ref == m - 1) i_ref + row_step else m - 1) {
         var gi = g;
         gi.m = 1;
-        gi.a += if (ta) i_ref else i_ref * lda;
-        gi.c += i_ref * ldc;
+        gi.a += if (ta) i_ref else i_ref * ops.lda;
+        gi.c += i_ref * ops.ldc;
         gemmReference(gi);
     }
     var gf = g;
@@ -1359,9 +1379,9 @@ fn checkCaseRows(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, b
     gemm(gf);
     for (0..m) |i| {
         if (i % row_step != 0 and i != m - 1) continue;
-        for (0..ldc) |j| {
-            const got = c[i * ldc + j];
-            const want = expect[i * ldc + j];
+        for (0..ops.ldc) |j| {
+            const got = c[i * ops.ldc + j];
+            const want = expect[i * ops.ldc + j];
             if (j >= n) {
                 // Padding columns are never written.
                 if (beta == 0) try testing.expect(std.math.isNan(got)) else try testing.expectEqual(want, got);
@@ -1484,29 +1504,22 @@ fn checkBf16(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta:
     const alloc = testing.allocator;
     var prng = std.Random.DefaultPrng.init(m * 31 + n * 17 + k);
     const rng = prng.random();
-    const lda = (if (ta) m else k) + pad;
-    const ldb = (if (tb) k else n) + pad;
-    const ldc = n + pad;
-    const a = try alloc.alloc(f32, (if (ta) k else m) * lda + 1);
-    defer alloc.free(a);
-    const b = try alloc.alloc(f32, (if (tb) n else k) * ldb + 1);
-    defer alloc.free(b);
-    const abs_a = try alloc.alloc(f32, a.len);
+    const ops = try TestOperands.init(rng, ta, tb, m, n, k, pad);
+    defer ops.deinit();
+    const abs_a = try alloc.alloc(f32, ops.a.len);
     defer alloc.free(abs_a);
-    const abs_b = try alloc.alloc(f32, b.len);
+    const abs_b = try alloc.alloc(f32, ops.b.len);
     defer alloc.free(abs_b);
     var bufs: [5][]f32 = undefined; // c0 (initial C), expect, native, emulated, AMX
-    for (&bufs) |*x| x.* = try alloc.alloc(f32, m * ldc + 1);
+    for (&bufs) |*x| x.* = try alloc.alloc(f32, m * ops.ldc + 1);
     defer for (bufs) |x| alloc.free(x);
-    const sum_abs = try alloc.alloc(f32, m * ldc + 1);
+    const sum_abs = try alloc.alloc(f32, m * ops.ldc + 1);
     defer alloc.free(sum_abs);
-    fillRandom(rng, a);
-    fillRandom(rng, b);
-    for (abs_a, a) |*d, x| d.* = @abs(x);
-    for (abs_b, b) |*d, x| d.* = @abs(x);
+    for (abs_a, ops.a) |*d, x| d.* = @abs(x);
+    for (abs_b, ops.b) |*d, x| d.* = @abs(x);
     if (beta == 0) @memset(bufs[0], std.math.nan(f32)) else fillRandom(rng, bufs[0]);
     for (bufs[1..]) |x| @memcpy(x, bufs[0]);
-    const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = alpha, .a = a.ptr, .lda = lda, .b = b.ptr, .ldb = ldb, .beta = beta, .c = bufs[1].ptr, .ldc = ldc };
+    const g: Gemm = .{ .trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .alpha = alpha, .a = ops.a.ptr, .lda = ops.lda, .b = ops.b.ptr, .ldb = ops.ldb, .beta = beta, .c = bufs[1].ptr, .ldc = ops.ldc };
     gemmReferenceBf16(g);
     var gs = g;
     gs.a = abs_a.ptr;
@@ -1526,8 +1539,8 @@ fn checkBf16(ta: bool, tb: bool, m: usize, n: usize, k: usize, alpha: f32, beta:
     gx.c = bufs[4].ptr;
     gemmBf16(gx, .amx);
     const u: f32 = std.math.pow(f32, 2, -24);
-    for (0..m) |i| for (0..ldc) |j| {
-        const at = i * ldc + j;
+    for (0..m) |i| for (0..ops.ldc) |j| {
+        const at = i * ops.ldc + j;
         const want = bufs[1][at];
         for (bufs[2..]) |got_buf| {
             const got = got_buf[at];

@@ -9,32 +9,31 @@
 //! - Exports are named `pb_<family>_<op>`; forward and backward of a family live side by side
 //!   in one file, each with a plain scalar reference beside the fast path where useful.
 const std = @import("std");
-const pool = @import("pool.zig");
-const simd = @import("simd.zig");
-const philox = @import("philox.zig");
-const elementwise = @import("elementwise.zig");
-const reduce = @import("reduce.zig");
-const permute = @import("permute.zig");
-const gemm = @import("gemm.zig");
+
+/// Every kernel file, listed once: the library exports what they export (`pb_*`), and
+/// `zig build test` (this file is its root too) runs the tests of every one of them.
+const modules = .{
+    @import("pool.zig"),
+    @import("simd.zig"),
+    @import("philox.zig"),
+    @import("elementwise.zig"),
+    @import("reduce.zig"),
+    @import("permute.zig"),
+    @import("softmax.zig"),
+    @import("layernorm.zig"),
+    @import("cross_entropy.zig"),
+    @import("embedding.zig"),
+    @import("dropout.zig"),
+    @import("adam.zig"),
+    @import("attention.zig"),
+    @import("memory.zig"),
+    @import("linear_cross_entropy.zig"),
+    @import("gemm.zig"),
+    @import("signals.zig"),
+};
 
 comptime {
-    _ = pool;
-    _ = simd;
-    _ = philox;
-    _ = elementwise;
-    _ = reduce;
-    _ = permute;
-    _ = @import("softmax.zig");
-    _ = @import("layernorm.zig");
-    _ = @import("cross_entropy.zig");
-    _ = @import("embedding.zig");
-    _ = @import("dropout.zig");
-    _ = @import("adam.zig");
-    _ = @import("attention.zig");
-    _ = @import("memory.zig");
-    _ = @import("linear_cross_entropy.zig");
-    _ = gemm;
-    _ = @import("signals.zig");
+    for (modules) |module| _ = module;
 }
 
 /// Library ABI version; the TypeScript loader refuses a library whose version differs.
@@ -43,5 +42,5 @@ export fn pb_abi_version() u32 {
 }
 
 test {
-    std.testing.refAllDecls(@This());
+    inline for (modules) |module| std.testing.refAllDecls(module);
 }

@@ -6,7 +6,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { loadSafetensors, SafetensorsError, saveSafetensors, Tensor, writeFileAtomic, fsyncDir, type RngState } from "@pullback/tensor";
-import { flattenTree, type ModelConfig, type ParamTree } from "./model.ts";
+import type { ModelConfig, ParamTree } from "@pullback/gpt2";
+import { namedTensors } from "./params.ts";
 import type { AdamHyper } from "./optimizer.ts";
 import { checkSavedTrainOptions, UsageError } from "./options.ts";
 
@@ -98,9 +99,9 @@ export function listCheckpoints(dir: string): { step: number; json: string }[] {
 export function saveCheckpoint(dir: string, c: CheckpointInput, keep = Infinity): string {
   mkdirSync(dir, { recursive: true });
   const tensors: Record<string, Tensor> = {};
-  for (const [name, t] of flattenTree(c.params)) tensors[`params.${name}`] = t;
-  for (const [name, t] of flattenTree(c.adam.m)) tensors[`adam.m.${name}`] = t;
-  for (const [name, t] of flattenTree(c.adam.v)) tensors[`adam.v.${name}`] = t;
+  for (const [name, t] of namedTensors(c.params)) tensors[`params.${name}`] = t;
+  for (const [name, t] of namedTensors(c.adam.m)) tensors[`adam.m.${name}`] = t;
+  for (const [name, t] of namedTensors(c.adam.v)) tensors[`adam.v.${name}`] = t;
   const file = `${stem(c.step)}.safetensors`;
   const tensorPath = join(dir, file);
   saveSafetensors(tensorPath, tensors, { format: CHECKPOINT_FORMAT, step: String(c.step) });

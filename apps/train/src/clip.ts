@@ -1,10 +1,11 @@
 // Global-norm gradient clipping over a nested structure of Tensors (works on `.data` in place).
-import { flattenTree, type ParamTree } from "./model.ts";
+import type { ParamTree } from "@pullback/gpt2";
+import { namedTensors } from "./params.ts";
 
 /** The L2 norm of all the elements of all the tensors of `tree` (float64 accumulation). NaN/∞ propagate. */
 export function globalNorm(tree: ParamTree): number {
   let sq = 0;
-  for (const [, t] of flattenTree(tree)) {
+  for (const [, t] of namedTensors(tree)) {
     const d = t.data;
     let s = 0;
     for (let i = 0; i < d.length; i++) s += d[i] * d[i];
@@ -22,7 +23,7 @@ export function clipGradients(tree: ParamTree, maxNorm: number): { norm: number;
   const norm = globalNorm(tree);
   if (!(maxNorm > 0) || !Number.isFinite(norm) || norm <= maxNorm) return { norm, scale: 1 };
   const scale = maxNorm / norm;
-  for (const [, t] of flattenTree(tree)) {
+  for (const [, t] of namedTensors(tree)) {
     const d = t.data;
     for (let i = 0; i < d.length; i++) d[i] *= scale;
   }

@@ -9,11 +9,13 @@ import { writeLossChart } from "./chart.ts";
 import { clipGradients } from "./clip.ts";
 import { saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { MetricsLog, readMetrics, truncateMetrics } from "./metrics.ts";
-import { flattenTree, unflattenLike, type ModelConfig, type ParamTree, type TrainableModel } from "./model.ts";
+import type { ModelConfig, ParamTree, TrainableModel } from "@pullback/gpt2";
+import { namedTensors, unflattenLike } from "./params.ts";
 import { adamStep, initAdam, type AdamHyper } from "./optimizer.ts";
 import type { TrainOptions } from "./options.ts";
 import type { TrainingData } from "./plug.ts";
-import { formatDuration, Progress, type ProgressOptions } from "./progress.ts";
+import { formatDuration } from "@pullback/corpus";
+import { StepProgress, type StepProgressOptions } from "./progress.ts";
 import { generate } from "./sampling.ts";
 import { learningRate } from "./schedule.ts";
 import { addScaled, flatGradients, partRows, partSeed, singleProcess, sliceBatch, type Communicator, type FlatGradients } from "./parallel.ts";
@@ -45,7 +47,7 @@ export interface RunResult {
 
 export interface LoopHooks {
   /** Progress output (default: stderr). */
-  progress?: ProgressOptions["stream"];
+  progress?: StepProgressOptions["stream"];
   /** Where samples and messages go (default: the progress stream, as lines). */
   log?: (line: string) => void;
   /** Polled after every step: true stops the run cleanly (with a checkpoint), as Ctrl-C does. */
@@ -159,7 +161,7 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   }
   const silent = { write: () => true, isTTY: false };
   const metrics = writer ? new MetricsLog(metricsPath) : { append: () => {} };
-  const progress = new Progress({ totalSteps: opts.steps, timeBudget: opts.time || undefined, elapsedBefore, stream: writer ? hooks.progress : silent });
+  const progress = new StepProgress({ totalSteps: opts.steps, timeBudget: opts.time || undefined, elapsedBefore, stream: writer ? hooks.progress : silent });
   const log = writer ? (hooks.log ?? ((line: string) => progress.log(line))) : () => {};
   const validStart = data.valid?.state();
   const started = performance.now();
@@ -267,7 +269,7 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
       if (!Number.isFinite(loss)) throw new NonFiniteError(next, `step ${next}: the loss is ${loss}; training stopped (last good checkpoint: ${keep})`);
       const { norm } = clipGradients(grads, opts.clip);
       if (!Number.isFinite(norm)) {
-        const bad = flattenTree(grads).find(([, t]) => t.data.some((x) => !Number.isFinite(x)))?.[0] ?? "?";
+        const bad = namedTensors(grads).find(([, t]) => t.data.some((x) => !Number.isFinite(x)))?.[0] ?? "?";
         throw new NonFiniteError(next, `step ${next}: the gradient of ${bad} is not finite; training stopped (last good checkpoint: ${keep})`);
       }
       adamStep(params, grads, adam, hyper(lr));

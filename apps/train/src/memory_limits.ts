@@ -1,7 +1,7 @@
 // Sizes checked before anything is allocated: a batch or a model that cannot fit is an error that
 // says what is too large and by how much, instead of a RangeError from deep inside a step.
 import { totalmem } from "node:os";
-import type { ModelConfig } from "./model.ts";
+import type { ModelConfig } from "@pullback/gpt2";
 
 /** The largest ArrayBuffer Bun (JavaScriptCore) allocates: 4 GiB. Every tensor is one. */
 export const MAX_ARRAY_BYTES = 2 ** 32;

@@ -1,7 +1,8 @@
 // Adam / AdamW over a nested structure of parameters. The update itself is the `adamUpdate` op of
 // @pullback/tensor (the Zig kernel for float32, its reference for float64).
 import { adamUpdate } from "@pullback/tensor";
-import { flattenTree, zerosLike, type ParamTree } from "./model.ts";
+import type { ParamTree } from "@pullback/gpt2";
+import { namedTensors, zerosLike } from "./params.ts";
 
 export interface AdamHyper {
   lr: number;
@@ -31,7 +32,7 @@ export function adamStep<P extends ParamTree>(params: P, grads: P, state: AdamSt
   state.step += 1;
   const decayed = { ...hyper, step: state.step };
   const plain = { ...decayed, weightDecay: 0 };
-  const ps = flattenTree(params), gs = flattenTree(grads), ms = flattenTree(state.m), vs = flattenTree(state.v);
+  const ps = namedTensors(params), gs = namedTensors(grads), ms = namedTensors(state.m), vs = namedTensors(state.v);
   if (gs.length !== ps.length) throw new Error(`adamStep: ${gs.length} gradients for ${ps.length} parameters`);
   for (let i = 0; i < ps.length; i++) {
     const [name, p] = ps[i];

@@ -2,7 +2,7 @@
 // parser (node:util parseArgs), the validation and the --help text. Defaults reproduce proc-macro-gpt's run.
 import { parseArgs } from "node:util";
 import { precisions, type Precision } from "@pullback/tensor";
-import { presets, type PresetName } from "./model.ts";
+import { presets, type PresetName } from "@pullback/gpt2";
 
 /** A bad command line: the CLI prints the message and exits with status 2. */
 export class UsageError extends Error {

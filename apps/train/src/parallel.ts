@@ -11,7 +11,8 @@
 // every rank makes the same Adam update. One process with N = 1 is the one-part case (its
 // gradients are used as the model returns them, with no copy).
 import { Tensor } from "@pullback/tensor";
-import { flattenTree, mapTree, type Batch, type ParamTree } from "./model.ts";
+import type { Batch, ParamTree } from "@pullback/gpt2";
+import { namedTensors, mapTree } from "./params.ts";
 
 /** The processes that train together: this one's rank among `size`, and a sum over all of them. */
 export interface Communicator {
@@ -57,7 +58,7 @@ export interface FlatGradients<P extends ParamTree = ParamTree> {
 
 /** Zeroed gradient buffers for `params` (call outside MemoryPool.run: they live for the whole run). */
 export function flatGradients<P extends ParamTree>(params: P): FlatGradients<P> {
-  const named = flattenTree(params);
+  const named = namedTensors(params);
   for (const [name, t] of named) {
     if (t.dtype !== "float32") throw new Error(`gradient accumulation: parameter "${name}" is ${t.dtype}; only float32 parameters are supported`);
   }
@@ -73,7 +74,7 @@ export function flatGradients<P extends ParamTree>(params: P): FlatGradients<P> 
 
 /** dst += weight · src over every tensor (same structure); `first`: dst = weight · src. */
 export function addScaled(dst: ParamTree, src: ParamTree, weight: number, first = false): void {
-  const ds = flattenTree(dst), ss = flattenTree(src);
+  const ds = namedTensors(dst), ss = namedTensors(src);
   if (ds.length !== ss.length) throw new Error(`gradient accumulation: ${ss.length} gradients for ${ds.length} buffers`);
   for (let i = 0; i < ds.length; i++) {
     const [name, d] = ds[i], [sname, s] = ss[i];

@@ -1,14 +1,11 @@
 // Parity with the JAX reference of tools/reference (llm.c's test_gpt2 in spirit): loads
-// packages/gpt2/test/reference/<name>.safetensors + .json, runs a TrainableModel on the same
+// reference <name> of @pullback/gpt2 (loadReference), runs a TrainableModel on the same
 // weights and batch (dropout off), and compares the loss, every gradient, and the losses of
 // 5 Adam steps. The GPT-2 parity test only has to call `checkParity(model)` and assert `ok`.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { loadSafetensors, Rng, Tensor } from "@pullback/tensor";
-import { flattenTree, mapTree, unflattenLike, type ParamTree, type TrainableModel } from "./model.ts";
+import { Rng } from "@pullback/tensor";
+import { loadReference, type ParamTree, type ReferenceName, type TrainableModel } from "@pullback/gpt2";
+import { namedTensors, mapTree, unflattenLike } from "./params.ts";
 import { adamStep, initAdam } from "./optimizer.ts";
-
-export const referenceDir = join(import.meta.dir, "../../../packages/gpt2/test/reference");
 
 export interface TensorDiff {
   name: string;
@@ -41,21 +38,17 @@ function compare(name: string, a: ArrayLike<number>, e: ArrayLike<number>): Tens
 }
 
 /** Runs `model` (the tiny preset, dropout off) against reference `name` ("tiny" or "tiny-perturbed"). */
-export function checkParity<P extends ParamTree>(model: TrainableModel<P>, options: { name?: string; dir?: string; tolerance?: number } = {}): ParityReport {
-  const { name = "tiny", dir = referenceDir, tolerance = 1e-4 } = options;
-  const file = loadSafetensors(join(dir, `${name}.safetensors`));
-  const info = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
-  const named: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(file.tensors)) if (v instanceof Tensor) named[k] = v;
+export function checkParity<P extends ParamTree>(model: TrainableModel<P>, options: { name?: ReferenceName; tolerance?: number } = {}): ParityReport {
+  const { name = "tiny", tolerance = 1e-4 } = options;
+  const { info, named, tokens, targets } = loadReference(name);
   const fresh = () => unflattenLike(model.initParams(new Rng(0)), named, `reference ${name}`);
-  const B = info.batch.B, T = info.batch.T;
-  const batch = { tokens: file.tensors.tokens as Int32Array, targets: file.tensors.targets as Int32Array, batch: B, context: T };
+  const batch = { tokens, targets, batch: info.batch.B, context: info.batch.T };
   const step = { dropoutSeed: 0, train: false };
 
   const params = fresh();
   const [loss, grads] = model.lossAndGrads(params, batch, step);
   const lossRel = Math.abs(loss - info.loss) / Math.abs(info.loss);
-  const diffs = flattenTree(grads).map(([n, g]) => {
+  const diffs = namedTensors(grads).map(([n, g]) => {
     const ref = named[`grad.${n}`];
     if (!ref) throw new Error(`parity: the model has a gradient "${n}" the reference does not`);
     return compare(n, g.data, ref.data);
@@ -78,7 +71,7 @@ export function checkParity<P extends ParamTree>(model: TrainableModel<P>, optio
   const lines = [
     `loss ${loss.toFixed(8)} vs ${info.loss.toFixed(8)} (rel ${lossRel.toExponential(2)})`,
     ...diffs.map((d) => `grad ${d.name.padEnd(22)} max abs ${d.maxAbs.toExponential(2)}  rel to max ${d.relToMax.toExponential(2)}  max rel ${d.maxRel.toExponential(2)}`),
-    `adam losses ${losses.map((l) => l.toFixed(6)).join(" ")} vs ${info.adam.losses.map((l: number) => l.toFixed(6)).join(" ")} (max rel ${adamRel.toExponential(2)})`,
+    `adam losses ${losses.map((l) => l.toFixed(6)).join(" ")} vs ${info.adam.losses.map((l) => l.toFixed(6)).join(" ")} (max rel ${adamRel.toExponential(2)})`,
   ];
   return { ok, loss: { actual: loss, expected: info.loss, rel: lossRel }, grads: diffs, adam: { actual: losses, expected: info.adam.losses, maxRel: adamRel }, lines };
 }

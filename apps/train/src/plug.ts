@@ -1,8 +1,7 @@
 // Where the trainer meets the model (@pullback/gpt2, written in `.ad.ts`) and the corpus
 // (@pullback/corpus): adapters from their APIs to the small interfaces the loop uses.
 import { BatchLoader as WindowLoader, prepareCorpus, Vocab, type BatchState } from "@pullback/corpus";
-import { createModel, validateConfig } from "@pullback/gpt2";
-import type { Batch, ModelConfig, TrainableModel } from "./model.ts";
+import { createModel, validateConfig, type Batch, type ModelConfig, type TrainableModel } from "@pullback/gpt2";
 
 /** A seeded batch loader whose position can be saved in a checkpoint and restored. */
 export interface BatchLoader {
@@ -61,7 +60,7 @@ export async function loadModel(config: ModelConfig): Promise<TrainableModel> {
   } catch (e) {
     throw new ModelConfigError((e as Error).message);
   }
-  return createModel(config) as unknown as TrainableModel;
+  return createModel(config);
 }
 
 function loaderOver(tokens: Uint16Array, batch: number, context: number, seed: number): BatchLoader {

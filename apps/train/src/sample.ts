@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { bf16KernelInUse, Rng, setPrecision, setThreads } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint } from "./checkpoint.ts";
 import { runDirOf } from "./loop.ts";
-import { ParamMismatchError, unflattenLike } from "./model.ts";
+import { ParamMismatchError, unflattenLike } from "./params.ts";
 import { parseOrExit, parseSampleOptions, sampleHelp } from "./options.ts";
 import { CorpusError } from "@pullback/corpus";
 import { loadModel, loadVocabulary, ModelConfigError } from "./plug.ts";

@@ -1,7 +1,7 @@
 // Choosing the next token from a row of logits: greedy (argmax), or sampling with temperature,
 // top-k and top-p (nucleus), from a seeded Rng. And the generation loop over a TrainableModel.
 import type { Rng } from "@pullback/tensor";
-import type { ParamTree, TrainableModel } from "./model.ts";
+import type { ParamTree, TrainableModel } from "@pullback/gpt2";
 
 export interface SamplingOptions {
   /** 0 = greedy. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Tensor } from "@pullback/tensor";
 import { loadCheckpoint } from "../src/checkpoint.ts";
 import { configFor, runTraining } from "../src/loop.ts";
-import { presets } from "../src/model.ts";
+import { presets } from "@pullback/gpt2";
 import { parseTrainOptions, UsageError } from "../src/options.ts";
 import { addScaled, flatGradients, partRows, partSeed, sliceBatch } from "../src/parallel.ts";
 import { loadModel } from "../src/plug.ts";

@@ -11,7 +11,7 @@ import { Rng, Tensor } from "@pullback/tensor";
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from "../src/checkpoint.ts";
 import { removeStaleTempFiles } from "../src/loop.ts";
 import { checkModelMemory, checkTrainingMemory, MemoryError, parameterCount } from "../src/memory_limits.ts";
-import { flattenTree, zerosLike } from "../src/model.ts";
+import { namedTensors, zerosLike } from "../src/params.ts";
 import { writeStories } from "./fixtures/stories.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-bad-"));
@@ -117,7 +117,7 @@ describe("command line", () => {
 describe("functions", () => {
   test("parameterCount matches the parameters initParams creates", () => {
     for (const config of [presets.tiny, presets.seed]) {
-      const n = flattenTree(initParams(config, new Rng(0)) as any).reduce((s, [, t]) => s + t.size, 0);
+      const n = namedTensors(initParams(config, new Rng(0)) as any).reduce((s, [, t]) => s + t.size, 0);
       expect(parameterCount(config)).toBe(n);
     }
     expect(parameterCount(presets.gpt2)).toBe(163_037_184); // 124M + the untied head (768 × 50257)

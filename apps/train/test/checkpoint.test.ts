@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng, Tensor } from "@pullback/tensor";
+import { thrown } from "@pullback/tensor/testing";
 import { CheckpointError, listCheckpoints, loadCheckpoint, saveCheckpoint, type CheckpointInput } from "../src/checkpoint.ts";
-import { presets, unflattenLike, zerosLike } from "../src/model.ts";
+import { presets } from "@pullback/gpt2";
+import { unflattenLike, zerosLike } from "../src/params.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pullback-ckpt-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -97,15 +99,9 @@ describe("checkpoints", () => {
       saveCheckpoint(dir, input(100), 5);
       saveCheckpoint(dir, input(200), 5);
       corrupt(dir);
-      let err: unknown;
-      try {
-        loadCheckpoint(dir);
-      } catch (e) {
-        err = e;
-      }
-      expect(err, what).toBeInstanceOf(CheckpointError);
-      expect((err as Error).message, what).toMatch(pattern);
-      expect((err as Error).message, what).toContain(`An older checkpoint exists: ${join(dir, "step-000100.json")} — use that one instead.`);
+      const err = thrown(() => loadCheckpoint(dir), CheckpointError, what);
+      expect(err.message, what).toMatch(pattern);
+      expect(err.message, what).toContain(`An older checkpoint exists: ${join(dir, "step-000100.json")} — use that one instead.`);
       expect(loadCheckpoint(join(dir, "step-000100.json")).meta.step).toBe(100);
     }
   });

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng, sizeOf, Tensor } from "@pullback/tensor";
 import { CheckpointError, crc32File, loadCheckpoint, saveCheckpoint, type CheckpointInput } from "../src/checkpoint.ts";
-import { presets, zerosLike } from "../src/model.ts";
+import { presets } from "@pullback/gpt2";
+import { zerosLike } from "../src/params.ts";
 import { FuzzRng, mutateSafetensors } from "@pullback/tensor/fuzz";
 
 const root = mkdtempSync(join(tmpdir(), "pullback-ckpt-fuzz-"));

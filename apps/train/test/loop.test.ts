@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { listCheckpoints, loadCheckpoint } from "../src/checkpoint.ts";
 import { AnomalyError } from "@pullback/ad";
 import { StopRequested } from "@pullback/tensor";
+import { thrown } from "@pullback/tensor/testing";
 import { NonFiniteError, runTraining } from "../src/loop.ts";
 import { readMetrics } from "../src/metrics.ts";
 import { parseTrainOptions } from "../src/options.ts";
@@ -99,15 +100,9 @@ describe("training loop", () => {
 
   test("a non-finite gradient stops training, naming the step and the tensor; the last good checkpoint stays", () => {
     const dir = join(root, "nan");
-    let err: unknown;
-    try {
-      runTraining(bigramModel(V, { nanAtCall: 14 }), syntheticData(V, B, T, 3), options(), dir, undefined, quiet);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(NonFiniteError);
-    expect((err as NonFiniteError).step).toBe(14);
-    expect((err as Error).message).toMatch(/^step 14: the gradient of emb is not finite; training stopped \(last good checkpoint: .*step-000010\.json\)/);
+    const err = thrown(() => runTraining(bigramModel(V, { nanAtCall: 14 }), syntheticData(V, B, T, 3), options(), dir, undefined, quiet), NonFiniteError);
+    expect(err.step).toBe(14);
+    expect(err.message).toMatch(/^step 14: the gradient of emb is not finite; training stopped \(last good checkpoint: .*step-000010\.json\)/);
     expect(listCheckpoints(join(dir, "checkpoints")).map((c) => c.step)).toEqual([10]);
   });
 
@@ -120,15 +115,9 @@ describe("training loop", () => {
       if (++calls === 12) throw new AnomalyError("linear", "forward", "model.ad.ts:61:23", "tensor (8, 16) has NaN at flat index 5");
       return lossAndGrads(p, b, o);
     };
-    let err: unknown;
-    try {
-      runTraining(model, syntheticData(V, B, T, 3), options(["--detect-anomaly"]), join(root, "anomaly"), undefined, quiet);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(NonFiniteError);
-    expect((err as NonFiniteError).step).toBe(12);
-    expect((err as Error).message).toMatch(/^step 12: linear output is not finite: tensor \(8, 16\) has NaN at flat index 5 — called at model\.ad\.ts:61:23; training stopped \(last good checkpoint: .*step-000010\.json\)/);
+    const err = thrown(() => runTraining(model, syntheticData(V, B, T, 3), options(["--detect-anomaly"]), join(root, "anomaly"), undefined, quiet), NonFiniteError);
+    expect(err.step).toBe(12);
+    expect(err.message).toMatch(/^step 12: linear output is not finite: tensor \(8, 16\) has NaN at flat index 5 — called at model\.ad\.ts:61:23; training stopped \(last good checkpoint: .*step-000010\.json\)/);
   });
 
   test("a time budget stops after the step that crosses it, with a checkpoint", () => {

@@ -1,15 +1,13 @@
 // The parity harness itself (the GPT-2 is not here yet): a stand-in model that replays the
 // reference's loss and gradients passes; one with a slightly wrong gradient fails and is named.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { loadSafetensors, Tensor } from "@pullback/tensor";
-import { checkParity, referenceDir } from "../src/parity.ts";
-import { mapTree, presets, type ParamTree, type TrainableModel } from "../src/model.ts";
+import { Tensor } from "@pullback/tensor";
+import { loadReference, presets, type ParamTree, type ReferenceName, type TrainableModel } from "@pullback/gpt2";
+import { checkParity } from "../src/parity.ts";
+import { mapTree } from "../src/params.ts";
 
-function replayModel(name: string, corrupt?: string): TrainableModel {
-  const file = loadSafetensors(join(referenceDir, `${name}.safetensors`));
-  const info = JSON.parse(readFileSync(join(referenceDir, `${name}.json`), "utf8"));
+function replayModel(name: ReferenceName, corrupt?: string): TrainableModel {
+  const { file, info } = loadReference(name);
   const tree: Record<string, ParamTree> = {};
   for (const n of info.names as string[]) {
     const parts = n.split(".");

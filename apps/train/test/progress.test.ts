@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { eta, formatDuration, formatProgress, Progress } from "../src/progress.ts";
+import { formatDuration } from "@pullback/corpus";
+import { eta, formatProgress, StepProgress } from "../src/progress.ts";
 
 function capture(isTTY: boolean) {
   const out: string[] = [];
@@ -17,13 +18,14 @@ describe("progress", () => {
     expect(formatDuration(61)).toBe("1m01s");
     expect(formatDuration(3720)).toBe("1h02m");
     expect(formatDuration(NaN)).toBe("?");
+    expect(formatDuration(-1)).toBe("?");
     expect(eta(100, 500)).toBe(50);
     expect(eta(100, 500, 20)).toBe(20);
   });
 
   test("on a TTY one line is rewritten in place; log() prints above it", () => {
     const { out, stream } = capture(true);
-    const p = new Progress({ totalSteps: 10, stream });
+    const p = new StepProgress({ totalSteps: 10, stream });
     p.update({ step: 1, loss: 5, lr: 1e-3, tokens: 100, ms: 10 });
     p.update({ step: 2, loss: 4, lr: 1e-3, tokens: 100, ms: 10 });
     p.log("sample: hello");
@@ -36,7 +38,7 @@ describe("progress", () => {
 
   test("without a TTY: plain lines, every N steps plus the first and last", () => {
     const { out, stream } = capture(false);
-    const p = new Progress({ totalSteps: 25, stream, plainEvery: 10 });
+    const p = new StepProgress({ totalSteps: 25, stream, plainEvery: 10 });
     for (let s = 1; s <= 25; s++) p.update({ step: s, loss: 1, lr: 1, tokens: 1, ms: 20 });
     p.finish();
     expect(out.map((l) => l.split(" |")[0])).toEqual(["step  1/25", "step 10/25", "step 20/25", "step 25/25"]);
@@ -45,7 +47,7 @@ describe("progress", () => {
 
   test("ms/step is smoothed", () => {
     const { stream } = capture(false);
-    const p = new Progress({ totalSteps: 5, stream });
+    const p = new StepProgress({ totalSteps: 5, stream });
     p.update({ step: 1, loss: 1, lr: 1, tokens: 1, ms: 100 });
     p.update({ step: 2, loss: 1, lr: 1, tokens: 1, ms: 200 });
     expect(p.msPerStep).toBeCloseTo(110, 9);

@@ -45,7 +45,9 @@ import {
 } from "@pullback/tensor";
 import { dlopen } from "bun:ffi";
 import { randTensor } from "@pullback/tensor/testing";
-import { median, type BenchRow } from "../../tensor/bench/harness.ts";
+import { median, printTable, type BenchRow } from "../../tensor/bench/harness.ts";
+
+export type { BenchRow };
 
 /** Forward + backward through the plain ops (what the composition computes, minus rrule overhead). */
 function composedOps(q: Tensor, k: Tensor, v: Tensor, dout: Tensor, mask: Tensor): [Tensor, Tensor, Tensor, Tensor] {
@@ -209,15 +211,9 @@ export async function bench(
   }
 }
 
-function printTable(rows: BenchRow[]): void {
-  const header = ["kernel", "shape", "threads", "ms", "vs fused"];
+function printRows(rows: BenchRow[]): void {
   const fusedMs = (t: number) => rows.find((r) => r.threads === t && r.kernel.includes("fused"))!.ms;
-  const body = rows.map((r) => [r.kernel, r.shape, String(r.threads), r.ms.toFixed(2), `${(r.ms / fusedMs(r.threads)).toFixed(2)}×`]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((s, i) => (i < 2 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const b of body) console.log(line(b));
+  printTable(["kernel", "shape", "threads", "ms", "vs fused"], rows.map((r) => [r.kernel, r.shape, String(r.threads), r.ms.toFixed(2), `${(r.ms / fusedMs(r.threads)).toFixed(2)}×`]));
   console.log("vs fused = composed ms / fused ms (the fused kernels are that many times faster; target ≥ 3×)");
   for (const t of [...new Set(rows.map((r) => r.threads))]) {
     const mine = rows.find((r) => r.threads === t && r.kernel.includes("rows + dropout") && !r.kernel.includes("baseline"));
@@ -247,5 +243,5 @@ if (import.meta.main) {
     console.error(`${t} thread${t > 1 ? "s" : ""}…`);
     rows.push(...(await bench(t, { rounds, shape, dropout, baseline, log: (l) => console.error(l) })));
   }
-  printTable(rows);
+  printRows(rows);
 }

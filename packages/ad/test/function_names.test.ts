@@ -3,6 +3,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { Tensor } from "@pullback/tensor";
+import { thrown } from "@pullback/tensor/testing";
 import { pullback } from "../src/index.ts";
 import { AdSyntaxError } from "../src/diagnostics.ts";
 import { transformAd } from "../src/transform.ts";
@@ -36,14 +37,7 @@ test("generated code gives anonymous functions their location as a name; named o
 
 test("stopGradient imported from @pullback/tensor: the hint says to import it from @pullback/ad", () => {
   const source = 'import { stopGradient, exp, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor): Tensor {\n  return mul(exp(stopGradient(x)), x);\n}\n';
-  let err: unknown;
-  try {
-    transformAd(source, "/virtual/sg.ad.ts", { noCache: true });
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(AdSyntaxError);
-  const e = err as AdSyntaxError;
+  const e = thrown(() => transformAd(source, "/virtual/sg.ad.ts", { noCache: true }), AdSyntaxError);
   expect([e.line, e.column]).toEqual([3, 18]);
   expect(e.reason).toBe("`stopGradient` is not an export of @pullback/tensor: it comes from @pullback/ad");
   expect(e.hint).toBe('import it from "@pullback/ad": import { stopGradient } from "@pullback/ad";');

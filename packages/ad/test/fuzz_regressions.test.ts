@@ -4,6 +4,7 @@ import { expect, test } from "bun:test";
 import { parseSync } from "oxc-parser";
 import { gradcheckFunction } from "@pullback/ad";
 import { Tensor } from "@pullback/tensor";
+import { thrown } from "@pullback/tensor/testing";
 import * as found from "./fixtures/fuzz_found.ad.ts";
 import { AdSyntaxError } from "../src/diagnostics.ts";
 import { transformAd } from "../src/transform.ts";
@@ -36,14 +37,8 @@ test("a labelled statement that becomes several statements is labelled as a bloc
 
 test("an export nested in a function (a misplaced brace) is a located syntax diagnostic", () => {
   const source = header + `export function f(x: Tensor): Tensor {\n  return exp(x);\n\nexport function g(x: Tensor): Tensor {\n  return exp(x);\n}\n}\n`;
-  let err: unknown;
-  try {
-    transformAd(source, "/virtual/nested.ad.ts", { noCache: true });
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(AdSyntaxError);
-  expect((err as AdSyntaxError).line).toBe(5);
+  const err = thrown(() => transformAd(source, "/virtual/nested.ad.ts", { noCache: true }), AdSyntaxError);
+  expect(err.line).toBe(5);
   expect((err as AdSyntaxError).reason).toBe("syntax error: an export declaration may only appear at the top level of a module");
   // Namespaces may export.
   expandsToValidCode(`export namespace N {\n  export const k = 2;\n}\nexport function f(x: Tensor): Tensor {\n  return exp(x);\n}\n`);

@@ -2,7 +2,7 @@
 // fork/detach/attach; valueAndGrad/grad (hasAux); tree utilities.
 import { describe, expect, test } from "bun:test";
 import { Tensor } from "@pullback/tensor";
-import { randTensor } from "@pullback/tensor/testing";
+import { randTensor, thrown } from "@pullback/tensor/testing";
 import {
   ad,
   attach,
@@ -62,19 +62,13 @@ describe("gradcheck", () => {
       return [y, (dy: Tensor) => { const [da] = pb(dy); return [da, da]; }] as [Tensor, (dy: Tensor) => unknown];
     };
     const x = randTensor([3, 2], 1), y = randTensor([3, 2], 2);
-    let err: unknown;
-    try {
-      gradcheck(wrong as any, [x, y]);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(GradcheckError);
-    const msg = (err as Error).message;
+    const err = thrown(() => gradcheck(wrong as any, [x, y]), GradcheckError);
+    const msg = err.message;
     expect(msg).toContain("gradcheck");
     expect(msg).toMatch(/input\s+shape\s+max abs err\s+max rel err/);
     expect(msg).toMatch(/\n\s+0\s+\(3, 2\)\s+\S+\s+\S+.*ok/);
     expect(msg).toMatch(/\n\s+1\s+\(3, 2\)\s+.*FAIL/);
-    const report = (err as GradcheckError).report;
+    const report = err.report;
     expect(report.entries[0].ok).toBe(true);
     expect(report.entries[1].ok).toBe(false);
     expect(report.entries[1].maxAbs).toBeGreaterThan(1e-3);

@@ -1,23 +1,19 @@
 // @pullback/gpt2 — GPT-2 in .ad.ts (model.ad.ts), its presets and initialization, packaged as the
-// model interface the trainer uses (apps/train/src/model.ts: TrainableModel).
+// model interface the trainer uses (trainable.ts: TrainableModel).
 import { setAnomalyDetection, valueAndGrad } from "@pullback/ad";
 import type { Rng, Tensor } from "@pullback/tensor";
 import { validateConfig, type ModelConfig } from "./config.ts";
 import { logits, loss, type Step } from "./model.ad.ts";
 import { initParams, type GPT2Params } from "./params.ts";
+import type { Batch, StepOptions, TrainableModel } from "./trainable.ts";
 
 export { presets, validateConfig, type ModelConfig, type PresetName } from "./config.ts";
 export { initParams, type BlockParams, type GPT2Params, type LayerNormParams } from "./params.ts";
 export { block, dropoutOffset, hidden, logits, loss, type Step } from "./model.ad.ts";
 export { blockExplicit } from "./block_explicit.ad.ts";
 export { attentionFlops, gemmFlops, stepFlops, stepGemms, type GemmShape } from "./flops.ts";
-
-export interface Batch {
-  tokens: Int32Array;
-  targets: Int32Array;
-  batch: number;
-  context: number;
-}
+export type { Batch, ParamTree, StepOptions, TrainableModel } from "./trainable.ts";
+export { loadReference, referenceDir, referenceNames, type Reference, type ReferenceInfo, type ReferenceName } from "./reference.ts";
 
 function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
@@ -32,7 +28,7 @@ function checkBatch(config: ModelConfig, batch: number, time: number, tokens: In
 }
 
 /** GPT-2 of `config` as the trainer's model interface. */
-export function createModel(config: ModelConfig) {
+export function createModel(config: ModelConfig): TrainableModel<GPT2Params> {
   validateConfig(config);
   const step = (batch: number, time: number, dropout: number, seed: number): Step => ({
     batch,
@@ -46,12 +42,12 @@ export function createModel(config: ModelConfig) {
   return {
     config,
     initParams: (rng: Rng): GPT2Params => initParams(config, rng),
-    /** Mean cross-entropy and the gradient of every parameter, in the structure of `params`. */
     /**
+     * Mean cross-entropy and the gradient of every parameter, in the structure of `params`.
      * With `detectAnomaly`, every rrule checks what it computes and the first non-finite output
      * (forward) or cotangent (backward) throws an AnomalyError naming the op and its model.ad.ts line.
      */
-    lossAndGrads(params: GPT2Params, b: Batch, options: { dropoutSeed: number; train: boolean; detectAnomaly?: boolean }): [number, GPT2Params] {
+    lossAndGrads(params: GPT2Params, b: Batch, options: StepOptions): [number, GPT2Params] {
       checkBatch(config, b.batch, b.context, b.tokens, "lossAndGrads");
       const s = step(b.batch, b.context, options.train ? config.dropout : 0, options.dropoutSeed);
       const previous = setAnomalyDetection(options.detectAnomaly ?? false);
@@ -72,5 +68,3 @@ export function createModel(config: ModelConfig) {
     },
   };
 }
-
-export type GPT2Model = ReturnType<typeof createModel>;

@@ -3,25 +3,27 @@
 import { Tensor, type Rng } from "@pullback/tensor";
 import type { ModelConfig } from "./config.ts";
 
-export interface LayerNormParams {
+// Type aliases, not interfaces: an object type alias is a ParamTree (trainable.ts), an interface
+// has no index signature and is not.
+export type LayerNormParams = {
   w: Tensor; // (C)
   b: Tensor; // (C)
-}
+};
 
-export interface BlockParams {
+export type BlockParams = {
   ln1: LayerNormParams;
   attn: { wqkv: Tensor; bqkv: Tensor; wo: Tensor; bo: Tensor }; // (C, 3C), (3C), (C, C), (C)
   ln2: LayerNormParams;
   mlp: { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor }; // (C, M), (M), (M, C), (C)
-}
+};
 
-export interface GPT2Params {
+export type GPT2Params = {
   wte: Tensor; // (V, C) token embedding
   wpe: Tensor; // (context, C) position embedding
   blocks: BlockParams[];
   lnf: LayerNormParams;
   head: { w: Tensor }; // (C, V), untied, no bias
-}
+};
 
 /**
  * GPT-2 initialization: weights ~ N(0, 0.02), the two residual projections of each block

@@ -34,6 +34,15 @@ export interface BenchContext {
 /** Runs a family's benchmarks with the kernel pool limited to `threads` (set by the caller). */
 export type BenchSection = (threads: number, ctx: BenchContext) => Promise<BenchRow[]>;
 
+/** Prints a text table: the header, a rule, the rows; the first `left` columns left-aligned, the others right-aligned. */
+export function printTable(header: string[], rows: string[][], left = 2): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;

@@ -4,7 +4,7 @@
 // --json prints the rows as JSON instead. Progress and notes go to stderr.
 import { poolSize, setThreads } from "@pullback/tensor";
 import { gemmBenchDone, gemmBf16Section, gemmSection } from "./gemm.ts";
-import type { BenchContext, BenchRow, BenchSection } from "./harness.ts";
+import { printTable, type BenchContext, type BenchRow, type BenchSection } from "./harness.ts";
 import { bench as linearCrossEntropyBench } from "./linear_cross_entropy.ts";
 import { bench as normlossBench } from "./normloss.ts";
 
@@ -42,7 +42,7 @@ function fmt(x: number | undefined, digits = 2): string {
   return x === undefined ? "" : x.toFixed(digits);
 }
 
-function printTable(rows: BenchRow[]): void {
+function printRows(rows: BenchRow[]): void {
   const header = ["kernel", "shape", "threads", "ms", "GFLOP/s", "GB/s", "reference", "ref ms", "speed vs ref", "cpu ms", "ref cpu ms", "cpu ratio"];
   const body = rows.map((r) => [
     r.kernel,
@@ -58,11 +58,7 @@ function printTable(rows: BenchRow[]): void {
     r.threads === 1 ? fmt(r.reference?.cpuMs, 3) : "",
     r.threads === 1 && r.cpuMs && r.reference?.cpuMs ? `${(r.reference.cpuMs / r.cpuMs).toFixed(2)}×` : "",
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const row of body) console.log(line(row));
+  printTable(header, body);
   console.log("speed vs ref = reference ms / our ms (> 1: ours is faster); medians of wall time.");
   console.log("cpu ratio (1 thread) = reference CPU ms / our CPU ms: the same comparison without time lost to other processes.");
 }
@@ -89,6 +85,6 @@ setThreads(all);
 gemmBenchDone();
 if (opts.json) console.log(JSON.stringify({ poolSize: all, notes, rows }, null, 2));
 else {
-  printTable(rows);
+  printRows(rows);
   for (const n of notes) console.log(n);
 }

@@ -20,7 +20,7 @@ import {
 } from "@pullback/tensor";
 import { bindKernels } from "../src/native/library.ts";
 import { randTensor } from "../src/testing.ts";
-import { median, type BenchRow } from "./harness.ts";
+import { median, printTable, type BenchRow } from "./harness.ts";
 
 const K = bindKernels({
   pb_softmax_forward: { args: ["ptr", "ptr", "u64", "u64"], returns: "void" },
@@ -124,18 +124,12 @@ export async function bench(threads: number): Promise<BenchRow[]> {
   return rows;
 }
 
-function printTable(rows: BenchRow[]): void {
-  const header = ["kernel", "shape", "threads", "ms", "GB/s"];
-  const body = rows.map((r) => [r.kernel, r.shape, String(r.threads), r.ms.toFixed(3), r.gbps?.toFixed(1) ?? ""]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((s, i) => (i < 2 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const b of body) console.log(line(b));
+function printRows(rows: BenchRow[]): void {
+  printTable(["kernel", "shape", "threads", "ms", "GB/s"], rows.map((r) => [r.kernel, r.shape, String(r.threads), r.ms.toFixed(3), r.gbps?.toFixed(1) ?? ""]));
 }
 
 if (import.meta.main) {
   const rows: BenchRow[] = [];
   for (const t of [...new Set([1, poolSize()])]) rows.push(...(await bench(t)));
-  printTable(rows);
+  printRows(rows);
 }

@@ -1,8 +1,11 @@
-// Test utilities shared by the packages' tests: random inputs, closeness, and central finite
-// differences of a scalar function of tensors (in float64).
+// Test utilities shared by the packages' tests: random inputs and cotangents, closeness, dot
+// products, the error a call throws. Gradients are checked against finite differences by `gradcheck` of @pullback/ad.
 import { fmtShape } from "./errors.ts";
 import { Rng } from "./rng.ts";
 import { Tensor, type Shape } from "./tensor.ts";
+
+/** The sizes every kernel is checked at: around the SIMD widths (±1) and with scalar tails. */
+export const kernelSizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
 
 export function randTensor(shape: Shape, seed: number, options: { dtype?: "float32" | "float64"; low?: number; high?: number } = {}): Tensor {
   return Tensor.uniform(shape, { seed, low: options.low ?? -1, high: options.high ?? 1, dtype: options.dtype });
@@ -57,27 +60,18 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor
 }
 
 /**
- * Central finite differences of the scalar `f(inputs)` with respect to every element of
- * `inputs[k]` (for k in `wrt`, default all). The inputs should be float64 tensors; they are
- * perturbed in place and restored.
+ * What `fn` throws, checked to be a `type` — for tests that look into the error after that.
+ * Throws (failing the test) when `fn` returns, or throws something else; `what` names the case.
  */
-export function numericGradients(f: (inputs: Tensor[]) => number, inputs: Tensor[], options: { eps?: number; wrt?: number[] } = {}): Tensor[] {
-  const eps = options.eps ?? 1e-6;
-  const wrt = options.wrt ?? inputs.map((_, i) => i);
-  return inputs.map((x, k) => {
-    const g = Tensor.zeros(x.shape, "float64");
-    if (!wrt.includes(k)) return g;
-    for (let i = 0; i < x.size; i++) {
-      const orig = x.data[i];
-      x.data[i] = orig + eps;
-      const fp = f(inputs);
-      x.data[i] = orig - eps;
-      const fm = f(inputs);
-      x.data[i] = orig;
-      g.data[i] = (fp - fm) / (2 * eps);
-    }
-    return g;
-  });
+export function thrown<E>(fn: () => unknown, type: abstract new (...args: any[]) => E, what = ""): E {
+  const expected = `${what ? `${what}: ` : ""}expected a ${type.name} to be thrown`;
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw new Error(`${expected}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  throw new Error(`${expected}, nothing was`);
 }
 
 /** Σ x·y over all elements (float64 accumulation): projects an output onto a cotangent. */

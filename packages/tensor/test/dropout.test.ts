@@ -2,14 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { add, addDropout, dropout, dropoutBackward, Tensor } from "@pullback/tensor";
 import * as ref from "../src/reference/dropout.ts";
 import { philoxUniform } from "../src/reference/philox.ts";
-import { assertClose, randTensor } from "../src/testing.ts";
-import { checkGradients, sizes } from "./normloss_helpers.ts";
+import { assertClose, kernelSizes, randTensor } from "../src/testing.ts";
+import { checkGradients } from "./normloss_helpers.ts";
 
 const zeros = (t: Tensor) => Array.from(t.data, (v) => (v === 0 ? 0 : 1));
 
 describe("dropout", () => {
   test("Zig mask is bit-identical to the TypeScript Philox reference at every size", () => {
-    for (const n of [...sizes, 4 * 16 * 3 + 5, 1000]) {
+    for (const n of [...kernelSizes, 4 * 16 * 3 + 5, 1000]) {
       for (const [p, seed, offset] of [[0.2, 1, 0], [0.5, 12345, 7], [0.9, 2 ** 40 + 3, 2 ** 33 + 1]]) {
         const x = Tensor.ones([n]);
         const got = dropout(x, p, seed, offset);
@@ -68,8 +68,7 @@ describe("dropout", () => {
 
   test("backward matches central finite differences (float64, reference)", () => {
     const x = randTensor([4, 7], 3, { dtype: "float64" });
-    const err = checkGradients("dropout", ([a]) => [dropout(a, 0.3, 8, 2)], ([g]) => [dropoutBackward(g, 0.3, 8, 2)], [x], 4);
-    expect(err).toBeLessThan(1e-6);
+    checkGradients("dropout", ([a]) => [dropout(a, 0.3, 8, 2)], ([g]) => [dropoutBackward(g, 0.3, 8, 2)], [x], 4);
   });
 
   test("bad input is a clear TensorError", () => {
@@ -87,7 +86,7 @@ describe("addDropout (x + dropout(y), fused)", () => {
   const bits = (t: Tensor) => Array.from(t.data);
 
   test("Zig kernel: the reference's mask and values, and bit-identical to add(x, dropout(y)), at every size", () => {
-    for (const n of [...sizes, 4 * 16 * 3 + 5, 1000]) {
+    for (const n of [...kernelSizes, 4 * 16 * 3 + 5, 1000]) {
       for (const [p, seed, offset] of [[0.2, 1, 0], [0.5, 12345, 7], [0.9, 2 ** 40 + 3, 2 ** 33 + 1], [0, 5, 6]]) {
         const x = randTensor([n], 1), y = randTensor([n], 2);
         const got = addDropout(x, y, p, seed, offset);
@@ -117,8 +116,7 @@ describe("addDropout (x + dropout(y), fused)", () => {
 
   test("backward matches central finite differences (float64, reference)", () => {
     const x = randTensor([4, 7], 3, { dtype: "float64" }), y = randTensor([4, 7], 4, { dtype: "float64" });
-    const err = checkGradients("addDropout", ([a, b]) => [addDropout(a, b, 0.3, 8, 2)], ([g]) => [g, dropoutBackward(g, 0.3, 8, 2)], [x, y], 4);
-    expect(err).toBeLessThan(1e-6);
+    checkGradients("addDropout", ([a, b]) => [addDropout(a, b, 0.3, 8, 2)], ([g]) => [g, dropoutBackward(g, 0.3, 8, 2)], [x, y], 4);
   });
 
   test("empty tensors; float64 inputs run the reference", () => {

@@ -2,32 +2,21 @@ import { describe, expect, test } from "bun:test";
 import { add, bmm, gemm, linear, matmul, Tensor, TensorError } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { assertClose, diff, randTensor } from "@pullback/tensor/testing";
+import { flags, mixedGemmCases, operand } from "./gemm_cases.ts";
 
-const sizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
-const flags = [false, true];
-
-/** A (m, k) operand stored as op would read it: (k, m) when transposed. */
-function operand(rows: number, cols: number, trans: boolean, seed: number, dtype: "float32" | "float64" = "float32"): Tensor {
-  return randTensor(trans ? [cols, rows] : [rows, cols], seed, { dtype });
-}
 
 /** Tolerance for float32 sums of k products of numbers in [-1, 1]. */
 const tol = (k: number) => ({ rtol: 1e-5, atol: 2e-6 * Math.sqrt(k + 1) + 1e-6 });
 
 describe("gemm", () => {
   test("all transpose combinations over mixed sizes match the float64 reference", () => {
-    let seed = 1, cases = 0, worst = 0;
-    // Every size appears as m, n and k, in rotating combinations (not the full cube: keeps it fast).
-    for (const transA of flags) for (const transB of flags) {
-      for (let i = 0; i < sizes.length; i++) for (const shift of [0, 3, 7]) {
-        const m = sizes[i], n = sizes[(i + shift) % sizes.length], k = sizes[(i + 2 * shift + 1) % sizes.length];
-        const a = operand(m, k, transA, seed++), b = operand(k, n, transB, seed++);
-        const got = gemm(a, b, { transA, transB });
-        const want = gemm(a.to("float64"), b.to("float64"), { transA, transB });
-        expect(got.shape).toEqual([m, n]);
-        worst = Math.max(worst, assertClose(got, want, { ...tol(k), what: `gemm ${transA ? "T" : "N"}${transB ? "T" : "N"} m=${m} n=${n} k=${k}` }).maxAbs);
-        cases++;
-      }
+    let cases = 0, worst = 0;
+    for (const { transA, transB, m, n, k, a, b } of mixedGemmCases()) {
+      const got = gemm(a, b, { transA, transB });
+      const want = gemm(a.to("float64"), b.to("float64"), { transA, transB });
+      expect(got.shape).toEqual([m, n]);
+      worst = Math.max(worst, assertClose(got, want, { ...tol(k), what: `gemm ${transA ? "T" : "N"}${transB ? "T" : "N"} m=${m} n=${n} k=${k}` }).maxAbs);
+      cases++;
     }
     console.log(`gemm: ${cases} cases, max abs error vs float64 ${worst.toExponential(2)}`);
   });

@@ -14,9 +14,8 @@ import {
 } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { randTensor } from "@pullback/tensor/testing";
+import { flags, mixedGemmCases, operand } from "./gemm_cases.ts";
 
-const sizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
-const flags = [false, true];
 const kernels: Bf16Kernel[] = ["avx512", "emulated", "amx"];
 const u = 2 ** -24;
 
@@ -24,10 +23,6 @@ afterEach(() => {
   setPrecision("fp32");
   setBf16Kernel("auto");
 });
-
-function operand(rows: number, cols: number, trans: boolean, seed: number): Tensor {
-  return randTensor(trans ? [cols, rows] : [rows, cols], seed);
-}
 
 interface Case { transA: boolean; transB: boolean; alpha?: number; beta?: number; c0?: Tensor; rows?: number[]; cols?: number[] }
 
@@ -130,15 +125,11 @@ describe("bf16 gemm", () => {
   });
 
   test("all transposes over mixed sizes match the bf16 reference; native and emulated bit-identical", () => {
-    let seed = 1, cases = 0, worst = 0;
-    for (const transA of flags) for (const transB of flags) {
-      for (let i = 0; i < sizes.length; i++) for (const shift of [0, 3, 7]) {
-        const m = sizes[i], n = sizes[(i + shift) % sizes.length], k = sizes[(i + 2 * shift + 1) % sizes.length];
-        const a = operand(m, k, transA, seed++), b = operand(k, n, transB, seed++);
-        const c = allKernels(() => gemm(a, b, { transA, transB }));
-        worst = Math.max(worst, checkAll(c, a, b, { transA, transB }, `bf16 gemm ${transA ? "T" : "N"}${transB ? "T" : "N"} m=${m} n=${n} k=${k}`));
-        cases++;
-      }
+    let cases = 0, worst = 0;
+    for (const { transA, transB, m, n, k, a, b } of mixedGemmCases()) {
+      const c = allKernels(() => gemm(a, b, { transA, transB }));
+      worst = Math.max(worst, checkAll(c, a, b, { transA, transB }, `bf16 gemm ${transA ? "T" : "N"}${transB ? "T" : "N"} m=${m} n=${n} k=${k}`));
+      cases++;
     }
     console.log(`bf16 gemm: ${cases} cases, worst error / tolerance ${worst.toFixed(3)}`);
   });

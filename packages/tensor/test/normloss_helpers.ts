@@ -1,10 +1,7 @@
 // Helpers shared by the softmax / layernorm / cross-entropy / embedding / dropout / adam tests.
 import { Rng } from "../src/rng.ts";
 import { Tensor } from "../src/tensor.ts";
-import { diff, dot, numericGradients, randomCotangent } from "../src/testing.ts";
-
-/** The sizes every kernel is checked at (SIMD widths ± 1 and scalar tails). */
-export const sizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];
+import { gradcheck, type GradcheckReport } from "@pullback/ad";
 
 /** Rows `rows` of a 2-D tensor, copied into a new (rows.length, C) tensor of the same dtype. */
 export function selectRows(t: Tensor, rows: number[]): Tensor {
@@ -24,9 +21,10 @@ export function spreadRows(n: number, count: number): number[] {
 }
 
 /**
- * Checks an analytic backward against central finite differences of `forward` in float64:
- * loss = Σ_k dot(outputs[k], cotangents[k]); `backward(cotangents)` returns one gradient per
- * input. Prints and returns the max relative error (floored at 1e-3 so tiny entries do not dominate).
+ * gradcheck (float64: central finite differences of <outputs, random cotangents>) of an op given as
+ * `forward` (its outputs) and its analytic `backward` (one gradient per input from one cotangent
+ * per output). Throws a GradcheckError naming the input and element where
+ * |analytic − numeric| > rtol·(|numeric| + 1e-3); prints the largest relative error.
  */
 export function checkGradients(
   name: string,
@@ -34,17 +32,13 @@ export function checkGradients(
   backward: (cotangents: Tensor[]) => Tensor[],
   inputs: Tensor[],
   seed: number,
-  wrt?: number[],
-): number {
-  const outs = forward(inputs);
-  const cots = outs.map((o, k) => randomCotangent(o.shape, seed + k));
-  const loss = (xs: Tensor[]) => forward(xs).reduce((s, o, k) => s + dot(o, cots[k]), 0);
-  const numeric = numericGradients(loss, inputs, { wrt });
-  const analytic = backward(cots);
-  let worst = 0;
-  for (const k of wrt ?? inputs.map((_, i) => i)) worst = Math.max(worst, diff(analytic[k].data, numeric[k].data, 1e-3).maxRel);
-  console.log(`${name}: backward vs central differences (float64), max rel error ${worst.toExponential(2)}`);
-  return worst;
+  rtol = 1e-6,
+): GradcheckReport {
+  const rule = (xs: Tensor[]): [Tensor[], (cotangents: Tensor[]) => Tensor[]] => [forward(xs), backward];
+  Object.defineProperty(rule, "name", { value: name });
+  const report = gradcheck(rule, inputs, { seed, rtol, atol: 1e-3 * rtol });
+  console.log(`${name}: backward vs central differences (float64), max rel error ${Math.max(...report.entries.map((e) => e.maxRel)).toExponential(2)}`);
+  return report;
 }
 
 /** `k` random integer indices in [0, limit) (repeats included). */

@@ -2,6 +2,7 @@
 // `stoppable` computation at its next kernel call, and nothing outside one.
 import { afterAll, expect, test } from "bun:test";
 import { add, catchStopSignals, clearStopSignal, matmul, releaseStopSignals, stopSignal, stopSignalNumber, stoppable, StopRequested, Tensor } from "../src/index.ts";
+import { thrown } from "../src/testing.ts";
 
 afterAll(() => releaseStopSignals());
 
@@ -24,14 +25,7 @@ test("a SIGINT abandons a stoppable computation at its next kernel call; outside
     }
     return x;
   };
-  let err: unknown;
-  try {
-    stoppable(work);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(StopRequested);
-  expect((err as StopRequested).signal).toBe("SIGINT");
+  expect(thrown(() => stoppable(work), StopRequested).signal).toBe("SIGINT");
   expect(calls).toBe(10); // the 11th matmul did not run
   expect(stopSignal()).toBe("SIGINT");
   // Outside stoppable the pending request changes nothing.

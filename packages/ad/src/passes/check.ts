@@ -4,6 +4,7 @@
 // nested `ad`. The result is a model of each ad function for the expand pass.
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.ts";
 import { children, eachChild, type Node, type Parsed } from "./parse.ts";
+import { METADATA } from "./implicit/activity.ts";
 
 /** A tracked structure: an identifier, or array/object literals (patterns) of them. */
 export type TreeShape =
@@ -42,7 +43,6 @@ export interface AdFunction {
 }
 
 const RESERVED = /^(__pb\d+|__stack\d+|__dout|__i)$/;
-const METADATA = new Set(["shape", "dtype", "size", "ndim", "length"]);
 const LOOPS = new Set(["ForStatement", "WhileStatement", "DoWhileStatement", "ForOfStatement", "ForInStatement"]);
 const FUNCTIONS = new Set(["FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"]);
 

@@ -161,27 +161,21 @@ describe("attentionRows rrule", () => {
 });
 
 describe("dropout rrule", () => {
+  /** [shape, p, seed, offset] */
+  const cases: [number[], number, number, number][] = [
+    [[3, 5], 0, 1, 0],
+    [[3, 5], 0.25, 1, 0],
+    [[1], 0.1, 7, 3],
+    [[2, 3, 17], 0.2, 2, 100],
+    [[7], 0.5, 3, 5],
+  ];
   test("p = 0, 0.1, 0.25, 0.5 over several shapes, seeds and offsets", () => {
-    const cases: [number[], number, number, number][] = [
-      [[3, 5], 0, 1, 0],
-      [[3, 5], 0.25, 1, 0],
-      [[1], 0.1, 7, 3],
-      [[2, 3, 17], 0.2, 2, 100],
-      [[7], 0.5, 3, 5],
-    ];
     cases.forEach(([s, p, seed, offset], i) => checkRule(log, "dropout", rr.dropout, rand(s, i), { args: [p, seed, offset], plain: ops.dropout, seed: i }));
     checkRule(log, "dropout", rr.dropout, rand([129, 65], 1), { args: [0.2, 11, 12], plain: ops.dropout, skipGradcheck: true });
   });
   test("addDropout (x + dropout(y), fused): p = 0, 0.1, 0.25, 0.5 over several shapes, seeds and offsets", () => {
     type Pair = [ops.Tensor, ops.Tensor];
     const plain = ([x, y]: Pair, p: number, seed: number, offset: number) => ops.addDropout(x, y, p, seed, offset);
-    const cases: [number[], number, number, number][] = [
-      [[3, 5], 0, 1, 0],
-      [[3, 5], 0.25, 1, 0],
-      [[1], 0.1, 7, 3],
-      [[2, 3, 17], 0.2, 2, 100],
-      [[7], 0.5, 3, 5],
-    ];
     cases.forEach(([s, p, seed, offset], i) => checkRule(log, "addDropout", rr.addDropout, [rand(s, i), rand(s, 40 + i)] as Pair, { args: [p, seed, offset], plain, seed: i }));
     checkRule(log, "addDropout", rr.addDropout, [rand([129, 65], 1), rand([129, 65], 2)] as Pair, { args: [0.2, 11, 12], plain, skipGradcheck: true });
   });

@@ -6,8 +6,8 @@ import { eachChild, type Node } from "../parse.ts";
 import { differentiableArity, isCallInactive } from "./callees.ts";
 import { isFunction, patternIds, unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
-/** Properties whose value never carries a gradient (metadata of tensors and arrays). */
-export const METADATA = new Set(["shape", "dtype", "size", "ndim", "length", "strides"]);
+/** Properties whose value never carries a gradient (metadata of tensors and arrays); explicit mode's check.ts reads them too. */
+export const METADATA = new Set(["shape", "dtype", "size", "ndim", "length"]);
 const ARITHMETIC = new Set(["+", "-", "*", "/", "**", "%"]);
 
 /** Parameter types that are never differentiated (booleans, strings, integer arrays, shapes, functions, RNGs, `Static<T>`). */
