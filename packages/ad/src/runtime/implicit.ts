@@ -5,13 +5,19 @@ import { releasingTemporaries, Tensor } from "@pullback/tensor";
 import { addLeaves, isPlainObject } from "./tree.ts";
 import { defineRrule, ruleOf, withRule as register, type Rule } from "./registry.ts";
 import { tensorRules } from "./tensor_rules.ts";
+import { withFrule, type Frule } from "./forward.ts";
 
 export { ruleOf, defineRrule };
+// Forward mode (jvp): what generated forward rules call.
+export { withFrule, fruleOf, farrayMap, tat, tpath, tslice, tspread } from "./forward.ts";
+export { fnum, fmath } from "./number_frules.ts";
+export { fopOf } from "./tensor_frules.ts";
 export const ops: Record<string, Rule> = tensorRules;
 
-/** Registers the generated rule of `f` (named `name` when f is anonymous) and returns f. */
-export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F {
+/** Registers the generated rule of `f` (named `name` when f is anonymous), and its forward rule when given; returns f. */
+export function withRule<F extends Function>(f: F, rule: Rule, name?: string, frule?: Frule): F {
   if (name && f.name === "") Object.defineProperty(f, "name", { value: name });
+  if (frule) withFrule(f, frule);
   return register(f, rule);
 }
 
@@ -21,12 +27,12 @@ export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F
  * when it returns (only the cotangents it returns are kept), so a model's backward pass holds one
  * block's temporaries at a time instead of every block's.
  */
-export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: string): F {
+export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: string, frule?: Frule): F {
   const scopedRule: Rule = (...args) => {
     const [y, pullback] = rule(...args);
     return [y, (dy) => releasingTemporaries(() => pullback(dy))];
   };
-  return withRule(f, scopedRule, name);
+  return withRule(f, scopedRule, name, frule);
 }
 
 

@@ -20,14 +20,19 @@ import * as custom from "./programs/custom.ad.ts";
 import * as activity from "./programs/activity.ad.ts";
 import * as losses from "./programs/losses.ad.ts";
 import * as model from "./programs/model.ad.ts";
+import { checkForward } from "../forward/check.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
 const num = () => rng.normal();
 
-/** gradcheck of f at args (argnums: every Tensor/number argument unless given); throws a table on failure. */
+/**
+ * gradcheck of f at args (argnums: every Tensor/number argument unless given); throws a table on
+ * failure. Forward mode too: jvp against central differences and against the pullback (checkForward).
+ */
 function check(f: (...args: any[]) => any, args: unknown[], argnums?: number[]): void {
   expect(gradcheckFunction(f, args, argnums ? { argnums } : {}).ok).toBe(true);
+  checkForward(f, args, argnums);
 }
 
 const values = (t: Tensor): number[] => Array.from(t.data as Float64Array);

@@ -18,6 +18,7 @@ import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
 import { adExport } from "./callees.ts";
 import { generateRule, ORIGIN_MARK, type GenContext, type Line } from "./generate.ts";
+import { forwardRuleExpression, forwardRuleLines, forwardRuleName, type ForwardRuleName } from "../forward/emit.ts";
 import { analyzeScopes, functionLabel, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 export const RUNTIME_MODULE = "@pullback/ad/implicit";
@@ -108,10 +109,12 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     report(id, `a nested function cannot assign \`${b.name}\`, a variable of the function that encloses it`, `return the new value from the nested function and assign it in \`${scopes.byNode.get(b.fn)?.name ?? "the enclosing function"}\``);
   }
   if (diagnostics.length > 0) return { ...empty, diagnostics };
+  const frules = new Map<Node, ForwardRuleName>();
   for (const f of scopes.functions) {
     if (skip(f)) continue;
     if (f.parent === null) ruleNames.set(f.node, unique(`${f.name}__rrule`));
     else factories.set(f.node, { name: unique(`${f.name}__rrule_in`), free: freeBindings(f.node, scopes).map((b) => b.name) });
+    frules.set(f.node, forwardRuleName(f, unique, factories.get(f.node)?.free));
   }
   for (const f of scopes.functions) {
     if (skip(f)) continue;
@@ -121,9 +124,10 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     // A module-level function's pullback runs as a memory scope of its own (withModuleRule); a
     // nested one adds cotangents of captured values into its enclosing rule, so it cannot.
     const register = fac ? "withRule" : "withModuleRule";
+    const frule = forwardRuleExpression(frules.get(n)!);
     if (n.type === "FunctionDeclaration") {
       if (!n.id) continue;
-      const text = `__ad.${register}(${n.id.name}, ${rule});`;
+      const text = `__ad.${register}(${n.id.name}, ${rule}, undefined, ${frule});`;
       if (!fac) {
         head += ` ${text}`;
         continue;
@@ -133,7 +137,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
       else edits.push({ kind: "right", start: n.start, end: n.start, text: `${text} ` });
     } else {
       edits.push({ kind: "right", start: n.start, end: n.start, text: `__ad.${register}(` });
-      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)})` });
+      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)}, ${frule})` });
     }
   }
   const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);
@@ -180,6 +184,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
       rules.push(...lines.map((l) => ({ ...l, depth: l.depth + 1 })));
       rules.push({ depth: 0, text: "}" });
     }
+    rules.push({ depth: 0, text: "" }, ...forwardRuleLines(ctx, f, frules.get(f.node)!));
     count++;
   }
   if (diagnostics.length > 0) return { ...empty, diagnostics };
