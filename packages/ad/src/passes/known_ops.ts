@@ -71,7 +71,7 @@ export const MUTATING_OPS: ReadonlyMap<string, readonly number[]> = new Map([
 ]);
 
 /** The backward kernels: what rules call, never differentiated themselves. */
-const BACKWARD_KERNELS = [
+export const BACKWARD_KERNELS: readonly string[] = [
   "expBackward", "logBackward", "sqrtBackward", "squareBackward", "tanhBackward", "geluBackward",
   "softmaxBackward", "logSoftmaxBackward", "layerNormBackward", "crossEntropyBackward", "attentionBackward", "attentionRowsBackward",
   "dropoutBackward", "takeBackward", "pickBackward", "maxAlongBackward",
@@ -89,5 +89,5 @@ export const NO_RULE_OPS: ReadonlyMap<string, string> = new Map([
   ["attentionRowsForward", "returns the statistics for attentionRowsBackward; differentiate attentionRows"],
   ["releasingTemporaries", "a memory scope for the AD runtime: every module-level function's pullback already runs in one"],
   ["maxAlongForward", "returns the argmax for maxAlongBackward; differentiate maxAlong"],
-  ...BACKWARD_KERNELS.map((name): [string, string] => [name, "a backward kernel: there are no second derivatives"]),
+  ...BACKWARD_KERNELS.map((name): [string, string] => [name, "a backward kernel: it has a forward rule (runtime/tensor_frules.ts) but no reverse rule"]),
 ]);
