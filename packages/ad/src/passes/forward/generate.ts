@@ -13,7 +13,7 @@
 // recorded); untracked code is copied as written, with tangent null. A nested function gets its
 // forward rule inline, closing over the tangents of the values it captures.
 import type { Node } from "../parse.ts";
-import { analyzeActivity, type Activity } from "../implicit/activity.ts";
+import { analyzeActivity, topLevelActivity, type Activity } from "../implicit/activity.ts";
 import { resolveCallee } from "../implicit/callees.ts";
 import { ARITH_RULE, sliceWithEdits, type GenContext, type Line } from "../implicit/lower.ts";
 import { loopHead, ORIGIN_MARK } from "../implicit/generate.ts";
@@ -48,7 +48,7 @@ class ForwardBuilder {
     readonly outer: ForwardOuter | null,
     readonly ruleName: string,
   ) {
-    this.act = analyzeActivity(fn, ctx.scopes, (b) => (outer ? outer.isActive(b) : false));
+    this.act = outer ? analyzeActivity(fn, ctx.scopes, (b) => outer.isActive(b)) : topLevelActivity(fn, ctx.scopes);
   }
 
   // ---- names and output -----------------------------------------------------------------

@@ -4,7 +4,7 @@
 // (with the rules of the function literals inside it). The statements, and the assembly of the
 // rule, are in generate.ts, which extends this class.
 import type { Node, Parsed } from "../parse.ts";
-import { analyzeActivity, type Activity } from "./activity.ts";
+import { analyzeActivity, topLevelActivity, type Activity } from "./activity.ts";
 import { resolveCallee } from "./callees.ts";
 import { isActiveOp, opText, type Active, type Operand, type Step, type Unit } from "./reverse.ts";
 import { unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
@@ -86,7 +86,7 @@ export abstract class Lowering {
     readonly outer: Outer | null,
     readonly ruleName: string,
   ) {
-    this.act = analyzeActivity(fn, ctx.scopes, (b) => (outer ? outer.isActive(b) : false));
+    this.act = outer ? analyzeActivity(fn, ctx.scopes, (b) => outer.isActive(b)) : topLevelActivity(fn, ctx.scopes);
     let pullbackName = `${fn.name}_pullback`;
     while (ctx.taken.has(pullbackName)) pullbackName += "_"; // a function of the file may have the name
     this.pullbackName = pullbackName;
