@@ -161,3 +161,47 @@ export function farrayMap([xs, f]: [unknown, unknown], [txs]: any[]): [unknown[]
   });
   return [ys, tys];
 }
+
+// ---- the forward rules of a module, generated on first use (passes/forward/emit.ts) --------
+
+export interface ModuleForwardRules {
+  /** The forward rule `name` (a module-level function's): loads the module's forward rules on its first call. */
+  rule(name: string): Frule;
+  /** The forward rule or factory `name`, loading them now. */
+  get(name: string): any;
+}
+
+/**
+ * The handle of an implicit module's forward rules (line 1 of the loaded module calls this): on
+ * first use, the file at `path` — which must still hash to `hash`, the source the module was
+ * loaded from — is expanded in forward mode and the rules are evaluated by `evaluate`, an `eval`
+ * in the module's scope.
+ */
+export function forwardRules(path: string, hash: string, evaluate: (code: string) => any): ModuleForwardRules {
+  let table: Record<string, any> | null = null;
+  const load = (): Record<string, any> => {
+    if (table) return table;
+    let source: string;
+    try {
+      source = require("node:fs").readFileSync(path, "utf8");
+    } catch (err) {
+      throw new Error(`the forward rules of ${path} are generated from its source on first use, which cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (Bun.hash(source).toString(16) !== hash) throw new Error(`${path} changed on disk since it was loaded: its forward rules are generated from the source on first use; restart the process`);
+    const { transformAd } = require("../transform.ts") as typeof import("../transform.ts");
+    const { defaultCacheDir } = require("../plugin.ts") as typeof import("../plugin.ts");
+    const r = transformAd(source, path, { forward: true, cacheDir: defaultCacheDir() });
+    const js = new Bun.Transpiler({ loader: "ts" }).transformSync(r.code);
+    table = evaluate(`(() => {\n${js}\nreturn { ${(r.forwardRules ?? []).join(", ")} };\n})()\n//# sourceURL=${path}.forward.ts`) as Record<string, any>;
+    return table;
+  };
+  return {
+    rule(name: string): Frule {
+      const short = name.replace(/__frule$/, "");
+      return { [`${short}_frule`]: (args: any[], tangents: any[]) => load()[name](args, tangents) }[`${short}_frule`];
+    },
+    get(name: string): any {
+      return load()[name];
+    },
+  };
+}

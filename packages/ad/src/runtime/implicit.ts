@@ -9,7 +9,7 @@ import { withFrule, type Frule } from "./forward.ts";
 
 export { ruleOf, defineRrule };
 // Forward mode (jvp): what generated forward rules call.
-export { withFrule, fruleOf, farrayMap, tat, tpath, tslice, tspread } from "./forward.ts";
+export { withFrule, fruleOf, farrayMap, forwardRules, tat, tpath, tslice, tspread } from "./forward.ts";
 export { fnum, fmath } from "./number_frules.ts";
 export { fopOf } from "./tensor_frules.ts";
 export const ops: Record<string, Rule> = tensorRules;

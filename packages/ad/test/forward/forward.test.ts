@@ -3,6 +3,11 @@
 // defineRrule, checkpoint, nonDifferentiable, stopGradient — and the errors for missing ones.
 // (Every construct of implicit mode is checked in forward mode by test/implicit/corpus.test.ts.)
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { transformAd } from "@pullback/ad/transform";
+import { forwardRules } from "../../src/runtime/forward.ts";
 import { jvp, jvpcheck, NoForwardRuleError, randomTangent, valueAndGrad } from "@pullback/ad";
 import { exp, mul, mulScalar, Rng, tanh, Tensor } from "@pullback/tensor";
 import { treeDot } from "./check.ts";
@@ -67,5 +72,31 @@ describe("forward rules from elsewhere", () => {
     const [y2, t2] = jvp(fx.block, [h, w2], [th, v2]);
     expect(values(y)).toEqual(values(y2));
     expect(values(t)).toEqual(values(t2));
+  });
+});
+
+describe("forward rules are generated on demand", () => {
+  const file = join(import.meta.dir, "fixtures", "network.ad.ts");
+  test("the loaded module names them; `forward: true` (ad:expand --forward) generates them", () => {
+    const source = readFileSync(file, "utf8");
+    const loaded = transformAd(source, file, { noCache: true });
+    expect(loaded.code).toContain('__fwd.rule("network__frule")');
+    expect(loaded.code).not.toContain("function network__frule");
+    expect(loaded.code.split("\n").slice(0, source.split("\n").length - 1).slice(1).join("\n")).toBe(source.split("\n").slice(1, -1).join("\n"));
+    const forward = transformAd(source, file, { forward: true, noCache: true });
+    expect(forward.forwardRules).toEqual(["network__frule", "tripled__frule", "callsReverseOnly__frule", "callsPlain__frule", "constants__frule", "block__frule", "checkpointed__frule"]);
+    expect(forward.code).toContain("function network__frule(__a: any[], __ta: any[])");
+    expect(forward.code).toContain('__ad.fopOf("tanh", ');
+  });
+  test("a file changed on disk since it was loaded is an error, not rules of another source", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pullback-forward-"));
+    try {
+      const path = join(dir, "f.ad.ts");
+      writeFileSync(path, "export function f(x: number): number { return x * x; }\n");
+      const handle = forwardRules(path, "not-the-hash", () => ({}));
+      expect(() => handle.get("f__frule")).toThrow(/changed on disk since it was loaded/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

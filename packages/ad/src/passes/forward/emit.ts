@@ -1,8 +1,18 @@
-// Forward mode, pass 5f — emit: the forward rule of every function of an implicit-mode file, next
-// to its reverse rule (implicit/emit.ts calls this). A module-level function's forward rule is a
-// module-level `function f__frule(__a, __ta)`; a nested function defined outside any rule gets it
-// from a factory `g__frule_in(…captured)` (its captured variables are constants there), like its
-// reverse rule. Both are registered with the reverse rule: `__ad.withRule(f, rule, name, frule)`.
+// Forward mode, pass 5f — emit: the forward rules of an implicit-mode file, generated on demand.
+//
+// Generating a forward rule for every function of every file would add its cost to every cold
+// load, for the few programs that use forward mode. So the module the loader produces only names
+// them: line 1 creates a handle, `const __fwd = __ad.forwardRules(import.meta.path, hash, (c) =>
+// eval(c))`, and each function registers, next to its reverse rule, a forward rule that asks the
+// handle for `f__frule` (`__ad.withRule(f, rule, name, __fwd.rule("f__frule"))`). The first call
+// of one (a jvp) expands the file again in forward mode (implicit/emit.ts with `forward`: the
+// declarations below, cached like any expansion) and evaluates them in the module's own scope
+// (its imports and module-level variables) through that `eval`.
+//
+// A module-level function's forward rule is `function f__frule(__a, __ta)`; a nested function
+// defined outside any rule gets it from a factory `g__frule_in(…captured)` (its captured variables
+// are constants there), like its reverse rule; a nested function inside a forward rule gets its
+// own inline, closing over that rule's tangents (forward/generate.ts).
 import type { GenContext, Line } from "../implicit/lower.ts";
 import type { FunctionInfo } from "../implicit/scope.ts";
 import { generateForwardRule } from "./generate.ts";
@@ -19,12 +29,17 @@ export function forwardRuleName(f: FunctionInfo, unique: (base: string) => strin
   return free ? { name: unique(`${f.name}__frule_in`), free } : { name: unique(`${f.name}__frule`) };
 }
 
-/** The expression registered as f's forward rule. */
-export function forwardRuleExpression(r: ForwardRuleName): string {
-  return r.free ? `(__a: any[], __ta: any[]) => ${r.name}(${r.free.join(", ")})(__a, __ta)` : r.name;
+/** The handle of the module's forward rules (line 1 of the loaded module): `source` is checked against the file when they are generated. */
+export function forwardRulesOnDemand(source: string): string {
+  return `const __fwd = __ad.forwardRules(import.meta.path, ${JSON.stringify(Bun.hash(source).toString(16))}, (__code: string) => eval(__code));`;
 }
 
-/** The forward rule of `f` (or its factory) as lines, after its reverse rule. */
+/** The expression registered as f's forward rule (it loads the module's forward rules on its first call). */
+export function forwardRuleExpression(r: ForwardRuleName): string {
+  return r.free ? `(__a: any[], __ta: any[]) => __fwd.get(${JSON.stringify(r.name)})(${r.free.join(", ")})(__a, __ta)` : `__fwd.rule(${JSON.stringify(r.name)})`;
+}
+
+/** The forward rule of `f` (or its factory) as lines. */
 export function forwardRuleLines(ctx: GenContext, f: FunctionInfo, r: ForwardRuleName): Line[] {
   if (!r.free) return generateForwardRule(ctx, f, null, r.name);
   const lines = generateForwardRule(ctx, f, null, `${f.name}__frule`);
