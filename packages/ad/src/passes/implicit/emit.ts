@@ -200,7 +200,7 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
   if (diagnostics.length > 0) return { ...empty, diagnostics };
   if (options.forward) {
     const code = rules.map((l) => `${"  ".repeat(l.depth)}${l.text}`.split("\n").map((t) => t.replace(ORIGIN_MARK, "")).join("\n")).join("\n");
-    return { code: `${code}\n`, edits: [], frames: [], functions: count, diagnostics, forwardRules: [...frules.values()].map((r) => r.name) };
+    return { code: `${code.replace(/^\n+/, "")}\n`, edits: [], frames: [], functions: count, diagnostics, forwardRules: [...frules.values()].map((r) => r.name) };
   }
 
   const imports = `import * as __ad from "${RUNTIME_MODULE}";${usesOps ? " const __ops = __ad.ops;" : ""} ${forwardRulesOnDemand(p.source)}`;
