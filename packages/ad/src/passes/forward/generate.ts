@@ -15,8 +15,8 @@
 import type { Node } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "../implicit/activity.ts";
 import { resolveCallee } from "../implicit/callees.ts";
-import { ARITH_RULE, sliceWithEdits, type GenContext, type Line } from "../implicit/lower.ts";
-import { loopHead, ORIGIN_MARK } from "../implicit/generate.ts";
+import { ARITH_RULE, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
+import { loopHead, markOrigin } from "../implicit/generate.ts";
 import { patternIds, unwrapExpr, type Binding, type FunctionInfo } from "../implicit/scope.ts";
 
 /** A lowered value: its primal expression and its tangent expression ("null": zero). */
@@ -96,17 +96,7 @@ class ForwardBuilder {
   // ---- verbatim code, with nested function literals given their forward rules ------------
 
   verbatim(n: Node): string {
-    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !this.ctx.handWritten.has(f.node));
-    if (nested.length === 0) return this.ctx.primalText(n);
-    let out = "";
-    let at = n.start;
-    const piece = (from: number, to: number): string => (from >= to ? "" : sliceWithEdits(this.ctx, from, to));
-    for (const f of nested) {
-      out += piece(at, f.node.start);
-      out += `__ad.withFrule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`;
-      at = f.node.end;
-    }
-    return out + piece(at, n.end);
+    return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withFrule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`);
   }
 
   /** The forward rule of a nested function, inline: it closes over this rule's tangents. */
@@ -589,11 +579,6 @@ class ForwardBuilder {
       { depth: 0, text: "}" },
     ];
   }
-}
-
-function markOrigin(text: string, origin: number | undefined): string {
-  if (origin === undefined) return text;
-  return text.split("\n").map((t) => (ORIGIN_MARK.test(t) ? t : `${t}/*@@origin:${origin}*/`)).join("\n");
 }
 
 /** The forward rule of `fn` as lines (`function <ruleName>(__a, __ta) { … }`). */
