@@ -81,9 +81,9 @@ function hasLeaf(x: unknown): boolean {
   return numericLeaves(x).leaves.some((l) => typeof l === "number" || isFloat(l));
 }
 
-/** A random tangent in float64 for the Tensor and number leaves of x (null for the others). */
+/** A random (standard normal) tangent for the Tensor and number leaves of x, in their dtypes (null for the other leaves). */
 export function randomTangent(x: unknown, rng: Rng): any {
-  return mapLeaves(x, (leaf) => (isFloat(leaf) ? Tensor.randn(leaf.shape, { rng, dtype: "float64" }) : typeof leaf === "number" ? rng.normal() : null));
+  return mapLeaves(x, (leaf) => (isFloat(leaf) ? Tensor.randn(leaf.shape, { rng, dtype: leaf.dtype as "float32" | "float64" }) : typeof leaf === "number" ? rng.normal() : null));
 }
 
 /** x + s·t over a structure (null tangents and non-numeric leaves leave x as it is). */
