@@ -272,7 +272,6 @@ class ForwardBuilder {
   lowerBranch(e: Node): Val {
     const r = this.pair();
     this.emit(`let ${r.p}, ${r.t};`, e.start);
-    let test: string;
     const branch = (x: Node) => {
       this.depth++;
       this.lower(x, { v: r, decl: null });
@@ -283,7 +282,7 @@ class ForwardBuilder {
       branch(e.consequent);
     } else {
       const left = this.named(this.lower(e.left), e.start);
-      test = e.operator === "&&" ? `!${left.p}` : e.operator === "||" ? left.p : `${left.p} !== null && ${left.p} !== undefined`;
+      const test = e.operator === "&&" ? `!${left.p}` : e.operator === "||" ? left.p : `${left.p} !== null && ${left.p} !== undefined`;
       this.emit(`if (${test}) {`, e.start);
       this.depth++;
       this.assign(r, left, null, e.start);
@@ -298,7 +297,7 @@ class ForwardBuilder {
   // ---- patterns -------------------------------------------------------------------------
 
   /** Binds a pattern to a tracked value held in names (a declaration when `decl`). */
-  bindPattern(pat: Node, v: Val, decl: Decl, origin: number): void {
+  bindPattern(pat: Node, v: Val, decl: Decl): void {
     const d = decl ? `${decl} ` : "";
     const element = (el: Node, p: string, t: string) => {
       if (el.type === "Identifier") {
@@ -316,7 +315,7 @@ class ForwardBuilder {
       }
       const o = this.pair();
       this.emit(`const ${o.p} = ${p}, ${o.t} = ${t};`, el.start);
-      this.bindPattern(el, o, decl, el.start);
+      this.bindPattern(el, o, decl);
     };
     switch (pat.type) {
       case "Identifier":
@@ -352,7 +351,6 @@ class ForwardBuilder {
       default:
         this.ctx.report(pat, "this assignment target cannot receive tracked values", "assign to a variable");
     }
-    void origin;
   }
 
   /** Sets the tangents of the active bindings among `ids` to zero (they were assigned constants). */
@@ -404,7 +402,7 @@ class ForwardBuilder {
             else this.lower(d.init, { v: { p: d.id.name, t: this.tangentOf(b) }, decl: s.kind });
           } else {
             const v = this.named(this.lower(d.init), d.start);
-            this.bindPattern(d.id, v, s.kind, d.start);
+            this.bindPattern(d.id, v, s.kind);
           }
         }
         return;
@@ -510,7 +508,7 @@ class ForwardBuilder {
         return;
       }
       const v = this.named(this.lower(e.right), s.start);
-      this.bindPattern(e.left, v, null, s.start);
+      this.bindPattern(e.left, v, null);
       return;
     }
     this.emit(`${this.verbatim(e)};`, s.start);
@@ -531,7 +529,7 @@ class ForwardBuilder {
     this.depth++;
     const left = s.left.type === "VariableDeclaration" ? s.left.declarations[0].id : s.left;
     const decl: Decl = s.left.type === "VariableDeclaration" ? s.left.kind : null;
-    this.bindPattern(left, { p: `${list.p}[${i}]`, t: list.t === ZERO ? ZERO : `__ad.tat(${list.t}, ${i})` }, decl, left.start);
+    this.bindPattern(left, { p: `${list.p}[${i}]`, t: list.t === ZERO ? ZERO : `__ad.tat(${list.t}, ${i})` }, decl);
     this.block(s.body.type === "BlockStatement" ? s.body.body : [s.body]);
     this.depth--;
     this.emit("}");
@@ -546,8 +544,8 @@ class ForwardBuilder {
       const tan = `__ad.tat(__ta, ${i})`;
       if (p.type === "RestElement") {
         const v = { p: `__a.slice(${i})`, t: `__ad.tslice(__ta, ${i}, __a.length - ${i})` };
-        if (p.argument.type === "Identifier") this.bindPattern(p.argument, v, "let", p.start);
-        else this.bindPattern(p.argument, this.named(v, p.start), "let", p.start);
+        if (p.argument.type === "Identifier") this.bindPattern(p.argument, v, "let");
+        else this.bindPattern(p.argument, this.named(v, p.start), "let");
         return;
       }
       const base = p.type === "TSParameterProperty" ? p.parameter : p;
@@ -562,11 +560,11 @@ class ForwardBuilder {
         this.emit("} else {");
         this.emit(`  ${v.p} = ${arg}; ${v.t} = ${tan};`);
         this.emit("}");
-        this.bindPattern(base.left, v, "let", p.start);
+        this.bindPattern(base.left, v, "let");
         return;
       }
-      if (base.type === "Identifier") this.bindPattern(base, { p: arg, t: tan }, "let", p.start);
-      else this.bindPattern(base, this.named({ p: arg, t: tan }, p.start), "let", p.start);
+      if (base.type === "Identifier") this.bindPattern(base, { p: arg, t: tan }, "let");
+      else this.bindPattern(base, this.named({ p: arg, t: tan }, p.start), "let");
     });
     const body = node.body;
     if (body.type === "BlockStatement") {

@@ -126,10 +126,6 @@ function computeFreeBindings(fnNode: Node, scopes: ScopeInfo): Binding[] {
 }
 
 /**
- * Activity of a function's bindings. `outerActive` tells whether a captured binding of an
- * enclosing function is active there (always false when the function runs outside any rule).
- */
-/**
  * Activity of a function whose rule is generated outside any other rule (no captured value is
  * active), computed once per function: its reverse and forward rules share it.
  */
@@ -142,6 +138,10 @@ export function topLevelActivity(fn: FunctionInfo, scopes: ScopeInfo): Activity 
 }
 const topLevelCache = new WeakMap<ScopeInfo, Map<Node, Activity>>();
 
+/**
+ * Activity of a function's bindings. `outerActive` tells whether a captured binding of an
+ * enclosing function is active there (always false when the function runs outside any rule).
+ */
 export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive: (b: Binding) => boolean): Activity {
   const node = fn.node;
   const own = scopes.owned.get(node) ?? [];
