@@ -1,6 +1,7 @@
 // Forward rules of @pullback/tensor, keyed by export name like tensor_rules.ts: the differentiable
-// ops (passes/known_ops.ts DIFFERENTIABLE_OPS), the backward kernels their pullbacks call, and the
-// helpers those pullbacks use (sumToShape, gemm, Tensor.zeros/ones/full). A forward rule is
+// ops (passes/known_ops.ts DIFFERENTIABLE_OPS), the backward kernels their pullbacks call, the
+// forms that also return the statistics those kernels take (layerNormForward, attentionForward,
+// …), and the helpers the rules use (sumToShape, gemm, Tensor.zeros/ones/full). A forward rule is
 // `frule(args, tangents) → [y, ẏ]`; a null tangent is a zero of the argument's shape, and the
 // tangents of non-differentiable arguments (indices, shapes, axes, options) are ignored.
 //
@@ -101,11 +102,15 @@ function scoresTangent(q: Tensor, k: Tensor, tq: Tensor, tk: Tensor, scale: numb
   return ops.mulScalar(ops.add(ops.bmm(tq, k, { transB: true }), ops.bmm(q, tk, { transB: true })), scale);
 }
 
-/** The tangent of attention's out for (B·H, T, D) q, k, v and their tangents. */
-function attentionTangent(q: Tensor, k: Tensor, v: Tensor, tq: Tensor, tk: Tensor, tv: Tensor, options: AttentionOptions): Tensor {
+/**
+ * The tangents of attention's out (B·H, T, D) and of its statistic lse (B·H, T, 1) for (B·H, T, D)
+ * q, k, v and their tangents: lse = log Σ exp(s) has l̇se = Σ p·ṡ.
+ */
+function attentionTangent(q: Tensor, k: Tensor, v: Tensor, tq: Tensor, tk: Tensor, tv: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
   const { p, f, scale } = probabilities(q, k, options);
-  const tp = ops.softmaxBackward(p, scoresTangent(q, k, tq, tk, scale)); // softmax's Jacobian is symmetric
-  return ops.add(ops.bmm(drop(tp, f), v), ops.bmm(drop(p, f), tv));
+  const ts = scoresTangent(q, k, tq, tk, scale);
+  const tp = ops.softmaxBackward(p, ts); // softmax's Jacobian is symmetric
+  return { out: ops.add(ops.bmm(drop(tp, f), v), ops.bmm(drop(p, f), tv)), lse: sumLast(ops.mul(p, ts)) };
 }
 
 /** attentionBackward's (dq, dk, dv) tangents, on (B·H, T, D) operands, lse (B·H, T). */
@@ -249,14 +254,14 @@ export const tensorFrules: Record<string, Frule> = {
     const y = ops.attention(q, k, v, options);
     if (isZero(tq) && isZero(tk) && isZero(tv)) return [y, null];
     const t = attentionTangent(toBH(q), toBH(k), toBH(v), toBH(orZeros(tq, q)), toBH(orZeros(tk, k)), toBH(orZeros(tv, v)), options);
-    return [y, ops.reshape(t, q.shape)];
+    return [y, ops.reshape(t.out, q.shape)];
   }),
   attentionRows: named("attentionRows", ([qkv, heads, batch, options = {}], [tqkv]) => {
     const y = ops.attentionRows(qkv, heads, batch, options);
     if (isZero(tqkv)) return [y, null];
     const [q, k, v] = rowsToHeads(qkv, heads, batch);
     const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
-    return [y, headsToRows(attentionTangent(q, k, v, tq, tk, tv, options), heads, batch)];
+    return [y, headsToRows(attentionTangent(q, k, v, tq, tk, tv, options).out, heads, batch)];
   }),
   dropout: linear("dropout", ops.dropout, 1),
   addDropout: linear("addDropout", ops.addDropout, 2),
@@ -371,6 +376,61 @@ export const tensorFrules: Record<string, Frule> = {
   takeBackward: linear("takeBackward", ops.takeBackward, 1),
   pickBackward: linear("pickBackward", ops.pickBackward, 1),
   maxAlongBackward: linear("maxAlongBackward", ops.maxAlongBackward, 1),
+
+  // ---- the forms that also return what the backward kernels take (the rules call them)
+  maxAlongForward: named("maxAlongForward", ([x, axis, keepDims], [tx]) => {
+    const out = ops.maxAlongForward(x, axis, keepDims);
+    return [out, isZero(tx) ? null : { values: tensorFrules.maxAlong([x, axis, keepDims], [tx])[1], indices: null }];
+  }),
+  layerNormForward: named("layerNormForward", ([x, w, b, eps], [tx, tw, tb]) => {
+    const out = ops.layerNormForward(x, w, b, eps);
+    if (isZero(tx) && isZero(tw) && isZero(tb)) return [out, null];
+    const y = tensorFrules.layerNorm([x, w, b, eps], [tx, tw, tb])[1];
+    if (isZero(tx)) return [out, { y, mean: null, rstd: null }];
+    // mean = mean(x), rstd = (var + eps)^-½ with var = mean((x − mean)²): ṙstd = −rstd³·mean((x − mean)·ẋ)
+    const centered = ops.sub(x, perRow(out.mean, x));
+    const r = perRow(out.rstd, x);
+    const trstd = ops.mulScalar(ops.mul(ops.mul(ops.square(r), r), meanLast(ops.mul(centered, tx))), -1);
+    return [out, { y, mean: ops.reshape(meanLast(tx), out.mean.shape), rstd: ops.reshape(trstd, out.rstd.shape) }];
+  }),
+  crossEntropyForward: named("crossEntropyForward", ([logits, targets], [tl]) => {
+    const out = ops.crossEntropyForward(logits, targets);
+    if (isZero(tl)) return [out, null];
+    // lse = log Σ exp(l): l̇se = Σ p·l̇; losses = lse − l[target]
+    const n = logits.shape[0];
+    const p = ops.exp(ops.sub(logits, ops.reshape(out.lse, [n, 1])));
+    const lse = ops.sumAlong(ops.mul(p, tl), 1);
+    const losses = ops.sub(lse, ops.pick(tl, Int32Array.from({ length: n }, (_, i) => i), targets));
+    return [out, { loss: ops.sum(losses) / n, losses, lse }];
+  }),
+  linearCrossEntropyForward: named("linearCrossEntropyForward", ([x, w, targets, options], [tx, tw]) => {
+    const out = ops.linearCrossEntropyForward(x, w, targets, options);
+    if (isZero(tx) && isZero(tw)) return [out, null];
+    // with z = x·w, p = softmax(z), G = (p − onehot)/N: dx = G·wᵀ, dw = xᵀ·G, losses = lse(z) − z[target]
+    const n = x.shape[0];
+    const p = ops.softmax(ops.matmul(x, w));
+    const tz = plus(isZero(tx) ? null : ops.matmul(tx, w), isZero(tw) ? null : ops.matmul(x, tw))!;
+    const losses = ops.sub(ops.sumAlong(ops.mul(p, tz), 1), ops.pick(tz, Int32Array.from({ length: n }, (_, i) => i), targets));
+    const g = ops.divScalar(ops.sub(p, ops.pickBackward(Tensor.ones([n], x.dtype), Int32Array.from({ length: n }, (_, i) => i), targets, p.shape)), n);
+    const tg = ops.divScalar(ops.softmaxBackward(p, tz), n);
+    const dx = plus(ops.gemm(tg, w, { transB: true }), isZero(tw) ? null : ops.gemm(g, tw, { transB: true }));
+    const dw = plus(ops.gemm(x, tg, { transA: true }), isZero(tx) ? null : ops.gemm(tx, g, { transA: true }));
+    return [out, { loss: ops.sum(losses) / n, losses, dx, dw }];
+  }),
+  attentionForward: named("attentionForward", ([q, k, v, options = {}], [tq, tk, tv]) => {
+    const out = ops.attentionForward(q, k, v, options);
+    if (isZero(tq) && isZero(tk) && isZero(tv)) return [out, null];
+    const t = attentionTangent(toBH(q), toBH(k), toBH(v), toBH(orZeros(tq, q)), toBH(orZeros(tk, k)), toBH(orZeros(tv, v)), options);
+    return [out, { out: ops.reshape(t.out, q.shape), lse: ops.reshape(t.lse, out.lse.shape) }];
+  }),
+  attentionRowsForward: named("attentionRowsForward", ([qkv, heads, batch, options = {}], [tqkv]) => {
+    const out = ops.attentionRowsForward(qkv, heads, batch, options);
+    if (isZero(tqkv)) return [out, null];
+    const [q, k, v] = rowsToHeads(qkv, heads, batch);
+    const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
+    const t = attentionTangent(q, k, v, tq, tk, tv, options);
+    return [out, { out: headsToRows(t.out, heads, batch), lse: ops.reshape(t.lse, out.lse.shape), keep: null }];
+  }),
 
   // ---- helpers the pullbacks call
   sumToShape: linear("sumToShape", ops.sumToShape, 1),

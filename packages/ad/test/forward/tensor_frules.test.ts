@@ -1,9 +1,11 @@
 // The forward rules of @pullback/tensor (runtime/tensor_frules.ts) and of number arithmetic and
 // Math (runtime/number_frules.ts): each checked with jvpcheck (central differences, float64) on
-// inputs from SAMPLES, which must name every rule — a new rule cannot be added unchecked — and a
-// coverage test: every differentiable op, every backward kernel and every number/Math reverse rule
-// has a forward rule.
+// inputs from SAMPLES, which must name every rule — a new rule cannot be added unchecked — and
+// coverage tests: every differentiable op, every backward kernel, every function of the tensor
+// package the rrules call, and every number/Math reverse rule has a forward rule.
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { defineFrule, jvp, jvpcheck, NoForwardRuleError } from "@pullback/ad";
 import { fmath, fnum } from "../../src/runtime/number_frules.ts";
 import { math, num } from "../../src/runtime/implicit.ts";
@@ -82,6 +84,13 @@ const SAMPLES: Record<string, () => Sample[]> = {
   takeBackward: () => [s([r(4, 3), idx(0, 2, 4, 2), 5], [0])],
   pickBackward: () => [s([r(3), idx(0, 1, 2), idx(3, 0, 1), [3, 4]], [0])],
   maxAlongBackward: () => [s([r(3), idx(1, 0, 3), [3, 4], 1], [0])],
+  // the forms that also return the backward kernels' statistics
+  maxAlongForward: () => [s([r(3, 4), 1], [0]), s([r(3, 4), 0, true], [0])],
+  layerNormForward: () => [s([r(3, 5), r(5), r(5), 1e-5], [0, 1, 2]), s([r(2, 2, 5), r(5), r(5), 1e-5], [0])],
+  crossEntropyForward: () => [s([r(4, 6), idx(0, 5, 2, 3)], [0])],
+  linearCrossEntropyForward: () => [s([r(4, 3), r(3, 6), idx(0, 5, 2, 3)], [0, 1]), s([r(4, 3), r(3, 6), idx(1, 1, 2, 0)], [1])],
+  attentionForward: () => [s([r(1, 2, 4, 3), r(1, 2, 4, 3), r(1, 2, 4, 3)], [0, 1, 2]), s([r(2, 1, 5, 2), r(2, 1, 5, 2), r(2, 1, 5, 2), drop], [0, 1, 2])],
+  attentionRowsForward: () => [s([r(8, 18), 2, 2], [0]), s([r(8, 18), 2, 2, drop], [0])],
   // helpers the pullbacks call
   sumToShape: () => [s([r(3, 4), [1, 4]], [0]), s([r(2, 3, 4), [3, 1]], [0])],
   "Tensor.zeros": () => [s([[2, 3], "float64"], [])],
@@ -142,6 +151,20 @@ describe("coverage", () => {
   test("every backward kernel has a forward rule", () => {
     expect(BACKWARD_KERNELS.length).toBeGreaterThan(0);
     expect(BACKWARD_KERNELS.filter((k) => !(k in tensorFrules))).toEqual([]);
+  });
+  test("every function of @pullback/tensor the rrules call has a forward rule", () => {
+    const dir = join(import.meta.dir, "../../../tensor/src/rrules");
+    const called = new Set<string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+      const src = readFileSync(join(dir, file), "utf8");
+      for (const m of src.matchAll(/import \{([^}]*)\} from "\.\.\/ops\/[^"]+"/g)) {
+        for (const spec of m[1].split(",").map((x) => x.trim()).filter((x) => x && !x.startsWith("type "))) called.add(spec.split(/\s+as\s+/)[0]);
+      }
+      for (const m of src.matchAll(/\bops\.(\w+)\(/g)) called.add(m[1]);
+      for (const m of src.matchAll(/\bTensor\.(\w+)\(/g)) called.add(`Tensor.${m[1]}`);
+    }
+    expect(called.size).toBeGreaterThan(20);
+    expect([...called].filter((name) => !(name in tensorFrules)).sort()).toEqual([]);
   });
   test("every number and Math rule has a forward rule", () => {
     expect(Object.keys(fnum).sort()).toEqual(Object.keys(num).sort());
