@@ -1,8 +1,9 @@
-// `bun run ad:expand path/to/file.ad.ts [--map] [--compact]`: prints the expansion of a .ad.ts
-// file, with --map the source map (JSON). Implicit mode: the module as written plus the rule of
-// every function, after the last line, with a `// pullback of: …` comment per statement (what the
-// loader runs). Explicit mode: readable multi-line pullbacks with a comment per step, unless
-// --compact (what the loader runs, line-preserving).
+// `bun run ad:expand path/to/file.ad.ts [--map] [--compact] [--forward]`: prints the expansion of
+// a .ad.ts file, with --map the source map (JSON). Implicit mode: the module as written plus the
+// rule of every function, after the last line, with a `// pullback of: …` comment per statement
+// (what the loader runs); with --forward, the forward rules of its functions instead (what jvp
+// generates on first use). Explicit mode: readable multi-line pullbacks with a comment per step,
+// unless --compact (what the loader runs, line-preserving).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { AdSyntaxError } from "./diagnostics.ts";
@@ -11,10 +12,10 @@ import { transformAd } from "./transform.ts";
 const args = process.argv.slice(2);
 const files = args.filter((a) => !a.startsWith("--"));
 const flags = new Set(args.filter((a) => a.startsWith("--")));
-const unknown = [...flags].filter((f) => f !== "--map" && f !== "--compact" && f !== "--help");
+const unknown = [...flags].filter((f) => f !== "--map" && f !== "--compact" && f !== "--forward" && f !== "--help");
 if (flags.has("--help") || files.length !== 1 || unknown.length > 0) {
   if (unknown.length > 0) console.error(`ad:expand: unknown option ${unknown.join(", ")}`);
-  console.error("usage: bun run ad:expand path/to/file.ad.ts [--map] [--compact]");
+  console.error("usage: bun run ad:expand path/to/file.ad.ts [--map] [--compact] [--forward]");
   process.exit(flags.has("--help") ? 0 : 2);
 }
 const path = resolve(files[0]);
@@ -26,7 +27,8 @@ try {
   process.exit(1);
 }
 try {
-  const r = transformAd(source, files[0], { readable: !flags.has("--compact"), map: flags.has("--map"), noCache: true });
+  const forward = flags.has("--forward");
+  const r = transformAd(source, files[0], { readable: !flags.has("--compact"), map: flags.has("--map") && !forward, noCache: true, forward });
   process.stdout.write(r.code.endsWith("\n") ? r.code : `${r.code}\n`);
   if (flags.has("--map")) process.stdout.write(`\n// source map (v3, hires)\n${JSON.stringify(r.map, null, 2)}\n`);
 } catch (err) {

@@ -1,5 +1,7 @@
 // @pullback/ad — source-to-source reverse-mode AD for `*.ad.ts` files (see docs/ad.md).
-// The rules of the @pullback/tensor ops (its op table) are registered when the registry loads.
+// The rules of the @pullback/tensor ops (its op table) are registered when the registry loads;
+// their forward rules (jvp) when runtime/tensor_frules.ts loads.
+import "./runtime/tensor_frules.ts";
 export { ad, AdLoaderError } from "./runtime/marker.ts";
 export { fork, detach, attach, splitFirst } from "./runtime/rrules.ts";
 export { valueAndGrad, grad, pullback, type RRule, type GradOptions, type Cotangent, type GradsOf } from "./runtime/grad.ts";
@@ -21,5 +23,7 @@ export {
   type Tree,
   type Leaf,
 } from "./runtime/tree.ts";
+export { jvp, defineFrule, findFrule, fruleOrigin, completeTangent, NoForwardRuleError, type Frule } from "./runtime/forward.ts";
+export { jvpcheck, randomTangent, JvpcheckError, type JvpcheckOptions, type JvpcheckReport, type JvpcheckEntry } from "./runtime/jvpcheck.ts";
 export { gradcheck, gradcheckFunction, formatGradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from "./runtime/gradcheck.ts";
 export { AdSyntaxError, type Diagnostic } from "./diagnostics.ts";

@@ -18,7 +18,7 @@ function getTransform(): typeof TransformAd {
 }
 
 /** Expansions are also cached on disk here (git-ignored); PULLBACK_AD_CACHE=0 disables it, =dir moves it. */
-function defaultCacheDir(): string | null {
+export function defaultCacheDir(): string | null {
   const env = process.env.PULLBACK_AD_CACHE;
   if (env === "0" || env === "off") return null;
   if (env) return env;

@@ -56,6 +56,8 @@ export interface TransformOptions {
   cacheDir?: string | null;
   /** Skip the in-memory cache (benchmarks). */
   noCache?: boolean;
+  /** Implicit mode: the forward rules of the file's functions instead of the module (generated on demand, passes/forward/emit.ts). */
+  forward?: boolean;
 }
 
 export interface TransformResult {
@@ -66,6 +68,8 @@ export interface TransformResult {
   frames?: number[][];
   /** Number of functions given a rule (implicit mode) or ad functions expanded (explicit mode). */
   functions: number;
+  /** With `forward`: the names of the forward rules and factories the code declares. */
+  forwardRules?: string[];
   /** "explicit": the file calls ad(…) (rrule-call convention); "implicit": every function is differentiated. */
   mode?: "explicit" | "implicit";
   cached: "memory" | "disk" | false;
@@ -74,7 +78,7 @@ export interface TransformResult {
 const memory = new Map<string, TransformResult>();
 
 function cacheKey(file: string, source: string, options: TransformOptions): string {
-  return Bun.hash(`${TRANSFORM_VERSION}\0${file}\0${options.readable ? 1 : 0}${options.map ? 1 : 0}\0${source}`).toString(16);
+  return Bun.hash(`${TRANSFORM_VERSION}\0${file}\0${options.readable ? 1 : 0}${options.map ? 1 : 0}${options.forward ? 1 : 0}\0${source}`).toString(16);
 }
 
 /** Expands a .ad.ts source. Throws AdSyntaxError for any violation of the convention. */
@@ -119,8 +123,9 @@ function transformUncached(source: string, file: string, options: TransformOptio
   const { parsed, diagnostics } = parse(file, source);
   if (!parsed) throw new AdSyntaxError(diagnostics);
   if (detectMode(parsed.program) === "implicit") {
-    const r = emitImplicit(parsed);
+    const r = emitImplicit(parsed, { forward: options.forward });
     if (r.diagnostics.length > 0) throw new AdSyntaxError(r.diagnostics);
+    if (options.forward) return { code: r.code, functions: r.functions, cached: false, mode: "implicit", forwardRules: r.forwardRules };
     const result: TransformResult = { code: r.code, functions: r.functions, cached: false, frames: r.frames, mode: "implicit" };
     if (options.map) {
       const name = basename(file);
@@ -128,6 +133,7 @@ function transformUncached(source: string, file: string, options: TransformOptio
     }
     return result;
   }
+  if (options.forward) throw new Error(`${file}: forward mode (jvp) differentiates implicit-mode files only; this file calls ad(…) (explicit mode)`);
   const checked = check(parsed);
   if (checked.diagnostics.length > 0) throw new AdSyntaxError(checked.diagnostics);
   const plans = expand(parsed, checked.functions, { comments: !!options.readable });

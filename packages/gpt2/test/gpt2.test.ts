@@ -1,10 +1,11 @@
 // The GPT-2 of model.ad.ts: gradcheck of a 2-layer tiny model against central finite
-// differences (float64, reference backend, dropout on and off), shapes of the gradient tree,
-// and bad input.
+// differences (float64, reference backend, dropout on and off), the same in forward mode (jvp
+// against the gradient and central differences), shapes of the gradient tree, and bad input.
 import { describe, expect, test } from "bun:test";
-import { gradcheckFunction } from "@pullback/ad";
+import { gradcheckFunction, jvp, jvpcheck, randomTangent, treeMap, valueAndGrad } from "@pullback/ad";
 import { Rng, Tensor } from "@pullback/tensor";
 import { createModel, initParams, loss, presets, type GPT2Params } from "../src/index.ts";
+import { treeDot } from "../../ad/test/forward/check.ts";
 
 const config = { ...presets.tiny, vocab: 23, context: 8, layers: 2, heads: 2, width: 8, mlp: 16 };
 const B = 2, T = 5;
@@ -38,6 +39,20 @@ describe("GPT-2 gradients", () => {
       expect(report.entries.length).toBe(4 + 12 * config.layers + 1);
       expect(report.entries[0].input).toBe("0.wte");
       expect(report.ok).toBe(true);
+    }, 60_000);
+  }
+
+  for (const dropout of [0, 0.3]) {
+    test(`forward mode: jvp equals ⟨grad, v⟩ and central differences (float64, dropout ${dropout})`, () => {
+      const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout, seed: 7 };
+      const p = treeMap(params() as any, (t) => (t as Tensor).clone("float64")) as unknown as GPT2Params;
+      const v = randomTangent(p, new Rng(21));
+      const [y, dy] = jvp(loss, [p, step, tokens, positions, targets], [v]);
+      const [value, grads] = valueAndGrad(loss)(p, step, tokens, positions, targets);
+      expect(y).toBe(value);
+      const reverse = treeDot(grads, v);
+      expect(Math.abs(dy - reverse) / Math.abs(reverse)).toBeLessThan(1e-10);
+      expect(jvpcheck(loss, [p, step, tokens, positions, targets], { tangents: [v] }).ok).toBe(true);
     }, 60_000);
   }
 

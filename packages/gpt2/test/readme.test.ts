@@ -1,12 +1,12 @@
 // The README's "Writing differentiable code" examples run and pass gradcheck.
 import { expect, test } from "bun:test";
-import { gradcheck, gradcheckFunction, pullback, valueAndGrad } from "@pullback/ad";
+import { gradcheck, gradcheckFunction, jvp, jvpcheck, pullback, valueAndGrad } from "@pullback/ad";
 import { Rng, Tensor } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
 import { mlp as mlpExplicit } from "./readme_explicit.ad.ts";
 import { loss, mlp, type Layer } from "./readme_mlp.ad.ts";
 
-test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck", () => {
+test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck, jvp", () => {
   const rng = new Rng(2);
   const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
   const layers: Layer[] = [0, 1].map(() => ({ w1: rand(6, 8), b1: rand(8), w2: rand(8, 6) }));
@@ -20,6 +20,10 @@ test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck", ()
   expect(dx.shape).toEqual([5, 6]);
   expect(Object.keys(dp)).toEqual(["w1", "b1", "w2"]);
   expect(gradcheckFunction(loss, [layers, x, targets]).ok).toBe(true);
+  const [y2, dy2] = jvp(mlp, [x, layers[0]], [rand(5, 6), null]);
+  expect(Array.from(y2.data)).toEqual(Array.from(y.data));
+  expect(dy2.shape).toEqual([5, 6]);
+  expect(jvpcheck(loss, [layers, x, targets]).ok).toBe(true);
 });
 
 test("the README's explicit-mode example: forward, pullback structure, gradcheck", () => {

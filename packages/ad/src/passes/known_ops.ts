@@ -13,3 +13,8 @@ export { MUTATING_OPS, NO_RULE_OPS, NON_DIFFERENTIABLE_EXPORTS };
 export const DIFFERENTIABLE_ARGS: ReadonlyMap<string, number> = new Map(Object.entries(opTable).map(([name, entry]) => [name, entry.differentiable]));
 
 export const DIFFERENTIABLE_OPS: ReadonlySet<string> = new Set(DIFFERENTIABLE_ARGS.keys());
+
+/** The backward kernels and forward (statistics) forms the table's rules call, by export name. */
+export const BACKWARD_KERNELS: readonly string[] = [
+  ...new Set(Object.values(opTable).flatMap((entry) => [...entry.kernels, ...(entry.forward ? [entry.forward] : [])].map((k) => k.name))),
+];

@@ -5,6 +5,7 @@
 // in implicit mode's form).
 import { rruleOf, type Rrule } from "@pullback/tensor/rules";
 import { defineRrule, explicitRuleOf, ruleOf, type Rule } from "./registry.ts";
+import { defineFrule, fruleOf } from "./forward.ts";
 
 /**
  * Marks a parameter as never differentiated, whatever it holds (JAX's static arguments):
@@ -21,8 +22,9 @@ export function stopGradient<T>(x: T): T {
   return x;
 }
 
-/** Marks `f` as carrying no gradient: calls to it with tracked arguments give untracked results. */
+/** Marks `f` as carrying no gradient: calls to it with tracked arguments give untracked results (and zero tangents). */
 export function nonDifferentiable<F extends (...args: any[]) => any>(f: F): F {
+  defineFrule(f, function nonDifferentiable_frule(args: any[]) { return [f(...args), null]; }, "non-differentiable");
   return defineRrule(
     f,
     function nonDifferentiable_rule(...args: any[]) {
@@ -35,7 +37,9 @@ export function nonDifferentiable<F extends (...args: any[]) => any>(f: F): F {
 /**
  * Gives `f` a hand-written rule: `rule(...args) → [y, pullback]` with `pullback(dy)` returning one
  * cotangent per argument (null for none). The rule replaces the generated one, even when `f` is
- * defined in an `.ad.ts` file. Returns `f`.
+ * defined in an `.ad.ts` file. Returns `f`. Forward mode: a function defined in an `.ad.ts` file
+ * keeps its generated forward rule; any other has none until `defineFrule` gives it one (jvp
+ * through it is a NoForwardRuleError).
  */
 export function customVjp<F extends (...args: any[]) => any>(f: F, rule: (...args: Parameters<F>) => [ReturnType<F>, (dy: any) => any[]]): F {
   return defineRrule(f, rule as Rule, "custom");
@@ -44,11 +48,12 @@ export function customVjp<F extends (...args: any[]) => any>(f: F, rule: (...arg
 /**
  * Gradient checkpointing: `checkpoint(f)` computes like `f`, but keeps only its arguments in the
  * forward pass; the pullback recomputes f's forward (with its rule) and then runs its pullback —
- * less memory for one more forward of f.
+ * less memory for one more forward of f. Forward mode (jvp) just runs f's forward rule.
  */
 export function checkpoint<F extends (...args: any[]) => any>(f: F): F {
   const name = `checkpoint(${f.name || "anonymous"})`;
   const g = { [name]: (...args: any[]) => f(...args) }[name] as F;
+  defineFrule(g, function checkpoint_frule(args: any[], tangents: any[]) { return fruleOf(f)(args, tangents); });
   return defineRrule(
     g,
     function checkpoint_rule(...args: any[]) {

@@ -4,11 +4,22 @@
 // of the @pullback/tensor ops (`ops`, from its op table).
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
 import { acc } from "./tree.ts";
-import { defineRrule, explicitRule, opRules, ruleOf, withRule, type Rule } from "./registry.ts";
+import { defineRrule, explicitRule, opRules, ruleOf, withRule as register, type Rule } from "./registry.ts";
+import { withFrule, type Frule } from "./forward.ts";
 
-export { acc, defineRrule, ruleOf, withRule };
+export { acc, defineRrule, ruleOf };
 export const explicit = explicitRule;
 export const ops: Readonly<Record<string, Rule>> = opRules;
+// Forward mode (jvp): what generated forward rules call.
+export { withFrule, fruleOf, farrayMap, forwardRules, tat, tpath, tslice, tspread } from "./forward.ts";
+export { fnum, fmath } from "./number_frules.ts";
+export { fopOf } from "./tensor_frules.ts";
+
+/** Registers the generated rule of `f` (named `name` when f is anonymous), and its forward rule when given; returns f. */
+export function withRule<F extends Function>(f: F, rule: Rule, name?: string, frule?: Frule): F {
+  if (frule) withFrule(f, frule);
+  return register(f, rule, name);
+}
 
 /**
  * Registers the generated rule of a module-level function. Inside a MemoryPool.run, its pullback
@@ -16,12 +27,12 @@ export const ops: Readonly<Record<string, Rule>> = opRules;
  * when it returns (only the cotangents it returns are kept), so a model's backward pass holds one
  * block's temporaries at a time instead of every block's.
  */
-export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: string): F {
+export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: string, frule?: Frule): F {
   const scopedRule: Rule = (...args) => {
     const [y, pullback] = rule(...args);
     return [y, (dy) => releasingTemporaries(() => pullback(dy))];
   };
-  return withRule(f, scopedRule, name);
+  return withRule(f, scopedRule, name, frule);
 }
 
 

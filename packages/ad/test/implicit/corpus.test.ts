@@ -24,14 +24,19 @@ import * as optional from "./programs/optional.ad.ts";
 import * as reduce from "./programs/reduce.ad.ts";
 import * as spread from "./programs/spread.ad.ts";
 import * as objectFns from "./programs/object_fns.ad.ts";
+import { checkForward } from "../forward/check.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
 const num = () => rng.normal();
 
-/** gradcheck of f at args (argnums: every Tensor/number argument unless given); throws a table on failure. */
+/**
+ * gradcheck of f at args (argnums: every Tensor/number argument unless given); throws a table on
+ * failure. Forward mode too: jvp against central differences and against the pullback (checkForward).
+ */
 function check(f: (...args: any[]) => any, args: unknown[], argnums?: number[]): void {
   expect(gradcheckFunction(f, args, argnums ? { argnums } : {}).ok).toBe(true);
+  checkForward(f, args, argnums);
 }
 
 const values = (t: Tensor): number[] => Array.from(t.data as Float64Array);

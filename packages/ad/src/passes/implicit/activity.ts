@@ -126,6 +126,19 @@ function computeFreeBindings(fnNode: Node, scopes: ScopeInfo): Binding[] {
 }
 
 /**
+ * Activity of a function whose rule is generated outside any other rule (no captured value is
+ * active), computed once per function: its reverse and forward rules share it.
+ */
+export function topLevelActivity(fn: FunctionInfo, scopes: ScopeInfo): Activity {
+  let cache = topLevelCache.get(scopes);
+  if (!cache) topLevelCache.set(scopes, (cache = new Map()));
+  let a = cache.get(fn.node);
+  if (!a) cache.set(fn.node, (a = analyzeActivity(fn, scopes, () => false)));
+  return a;
+}
+const topLevelCache = new WeakMap<ScopeInfo, Map<Node, Activity>>();
+
+/**
  * Activity of a function's bindings. `outerActive` tells whether a captured binding of an
  * enclosing function is active there (always false when the function runs outside any rule).
  */

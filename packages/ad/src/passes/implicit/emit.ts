@@ -18,6 +18,7 @@ import { freeBindings } from "./activity.ts";
 import { checkImplicit } from "./check.ts";
 import { adExport } from "./callees.ts";
 import { generateRule, ORIGIN_MARK, type GenContext, type Line } from "./generate.ts";
+import { forwardRuleExpression, forwardRuleLines, forwardRuleName, forwardRulesOnDemand, type ForwardRuleName } from "../forward/emit.ts";
 import { analyzeScopes, functionLabel, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 
@@ -27,6 +28,8 @@ export interface ImplicitEmitted {
   frames: number[][];
   functions: number;
   diagnostics: Diagnostic[];
+  /** With `forward`: the names of the forward rules and factories that `code` declares. */
+  forwardRules?: string[];
 }
 
 /** Parent of every node (for the block a nested declaration's registration goes into). */
@@ -64,7 +67,11 @@ function handWrittenFunctions(scopes: ScopeInfo, parentOf: Map<Node, Node>): Set
   return out;
 }
 
-export function emitImplicit(p: Parsed): ImplicitEmitted {
+/**
+ * The module with its rules; with `forward`, the forward rules of its functions instead (their
+ * declarations only: the loader's module generates them on first use, see forward/emit.ts).
+ */
+export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): ImplicitEmitted {
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   const report = (node: { start: number; end: number }, reason: string, hint?: string) => {
@@ -107,10 +114,12 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     report(id, `a nested function cannot assign \`${b.name}\`, a variable of the function that encloses it`, `return the new value from the nested function and assign it in \`${scopes.byNode.get(b.fn)?.name ?? "the enclosing function"}\``);
   }
   if (diagnostics.length > 0) return { ...empty, diagnostics };
+  const frules = new Map<Node, ForwardRuleName>();
   for (const f of scopes.functions) {
     if (skip(f)) continue;
     if (f.parent === null) ruleNames.set(f.node, unique(`${f.name}__rrule`));
     else factories.set(f.node, { name: unique(`${f.name}__rrule_in`), free: freeBindings(f.node, scopes).map((b) => b.name) });
+    frules.set(f.node, forwardRuleName(f, unique, factories.get(f.node)?.free));
   }
   for (const f of scopes.functions) {
     if (skip(f)) continue;
@@ -120,9 +129,10 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     // A module-level function's pullback runs as a memory scope of its own (withModuleRule); a
     // nested one adds cotangents of captured values into its enclosing rule, so it cannot.
     const register = fac ? "withRule" : "withModuleRule";
+    const frule = forwardRuleExpression(frules.get(n)!);
     if (n.type === "FunctionDeclaration") {
       if (!n.id) continue;
-      const text = `__ad.${register}(${n.id.name}, ${rule});`;
+      const text = `__ad.${register}(${n.id.name}, ${rule}, undefined, ${frule});`;
       if (!fac) {
         head += ` ${text}`;
         continue;
@@ -132,7 +142,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
       else edits.push({ kind: "right", start: n.start, end: n.start, text: `${text} ` });
     } else {
       edits.push({ kind: "right", start: n.start, end: n.start, text: `__ad.${register}(` });
-      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)})` });
+      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)}, ${frule})` });
     }
   }
   const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);
@@ -169,6 +179,11 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     if (skip(f)) continue;
     const fac = factories.get(f.node);
     rules.push({ depth: 0, text: "" });
+    if (options.forward) {
+      rules.push(...forwardRuleLines(ctx, f, frules.get(f.node)!));
+      count++;
+      continue;
+    }
     if (!fac) {
       rules.push(...generateRule(ctx, f, null, ruleNames.get(f.node)!));
     } else {
@@ -182,8 +197,12 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     count++;
   }
   if (diagnostics.length > 0) return { ...empty, diagnostics };
+  if (options.forward) {
+    const code = rules.map((l) => `${"  ".repeat(l.depth)}${l.text}`.split("\n").map((t) => t.replace(ORIGIN_MARK, "")).join("\n")).join("\n");
+    return { code: `${code.replace(/^\n+/, "")}\n`, edits: [], frames: [], functions: count, diagnostics, forwardRules: [...frules.values()].map((r) => r.name) };
+  }
 
-  const imports = `import * as __ad from "${RUNTIME_MODULE}";${usesOps ? " const __ops = __ad.ops;" : ""}`;
+  const imports = `import * as __ad from "${RUNTIME_MODULE}";${usesOps ? " const __ops = __ad.ops;" : ""} ${forwardRulesOnDemand(p.source)}`;
   edits.push({ kind: "right", start: 0, end: 0, text: `${imports}${head} ` });
   const banner = "// ---- generated by the pullback loader: the rule (forward + pullback) of every function above ----";
   const tail = `${p.source.endsWith("\n") ? "" : "\n"}${banner}\n`;

@@ -563,7 +563,7 @@ class RuleBuilder extends Lowering {
 
 /** A line's origin appended as a mark (`ORIGIN_MARK`), which emit strips into a stack frame. */
 export const ORIGIN_MARK = /\/\*@@origin:(\d+)\*\/$/;
-function markOrigin(text: string, origin: number | undefined): string {
+export function markOrigin(text: string, origin: number | undefined): string {
   if (origin === undefined) return text;
   return text.split("\n").map((t) => (ORIGIN_MARK.test(t) ? t : `${t}/*@@origin:${origin}*/`)).join("\n");
 }

@@ -4,7 +4,7 @@
 // (with the rules of the function literals inside it). The statements, and the assembly of the
 // rule, are in generate.ts, which extends this class.
 import type { Node, Parsed } from "../parse.ts";
-import { analyzeActivity, type Activity } from "./activity.ts";
+import { analyzeActivity, topLevelActivity, type Activity } from "./activity.ts";
 import { resolveCallee } from "./callees.ts";
 import { AdjointNames, StepNames, stemOf } from "./names.ts";
 import { isActiveOp, opText, type Active, type Operand, type Step, type Unit } from "./reverse.ts";
@@ -98,7 +98,7 @@ export abstract class Lowering {
     readonly outer: Outer | null,
     readonly ruleName: string,
   ) {
-    this.act = analyzeActivity(fn, ctx.scopes, (b) => (outer ? outer.isActive(b) : false));
+    this.act = outer ? analyzeActivity(fn, ctx.scopes, (b) => outer.isActive(b)) : topLevelActivity(fn, ctx.scopes);
     this.names = new StepNames(ctx.taken);
     this.adjointNames = outer ? outer.adjointNames : new AdjointNames(ctx.taken);
     let pullbackName = `${fn.name}_pullback`;
@@ -193,18 +193,7 @@ export abstract class Lowering {
 
   /** Source of an inactive node; nested function literals inside it are registered with rules. */
   verbatim(n: Node): string {
-    const nested = this.ctx.scopes.functions.filter((f) => f.parent === this.fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !this.ctx.handWritten.has(f.node));
-    if (nested.length === 0) return this.ctx.primalText(n);
-    let out = "";
-    let at = n.start;
-    const piece = (from: number, to: number): string => (from >= to ? "" : sliceWithEdits(this.ctx, from, to));
-    for (const f of nested) {
-      out += piece(at, f.node.start);
-      out += `__ad.withRule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`;
-      at = f.node.end;
-    }
-    out += piece(at, n.end);
-    return out;
+    return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withRule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`);
   }
 
   // ---- expressions ----------------------------------------------------------------------
@@ -665,6 +654,23 @@ export abstract class Lowering {
 
   /** The rule of a nested function, inline (it closes over this rule's forward and cotangents). */
   abstract inlineRule(f: FunctionInfo): string;
+}
+
+/**
+ * Source of node `n` inside function `fn`, with each function literal nested in it (a direct child
+ * of fn, not hand-written) replaced by `register(f)`: the literal given its inline rule.
+ */
+export function withNestedRules(ctx: GenContext, fn: FunctionInfo, n: Node, register: (f: FunctionInfo) => string): string {
+  const nested = ctx.scopes.functions.filter((f) => f.parent === fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !ctx.handWritten.has(f.node));
+  if (nested.length === 0) return ctx.primalText(n);
+  let out = "";
+  let at = n.start;
+  const piece = (from: number, to: number): string => (from >= to ? "" : sliceWithEdits(ctx, from, to));
+  for (const f of nested) {
+    out += piece(at, f.node.start) + register(f);
+    at = f.node.end;
+  }
+  return out + piece(at, n.end);
 }
 
 /** Source text of [from, to) with the primal insertions strictly inside it. */

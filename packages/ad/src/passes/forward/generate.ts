@@ -1,0 +1,595 @@
+// Forward mode, pass 4f — generate: the forward rule of one function of an implicit-mode file, as
+// lines of TypeScript. It reads the same front-end as the reverse rule (scope, activity, callees
+// in passes/implicit/) and runs after it: a file the reverse generator rejects never gets here.
+//
+//   function f__frule(__a: any[], __ta: any[]) {   the function's own statements, in order, with
+//     let x = __a[0], t_x = __ad.tat(__ta, 0);     each tracked value x followed by its tangent t_x:
+//     const [y, t_y] = __ad.fopOf("tanh", …)(…);   a call runs the callee's forward rule on the
+//     …                                            arguments and their tangents; property reads,
+//     return [y, t_y];                             array/object literals and destructuring build
+//   }                                              the tangent's structure beside the value's.
+//
+// Control flow stays as written (a forward rule computes the tangent as it goes, so nothing is
+// recorded); untracked code is copied as written, with tangent null. A nested function gets its
+// forward rule inline, closing over the tangents of the values it captures.
+import type { Node } from "../parse.ts";
+import { analyzeActivity, topLevelActivity, type Activity } from "../implicit/activity.ts";
+import { resolveCallee } from "../implicit/callees.ts";
+import { ARITH_RULE, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
+import { loopHead, markOrigin } from "../implicit/generate.ts";
+import { patternIds, unwrapExpr, type Binding, type FunctionInfo } from "../implicit/scope.ts";
+
+/** A lowered value: its primal expression and its tangent expression ("null": zero). */
+interface Val {
+  p: string;
+  t: string;
+}
+const ZERO = "null";
+
+/** How a nested function sees the bindings of the function it is generated inside. */
+export interface ForwardOuter {
+  isActive(b: Binding): boolean;
+  tangent(b: Binding): string;
+  /** The tangent names taken by the enclosing rules (a nested rule must not shadow one it reads). */
+  tangentNames: Set<string>;
+}
+
+type Decl = "const" | "let" | "var" | null;
+
+class ForwardBuilder {
+  readonly lines: Line[] = [];
+  readonly act: Activity;
+  private depth = 1;
+  private k = 0;
+  private readonly tangents = new Map<Binding, string>();
+  private readonly tangentNames: Set<string>;
+  private loopLabel = "";
+
+  constructor(
+    readonly ctx: GenContext,
+    readonly fn: FunctionInfo,
+    readonly outer: ForwardOuter | null,
+    readonly ruleName: string,
+  ) {
+    this.act = outer ? analyzeActivity(fn, ctx.scopes, (b) => outer.isActive(b)) : topLevelActivity(fn, ctx.scopes);
+    this.tangentNames = outer ? outer.tangentNames : new Set();
+  }
+
+  // ---- names and output -----------------------------------------------------------------
+
+  fresh(prefix: string): string {
+    let name: string;
+    do name = `${prefix}${++this.k}`;
+    while (this.ctx.taken.has(name));
+    return name;
+  }
+
+  /** A fresh primal temporary and its tangent: `__v<k>`, `__t<k>`. */
+  pair(): Val {
+    let n: number;
+    do n = ++this.k;
+    while (this.ctx.taken.has(`__v${n}`) || this.ctx.taken.has(`__t${n}`));
+    return { p: `__v${n}`, t: `__t${n}` };
+  }
+
+  tangentOf(b: Binding | undefined): string {
+    if (!b) return ZERO;
+    if (b.fn !== this.fn.node) return this.outer && this.outer.isActive(b) ? this.outer.tangent(b) : ZERO;
+    if (!this.act.isActiveBinding(b)) return ZERO;
+    let t = this.tangents.get(b);
+    if (!t) {
+      // t_<name>, numbered (t_x_2) for a second binding of the same name in this function
+      t = `t_${b.name}`;
+      for (let i = 2; this.tangentNames.has(t) || this.ctx.taken.has(t); i++) t = `t_${b.name}_${i}`;
+      this.tangentNames.add(t);
+      this.tangents.set(b, t);
+    }
+    return t;
+  }
+
+  active(b: Binding | undefined): boolean {
+    return !!b && b.fn === this.fn.node && this.act.isActiveBinding(b);
+  }
+
+  emit(text: string, origin?: number): void {
+    this.lines.push({ depth: this.depth, text, origin });
+  }
+
+  site(n: Node): string {
+    return this.ctx.site(n);
+  }
+
+  // ---- verbatim code, with nested function literals given their forward rules ------------
+
+  verbatim(n: Node): string {
+    return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withFrule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`);
+  }
+
+  /** The forward rule of a nested function, inline: it closes over this rule's tangents. */
+  inlineRule(f: FunctionInfo): string {
+    const outer: ForwardOuter = {
+      isActive: (b) => (b.fn === this.fn.node ? this.act.isActiveBinding(b) : !!this.outer && this.outer.isActive(b)),
+      tangent: (b) => this.tangentOf(b),
+      tangentNames: this.tangentNames,
+    };
+    const lines = generateForwardRule(this.ctx, f, outer, `${f.name}__frule`);
+    const pad = "  ".repeat(this.depth);
+    return lines.map((l, i) => (i === 0 ? l.text : markOrigin(`${pad}${"  ".repeat(l.depth)}${l.text}`, l.origin))).join("\n");
+  }
+
+  // ---- expressions ----------------------------------------------------------------------
+
+  /** A value held in names (a temporary when it is an expression). */
+  named(v: Val, origin: number): Val {
+    if (/^[A-Za-z_$][\w$]*$/.test(v.p) && /^[A-Za-z_$][\w$]*$/.test(v.t)) return v;
+    const o = this.pair();
+    this.emit(`const ${o.p} = ${v.p}, ${o.t} = ${v.t};`, origin);
+    return o;
+  }
+
+  /** Assigns a value to a target (a declaration when `decl`). */
+  assign(target: Val, v: Val, decl: Decl, origin: number): void {
+    if (decl) this.emit(`${decl} ${target.p} = ${v.p}, ${target.t} = ${v.t};`, origin);
+    else this.emit(`${target.p} = ${v.p}; ${target.t} = ${v.t};`, origin);
+  }
+
+  /** `const [y, ẏ] = frule([args], [tangents])`, into a target when given. */
+  call(frule: string, args: Val[], origin: number, target?: { v: Val; decl: Decl }): Val {
+    const o = target ? target.v : this.pair();
+    const rhs = `${frule}([${args.map((a) => a.p).join(", ")}], [${args.map((a) => a.t).join(", ")}])`;
+    if (!target || target.decl) this.emit(`${target?.decl ?? "const"} [${o.p}, ${o.t}] = ${rhs};`, origin);
+    else this.emit(`[${o.p}, ${o.t}] = ${rhs};`, origin);
+    return o;
+  }
+
+  lower(e0: Node, target?: { v: Val; decl: Decl }): Val {
+    const e = unwrapExpr(e0);
+    const done = (v: Val): Val => {
+      if (!target) return v;
+      if (v.p !== target.v.p || v.t !== target.v.t) this.assign(target.v, v, target.decl, e.start);
+      return target.v;
+    };
+    if (!this.act.isActive(e)) return done({ p: this.verbatim(e), t: ZERO });
+    switch (e.type) {
+      case "Identifier":
+        return done({ p: e.name, t: this.tangentOf(this.ctx.scopes.refs.get(e)) });
+      case "MemberExpression": {
+        const chain: Node[] = [];
+        let base: Node = e;
+        while (base.type === "MemberExpression") {
+          chain.unshift(base);
+          base = unwrapExpr(base.object);
+          if (base.type === "MemberExpression" && !this.act.isActive(base)) break;
+        }
+        const obj = this.named(this.lower(base), e.start);
+        const keys: string[] = [];
+        let access = "";
+        for (const m of chain) {
+          if (!m.computed) {
+            keys.push(JSON.stringify(m.property.name));
+            access += `${m.optional ? "?." : "."}${m.property.name}`;
+            continue;
+          }
+          const prop = unwrapExpr(m.property);
+          let key: string;
+          if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
+          else {
+            key = this.fresh("__k");
+            this.emit(`const ${key} = (${this.verbatim(prop)});`, prop.start);
+          }
+          keys.push(key);
+          access += `${m.optional ? "?." : ""}[${key}]`;
+        }
+        const t = obj.t === ZERO ? ZERO : keys.length === 1 ? `__ad.tat(${obj.t}, ${keys[0]})` : `__ad.tpath(${obj.t}, [${keys.join(", ")}])`;
+        return done({ p: `${obj.p}${access}`, t });
+      }
+      case "CallExpression":
+        return this.lowerCall(e, target);
+      case "BinaryExpression":
+      case "UnaryExpression": {
+        if (e.type === "UnaryExpression" && e.operator === "+") return this.lower(e.argument, target);
+        const operands = e.type === "BinaryExpression" ? [e.left, e.right] : [e.argument];
+        const rule = e.type === "BinaryExpression" ? ARITH_RULE[e.operator] : "neg";
+        const args = operands.map((x) => this.lower(x));
+        return this.call(`__ad.fnum.${rule}`, args, e.start, target);
+      }
+      case "ConditionalExpression":
+      case "LogicalExpression":
+        return done(this.lowerBranch(e));
+      case "ArrayExpression": {
+        const ps: string[] = [];
+        const ts: string[] = [];
+        for (const el of e.elements) {
+          if (el && el.type === "SpreadElement") {
+            const v = this.named(this.lower(el.argument), el.start);
+            ps.push(`...${v.p}`);
+            ts.push(`...__ad.tspread(${v.t}, ${v.p}.length)`);
+          } else {
+            const v = this.lower(el);
+            ps.push(v.p);
+            ts.push(v.t);
+          }
+        }
+        return done(this.named({ p: `[${ps.join(", ")}]`, t: `[${ts.join(", ")}]` }, e.start));
+      }
+      case "ObjectExpression": {
+        const ps: string[] = [];
+        const ts: string[] = [];
+        for (const prop of e.properties) {
+          if (prop.type === "SpreadElement") {
+            const v = this.named(this.lower(prop.argument), prop.start);
+            ps.push(`...${v.p}`);
+            if (v.t !== ZERO) ts.push(`...${v.t}`);
+            continue;
+          }
+          let key: string;
+          if (!prop.computed) key = JSON.stringify(prop.key.type === "Identifier" ? prop.key.name : prop.key.value);
+          else {
+            key = this.fresh("__k");
+            this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
+            key = `[${key}]`;
+          }
+          const v = this.lower(prop.value);
+          ps.push(`${key}: ${v.p}`);
+          if (v.t !== ZERO) ts.push(`${key}: ${v.t}`);
+        }
+        return done(this.named({ p: `{ ${ps.join(", ")} }`, t: `{ ${ts.join(", ")} }` }, e.start));
+      }
+      default:
+        this.ctx.report(e, `\`${e.type}\` has no forward rule`);
+        return done({ p: this.verbatim(e), t: ZERO });
+    }
+  }
+
+  lowerCall(e: Node, target?: { v: Val; decl: Decl }): Val {
+    const callee = unwrapExpr(e.callee);
+    if (callee.type === "MemberExpression" && !callee.computed && callee.property.name === "map" && e.arguments.length === 1 && this.act.isActive(callee.object)) {
+      const xs = this.lower(callee.object);
+      const f = this.lower(e.arguments[0]);
+      return this.call("__ad.farrayMap", [xs, f], e.start, target);
+    }
+    const resolved = resolveCallee(e, this.ctx.scopes, (n) => this.verbatim(n));
+    const args: Val[] = e.arguments.map((a: Node) => {
+      if (a.type !== "SpreadElement") return this.lower(a);
+      const v = this.named(this.lower(a.argument), a.start);
+      return { p: `...${v.p}`, t: `...__ad.tspread(${v.t}, ${v.p}.length)` };
+    });
+    let frule: string;
+    switch (resolved.kind) {
+      case "op":
+        frule = `__ad.fopOf(${JSON.stringify(resolved.name)}, ${this.site(callee)})`;
+        break;
+      case "math":
+        frule = `__ad.fmath.${resolved.name}`;
+        break;
+      case "local":
+        frule = `__ad.fruleOf(${resolved.binding.name}, ${this.site(callee)})`;
+        break;
+      case "runtime":
+        frule = `__ad.fruleOf(${resolved.text}, ${this.site(callee)})`;
+        break;
+      case "object":
+        frule = `__ad.fobject.${resolved.name}`;
+        break;
+      default:
+        this.ctx.report(resolved.node, resolved.reason, resolved.hint);
+        return { p: "undefined", t: ZERO };
+    }
+    return this.call(frule, args, e.start, target);
+  }
+
+  /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values. */
+  lowerBranch(e: Node): Val {
+    const r = this.pair();
+    this.emit(`let ${r.p}, ${r.t};`, e.start);
+    const branch = (x: Node) => {
+      this.depth++;
+      this.lower(x, { v: r, decl: null });
+      this.depth--;
+    };
+    if (e.type === "ConditionalExpression") {
+      this.emit(`if (${this.verbatim(e.test)}) {`, e.start);
+      branch(e.consequent);
+    } else {
+      const left = this.named(this.lower(e.left), e.start);
+      const test = e.operator === "&&" ? `!${left.p}` : e.operator === "||" ? left.p : `${left.p} !== null && ${left.p} !== undefined`;
+      this.emit(`if (${test}) {`, e.start);
+      this.depth++;
+      this.assign(r, left, null, e.start);
+      this.depth--;
+    }
+    this.emit("} else {");
+    branch(e.type === "ConditionalExpression" ? e.alternate : e.right);
+    this.emit("}");
+    return r;
+  }
+
+  // ---- patterns -------------------------------------------------------------------------
+
+  /** Binds a pattern to a tracked value held in names (a declaration when `decl`). */
+  bindPattern(pat: Node, v: Val, decl: Decl): void {
+    const d = decl ? `${decl} ` : "";
+    const element = (el: Node, p: string, t: string) => {
+      if (el.type === "Identifier") {
+        const b = this.ctx.scopes.refs.get(el);
+        if (this.active(b)) this.assign({ p: el.name, t: this.tangentOf(b) }, { p, t }, decl, el.start);
+        else this.emit(`${d}${el.name} = ${p};`, el.start);
+        return;
+      }
+      if (el.type === "AssignmentPattern") {
+        // a default for a missing element (its tangent is the default's, i.e. zero for a constant)
+        const o = this.pair();
+        this.emit(`const ${o.p} = ${p} === undefined ? (${this.verbatim(el.right)}) : ${p}, ${o.t} = ${p} === undefined ? null : ${t};`, el.start);
+        element(el.left, o.p, o.t);
+        return;
+      }
+      const o = this.pair();
+      this.emit(`const ${o.p} = ${p}, ${o.t} = ${t};`, el.start);
+      this.bindPattern(el, o, decl);
+    };
+    switch (pat.type) {
+      case "Identifier":
+        element(pat, v.p, v.t);
+        return;
+      case "ArrayPattern":
+        pat.elements.forEach((el: Node | null, i: number) => {
+          if (!el) return;
+          if (el.type === "RestElement") element(el.argument, `${v.p}.slice(${i})`, v.t === ZERO ? ZERO : `__ad.tslice(${v.t}, ${i}, ${v.p}.length - ${i})`);
+          else element(el, `${v.p}[${i}]`, v.t === ZERO ? ZERO : `__ad.tat(${v.t}, ${i})`);
+        });
+        return;
+      case "ObjectPattern":
+        for (const prop of pat.properties) {
+          if (prop.type === "RestElement") {
+            this.ctx.report(prop, "rest properties (`...rest`) of a tracked object have no forward rule", "destructure the properties you need by name");
+            continue;
+          }
+          let key: string;
+          let access: string;
+          if (prop.computed) {
+            key = this.fresh("__k");
+            this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
+            access = `[${key}]`;
+          } else {
+            const name = prop.key.type === "Identifier" ? prop.key.name : String(prop.key.value);
+            key = JSON.stringify(name);
+            access = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${key}]`;
+          }
+          element(prop.value, `${v.p}${access}`, v.t === ZERO ? ZERO : `__ad.tat(${v.t}, ${key})`);
+        }
+        return;
+      default:
+        this.ctx.report(pat, "this assignment target cannot receive tracked values", "assign to a variable");
+    }
+  }
+
+  /** Sets the tangents of the active bindings among `ids` to zero (they were assigned constants). */
+  zero(ids: Node[], decl: Decl, origin: number): void {
+    const ts = ids.map((id) => this.ctx.scopes.refs.get(id)).filter((b) => this.active(b)).map((b) => this.tangentOf(b));
+    if (ts.length === 0) return;
+    if (decl) this.emit(`${decl} ${ts.map((t) => `${t} = null`).join(", ")};`, origin);
+    else this.emit(`${ts.join(" = ")} = null;`, origin);
+  }
+
+  // ---- statements -----------------------------------------------------------------------
+
+  hoisted(statements: Node[]): void {
+    for (const s0 of statements) {
+      const s = s0.type === "ExportNamedDeclaration" ? s0.declaration : s0;
+      if (s?.type !== "FunctionDeclaration" || !s.id) continue;
+      const f = this.ctx.scopes.byNode.get(s);
+      if (f && !this.ctx.handWritten.has(s)) this.emit(`__ad.withFrule(${s.id.name}, ${this.inlineRule(f)});`, s.start);
+    }
+  }
+
+  block(statements: Node[]): void {
+    this.hoisted(statements);
+    for (const s of statements) this.stmt(s);
+  }
+
+  braced(head: string, body: Node, origin: number, tail = "}"): void {
+    const label = this.loopLabel;
+    this.loopLabel = "";
+    this.emit(`${label}${head} {`, origin);
+    this.depth++;
+    this.block(body.type === "BlockStatement" ? body.body : [body]);
+    this.depth--;
+    this.emit(tail);
+  }
+
+  stmt(s: Node): void {
+    const src = this.ctx.p.source;
+    switch (s.type) {
+      case "VariableDeclaration":
+        for (const d of s.declarations) {
+          const ids = patternIds(d.id);
+          if (!d.init || !this.act.isActive(d.init)) {
+            this.emit(d.init ? `${s.kind} ${src.slice(d.id.start, d.id.end)} = ${this.verbatim(d.init)};` : `${s.kind} ${src.slice(d.id.start, d.id.end)};`, d.start);
+            this.zero(ids, s.kind, d.start);
+          } else if (d.id.type === "Identifier") {
+            const b = this.ctx.scopes.refs.get(d.id);
+            if (!this.active(b)) this.emit(`${s.kind} ${d.id.name} = ${this.verbatim(d.init)};`, d.start);
+            else this.lower(d.init, { v: { p: d.id.name, t: this.tangentOf(b) }, decl: s.kind });
+          } else {
+            const v = this.named(this.lower(d.init), d.start);
+            this.bindPattern(d.id, v, s.kind);
+          }
+        }
+        return;
+      case "ExpressionStatement":
+        this.expressionStatement(s);
+        return;
+      case "ReturnStatement": {
+        if (!s.argument || !this.act.isActive(s.argument)) {
+          this.emit(`return [${s.argument ? this.verbatim(s.argument) : "undefined"}, null];`, s.start);
+          return;
+        }
+        const v = this.lower(s.argument);
+        this.emit(`return [${v.p}, ${v.t}];`, s.start);
+        return;
+      }
+      case "IfStatement":
+        this.emit(`if (${this.verbatim(s.test)}) {`, s.start);
+        this.depth++;
+        this.block(s.consequent.type === "BlockStatement" ? s.consequent.body : [s.consequent]);
+        this.depth--;
+        if (s.alternate) {
+          this.emit("} else {");
+          this.depth++;
+          this.block(s.alternate.type === "BlockStatement" ? s.alternate.body : [s.alternate]);
+          this.depth--;
+        }
+        this.emit("}");
+        return;
+      case "ForStatement":
+      case "ForInStatement":
+        this.braced(loopHead(src, s), s.body, s.start);
+        return;
+      case "WhileStatement":
+        this.braced(`while (${this.verbatim(s.test)})`, s.body, s.start);
+        return;
+      case "DoWhileStatement":
+        this.braced("do", s.body, s.start, `} while (${this.verbatim(s.test)});`);
+        return;
+      case "ForOfStatement":
+        this.forOf(s);
+        return;
+      case "BlockStatement":
+        this.braced("", s, s.start);
+        return;
+      case "SwitchStatement":
+        this.emit(`switch (${this.verbatim(s.discriminant)}) {`, s.start);
+        this.depth++;
+        this.hoisted(s.cases.flatMap((c: Node) => c.consequent));
+        for (const c of s.cases) {
+          this.emit(c.test ? `case ${this.verbatim(c.test)}:` : "default:", c.start);
+          this.depth++;
+          c.consequent.forEach((x: Node) => this.stmt(x));
+          this.depth--;
+        }
+        this.depth--;
+        this.emit("}");
+        return;
+      case "LabeledStatement":
+        if (/^(For|ForIn|ForOf|While|DoWhile)Statement$/.test(s.body.type)) {
+          this.loopLabel = `${s.label.name}: `;
+          this.stmt(s.body);
+        } else {
+          this.emit(`${s.label.name}: {`, s.start);
+          this.depth++;
+          this.stmt(s.body);
+          this.depth--;
+          this.emit("}");
+        }
+        return;
+      case "FunctionDeclaration":
+        this.emit(this.ctx.primalText(s), s.start);
+        return;
+      case "ExportNamedDeclaration":
+      case "ExportDefaultDeclaration":
+        return;
+      default:
+        this.emit(this.verbatim(s), s.start);
+    }
+  }
+
+  expressionStatement(s: Node): void {
+    const e = unwrapExpr(s.expression);
+    if (e.type === "AssignmentExpression" && e.left.type === "Identifier") {
+      const b = this.ctx.scopes.refs.get(e.left);
+      if (!this.active(b)) {
+        this.emit(`${this.verbatim(e)};`, s.start);
+        return;
+      }
+      const target = { p: e.left.name, t: this.tangentOf(b) };
+      if (e.operator === "=") {
+        this.lower(e.right, { v: target, decl: null });
+        return;
+      }
+      const args = [target, this.lower(e.right)];
+      this.call(`__ad.fnum.${ARITH_RULE[e.operator.slice(0, -1)]}`, args, s.start, { v: target, decl: null });
+      return;
+    }
+    if (e.type === "AssignmentExpression" && e.left.type !== "MemberExpression") {
+      // destructuring assignment
+      if (!this.act.isActive(e.right)) {
+        this.emit(`(${this.verbatim(e)});`, s.start);
+        this.zero(patternIds(e.left), null, s.start);
+        return;
+      }
+      const v = this.named(this.lower(e.right), s.start);
+      this.bindPattern(e.left, v, null);
+      return;
+    }
+    this.emit(`${this.verbatim(e)};`, s.start);
+  }
+
+  forOf(s: Node): void {
+    const src = this.ctx.p.source;
+    if (!this.act.isActive(s.right)) {
+      this.braced(loopHead(src, s), s.body, s.start);
+      return;
+    }
+    // for (const x of xs) over tracked values: an indexed loop reading each element's tangent too.
+    const list = this.named(this.lower(s.right), s.right.start);
+    const i = this.fresh("__i");
+    const label = this.loopLabel;
+    this.loopLabel = "";
+    this.emit(`${label}for (let ${i} = 0; ${i} < ${list.p}.length; ${i}++) {`, s.start);
+    this.depth++;
+    const left = s.left.type === "VariableDeclaration" ? s.left.declarations[0].id : s.left;
+    const decl: Decl = s.left.type === "VariableDeclaration" ? s.left.kind : null;
+    this.bindPattern(left, { p: `${list.p}[${i}]`, t: list.t === ZERO ? ZERO : `__ad.tat(${list.t}, ${i})` }, decl);
+    this.block(s.body.type === "BlockStatement" ? s.body.body : [s.body]);
+    this.depth--;
+    this.emit("}");
+  }
+
+  // ---- the rule -------------------------------------------------------------------------
+
+  build(): Line[] {
+    const node = this.fn.node;
+    node.params.forEach((p: Node, i: number) => {
+      const arg = `__a[${i}]`;
+      const tan = `__ad.tat(__ta, ${i})`;
+      if (p.type === "RestElement") {
+        const v = { p: `__a.slice(${i})`, t: `__ad.tslice(__ta, ${i}, __a.length - ${i})` };
+        if (p.argument.type === "Identifier") this.bindPattern(p.argument, v, "let");
+        else this.bindPattern(p.argument, this.named(v, p.start), "let");
+        return;
+      }
+      const base = p.type === "TSParameterProperty" ? p.parameter : p;
+      if (base.type === "AssignmentPattern") {
+        // a default, possibly computed from tracked values (`y = x`): its tangent then too
+        const v = this.pair();
+        this.emit(`let ${v.p}, ${v.t};`, p.start);
+        this.emit(`if (${arg} === undefined) {`, base.right.start);
+        this.depth++;
+        this.lower(base.right, { v, decl: null });
+        this.depth--;
+        this.emit("} else {");
+        this.emit(`  ${v.p} = ${arg}; ${v.t} = ${tan};`);
+        this.emit("}");
+        this.bindPattern(base.left, v, "let");
+        return;
+      }
+      if (base.type === "Identifier") this.bindPattern(base, { p: arg, t: tan }, "let");
+      else this.bindPattern(base, this.named({ p: arg, t: tan }, p.start), "let");
+    });
+    const body = node.body;
+    if (body.type === "BlockStatement") {
+      this.block(body.body);
+      if (body.body[body.body.length - 1]?.type !== "ReturnStatement") this.emit("return [undefined, null];");
+    } else this.stmt({ type: "ReturnStatement", argument: body, start: body.start, end: body.end } as Node);
+    return [
+      { depth: 0, text: `function ${this.ruleName}(__a: any[], __ta: any[]): [any, any] {`, origin: node.start },
+      ...this.lines,
+      { depth: 0, text: "}" },
+    ];
+  }
+}
+
+/** The forward rule of `fn` as lines (`function <ruleName>(__a, __ta) { … }`). */
+export function generateForwardRule(ctx: GenContext, fn: FunctionInfo, outer: ForwardOuter | null, ruleName: string): Line[] {
+  return new ForwardBuilder(ctx, fn, outer, ruleName).build();
+}

@@ -1,0 +1,207 @@
+// Forward mode. A *forward rule* (frule) is ChainRules' frule with the tangents packed like the
+// arguments: `frule(args, tangents) → [y, ẏ]`, one tangent per argument, in the argument's
+// structure (the structures of cotangents); `null` is a zero tangent of any shape (and NoTangent
+// for arguments that carry none), a missing trailing tangent counts as null.
+//
+// Forward rules are found by function identity, like rules: every function of an implicit `.ad.ts`
+// module registers its generated forward rule when it is defined (passes/forward/), the ops and
+// backward kernels of @pullback/tensor have theirs in tensor_frules.ts, `defineFrule` registers a
+// hand-written one, `nonDifferentiable` one with a zero tangent. `jvp(f, primals, tangents)` runs
+// f's forward rule.
+import { Tensor } from "@pullback/tensor";
+import { loaderMissing, loaderRegistered } from "./marker.ts";
+import { ruleOrigin } from "./registry.ts";
+import { isPlainObject } from "./tree.ts";
+
+/** `frule(args, tangents) → [y, ẏ]` (null: a zero tangent). */
+export type Frule = (args: any[], tangents: any[]) => [any, any];
+
+const frules = new WeakMap<Function, Frule>();
+/** "generated", "custom", "op", "non-differentiable". */
+const origins = new WeakMap<Function, string>();
+
+/** No forward rule for a function reached with tangents. */
+export class NoForwardRuleError extends Error {
+  constructor(
+    readonly fn: string,
+    readonly site: string | undefined,
+    detail: string,
+  ) {
+    super(`no forward rule for ${fn}${site ? ` (called at ${site})` : ""}: ${detail}`);
+    this.name = "NoForwardRuleError";
+  }
+}
+
+function nameOf(f: unknown): string {
+  if (typeof f !== "function") return f === null ? "null" : typeof f;
+  return f.name ? f.name : "an anonymous function";
+}
+
+/** Registers a hand-written forward rule for `f` (it wins over a generated one); returns `f`. */
+export function defineFrule<F extends Function>(f: F, frule: Frule, origin = "custom"): F {
+  if (typeof f !== "function") throw new TypeError(`defineFrule: expected a function, got ${typeof f}`);
+  if (typeof frule !== "function") throw new TypeError(`defineFrule: the forward rule of ${nameOf(f)} must be a function (args, tangents) => [y, ẏ], got ${typeof frule}`);
+  frules.set(f, frule);
+  origins.set(f, origin);
+  return f;
+}
+
+/** Registers the generated forward rule of `f` (generated code calls this); returns `f`. */
+export function withFrule<F extends Function>(f: F, frule: Frule): F {
+  const o = origins.get(f);
+  if (o !== "custom" && o !== "non-differentiable") {
+    frules.set(f, frule);
+    origins.set(f, "generated");
+  }
+  return f;
+}
+
+/** The forward rule of `f`, or undefined. */
+export function findFrule(f: unknown): Frule | undefined {
+  return typeof f === "function" ? frules.get(f) : undefined;
+}
+
+/** How `f`'s forward rule was defined, or undefined. */
+export function fruleOrigin(f: unknown): string | undefined {
+  return typeof f === "function" ? origins.get(f) : undefined;
+}
+
+function missing(f: unknown, site?: string): NoForwardRuleError {
+  const name = nameOf(f);
+  const reverse = ruleOrigin(f);
+  const detail =
+    reverse === "custom"
+      ? `it has a hand-written reverse rule (customVjp/defineRrule) and no forward rule. Give it one with defineFrule(${name}, (args, tangents) => [y, ẏ]), or define the function in an .ad.ts file (customVjp then keeps its generated forward rule).`
+      : reverse === "op"
+        ? `it is an op of @pullback/tensor with a reverse rule but no forward rule (packages/ad/src/runtime/tensor_frules.ts).`
+        : `it was reached with tangents, but it is not defined in an .ad.ts file and has no forward rule. Define it in an .ad.ts file, give it one with defineFrule, mark it nonDifferentiable(…), or pass stopGradient(…) arguments.`;
+  return new NoForwardRuleError(name, site, detail);
+}
+
+/** The forward rule of `f` for a call made at `site` (`file:line:col`); throws NoForwardRuleError. */
+export function fruleOf(f: unknown, site?: string): Frule {
+  if (typeof f !== "function") throw new TypeError(`${site ? `${site}: ` : ""}the callee is not a function (got ${f === null ? "null" : typeof f})`);
+  const r = frules.get(f);
+  if (r) return r;
+  throw missing(f, site);
+}
+
+// ---- tangents of structures (generated code) ----------------------------------------------
+
+/** Element `key` of a tangent (null when the tangent or the element is absent). */
+export function tat(t: any, key: string | number): any {
+  if (t === null || t === undefined) return null;
+  const v = t[key];
+  return v === undefined ? null : v;
+}
+
+/** `t[k1][k2]…` of a tangent. */
+export function tpath(t: any, keys: (string | number)[]): any {
+  for (const k of keys) t = tat(t, k);
+  return t;
+}
+
+/** The tangents of `n` elements from `start` (`...rest` of an array, a rest parameter). */
+export function tslice(t: any, start: number, n: number): any[] {
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = tat(t, start + i);
+  return out;
+}
+
+/** The tangents of the elements of a spread array (n of them). */
+export function tspread(t: any, n: number): any[] {
+  return tslice(t, 0, n);
+}
+
+// ---- jvp ----------------------------------------------------------------------------------
+
+/**
+ * The tangent `t` completed to the structure of the primal `y`: null Tensor leaves become zeros of
+ * their shape, numbers 0; leaves without a tangent (integer arrays, strings, …) get null.
+ */
+export function completeTangent(t: any, y: any): any {
+  if (y instanceof Tensor) return t === null || t === undefined ? Tensor.zeros(y.shape, y.dtype) : t;
+  if (typeof y === "number") return t === null || t === undefined ? 0 : t;
+  if (Array.isArray(y)) return y.map((yi, i) => completeTangent(tat(t, i), yi));
+  if (isPlainObject(y)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(y)) out[k] = completeTangent(tat(t, k), y[k]);
+    return out;
+  }
+  return null;
+}
+
+/**
+ * `jvp(f, primals, tangents)` → `[y, ẏ]`: f at `primals` and its derivative along `tangents` (one
+ * per argument, in the argument's structure; null for a zero tangent), by f's forward rule. ẏ has
+ * the structure of y, with explicit zeros.
+ */
+export function jvp<A extends any[], Y>(f: (...args: A) => Y, primals: A, tangents: any[]): [Y, any] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents)) throw new TypeError("jvp(f, primals, tangents): primals and tangents must be arrays (one entry per argument)");
+  if (tangents.length > primals.length) throw new TypeError(`jvp: ${tangents.length} tangents for ${primals.length} arguments`);
+  const frule = findFrule(f);
+  if (!frule) {
+    if (!loaderRegistered()) throw loaderMissing("jvp", f);
+    throw missing(f);
+  }
+  const [y, t] = frule(primals, tangents);
+  return [y as Y, completeTangent(t, y)];
+}
+
+/** The forward rule of `xs.map(f)` over a tracked array: f's forward rule per element (with its index). */
+export function farrayMap([xs, f]: [unknown, unknown], [txs]: any[]): [unknown[], any[]] {
+  if (!Array.isArray(xs)) throw new TypeError(`map: expected an array, got ${xs === null ? "null" : typeof xs}`);
+  const frule = fruleOf(f);
+  const ys: unknown[] = [];
+  const tys: any[] = [];
+  xs.forEach((x, i) => {
+    const [y, ty] = frule([x, i], [tat(txs, i), null]);
+    ys.push(y);
+    tys.push(ty);
+  });
+  return [ys, tys];
+}
+
+// ---- the forward rules of a module, generated on first use (passes/forward/emit.ts) --------
+
+export interface ModuleForwardRules {
+  /** The forward rule `name` (a module-level function's): loads the module's forward rules on its first call. */
+  rule(name: string): Frule;
+  /** The forward rule or factory `name`, loading them now. */
+  get(name: string): any;
+}
+
+/**
+ * The handle of an implicit module's forward rules (line 1 of the loaded module calls this): on
+ * first use, the file at `path` — which must still hash to `hash`, the source the module was
+ * loaded from — is expanded in forward mode and the rules are evaluated by `evaluate`, an `eval`
+ * in the module's scope.
+ */
+export function forwardRules(path: string, hash: string, evaluate: (code: string) => any): ModuleForwardRules {
+  let table: Record<string, any> | null = null;
+  const load = (): Record<string, any> => {
+    if (table) return table;
+    let source: string;
+    try {
+      source = require("node:fs").readFileSync(path, "utf8");
+    } catch (err) {
+      throw new Error(`the forward rules of ${path} are generated from its source on first use, which cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (Bun.hash(source).toString(16) !== hash) throw new Error(`${path} changed on disk since it was loaded: its forward rules are generated from the source on first use; restart the process`);
+    const { transformAd } = require("../transform.ts") as typeof import("../transform.ts");
+    const { defaultCacheDir } = require("../plugin.ts") as typeof import("../plugin.ts");
+    const r = transformAd(source, path, { forward: true, cacheDir: defaultCacheDir() });
+    const js = new Bun.Transpiler({ loader: "ts" }).transformSync(r.code);
+    table = evaluate(`(() => {\n${js}\nreturn { ${(r.forwardRules ?? []).join(", ")} };\n})()\n//# sourceURL=${path}.forward.ts`) as Record<string, any>;
+    return table;
+  };
+  return {
+    rule(name: string): Frule {
+      const short = name.replace(/__frule$/, "");
+      return { [`${short}_frule`]: (args: any[], tangents: any[]) => load()[name](args, tangents) }[`${short}_frule`];
+    },
+    get(name: string): any {
+      return load()[name];
+    },
+  };
+}
