@@ -25,8 +25,8 @@ function loadPasses(): NonNullable<typeof passes> {
   };
   return passes;
 }
-const emitImplicit: typeof import("./passes/implicit/emit.ts").emitImplicit = (parsed) =>
-  (require("./passes/implicit/emit.ts") as typeof import("./passes/implicit/emit.ts")).emitImplicit(parsed);
+const emitImplicit: typeof import("./passes/implicit/emit.ts").emitImplicit = (parsed, options) =>
+  (require("./passes/implicit/emit.ts") as typeof import("./passes/implicit/emit.ts")).emitImplicit(parsed, options);
 
 /**
  * Part of the cache key: a hash of the transform's own sources and of @pullback/tensor's op table

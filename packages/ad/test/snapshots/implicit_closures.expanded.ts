@@ -1,10 +1,10 @@
-import * as __ad from "@pullback/ad/implicit"; const __ops = __ad.ops; __ad.withModuleRule(nestedFunction, nestedFunction__rrule); __ad.withModuleRule(capturesParam, capturesParam__rrule); __ad.withModuleRule(capturesInLoop, capturesInLoop__rrule); __ad.withModuleRule(closureInLoop, closureInLoop__rrule); __ad.withModuleRule(passesClosure, passesClosure__rrule); __ad.withModuleRule(passesImported, passesImported__rrule); __ad.withModuleRule(crossModule, crossModule__rrule); __ad.withModuleRule(recurse, recurse__rrule); __ad.withModuleRule(even, even__rrule); __ad.withModuleRule(odd, odd__rrule); __ad.withModuleRule(makeShift, makeShift__rrule); __ad.withModuleRule(usesMadeClosure, usesMadeClosure__rrule); __ad.withModuleRule(nestedClosures, nestedClosures__rrule); __ad.withModuleRule(recursiveClosure, recursiveClosure__rrule); __ad.withModuleRule(sumTree, sumTree__rrule); __ad.withModuleRule(iife, iife__rrule); __ad.withModuleRule(localHigherOrder, localHigherOrder__rrule); __ad.withModuleRule(moduleHigherOrder, moduleHigherOrder__rrule); __ad.withModuleRule(accumulateWithClosure, accumulateWithClosure__rrule); __ad.withModuleRule(hoistedUse, hoistedUse__rrule); __ad.withModuleRule(later, later__rrule); __ad.withModuleRule(declInLoop, declInLoop__rrule); __ad.withModuleRule(fnExprArg, fnExprArg__rrule); __ad.withModuleRule(fromObject, fromObject__rrule); __ad.withModuleRule(fromArray, fromArray__rrule); __ad.withModuleRule(usesModel, usesModel__rrule); __ad.withModuleRule(nestedReturnStructures, nestedReturnStructures__rrule); __ad.withModuleRule(sumOfNested, sumOfNested__rrule); // Corpus: closures — nested functions, closures capturing tracked values (called in loops too),
+import * as __ad from "@pullback/ad/implicit"; const __ops = __ad.ops; const __fwd = __ad.forwardRules(import.meta.path, "fec8d806d2cb948d", (__code: string) => eval(__code)); __ad.withModuleRule(nestedFunction, nestedFunction__rrule, undefined, __fwd.rule("nestedFunction__frule")); __ad.withModuleRule(capturesParam, capturesParam__rrule, undefined, __fwd.rule("capturesParam__frule")); __ad.withModuleRule(capturesInLoop, capturesInLoop__rrule, undefined, __fwd.rule("capturesInLoop__frule")); __ad.withModuleRule(closureInLoop, closureInLoop__rrule, undefined, __fwd.rule("closureInLoop__frule")); __ad.withModuleRule(passesClosure, passesClosure__rrule, undefined, __fwd.rule("passesClosure__frule")); __ad.withModuleRule(passesImported, passesImported__rrule, undefined, __fwd.rule("passesImported__frule")); __ad.withModuleRule(crossModule, crossModule__rrule, undefined, __fwd.rule("crossModule__frule")); __ad.withModuleRule(recurse, recurse__rrule, undefined, __fwd.rule("recurse__frule")); __ad.withModuleRule(even, even__rrule, undefined, __fwd.rule("even__frule")); __ad.withModuleRule(odd, odd__rrule, undefined, __fwd.rule("odd__frule")); __ad.withModuleRule(makeShift, makeShift__rrule, undefined, __fwd.rule("makeShift__frule")); __ad.withModuleRule(usesMadeClosure, usesMadeClosure__rrule, undefined, __fwd.rule("usesMadeClosure__frule")); __ad.withModuleRule(nestedClosures, nestedClosures__rrule, undefined, __fwd.rule("nestedClosures__frule")); __ad.withModuleRule(recursiveClosure, recursiveClosure__rrule, undefined, __fwd.rule("recursiveClosure__frule")); __ad.withModuleRule(sumTree, sumTree__rrule, undefined, __fwd.rule("sumTree__frule")); __ad.withModuleRule(iife, iife__rrule, undefined, __fwd.rule("iife__frule")); __ad.withModuleRule(localHigherOrder, localHigherOrder__rrule, undefined, __fwd.rule("localHigherOrder__frule")); __ad.withModuleRule(moduleHigherOrder, moduleHigherOrder__rrule, undefined, __fwd.rule("moduleHigherOrder__frule")); __ad.withModuleRule(accumulateWithClosure, accumulateWithClosure__rrule, undefined, __fwd.rule("accumulateWithClosure__frule")); __ad.withModuleRule(hoistedUse, hoistedUse__rrule, undefined, __fwd.rule("hoistedUse__frule")); __ad.withModuleRule(later, later__rrule, undefined, __fwd.rule("later__frule")); __ad.withModuleRule(declInLoop, declInLoop__rrule, undefined, __fwd.rule("declInLoop__frule")); __ad.withModuleRule(fnExprArg, fnExprArg__rrule, undefined, __fwd.rule("fnExprArg__frule")); __ad.withModuleRule(fromObject, fromObject__rrule, undefined, __fwd.rule("fromObject__frule")); __ad.withModuleRule(fromArray, fromArray__rrule, undefined, __fwd.rule("fromArray__frule")); __ad.withModuleRule(usesModel, usesModel__rrule, undefined, __fwd.rule("usesModel__frule")); __ad.withModuleRule(nestedReturnStructures, nestedReturnStructures__rrule, undefined, __fwd.rule("nestedReturnStructures__frule")); __ad.withModuleRule(sumOfNested, sumOfNested__rrule, undefined, __fwd.rule("sumOfNested__frule")); // Corpus: closures — nested functions, closures capturing tracked values (called in loops too),
 // functions passed as arguments, calls across .ad.ts modules, recursion.
 import { add, exp, matmul, mul, sub, tanh, type Tensor } from "@pullback/tensor";
 import { halve, iterate, residualLayer } from "./closures_lib.ad.ts";
 
 /** A nested function that uses only its own arguments. */
-export function nestedFunction(x: Tensor, y: Tensor): Tensor { __ad.withRule(combine, (...__args: any[]) => combine__rrule_in(combine)(...__args));
+export function nestedFunction(x: Tensor, y: Tensor): Tensor { __ad.withRule(combine, (...__args: any[]) => combine__rrule_in(combine)(...__args), undefined, (__a: any[], __ta: any[]) => __fwd.get("combine__frule_in")(combine)(__a, __ta));
   function combine(a: Tensor, b: Tensor): Tensor {
     return mul(a, tanh(b));
   }
@@ -13,14 +13,14 @@ export function nestedFunction(x: Tensor, y: Tensor): Tensor { __ad.withRule(com
 
 /** A closure capturing a tracked parameter (w), called twice. */
 export function capturesParam(x: Tensor, w: Tensor): Tensor {
-  const layer = __ad.withRule((h: Tensor) => tanh(matmul(h, w)), (...__args: any[]) => layer__rrule_in(w)(...__args), "layer");
+  const layer = __ad.withRule((h: Tensor) => tanh(matmul(h, w)), (...__args: any[]) => layer__rrule_in(w)(...__args), "layer", (__a: any[], __ta: any[]) => __fwd.get("layer__frule_in")(w)(__a, __ta));
   return layer(layer(x));
 }
 
 /** A closure capturing a tracked local, called inside a loop. */
 export function capturesInLoop(x: Tensor, w: Tensor, n: number): Tensor {
   const scale = exp(w);
-  const step = __ad.withRule((h: Tensor): Tensor => add(h, mul(h, scale)), (...__args: any[]) => step__rrule_in(scale)(...__args), "step");
+  const step = __ad.withRule((h: Tensor): Tensor => add(h, mul(h, scale)), (...__args: any[]) => step__rrule_in(scale)(...__args), "step", (__a: any[], __ta: any[]) => __fwd.get("step__frule_in")(scale)(__a, __ta));
   let h = x;
   for (let i = 0; i < n; i++) h = step(h);
   return h;
@@ -30,7 +30,7 @@ export function capturesInLoop(x: Tensor, w: Tensor, n: number): Tensor {
 export function closureInLoop(xs: Tensor[], y: Tensor): Tensor {
   let acc = y;
   for (const x of xs) {
-    const addX = __ad.withRule((h: Tensor) => add(h, mul(x, h)), (...__args: any[]) => addX__rrule_in(x)(...__args), "addX");
+    const addX = __ad.withRule((h: Tensor) => add(h, mul(x, h)), (...__args: any[]) => addX__rrule_in(x)(...__args), "addX", (__a: any[], __ta: any[]) => __fwd.get("addX__frule_in")(x)(__a, __ta));
     acc = addX(acc);
   }
   return acc;
@@ -38,7 +38,7 @@ export function closureInLoop(xs: Tensor[], y: Tensor): Tensor {
 
 /** Passing a local closure (capturing w) to a function of another module. */
 export function passesClosure(x: Tensor, w: Tensor): Tensor {
-  return iterate(__ad.withRule((h) => residualLayer(h, w), (...__args: any[]) => anonymous_41__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:41:18"), x, 3);
+  return iterate(__ad.withRule((h) => residualLayer(h, w), (...__args: any[]) => anonymous_41__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:41:18", (__a: any[], __ta: any[]) => __fwd.get("anonymous_41__frule_in")(w)(__a, __ta)), x, 3);
 }
 
 /** Passing a module-level function of another module as an argument. */
@@ -67,7 +67,7 @@ export function odd(x: Tensor, n: number): Tensor {
 
 /** A function returning a closure over a tracked argument (a closure as a value). */
 export function makeShift(s: Tensor): (h: Tensor) => Tensor {
-  return __ad.withRule((h) => sub(h, s), (...__args: any[]) => anonymous_70__rrule_in(s)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:70:10");
+  return __ad.withRule((h) => sub(h, s), (...__args: any[]) => anonymous_70__rrule_in(s)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:70:10", (__a: any[], __ta: any[]) => __fwd.get("anonymous_70__frule_in")(s)(__a, __ta));
 }
 /** Uses the returned closure: the shift's gradient reaches s. */
 export function usesMadeClosure(x: Tensor, s: Tensor): Tensor {
@@ -78,9 +78,9 @@ export function usesMadeClosure(x: Tensor, s: Tensor): Tensor {
 /** Closures nested two deep, the outer one called in a loop. */
 export function nestedClosures(x: Tensor, w: Tensor): Tensor {
   const outer = __ad.withRule((h: Tensor) => {
-    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__args: any[]) => inner__rrule_in(w)(...__args), "inner");
+    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__args: any[]) => inner__rrule_in(w)(...__args), "inner", (__a: any[], __ta: any[]) => __fwd.get("inner__frule_in")(w)(__a, __ta));
     return add(inner(h), inner(tanh(h)));
-  }, (...__args: any[]) => outer__rrule_in(w)(...__args), "outer");
+  }, (...__args: any[]) => outer__rrule_in(w)(...__args), "outer", (__a: any[], __ta: any[]) => __fwd.get("outer__frule_in")(w)(__a, __ta));
   let h = x;
   for (let i = 0; i < 2; i++) h = outer(h);
   return h;
@@ -88,7 +88,7 @@ export function nestedClosures(x: Tensor, w: Tensor): Tensor {
 
 /** A recursive closure capturing a tracked weight. */
 export function recursiveClosure(x: Tensor, w: Tensor, n: number): Tensor {
-  const go = __ad.withRule((h: Tensor, k: number): Tensor => (k === 0 ? h : go(tanh(mul(h, w)), k - 1)), (...__args: any[]) => go__rrule_in(w, go)(...__args), "go");
+  const go = __ad.withRule((h: Tensor, k: number): Tensor => (k === 0 ? h : go(tanh(mul(h, w)), k - 1)), (...__args: any[]) => go__rrule_in(w, go)(...__args), "go", (__a: any[], __ta: any[]) => __fwd.get("go__frule_in")(w, go)(__a, __ta));
   return go(x, n);
 }
 
@@ -107,30 +107,30 @@ export function sumTree(t: Tensor | Tensor[] | Tensor[][]): Tensor {
 
 /** An immediately invoked arrow. */
 export function iife(x: Tensor): Tensor {
-  const y = (__ad.withRule((h: Tensor) => tanh(h), (...__args: any[]) => anonymous_110__rrule_in()(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:110:14"))(x);
+  const y = (__ad.withRule((h: Tensor) => tanh(h), (...__args: any[]) => anonymous_110__rrule_in()(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:110:14", (__a: any[], __ta: any[]) => __fwd.get("anonymous_110__frule_in")()(__a, __ta)))(x);
   return mul(y, x);
 }
 
 /** A local higher-order function given a closure over a tracked weight. */
-export function localHigherOrder(x: Tensor, w: Tensor): Tensor { __ad.withRule(apply, (...__args: any[]) => apply__rrule_in(apply)(...__args));
+export function localHigherOrder(x: Tensor, w: Tensor): Tensor { __ad.withRule(apply, (...__args: any[]) => apply__rrule_in(apply)(...__args), undefined, (__a: any[], __ta: any[]) => __fwd.get("apply__frule_in")(apply)(__a, __ta));
   function apply(f: (h: Tensor) => Tensor, h: Tensor): Tensor {
     return f(f(h));
   }
-  return apply(__ad.withRule((h) => matmul(h, w), (...__args: any[]) => anonymous_119__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:119:16"), x);
+  return apply(__ad.withRule((h) => matmul(h, w), (...__args: any[]) => anonymous_119__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:119:16", (__a: any[], __ta: any[]) => __fwd.get("anonymous_119__frule_in")(w)(__a, __ta)), x);
 }
 
 /** A module-level function expression taking a function. */
 const twice = __ad.withModuleRule(function (f: (h: Tensor) => Tensor, h: Tensor): Tensor {
   return f(f(h));
-}, twice__rrule, "twice");
+}, twice__rrule, "twice", __fwd.rule("twice__frule"));
 export function moduleHigherOrder(x: Tensor, w: Tensor): Tensor {
-  return twice(__ad.withRule((h) => tanh(matmul(h, w)), (...__args: any[]) => anonymous_127__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:127:16"), x);
+  return twice(__ad.withRule((h) => tanh(matmul(h, w)), (...__args: any[]) => anonymous_127__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:127:16", (__a: any[], __ta: any[]) => __fwd.get("anonymous_127__frule_in")(w)(__a, __ta)), x);
 }
 
 /** A closure that returns the updated accumulator (instead of assigning the captured variable). */
 export function accumulateWithClosure(x: Tensor, a: Tensor, b: Tensor): Tensor {
   let acc = x;
-  const addTo = __ad.withRule((y: Tensor) => add(acc, mul(y, x)), (...__args: any[]) => addTo__rrule_in(x, acc)(...__args), "addTo");
+  const addTo = __ad.withRule((y: Tensor) => add(acc, mul(y, x)), (...__args: any[]) => addTo__rrule_in(x, acc)(...__args), "addTo", (__a: any[], __ta: any[]) => __fwd.get("addTo__frule_in")(x, acc)(__a, __ta));
   acc = addTo(a);
   acc = addTo(b);
   return acc;
@@ -148,7 +148,7 @@ function later(x: Tensor): Tensor {
 /** A function declaration inside a loop body, capturing the loop variable. */
 export function declInLoop(xs: Tensor[], w: Tensor): Tensor {
   let h = w;
-  for (const x of xs) { __ad.withRule(step, (...__args: any[]) => step__rrule_in2(w, x, step)(...__args));
+  for (const x of xs) { __ad.withRule(step, (...__args: any[]) => step__rrule_in2(w, x, step)(...__args), undefined, (__a: any[], __ta: any[]) => __fwd.get("step__frule_in2")(w, x, step)(__a, __ta));
     function step(g: Tensor): Tensor {
       return add(g, mul(x, w));
     }
@@ -161,17 +161,17 @@ export function declInLoop(xs: Tensor[], w: Tensor): Tensor {
 export function fnExprArg(x: Tensor, w: Tensor): Tensor {
   return iterate(__ad.withRule(function (h: Tensor) {
     return tanh(mul(h, w));
-  }, (...__args: any[]) => anonymous_162__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:162:18"), x, 2);
+  }, (...__args: any[]) => anonymous_162__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:162:18", (__a: any[], __ta: any[]) => __fwd.get("anonymous_162__frule_in")(w)(__a, __ta)), x, 2);
 }
 
 /** Functions stored in an object, called through it. */
-const table = { a: __ad.withModuleRule((h: Tensor) => tanh(h), a__rrule, "a"), b: __ad.withModuleRule((h: Tensor) => exp(h), b__rrule, "b") };
+const table = { a: __ad.withModuleRule((h: Tensor) => tanh(h), a__rrule, "a", __fwd.rule("a__frule")), b: __ad.withModuleRule((h: Tensor) => exp(h), b__rrule, "b", __fwd.rule("b__frule")) };
 export function fromObject(x: Tensor, k: "a" | "b"): Tensor {
   return mul(table[k](x), table.a(x));
 }
 
 /** Functions stored in an array, called by index in a loop. */
-const list = [__ad.withModuleRule((h: Tensor) => tanh(h), anonymous_174__rrule, "the function at packages/ad/test/implicit/programs/closures.ad.ts:174:15"), __ad.withModuleRule((h: Tensor) => mul(h, h), anonymous_174__rrule2, "the function at packages/ad/test/implicit/programs/closures.ad.ts:174:39")];
+const list = [__ad.withModuleRule((h: Tensor) => tanh(h), anonymous_174__rrule, "the function at packages/ad/test/implicit/programs/closures.ad.ts:174:15", __fwd.rule("anonymous_174__frule")), __ad.withModuleRule((h: Tensor) => mul(h, h), anonymous_174__rrule2, "the function at packages/ad/test/implicit/programs/closures.ad.ts:174:39", __fwd.rule("anonymous_174__frule2"))];
 export function fromArray(x: Tensor): Tensor {
   let h = x;
   for (let i = 0; i < list.length; i++) h = list[i](h);
@@ -180,7 +180,7 @@ export function fromArray(x: Tensor): Tensor {
 
 /** A "module" object with a function property. */
 export const model = {
-  forward: __ad.withModuleRule((x: Tensor, w: Tensor) => tanh(matmul(x, w)), forward__rrule, "forward"),
+  forward: __ad.withModuleRule((x: Tensor, w: Tensor) => tanh(matmul(x, w)), forward__rrule, "forward", __fwd.rule("forward__frule")),
 };
 export function usesModel(x: Tensor, w: Tensor): Tensor {
   return model.forward(model.forward(x, w), w);
@@ -915,7 +915,7 @@ function nestedClosures__rrule(x: Tensor, w: Tensor) {
   const __tape: unknown[] = []; // the path taken by the statement on line 85
   let __reversing5 = false;
   const outer = __ad.withRule((h: Tensor) => {
-    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__args: any[]) => inner__rrule_in(w)(...__args), "inner");
+    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__args: any[]) => inner__rrule_in(w)(...__args), "inner", (__a: any[], __ta: any[]) => __fwd.get("inner__frule_in")(w)(__a, __ta));
     return add(inner(h), inner(tanh(h)));
   }, function outer__rrule(h: Tensor) {
     let d_h = null;
