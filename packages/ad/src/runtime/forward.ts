@@ -148,18 +148,103 @@ export function jvp<A extends any[], Y>(f: (...args: A) => Y, primals: A, tangen
   return [y as Y, completeTangent(t, y)];
 }
 
-/** The forward rule of `xs.map(f)` over a tracked array: f's forward rule per element (with its index). */
-export function farrayMap([xs, f]: [unknown, unknown], [txs]: any[]): [unknown[], any[]] {
-  if (!Array.isArray(xs)) throw new TypeError(`map: expected an array, got ${xs === null ? "null" : typeof xs}`);
-  const frule = fruleOf(f);
-  const ys: unknown[] = [];
-  const tys: any[] = [];
-  xs.forEach((x, i) => {
-    const [y, ty] = frule([x, i], [tat(txs, i), null]);
-    ys.push(y);
-    tys.push(ty);
+// ---- the forward rules of array methods and Object functions (the reverse ones: implicit.ts) --
+
+const where = (site: string | undefined) => (site ? `${site}: ` : "");
+
+/** `xs`, checked to be an array (`method` and `site` name the call). */
+export function arrayOf(method: string, xs: unknown, site?: string): unknown[] {
+  if (!Array.isArray(xs)) throw new TypeError(`${where(site)}${method}: expected an array, got ${xs === null ? "null" : typeof xs}`);
+  return xs;
+}
+
+/** The forward rule of `xs.map(f)` (called at `site`): f's forward rule per element, with its index. */
+export function farrayMap(site?: string): Frule {
+  return function map_frule([xs, f], [txs]) {
+    const list = arrayOf("map", xs, site);
+    const frule = fruleOf(f, site);
+    const ys: unknown[] = [];
+    const tys: any[] = [];
+    list.forEach((x, i) => {
+      const [y, ty] = frule([x, i], [tat(txs, i), null]);
+      ys.push(y);
+      tys.push(ty);
+    });
+    return [ys, tys];
+  };
+}
+
+/**
+ * The forward rule of `xs.reduce(f)` / `xs.reduce(f, init)` (called at `site`): f's forward rule
+ * runs per element as `f(acc, x, i, xs)` on (acc, its tangent), from init (or xs[0], starting at
+ * index 1); the tangent of the result is the last accumulator's.
+ */
+export function farrayReduce(site?: string): Frule {
+  return function reduce_frule(args, tangents) {
+    const [xs0, f] = args;
+    const xs = arrayOf("reduce", xs0, site);
+    const txs = tat(tangents, 0);
+    const seeded = args.length > 2;
+    if (!seeded && xs.length === 0) throw new TypeError(`${where(site)}reduce of an empty array with no initial value`);
+    const frule = fruleOf(f, site);
+    let y = seeded ? args[2] : xs[0];
+    let ty = seeded ? tat(tangents, 2) : tat(txs, 0);
+    for (let i = seeded ? 0 : 1; i < xs.length; i++) [y, ty] = frule([y, xs[i], i, xs], [ty, tat(txs, i), null, txs]);
+    return [y, ty];
+  };
+}
+
+/**
+ * The forward rule of an object literal with spreads, `{ ...p, c: x, ...q }` called as
+ * `fobjectSpread([p, { c: x }, q], [ṗ, { c: ẋ }, q̇])`: the tangent is the same spread over the
+ * parts' tangents, key by key of the parts' values — a later key overrides an earlier one, and a
+ * key of a part without a tangent overrides with null (a zero).
+ */
+export const fobjectSpread: Frule = (parts, tparts) => {
+  const out: Record<string, unknown> = {};
+  for (const part of parts) if (part !== null && part !== undefined) Object.assign(out, part);
+  if (!tparts.some((t) => t !== null && t !== undefined)) return [out, null];
+  const t: Record<string, any> = {};
+  parts.forEach((part, i) => {
+    if (part === null || part === undefined) return;
+    const tpart = tat(tparts, i);
+    for (const k of Object.keys(part)) t[k] = tat(tpart, k);
   });
-  return [ys, tys];
+  return [out, t];
+};
+
+/** The forward rules of `Object.values`, `Object.entries`, `Object.fromEntries`: the same function of the tangents (the keys carry none). */
+export const objectFrules: Record<string, (site: string | undefined) => Frule> = {
+  values: (site) => ([o], [to]) => {
+    const keys = ownKeys("Object.values", o, site);
+    return [Object.values(o as object), to === null || to === undefined ? null : keys.map((k) => tat(to, k))];
+  },
+  entries: (site) => ([o], [to]) => {
+    const keys = ownKeys("Object.entries", o, site);
+    return [Object.entries(o as object), to === null || to === undefined ? null : keys.map((k) => [null, tat(to, k)])];
+  },
+  fromEntries: (site) => ([entries], [tentries]) => {
+    if (!Array.isArray(entries)) throw new TypeError(`${where(site)}Object.fromEntries of tracked values needs an array of [key, value] pairs, got ${entries === null ? "null" : typeof entries}`);
+    const y = Object.fromEntries(entries);
+    if (tentries === null || tentries === undefined) return [y, null];
+    // a key given twice keeps its last value, and that pair's tangent
+    const t: Record<string, any> = {};
+    entries.forEach((e, i) => (t[String(e[0])] = tat(tat(tentries, i), 1)));
+    return [y, t];
+  },
+};
+
+/** The forward rule of `Object.<name>` called at `site`. */
+export function fobjectOf(name: string, site?: string): Frule {
+  const r = objectFrules[name];
+  if (!r) throw new NoForwardRuleError(`Object.${name}`, site, `forward rules exist for Object.${Object.keys(objectFrules).join(", Object.")}.`);
+  return r(site);
+}
+
+/** The keys of `o`, checked to be an object (`fn` and `site` name the call). */
+export function ownKeys(fn: string, o: unknown, site?: string): string[] {
+  if (o === null || o === undefined) throw new TypeError(`${where(site)}${fn}: expected an object, got ${o === null ? "null" : "undefined"}`);
+  return Object.keys(o);
 }
 
 // ---- the forward rules of a module, generated on first use (passes/forward/emit.ts) --------

@@ -5,13 +5,13 @@
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
 import { acc } from "./tree.ts";
 import { defineRrule, explicitRule, opRules, ruleOf, withRule as register, type Rule } from "./registry.ts";
-import { withFrule, type Frule } from "./forward.ts";
+import { arrayOf, ownKeys, withFrule, type Frule } from "./forward.ts";
 
 export { acc, defineRrule, ruleOf };
 export const explicit = explicitRule;
 export const ops: Readonly<Record<string, Rule>> = opRules;
 // Forward mode (jvp): what generated forward rules call.
-export { withFrule, fruleOf, farrayMap, forwardRules, tat, tpath, tslice, tspread } from "./forward.ts";
+export { withFrule, fruleOf, farrayMap, farrayReduce, fobjectSpread, fobjectOf, forwardRules, tat, tpath, tslice, tspread } from "./forward.ts";
 export { fnum, fmath } from "./number_frules.ts";
 export { fopOf } from "./tensor_frules.ts";
 
@@ -90,10 +90,10 @@ export function restCotangents(d: any, n: number): any[] {
  * through f's own rule.
  */
 export function arrayMap(xs: unknown, f: unknown): [unknown[], (dys: any) => any[]] {
-  if (!Array.isArray(xs)) throw new TypeError(`map: expected an array, got ${xs === null ? "null" : typeof xs}`);
+  const list = arrayOf("map", xs);
   const rule = ruleOf(f);
   const pullbacks: ((dy: any) => any[])[] = [];
-  const ys = xs.map((x, i) => {
+  const ys = list.map((x, i) => {
     const [y, pb] = rule(x, i);
     pullbacks.push(pb);
     return y;
@@ -113,8 +113,8 @@ export function arrayMap(xs: unknown, f: unknown): [unknown[], (dys: any) => any
  * pullbacks last to first, passing the accumulator's cotangent back through the chain: each gives
  * d(acc), d(xs[i]) and d(xs); what reaches the start goes to init (or to xs[0]).
  */
-export function arrayReduce(xs: unknown, f: unknown, ...init: unknown[]): [unknown, (dy: any) => any[]] {
-  if (!Array.isArray(xs)) throw new TypeError(`reduce: expected an array, got ${xs === null ? "null" : typeof xs}`);
+export function arrayReduce(xs0: unknown, f: unknown, ...init: unknown[]): [unknown, (dy: any) => any[]] {
+  const xs = arrayOf("reduce", xs0);
   const seeded = init.length > 0;
   if (!seeded && xs.length === 0) throw new TypeError("reduce of an empty array with no initial value");
   const rule = ruleOf(f);
@@ -205,11 +205,6 @@ export const objectRules: Record<string, Rule> = {
     }];
   },
 };
-
-function ownKeys(fn: string, o: unknown): string[] {
-  if (o === null || o === undefined) throw new TypeError(`${fn}: expected an object, got ${o === null ? "null" : "undefined"}`);
-  return Object.keys(o);
-}
 
 /** The cotangent of `o` whose key i (of `keys`) gets `d(i)`: an array for an array, else an object. */
 function keysCotangent(o: unknown, keys: string[], d: (i: number) => any): any {

@@ -15,7 +15,7 @@
 import type { Node } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "../implicit/activity.ts";
 import { resolveCallee } from "../implicit/callees.ts";
-import { ARITH_RULE, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
+import { ARITH_RULE, arrayMethod, chainText, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
 import { loopHead, markOrigin } from "../implicit/generate.ts";
 import { patternIds, unwrapExpr, type Binding, type FunctionInfo } from "../implicit/scope.ts";
 
@@ -44,6 +44,10 @@ class ForwardBuilder {
   private readonly tangents = new Map<Binding, string>();
   private readonly tangentNames: Set<string>;
   private loopLabel = "";
+  /** Objects of `?.` links already evaluated (inside the branch where they are not nullish). */
+  private readonly chainObjects = new Map<Node, Val>();
+  /** Calls that are links of an optional chain (`o?.f(x)`): their callee is called as a value. */
+  private readonly chainCalls = new Set<Node>();
 
   constructor(
     readonly ctx: GenContext,
@@ -149,14 +153,16 @@ class ForwardBuilder {
       if (v.p !== target.v.p || v.t !== target.v.t) this.assign(target.v, v, target.decl, e.start);
       return target.v;
     };
-    if (!this.act.isActive(e)) return done({ p: this.verbatim(e), t: ZERO });
+    const evaluated = this.chainObjects.get(e);
+    if (evaluated) return done(evaluated);
+    if (!this.act.isActive(e)) return done({ p: this.chainObjects.size > 0 ? this.inactiveChainText(e) : this.verbatim(e), t: ZERO });
     switch (e.type) {
       case "Identifier":
         return done({ p: e.name, t: this.tangentOf(this.ctx.scopes.refs.get(e)) });
       case "MemberExpression": {
         const chain: Node[] = [];
         let base: Node = e;
-        while (base.type === "MemberExpression") {
+        while (base.type === "MemberExpression" && !this.chainObjects.has(base)) {
           chain.unshift(base);
           base = unwrapExpr(base.object);
           if (base.type === "MemberExpression" && !this.act.isActive(base)) break;
@@ -167,7 +173,7 @@ class ForwardBuilder {
         for (const m of chain) {
           if (!m.computed) {
             keys.push(JSON.stringify(m.property.name));
-            access += `${m.optional ? "?." : "."}${m.property.name}`;
+            access += `.${m.property.name}`;
             continue;
           }
           const prop = unwrapExpr(m.property);
@@ -178,7 +184,7 @@ class ForwardBuilder {
             this.emit(`const ${key} = (${this.verbatim(prop)});`, prop.start);
           }
           keys.push(key);
-          access += `${m.optional ? "?." : ""}[${key}]`;
+          access += `[${key}]`;
         }
         const t = obj.t === ZERO ? ZERO : keys.length === 1 ? `__ad.tat(${obj.t}, ${keys[0]})` : `__ad.tpath(${obj.t}, [${keys.join(", ")}])`;
         return done({ p: `${obj.p}${access}`, t });
@@ -213,15 +219,10 @@ class ForwardBuilder {
         return done(this.named({ p: `[${ps.join(", ")}]`, t: `[${ts.join(", ")}]` }, e.start));
       }
       case "ObjectExpression": {
+        if (e.properties.some((p: Node) => p.type === "SpreadElement")) return this.lowerSpreadObject(e, target);
         const ps: string[] = [];
         const ts: string[] = [];
         for (const prop of e.properties) {
-          if (prop.type === "SpreadElement") {
-            const v = this.named(this.lower(prop.argument), prop.start);
-            ps.push(`...${v.p}`);
-            if (v.t !== ZERO) ts.push(`...${v.t}`);
-            continue;
-          }
           let key: string;
           if (!prop.computed) key = JSON.stringify(prop.key.type === "Identifier" ? prop.key.name : prop.key.value);
           else {
@@ -235,6 +236,8 @@ class ForwardBuilder {
         }
         return done(this.named({ p: `{ ${ps.join(", ")} }`, t: `{ ${ts.join(", ")} }` }, e.start));
       }
+      case "ChainExpression":
+        return done(this.lowerChain(e));
       default:
         this.ctx.report(e, `\`${e.type}\` has no forward rule`);
         return done({ p: this.verbatim(e), t: ZERO });
@@ -243,17 +246,27 @@ class ForwardBuilder {
 
   lowerCall(e: Node, target?: { v: Val; decl: Decl }): Val {
     const callee = unwrapExpr(e.callee);
-    if (callee.type === "MemberExpression" && !callee.computed && callee.property.name === "map" && e.arguments.length === 1 && this.act.isActive(callee.object)) {
-      const xs = this.lower(callee.object);
-      const f = this.lower(e.arguments[0]);
-      return this.call("__ad.farrayMap", [xs, f], e.start, target);
+    const evaluated = this.chainObjects.get(callee);
+    const method = evaluated ? undefined : arrayMethod(this.ctx, this.act, e);
+    if (method) {
+      // xs.map(f), xs.reduce(f[, init]): f's forward rule per element (runtime/forward.ts)
+      const args = [callee.object, ...e.arguments].map((a: Node) => this.lower(a));
+      return this.call(`${method.frule}(${this.site(callee.property)})`, args, e.start, target);
+    }
+    const lowerArgs = (): Val[] =>
+      e.arguments.map((a: Node) => {
+        if (a.type !== "SpreadElement") return this.lower(a);
+        const v = this.named(this.lower(a.argument), a.start);
+        return { p: `...${v.p}`, t: `...__ad.tspread(${v.t}, ${v.p}.length)` };
+      });
+    if (evaluated || (this.chainCalls.has(e) && callee.type === "MemberExpression")) {
+      // a link of an optional chain (`o?.f(x)`, `o.f?.(x)`, `f?.(x)`): the function value is read
+      // (evaluated once), then called through its forward rule, as a plain function (no `this`)
+      const fn = evaluated ?? this.lower(callee);
+      return this.call(`__ad.fruleOf(${fn.p}, ${this.site(callee)})`, lowerArgs(), e.start, target);
     }
     const resolved = resolveCallee(e, this.ctx.scopes, (n) => this.verbatim(n));
-    const args: Val[] = e.arguments.map((a: Node) => {
-      if (a.type !== "SpreadElement") return this.lower(a);
-      const v = this.named(this.lower(a.argument), a.start);
-      return { p: `...${v.p}`, t: `...__ad.tspread(${v.t}, ${v.p}.length)` };
-    });
+    const args = lowerArgs();
     let frule: string;
     switch (resolved.kind) {
       case "op":
@@ -269,13 +282,76 @@ class ForwardBuilder {
         frule = `__ad.fruleOf(${resolved.text}, ${this.site(callee)})`;
         break;
       case "object":
-        frule = `__ad.fobject.${resolved.name}`;
+        frule = `__ad.fobjectOf(${JSON.stringify(resolved.name)}, ${this.site(callee)})`;
         break;
       default:
         this.ctx.report(resolved.node, resolved.reason, resolved.hint);
         return { p: "undefined", t: ZERO };
     }
     return this.call(frule, args, e.start, target);
+  }
+
+  /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
+  inactiveChainText(e: Node): string {
+    return chainText(e, (n) => this.chainObjects.get(n)?.p, (n) => this.verbatim(n));
+  }
+
+  /**
+   * An optional chain `a?.b.c`, `o?.f(x)`, `a?.b?.[k]` with tracked values: a branch on the object
+   * of its first `?.` link, evaluated once. When it is nullish the chain is undefined (tangent
+   * null); otherwise the chain is lowered as written, the link's object replaced by its value
+   * (the chain's next `?.` link is the next branch).
+   */
+  lowerChain(e: Node): Val {
+    let link: Node | null = null;
+    for (let n = unwrapExpr(e.expression); n.type === "MemberExpression" || n.type === "CallExpression"; ) {
+      const obj = unwrapExpr(n.type === "MemberExpression" ? n.object : n.callee);
+      if (n.type === "CallExpression") this.chainCalls.add(n);
+      if (this.chainObjects.has(obj)) break;
+      if (n.optional) link = n;
+      n = obj;
+    }
+    if (!link) return this.lower(e.expression);
+    const objNode = unwrapExpr(link.type === "MemberExpression" ? link.object : link.callee);
+    const obj = this.named(this.lower(objNode), objNode.start);
+    const r = this.pair();
+    this.emit(`let ${r.p}, ${r.t};`, e.start);
+    this.emit(`if (${obj.p} === null || ${obj.p} === undefined) {`, link.start);
+    this.emit(`  ${r.p} = undefined; ${r.t} = null;`, link.start);
+    this.emit("} else {");
+    this.depth++;
+    this.chainObjects.set(objNode, obj);
+    this.assign(r, this.lowerChain(e), null, e.start);
+    this.chainObjects.delete(objNode);
+    this.depth--;
+    this.emit("}");
+    return r;
+  }
+
+  /**
+   * An object literal with spreads, `{ ...p, c: x, ...q }`: the runs of properties are object
+   * literals, and the parts are joined by `__ad.fobjectSpread([p, { c: x }, q], [ṗ, { c: ẋ }, q̇])`
+   * (a later key overrides an earlier one, its tangent too).
+   */
+  lowerSpreadObject(e: Node, target?: { v: Val; decl: Decl }): Val {
+    const parts: Val[] = [];
+    let run: Node[] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      const lit = { type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as Node;
+      parts.push(this.act.isActive(lit) ? this.lower(lit) : { p: `{ ${run.map((p) => this.verbatim(p)).join(", ")} }`, t: ZERO });
+      run = [];
+    };
+    for (const p of e.properties) {
+      if (p.type !== "SpreadElement") {
+        run.push(p);
+        continue;
+      }
+      flush();
+      parts.push(this.lower(p.argument));
+    }
+    flush();
+    return this.call("__ad.fobjectSpread", parts, e.start, target);
   }
 
   /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values. */

@@ -53,8 +53,11 @@ export interface Target {
 
 export const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "%": "mod" };
 const ARRAY_LOOPS = new Set(["forEach", "reduceRight", "filter", "flatMap", "some", "every", "find", "findIndex"]);
-/** Array methods with a rule over tracked values (runtime/implicit.ts), and their argument counts. */
-const ARRAY_RULES: Record<string, { rule: string; args: number[] }> = { map: { rule: "__ad.arrayMap", args: [1] }, reduce: { rule: "__ad.arrayReduce", args: [1, 2] } };
+/** Array methods with a rule over tracked values (runtime/implicit.ts) and a forward rule (runtime/forward.ts), and their argument counts. */
+const ARRAY_RULES: Record<string, { rule: string; frule: string; args: number[] }> = {
+  map: { rule: "__ad.arrayMap", frule: "__ad.farrayMap", args: [1] },
+  reduce: { rule: "__ad.arrayReduce", frule: "__ad.farrayReduce", args: [1, 2] },
+};
 export const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "set", "fill", "copyWithin", "sort", "reverse", "delete", "clear", "add"]);
 
 export function summarize(source: string, n: Node, max = 80): string {
@@ -356,8 +359,8 @@ export abstract class Lowering {
   lowerCall(e: Node, stmt: Node, target?: Target): Operand {
     const callee = unwrapExpr(e.callee);
     const evaluated = this.chainObjects.get(callee);
-    const method = callee.type === "MemberExpression" && !callee.computed ? ARRAY_RULES[callee.property.name] : undefined;
-    if (!evaluated && method && method.args.includes(e.arguments.length) && e.arguments.every((a: Node) => a.type !== "SpreadElement") && this.arrayReceiver(callee.object)) {
+    const method = evaluated ? undefined : arrayMethod(this.ctx, this.act, e);
+    if (method) {
       // xs.map(f), xs.reduce(f[, init]) with tracked values (in xs, init, or captured by f): the
       // rule runs f's rule per element (runtime/implicit.ts).
       const xs = this.lower(callee.object, stmt);
@@ -411,27 +414,16 @@ export abstract class Lowering {
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
   inactiveChainText(e: Node): string {
-    const evaluated = this.chainObjects.get(e);
-    if (evaluated) return opText(evaluated);
-    if (e.type === "MemberExpression") return `${this.inactiveChainText(unwrapExpr(e.object))}${e.computed ? `[${this.verbatim(e.property)}]` : `.${e.property.name}`}`;
-    if (e.type === "CallExpression") return `${this.inactiveChainText(unwrapExpr(e.callee))}(${e.arguments.map((a: Node) => this.verbatim(a)).join(", ")})`;
-    return this.verbatim(e);
+    return chainText(e, (n) => {
+      const evaluated = this.chainObjects.get(n);
+      return evaluated && opText(evaluated);
+    }, (n) => this.verbatim(n));
   }
 
   /** A spread argument `f(...xs)`: inactive ones are passed as written; tracked ones are an error. */
   spreadArgument(a: Node): Operand {
     if (this.act.isActive(a.argument)) return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
     return { text: `...${this.verbatim(a.argument)}` };
-  }
-
-  /**
-   * The receiver of `.map`/`.reduce` is an array: a tracked value, or an untracked one that is
-   * not a module imported as a namespace (`lib.map(…)` is a function of that module).
-   */
-  arrayReceiver(obj: Node): boolean {
-    if (this.act.isActive(obj)) return true;
-    const o = unwrapExpr(obj);
-    return !(o.type === "Identifier" && this.ctx.scopes.refs.get(o)?.imported);
   }
 
   /**
@@ -654,6 +646,32 @@ export abstract class Lowering {
 
   /** The rule of a nested function, inline (it closes over this rule's forward and cotangents). */
   abstract inlineRule(f: FunctionInfo): string;
+}
+
+/**
+ * The array method with a rule that the call `e` is, if any: `xs.map(f)`, `xs.reduce(f[, init])`
+ * (no spread arguments) on an array — a tracked value, or an untracked one that is not a module
+ * imported as a namespace (`lib.map(…)` is a function of that module).
+ */
+export function arrayMethod(ctx: GenContext, act: Activity, e: Node): { rule: string; frule: string } | undefined {
+  const callee = unwrapExpr(e.callee);
+  const method = callee.type === "MemberExpression" && !callee.computed ? ARRAY_RULES[callee.property.name] : undefined;
+  if (!method || !method.args.includes(e.arguments.length) || e.arguments.some((a: Node) => a.type === "SpreadElement")) return undefined;
+  if (act.isActive(callee.object)) return method;
+  const o = unwrapExpr(callee.object);
+  return o.type === "Identifier" && ctx.scopes.refs.get(o)?.imported ? undefined : method;
+}
+
+/**
+ * Source of an untracked part of an optional chain whose `?.` objects were evaluated (`evaluated`
+ * gives their values' text); `verbatim` gives the source of everything else.
+ */
+export function chainText(e: Node, evaluated: (n: Node) => string | undefined, verbatim: (n: Node) => string): string {
+  const value = evaluated(e);
+  if (value !== undefined) return value;
+  if (e.type === "MemberExpression") return `${chainText(unwrapExpr(e.object), evaluated, verbatim)}${e.computed ? `[${verbatim(e.property)}]` : `.${e.property.name}`}`;
+  if (e.type === "CallExpression") return `${chainText(unwrapExpr(e.callee), evaluated, verbatim)}(${e.arguments.map((a: Node) => verbatim(a)).join(", ")})`;
+  return verbatim(e);
 }
 
 /**
