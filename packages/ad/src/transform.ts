@@ -123,6 +123,9 @@ function transformUncached(source: string, file: string, options: TransformOptio
   const { parsed, diagnostics } = parse(file, source);
   if (!parsed) throw new AdSyntaxError(diagnostics);
   if (detectMode(parsed.program) === "implicit") {
+    // Forward rules are generated for a file the loader accepted (the checks of the reverse
+    // generator): the module's expansion, cached when the module was loaded, rejects the rest.
+    if (options.forward) transformAd(source, file, { map: true, cacheDir: options.cacheDir, noCache: options.noCache });
     const r = emitImplicit(parsed, { forward: options.forward });
     if (r.diagnostics.length > 0) throw new AdSyntaxError(r.diagnostics);
     if (options.forward) return { code: r.code, functions: r.functions, cached: false, mode: "implicit", forwardRules: r.forwardRules };

@@ -2,12 +2,12 @@
 // must be rejected, and check the layout of one formatted diagnostic.
 import { expect } from "bun:test";
 import { AdSyntaxError, type Diagnostic } from "../src/diagnostics.ts";
-import { transformAd } from "../src/transform.ts";
+import { transformAd, type TransformOptions } from "../src/transform.ts";
 
 /** The AdSyntaxError the transform throws for `source`; fails for any other outcome. */
-export function diagnose(source: string, file: string): AdSyntaxError {
+export function diagnose(source: string, file: string, options: TransformOptions = {}): AdSyntaxError {
   try {
-    transformAd(source, file, { noCache: true });
+    transformAd(source, file, { ...options, noCache: true });
   } catch (e) {
     if (e instanceof AdSyntaxError) return e;
     throw new Error(`expected an AdSyntaxError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
@@ -27,8 +27,8 @@ export function expectFormatted(d: Diagnostic): void {
 }
 
 /** The first diagnostic of `source`, checked to be at `at` ("line:col"), in the error too, and formatted. */
-export function firstDiagnostic(source: string, file: string, at: string): Diagnostic {
-  const e = diagnose(source, file);
+export function firstDiagnostic(source: string, file: string, at: string, options: TransformOptions = {}): Diagnostic {
+  const e = diagnose(source, file, options);
   const d = e.diagnostics[0];
   expect(`${d.line}:${d.column}`).toBe(at);
   expect(`${e.line}:${e.column}`).toBe(at);

@@ -56,6 +56,9 @@ describe("forward rules from elsewhere", () => {
   test("a function of a plain .ts module is an error naming it and the call site", () => {
     expect(() => jvp(fx.callsPlain, [r(2, 3)], [r(2, 3)])).toThrow(/no forward rule for plainScale \(called at [^)]*network\.ad\.ts:31:10\)/);
   });
+  test("a callback of .reduce without a forward rule is an error naming it and the call site", () => {
+    expect(() => jvp(fx.reducesPlain, [r(2, 3), [2, 3]], [r(2, 3)])).toThrow(/no forward rule for plainScale \(called at [^)]*network\.ad\.ts:36:13\)/);
+  });
   test("nonDifferentiable and stopGradient give zero tangents", () => {
     const x = r(2, 3), v = r(2, 3);
     const [, t] = jvp(fx.constants, [x], [v]);
@@ -84,7 +87,7 @@ describe("forward rules are generated on demand", () => {
     expect(loaded.code).not.toContain("function network__frule");
     expect(loaded.code.split("\n").slice(0, source.split("\n").length - 1).slice(1).join("\n")).toBe(source.split("\n").slice(1, -1).join("\n"));
     const forward = transformAd(source, file, { forward: true, noCache: true });
-    expect(forward.forwardRules).toEqual(["network__frule", "tripled__frule", "callsReverseOnly__frule", "callsPlain__frule", "constants__frule", "block__frule", "checkpointed__frule"]);
+    expect(forward.forwardRules).toEqual(["network__frule", "tripled__frule", "callsReverseOnly__frule", "callsPlain__frule", "reducesPlain__frule", "constants__frule", "block__frule", "checkpointed__frule"]);
     expect(forward.code).toContain("function network__frule(__a: any[], __ta: any[])");
     expect(forward.code).toContain('__ad.fopOf("tanh", ');
   });

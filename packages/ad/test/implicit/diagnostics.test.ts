@@ -1,6 +1,7 @@
 // Implicit-mode load-time diagnostics: syntax the loader cannot differentiate, and operations on
 // tracked values it cannot give a rule, are reported as `file:line:col`, a reason, a code frame
-// with a caret and a hint — every violation of a file, never a raw TypeError of the loader.
+// with a caret and a hint — every violation of a file, never a raw TypeError of the loader; the
+// same in forward mode (its rules are generated only for a file the loader accepts).
 import { describe, expect, test } from "bun:test";
 import { AdSyntaxError } from "../../src/diagnostics.ts";
 import { transformAd } from "../../src/transform.ts";
@@ -55,6 +56,9 @@ const cases: [string, string, string, string, string][] = [
   ["a Math function without a rule", "export function f(x: number) {\n  return Math.hypot(x, 1);\n}", "3:10", "no rule for Math.hypot", "differentiable Math functions: exp, log"],
   ["an array method on tracked values (a loop hint)", "export function f(xs: Tensor[]) {\n  const ys = xs.filter((x) => x.size > 1);\n  return ys;\n}", "3:14", "method calls on tracked values are not differentiated: `.filter(…)`", "write a `for … of` loop instead of `.filter(…)`"],
   ["reduceRight over tracked values (a loop hint)", "export function f(x: Tensor, ws: Tensor[]) {\n  return ws.reduceRight((h, w) => matmul(h, w), x);\n}", "3:10", "method calls on tracked values are not differentiated: `.reduceRight(…)`", "write a `for … of` loop instead of `.reduceRight(…)`"],
+  [".reduce with a spread of arguments", "export function f(ws: Tensor[], rest: any[]) {\n  return ws.reduce(...rest);\n}", "3:10", "method calls on tracked values are not differentiated: `.reduce(…)`", "call a function or an op"],
+  ["Object.groupBy of tracked values", "export function f(p: Record<string, Tensor>) {\n  const g = Object.groupBy(Object.values(p), (t) => t.size);\n  return g;\n}", "3:13", "no rule for Object.groupBy: given tracked values it would return them untracked", "read the values with property reads"],
+  ["a getter beside a spread of a tracked object", "export function f(p: { a: Tensor }, x: Tensor) {\n  const q = { ...p, get b() { return x; } };\n  return q.b;\n}", "3:25", "getters are not supported in .ad.ts files", "store the value as a plain property"],
   ["a tracked value assigned to an undeclared variable", "export function f(x: Tensor) {\n  h = mul(x, x);\n  return x;\n}", "3:3", "`h` is not declared: a tracked value cannot be assigned to it", "declare it: `let h = …`"],
   ["an undeclared for-of variable over tracked values", "export function f(xs: Tensor[]) {\n  for (x of xs) {}\n  return xs;\n}", "3:8", "`x` is not declared", "for (const x of …)"],
   ["Array.from of a tracked array (returns its values untracked)", "export function f(xs: Tensor[]) {\n  const ys = Array.from(xs);\n  return ys[0];\n}", "3:14", "no rule for Array.from: given tracked values it would return them untracked", "read the values with property reads or a loop"],
@@ -75,6 +79,8 @@ describe("malformed or unsupported implicit-mode inputs", () => {
       expect(d.reason).toContain(reason);
       expect(d.hint).toBeDefined();
       expect(d.hint!).toContain(hint);
+      // forward mode (jvp, `ad:expand --forward`): the same diagnostic
+      expect(firstDiagnostic(HEAD + body, "file.ad.ts", at, { forward: true }).text).toBe(d.text);
     });
   }
 });
