@@ -15,7 +15,7 @@
 import type { Node } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "../implicit/activity.ts";
 import { resolveCallee } from "../implicit/callees.ts";
-import { ARITH_RULE, arrayMethod, chainText, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
+import { ARITH_RULE, arrayMethod, chainText, firstChainLink, spreadParts, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
 import { loopHead, markOrigin } from "../implicit/generate.ts";
 import { patternIds, unwrapExpr, type Binding, type FunctionInfo } from "../implicit/scope.ts";
 
@@ -303,16 +303,9 @@ class ForwardBuilder {
    * (the chain's next `?.` link is the next branch).
    */
   lowerChain(e: Node): Val {
-    let link: Node | null = null;
-    for (let n = unwrapExpr(e.expression); n.type === "MemberExpression" || n.type === "CallExpression"; ) {
-      const obj = unwrapExpr(n.type === "MemberExpression" ? n.object : n.callee);
-      if (n.type === "CallExpression") this.chainCalls.add(n);
-      if (this.chainObjects.has(obj)) break;
-      if (n.optional) link = n;
-      n = obj;
-    }
-    if (!link) return this.lower(e.expression);
-    const objNode = unwrapExpr(link.type === "MemberExpression" ? link.object : link.callee);
+    const first = firstChainLink(e, (n) => this.chainObjects.has(n), this.chainCalls);
+    if (!first) return this.lower(e.expression);
+    const { link, object: objNode } = first;
     const obj = this.named(this.lower(objNode), objNode.start);
     const r = this.pair();
     this.emit(`let ${r.p}, ${r.t};`, e.start);
@@ -334,23 +327,10 @@ class ForwardBuilder {
    * (a later key overrides an earlier one, its tangent too).
    */
   lowerSpreadObject(e: Node, target?: { v: Val; decl: Decl }): Val {
-    const parts: Val[] = [];
-    let run: Node[] = [];
-    const flush = () => {
-      if (run.length === 0) return;
-      const lit = { type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as Node;
-      parts.push(this.act.isActive(lit) ? this.lower(lit) : { p: `{ ${run.map((p) => this.verbatim(p)).join(", ")} }`, t: ZERO });
-      run = [];
-    };
-    for (const p of e.properties) {
-      if (p.type !== "SpreadElement") {
-        run.push(p);
-        continue;
-      }
-      flush();
-      parts.push(this.lower(p.argument));
-    }
-    flush();
+    const parts = spreadParts(e).map((part): Val => {
+      if (part.type !== "ObjectExpression" || this.act.isActive(part)) return this.lower(part);
+      return { p: `{ ${part.properties.map((p: Node) => this.verbatim(p)).join(", ")} }`, t: ZERO };
+    });
     return this.call("__ad.fobjectSpread", parts, e.start, target);
   }
 

@@ -433,16 +433,9 @@ export abstract class Lowering {
    * value (the chain's next `?.` link is the next branch).
    */
   lowerChain(e: Node, stmt: Node, target?: Target): Operand {
-    let link: Node | null = null;
-    for (let n = unwrapExpr(e.expression); n.type === "MemberExpression" || n.type === "CallExpression"; ) {
-      const obj = unwrapExpr(n.type === "MemberExpression" ? n.object : n.callee);
-      if (n.type === "CallExpression") this.chainCalls.add(n);
-      if (this.chainObjects.has(obj)) break;
-      if (n.optional) link = n;
-      n = obj;
-    }
-    if (!link) return this.lower(e.expression, stmt, target);
-    const objNode = unwrapExpr(link.type === "MemberExpression" ? link.object : link.callee);
+    const first = firstChainLink(e, (n) => this.chainObjects.has(n), this.chainCalls);
+    if (!first) return this.lower(e.expression, stmt, target);
+    const { link, object: objNode } = first;
     let obj = this.lower(objNode, stmt);
     if (!isActiveOp(obj)) {
       const saved = this.fresh("o", stemOf(objNode));
@@ -473,23 +466,10 @@ export abstract class Lowering {
    * pullback gives each part the cotangents of the keys it contributes (a later key overrides).
    */
   lowerSpreadObject(e: Node, stmt: Node, target?: Target): Operand {
-    const parts: Operand[] = [];
-    let run: Node[] = [];
-    const flush = () => {
-      if (run.length === 0) return;
-      const lit = { type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as Node;
-      parts.push(this.act.isActive(lit) ? this.lower(lit, stmt) : { text: `{ ${run.map((p) => this.verbatim(p)).join(", ")} }` });
-      run = [];
-    };
-    for (const p of e.properties) {
-      if (p.type !== "SpreadElement") {
-        run.push(p);
-        continue;
-      }
-      flush();
-      parts.push(this.lower(p.argument, stmt));
-    }
-    flush();
+    const parts = spreadParts(e).map((part): Operand => {
+      if (part.type !== "ObjectExpression" || this.act.isActive(part)) return this.lower(part, stmt);
+      return { text: `{ ${part.properties.map((p: Node) => this.verbatim(p)).join(", ")} }` };
+    });
     return this.callStep("__ad.objectSpread", "spread", parts, e, stmt, target);
   }
 
@@ -660,6 +640,45 @@ export function arrayMethod(ctx: GenContext, act: Activity, e: Node): { rule: st
   if (act.isActive(callee.object)) return method;
   const o = unwrapExpr(callee.object);
   return o.type === "Identifier" && ctx.scopes.refs.get(o)?.imported ? undefined : method;
+}
+
+/**
+ * The first `?.` link of the optional chain `e` (a ChainExpression) after the objects already
+ * evaluated, and that link's object; null when none is left. Records the calls of the chain
+ * (its links: their callee is called as a value) in `calls`.
+ */
+export function firstChainLink(e: Node, evaluated: (n: Node) => boolean, calls: Set<Node>): { link: Node; object: Node } | null {
+  let link: Node | null = null;
+  for (let n = unwrapExpr(e.expression); n.type === "MemberExpression" || n.type === "CallExpression"; ) {
+    const obj = unwrapExpr(n.type === "MemberExpression" ? n.object : n.callee);
+    if (n.type === "CallExpression") calls.add(n);
+    if (evaluated(obj)) break;
+    if (n.optional) link = n;
+    n = obj;
+  }
+  return link && { link, object: unwrapExpr(link.type === "MemberExpression" ? link.object : link.callee) };
+}
+
+/**
+ * The parts of an object literal with spreads, `{ ...p, c: x, ...q }`: each spread's argument,
+ * and each run of properties between them as an object literal of its own (`{ c: x }`).
+ */
+export function spreadParts(e: Node): Node[] {
+  const parts: Node[] = [];
+  let run: Node[] = [];
+  const flush = () => {
+    if (run.length > 0) parts.push({ type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as Node);
+    run = [];
+  };
+  for (const p of e.properties) {
+    if (p.type !== "SpreadElement") run.push(p);
+    else {
+      flush();
+      parts.push(p.argument);
+    }
+  }
+  flush();
+  return parts;
 }
 
 /**
