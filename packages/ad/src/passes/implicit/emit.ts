@@ -58,7 +58,7 @@ function handWrittenFunctions(scopes: ScopeInfo, parentOf: Map<Node, Node>): Set
     let n: Node = f.node;
     let parent = parentOf.get(n);
     while (parent && unwrapExpr(parent) !== parent) parent = parentOf.get((n = parent));
-    if (parent?.type === "CallExpression" && parent.arguments.includes(n) && RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")) out.add(f.node);
+    if (parent?.type === "CallExpression" && (parent.arguments as readonly Node[]).includes(n) && RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")) out.add(f.node);
   }
   // Functions nested in those (scopes.functions lists parents before their nested functions).
   for (const f of scopes.functions) if (f.parent && out.has(f.parent)) out.add(f.node);
