@@ -49,7 +49,7 @@ export function inactiveType(t: Node | null | undefined): boolean {
     case "TSArrayType":
       return t.elementType.type === "TSNumberKeyword" || inactiveType(t.elementType);
     case "TSUnionType":
-      return t.types.every((u: Node) => inactiveType(u));
+      return t.types.every((u) => inactiveType(u));
     case "TSTypeReference":
       return t.typeName?.type === "Identifier" && INACTIVE_TYPE_NAMES.has(t.typeName.name);
     default:
@@ -167,14 +167,14 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
         if (isCallInactive(e, scopes)) return false;
         const callee = unwrapExpr(e.callee);
         if (callee.type === "MemberExpression" && isActive(callee.object)) return true;
-        if (e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
+        if (e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
         // A function literal argument capturing tracked values (`cs.map((c) => mul(c, x))`).
-        if (e.arguments.some((a: Node) => capturesActive(unwrapExpr(a)))) return true;
+        if (e.arguments.some((a) => capturesActive(unwrapExpr(a)))) return true;
         if (callee.type === "Identifier") return capturesActive(scopes.refs.get(callee)?.fnNode);
         return false;
       }
       case "NewExpression":
-        return e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a));
+        return e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a));
       default:
         return valueOperands(e).some(isActive);
     }

@@ -137,7 +137,7 @@ export function emitImplicit(p: Parsed): ImplicitEmitted {
     }
   }
   const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);
-  const primalText = (node: Node): string => {
+  const primalText = (node: { start: number; end: number }): string => {
     let out = "";
     let at = node.start;
     for (const e of ordered) {
