@@ -8,7 +8,7 @@ import { LineIndex, makeDiagnostic, type Diagnostic } from "../diagnostics.ts";
  * oxc's node types (`@oxc-project/types`, re-exported by oxc-parser), discriminated by `type`.
  */
 export type { Node };
-/** An identifier in any role (reference, binding, label, property name): all share `name`. */
+/** An identifier in whichever role (reference, binding, label, property name): all share `name`. */
 export type Identifier = Extract<Node, { type: "Identifier" }>;
 
 export interface Parsed {
