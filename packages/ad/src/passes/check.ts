@@ -539,9 +539,9 @@ class Checker {
 
   /** The callee may read tracked values (to choose a branch); the other arguments may not. */
   restArgs(st: State, step: CallStep): void {
-    // The statement is an rrule call (`classify`): its initializer or right side is a call. (Unlike
-    // `classify`, this does not unparenthesize the expression statement: `([y, __] = f(x));` throws.)
-    const init = step.stmt.type === "VariableDeclaration" ? step.stmt.declarations[0].init : (step.stmt.expression as AssignmentExpression).right;
+    // The statement is an rrule call (`classify`): its initializer or right side is a call; an
+    // assignment may be parenthesized, `([y, __] = f(x));`, as classify accepts.
+    const init = step.stmt.type === "VariableDeclaration" ? step.stmt.declarations[0].init : (unparen(step.stmt.expression) as AssignmentExpression).right;
     const call = unparen(init!) as CallExpression;
     const callee = this.text(call.callee);
     this.markers(call.callee);
