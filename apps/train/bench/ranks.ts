@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { findSharedSample, repoRoot, writeSyntheticStories } from "@pullback/corpus";
 import { presets, type PresetName } from "@pullback/gpt2";
 import { readMetrics } from "../src/metrics.ts";
+import { median } from "@pullback/tensor/bench";
 
 interface RanksResult {
   preset: PresetName;
@@ -28,7 +29,6 @@ interface RanksResult {
   ratios: number[];
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export function benchRanks(argv: string[]): void {
   const o = { ranks: 2, presets: [] as PresetName[], batch: 0, steps: 8, repeats: 3, json: false };

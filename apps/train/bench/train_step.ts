@@ -17,6 +17,7 @@ import { pullback } from "@pullback/ad";
 import { gemmFlops, loss, presets, stepFlops, stepGemms, createModel, type GPT2Params, type ModelConfig, type PresetName } from "@pullback/gpt2";
 import { bf16KernelInUse, gemm, getPrecision, withPrecision, getThreads, MemoryPool, poolSize, precisions, Rng, setPrecision, setThreads, type Precision, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
 import { adamStep, initAdam } from "../src/optimizer.ts";
+import { median } from "@pullback/tensor/bench";
 
 interface Config {
   preset: PresetName;
@@ -54,7 +55,6 @@ interface Result {
   jax?: { stepMs: number; forwardMs?: number; forwardBackwardMs?: number; threads: number; version?: string } | { error: string };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function parseArgs(argv: string[]) {
   const opts = { presets: [] as PresetName[], batch: 0, steps: 0, threads: 0, precision: "fp32" as Precision, jax: true, json: false };

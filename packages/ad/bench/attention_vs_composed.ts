@@ -45,9 +45,7 @@ import {
 } from "@pullback/tensor";
 import { dlopen } from "bun:ffi";
 import { randTensor } from "@pullback/tensor/testing";
-import { median, printTable, type BenchRow } from "../../tensor/bench/harness.ts";
-
-export type { BenchRow };
+import { median, printTable, type BenchRow } from "@pullback/tensor/bench";
 
 /** Forward + backward through the plain ops (what the composition computes, minus rrule overhead). */
 function composedOps(q: Tensor, k: Tensor, v: Tensor, dout: Tensor, mask: Tensor): [Tensor, Tensor, Tensor, Tensor] {

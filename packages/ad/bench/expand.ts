@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { median } from "@pullback/tensor/bench";
 
 /** A valid ~300-line .ad.ts source. */
 export function generate(blocks = 10): string {
@@ -47,8 +48,6 @@ export function generate(blocks = 10): string {
   }
   return lines.join("\n");
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function child(mode: string, path: string, cacheDir: string): Promise<void> {
   const t0 = performance.now();

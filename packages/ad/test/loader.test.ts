@@ -6,7 +6,7 @@ import { Tensor } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
 import { gradcheck, valueAndGrad } from "../src/index.ts";
 import { f } from "./fixtures/example.ad.ts";
-import { forLoop, forOfLoop, twoCarried, whileLoop } from "./fixtures/loops.ad.ts";
+import { forLoop, forOfLoop, parenthesizedLoop, twoCarried, whileLoop } from "./fixtures/loops.ad.ts";
 import { mlp, stack2 } from "./fixtures/nested.ad.ts";
 import { bar, baz, bra, foo } from "./fixtures/ops.ts";
 import { detached, loss, lossWithAux, objects, square } from "./fixtures/structural.ad.ts";
@@ -54,6 +54,8 @@ describe("loops of 0, 1 and many iterations", () => {
       const scales = Array.from({ length: n }, (_, i) => 0.5 + 0.25 * i);
       expect(gradcheck(forOfLoop as any, [x, w], { args: [scales] }).ok).toBe(true);
       expect(gradcheck(twoCarried as any, [x, w], { args: [n] }).ok).toBe(true);
+      expect(gradcheck(parenthesizedLoop as any, x, { args: [n] }).ok).toBe(true);
+      expect([...(parenthesizedLoop(x, n)[0] as Tensor).data]).toEqual([...(forLoop(x, n)[0] as Tensor).data]);
     });
   }
   test("zero iterations is the identity on the carried value", () => {

@@ -72,7 +72,7 @@ describe("the op table and the classification of every export", () => {
   test("loading the table and expanding an implicit-mode file with it does not load the Zig library", () => {
     const script = `
       const { transformAd } = await import(${JSON.stringify(join(import.meta.dir, "../src/transform.ts"))});
-      const path = ${JSON.stringify(join(import.meta.dir, "../../gpt2/src/model.ad.ts"))};
+      const path = ${JSON.stringify(join(import.meta.dir, "implicit/programs/model.ad.ts"))};
       const r = transformAd(await Bun.file(path).text(), path, { noCache: true });
       const maps = await Bun.file("/proc/self/maps").text();
       console.log(JSON.stringify({ functions: r.functions, loaded: maps.includes("libpullback") }));`;

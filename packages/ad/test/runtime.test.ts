@@ -101,7 +101,7 @@ describe("gradcheck", () => {
 
   test("a missing cotangent of the wrong shape is reported, not crashed on", () => {
     const f = (x: Tensor) => [x, () => Tensor.zeros([7])] as [Tensor, (dy: unknown) => Tensor];
-    expect(() => gradcheck(f as any, randTensor([2], 1))).toThrow(/pullback returned shape \(7\)/);
+    expect(() => gradcheck(f as any, randTensor([2], 1))).toThrow(/backward returned shape \(7,\)/);
   });
 });
 

@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { pullback } from "@pullback/ad";
 import { Rng, Tensor, getThreads, startKernelProfile, stopKernelProfile } from "@pullback/tensor";
+import { median } from "@pullback/tensor/bench";
 import { blockExplicit, block, initParams, loss, presets } from "../src/index.ts";
 
 const root = join(import.meta.dir, "..", "..", "..");
@@ -23,16 +24,15 @@ const FILES = [
   "packages/ad/test/composed/layer_norm.ad.ts",
   "packages/ad/test/composed/attention.ad.ts",
 ];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const arg = (name: string, fallback: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.split("=")[1]) : fallback;
 };
 
 async function child(): Promise<void> {
-  const { transformAd } = await import("../../ad/src/transform.ts");
+  const { loadAllPasses, transformAd } = await import("@pullback/ad/transform");
   // Load the passes (oxc-parser's native binding, magic-string) first: timed apart in part 1 of bench:ad.
-  for (const m of ["parse", "check", "expand", "emit", "implicit/emit"]) require(`../../ad/src/passes/${m}.ts`);
+  loadAllPasses();
   const times: Record<string, number> = {};
   let functions = 0;
   let lines = 0;

@@ -1,8 +1,11 @@
 // Test utilities shared by the packages' tests: random inputs and cotangents, closeness, dot
-// products, the error a call throws. Gradients are checked against finite differences by `gradcheck` of @pullback/ad.
+// products, the error a call throws, and the finite-difference checker of backward passes
+// (finite_differences.ts; gradcheck of @pullback/ad is built on it).
 import { fmtShape } from "./errors.ts";
 import { Rng } from "./rng.ts";
 import { Tensor, type Shape } from "./tensor.ts";
+
+export * from "./finite_differences.ts";
 
 /** The sizes every kernel is checked at: around the SIMD widths (±1) and with scalar tails. */
 export const kernelSizes = [1, 3, 7, 17, 63, 64, 65, 127, 128, 129];

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { attention, attentionBackward, attentionForward, poolSize, setThreads, Tensor, TensorError } from "@pullback/tensor";
 import { attentionBackwardReference, attentionDropoutFactors, attentionKeepProbability, attentionReference } from "../src/reference/attention.ts";
-import { gradcheck } from "@pullback/ad";
-import { assertClose, diff, kernelSizes, randomCotangent, randTensor } from "../src/testing.ts";
+import { assertClose, checkBackward, diff, kernelSizes, randomCotangent, randTensor } from "../src/testing.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -179,7 +178,7 @@ describe("attention backward vs central finite differences (float64 reference)",
           return [g.dq, g.dk, g.dv];
         }];
       };
-      const worst = gradcheck(rule, [q, k, v], { seed: 21, rtol: 1e-6, atol: 1e-7 }).entries.map((e) => e.maxRel);
+      const worst = checkBackward(rule, [q, k, v], { seed: 21, rtol: 1e-6, atol: 1e-7 }).entries.map((e) => e.maxRel);
       console.log(`attention backward ${shape.join("×")} p=${dropout}: max rel error vs finite differences dq ${worst[0].toExponential(2)}, dk ${worst[1].toExponential(2)}, dv ${worst[2].toExponential(2)}`);
       // The public ops on float64 tensors dispatch to the same reference.
       const cot = randomCotangent(shape, 21);
@@ -203,7 +202,7 @@ describe("attention backward vs central finite differences (float64 reference)",
         return [g.dq, g.dk, g.dv];
       }];
     };
-    const report = gradcheck(rule, [q, k, v], { dtype: "float32", seed: 31, eps: 1e-2, rtol: 5e-3, atol: 2e-3 });
+    const report = checkBackward(rule, [q, k, v], { dtype: "float32", seed: 31, eps: 1e-2, rtol: 5e-3, atol: 2e-3 });
     const worst = report.entries.map((e) => e.maxAbs);
     console.log(`Zig attention backward (float32) vs finite differences of the Zig forward: max abs error ${Math.max(...worst).toExponential(2)}`);
   });

@@ -26,8 +26,7 @@ import {
   type Shape,
 } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
-import { gradcheck } from "@pullback/ad";
-import { assertClose, diff, kernelSizes, randomCotangent, randTensor } from "@pullback/tensor/testing";
+import { assertClose, checkBackward, diff, kernelSizes, randomCotangent, randTensor } from "@pullback/tensor/testing";
 
 /** Max |a − e| relative to max(|e|, 1e-3·max|e|): ignores the noise of finite differences on near-zero entries. */
 function relError(a: Tensor, e: Tensor): number {
@@ -127,8 +126,7 @@ describe("broadcast binary ops", () => {
       small.forEach(([sa, sb], i) => {
         const [a, b] = operands(sa, sb, 100 + i, "float64");
         const rule = ([x, y]: Tensor[]): [Tensor, (dc: Tensor) => Tensor[]] => [op(x, y), (dc) => grads[name as keyof typeof grads](x, y, dc)];
-        Object.defineProperty(rule, "name", { value: `${name} ${sa}·${sb}` });
-        for (const e of gradcheck(rule, [a, b], { seed: i, rtol: 1e-6, atol: 1e-7 }).entries) worst = Math.max(worst, e.maxRel);
+        for (const e of checkBackward(rule, [a, b], { seed: i, rtol: 1e-6, atol: 1e-7, what: `${name} ${sa}·${sb}` }).entries) worst = Math.max(worst, e.maxRel);
       });
     }
     console.log(`broadcast binary backward vs finite differences: max relative error ${worst.toExponential(2)}`);
@@ -240,8 +238,7 @@ describe("unary ops", () => {
       const x = randTensor([3, 7], 11, { dtype: "float64", low: Math.max(low, -4), high: Math.min(high, 4) });
       expect(backward(savesOutput ? op(x) : x, randomCotangent([3, 7], 12)).dtype).toBe("float64");
       const rule = (t: Tensor): [Tensor, (dy: Tensor) => Tensor] => [op(t), (dy) => backward(savesOutput ? op(t) : t, dy)];
-      Object.defineProperty(rule, "name", { value: `${name}Backward` });
-      const [entry] = gradcheck(rule, x, { seed: 12, rtol: 1e-6, atol: 1e-8 }).entries;
+      const [entry] = checkBackward(rule, x, { seed: 12, rtol: 1e-6, atol: 1e-8, what: `${name}Backward` }).entries;
       console.log(`${name}Backward vs finite differences: max relative error ${entry.maxRel.toExponential(2)}`);
     }
   });

@@ -1,7 +1,7 @@
 // Helpers shared by the softmax / layernorm / cross-entropy / embedding / dropout / adam tests.
 import { Rng } from "../src/rng.ts";
 import { Tensor } from "../src/tensor.ts";
-import { gradcheck, type GradcheckReport } from "@pullback/ad";
+import { checkBackward, type BackwardCheckReport } from "../src/testing.ts";
 
 /** Rows `rows` of a 2-D tensor, copied into a new (rows.length, C) tensor of the same dtype. */
 export function selectRows(t: Tensor, rows: number[]): Tensor {
@@ -21,9 +21,9 @@ export function spreadRows(n: number, count: number): number[] {
 }
 
 /**
- * gradcheck (float64: central finite differences of <outputs, random cotangents>) of an op given as
+ * checkBackward (float64: central finite differences of <outputs, random cotangents>) of an op given as
  * `forward` (its outputs) and its analytic `backward` (one gradient per input from one cotangent
- * per output). Throws a GradcheckError naming the input and element where
+ * per output). Throws a BackwardCheckError naming the input and element where
  * |analytic − numeric| > rtol·(|numeric| + 1e-3); prints the largest relative error.
  */
 export function checkGradients(
@@ -33,10 +33,9 @@ export function checkGradients(
   inputs: Tensor[],
   seed: number,
   rtol = 1e-6,
-): GradcheckReport {
+): BackwardCheckReport {
   const rule = (xs: Tensor[]): [Tensor[], (cotangents: Tensor[]) => Tensor[]] => [forward(xs), backward];
-  Object.defineProperty(rule, "name", { value: name });
-  const report = gradcheck(rule, inputs, { seed, rtol, atol: 1e-3 * rtol });
+  const report = checkBackward(rule, inputs, { seed, rtol, atol: 1e-3 * rtol, what: name });
   console.log(`${name}: backward vs central differences (float64), max rel error ${Math.max(...report.entries.map((e) => e.maxRel)).toExponential(2)}`);
   return report;
 }

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { concat, fmtShape, permute, reshape, Rng, splitAt, swapAxes, Tensor, TensorError, type Shape } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
-import { gradcheck } from "@pullback/ad";
-import { assertClose, kernelSizes, randTensor } from "@pullback/tensor/testing";
+import { assertClose, checkBackward, kernelSizes, randTensor } from "@pullback/tensor/testing";
 
 /** Exact equality of values and shape (these ops only move data). */
 function expectSame(got: Tensor, want: Tensor, what: string): void {
@@ -101,7 +100,7 @@ describe("permute and swapAxes", () => {
     const x = randTensor([2, 3, 4], 6, { dtype: "float64" });
     const axes = [2, 0, 1];
     const rule = (t: Tensor): [Tensor, (dy: Tensor) => Tensor] => [permute(t, axes), (dy) => permute(dy, inverse(axes))];
-    const [entry] = gradcheck(rule, x, { seed: 7, rtol: 1e-7, atol: 1e-8 }).entries;
+    const [entry] = checkBackward(rule, x, { seed: 7, rtol: 1e-7, atol: 1e-8 }).entries;
     console.log(`permute backward vs finite differences: max relative error ${entry.maxRel.toExponential(2)}`);
   });
 
@@ -150,7 +149,7 @@ describe("splitAt and concat", () => {
   test("their backward (concat ↔ split) matches finite differences", () => {
     const x = randTensor([3, 5], 9, { dtype: "float64" });
     const rule = (t: Tensor): [Tensor[], (dy: Tensor[]) => Tensor] => [splitAt(t, 1, 2), ([dl, dr]) => concat([dl, dr], 1)];
-    const [entry] = gradcheck(rule, x, { seed: 10, rtol: 1e-7, atol: 1e-8 }).entries;
+    const [entry] = checkBackward(rule, x, { seed: 10, rtol: 1e-7, atol: 1e-8 }).entries;
     console.log(`splitAt backward vs finite differences: max relative error ${entry.maxRel.toExponential(2)}`);
   });
 

@@ -3,8 +3,43 @@
 // (each tracked value consumed exactly once), loops with a `let __;` prelude, attach/detach,
 // nested `ad`. The result is a model of each ad function for the expand pass.
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.ts";
-import { children, eachChild, type Node, type Parsed } from "./parse.ts";
+import type {
+  Argument,
+  BreakStatement,
+  ContinueStatement,
+  ArrayAssignmentTarget,
+  ArrayPattern,
+  AssignmentExpression,
+  AssignmentTargetMaybeDefault,
+  AssignmentTargetPropertyIdentifier,
+  AssignmentTargetRest,
+  BindingRestElement,
+  ParamPattern,
+  ArrowFunctionExpression,
+  BindingPattern,
+  CallExpression,
+  Directive,
+  DoWhileStatement,
+  Expression,
+  ExpressionStatement,
+  ForInStatement,
+  ForOfStatement,
+  ForStatement,
+  Function,
+  PropertyKey,
+  ReturnStatement,
+  Statement,
+  VariableDeclaration,
+  WhileStatement,
+} from "oxc-parser";
+import { children, eachChild, type Identifier, type Node, type Parsed } from "./parse.ts";
 import { METADATA } from "./implicit/activity.ts";
+
+/**
+ * What `pattern` and `bindingNames` read: a parameter, a declaration's binding, or an element of
+ * an assignment's array pattern (anything but an identifier or a plain pattern is reported).
+ */
+type PatternNode = ParamPattern | BindingPattern | BindingRestElement | AssignmentTargetRest | AssignmentTargetMaybeDefault | AssignmentTargetPropertyIdentifier["value"];
 
 /** A tracked structure: an identifier, or array/object literals (patterns) of them. */
 export type TreeShape =
@@ -14,9 +49,10 @@ export type TreeShape =
 
 export interface CallStep {
   kind: "call";
-  stmt: Node;
-  marker: Node;
-  callee: Node;
+  /** `const [y, __] = f(x);` or (in a loop) `[y, __] = f(x);`. */
+  stmt: VariableDeclaration | ExpressionStatement;
+  marker: Identifier;
+  callee: Expression;
   /** "attach": input is a constant (cotangent dropped); "detach": output is untracked (zero gradient). */
   special: "attach" | "detach" | null;
   input: TreeShape | null;
@@ -25,28 +61,35 @@ export interface CallStep {
 
 export interface LoopStep {
   kind: "loop";
-  prelude: Node;
-  preludeMarker: Node;
-  loop: Node;
+  prelude: VariableDeclaration;
+  preludeMarker: Identifier;
+  loop: Loop;
   steps: CallStep[];
 }
 
+export type Loop = ForStatement | WhileStatement | DoWhileStatement | ForOfStatement | ForInStatement;
+/** A `return` with a value (the one ending an ad function). */
+export type ValueReturn = ReturnStatement & { argument: Expression };
+
 export interface AdFunction {
-  call: Node;
-  fn: Node;
+  call: CallExpression;
+  fn: ArrowFunctionExpression | Function;
   /** Used for the pullback's name: `<name>_pullback`. */
   name: string;
   param: TreeShape;
   steps: (CallStep | LoopStep)[];
-  ret: Node;
+  ret: ValueReturn;
   retTree: TreeShape;
 }
 
 const RESERVED = /^(__pb\d+|__stack\d+|__dout|__i)$/;
 const LOOPS = new Set(["ForStatement", "WhileStatement", "DoWhileStatement", "ForOfStatement", "ForInStatement"]);
+const isLoop = (n: Node): n is Loop => LOOPS.has(n.type);
 const FUNCTIONS = new Set(["FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"]);
 
-export function unparen(n: Node): Node {
+export function unparen(n: Expression): Expression;
+export function unparen(n: Argument): Argument;
+export function unparen(n: Argument): Argument {
   while (n && (n.type === "ParenthesizedExpression" || n.type === "TSAsExpression" || n.type === "TSNonNullExpression" || n.type === "TSSatisfiesExpression")) n = n.expression;
   return n;
 }
@@ -67,7 +110,7 @@ export function isMarker(n: Node | null | undefined): boolean {
   return !!n && n.type === "Identifier" && markerName(n.name);
 }
 
-function isAdCall(n: Node): boolean {
+function isAdCall(n: Node): n is CallExpression {
   return n.type === "CallExpression" && n.callee.type === "Identifier" && n.callee.name === "ad";
 }
 
@@ -78,7 +121,8 @@ function treeNames(t: TreeShape, out: { name: string; node: Node }[] = []): { na
   return out;
 }
 
-function keyName(prop: Node): string | null {
+/** The static key of a property (object literal or pattern, class member), if it has one. */
+function keyName(prop: { computed: boolean; key: PropertyKey }): string | null {
   if (prop.computed) return null;
   const k = prop.key;
   if (k.type === "Identifier") return k.name;
@@ -95,11 +139,11 @@ class Checker {
     this.diagnostics.push(makeDiagnostic(this.p.file, this.p.index, node.start, node.end, reason, hint));
   }
 
-  line(node: Node): number {
+  line(node: { start: number }): number {
     return this.p.index.position(node.start).line;
   }
 
-  text(node: Node): string {
+  text(node: { start: number; end: number }): string {
     return this.p.source.slice(node.start, node.end);
   }
 
@@ -136,7 +180,7 @@ class Checker {
   }
 
   /** Pattern (parameter, rrule output) → tracked structure. */
-  pattern(n: Node, what: string): TreeShape | null {
+  pattern(n: PatternNode, what: string): TreeShape | null {
     if (n.type === "Identifier") {
       if (isMarker(n)) {
         this.error(n, `the marker \`${n.name}\` cannot be ${what}`, "`__` only marks the pullback slot: the second element of `[out, __] = f(x)`");
@@ -183,7 +227,7 @@ class Checker {
   }
 
   /** Expression (first argument, return value) → tracked structure of identifiers. */
-  expression(raw: Node, what: string, hint: string): TreeShape | null {
+  expression(raw: Expression, what: string, hint: string): TreeShape | null {
     const n = unparen(raw);
     if (n.type === "Identifier") {
       if (isMarker(n)) {
@@ -222,7 +266,7 @@ class Checker {
     return null;
   }
 
-  checkAd(call: Node, name: string | null): void {
+  checkAd(call: CallExpression, name: string | null): void {
     const fnName = name && /^[A-Za-z_$][\w$]*$/.test(name) ? name : "ad";
     const errorsBefore = this.diagnostics.length;
     if (call.arguments.length !== 1) {
@@ -238,8 +282,9 @@ class Checker {
       this.error(fn, `an ad function cannot be ${fn.async ? "async" : "a generator"}`, "pullbacks are generated for plain synchronous code");
       return;
     }
-    if (fn.body.type !== "BlockStatement") {
-      this.error(fn.body, "an ad function needs a block body ending in `return`", "write `(x) => { const [y, __] = f(x); return y; }`");
+    // (A function expression always has a body; oxc's `Function` type also covers bodiless declarations.)
+    if (fn.body === null || fn.body.type !== "BlockStatement") {
+      this.error(fn.body ?? fn, "an ad function needs a block body ending in `return`", "write `(x) => { const [y, __] = f(x); return y; }`");
       return;
     }
     if (fn.params.length === 0) {
@@ -261,9 +306,9 @@ class Checker {
     }
     const st: State = { known, live, consumedAt, extra };
 
-    const body: Node[] = fn.body.body;
+    const body = fn.body.body;
     const steps: (CallStep | LoopStep)[] = [];
-    let ret: Node | null = null;
+    let ret: ReturnStatement | null = null;
     let retTree: TreeShape | null = null;
     // Plain `let t;` declarations (no initializer) may receive rrule outputs inside loops.
     for (const s of body) {
@@ -290,27 +335,28 @@ class Checker {
       const step = this.classify(s);
       if (step === "prelude") {
         const next = body[i + 1];
-        if (!next || !LOOPS.has(next.type)) {
+        if (!next || !isLoop(next)) {
           this.error(s, "a `let __;` prelude must be immediately followed by a loop", "the prelude declares the pullback stack of the loop on the next line");
           continue;
         }
-        const loop = this.checkLoop(st, s, next);
+        const loop = this.checkLoop(st, s as VariableDeclaration, next); // a prelude is a declaration (`classify`)
         if (loop) steps.push(loop);
         i++;
         continue;
       }
       if (step && step.kind === "call") {
-        if (s.type === "ExpressionStatement") {
+        if (step.stmt.type === "ExpressionStatement") {
           this.error(s, "an assignment-form rrule call is only allowed inside a loop", "declare the output: `const [y, __] = f(x);`");
           continue;
         }
-        this.applyCall(st, step, s.kind);
+        // `classify` refused `var`, and `using` declarations take no pattern.
+        this.applyCall(st, step, step.stmt.kind as "const" | "let");
         steps.push(step);
         continue;
       }
       if (step === null) continue; // malformed rrule call (reported)
       // Any other statement.
-      if (LOOPS.has(s.type) && this.containsRRule(s)) {
+      if (isLoop(s) && this.containsRRule(s)) {
         this.error(s, "this loop contains rrule calls but has no `let __;` prelude", "add `let __;` on the line before the loop: it becomes the loop's pullback stack");
         continue;
       }
@@ -325,13 +371,14 @@ class Checker {
       this.error(node, `\`${n}\` is never used: every tracked value must be consumed exactly once`, `use it in an rrule call or return it; if its gradient is not needed, consume it with \`const [_${n}, __] = detach(${n})\``);
     }
     if (!retTree) return;
-    this.functions.push({ call, fn, name: fnName, param, steps, ret, retTree });
+    // `retTree` was built from the return's argument.
+    this.functions.push({ call, fn, name: fnName, param, steps, ret: ret as ValueReturn, retTree });
   }
 
-  bindingNames(n: Node, out: Set<string>): void {
+  bindingNames(n: PatternNode, out: Set<string>): void {
     if (n.type === "Identifier") out.add(n.name);
-    else if (n.type === "ArrayPattern") n.elements.forEach((e: Node | null) => e && this.bindingNames(e, out));
-    else if (n.type === "ObjectPattern") n.properties.forEach((p: Node) => this.bindingNames(p.type === "RestElement" ? p.argument : p.value, out));
+    else if (n.type === "ArrayPattern") n.elements.forEach((e) => e && this.bindingNames(e, out));
+    else if (n.type === "ObjectPattern") n.properties.forEach((p) => this.bindingNames(p.type === "RestElement" ? p.argument : p.value, out));
     else if (n.type === "AssignmentPattern") this.bindingNames(n.left, out);
     else if (n.type === "RestElement") this.bindingNames(n.argument, out);
     else if (n.type === "TSParameterProperty") this.bindingNames(n.parameter, out);
@@ -341,16 +388,16 @@ class Checker {
    * A statement as an rrule call (CallStep), a loop prelude ("prelude"), a malformed use of a
    * marker (null, reported), or anything else (undefined).
    */
-  classify(s: Node): CallStep | "prelude" | null | undefined {
+  classify(s: Directive | Statement): CallStep | "prelude" | null | undefined {
     if (s.type === "VariableDeclaration") {
-      const withMarker = s.declarations.filter((d: Node) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)));
+      const withMarker = s.declarations.filter((d) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)));
       if (withMarker.length === 0) return undefined;
       if (s.declarations.length !== 1) {
         this.error(s, "an rrule call must be a declaration of its own", "split it: one `const [y, __] = f(x);` per statement");
         return null;
       }
       const d = s.declarations[0];
-      if (isMarker(d.id)) {
+      if (d.id.type === "Identifier" && isMarker(d.id)) {
         if (d.init !== null) {
           this.error(d, `the marker \`${d.id.name}\` cannot be assigned a value`, "`let __;` (no initializer) is the loop prelude; rrule calls are `const [y, __] = f(x)`");
           return null;
@@ -365,7 +412,8 @@ class Checker {
         this.error(s, "rrule calls must be declared with `const` or `let`, not `var`", "write `const [y, __] = f(x);`");
         return null;
       }
-      return this.callForm(s, d.id, d.init);
+      // `withMarker`: the binding is a marker (handled above) or an array pattern holding one.
+      return this.callForm(s, d.id as ArrayPattern, d.init);
     }
     if (s.type === "ExpressionStatement") {
       const e = unparen(s.expression);
@@ -380,9 +428,10 @@ class Checker {
     return undefined;
   }
 
-  callForm(stmt: Node, pat: Node, init: Node | null): CallStep | null {
-    const els: (Node | null)[] = pat.elements;
-    if (els.length !== 2 || !isMarker(els[1])) {
+  callForm(stmt: VariableDeclaration | ExpressionStatement, pat: ArrayPattern | ArrayAssignmentTarget, init: Expression | null): CallStep | null {
+    const els = pat.elements;
+    const marker = els.length === 2 ? els[1] : null;
+    if (marker?.type !== "Identifier" || !isMarker(marker)) {
       const m = els.find(isMarker)!;
       this.error(m, "the marker must be the second and last element: `[out, __] = f(x)`", "the pattern of an rrule call is exactly `[out, __]`");
       return null;
@@ -393,7 +442,7 @@ class Checker {
     }
     const call = unparen(init);
     if (call.type !== "CallExpression") {
-      this.error(init, `the right side of \`[out, ${els[1]!.name}] = …\` must be an rrule call, not \`${this.text(init).slice(0, 40)}\``, "the marker receives the pullback that the call returns: `const [y, __] = f(x)`");
+      this.error(init, `the right side of \`[out, ${marker.name}] = …\` must be an rrule call, not \`${this.text(init).slice(0, 40)}\``, "the marker receives the pullback that the call returns: `const [y, __] = f(x)`");
       return null;
     }
     if (call.optional) {
@@ -425,7 +474,7 @@ class Checker {
       output = this.pattern(els[0]!, "the output of an rrule call");
       if (!output) return null;
     }
-    return { kind: "call", stmt, marker: els[1]!, callee: call.callee, special, input, output };
+    return { kind: "call", stmt, marker, callee: call.callee, special, input, output };
   }
 
   consume(st: State, name: string, node: Node, how: string): void {
@@ -490,7 +539,10 @@ class Checker {
 
   /** The callee may read tracked values (to choose a branch); the other arguments may not. */
   restArgs(st: State, step: CallStep): void {
-    const call = unparen(step.stmt.type === "VariableDeclaration" ? step.stmt.declarations[0].init : step.stmt.expression.right);
+    // The statement is an rrule call (`classify`): its initializer or right side is a call; an
+    // assignment may be parenthesized, `([y, __] = f(x));`, as classify accepts.
+    const init = step.stmt.type === "VariableDeclaration" ? step.stmt.declarations[0].init : (unparen(step.stmt.expression) as AssignmentExpression).right;
+    const call = unparen(init!) as CallExpression;
     const callee = this.text(call.callee);
     this.markers(call.callee);
     for (const a of call.arguments.slice(step.special === "attach" ? 0 : 1)) {
@@ -500,12 +552,12 @@ class Checker {
     }
   }
 
-  markers(node: Node): void {
+  markers(node: Expression): void {
     this.references(null, node, () => {});
   }
 
   /** Reports tracked identifiers (and markers/reserved names) used in `node` (nested ad calls skipped). */
-  references(st: State | null, node: Node, onTracked: (id: Node) => void): void {
+  references(st: State | null, node: Node, onTracked: (id: Identifier) => void): void {
     const visit = (n: Node, parent: Node | null): void => {
       if (n.type === "Identifier") {
         if (isMarker(n)) {
@@ -542,12 +594,13 @@ class Checker {
    * An ordinary statement. One walk finds: a nested rrule call, a nested return, (in a loop body
    * with rrule calls: `inLoop`) a break/continue of that loop, and tracked/marker/reserved identifiers.
    */
-  plainStatement(st: State, s: Node, inLoop = false): void {
-    let rrule: Node | null = null;
-    let ret: Node | null = null;
-    let jump: Node | null = null;
+  plainStatement(st: State, s: Directive | Statement, inLoop = false): void {
+    // (Assigned in `visit`: the assertions keep TypeScript from narrowing them to `null` here.)
+    let rrule = null as VariableDeclaration | AssignmentExpression | null;
+    let ret = null as ReturnStatement | null;
+    let jump = null as BreakStatement | ContinueStatement | null;
     let nestedJumpTarget = 0; // loops/switches entered inside s
-    const ids: Node[] = [];
+    const ids: Identifier[] = [];
     const visit = (n: Node, inFunction: boolean): void => {
       const t = n.type;
       if (t === "Identifier") {
@@ -561,7 +614,7 @@ class Checker {
       if (t === "CallExpression" && isAdCall(n)) return; // checked on its own
       if (!inFunction) {
         if (t === "ReturnStatement" && !ret) ret = n;
-        else if (!rrule && t === "VariableDeclaration" && n.declarations.some((d: Node) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))) rrule = n;
+        else if (!rrule && t === "VariableDeclaration" && n.declarations.some((d) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))) rrule = n;
         else if (!rrule && t === "AssignmentExpression" && n.left.type === "ArrayPattern" && n.left.elements.some(isMarker)) rrule = n;
       }
       if (t === "MemberExpression") {
@@ -583,12 +636,12 @@ class Checker {
     };
     visit(s, false);
     if (jump) {
-      const j: Node = jump;
+      const j = jump;
       this.error(j, `\`${j.type === "BreakStatement" ? "break" : "continue"}\` in a loop with rrule calls`, "the pullback replays whole iterations: compute the trip count before the loop instead");
       return;
     }
     if (rrule) {
-      if (LOOPS.has(s.type)) return; // reported by the caller
+      if (isLoop(s)) return; // reported by the caller
       this.error(rrule, `rrule calls cannot be nested inside ${s.type === "IfStatement" ? "`if`" : s.type === "BlockStatement" ? "a block" : `a ${s.type.replace(/Statement$/, "").toLowerCase()} statement`}`, "rrule calls are top-level statements of the ad function (or of a loop body); branch by choosing the callee: `const [y, __] = (cond ? f : g)(x)`");
       return;
     }
@@ -607,15 +660,15 @@ class Checker {
     }
   }
 
-  containsRRule(s: Node): boolean {
+  containsRRule(s: Statement): boolean {
     return this.firstRRule(s) !== null;
   }
 
-  firstRRule(s: Node): Node | null {
-    let found: Node | null = null;
+  firstRRule(s: Statement): VariableDeclaration | AssignmentExpression | null {
+    let found = null as VariableDeclaration | AssignmentExpression | null; // (assigned in `visit`)
     const visit = (n: Node) => {
       if (found || FUNCTIONS.has(n.type) || isAdCall(n)) return;
-      if (n.type === "VariableDeclaration" && n.declarations.some((d: Node) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))) {
+      if (n.type === "VariableDeclaration" && n.declarations.some((d) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))) {
         found = n;
         return;
       }
@@ -629,13 +682,14 @@ class Checker {
     return found;
   }
 
-  checkLoop(st: State, prelude: Node, loop: Node): LoopStep | null {
-    const preludeMarker = prelude.declarations[0].id;
-    const bodyNode: Node = loop.body;
-    const stmts: Node[] = bodyNode.type === "BlockStatement" ? bodyNode.body : [bodyNode];
+  checkLoop(st: State, prelude: VariableDeclaration, loop: Loop): LoopStep | null {
+    const preludeMarker = prelude.declarations[0].id as Identifier; // `classify`: a prelude declares a marker
+    const bodyNode = loop.body;
+    const stmts = bodyNode.type === "BlockStatement" ? bodyNode.body : [bodyNode];
     // The loop head (init, test, update, iterable) runs every iteration: it may not use tracked values.
-    for (const key of ["init", "test", "update", "right", "left"]) {
-      if (loop[key]) this.references(st, loop[key], (id) => this.error(id, `\`${id.name}\` is tracked and cannot be used in the loop header`, "loop conditions must not depend on tracked values (read `.shape`/`.length` instead, or detach a forked copy)"));
+    const head = loop.type === "ForStatement" ? [loop.init, loop.test, loop.update] : loop.type === "WhileStatement" || loop.type === "DoWhileStatement" ? [loop.test] : [loop.right, loop.left];
+    for (const h of head) {
+      if (h) this.references(st, h, (id) => this.error(id, `\`${id.name}\` is tracked and cannot be used in the loop header`, "loop conditions must not depend on tracked values (read `.shape`/`.length` instead, or detach a forked copy)"));
     }
     const entry = new Set(st.live.keys());
     const steps: CallStep[] = [];
@@ -661,7 +715,7 @@ class Checker {
         steps.push(step);
         continue;
       }
-      if (LOOPS.has(s.type) && this.containsRRule(s)) {
+      if (isLoop(s) && this.containsRRule(s)) {
         this.error(this.firstRRule(s)!, "rrule calls in nested loops are not supported", "move the inner loop into its own `ad` function and call it as an rrule");
         ok = false;
         continue;

@@ -2,18 +2,19 @@
 // imports `ad` from @pullback/ad (named, renamed, or through a namespace) and calls it is in
 // explicit mode (proc-macro-gpt's rrule-call convention); any other file is in implicit mode.
 // A comment or a string that mentions `ad(…)` changes nothing.
+import type { Expression, ImportSpecifier, Program } from "oxc-parser";
 import { eachChild, type Node } from "./parse.ts";
 
 export type Mode = "explicit" | "implicit";
 
 const AD_MODULE = "@pullback/ad";
 
-export function detectMode(program: Node): Mode {
+export function detectMode(program: Program): Mode {
   const names = new Set<string>(); // local names of `ad`
   const namespaces = new Set<string>(); // `import * as pb from "@pullback/ad"`
-  for (const s of program.body as Node[]) {
+  for (const s of program.body) {
     if (s.type !== "ImportDeclaration" || s.source?.value !== AD_MODULE || s.importKind === "type") continue;
-    for (const spec of (s.specifiers ?? []) as Node[]) {
+    for (const spec of s.specifiers ?? []) {
       if (spec.type === "ImportSpecifier" && spec.importKind !== "type" && importedName(spec) === "ad") names.add(spec.local.name);
       else if (spec.type === "ImportNamespaceSpecifier") namespaces.add(spec.local.name);
     }
@@ -32,12 +33,12 @@ export function detectMode(program: Node): Mode {
   return found ? "explicit" : "implicit";
 }
 
-function importedName(spec: Node): string | undefined {
+function importedName(spec: ImportSpecifier): string | undefined {
   const imported = spec.imported;
   return imported?.type === "Identifier" ? imported.name : imported?.value;
 }
 
-function callsAd(callee: Node, names: Set<string>, namespaces: Set<string>): boolean {
+function callsAd(callee: Expression, names: Set<string>, namespaces: Set<string>): boolean {
   if (callee.type === "Identifier") return names.has(callee.name);
   if (callee.type === "MemberExpression" && !callee.computed && callee.object?.type === "Identifier" && namespaces.has(callee.object.name)) {
     return callee.property?.name === "ad";

@@ -11,36 +11,46 @@ export const forLoop = __ad.explicit("forLoop", (x, n: number) => {
   return [y, function forLoop_pullback(__dout) { let dy, dx; dy = __dout; for (let __i = __stack2.length - 1; __i >= 0; ) { dy = __stack2[__i--](dy); } dx = __pb1(dy); return dx; }];
 });
 
-export const whileLoop = __ad.explicit("whileLoop", (x, n: number) => {
-  let [y, __pb3] = scale(x, 0.5);
-  let k = 0;
+/** forLoop with the assignment parenthesized, `([y, __1] = baz(y, i));` (a formatter's style). */
+export const parenthesizedLoop = __ad.explicit("parenthesizedLoop", (x, n: number) => {
+  let [y, __pb3] = scale(x, 1.5);
   let __pb4, __stack4 = [];
+  for (let i = 0; i < n; i++) {
+    ([y, __pb4] = baz(y, i)); __stack4.push(__pb4);
+  }
+  return [y, function parenthesizedLoop_pullback(__dout) { let dy, dx; dy = __dout; for (let __i = __stack4.length - 1; __i >= 0; ) { dy = __stack4[__i--](dy); } dx = __pb3(dy); return dx; }];
+});
+
+export const whileLoop = __ad.explicit("whileLoop", (x, n: number) => {
+  let [y, __pb5] = scale(x, 0.5);
+  let k = 0;
+  let __pb6, __stack6 = [];
   while (k < n) {
-    [y, __pb4] = baz(y, k); __stack4.push(__pb4);
+    [y, __pb6] = baz(y, k); __stack6.push(__pb6);
     k++;
   }
-  return [y, function whileLoop_pullback(__dout) { let dy, dx; dy = __dout; for (let __i = __stack4.length - 1; __i >= 0; ) { dy = __stack4[__i--](dy); } dx = __pb3(dy); return dx; }];
+  return [y, function whileLoop_pullback(__dout) { let dy, dx; dy = __dout; for (let __i = __stack6.length - 1; __i >= 0; ) { dy = __stack6[__i--](dy); } dx = __pb5(dy); return dx; }];
 });
 
 export const forOfLoop = __ad.explicit("forOfLoop", ([x, w], scales: number[]) => {
-  let [y, __pb5] = bar([x, w]);
-  let __pb6, __stack6 = [];
-  for (const s of scales) { [y, __pb6] = scale(y, s); __stack6.push(__pb6); }
-  return [y, function forOfLoop_pullback(__dout) { let dy, dx, dw; dy = __dout; for (let __i = __stack6.length - 1; __i >= 0; ) { dy = __stack6[__i--](dy); } [dx, dw] = __pb5(dy); return [dx, dw]; }];
+  let [y, __pb7] = bar([x, w]);
+  let __pb8, __stack8 = [];
+  for (const s of scales) { [y, __pb8] = scale(y, s); __stack8.push(__pb8); }
+  return [y, function forOfLoop_pullback(__dout) { let dy, dx, dw; dy = __dout; for (let __i = __stack8.length - 1; __i >= 0; ) { dy = __stack8[__i--](dy); } [dx, dw] = __pb7(dy); return [dx, dw]; }];
 });
 
 /** Two tracked variables carried through the loop, three rrule calls per iteration. */
 export const twoCarried = __ad.explicit("twoCarried", ([a, b], n: number) => {
-  let [u, __pb7] = scale(a, 1);
-  let [v, __pb8] = scale(b, 1);
+  let [u, __pb9] = scale(a, 1);
+  let [v, __pb10] = scale(b, 1);
   let t, r;
-  let __pb9, __stack9 = [];
+  let __pb11, __stack11 = [];
   for (let i = 0; i < n; i++) {
-    [[t, r], __pb9] = fork(u); __stack9.push(__pb9);
-    [u, __pb9] = bar([t, v]); __stack9.push(__pb9);
+    [[t, r], __pb11] = fork(u); __stack11.push(__pb11);
+    [u, __pb11] = bar([t, v]); __stack11.push(__pb11);
     const unused = i * 2; // an ordinary statement in the loop body
-    [v, __pb9] = baz(r, i); __stack9.push(__pb9);
+    [v, __pb11] = baz(r, i); __stack11.push(__pb11);
   }
-  const [s, __pb10] = add([u, v]);
-  return [s, function twoCarried_pullback(__dout) { let ds, da, db, du, dv, dt, dr; ds = __dout; [du, dv] = __pb10(ds); for (let __i = __stack9.length - 1; __i >= 0; ) { dr = __stack9[__i--](dv); [dt, dv] = __stack9[__i--](du); du = __stack9[__i--]([dt, dr]); } db = __pb8(dv); da = __pb7(du); return [da, db]; }];
+  const [s, __pb12] = add([u, v]);
+  return [s, function twoCarried_pullback(__dout) { let ds, da, db, du, dv, dt, dr; ds = __dout; [du, dv] = __pb12(ds); for (let __i = __stack11.length - 1; __i >= 0; ) { dr = __stack11[__i--](dv); [dt, dv] = __stack11[__i--](du); du = __stack11[__i--]([dt, dr]); } db = __pb10(dv); da = __pb9(du); return [da, db]; }];
 });

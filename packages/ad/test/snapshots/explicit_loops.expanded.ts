@@ -24,45 +24,68 @@ export const forLoop = __ad.explicit("forLoop", (x, n: number) => {
   }];
 });
 
-export const whileLoop = __ad.explicit("whileLoop", (x, n: number) => {
-  let [y, __pb3] = scale(x, 0.5);
-  let k = 0;
+/** forLoop with the assignment parenthesized, `([y, __1] = baz(y, i));` (a formatter's style). */
+export const parenthesizedLoop = __ad.explicit("parenthesizedLoop", (x, n: number) => {
+  let [y, __pb3] = scale(x, 1.5);
   let __pb4, __stack4 = [];
-  while (k < n) {
-    [y, __pb4] = baz(y, k); __stack4.push(__pb4);
-    k++;
+  for (let i = 0; i < n; i++) {
+    ([y, __pb4] = baz(y, i)); __stack4.push(__pb4);
   }
-  return [y, function whileLoop_pullback(__dout) {
+  return [y, function parenthesizedLoop_pullback(__dout) {
     let dy, dx;
     // cotangent of: return y
     dy = __dout;
-    // pullback of the loop on line 18 (`while (k < n)…`): its 1 rrule call per iteration, iterations in reverse
+    // pullback of the loop on line 18 (`for (let i = 0; i < n; i++)…`): its 1 rrule call per iteration, iterations in reverse
     for (let __i = __stack4.length - 1; __i >= 0; ) {
-      // pullback of: [y, __1] = baz(y, k);
+      // pullback of: ([y, __1] = baz(y, i));
       dy = __stack4[__i--](dy);
     }
-    // pullback of: let [y, __] = scale(x, 0.5);
+    // pullback of: let [y, __] = scale(x, 1.5);
     dx = __pb3(dy);
     // cotangents of the parameter, in its structure
     return dx;
   }];
 });
 
-export const forOfLoop = __ad.explicit("forOfLoop", ([x, w], scales: number[]) => {
-  let [y, __pb5] = bar([x, w]);
+export const whileLoop = __ad.explicit("whileLoop", (x, n: number) => {
+  let [y, __pb5] = scale(x, 0.5);
+  let k = 0;
   let __pb6, __stack6 = [];
-  for (const s of scales) { [y, __pb6] = scale(y, s); __stack6.push(__pb6); }
+  while (k < n) {
+    [y, __pb6] = baz(y, k); __stack6.push(__pb6);
+    k++;
+  }
+  return [y, function whileLoop_pullback(__dout) {
+    let dy, dx;
+    // cotangent of: return y
+    dy = __dout;
+    // pullback of the loop on line 28 (`while (k < n)…`): its 1 rrule call per iteration, iterations in reverse
+    for (let __i = __stack6.length - 1; __i >= 0; ) {
+      // pullback of: [y, __1] = baz(y, k);
+      dy = __stack6[__i--](dy);
+    }
+    // pullback of: let [y, __] = scale(x, 0.5);
+    dx = __pb5(dy);
+    // cotangents of the parameter, in its structure
+    return dx;
+  }];
+});
+
+export const forOfLoop = __ad.explicit("forOfLoop", ([x, w], scales: number[]) => {
+  let [y, __pb7] = bar([x, w]);
+  let __pb8, __stack8 = [];
+  for (const s of scales) { [y, __pb8] = scale(y, s); __stack8.push(__pb8); }
   return [y, function forOfLoop_pullback(__dout) {
     let dy, dx, dw;
     // cotangent of: return y
     dy = __dout;
-    // pullback of the loop on line 28 (`for (const s of scales)…`): its 1 rrule call per iteration, iterations in reverse
-    for (let __i = __stack6.length - 1; __i >= 0; ) {
+    // pullback of the loop on line 38 (`for (const s of scales)…`): its 1 rrule call per iteration, iterations in reverse
+    for (let __i = __stack8.length - 1; __i >= 0; ) {
       // pullback of: [y, __1] = scale(y, s);
-      dy = __stack6[__i--](dy);
+      dy = __stack8[__i--](dy);
     }
     // pullback of: let [y, __] = bar([x, w]);
-    [dx, dw] = __pb5(dy);
+    [dx, dw] = __pb7(dy);
     // cotangents of the parameter, in its structure
     return [dx, dw];
   }];
@@ -70,36 +93,36 @@ export const forOfLoop = __ad.explicit("forOfLoop", ([x, w], scales: number[]) =
 
 /** Two tracked variables carried through the loop, three rrule calls per iteration. */
 export const twoCarried = __ad.explicit("twoCarried", ([a, b], n: number) => {
-  let [u, __pb7] = scale(a, 1);
-  let [v, __pb8] = scale(b, 1);
+  let [u, __pb9] = scale(a, 1);
+  let [v, __pb10] = scale(b, 1);
   let t, r;
-  let __pb9, __stack9 = [];
+  let __pb11, __stack11 = [];
   for (let i = 0; i < n; i++) {
-    [[t, r], __pb9] = fork(u); __stack9.push(__pb9);
-    [u, __pb9] = bar([t, v]); __stack9.push(__pb9);
+    [[t, r], __pb11] = fork(u); __stack11.push(__pb11);
+    [u, __pb11] = bar([t, v]); __stack11.push(__pb11);
     const unused = i * 2; // an ordinary statement in the loop body
-    [v, __pb9] = baz(r, i); __stack9.push(__pb9);
+    [v, __pb11] = baz(r, i); __stack11.push(__pb11);
   }
-  const [s, __pb10] = add([u, v]);
+  const [s, __pb12] = add([u, v]);
   return [s, function twoCarried_pullback(__dout) {
     let ds, da, db, du, dv, dt, dr;
     // cotangent of: return s
     ds = __dout;
     // pullback of: const [s, __3] = add([u, v]);
-    [du, dv] = __pb10(ds);
-    // pullback of the loop on line 38 (`for (let i = 0; i < n; i++)…`): its 3 rrule calls per iteration, iterations in reverse
-    for (let __i = __stack9.length - 1; __i >= 0; ) {
+    [du, dv] = __pb12(ds);
+    // pullback of the loop on line 48 (`for (let i = 0; i < n; i++)…`): its 3 rrule calls per iteration, iterations in reverse
+    for (let __i = __stack11.length - 1; __i >= 0; ) {
       // pullback of: [v, __2] = baz(r, i);
-      dr = __stack9[__i--](dv);
+      dr = __stack11[__i--](dv);
       // pullback of: [u, __2] = bar([t, v]);
-      [dt, dv] = __stack9[__i--](du);
+      [dt, dv] = __stack11[__i--](du);
       // pullback of: [[t, r], __2] = fork(u);
-      du = __stack9[__i--]([dt, dr]);
+      du = __stack11[__i--]([dt, dr]);
     }
     // pullback of: let [v, __1] = scale(b, 1);
-    db = __pb8(dv);
+    db = __pb10(dv);
     // pullback of: let [u, __] = scale(a, 1);
-    da = __pb7(du);
+    da = __pb9(du);
     // cotangents of the parameter, in its structure
     return [da, db];
   }];

@@ -49,7 +49,7 @@ export function inactiveType(t: Node | null | undefined): boolean {
     case "TSArrayType":
       return t.elementType.type === "TSNumberKeyword" || inactiveType(t.elementType);
     case "TSUnionType":
-      return t.types.every((u: Node) => inactiveType(u));
+      return t.types.every((u) => inactiveType(u));
     case "TSTypeReference":
       return t.typeName?.type === "Identifier" && INACTIVE_TYPE_NAMES.has(t.typeName.name);
     default:
@@ -62,7 +62,7 @@ export function inactiveType(t: Node | null | undefined): boolean {
  * indices): `a` and `b` of `a * b`, `c ? a : b`, `[a, ...b]`, the object of `a.w` (not of the
  * metadata `a.shape`), …
  */
-function valueOperands(e: Node): Node[] {
+function valueOperands(e: Node): (Node | null)[] {
   switch (e.type) {
     case "MemberExpression":
       return !e.computed && e.property.type === "Identifier" && METADATA.has(e.property.name) ? [] : [e.object];
@@ -77,9 +77,9 @@ function valueOperands(e: Node): Node[] {
     case "ConditionalExpression":
       return [e.consequent, e.alternate];
     case "ArrayExpression":
-      return e.elements.filter((x: Node | null) => x).map((x: Node) => (x.type === "SpreadElement" ? x.argument : x));
+      return e.elements.filter((x) => x !== null).map((x) => (x.type === "SpreadElement" ? x.argument : x));
     case "ObjectExpression":
-      return e.properties.map((p: Node) => (p.type === "SpreadElement" ? p.argument : p.value));
+      return e.properties.map((p) => (p.type === "SpreadElement" ? p.argument : p.value));
     case "AssignmentExpression":
       return [e.right];
     case "SequenceExpression":
@@ -147,7 +147,7 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
   const own = scopes.owned.get(node) ?? [];
   const active = new Set<Binding>();
   for (const p of node.params) {
-    const ann = p.type === "AssignmentPattern" ? p.left.typeAnnotation : p.type === "RestElement" ? p.typeAnnotation ?? p.argument.typeAnnotation : p.typeAnnotation;
+    const ann = p.type === "AssignmentPattern" ? p.left.typeAnnotation : p.type === "RestElement" ? p.typeAnnotation ?? p.argument.typeAnnotation : "typeAnnotation" in p ? p.typeAnnotation : undefined;
     if (inactiveType(ann)) continue;
     for (const id of patternIds(p)) {
       const b = scopes.refs.get(id);
@@ -180,14 +180,14 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
         if (isCallInactive(e, scopes)) return false;
         const callee = unwrapExpr(e.callee);
         if (callee.type === "MemberExpression" && isActive(callee.object)) return true;
-        if (e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
+        if (e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
         // A function literal argument capturing tracked values (`cs.map((c) => mul(c, x))`).
-        if (e.arguments.some((a: Node) => capturesActive(unwrapExpr(a)))) return true;
+        if (e.arguments.some((a) => capturesActive(unwrapExpr(a)))) return true;
         if (callee.type === "Identifier") return capturesActive(scopes.refs.get(callee)?.fnNode);
         return false;
       }
       case "NewExpression":
-        return e.arguments.some((a: Node) => isActive(a.type === "SpreadElement" ? a.argument : a));
+        return e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a));
       default:
         return valueOperands(e).some(isActive);
     }
@@ -195,7 +195,7 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
 
   // Definitions of the function's own bindings, outside nested functions.
   const defs: { ids: Node[]; rhs: Node | null; forOf?: boolean }[] = [];
-  const walk = (n: Node): void => {
+  const walk = (n: Node | null): void => {
     if (!n || typeof n !== "object") return;
     if (n !== node && isFunction(n)) return;
     if (n.type === "ClassDeclaration" || n.type === "ClassExpression") return;
@@ -245,7 +245,7 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
         if (n === 0) return;
         const callee = unwrapExpr(e.callee);
         markUseful(callee.type === "MemberExpression" ? callee.object : callee);
-        e.arguments.forEach((a: Node, i: number) => i < n && markUseful(a.type === "SpreadElement" ? a.argument : a));
+        e.arguments.forEach((a, i) => i < n && markUseful(a.type === "SpreadElement" ? a.argument : a));
         return;
       }
       case "AssignmentExpression":
@@ -259,7 +259,7 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
   // with side effects, writes into objects), and everything a nested function reads.
   const ownTarget = (left: Node): boolean =>
     (left.type === "Identifier" || left.type === "ArrayPattern" || left.type === "ObjectPattern") && patternIds(left).every((id) => scopes.refs.get(id)?.fn === node);
-  const seed = (n: Node): void => {
+  const seed = (n: Node | null): void => {
     if (!n || typeof n !== "object") return;
     if (n !== node && isFunction(n)) {
       for (const b of freeBindings(n, scopes)) if (b.fn === node) useful.add(b);

@@ -4,7 +4,8 @@
 // no gradient (metadata, console, stopGradient, …), or resolved at run time through the rule
 // registry (functions of other modules, parameters).
 import { DIFFERENTIABLE_ARGS, DIFFERENTIABLE_OPS, MUTATING_OPS, NON_DIFFERENTIABLE_EXPORTS, NO_RULE_OPS } from "../known_ops.ts";
-import type { Node } from "../parse.ts";
+import type { CallExpression, Expression } from "oxc-parser";
+import type { Identifier, Node } from "../parse.ts";
 import { unwrapExpr, type Binding, type ScopeInfo } from "./scope.ts";
 
 export const TENSOR_PACKAGE = "@pullback/tensor";
@@ -49,12 +50,12 @@ export type Callee =
   | { kind: "runtime"; text: string }
   | { kind: "error"; node: Node; reason: string; hint: string };
 
-function importOf(id: Node, scopes: ScopeInfo): { source: string; name: string } | undefined {
+function importOf(id: Identifier, scopes: ScopeInfo): { source: string; name: string } | undefined {
   return scopes.refs.get(id)?.imported;
 }
 
 /** The tensor-op name a callee denotes (`matmul`, or `ops.matmul` for `import * as ops`), if any. */
-function tensorExport(callee: Node, scopes: ScopeInfo): string | undefined {
+function tensorExport(callee: Expression, scopes: ScopeInfo): string | undefined {
   if (callee.type === "Identifier") {
     const imp = importOf(callee, scopes);
     return imp && imp.source === TENSOR_PACKAGE && imp.name !== "*" && imp.name !== "default" ? imp.name : undefined;
@@ -67,7 +68,7 @@ function tensorExport(callee: Node, scopes: ScopeInfo): string | undefined {
 }
 
 /** The @pullback/ad export a callee denotes (`stopGradient`, `ad.customVjp`, …), if any. */
-export function adExport(callee: Node, scopes: ScopeInfo): string | undefined {
+export function adExport(callee: Expression, scopes: ScopeInfo): string | undefined {
   if (callee.type === "Identifier") {
     const imp = importOf(callee, scopes);
     return imp && imp.source === AD_PACKAGE ? imp.name : undefined;
@@ -80,14 +81,14 @@ export function adExport(callee: Node, scopes: ScopeInfo): string | undefined {
 }
 
 /** `[namespace, member]` for a call of a member of a global namespace (`Math.exp`, `Object["keys"]`). */
-export function globalMember(callee: Node, scopes: ScopeInfo): [string, string] | undefined {
+export function globalMember(callee: Expression, scopes: ScopeInfo): [string, string] | undefined {
   if (callee.type !== "MemberExpression" || callee.object.type !== "Identifier" || scopes.refs.has(callee.object)) return undefined;
-  const prop = !callee.computed ? callee.property.name : typeof callee.property.value === "string" ? callee.property.value : "";
+  const prop = !callee.computed ? callee.property.name : callee.property.type === "Literal" && typeof callee.property.value === "string" ? callee.property.value : "";
   return [callee.object.name, prop];
 }
 
 /** A call whose result never carries a gradient, whatever its arguments. */
-export function isCallInactive(call: Node, scopes: ScopeInfo): boolean {
+export function isCallInactive(call: CallExpression, scopes: ScopeInfo): boolean {
   const callee = unwrapExpr(call.callee);
   const ad = adExport(callee, scopes);
   if (ad !== undefined) return AD_INACTIVE.has(ad);
@@ -120,7 +121,7 @@ function noRuleReason(name: string): string | undefined {
 }
 
 /** Resolves the callee of an active call. */
-export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => string): Callee {
+export function resolveCallee(call: CallExpression, scopes: ScopeInfo, text: (n: Node) => string): Callee {
   const callee = unwrapExpr(call.callee);
   const op = tensorExport(callee, scopes);
   if (op !== undefined) {
@@ -166,14 +167,14 @@ export function resolveCallee(call: Node, scopes: ScopeInfo, text: (n: Node) => 
  * How many leading arguments of a call can carry a gradient into its result: none for an
  * inactive call, an op's differentiable arguments (known_ops.ts), every argument otherwise.
  */
-export function differentiableArity(call: Node, scopes: ScopeInfo): number {
+export function differentiableArity(call: CallExpression, scopes: ScopeInfo): number {
   if (isCallInactive(call, scopes)) return 0;
   const op = tensorExport(unwrapExpr(call.callee), scopes);
   return (op !== undefined && DIFFERENTIABLE_ARGS.get(op)) || Infinity;
 }
 
 /** Argument positions an op writes into (addInto, adamUpdate, …). */
-export function mutatedArguments(call: Node, scopes: ScopeInfo): readonly number[] {
+export function mutatedArguments(call: CallExpression, scopes: ScopeInfo): readonly number[] {
   const op = tensorExport(unwrapExpr(call.callee), scopes);
   return op === undefined ? [] : MUTATING_OPS.get(op) ?? [];
 }

@@ -57,7 +57,7 @@ export function checkImplicit(p: Parsed, scopes: ScopeInfo, report: Report): voi
           return;
         }
         if (n.method) {
-          report(n.key, "object-literal methods are not supported in .ad.ts files", `write \`${n.key.name ?? "name"}: (…) => …\` instead`);
+          report(n.key, "object-literal methods are not supported in .ad.ts files", `write \`${n.key.type === "Identifier" ? n.key.name : "name"}: (…) => …\` instead`);
           return;
         }
         break;

@@ -60,7 +60,7 @@ function handWrittenFunctions(scopes: ScopeInfo, parentOf: Map<Node, Node>): Set
     let n: Node = f.node;
     let parent = parentOf.get(n);
     while (parent && unwrapExpr(parent) !== parent) parent = parentOf.get((n = parent));
-    if (parent?.type === "CallExpression" && parent.arguments.includes(n) && RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")) out.add(f.node);
+    if (parent?.type === "CallExpression" && (parent.arguments as readonly Node[]).includes(n) && RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")) out.add(f.node);
   }
   // Functions nested in those (scopes.functions lists parents before their nested functions).
   for (const f of scopes.functions) if (f.parent && out.has(f.parent)) out.add(f.node);
@@ -146,7 +146,7 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
     }
   }
   const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);
-  const primalText = (node: Node): string => {
+  const primalText = (node: { start: number; end: number }): string => {
     let out = "";
     let at = node.start;
     for (const e of ordered) {

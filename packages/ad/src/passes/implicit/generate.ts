@@ -16,7 +16,17 @@
 // statement's own tape (`__tape`, `__tape_2`, …), which carries the branch decisions and trip
 // counts; the reverse replays that tape and runs each unit's pullback code. A function that may
 // return early puts all its units on one tape. Names: names.ts; cleanup before rendering: cleanup.ts.
-import type { Node } from "../parse.ts";
+import type {
+  Directive,
+  Expression,
+  ExpressionStatement,
+  ForInStatement,
+  ForOfStatement,
+  ForStatement,
+  ReturnStatement,
+  Statement,
+} from "oxc-parser";
+import type { Identifier, Node } from "../parse.ts";
 import { freeBindings } from "./activity.ts";
 import { GLOBAL_MUTATORS, globalMember, mutatedArguments } from "./callees.ts";
 import { ARITH_RULE, Lowering, MUTATING_METHODS, summarize, type GenContext, type Line, type Outer } from "./lower.ts";
@@ -46,7 +56,7 @@ class RuleBuilder extends Lowering {
   // ---- statements -----------------------------------------------------------------------
 
   /** Registers the rules of function declarations at the start of a block (they are hoisted). */
-  hoistedRules(statements: Node[]): void {
+  hoistedRules(statements: (Directive | Statement)[]): void {
     for (const s0 of statements) {
       const s = s0.type === "ExportNamedDeclaration" ? s0.declaration : s0;
       if (s?.type !== "FunctionDeclaration" || !s.id) continue;
@@ -55,7 +65,7 @@ class RuleBuilder extends Lowering {
     }
   }
 
-  block(statements: Node[]): void {
+  block(statements: (Directive | Statement)[]): void {
     this.hoistedRules(statements);
     statements.forEach((s, i) => {
       if (this.depth === 1) this.startGroup(s);
@@ -76,7 +86,7 @@ class RuleBuilder extends Lowering {
     return l;
   }
 
-  braced(head: string, body: Node, origin: number, tail = "}"): void {
+  braced(head: string, body: Statement, origin: number, tail = "}"): void {
     this.emit(`${this.takeLoopLabel()}${head} {`, origin);
     this.depth++;
     if (body.type === "BlockStatement") this.block(body.body);
@@ -86,14 +96,14 @@ class RuleBuilder extends Lowering {
   }
 
   /** Kills the cotangents of active bindings assigned a constant (their old value gets none). */
-  kill(ids: Node[], stmt: Node): void {
+  kill(ids: Identifier[], stmt: Node): void {
     for (const id of ids) {
       const b = this.ctx.scopes.refs.get(id);
       if (b && this.act.isActiveBinding(b)) this.unit(stmt).steps.push({ k: "kill", target: this.bindingOp(b), origin: id.start });
     }
   }
 
-  stmt(s: Node, last: boolean): void {
+  stmt(s: Directive | Statement, last: boolean): void {
     const src = this.ctx.p.source;
     switch (s.type) {
       case "VariableDeclaration":
@@ -183,11 +193,11 @@ class RuleBuilder extends Lowering {
       case "SwitchStatement":
         this.emit(`switch (${this.verbatim(s.discriminant)}) {`, s.start);
         this.depth++;
-        this.hoistedRules(s.cases.flatMap((c: Node) => c.consequent));
+        this.hoistedRules(s.cases.flatMap((c) => c.consequent));
         for (const c of s.cases) {
           this.emit(c.test ? `case ${this.verbatim(c.test)}:` : "default:", c.start);
           this.depth++;
-          c.consequent.forEach((x: Node) => this.stmt(x, false));
+          c.consequent.forEach((x) => this.stmt(x, false));
           this.depth--;
         }
         this.depth--;
@@ -220,7 +230,7 @@ class RuleBuilder extends Lowering {
     }
   }
 
-  expressionStatement(s: Node): void {
+  expressionStatement(s: ExpressionStatement): void {
     const e0 = unwrapExpr(s.expression);
     const e = e0.type === "ChainExpression" ? e0.expression : e0; // `p?.xs.push(y)`: checked as the call
     const src = this.ctx.p.source;
@@ -282,7 +292,7 @@ class RuleBuilder extends Lowering {
       return;
     }
     if (e.type === "UpdateExpression") {
-      let root = e.argument;
+      let root: Expression = e.argument;
       while (root.type === "MemberExpression") root = root.object;
       if (root.type === "Identifier" && this.act.isActiveBinding(this.ctx.scopes.refs.get(root))) {
         if (e.argument.type === "MemberExpression") this.error(e, `\`${e.operator}\` writes into the tracked value \`${root.name}\` in place: mutation cannot be differentiated`, "build a new value (a new object or array literal) instead of writing into this one");
@@ -313,7 +323,7 @@ class RuleBuilder extends Lowering {
       }
       if (callee.type === "MemberExpression" && !callee.computed && MUTATING_METHODS.has(callee.property.name)) {
         const objActive = this.act.isActive(callee.object) || (callee.object.type === "MemberExpression" && this.rootActive(callee.object));
-        if (objActive || e.arguments.some((a: Node) => this.act.isActive(a.type === "SpreadElement" ? a.argument : a))) {
+        if (objActive || e.arguments.some((a) => this.act.isActive(a.type === "SpreadElement" ? a.argument : a))) {
           this.error(callee, `\`.${callee.property.name}(…)\` mutates ${objActive ? "a tracked value" : "an array or object with a tracked value"}: the pullback cannot see mutation`, "build a new array instead, e.g. `xs = [...xs, y]`");
           return;
         }
@@ -324,14 +334,14 @@ class RuleBuilder extends Lowering {
 
 
 
-  rootActive(n: Node): boolean {
+  rootActive(n: Expression): boolean {
     let root = n;
     while (root.type === "MemberExpression") root = root.object;
     root = unwrapExpr(root);
     return root.type === "Identifier" && this.act.isActiveBinding(this.ctx.scopes.refs.get(root));
   }
 
-  forOf(s: Node): void {
+  forOf(s: ForOfStatement): void {
     const src = this.ctx.p.source;
     if (s.await) {
       this.error(s, "`for await` is not supported in differentiated functions");
@@ -382,8 +392,8 @@ class RuleBuilder extends Lowering {
     const params: string[] = [];
     const paramOps: (Active | null)[] = [];
     let restParam: Active | null = null;
-    const patterns: { pat: Node; op: Active; index: number; dflt?: Node }[] = [];
-    node.params.forEach((p: Node, i: number) => {
+    const patterns: { pat: Node; op: Active; index: number; dflt?: Expression }[] = [];
+    node.params.forEach((p, i) => {
       const base = p.type === "AssignmentPattern" ? p.left : p.type === "TSParameterProperty" ? p.parameter : p;
       const bound = patternIds(base).some((id) => this.act.isActiveBinding(this.ctx.scopes.refs.get(id)));
       if (p.type === "AssignmentPattern" && bound && this.act.isActive(p.right)) {
@@ -444,7 +454,8 @@ class RuleBuilder extends Lowering {
     if (body.type === "BlockStatement") this.block(body.body);
     else {
       this.startGroup(body);
-      this.stmt({ type: "ReturnStatement", argument: body, start: body.start, end: body.end } as Node, true);
+      const ret: ReturnStatement = { type: "ReturnStatement", argument: body, start: body.start, end: body.end };
+      this.stmt(ret, true);
     }
     const endsWithReturn = body.type !== "BlockStatement" || body.body[body.body.length - 1]?.type === "ReturnStatement";
     if (!endsWithReturn) this.emit(`return [undefined, ${this.pullbackName}];`);
@@ -547,8 +558,9 @@ class RuleBuilder extends Lowering {
       out.push({ depth: 2, text: "}" });
     }
     const cots = paramOps.map((p) => (p ? p.adj : "null"));
-    if (node.params.length > 0 && node.params[node.params.length - 1].type === "RestElement") {
-      const rest = node.params[node.params.length - 1].argument;
+    const lastParam = node.params.at(-1);
+    if (lastParam?.type === "RestElement") {
+      const rest = lastParam.argument;
       cots.pop();
       cots.push(`...__ad.restCotangents(${restParam ? restParam.adj : "null"}, ${rest.type === "Identifier" ? rest.name : "[]"}.length)`);
     }
@@ -579,8 +591,8 @@ export { freeBindings, isFunction };
  * The head of a `for` loop as written, up to its closing `)`: what lies between it and the body
  * (comments, a line comment above all) is left out, so that the `{` written after it is code.
  */
-export function loopHead(src: string, s: Node): string {
-  const parts = [s.init, s.test, s.update, s.left, s.right].filter((x): x is Node => !!x);
+export function loopHead(src: string, s: ForStatement | ForInStatement | ForOfStatement): string {
+  const parts = (s.type === "ForStatement" ? [s.init, s.test, s.update] : [s.left, s.right]).filter((x) => !!x);
   let p = parts.length > 0 ? Math.max(...parts.map((x) => x.end)) : s.start + 3;
   while (p < s.body.start) {
     if (src.startsWith("//", p)) p = src.indexOf("\n", p) < 0 ? s.body.start : src.indexOf("\n", p);

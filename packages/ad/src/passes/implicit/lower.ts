@@ -3,7 +3,19 @@
 // temporary — with its forward code emitted as it goes; an inactive one is copied as written
 // (with the rules of the function literals inside it). The statements, and the assembly of the
 // rule, are in generate.ts, which extends this class.
-import type { Node, Parsed } from "../parse.ts";
+import type {
+  CallExpression,
+  ChainExpression,
+  ConditionalExpression,
+  Expression,
+  LogicalExpression,
+  MemberExpression,
+  ObjectExpression,
+  ObjectProperty,
+  SpreadElement,
+  VariableDeclarationKind,
+} from "oxc-parser";
+import type { Identifier, Node, Parsed } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "./activity.ts";
 import { resolveCallee } from "./callees.ts";
 import { AdjointNames, StepNames, stemOf } from "./names.ts";
@@ -25,8 +37,8 @@ export interface GenContext {
   report(node: { start: number; end: number }, reason: string, hint?: string): void;
   /** Functions that get their rule from nonDifferentiable / customVjp / defineRrule: none is generated. */
   handWritten: Set<Node>;
-  /** Source text of a node with the primal-context insertions strictly inside it. */
-  primalText(node: Node): string;
+  /** Source text of a node (or a range) with the primal-context insertions strictly inside it. */
+  primalText(node: { start: number; end: number }): string;
   /** Marks that generated code refers to the op rules (`__ops`). */
   useOps(): void;
   /** A JS string literal "file:line:col" for a node. */
@@ -48,7 +60,7 @@ export interface Outer {
 export interface Target {
   op: Active;
   /** Declaration keyword when the statement declares the binding. */
-  decl: "const" | "let" | "var" | null;
+  decl: VariableDeclarationKind | null;
 }
 
 export const ARITH_RULE: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "%": "mod" };
@@ -202,7 +214,7 @@ export abstract class Lowering {
   // ---- expressions ----------------------------------------------------------------------
 
   /** Lowers an expression; active results come back as an operand holding the value. */
-  lower(e0: Node, stmt: Node, target?: Target): Operand {
+  lower(e0: Expression, stmt: Node, target?: Target): Operand {
     const e = unwrapExpr(e0);
     const evaluated = this.chainObjects.get(e);
     if (evaluated) return evaluated;
@@ -222,8 +234,8 @@ export abstract class Lowering {
       case "MemberExpression": {
         // A chain of reads (`p.attn.wqkv`, `p.blocks[l].mlp`) is one step: one value read through
         // a path, whose cotangent is routed back along the same path.
-        const chain: Node[] = [];
-        let base: Node = e;
+        const chain: MemberExpression[] = [];
+        let base: Expression = e;
         while (base.type === "MemberExpression" && !this.chainObjects.has(base)) {
           if (!base.computed && base.property.name === "data") {
             return this.error(base.property, "reading `.data` of a tracked tensor loses its gradient", "use an op (pick, sum, …) to read values, or stopGradient(x).data when no gradient should flow");
@@ -265,7 +277,8 @@ export abstract class Lowering {
       case "BinaryExpression":
       case "UnaryExpression": {
         if (e.type === "UnaryExpression" && e.operator === "+") return this.lower(e.argument, stmt, target);
-        const operands = e.type === "BinaryExpression" ? [e.left, e.right] : [e.argument];
+        // (A private name, `#x in o`, needs a class: check.ts rejects them.)
+        const operands = e.type === "BinaryExpression" ? [e.left as Expression, e.right] : [e.argument];
         const rule = e.type === "BinaryExpression" ? ARITH_RULE[e.operator] : "neg";
         const args = operands.map((x) => this.lower(x, stmt));
         return this.callStep(`__ad.num.${rule}`, rule, args, e, stmt, target);
@@ -291,13 +304,13 @@ export abstract class Lowering {
         return o;
       }
       case "ObjectExpression": {
-        if (e.properties.some((p: Node) => p.type === "SpreadElement")) return this.lowerSpreadObject(e, stmt, target);
+        if (e.properties.some((p) => p.type === "SpreadElement")) return this.lowerSpreadObject(e, stmt, target);
         const props: { key: string; op: Operand }[] = [];
-        for (const p of e.properties) {
+        for (const p of e.properties as ObjectProperty[]) { // (no spread: checked above)
           if (p.kind === "get" || p.kind === "set") return this.error(p, "getters and setters on tracked values are not supported", "compute the value in the function and store it as a plain property");
           if (p.method) return this.error(p, "methods in an object literal with tracked values are not supported", "write `name: (x) => …`");
           let key: string;
-          if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.value);
+          if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.type === "Literal" ? p.key.value : undefined);
           else {
             key = this.fresh("k", stemOf(p.key));
             this.emit(`const ${key} = (${this.verbatim(p.key)});`, p.key.start);
@@ -356,22 +369,23 @@ export abstract class Lowering {
     return `${head}\n${joined.length <= 120 ? joined : args.map((a) => `${pad}${a}`).join(",\n")}\n${"  ".repeat(this.depth)});`;
   }
 
-  lowerCall(e: Node, stmt: Node, target?: Target): Operand {
+  lowerCall(e: CallExpression, stmt: Node, target?: Target): Operand {
     const callee = unwrapExpr(e.callee);
     const evaluated = this.chainObjects.get(callee);
-    const method = evaluated ? undefined : arrayMethod(this.ctx, this.act, e);
-    if (method) {
+    const member = callee.type === "MemberExpression" && !callee.computed ? callee : undefined;
+    const method = evaluated || !member ? undefined : arrayMethod(this.ctx, this.act, e);
+    if (member && method) {
       // xs.map(f), xs.reduce(f[, init]) with tracked values (in xs, init, or captured by f): the
       // rule runs f's rule per element (runtime/implicit.ts).
-      const xs = this.lower(callee.object, stmt);
-      const args = e.arguments.map((a: Node) => this.lower(a, stmt));
-      return this.callStep(method.rule, callee.property.name, [xs, ...args], e, stmt, target);
+      const xs = this.lower(member.object, stmt);
+      const args = (e.arguments as Expression[]).map((a) => this.lower(a, stmt)); // (no spread: checked above)
+      return this.callStep(method.rule, member.property.name, [xs, ...args], e, stmt, target);
     }
     if (evaluated || (this.chainCalls.has(e) && callee.type === "MemberExpression")) {
       // A link of an optional chain (`o?.f(x)`, `o.f?.(x)`, `f?.(x)`): the function value is
       // read (evaluated once), then called through its rule, as a plain function (no `this`).
       const fn = evaluated ?? this.lower(callee, stmt);
-      const args = e.arguments.map((a: Node) => (a.type === "SpreadElement" ? this.spreadArgument(a) : this.lower(a, stmt)));
+      const args = e.arguments.map((a) => (a.type === "SpreadElement" ? this.spreadArgument(a) : this.lower(a, stmt)));
       return this.callStep(`__ad.ruleOf(${opText(fn)}, ${this.site(callee)})`, stemOf(callee), args, e, stmt, target);
     }
     if (callee.type === "MemberExpression" && this.act.isActive(callee.object)) {
@@ -384,7 +398,7 @@ export abstract class Lowering {
     }
     const resolved = resolveCallee(e, this.ctx.scopes, (n) => this.verbatim(n));
     if (resolved.kind === "error") return this.error(resolved.node, resolved.reason, resolved.hint);
-    const args = e.arguments.map((a: Node) => (a.type === "SpreadElement" ? { text: `...${this.verbatim(a.argument)}` } : this.lower(a, stmt)));
+    const args = e.arguments.map((a) => (a.type === "SpreadElement" ? { text: `...${this.verbatim(a.argument)}` } : this.lower(a, stmt)));
     let rule: string;
     let stem = stemOf(callee);
     switch (resolved.kind) {
@@ -413,7 +427,7 @@ export abstract class Lowering {
   }
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
-  inactiveChainText(e: Node): string {
+  inactiveChainText(e: Expression): string {
     return chainText(e, (n) => {
       const evaluated = this.chainObjects.get(n);
       return evaluated && opText(evaluated);
@@ -421,7 +435,7 @@ export abstract class Lowering {
   }
 
   /** A spread argument `f(...xs)`: inactive ones are passed as written; tracked ones are an error. */
-  spreadArgument(a: Node): Operand {
+  spreadArgument(a: SpreadElement): Operand {
     if (this.act.isActive(a.argument)) return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
     return { text: `...${this.verbatim(a.argument)}` };
   }
@@ -432,9 +446,9 @@ export abstract class Lowering {
    * no cotangent); otherwise the chain is lowered as written, the link's object replaced by its
    * value (the chain's next `?.` link is the next branch).
    */
-  lowerChain(e: Node, stmt: Node, target?: Target): Operand {
+  lowerChain(e: ChainExpression, stmt: Node, target?: Target): Operand {
     const first = firstChainLink(e, (n) => this.chainObjects.has(n), this.chainCalls);
-    if (!first) return this.lower(e.expression, stmt, target);
+    if (!first) return this.lower(e.expression as Expression, stmt, target); // a chain element is an expression
     const { link, object: objNode } = first;
     let obj = this.lower(objNode, stmt);
     if (!isActiveOp(obj)) {
@@ -465,21 +479,21 @@ export abstract class Lowering {
    * literals, and the parts are joined by the rule `__ad.objectSpread(p, { c: x }, q)`, whose
    * pullback gives each part the cotangents of the keys it contributes (a later key overrides).
    */
-  lowerSpreadObject(e: Node, stmt: Node, target?: Target): Operand {
+  lowerSpreadObject(e: ObjectExpression, stmt: Node, target?: Target): Operand {
     const parts = spreadParts(e).map((part): Operand => {
       if (part.type !== "ObjectExpression" || this.act.isActive(part)) return this.lower(part, stmt);
-      return { text: `{ ${part.properties.map((p: Node) => this.verbatim(p)).join(", ")} }` };
+      return { text: `{ ${part.properties.map((p) => this.verbatim(p)).join(", ")} }` };
     });
     return this.callStep("__ad.objectSpread", "spread", parts, e, stmt, target);
   }
 
   /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values: a branch in the forward. */
-  lowerBranch(e: Node, stmt: Node, target?: Target): Operand {
+  lowerBranch(e: ConditionalExpression | LogicalExpression, stmt: Node, target?: Target): Operand {
     const result = this.pseudoOp("pick");
     this.emit(`let ${result.name};`, e.start);
     let test: string;
-    let first: Node | null;
-    let second: Node;
+    let first: Expression | null;
+    let second: Expression;
     let firstIsLeft = false;
     let left: Operand | null = null;
     if (e.type === "ConditionalExpression") {
@@ -510,7 +524,7 @@ export abstract class Lowering {
     return this.branchResult(result, e, stmt, target);
   }
 
-  branchValue(x: Node, result: Active, stmt: Node): void {
+  branchValue(x: Expression, result: Active, stmt: Node): void {
     this.setResult(this.lower(x, stmt), result, stmt, x.start);
   }
 
@@ -533,7 +547,7 @@ export abstract class Lowering {
   // ---- patterns -------------------------------------------------------------------------
 
   /** Binds a pattern to an active value (declaration when `decl`, else assignment). */
-  bindPattern(pat: Node, value: Active, decl: "const" | "let" | "var" | null, stmt: Node): void {
+  bindPattern(pat: Node, value: Active, decl: VariableDeclarationKind | null, stmt: Node): void {
     const u = () => this.unit(stmt);
     /** A read into an element of the pattern: a step unless the element is inactive (no cotangent). */
     const read = (st: Step & { out: Active }) => st.out.adj !== "__unused" && u().steps.push(st);
@@ -552,7 +566,7 @@ export abstract class Lowering {
         return;
       }
       case "ArrayPattern":
-        pat.elements.forEach((el: Node | null, i: number) => {
+        pat.elements.forEach((el, i) => {
           if (!el) return;
           if (el.type === "RestElement") {
             const o = this.patternTarget(el.argument);
@@ -589,7 +603,7 @@ export abstract class Lowering {
             u().saved.push(key);
             access = `[${key}]`;
           } else {
-            const name = prop.key.type === "Identifier" ? prop.key.name : String(prop.key.value);
+            const name = prop.key.type === "Identifier" ? prop.key.name : String(prop.key.type === "Literal" ? prop.key.value : undefined);
             key = JSON.stringify(name);
             access = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${key}]`;
           }
@@ -618,7 +632,7 @@ export abstract class Lowering {
    * Reports a tracked value written into a variable of an enclosing function or of the module
    * (true): the caller's rule neither sees the call as changing it nor gives the write a cotangent.
    */
-  outsideWrite(id: Node, b: Binding): boolean {
+  outsideWrite(id: Identifier, b: Binding): boolean {
     if (b.fn === this.fn.node) return false;
     this.error(id, `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`, `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`), or store stopGradient(…) of it if no gradient should flow (a log)`);
     return true;
@@ -633,10 +647,11 @@ export abstract class Lowering {
  * (no spread arguments) on an array — a tracked value, or an untracked one that is not a module
  * imported as a namespace (`lib.map(…)` is a function of that module).
  */
-export function arrayMethod(ctx: GenContext, act: Activity, e: Node): { rule: string; frule: string } | undefined {
+export function arrayMethod(ctx: GenContext, act: Activity, e: CallExpression): { rule: string; frule: string } | undefined {
   const callee = unwrapExpr(e.callee);
-  const method = callee.type === "MemberExpression" && !callee.computed ? ARRAY_RULES[callee.property.name] : undefined;
-  if (!method || !method.args.includes(e.arguments.length) || e.arguments.some((a: Node) => a.type === "SpreadElement")) return undefined;
+  if (callee.type !== "MemberExpression" || callee.computed) return undefined;
+  const method = ARRAY_RULES[callee.property.name];
+  if (!method || !method.args.includes(e.arguments.length) || e.arguments.some((a) => a.type === "SpreadElement")) return undefined;
   if (act.isActive(callee.object)) return method;
   const o = unwrapExpr(callee.object);
   return o.type === "Identifier" && ctx.scopes.refs.get(o)?.imported ? undefined : method;
@@ -647,8 +662,8 @@ export function arrayMethod(ctx: GenContext, act: Activity, e: Node): { rule: st
  * evaluated, and that link's object; null when none is left. Records the calls of the chain
  * (its links: their callee is called as a value) in `calls`.
  */
-export function firstChainLink(e: Node, evaluated: (n: Node) => boolean, calls: Set<Node>): { link: Node; object: Node } | null {
-  let link: Node | null = null;
+export function firstChainLink(e: ChainExpression, evaluated: (n: Node) => boolean, calls: Set<Node>): { link: MemberExpression | CallExpression; object: Expression } | null {
+  let link: MemberExpression | CallExpression | null = null;
   for (let n = unwrapExpr(e.expression); n.type === "MemberExpression" || n.type === "CallExpression"; ) {
     const obj = unwrapExpr(n.type === "MemberExpression" ? n.object : n.callee);
     if (n.type === "CallExpression") calls.add(n);
@@ -663,11 +678,11 @@ export function firstChainLink(e: Node, evaluated: (n: Node) => boolean, calls: 
  * The parts of an object literal with spreads, `{ ...p, c: x, ...q }`: each spread's argument,
  * and each run of properties between them as an object literal of its own (`{ c: x }`).
  */
-export function spreadParts(e: Node): Node[] {
-  const parts: Node[] = [];
-  let run: Node[] = [];
+export function spreadParts(e: ObjectExpression): Expression[] {
+  const parts: Expression[] = [];
+  let run: ObjectProperty[] = [];
   const flush = () => {
-    if (run.length > 0) parts.push({ type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as Node);
+    if (run.length > 0) parts.push({ type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as ObjectExpression);
     run = [];
   };
   for (const p of e.properties) {
@@ -685,11 +700,11 @@ export function spreadParts(e: Node): Node[] {
  * Source of an untracked part of an optional chain whose `?.` objects were evaluated (`evaluated`
  * gives their values' text); `verbatim` gives the source of everything else.
  */
-export function chainText(e: Node, evaluated: (n: Node) => string | undefined, verbatim: (n: Node) => string): string {
+export function chainText(e: Expression, evaluated: (n: Expression) => string | undefined, verbatim: (n: Node) => string): string {
   const value = evaluated(e);
   if (value !== undefined) return value;
   if (e.type === "MemberExpression") return `${chainText(unwrapExpr(e.object), evaluated, verbatim)}${e.computed ? `[${verbatim(e.property)}]` : `.${e.property.name}`}`;
-  if (e.type === "CallExpression") return `${chainText(unwrapExpr(e.callee), evaluated, verbatim)}(${e.arguments.map((a: Node) => verbatim(a)).join(", ")})`;
+  if (e.type === "CallExpression") return `${chainText(unwrapExpr(e.callee), evaluated, verbatim)}(${e.arguments.map((a) => verbatim(a)).join(", ")})`;
   return verbatim(e);
 }
 
@@ -712,5 +727,5 @@ export function withNestedRules(ctx: GenContext, fn: FunctionInfo, n: Node, regi
 
 /** Source text of [from, to) with the primal insertions strictly inside it. */
 export function sliceWithEdits(ctx: GenContext, from: number, to: number): string {
-  return ctx.primalText({ type: "Range", start: from, end: to } as Node);
+  return ctx.primalText({ start: from, end: to });
 }

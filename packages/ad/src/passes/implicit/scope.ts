@@ -1,7 +1,14 @@
 // Implicit mode, pass 1 — scope: resolves every identifier of the module to its binding (lexical
 // scoping with `var`/function hoisting), records which function owns each binding, which
 // identifiers are written, and every function of the file (declarations, expressions, arrows).
-import { eachChild, type Node } from "../parse.ts";
+import type { ArrowFunctionExpression, Expression, Function, FunctionBody, Program } from "oxc-parser";
+import { eachChild, type Identifier, type Node } from "../parse.ts";
+
+/**
+ * A function of the source: a declaration, a function expression or an arrow — with a body (oxc's
+ * `Function` also types the bodiless `declare function f(): T;`, a TSDeclareFunction: see `isFunction`).
+ */
+export type FunctionNode = (Function & { body: FunctionBody }) | ArrowFunctionExpression;
 
 export type BindingKind = "var" | "let" | "const" | "param" | "function" | "import" | "class" | "catch" | "enum";
 
@@ -9,13 +16,13 @@ export interface Binding {
   name: string;
   kind: BindingKind;
   /** The declaring identifier. */
-  id: Node;
+  id: Identifier;
   /** The function that owns the binding (null: module scope). */
-  fn: Node | null;
+  fn: FunctionNode | null;
   /** `import { imported } from "source"` (imported "*" for a namespace, "default" for a default import). */
   imported?: { source: string; name: string };
   /** The function node when the binding holds one (a declaration, or `const f = () => …`). */
-  fnNode?: Node;
+  fnNode?: FunctionNode;
   /** Assigned after its declaration (`x = …`, `x += …`, `x++`, a for-of/for-in target). */
   reassigned: boolean;
 }
@@ -23,18 +30,18 @@ export interface Binding {
 export interface Scope {
   parent: Scope | null;
   /** The function whose body this scope is part of (null: module). */
-  fn: Node | null;
+  fn: FunctionNode | null;
   vars: Map<string, Binding>;
 }
 
 export interface FunctionInfo {
-  node: Node;
+  node: FunctionNode;
   /** A name for generated code and messages: the declaration's or binding's name, else `anonymous_<line>`. */
   name: string;
   /** No name in the source (neither its own nor a binding's): `name` is only for generated code. */
   anonymous?: boolean;
   /** The enclosing function (null: defined at module level). */
-  parent: Node | null;
+  parent: FunctionNode | null;
   /** The binding that holds it, when there is one. */
   binding?: Binding;
 }
@@ -50,11 +57,11 @@ export interface ScopeInfo {
   /** Functions by node. */
   byNode: Map<Node, FunctionInfo>;
   /** The innermost function containing each identifier reference. */
-  refFn: Map<Node, Node | null>;
+  refFn: Map<Node, FunctionNode | null>;
 }
 
 const FUNCTION_TYPES = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
-export const isFunction = (n: Node | null | undefined): boolean => !!n && FUNCTION_TYPES.has(n.type);
+export const isFunction = (n: Node | null | undefined): n is FunctionNode => !!n && FUNCTION_TYPES.has(n.type);
 
 const TYPE_ONLY = new Set([
   "TSInterfaceDeclaration",
@@ -66,13 +73,15 @@ const TYPE_ONLY = new Set([
   "TSNamespaceExportDeclaration",
 ]);
 
+export function unwrapExpr(n: Expression): Expression;
+export function unwrapExpr(n: Node): Node;
 export function unwrapExpr(n: Node): Node {
   while (n && (n.type === "ParenthesizedExpression" || n.type === "TSAsExpression" || n.type === "TSNonNullExpression" || n.type === "TSSatisfiesExpression" || n.type === "TSTypeAssertion" || n.type === "TSInstantiationExpression")) n = n.expression;
   return n;
 }
 
 /** Identifiers declared by a pattern. */
-export function patternIds(p: Node, out: Node[] = []): Node[] {
+export function patternIds(p: Node | null, out: Identifier[] = []): Identifier[] {
   if (!p) return out;
   switch (p.type) {
     case "Identifier":
@@ -103,11 +112,11 @@ class Resolver {
   readonly functions: FunctionInfo[] = [];
   readonly owned = new Map<Node | null, Binding[]>();
   readonly byNode = new Map<Node, FunctionInfo>();
-  readonly refFn = new Map<Node, Node | null>();
+  readonly refFn = new Map<Node, FunctionNode | null>();
   private readonly pendingNames = new Map<Node, string>();
   constructor(readonly lineOf: (offset: number) => number) {}
 
-  declare(scope: Scope, id: Node, kind: BindingKind, extra: Partial<Binding> = {}): Binding {
+  declare(scope: Scope, id: Identifier, kind: BindingKind, extra: Partial<Binding> = {}): Binding {
     const existing = scope.vars.get(id.name);
     if (existing && (kind === "var" || kind === "function") && (existing.kind === "var" || existing.kind === "function" || existing.kind === "param")) {
       this.refs.set(id, existing);
@@ -138,18 +147,19 @@ class Resolver {
       if (!s) continue;
       if (s.type === "VariableDeclaration" && s.kind !== "var") {
         for (const d of s.declarations) {
-          const fnNode = d.id.type === "Identifier" && d.init && isFunction(unwrapExpr(d.init)) ? unwrapExpr(d.init) : undefined;
+          const init = d.init && unwrapExpr(d.init);
+          const fnNode = d.id.type === "Identifier" && isFunction(init) ? init : undefined;
           for (const id of patternIds(d.id)) this.declare(scope, id, s.kind === "const" ? "const" : "let", fnNode ? { fnNode } : {});
         }
       } else if (s.type === "FunctionDeclaration" && s.id) {
-        this.declare(scope, s.id, "function", { fnNode: s });
+        this.declare(scope, s.id, "function", { fnNode: s as FunctionNode }); // (a declaration has a body)
       } else if (s.type === "ClassDeclaration" && s.id) {
         this.declare(scope, s.id, "class");
       } else if (s.type === "TSEnumDeclaration" && s.id) {
         this.declare(scope, s.id, "enum");
       } else if (s.type === "ImportDeclaration" && s.importKind !== "type") {
         for (const spec of s.specifiers ?? []) {
-          if (spec.importKind === "type") continue;
+          if (spec.type === "ImportSpecifier" && spec.importKind === "type") continue;
           const name = spec.type === "ImportNamespaceSpecifier" ? "*" : spec.type === "ImportDefaultSpecifier" ? "default" : spec.imported.type === "Identifier" ? spec.imported.name : String(spec.imported.value);
           this.declare(scope, spec.local, "import", { imported: { source: String(s.source.value), name } });
         }
@@ -162,7 +172,8 @@ class Resolver {
     if (!n || isFunction(n) || n.type === "ClassDeclaration" || n.type === "ClassExpression") return;
     if (n.type === "VariableDeclaration" && n.kind === "var") {
       for (const d of n.declarations) {
-        const fnNode = d.id.type === "Identifier" && d.init && isFunction(unwrapExpr(d.init)) ? unwrapExpr(d.init) : undefined;
+        const init = d.init && unwrapExpr(d.init);
+        const fnNode = d.id.type === "Identifier" && isFunction(init) ? init : undefined;
         for (const id of patternIds(d.id)) this.declare(scope, id, "var", fnNode ? { fnNode } : {});
       }
     }
@@ -172,20 +183,20 @@ class Resolver {
   }
 
   /** Names a function expression from its context (binding, property, assignment). */
-  nameFor(fn: Node, hint: string | undefined): string {
+  nameFor(fn: FunctionNode, hint: string | undefined): string {
     if (fn.id?.name) return fn.id.name;
     if (hint && /^[A-Za-z_$][\w$]*$/.test(hint)) return hint;
     return `anonymous_${this.lineOf(fn.start) + 1}`;
   }
 
-  visitFunction(fn: Node, scope: Scope, hint?: string, binding?: Binding): void {
+  visitFunction(fn: FunctionNode, scope: Scope, hint?: string, binding?: Binding): void {
     const name = this.nameFor(fn, hint ?? this.pendingNames.get(fn));
     const info: FunctionInfo = { node: fn, name, anonymous: !fn.id?.name && name.startsWith("anonymous_") && name !== hint && name !== this.pendingNames.get(fn), parent: scope.fn, binding };
     this.functions.push(info);
     this.byNode.set(fn, info);
     if (!this.owned.has(fn)) this.owned.set(fn, []);
     const outer: Scope = fn.type === "FunctionExpression" && fn.id ? { parent: scope, fn, vars: new Map() } : scope;
-    if (outer !== scope) this.declare(outer, fn.id, "const", { fnNode: fn });
+    if (outer !== scope) this.declare(outer, fn.id!, "const", { fnNode: fn }); // (set: `outer` is its scope)
     const inner: Scope = { parent: outer, fn, vars: new Map() };
     for (const p of fn.params) for (const id of patternIds(p)) this.declare(inner, id, "param");
     for (const p of fn.params) this.visitPattern(p, inner, false);
@@ -198,7 +209,7 @@ class Resolver {
   }
 
   /** A pattern: identifiers are declarations (or writes when `assign`); defaults and computed keys are visited. */
-  visitPattern(p: Node, scope: Scope, assign: boolean): void {
+  visitPattern(p: Node | null, scope: Scope, assign: boolean): void {
     if (!p) return;
     switch (p.type) {
       case "Identifier":
@@ -235,31 +246,32 @@ class Resolver {
     }
   }
 
-  write(id: Node): void {
+  write(id: Identifier): void {
     this.writes.add(id);
     const b = this.refs.get(id);
     if (b) b.reassigned = true;
   }
 
-  reference(id: Node, scope: Scope): void {
+  reference(id: Identifier, scope: Scope): void {
     const b = this.lookup(scope, id.name);
     if (b) this.refs.set(id, b);
     this.refFn.set(id, scope.fn);
   }
 
-  visit(n: Node, scope: Scope): void {
+  visit(n: Node | null, scope: Scope): void {
     if (!n) return;
     if (TYPE_ONLY.has(n.type)) return;
     switch (n.type) {
       case "Identifier":
         this.reference(n, scope);
         return;
+      // (Parsed function declarations and expressions have bodies: bodiless signatures are TSDeclareFunction.)
       case "FunctionDeclaration":
-        this.visitFunction(n, scope, undefined, n.id ? this.lookup(scope, n.id.name) : undefined);
+        this.visitFunction(n as FunctionNode, scope, undefined, n.id ? this.lookup(scope, n.id.name) : undefined);
         return;
       case "FunctionExpression":
       case "ArrowFunctionExpression":
-        this.visitFunction(n, scope);
+        this.visitFunction(n as FunctionNode, scope);
         return;
       case "ClassDeclaration":
       case "ClassExpression":
@@ -298,7 +310,7 @@ class Resolver {
       case "SwitchStatement": {
         this.visit(n.discriminant, scope);
         const s: Scope = { parent: scope, fn: scope.fn, vars: new Map() };
-        this.hoist(n.cases.flatMap((c: Node) => c.consequent), s, false);
+        this.hoist(n.cases.flatMap((c) => c.consequent), s, false);
         for (const c of n.cases) {
           if (c.test) this.visit(c.test, s);
           for (const x of c.consequent) this.visit(x, s);
@@ -338,7 +350,7 @@ class Resolver {
         return;
       case "Property":
         if (n.computed) this.visit(n.key, scope);
-        if (isFunction(unwrapExpr(n.value)) && !n.computed && (n.key.type === "Identifier" || n.key.type === "Literal")) this.pendingNames.set(unwrapExpr(n.value), String(n.key.name ?? n.key.value));
+        if (isFunction(unwrapExpr(n.value)) && !n.computed && (n.key.type === "Identifier" || n.key.type === "Literal")) this.pendingNames.set(unwrapExpr(n.value), String(n.key.type === "Identifier" ? n.key.name : n.key.value));
         this.visit(n.value, scope);
         return;
       case "LabeledStatement":
@@ -363,7 +375,7 @@ class Resolver {
   }
 }
 
-export function analyzeScopes(program: Node, lineOf: (offset: number) => number): ScopeInfo {
+export function analyzeScopes(program: Program, lineOf: (offset: number) => number): ScopeInfo {
   const r = new Resolver(lineOf);
   const module: Scope = { parent: null, fn: null, vars: new Map() };
   r.owned.set(null, []);
