@@ -12,7 +12,24 @@
 // Control flow stays as written (a forward rule computes the tangent as it goes, so nothing is
 // recorded); untracked code is copied as written, with tangent null. A nested function gets its
 // forward rule inline, closing over the tangents of the values it captures.
-import type { Node } from "../parse.ts";
+import type {
+  AssignmentTargetMaybeDefault,
+  BindingPattern,
+  CallExpression,
+  ChainExpression,
+  ConditionalExpression,
+  Directive,
+  ExpressionStatement,
+  Expression,
+  ForOfStatement,
+  LogicalExpression,
+  MemberExpression,
+  ObjectExpression,
+  ReturnStatement,
+  Statement,
+  VariableDeclarationKind,
+} from "oxc-parser";
+import type { Identifier, Node } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "../implicit/activity.ts";
 import { resolveCallee } from "../implicit/callees.ts";
 import { ARITH_RULE, arrayMethod, chainText, firstChainLink, spreadParts, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
@@ -34,7 +51,10 @@ export interface ForwardOuter {
   tangentNames: Set<string>;
 }
 
-type Decl = "const" | "let" | "var" | null;
+/** The declaration keyword of a target (null: an assignment). */
+type Decl = VariableDeclarationKind | null;
+/** What a tracked value can be bound to: a declaration's or parameter's pattern, or an assignment's target. */
+type Pattern = BindingPattern | AssignmentTargetMaybeDefault;
 
 class ForwardBuilder {
   readonly lines: Line[] = [];
@@ -146,7 +166,7 @@ class ForwardBuilder {
     return o;
   }
 
-  lower(e0: Node, target?: { v: Val; decl: Decl }): Val {
+  lower(e0: Expression, target?: { v: Val; decl: Decl }): Val {
     const e = unwrapExpr(e0);
     const done = (v: Val): Val => {
       if (!target) return v;
@@ -160,8 +180,8 @@ class ForwardBuilder {
       case "Identifier":
         return done({ p: e.name, t: this.tangentOf(this.ctx.scopes.refs.get(e)) });
       case "MemberExpression": {
-        const chain: Node[] = [];
-        let base: Node = e;
+        const chain: MemberExpression[] = [];
+        let base: Expression = e;
         while (base.type === "MemberExpression" && !this.chainObjects.has(base)) {
           chain.unshift(base);
           base = unwrapExpr(base.object);
@@ -194,7 +214,7 @@ class ForwardBuilder {
       case "BinaryExpression":
       case "UnaryExpression": {
         if (e.type === "UnaryExpression" && e.operator === "+") return this.lower(e.argument, target);
-        const operands = e.type === "BinaryExpression" ? [e.left, e.right] : [e.argument];
+        const operands = e.type === "BinaryExpression" ? [e.left as Expression, e.right] : [e.argument]; // (a private name, `#x in o`, needs a class: check.ts rejects them)
         const rule = e.type === "BinaryExpression" ? ARITH_RULE[e.operator] : "neg";
         const args = operands.map((x) => this.lower(x));
         return this.call(`__ad.fnum.${rule}`, args, e.start, target);
@@ -211,7 +231,7 @@ class ForwardBuilder {
             ps.push(`...${v.p}`);
             ts.push(`...__ad.tspread(${v.t}, ${v.p}.length)`);
           } else {
-            const v = this.lower(el);
+            const v = this.lower(el as Expression); // (no holes: the reverse expansion, which runs first, rejects them in a tracked array)
             ps.push(v.p);
             ts.push(v.t);
           }
@@ -219,12 +239,13 @@ class ForwardBuilder {
         return done(this.named({ p: `[${ps.join(", ")}]`, t: `[${ts.join(", ")}]` }, e.start));
       }
       case "ObjectExpression": {
-        if (e.properties.some((p: Node) => p.type === "SpreadElement")) return this.lowerSpreadObject(e, target);
+        const props = e.properties.filter((p) => p.type !== "SpreadElement");
+        if (props.length < e.properties.length) return this.lowerSpreadObject(e, target);
         const ps: string[] = [];
         const ts: string[] = [];
-        for (const prop of e.properties) {
+        for (const prop of props) {
           let key: string;
-          if (!prop.computed) key = JSON.stringify(prop.key.type === "Identifier" ? prop.key.name : prop.key.value);
+          if (!prop.computed) key = JSON.stringify(prop.key.type === "Identifier" ? prop.key.name : prop.key.type === "Literal" ? prop.key.value : undefined);
           else {
             key = this.fresh("__k");
             this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
@@ -244,17 +265,18 @@ class ForwardBuilder {
     }
   }
 
-  lowerCall(e: Node, target?: { v: Val; decl: Decl }): Val {
+  lowerCall(e: CallExpression, target?: { v: Val; decl: Decl }): Val {
     const callee = unwrapExpr(e.callee);
     const evaluated = this.chainObjects.get(callee);
-    const method = evaluated ? undefined : arrayMethod(this.ctx, this.act, e);
-    if (method) {
+    const member = callee.type === "MemberExpression" && !callee.computed ? callee : undefined;
+    const method = evaluated || !member ? undefined : arrayMethod(this.ctx, this.act, e);
+    if (member && method) {
       // xs.map(f), xs.reduce(f[, init]): f's forward rule per element (runtime/forward.ts)
-      const args = [callee.object, ...e.arguments].map((a: Node) => this.lower(a));
-      return this.call(`${method.frule}(${this.site(callee.property)})`, args, e.start, target);
+      const args = [member.object, ...(e.arguments as Expression[])].map((a) => this.lower(a)); // (no spread: arrayMethod checked)
+      return this.call(`${method.frule}(${this.site(member.property)})`, args, e.start, target);
     }
     const lowerArgs = (): Val[] =>
-      e.arguments.map((a: Node) => {
+      e.arguments.map((a) => {
         if (a.type !== "SpreadElement") return this.lower(a);
         const v = this.named(this.lower(a.argument), a.start);
         return { p: `...${v.p}`, t: `...__ad.tspread(${v.t}, ${v.p}.length)` };
@@ -292,7 +314,7 @@ class ForwardBuilder {
   }
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
-  inactiveChainText(e: Node): string {
+  inactiveChainText(e: Expression): string {
     return chainText(e, (n) => this.chainObjects.get(n)?.p, (n) => this.verbatim(n));
   }
 
@@ -302,7 +324,7 @@ class ForwardBuilder {
    * null); otherwise the chain is lowered as written, the link's object replaced by its value
    * (the chain's next `?.` link is the next branch).
    */
-  lowerChain(e: Node): Val {
+  lowerChain(e: ChainExpression): Val {
     const first = firstChainLink(e, (n) => this.chainObjects.has(n), this.chainCalls);
     if (!first) return this.lower(e.expression);
     const { link, object: objNode } = first;
@@ -326,19 +348,19 @@ class ForwardBuilder {
    * literals, and the parts are joined by `__ad.fobjectSpread([p, { c: x }, q], [ṗ, { c: ẋ }, q̇])`
    * (a later key overrides an earlier one, its tangent too).
    */
-  lowerSpreadObject(e: Node, target?: { v: Val; decl: Decl }): Val {
+  lowerSpreadObject(e: ObjectExpression, target?: { v: Val; decl: Decl }): Val {
     const parts = spreadParts(e).map((part): Val => {
       if (part.type !== "ObjectExpression" || this.act.isActive(part)) return this.lower(part);
-      return { p: `{ ${part.properties.map((p: Node) => this.verbatim(p)).join(", ")} }`, t: ZERO };
+      return { p: `{ ${part.properties.map((p) => this.verbatim(p)).join(", ")} }`, t: ZERO };
     });
     return this.call("__ad.fobjectSpread", parts, e.start, target);
   }
 
   /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values. */
-  lowerBranch(e: Node): Val {
+  lowerBranch(e: ConditionalExpression | LogicalExpression): Val {
     const r = this.pair();
     this.emit(`let ${r.p}, ${r.t};`, e.start);
-    const branch = (x: Node) => {
+    const branch = (x: Expression) => {
       this.depth++;
       this.lower(x, { v: r, decl: null });
       this.depth--;
@@ -363,9 +385,9 @@ class ForwardBuilder {
   // ---- patterns -------------------------------------------------------------------------
 
   /** Binds a pattern to a tracked value held in names (a declaration when `decl`). */
-  bindPattern(pat: Node, v: Val, decl: Decl): void {
+  bindPattern(pat: Pattern, v: Val, decl: Decl): void {
     const d = decl ? `${decl} ` : "";
-    const element = (el: Node, p: string, t: string) => {
+    const element = (el: Pattern, p: string, t: string) => {
       if (el.type === "Identifier") {
         const b = this.ctx.scopes.refs.get(el);
         if (this.active(b)) this.assign({ p: el.name, t: this.tangentOf(b) }, { p, t }, decl, el.start);
@@ -388,7 +410,7 @@ class ForwardBuilder {
         element(pat, v.p, v.t);
         return;
       case "ArrayPattern":
-        pat.elements.forEach((el: Node | null, i: number) => {
+        pat.elements.forEach((el, i) => {
           if (!el) return;
           if (el.type === "RestElement") element(el.argument, `${v.p}.slice(${i})`, v.t === ZERO ? ZERO : `__ad.tslice(${v.t}, ${i}, ${v.p}.length - ${i})`);
           else element(el, `${v.p}[${i}]`, v.t === ZERO ? ZERO : `__ad.tat(${v.t}, ${i})`);
@@ -407,7 +429,7 @@ class ForwardBuilder {
             this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
             access = `[${key}]`;
           } else {
-            const name = prop.key.type === "Identifier" ? prop.key.name : String(prop.key.value);
+            const name = prop.key.type === "Identifier" ? prop.key.name : String(prop.key.type === "Literal" ? prop.key.value : undefined);
             key = JSON.stringify(name);
             access = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${key}]`;
           }
@@ -420,7 +442,7 @@ class ForwardBuilder {
   }
 
   /** Sets the tangents of the active bindings among `ids` to zero (they were assigned constants). */
-  zero(ids: Node[], decl: Decl, origin: number): void {
+  zero(ids: Identifier[], decl: Decl, origin: number): void {
     const ts = ids.map((id) => this.ctx.scopes.refs.get(id)).filter((b) => this.active(b)).map((b) => this.tangentOf(b));
     if (ts.length === 0) return;
     if (decl) this.emit(`${decl} ${ts.map((t) => `${t} = null`).join(", ")};`, origin);
@@ -429,7 +451,7 @@ class ForwardBuilder {
 
   // ---- statements -----------------------------------------------------------------------
 
-  hoisted(statements: Node[]): void {
+  hoisted(statements: (Directive | Statement)[]): void {
     for (const s0 of statements) {
       const s = s0.type === "ExportNamedDeclaration" ? s0.declaration : s0;
       if (s?.type !== "FunctionDeclaration" || !s.id) continue;
@@ -438,12 +460,12 @@ class ForwardBuilder {
     }
   }
 
-  block(statements: Node[]): void {
+  block(statements: (Directive | Statement)[]): void {
     this.hoisted(statements);
     for (const s of statements) this.stmt(s);
   }
 
-  braced(head: string, body: Node, origin: number, tail = "}"): void {
+  braced(head: string, body: Statement, origin: number, tail = "}"): void {
     const label = this.loopLabel;
     this.loopLabel = "";
     this.emit(`${label}${head} {`, origin);
@@ -453,7 +475,7 @@ class ForwardBuilder {
     this.emit(tail);
   }
 
-  stmt(s: Node): void {
+  stmt(s: Directive | Statement): void {
     const src = this.ctx.p.source;
     switch (s.type) {
       case "VariableDeclaration":
@@ -516,11 +538,11 @@ class ForwardBuilder {
       case "SwitchStatement":
         this.emit(`switch (${this.verbatim(s.discriminant)}) {`, s.start);
         this.depth++;
-        this.hoisted(s.cases.flatMap((c: Node) => c.consequent));
+        this.hoisted(s.cases.flatMap((c) => c.consequent));
         for (const c of s.cases) {
           this.emit(c.test ? `case ${this.verbatim(c.test)}:` : "default:", c.start);
           this.depth++;
-          c.consequent.forEach((x: Node) => this.stmt(x));
+          c.consequent.forEach((x) => this.stmt(x));
           this.depth--;
         }
         this.depth--;
@@ -549,7 +571,7 @@ class ForwardBuilder {
     }
   }
 
-  expressionStatement(s: Node): void {
+  expressionStatement(s: ExpressionStatement): void {
     const e = unwrapExpr(s.expression);
     if (e.type === "AssignmentExpression" && e.left.type === "Identifier") {
       const b = this.ctx.scopes.refs.get(e.left);
@@ -580,7 +602,7 @@ class ForwardBuilder {
     this.emit(`${this.verbatim(e)};`, s.start);
   }
 
-  forOf(s: Node): void {
+  forOf(s: ForOfStatement): void {
     const src = this.ctx.p.source;
     if (!this.act.isActive(s.right)) {
       this.braced(loopHead(src, s), s.body, s.start);
@@ -605,7 +627,7 @@ class ForwardBuilder {
 
   build(): Line[] {
     const node = this.fn.node;
-    node.params.forEach((p: Node, i: number) => {
+    node.params.forEach((p, i) => {
       const arg = `__a[${i}]`;
       const tan = `__ad.tat(__ta, ${i})`;
       if (p.type === "RestElement") {
@@ -636,7 +658,10 @@ class ForwardBuilder {
     if (body.type === "BlockStatement") {
       this.block(body.body);
       if (body.body[body.body.length - 1]?.type !== "ReturnStatement") this.emit("return [undefined, null];");
-    } else this.stmt({ type: "ReturnStatement", argument: body, start: body.start, end: body.end } as Node);
+    } else {
+      const ret: ReturnStatement = { type: "ReturnStatement", argument: body, start: body.start, end: body.end };
+      this.stmt(ret);
+    }
     return [
       { depth: 0, text: `function ${this.ruleName}(__a: any[], __ta: any[]): [any, any] {`, origin: node.start },
       ...this.lines,
