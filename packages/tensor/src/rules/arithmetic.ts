@@ -39,17 +39,13 @@ export const sub = defineOp({
 /** y = a ⊙ b. ∂a = dy ⊙ b, ∂b = dy ⊙ a. */
 export const mul = defineOp({
   op: ops.mul, differentiable: 2, kernels: [sumToShape],
-  frule: ([a, b], [ta, tb]) => [ops.mul(a, b), plus(isZero(ta) ? null : ops.mul(ta, b), isZero(tb) ? null : ops.mul(a, tb))],
   rule: (a: Tensor, b: Tensor) => [ops.mul(a, b), (dy: Tensor) => [ops.sumToShape(ops.mul(dy, b), a.shape), ops.sumToShape(ops.mul(dy, a), b.shape)]],
+  frule: ([a, b], [ta, tb]) => [ops.mul(a, b), plus(isZero(ta) ? null : ops.mul(ta, b), isZero(tb) ? null : ops.mul(a, tb))],
 });
 
 /** y = a / b. ∂a = dy / b, ∂b = −dy ⊙ a / b² = −dy ⊙ y / b. */
 export const div = defineOp({
   op: ops.div, differentiable: 2, kernels: [sumToShape],
-  frule: ([a, b], [ta, tb]) => {
-    const y = ops.div(a, b);
-    return [y, plus(isZero(ta) ? null : ops.div(ta, b), isZero(tb) ? null : ops.mulScalar(ops.mul(y, ops.div(tb, b)), -1))];
-  },
   rule: (a: Tensor, b: Tensor) => {
     const y = ops.div(a, b);
     return [y, (dy: Tensor) => {
@@ -58,38 +54,50 @@ export const div = defineOp({
       return [ops.sumToShape(da, a.shape), ops.sumToShape(db, b.shape)];
     }];
   },
+  frule: ([a, b], [ta, tb]) => {
+    const y = ops.div(a, b);
+    return [y, plus(isZero(ta) ? null : ops.div(ta, b), isZero(tb) ? null : ops.mulScalar(ops.mul(y, ops.div(tb, b)), -1))];
+  },
 });
 
 /** y = x + s. ∂x = dy, ∂s = Σ dy. */
 export const addScalar = defineOp({
   op: ops.addScalar, differentiable: 2, explicit: 1, kernels: [],
+  rule: (x: Tensor, s: number) => [ops.addScalar(x, s), (dy: Tensor) => [dy, sum(dy)]],
   frule: ([x, s], [tx, ts]) => {
     const y = ops.addScalar(x, s);
     return [y, plus(isZero(tx) ? null : tx, isZero(ts) ? null : Tensor.full(y.shape, ts, y.dtype))];
   },
-  rule: (x: Tensor, s: number) => [ops.addScalar(x, s), (dy: Tensor) => [dy, sum(dy)]],
 });
 
 /** y = s·x. ∂x = s·dy, ∂s = ⟨dy, x⟩. */
 export const mulScalar = defineOp({
   op: ops.mulScalar, differentiable: 2, explicit: 1, kernels: [],
-  frule: ([x, s], [tx, ts]) => [ops.mulScalar(x, s), plus(isZero(tx) ? null : ops.mulScalar(tx, s), isZero(ts) ? null : ops.mulScalar(x, ts))],
   rule: (x: Tensor, s: number) => [ops.mulScalar(x, s), (dy: Tensor) => [ops.mulScalar(dy, s), dot(dy, x)]],
+  frule: ([x, s], [tx, ts]) => [ops.mulScalar(x, s), plus(isZero(tx) ? null : ops.mulScalar(tx, s), isZero(ts) ? null : ops.mulScalar(x, ts))],
 });
 
 /** y = x / s. ∂x = dy / s, ∂s = −⟨dy, x⟩ / s². */
 export const divScalar = defineOp({
   op: ops.divScalar, differentiable: 2, explicit: 1, kernels: [],
+  rule: (x: Tensor, s: number) => [ops.divScalar(x, s), (dy: Tensor) => [ops.divScalar(dy, s), -dot(dy, x) / (s * s)]],
   frule: ([x, s], [tx, ts]) => {
     const y = ops.divScalar(x, s);
     return [y, plus(isZero(tx) ? null : ops.divScalar(tx, s), isZero(ts) ? null : ops.mulScalar(y, -ts / s))];
   },
-  rule: (x: Tensor, s: number) => [ops.divScalar(x, s), (dy: Tensor) => [ops.divScalar(dy, s), -dot(dy, x) / (s * s)]],
 });
 
 /** y = √x. ∂x = dy / (2y). */
 export const sqrt = defineOp({
   op: ops.sqrt, differentiable: 1,
+  rule: (x: Tensor) => {
+    const y = ops.sqrt(x);
+    return [y, (dy: Tensor) => [ops.sqrtBackward(y, dy)]];
+  },
+  frule: ([x], [tx]) => {
+    const y = ops.sqrt(x);
+    return [y, isZero(tx) ? null : ops.sqrtBackward(y, tx)];
+  },
   kernels: [defineKernel({
     op: ops.sqrtBackward,
     frule: ([y, dy], [ty, tdy]) => [
@@ -97,47 +105,41 @@ export const sqrt = defineOp({
       plus(isZero(tdy) ? null : ops.sqrtBackward(y, tdy), isZero(ty) ? null : ops.mulScalar(ops.div(ops.mul(dy, ty), ops.square(y)), -0.5)),
     ],
   })],
-  frule: ([x], [tx]) => {
-    const y = ops.sqrt(x);
-    return [y, isZero(tx) ? null : ops.sqrtBackward(y, tx)];
-  },
-  rule: (x: Tensor) => {
-    const y = ops.sqrt(x);
-    return [y, (dy: Tensor) => [ops.sqrtBackward(y, dy)]];
-  },
 });
 
 /** y = x². ∂x = 2x·dy. */
 export const square = defineOp({
   op: ops.square, differentiable: 1,
+  rule: (x: Tensor) => [ops.square(x), (dy: Tensor) => [ops.squareBackward(x, dy)]],
+  frule: ([x], [tx]) => [ops.square(x), isZero(tx) ? null : ops.squareBackward(x, tx)],
   kernels: [defineKernel({
     op: ops.squareBackward,
     frule: ([x, dy], [tx, tdy]) => [ops.squareBackward(x, dy), plus(isZero(tdy) ? null : ops.squareBackward(x, tdy), isZero(tx) ? null : ops.squareBackward(tx, dy))],
   })],
-  frule: ([x], [tx]) => [ops.square(x), isZero(tx) ? null : ops.squareBackward(x, tx)],
-  rule: (x: Tensor) => [ops.square(x), (dy: Tensor) => [ops.squareBackward(x, dy)]],
 });
 
 /** y = eˣ. ∂x = y·dy. */
 export const exp = defineOp({
   op: ops.exp, differentiable: 1,
-  kernels: [defineKernel({
-    op: ops.expBackward,
-    frule: ([y, dy], [ty, tdy]) => [ops.expBackward(y, dy), plus(isZero(tdy) ? null : ops.expBackward(y, tdy), isZero(ty) ? null : ops.mul(ty, dy))],
-  })],
-  frule: ([x], [tx]) => {
-    const y = ops.exp(x);
-    return [y, isZero(tx) ? null : ops.expBackward(y, tx)];
-  },
   rule: (x: Tensor) => {
     const y = ops.exp(x);
     return [y, (dy: Tensor) => [ops.expBackward(y, dy)]];
   },
+  frule: ([x], [tx]) => {
+    const y = ops.exp(x);
+    return [y, isZero(tx) ? null : ops.expBackward(y, tx)];
+  },
+  kernels: [defineKernel({
+    op: ops.expBackward,
+    frule: ([y, dy], [ty, tdy]) => [ops.expBackward(y, dy), plus(isZero(tdy) ? null : ops.expBackward(y, tdy), isZero(ty) ? null : ops.mul(ty, dy))],
+  })],
 });
 
 /** y = ln x. ∂x = dy / x. */
 export const log = defineOp({
   op: ops.log, differentiable: 1,
+  rule: (x: Tensor) => [ops.log(x), (dy: Tensor) => [ops.logBackward(x, dy)]],
+  frule: ([x], [tx]) => [ops.log(x), isZero(tx) ? null : ops.logBackward(x, tx)],
   kernels: [defineKernel({
     op: ops.logBackward,
     frule: ([x, dy], [tx, tdy]) => [
@@ -145,13 +147,19 @@ export const log = defineOp({
       plus(isZero(tdy) ? null : ops.logBackward(x, tdy), isZero(tx) ? null : ops.mulScalar(ops.div(ops.mul(dy, tx), ops.square(x)), -1)),
     ],
   })],
-  frule: ([x], [tx]) => [ops.log(x), isZero(tx) ? null : ops.logBackward(x, tx)],
-  rule: (x: Tensor) => [ops.log(x), (dy: Tensor) => [ops.logBackward(x, dy)]],
 });
 
 /** y = tanh x. ∂x = (1 − y²)·dy. */
 export const tanh = defineOp({
   op: ops.tanh, differentiable: 1,
+  rule: (x: Tensor) => {
+    const y = ops.tanh(x);
+    return [y, (dy: Tensor) => [ops.tanhBackward(y, dy)]];
+  },
+  frule: ([x], [tx]) => {
+    const y = ops.tanh(x);
+    return [y, isZero(tx) ? null : ops.tanhBackward(y, tx)];
+  },
   kernels: [defineKernel({
     op: ops.tanhBackward,
     frule: ([y, dy], [ty, tdy]) => [
@@ -159,19 +167,13 @@ export const tanh = defineOp({
       plus(isZero(tdy) ? null : ops.tanhBackward(y, tdy), isZero(ty) ? null : ops.mulScalar(ops.mul(ops.mul(y, ty), dy), -2)),
     ],
   })],
-  frule: ([x], [tx]) => {
-    const y = ops.tanh(x);
-    return [y, isZero(tx) ? null : ops.tanhBackward(y, tx)];
-  },
-  rule: (x: Tensor) => {
-    const y = ops.tanh(x);
-    return [y, (dy: Tensor) => [ops.tanhBackward(y, dy)]];
-  },
 });
 
 /** GPT-2's GELU (tanh approximation); the backward differentiates the approximation exactly. */
 export const gelu = defineOp({
   op: ops.gelu, differentiable: 1,
+  rule: (x: Tensor) => [ops.gelu(x), (dy: Tensor) => [ops.geluBackward(x, dy)]],
+  frule: ([x], [tx]) => [ops.gelu(x), isZero(tx) ? null : ops.geluBackward(x, tx)],
   kernels: [defineKernel({
     op: ops.geluBackward,
     frule: ([x, dy], [tx, tdy]) => [
@@ -179,6 +181,4 @@ export const gelu = defineOp({
       plus(isZero(tdy) ? null : ops.geluBackward(x, tdy), isZero(tx) ? null : ops.mul(ops.mul(dy, geluSecond(x)), tx)),
     ],
   })],
-  frule: ([x], [tx]) => [ops.gelu(x), isZero(tx) ? null : ops.geluBackward(x, tx)],
-  rule: (x: Tensor) => [ops.gelu(x), (dy: Tensor) => [ops.geluBackward(x, dy)]],
 });

@@ -23,8 +23,8 @@ const gemmKernel = defineKernel({
  */
 export const matmul = defineOp({
   op: matmulOp, differentiable: 2, kernels: [gemmKernel],
-  frule: ([a, b, options], [ta, tb]) => [matmulOp(a, b, options), plus(isZero(ta) ? null : matmulOp(ta, b), isZero(tb) ? null : matmulOp(a, tb))],
   rule: (a: Tensor, b: Tensor, options: { out?: Tensor } = {}) => [matmulOp(a, b, options), (dy: Tensor) => [gemm(dy, b, { transB: true }), gemm(a, dy, { transA: true })]],
+  frule: ([a, b, options], [ta, tb]) => [matmulOp(a, b, options), plus(isZero(ta) ? null : matmulOp(ta, b), isZero(tb) ? null : matmulOp(a, tb))],
 });
 
 /**
@@ -34,7 +34,6 @@ export const matmul = defineOp({
  */
 export const bmm = defineOp({
   op: bmmOp, differentiable: 2, kernels: [],
-  frule: ([a, b, options], [ta, tb]) => [bmmOp(a, b, options), plus(isZero(ta) ? null : bmmOp(ta, b, options), isZero(tb) ? null : bmmOp(a, tb, options))],
   rule: (a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean } = {}) => {
     const { transA = false, transB = false } = options;
     return [bmmOp(a, b, { transA, transB }), (dy: Tensor) => {
@@ -44,14 +43,15 @@ export const bmm = defineOp({
       return [da, db];
     }];
   },
+  frule: ([a, b, options], [ta, tb]) => [bmmOp(a, b, options), plus(isZero(ta) ? null : bmmOp(ta, b, options), isZero(tb) ? null : bmmOp(a, tb, options))],
 });
 
 /** Y = X·W + b for X (N, K), W (K, M), b (M). ∂X = dY·Wᵀ, ∂W = Xᵀ·dY, ∂b = Σ_rows dY. */
 export const linear = defineOp({
   op: linearOp, differentiable: 3, kernels: [gemmKernel],
+  rule: (x: Tensor, w: Tensor, b: Tensor) => [linearOp(x, w, b), (dy: Tensor) => [gemm(dy, w, { transB: true }), gemm(x, dy, { transA: true }), sumAlong(dy, 0)]],
   frule: ([x, w, b], [tx, tw, tb]) => {
     const y = linearOp(x, w, b);
     return [y, broadcastTo(plus(isZero(tx) ? null : matmulOp(tx, w), isZero(tw) ? null : matmulOp(x, tw), isZero(tb) ? null : tb), y)];
   },
-  rule: (x: Tensor, w: Tensor, b: Tensor) => [linearOp(x, w, b), (dy: Tensor) => [gemm(dy, w, { transB: true }), gemm(x, dy, { transA: true }), sumAlong(dy, 0)]],
 });

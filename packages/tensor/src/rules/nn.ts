@@ -26,6 +26,10 @@ const rowsOf = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) 
 /** y = softmax(x) along the last axis. ∂x = y ⊙ (dy − Σ dy ⊙ y). */
 export const softmax = defineOp({
   op: softmaxOp, differentiable: 1,
+  rule: (x: Tensor) => {
+    const y = softmaxOp(x);
+    return [y, (dy: Tensor) => [softmaxBackward(y, dy)]];
+  },
   frule: ([x], [tx]) => {
     const y = softmaxOp(x);
     return [y, isZero(tx) ? null : softmaxBackward(y, tx)]; // a symmetric Jacobian
@@ -38,15 +42,15 @@ export const softmax = defineOp({
       return [softmaxBackward(y, dy), plus(isZero(tdy) ? null : softmaxBackward(y, tdy), rest)];
     },
   })],
-  rule: (x: Tensor) => {
-    const y = softmaxOp(x);
-    return [y, (dy: Tensor) => [softmaxBackward(y, dy)]];
-  },
 });
 
 /** y = log softmax(x) along the last axis. ∂x = dy − softmax(x)·Σ dy. */
 export const logSoftmax = defineOp({
   op: logSoftmaxOp, differentiable: 1,
+  rule: (x: Tensor) => {
+    const y = logSoftmaxOp(x);
+    return [y, (dy: Tensor) => [logSoftmaxBackward(y, dy)]];
+  },
   frule: ([x], [tx]) => {
     const y = logSoftmaxOp(x);
     return [y, isZero(tx) ? null : sub(tx, sumLast(mul(exp(y), tx)))];
@@ -59,10 +63,6 @@ export const logSoftmax = defineOp({
       return [logSoftmaxBackward(y, dy), plus(isZero(tdy) ? null : logSoftmaxBackward(y, tdy), rest)];
     },
   })],
-  rule: (x: Tensor) => {
-    const y = logSoftmaxOp(x);
-    return [y, (dy: Tensor) => [logSoftmaxBackward(y, dy)]];
-  },
 });
 
 /** mean/rstd (one per row) shaped to broadcast against x (…, C). */
@@ -81,6 +81,13 @@ const layerNormFrule: Frule = ([x, w, b, eps], [tx, tw, tb]) => {
 /** y = (x − mean)·rstd·w + b over the last axis. */
 export const layerNorm = defineOp({
   op: layerNormOp, differentiable: 3, frule: layerNormFrule,
+  rule: (x: Tensor, w: Tensor, b: Tensor, eps = 1e-5) => {
+    const { y, mean, rstd } = layerNormForward(x, w, b, eps);
+    return [y, (dy: Tensor) => {
+      const { dx, dw, db } = layerNormBackward(dy, x, w, mean, rstd);
+      return [dx, dw, db];
+    }];
+  },
   forward: defineKernel({
     op: layerNormForward,
     frule: ([x, w, b, eps], [tx, tw, tb]) => {
@@ -118,13 +125,6 @@ export const layerNorm = defineOp({
       }];
     },
   })],
-  rule: (x: Tensor, w: Tensor, b: Tensor, eps = 1e-5) => {
-    const { y, mean, rstd } = layerNormForward(x, w, b, eps);
-    return [y, (dy: Tensor) => {
-      const { dx, dw, db } = layerNormBackward(dy, x, w, mean, rstd);
-      return [dx, dw, db];
-    }];
-  },
 });
 
 /**
@@ -135,6 +135,16 @@ export const layerNorm = defineOp({
  */
 export const crossEntropy = defineOp({
   op: crossEntropyOp, differentiable: 1,
+  rule: (logits: Tensor, targets: Indices, options: { overwriteLogits?: boolean } = {}) => {
+    const { loss, lse } = crossEntropyForward(logits, targets);
+    let consumed = false;
+    return [loss, (dloss: number) => {
+      if (!options.overwriteLogits) return [crossEntropyBackward(logits, targets, lse, dloss)];
+      if (consumed) throw new Error("crossEntropy_pullback: with overwriteLogits the pullback can run only once (the logits were overwritten)");
+      consumed = true;
+      return [crossEntropyBackward(logits, targets, lse, dloss, { out: logits })];
+    }];
+  },
   frule: ([logits, targets, options], [tl]) => {
     const loss = crossEntropyOp(logits, targets, options);
     if (isZero(tl)) return [loss, null];
@@ -165,16 +175,6 @@ export const crossEntropy = defineOp({
       return [y, plus(isZero(tdloss) ? null : crossEntropyBackward(logits, targets, lse, tdloss), tp && mulScalar(tp, dloss / n))];
     },
   })],
-  rule: (logits: Tensor, targets: Indices, options: { overwriteLogits?: boolean } = {}) => {
-    const { loss, lse } = crossEntropyForward(logits, targets);
-    let consumed = false;
-    return [loss, (dloss: number) => {
-      if (!options.overwriteLogits) return [crossEntropyBackward(logits, targets, lse, dloss)];
-      if (consumed) throw new Error("crossEntropy_pullback: with overwriteLogits the pullback can run only once (the logits were overwritten)");
-      consumed = true;
-      return [crossEntropyBackward(logits, targets, lse, dloss, { out: logits })];
-    }];
-  },
 });
 
 /**
@@ -185,6 +185,11 @@ export const crossEntropy = defineOp({
  */
 export const linearCrossEntropy = defineOp({
   op: linearCrossEntropyOp, differentiable: 2,
+  rule: (x: Tensor, w: Tensor, targets: Indices, options: LinearCrossEntropyOptions = {}) => {
+    const { loss, dx, dw } = linearCrossEntropyForward(x, w, targets, options);
+    // Fresh tensors on every call (the saved gradients stay intact for another call).
+    return [loss, (dloss: number) => [mulScalar(dx, dloss), mulScalar(dw, dloss)]];
+  },
   frule: ([x, w, targets, options], [tx, tw]) => {
     if (isZero(tx) && isZero(tw)) return [linearCrossEntropyOp(x, w, targets, options), null];
     const { loss, dx, dw } = linearCrossEntropyForward(x, w, targets, options);
@@ -208,11 +213,6 @@ export const linearCrossEntropy = defineOp({
     },
   }),
   kernels: [],
-  rule: (x: Tensor, w: Tensor, targets: Indices, options: LinearCrossEntropyOptions = {}) => {
-    const { loss, dx, dw } = linearCrossEntropyForward(x, w, targets, options);
-    // Fresh tensors on every call (the saved gradients stay intact for another call).
-    return [loss, (dloss: number) => [mulScalar(dx, dloss), mulScalar(dw, dloss)]];
-  },
 });
 
 const dropoutBackwardKernel = defineKernel({ op: dropoutBackward, frule: "linear" });

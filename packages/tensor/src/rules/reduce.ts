@@ -36,6 +36,10 @@ const maxAlongFrule: Frule = ([x, axis, keepDims], [tx]) => {
 /** y = max along `axis`. ∂x = dy at the arg-max positions, 0 elsewhere. */
 export const maxAlong = defineOp({
   op: maxAlongOp, differentiable: 1, frule: maxAlongFrule,
+  rule: (x: Tensor, axis: number, keepDims = false) => {
+    const { values, indices } = maxAlongForward(x, axis, keepDims);
+    return [values, (dy: Tensor) => [maxAlongBackward(dy, indices, x.shape, axis)]];
+  },
   forward: defineKernel({
     op: maxAlongForward,
     frule: ([x, axis, keepDims], [tx]) => {
@@ -44,8 +48,4 @@ export const maxAlong = defineOp({
     },
   }),
   kernels: [defineKernel({ op: maxAlongBackward, frule: "linear" })],
-  rule: (x: Tensor, axis: number, keepDims = false) => {
-    const { values, indices } = maxAlongForward(x, axis, keepDims);
-    return [values, (dy: Tensor) => [maxAlongBackward(dy, indices, x.shape, axis)]];
-  },
 });
