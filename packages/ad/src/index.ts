@@ -1,7 +1,7 @@
 // @pullback/ad — source-to-source reverse-mode AD for `*.ad.ts` files (see docs/ad.md).
 // The rules of the @pullback/tensor ops (its op table) are registered when the registry loads;
-// their forward rules (jvp) when runtime/tensor_frules.ts loads.
-import "./runtime/tensor_frules.ts";
+// their forward rules (jvp) when runtime/op_frules.ts loads.
+import "./runtime/op_frules.ts";
 export { ad, AdLoaderError } from "./runtime/marker.ts";
 export { fork, detach, attach, splitFirst } from "./runtime/rrules.ts";
 export { valueAndGrad, grad, pullback, type RRule, type GradOptions, type Cotangent, type GradsOf } from "./runtime/grad.ts";

@@ -5,7 +5,7 @@
 //
 // Forward rules are found by function identity, like rules: every function of an implicit `.ad.ts`
 // module registers its generated forward rule when it is defined (passes/forward/), the ops and
-// backward kernels of @pullback/tensor have theirs in tensor_frules.ts, `defineFrule` registers a
+// backward kernels of @pullback/tensor have theirs in its op table, `defineFrule` registers a
 // hand-written one, `nonDifferentiable` one with a zero tangent. `jvp(f, primals, tangents)` runs
 // f's forward rule.
 import { Tensor } from "@pullback/tensor";
@@ -73,7 +73,7 @@ function missing(f: unknown, site?: string): NoForwardRuleError {
     reverse === "custom"
       ? `it has a hand-written reverse rule (customVjp/defineRrule) and no forward rule. Give it one with defineFrule(${name}, (args, tangents) => [y, ẏ]), or define the function in an .ad.ts file (customVjp then keeps its generated forward rule).`
       : reverse === "op"
-        ? `it is an op of @pullback/tensor with a reverse rule but no forward rule (packages/ad/src/runtime/tensor_frules.ts).`
+        ? `it is an op of @pullback/tensor with a reverse rule but no forward rule (declare one in its op table entry, packages/tensor/src/rules/).`
         : `it was reached with tangents, but it is not defined in an .ad.ts file and has no forward rule. Define it in an .ad.ts file, give it one with defineFrule, mark it nonDifferentiable(…), or pass stopGradient(…) arguments.`;
   return new NoForwardRuleError(name, site, detail);
 }

@@ -13,7 +13,7 @@ export const ops: Readonly<Record<string, Rule>> = opRules;
 // Forward mode (jvp): what generated forward rules call.
 export { withFrule, fruleOf, farrayMap, farrayReduce, fobjectSpread, fobjectOf, forwardRules, tat, tpath, tslice, tspread } from "./forward.ts";
 export { fnum, fmath } from "./number_frules.ts";
-export { fopOf } from "./tensor_frules.ts";
+export { fopOf } from "./op_frules.ts";
 
 /** Registers the generated rule of `f` (named `name` when f is anonymous), and its forward rule when given; returns f. */
 export function withRule<F extends Function>(f: F, rule: Rule, name?: string, frule?: Frule): F {

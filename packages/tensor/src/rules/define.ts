@@ -1,6 +1,9 @@
-// defineOp: a declaration of the op table → the rule in the one rule form, and its explicit-mode
-// form (the generic adapter `rruleOf`); the one hook every op rule's result passes through.
-import type { OpRule, OpSpec, Rrule, Rule, RuleHook, RulePullback } from "./types.ts";
+// defineOp: a declaration of the op table → the rule in the one rule form, its forward rule (given,
+// or derived from linearity) and its explicit-mode form (the generic adapter `rruleOf`); the one
+// hook every op rule's result passes through. defineKernel: a function the rules call without a
+// rule of its own, with its forward rule.
+import { allZero, orZeros } from "./tangents.ts";
+import type { Frule, FruleSpec, KernelRule, KernelSpec, OpRule, OpSpec, Rrule, Rule, RuleHook, RulePullback } from "./types.ts";
 
 let hook: RuleHook | null = null;
 
@@ -38,6 +41,31 @@ export function rruleOf(name: string, rule: Rule, k: number): Rrule {
 }
 
 /**
+ * The forward rule of a function linear in its first `n` arguments: ẏ = f(ẋ₀, …, ẋₙ₋₁, ...rest)
+ * (null tangents as zeros; null when every tangent is).
+ */
+function linearFrule(name: string, f: (...args: any[]) => any, n: number): Frule {
+  return named(`${name}_frule`, (args: any[], tangents: any[]): [any, any] => {
+    const y = f(...args);
+    const ts = args.slice(0, n).map((_, i) => tangents[i]);
+    if (ts.every(allZero)) return [y, null];
+    return [y, f(...ts.map((t, i) => orZeros(t, args[i])), ...args.slice(n))];
+  });
+}
+
+function fruleOf(name: string, f: (...args: any[]) => any, spec: FruleSpec, n: number): Frule {
+  if (spec === "linear") return linearFrule(name, f, n);
+  if (typeof spec !== "function") throw new TypeError(`${name}: the forward rule must be a function (args, tangents) => [y, ẏ] or "linear", got ${typeof spec}`);
+  return named(`${name}_frule`, spec);
+}
+
+/** A kernel from its declaration: its forward rule resolved ("linear": linear in its first argument). */
+export function defineKernel(spec: KernelSpec): KernelRule {
+  const name = spec.name ?? spec.op.name;
+  return { name, op: spec.op, frule: fruleOf(name, spec.op, spec.frule, 1), linear: spec.frule === "linear", ...(spec.noRule ? { noRule: spec.noRule } : {}) };
+}
+
+/**
  * An entry of the op table from its declaration. Its rule: `pullback(dy)` returns one cotangent
  * per argument (null for the non-differentiable ones), and a null `dy` gives nulls without
  * running the declared pullback — the one place where a zero cotangent is short-circuited.
@@ -56,5 +84,6 @@ export function defineOp(spec: OpSpec): OpRule {
     return hook === null ? [y, pullback] : hook(name, [y, pullback]);
   });
   const explicit = spec.explicit ?? n;
-  return Object.assign(rruleOf(name, rule, explicit), { ...spec, explicit, rule });
+  const frule = fruleOf(name, spec.op, spec.frule, n);
+  return Object.assign(rruleOf(name, rule, explicit), { ...spec, explicit, rule, frule, linear: spec.frule === "linear" });
 }

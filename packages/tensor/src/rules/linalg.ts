@@ -3,15 +3,28 @@
 import { bmm as bmmOp, gemm, linear as linearOp, matmul as matmulOp } from "../ops/matmul.ts";
 import { sumAlong } from "../ops/reduce.ts";
 import type { Tensor } from "../tensor.ts";
-import { defineOp } from "./define.ts";
+import { defineKernel, defineOp } from "./define.ts";
+import { broadcastTo, isZero, plus } from "./tangents.ts";
+
+/** C = α·op(A)·op(B): bilinear in A and B, so Ċ = α·op(Ȧ)·op(B) + α·op(A)·op(Ḃ) with the same flags. */
+const gemmKernel = defineKernel({
+  op: gemm,
+  noRule: "use matmul / linear (gemm's out and beta accumulate into a buffer in place)",
+  frule: ([a, b, options = {}], [ta, tb]) => {
+    const { transA = false, transB = false, alpha = 1 } = options;
+    const y = gemm(a, b, options);
+    return [y, plus(isZero(ta) ? null : gemm(ta, b, { transA, transB, alpha }), isZero(tb) ? null : gemm(a, tb, { transA, transB, alpha }))];
+  },
+});
 
 /**
  * Y = A·B for A (M, K), B (K, N). `out` (M, N), when given, receives Y instead of a new tensor —
  * for a caller that reuses one large buffer across steps (GPT-2's logits).
  */
 export const matmul = defineOp({
-  op: matmulOp, differentiable: 2, kernels: [gemm],
+  op: matmulOp, differentiable: 2, kernels: [gemmKernel],
   rule: (a: Tensor, b: Tensor, options: { out?: Tensor } = {}) => [matmulOp(a, b, options), (dy: Tensor) => [gemm(dy, b, { transB: true }), gemm(a, dy, { transA: true })]],
+  frule: ([a, b, options], [ta, tb]) => [matmulOp(a, b, options), plus(isZero(ta) ? null : matmulOp(ta, b), isZero(tb) ? null : matmulOp(a, tb))],
 });
 
 /**
@@ -30,10 +43,15 @@ export const bmm = defineOp({
       return [da, db];
     }];
   },
+  frule: ([a, b, options], [ta, tb]) => [bmmOp(a, b, options), plus(isZero(ta) ? null : bmmOp(ta, b, options), isZero(tb) ? null : bmmOp(a, tb, options))],
 });
 
 /** Y = X·W + b for X (N, K), W (K, M), b (M). ∂X = dY·Wᵀ, ∂W = Xᵀ·dY, ∂b = Σ_rows dY. */
 export const linear = defineOp({
-  op: linearOp, differentiable: 3, kernels: [gemm],
+  op: linearOp, differentiable: 3, kernels: [gemmKernel],
   rule: (x: Tensor, w: Tensor, b: Tensor) => [linearOp(x, w, b), (dy: Tensor) => [gemm(dy, w, { transB: true }), gemm(x, dy, { transA: true }), sumAlong(dy, 0)]],
+  frule: ([x, w, b], [tx, tw, tb]) => {
+    const y = linearOp(x, w, b);
+    return [y, broadcastTo(plus(isZero(tx) ? null : matmulOp(tx, w), isZero(tw) ? null : matmulOp(x, tw), isZero(tb) ? null : tb), y)];
+  },
 });

@@ -4,6 +4,7 @@
 // pullback returns their cotangents packed the same way. `fork`, `detach`, `attach` and
 // `splitFirst` live in @pullback/ad (they are about tracking).
 export * from "./arithmetic.ts";
+export * from "./attention.ts";
 export * from "./linalg.ts";
 export * from "./nn.ts";
 export * from "./reduce.ts";
