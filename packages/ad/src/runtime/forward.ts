@@ -72,9 +72,7 @@ function missing(f: unknown, site?: string): NoForwardRuleError {
   const detail =
     reverse === "custom"
       ? `it has a hand-written reverse rule (customVjp/defineRrule) and no forward rule. Give it one with defineFrule(${name}, (args, tangents) => [y, ẏ]), or define the function in an .ad.ts file (customVjp then keeps its generated forward rule).`
-      : reverse === "op"
-        ? `it is an op of @pullback/tensor with a reverse rule but no forward rule (declare one in its op table entry, packages/tensor/src/rules/).`
-        : `it was reached with tangents, but it is not defined in an .ad.ts file and has no forward rule. Define it in an .ad.ts file, give it one with defineFrule, mark it nonDifferentiable(…), or pass stopGradient(…) arguments.`;
+      : `it was reached with tangents, but it is not defined in an .ad.ts file and has no forward rule. Define it in an .ad.ts file, give it one with defineFrule, mark it nonDifferentiable(…), or pass stopGradient(…) arguments.`;
   return new NoForwardRuleError(name, site, detail);
 }
 
