@@ -1,0 +1,15 @@
+// The backward pass GPT-2 trains with is generated: its expansion (what `bun run ad:expand
+// packages/gpt2/src/model.ad.ts` prints) is committed in test/snapshots/model.expanded.ts, so any
+// change to it — from the model or from the loader — fails here until the file is rewritten and
+// the diff reviewed:
+//
+//   UPDATE_SNAPSHOTS=1 bun test packages/gpt2/test/model_expansion.test.ts
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { expansionSnapshot } from "@pullback/ad/snapshot";
+
+test("the generated rules of model.ad.ts match test/snapshots/model.expanded.ts", () => {
+  const model = join(import.meta.dir, "..", "src", "model.ad.ts");
+  const { actual, expected } = expansionSnapshot(model, "packages/gpt2/src/model.ad.ts", join(import.meta.dir, "snapshots", "model.expanded.ts"));
+  expect(actual).toBe(expected);
+});
