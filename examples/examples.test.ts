@@ -4,7 +4,11 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 
 function run(name: string, ...args: string[]): string {
-  const r = Bun.spawnSync(["bun", join(import.meta.dir, name, "main.ts"), ...args], { cwd: join(import.meta.dir, ".."), stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(["bun", join(import.meta.dir, name, "main.ts"), ...args], {
+    cwd: join(import.meta.dir, ".."),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const out = r.stdout.toString();
   if (r.exitCode !== 0) throw new Error(`examples/${name} exited ${r.exitCode}:\n${r.stderr.toString()}\n${out}`);
   return out;
@@ -16,7 +20,12 @@ const lineOf = (out: string, start: string) => out.split("\n").find((l) => l.sta
 test("linear-regression recovers the true weights and bias", () => {
   const out = run("linear-regression");
   const [w0, w1, w2, t0, t1, t2] = numbers(lineOf(out, "w "));
-  for (const [a, b] of [[w0, t0], [w1, t1], [w2, t2]]) expect(Math.abs(a - b)).toBeLessThan(0.02);
+  for (const [a, b] of [
+    [w0, t0],
+    [w1, t1],
+    [w2, t2],
+  ])
+    expect(Math.abs(a - b)).toBeLessThan(0.02);
   const [b, trueB] = numbers(lineOf(out, "b "));
   expect(Math.abs(b - trueB)).toBeLessThan(0.02);
 });

@@ -255,7 +255,11 @@ async function downloadLocked(options: DownloadOptions): Promise<DownloadResult>
       const cr = parseContentRange(response.headers.get("content-range"));
       if (!cr || cr.start !== have) {
         await response.body?.cancel();
-        throw new DownloadError(`${url}: unexpected Content-Range ${response.headers.get("content-range")} for a request from byte ${have}`, url, false);
+        throw new DownloadError(
+          `${url}: unexpected Content-Range ${response.headers.get("content-range")} for a request from byte ${have}`,
+          url,
+          false,
+        );
       }
       start = cr.start;
       if (cr.total !== undefined) {
@@ -263,7 +267,9 @@ async function downloadLocked(options: DownloadOptions): Promise<DownloadResult>
           await response.body?.cancel();
           rmSync(part, { force: true });
           rmSync(metaPath, { force: true });
-          throw new SizeMismatchError(`${label}: the server now announces ${cr.total} bytes, earlier ${meta.total} (file changed?); removed the partial download, run again`);
+          throw new SizeMismatchError(
+            `${label}: the server now announces ${cr.total} bytes, earlier ${meta.total} (file changed?); removed the partial download, run again`,
+          );
         }
         meta.total = cr.total;
       }

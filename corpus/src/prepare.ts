@@ -145,7 +145,10 @@ async function gpt2Stream(src: SourceKey, dir: string, label: string, options: P
     } catch {}
   }
   const r = await encodeSourceToFile(src.source, path, { workers: options.workers, progress: options.progress, label: `tokenizing ${label}` });
-  writeFileAtomic(metaPath, JSON.stringify({ tokens: r.tokens, stories: r.stories, bytes: src.source.end, source: src.source.path, tokenizer: TOKENIZER }));
+  writeFileAtomic(
+    metaPath,
+    JSON.stringify({ tokens: r.tokens, stories: r.stories, bytes: src.source.end, source: src.source.path, tokenizer: TOKENIZER }),
+  );
   return { key, tokens: readTokens(path), stories: r.stories, cached: false };
 }
 
@@ -195,9 +198,21 @@ export async function prepareCorpus(options: PrepareOptions = {}): Promise<Prepa
       const url = `${base}/${file}`;
       const dest = join(root, "download", file);
       // Without an explicit cap, a completely downloaded file is used whole.
-      const effectiveCap = options.full ? undefined : (cap ?? (existsSync(dest) ? undefined : file === TINYSTORIES.train ? DEFAULT_TRAIN_CAP : DEFAULT_VALID_CAP));
+      const effectiveCap = options.full
+        ? undefined
+        : (cap ?? (existsSync(dest) ? undefined : file === TINYSTORIES.train ? DEFAULT_TRAIN_CAP : DEFAULT_VALID_CAP));
       try {
-        const r = await download({ url, dest, capBytes: effectiveCap, retries: options.retries, retryDelayMs: options.retryDelayMs, timeoutMs: options.timeoutMs, progress: options.progress, log, label: file });
+        const r = await download({
+          url,
+          dest,
+          capBytes: effectiveCap,
+          retries: options.retries,
+          retryDelayMs: options.retryDelayMs,
+          timeoutMs: options.timeoutMs,
+          progress: options.progress,
+          log,
+          label: file,
+        });
         return resolveSource(r.path, { capBytes: effectiveCap, partial: !r.complete });
       } catch (e) {
         if (e instanceof DownloadError) throw new CorpusError(offlineMessage(e.message));
@@ -255,7 +270,9 @@ export async function prepareCorpus(options: PrepareOptions = {}): Promise<Prepa
   for (let g = 0; g < GPT2_EOT; g++) if (counts[g] > 0) distinct++;
   const stats: CorpusStats = {
     trainSource: `${trainSource.path}${trainSource.whole ? "" : ` (first ${trainSource.end} bytes)`}`,
-    validSource: validSource ? `${validSource.path}${validSource.whole ? "" : ` (first ${validSource.end} bytes)`}` : `last ${fraction * 100}% of the training stories`,
+    validSource: validSource
+      ? `${validSource.path}${validSource.whole ? "" : ` (first ${validSource.end} bytes)`}`
+      : `last ${fraction * 100}% of the training stories`,
     trainBytes: trainSource.end,
     validBytes: validSource?.end ?? 0,
     trainStories: storiesIn(trainG),

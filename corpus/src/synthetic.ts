@@ -32,12 +32,15 @@ export function syntheticStories(count: number, seed = 1): string[] {
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
   const stories: string[] = [];
   for (let i = 0; i < count; i++) {
-    const name = pick(names), friend = pick(names.filter((n) => n !== name));
-    const animal = pick(animals), place = pick(places), thing = pick(things), color = pick(colors);
-    const verb = pick(verbs), feeling = pick(feelings);
-    const lines = [
-      `Once upon a time, there was a ${pick(adjectives)} ${animal} named ${name}. ${name} liked to ${verb} in the ${place}.`,
-    ];
+    const name = pick(names),
+      friend = pick(names.filter((n) => n !== name));
+    const animal = pick(animals),
+      place = pick(places),
+      thing = pick(things),
+      color = pick(colors);
+    const verb = pick(verbs),
+      feeling = pick(feelings);
+    const lines = [`Once upon a time, there was a ${pick(adjectives)} ${animal} named ${name}. ${name} liked to ${verb} in the ${place}.`];
     switch (int(3)) {
       case 0:
         lines.push(
@@ -68,6 +71,11 @@ export function syntheticStories(count: number, seed = 1): string[] {
 /** Writes `count` synthetic stories to `path` in TinyStories' format; returns `path`. */
 export function writeSyntheticStories(path: string, count = 400, seed = 1): string {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, syntheticStories(count, seed).map((s) => `${s}\n<|endoftext|>\n`).join(""));
+  writeFileSync(
+    path,
+    syntheticStories(count, seed)
+      .map((s) => `${s}\n<|endoftext|>\n`)
+      .join(""),
+  );
   return path;
 }

@@ -236,7 +236,7 @@ export class Vocab {
   static fromJSON(json: unknown): Vocab {
     const j = json as Partial<VocabJSON>;
     if (!j || j.format !== "pullback-vocab" || j.version !== 1 || !Array.isArray(j.gpt2) || !Array.isArray(j.bytes))
-      throw new CorpusError("not a pullback vocabulary file (expected format \"pullback-vocab\", version 1)");
+      throw new CorpusError('not a pullback vocabulary file (expected format "pullback-vocab", version 1)');
     if (j.gpt2.length !== j.size || j.bytes.length !== j.size) throw new CorpusError("vocabulary file: inconsistent sizes");
     return new Vocab(
       Int32Array.from(j.gpt2),

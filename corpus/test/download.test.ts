@@ -31,7 +31,11 @@ test("downloads a file completely, renames it atomically, prints plain progress 
   const dest = join(dir.path, "a", TINYSTORIES.train);
   const lines: string[] = [];
   try {
-    const r = await download({ url: `${s.url}/${TINYSTORIES.train}`, dest, progress: { stream: { write: (x: string) => lines.push(x) }, tty: false } });
+    const r = await download({
+      url: `${s.url}/${TINYSTORIES.train}`,
+      dest,
+      progress: { stream: { write: (x: string) => lines.push(x) }, tty: false },
+    });
     expect(r.complete).toBe(true);
     expect(r.path).toBe(dest);
     expect(r.bytes).toBe(train.length);
@@ -195,7 +199,12 @@ test("prepareCorpus over loopback: capped download, tokenized, second run from t
     const b = await prepareCorpus(opts);
     expect(b.cached).toEqual({ tokens: true, reduced: true });
     expect(s.requests.length).toBe(n); // nothing fetched again
-    expect(Buffer.compare(Buffer.from(a.train.buffer, a.train.byteOffset, a.train.byteLength), Buffer.from(b.train.buffer, b.train.byteOffset, b.train.byteLength))).toBe(0);
+    expect(
+      Buffer.compare(
+        Buffer.from(a.train.buffer, a.train.byteOffset, a.train.byteLength),
+        Buffer.from(b.train.buffer, b.train.byteOffset, b.train.byteLength),
+      ),
+    ).toBe(0);
   } finally {
     s.server.stop(true);
   }

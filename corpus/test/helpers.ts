@@ -6,7 +6,34 @@ import { join } from "node:path";
 
 /** Deterministic pseudo-stories (xorshift word picks), in the TinyStories format or blank-line separated. */
 export function generateStories(count: number, seed = 1, format: "endoftext" | "blank-lines" = "endoftext"): { text: string; stories: string[] } {
-  const words = ["the", "cat", "dog", "sun", "big", "little", "happy", "sad", "ran", "saw", "a", "tree", "ball", "mom", "Lily", "Tom", "played", "with", "friend", "day", "café", "naïve", "🙂", "jumped", "said", "and"];
+  const words = [
+    "the",
+    "cat",
+    "dog",
+    "sun",
+    "big",
+    "little",
+    "happy",
+    "sad",
+    "ran",
+    "saw",
+    "a",
+    "tree",
+    "ball",
+    "mom",
+    "Lily",
+    "Tom",
+    "played",
+    "with",
+    "friend",
+    "day",
+    "café",
+    "naïve",
+    "🙂",
+    "jumped",
+    "said",
+    "and",
+  ];
   let s = seed >>> 0 || 1;
   const rnd = () => {
     s ^= s << 13;
@@ -30,8 +57,7 @@ export function generateStories(count: number, seed = 1, format: "endoftext" | "
     const story = sentences.reduce((acc, x, k) => acc + (k === 0 ? "" : k % 3 === 0 ? "\n" : " ") + x, "");
     stories.push(story);
   }
-  const text =
-    format === "endoftext" ? stories.map((x) => `${x}\n<|endoftext|>\n`).join("") : stories.join("\n\n") + "\n";
+  const text = format === "endoftext" ? stories.map((x) => `${x}\n<|endoftext|>\n`).join("") : stories.join("\n\n") + "\n";
   return { text, stories };
 }
 

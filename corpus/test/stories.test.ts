@@ -8,7 +8,8 @@ const dir = tempDir();
 afterAll(() => dir.cleanup());
 
 test("splits the TinyStories format (<|endoftext|> lines), keeping newlines inside stories", () => {
-  const text = "Once upon a time.\nThe end.\n<|endoftext|>\nSecond story <|endoftext|> inline stays.\n\nNew paragraph.\n<|endoftext|>\n\n  Third.  \r\n<|endoftext|>\r\n";
+  const text =
+    "Once upon a time.\nThe end.\n<|endoftext|>\nSecond story <|endoftext|> inline stays.\n\nNew paragraph.\n<|endoftext|>\n\n  Third.  \r\n<|endoftext|>\r\n";
   expect(detectFormat(text)).toBe("endoftext");
   expect(splitStories(text)).toEqual(["Once upon a time.\nThe end.", "Second story <|endoftext|> inline stays.\n\nNew paragraph.", "Third."]);
 });

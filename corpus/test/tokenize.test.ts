@@ -24,8 +24,21 @@ test("GPT-2 (r50k_base) ids of known text; <|endoftext|> inside a story is text,
 });
 
 test("the piece-cached encoder gives exactly gpt-tokenizer's ids", () => {
-  const texts = ["a  b", "  leading", "trailing  ", "x\n\n  y", "it's I'll we've they'd 123 4567 $$$ !!", "tabs\t\tand\r\nnewlines\n",
-    "café naïve 🙂🙂 日本語 ½", "  \n ", "a <|endoftext|> b", "'s's's", "", "Don't", "ünïcödé\u00a0nbsp"];
+  const texts = [
+    "a  b",
+    "  leading",
+    "trailing  ",
+    "x\n\n  y",
+    "it's I'll we've they'd 123 4567 $$$ !!",
+    "tabs\t\tand\r\nnewlines\n",
+    "café naïve 🙂🙂 日本語 ½",
+    "  \n ",
+    "a <|endoftext|> b",
+    "'s's's",
+    "",
+    "Don't",
+    "ünïcödé\u00a0nbsp",
+  ];
   texts.push(...generateStories(200, 21).stories);
   texts.push(...readStories(resolveSource(sample)));
   for (let pass = 0; pass < 2; pass++) for (const t of texts) expect(encodeGpt2(t)).toEqual(encodeGpt2Reference(t));
@@ -69,7 +82,9 @@ test("sample: most frequent tokens kept, round trip for covered stories, unknown
   for (const s of stories) for (const g of encodeGpt2(s)) freq.set(g, (freq.get(g) ?? 0) + 1);
   const top = [...freq].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
   expect(vocab.gpt2[0]).toBe(top[0]);
-  console.log(`sample: ${stories.length} stories, ${stream.length} tokens, ${freq.size} distinct; most frequent ${JSON.stringify(vocab.piece(0))} ×${top[1]}`);
+  console.log(
+    `sample: ${stories.length} stories, ${stream.length} tokens, ${freq.size} distinct; most frequent ${JSON.stringify(vocab.piece(0))} ×${top[1]}`,
+  );
 
   let covered = 0;
   let uncovered = 0;
@@ -106,7 +121,7 @@ test("the vocabulary file saves, loads and decodes without the tokenizer tables"
   expect(loaded.decode(ids)).toBe(stories[3]);
   expect(loaded.decode([loaded.eot])).toBe("<|endoftext|>");
   expect(() => loaded.decode([300])).toThrow(/out of range/);
-  writeFileSync(join(dir.path, "bad.json"), "{\"format\":\"x\"}");
+  writeFileSync(join(dir.path, "bad.json"), '{"format":"x"}');
   expect(() => Vocab.load(join(dir.path, "bad.json"))).toThrow(/not a pullback vocabulary/);
 });
 
@@ -182,7 +197,8 @@ test("tokenization throughput on the sample (figure, no threshold)", () => {
     for (const s of stories) encodeGpt2Reference(s);
     reference.push(performance.now() - t0);
   }
-  const fmt = (ms: number) => `${ms.toFixed(1)} ms = ${((tokens / ms) * 1000 / 1e6).toFixed(2)} M tokens/s (${(bytes / ms / 1000).toFixed(1)} MB/s)`;
+  const fmt = (ms: number) =>
+    `${ms.toFixed(1)} ms = ${(((tokens / ms) * 1000) / 1e6).toFixed(2)} M tokens/s (${(bytes / ms / 1000).toFixed(1)} MB/s)`;
   console.log(`tokenize sample in-process (${tokens} tokens, ${(bytes / 1e6).toFixed(3)} MB; medians of 5):`);
   console.log(`  piece cache cold ${fmt(median(cold))}; warm ${fmt(median(warm))}; gpt-tokenizer encode alone ${fmt(median(reference))}`);
   expect(tokens).toBeGreaterThan(0);

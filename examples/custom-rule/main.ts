@@ -6,7 +6,10 @@ import { Tensor } from "@pullback/tensor";
 import { energy, softplus } from "./softplus.ad.ts";
 
 const x = Tensor.randn([3, 4], { seed: 4, dtype: "float64" });
-for (const [name, f] of [["softplus", softplus], ["energy", energy]] as const) {
+for (const [name, f] of [
+  ["softplus", softplus],
+  ["energy", energy],
+] as const) {
   const report = gradcheckFunction(f as (x: Tensor) => unknown, [x]);
   const worst = Math.max(...report.entries.map((e) => e.maxRel));
   console.log(`${name}: gradcheck ${report.ok ? "ok" : "FAILED"} (max relative error ${worst.toExponential(2)})`);

@@ -9,9 +9,12 @@ export const softplus = customVjp(
   (x: Tensor) => {
     const y = log(addScalar(exp(x), 1));
     const sigmoid = div(Tensor.ones(x.shape, x.dtype), addScalar(exp(mulScalar(x, -1)), 1));
-    return [y, function softplus_pullback(dy: Tensor) {
-      return [mul(dy, sigmoid)];
-    }];
+    return [
+      y,
+      function softplus_pullback(dy: Tensor) {
+        return [mul(dy, sigmoid)];
+      },
+    ];
   },
 );
 

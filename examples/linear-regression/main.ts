@@ -5,8 +5,10 @@ import { matmul, Rng, Tensor } from "@pullback/tensor";
 import { mse, type Linear } from "./model.ad.ts";
 
 const rng = new Rng(1);
-const n = 256, features = 3;
-const trueW = Tensor.from([[2], [-3], [0.5]]), trueB = 1.5;
+const n = 256,
+  features = 3;
+const trueW = Tensor.from([[2], [-3], [0.5]]),
+  trueB = 1.5;
 const x = Tensor.randn([n, features], { rng });
 const y = matmul(x, trueW);
 for (let i = 0; i < n; i++) y.data[i] += trueB + 0.01 * rng.normal();

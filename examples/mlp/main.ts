@@ -5,9 +5,16 @@ import { Rng, Tensor } from "@pullback/tensor";
 import { loss, type MLP } from "./model.ad.ts";
 
 const rng = new Rng(3);
-const n = 128, hidden = 32;
-const x = Tensor.from(Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)), [n, 1]);
-const y = Tensor.from(Array.from(x.data, (v) => Math.sin(3 * v)), [n, 1]);
+const n = 128,
+  hidden = 32;
+const x = Tensor.from(
+  Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)),
+  [n, 1],
+);
+const y = Tensor.from(
+  Array.from(x.data, (v) => Math.sin(3 * v)),
+  [n, 1],
+);
 
 const p: MLP = {
   w1: Tensor.randn([1, hidden], { rng, std: 1 }),
@@ -19,7 +26,9 @@ const keys = ["w1", "b1", "w2", "b2"] as const;
 const m = Object.fromEntries(keys.map((k) => [k, new Float64Array(p[k].size)]));
 const v = Object.fromEntries(keys.map((k) => [k, new Float64Array(p[k].size)]));
 const step = valueAndGrad(loss);
-const lr = 0.01, b1 = 0.9, b2 = 0.999;
+const lr = 0.01,
+  b1 = 0.9,
+  b2 = 0.999;
 const first = step(p, x, y)[0];
 let last = first;
 for (let t = 1; t <= 1500; t++) {

@@ -8,7 +8,8 @@ import { adamUpdate, MemoryPool, Rng, type Tensor } from "@pullback/tensor";
 
 const steps = Number(process.argv[2] ?? 60);
 const config = { ...presets.tiny, vocab: 256, context: 32 };
-const B = 8, T = config.context;
+const B = 8,
+  T = config.context;
 
 // Tokens: GPT-2 BPE ids folded into the small vocabulary (id mod V) — enough for a demo.
 const text = syntheticStories(300, 9).join("\n");
@@ -24,10 +25,12 @@ const positions = Int32Array.from({ length: T }, (_, i) => i);
 const lossAndGrad = valueAndGrad(loss);
 const memory = new MemoryPool();
 
-let first = 0, last = 0;
+let first = 0,
+  last = 0;
 for (let step = 1; step <= steps; step++) {
   // a batch of B random windows: inputs and next-token targets
-  const x = new Int32Array(B * T), y = new Int32Array(B * T);
+  const x = new Int32Array(B * T),
+    y = new Int32Array(B * T);
   for (let b = 0; b < B; b++) {
     const start = rng.int(tokens.length - T - 1);
     x.set(tokens.subarray(start, start + T), b * T);

@@ -17,7 +17,9 @@ try {
   if (args.has("--rebuild") || portable || staleReason()) {
     const t0 = performance.now();
     buildLibrary({ cpu: portable ? "baseline" : "native" });
-    console.log(`pullback: built ${libraryPath()} with Zig ${pinnedZig} (${portable ? "baseline CPU" : "native CPU"}, ${((performance.now() - t0) / 1000).toFixed(1)} s) using ${zig}`);
+    console.log(
+      `pullback: built ${libraryPath()} with Zig ${pinnedZig} (${portable ? "baseline CPU" : "native CPU"}, ${((performance.now() - t0) / 1000).toFixed(1)} s) using ${zig}`,
+    );
   } else {
     console.log(`pullback: kernel library up to date (${libraryPath()})`);
   }

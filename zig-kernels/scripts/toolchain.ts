@@ -70,7 +70,19 @@ export function ensureZig(log: (line: string) => void = console.log): string {
   log(`pullback: installing Zig ${pinnedZig} (PyPI wheel \`ziglang\`) into ${localDir}`);
   mkdirSync(localDir, { recursive: true });
   const r = Bun.spawnSync(
-    [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--upgrade", "--target", localDir, `ziglang==${pinnedZig}`],
+    [
+      python,
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--no-deps",
+      "--upgrade",
+      "--target",
+      localDir,
+      `ziglang==${pinnedZig}`,
+    ],
     { stdout: "pipe", stderr: "pipe" },
   );
   if (r.exitCode !== 0 || !existsSync(localZig) || versionOf(localZig) !== pinnedZig) {

@@ -29,11 +29,15 @@ interface RanksResult {
   ratios: number[];
 }
 
-
 export function benchRanks(argv: string[]): void {
   const o = { ranks: 2, presets: [] as PresetName[], batch: 0, steps: 8, repeats: 3, json: false };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i], value = () => argv[++i] ?? (() => { throw new Error(`${a} needs a value`); })();
+    const a = argv[i],
+      value = () =>
+        argv[++i] ??
+        (() => {
+          throw new Error(`${a} needs a value`);
+        })();
     if (a === "--ranks") o.ranks = Number(value());
     else if (a === "--preset") o.presets.push(value() as PresetName);
     else if (a === "--batch") o.batch = Number(value());
@@ -55,14 +59,39 @@ export function benchRanks(argv: string[]): void {
     for (const preset of o.presets.length ? o.presets : (["seed"] as PresetName[])) {
       const batch = o.batch || (preset === "gpt2" ? 2 : 64);
       const context = presets[preset].context;
-      const args = ["--corpus", corpus, "--preset", preset, "--batch", String(batch), "--steps", String(o.steps), "--sample-every", "0", "--eval-every", "0", "--checkpoint-every", "0"];
+      const args = [
+        "--corpus",
+        corpus,
+        "--preset",
+        preset,
+        "--batch",
+        String(batch),
+        "--steps",
+        String(o.steps),
+        "--sample-every",
+        "0",
+        "--eval-every",
+        "0",
+        "--checkpoint-every",
+        "0",
+      ];
       const timed = (cmd: string[], out: string, extra: string[] = []) => {
-        const r = Bun.spawnSync([...cmd, "bun", join(repoRoot(), "apps/train/src/cli.ts"), ...args, ...extra, "--out", out], { cwd: repoRoot(), stdout: "pipe", stderr: "pipe", env: { ...process.env, PULLBACK_THREADS: undefined, OMPI_MCA_btl_vader_single_copy_mechanism: "none" } });
+        const r = Bun.spawnSync([...cmd, "bun", join(repoRoot(), "apps/train/src/cli.ts"), ...args, ...extra, "--out", out], {
+          cwd: repoRoot(),
+          stdout: "pipe",
+          stderr: "pipe",
+          env: { ...process.env, PULLBACK_THREADS: undefined, OMPI_MCA_btl_vader_single_copy_mechanism: "none" },
+        });
         if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} bun run train exited ${r.exitCode}:\n${r.stderr.toString()}`);
-        const train = readMetrics(join(out, "metrics.jsonl")).filter((m) => m.type === "train").slice(2);
+        const train = readMetrics(join(out, "metrics.jsonl"))
+          .filter((m) => m.type === "train")
+          .slice(2);
         return { ms: median(train.map((m) => m.ms as number)), allreduce: median(train.map((m) => m.allreduceMs ?? 0)) };
       };
-      const one: number[] = [], many: number[] = [], allreduce: number[] = [], ratios: number[] = [];
+      const one: number[] = [],
+        many: number[] = [],
+        allreduce: number[] = [],
+        ratios: number[] = [];
       // Alternate the two, so that the machine's noise falls on both alike.
       for (let rep = 0; rep < o.repeats; rep++) {
         // One process: all the threads the ranks have together.
@@ -70,13 +99,27 @@ export function benchRanks(argv: string[]): void {
         const b = timed([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", String(o.ranks)], join(dir, `${preset}-ranks-${rep}`));
         one.push(a.ms), many.push(b.ms), allreduce.push(b.allreduce), ratios.push(b.ms / a.ms);
       }
-      results.push({ preset, batch, context, ranks: o.ranks, threadsPerRank, oneProcessMs: median(one), ranksMs: median(many), allreduceMs: median(allreduce), ratios });
+      results.push({
+        preset,
+        batch,
+        context,
+        ranks: o.ranks,
+        threadsPerRank,
+        oneProcessMs: median(one),
+        ranksMs: median(many),
+        allreduceMs: median(allreduce),
+        ratios,
+      });
       const r = results.at(-1)!;
       if (!o.json) {
         console.log(`\nGPT-2 ${preset}, global batch ${batch} × ${context}, ${o.steps} steps (median of steps 3…), ${o.repeats} repeats alternated`);
         console.log(`  1 process × ${o.ranks * threadsPerRank} threads   ${r.oneProcessMs.toFixed(1)} ms/step`);
-        console.log(`  ${o.ranks} ranks × ${threadsPerRank} thread${threadsPerRank > 1 ? "s" : ""}      ${r.ranksMs.toFixed(1)} ms/step, of which MPI_Allreduce ${r.allreduceMs.toFixed(1)} ms`);
-        console.log(`  ranks / one process = ${median(ratios).toFixed(2)}× (per repeat: ${ratios.map((x) => x.toFixed(2)).join(", ")}; below 1: the ranks are faster)`);
+        console.log(
+          `  ${o.ranks} ranks × ${threadsPerRank} thread${threadsPerRank > 1 ? "s" : ""}      ${r.ranksMs.toFixed(1)} ms/step, of which MPI_Allreduce ${r.allreduceMs.toFixed(1)} ms`,
+        );
+        console.log(
+          `  ranks / one process = ${median(ratios).toFixed(2)}× (per repeat: ${ratios.map((x) => x.toFixed(2)).join(", ")}; below 1: the ranks are faster)`,
+        );
       }
     }
   } finally {

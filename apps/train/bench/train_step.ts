@@ -15,7 +15,24 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pullback } from "@pullback/ad";
 import { gemmFlops, loss, presets, stepFlops, stepGemms, createModel, type GPT2Params, type ModelConfig, type PresetName } from "@pullback/gpt2";
-import { bf16KernelInUse, gemm, getPrecision, withPrecision, getThreads, MemoryPool, poolSize, precisions, Rng, setPrecision, setThreads, type Precision, startKernelProfile, stopKernelProfile, Tensor, type KernelTime } from "@pullback/tensor";
+import {
+  bf16KernelInUse,
+  gemm,
+  getPrecision,
+  withPrecision,
+  getThreads,
+  MemoryPool,
+  poolSize,
+  precisions,
+  Rng,
+  setPrecision,
+  setThreads,
+  type Precision,
+  startKernelProfile,
+  stopKernelProfile,
+  Tensor,
+  type KernelTime,
+} from "@pullback/tensor";
 import { adamStep, initAdam } from "../src/optimizer.ts";
 import { median } from "@pullback/tensor/bench";
 
@@ -55,7 +72,6 @@ interface Result {
   jax?: { stepMs: number; forwardMs?: number; forwardBackwardMs?: number; threads: number; version?: string } | { error: string };
 }
 
-
 function parseArgs(argv: string[]) {
   const opts = { presets: [] as PresetName[], batch: 0, steps: 0, threads: 0, precision: "fp32" as Precision, jax: true, json: false };
   for (let i = 0; i < argv.length; i++) {
@@ -76,11 +92,12 @@ function parseArgs(argv: string[]) {
       const p = value();
       if (!precisions.includes(p as Precision)) throw new Error(`--precision must be one of ${precisions.join(", ")}, got ${p}`);
       opts.precision = p as Precision;
-    }
-    else if (a === "--no-jax") opts.jax = false;
+    } else if (a === "--no-jax") opts.jax = false;
     else if (a === "--json") opts.json = true;
     else if (a === "--help") {
-      console.log("Usage: bun run bench:train [--preset seed|gpt2|tiny]... [--batch N] [--steps N] [--threads N] [--precision fp32|bf16] [--no-jax] [--json]");
+      console.log(
+        "Usage: bun run bench:train [--preset seed|gpt2|tiny]... [--batch N] [--steps N] [--threads N] [--precision fp32|bf16] [--no-jax] [--json]",
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -105,12 +122,17 @@ function benchOurs(c: Config): Result {
   const rng = new Rng(1);
   const params = model.initParams(rng);
   const adam = initAdam(params as never);
-  const B = c.batch, T = c.context;
+  const B = c.batch,
+    T = c.context;
   const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
   const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
   const positions = Int32Array.from({ length: T }, (_, i) => i);
   const hyper = { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 };
-  const fwd: number[] = [], bwd: number[] = [], opt: number[] = [], total: number[] = [], faults: number[] = [];
+  const fwd: number[] = [],
+    bwd: number[] = [],
+    opt: number[] = [],
+    total: number[] = [],
+    faults: number[] = [];
   const memory = new MemoryPool(); // as the trainer: every tensor of a step reuses the previous step's memory
   const run = (seed: number) =>
     memory.run(() => {
@@ -169,7 +191,8 @@ function benchOurs(c: Config): Result {
  */
 function gemmRate(config: ModelConfig, batch: number, time: number, repeats = 5): number {
   const rng = new Rng(7);
-  let flops = 0, ms = 0;
+  let flops = 0,
+    ms = 0;
   for (const g of stepGemms(config, batch, time)) {
     const a = Tensor.uniform(g.transA ? [g.k, g.m] : [g.m, g.k], { rng, low: -1 });
     const b = Tensor.uniform(g.transB ? [g.n, g.k] : [g.k, g.n], { rng, low: -1 });
@@ -194,7 +217,19 @@ function benchJax(c: Config, threads: number): Result["jax"] {
   const probe = Bun.spawnSync([python, "-c", "import jax"], { stdout: "pipe", stderr: "pipe" });
   if (probe.exitCode !== 0) return { error: `${python} has no jax (bun run reference:setup) — reference not timed` };
   const r = Bun.spawnSync(
-    [python, script, "--preset", c.preset, "--batch", String(c.batch), "--repeats", String(Math.max(3, c.steps)), "--threads", String(threads), "--json"],
+    [
+      python,
+      script,
+      "--preset",
+      c.preset,
+      "--batch",
+      String(c.batch),
+      "--repeats",
+      String(Math.max(3, c.steps)),
+      "--threads",
+      String(threads),
+      "--json",
+    ],
     { stdout: "pipe", stderr: "pipe" },
   );
   if (r.exitCode !== 0) return { error: `bench_train_step.py failed: ${r.stderr.toString().trim().split("\n").slice(-3).join(" | ")}` };
@@ -208,7 +243,9 @@ function benchJax(c: Config, threads: number): Result["jax"] {
 
 function print(r: Result): void {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  console.log(`\nGPT-2 ${r.preset}: ${(r.params / 1e6).toFixed(2)} M parameters, batch ${r.batch} × ${r.context}, dropout ${r.dropout}, ${r.threads} thread(s), GEMMs ${r.precision}`);
+  console.log(
+    `\nGPT-2 ${r.preset}: ${(r.params / 1e6).toFixed(2)} M parameters, batch ${r.batch} × ${r.context}, dropout ${r.dropout}, ${r.threads} thread(s), GEMMs ${r.precision}`,
+  );
   console.log(`  step      ${f(r.stepMs)} ms   (${Math.round(r.tokensPerSecond).toLocaleString("en-US")} tokens/s)`);
   console.log(`  forward   ${f(r.forwardMs)} ms`);
   console.log(`  backward  ${f(r.backwardMs)} ms`);
@@ -216,13 +253,17 @@ function print(r: Result): void {
   console.log(`  in kernels ${f(r.kernelMs)} ms (${((100 * r.kernelMs) / r.stepMs).toFixed(1)} % of the step)`);
   console.log(`  peak RSS  ${f(r.peakRssMB)} MB (one step's tensors: ${r.poolMB.toFixed(0)} MB)`);
   console.log(`  page faults per step ${r.faultsPerStep.join(", ")} (steps 1…${r.faultsPerStep.length})`);
-  console.log(`  FLOPs per step ${(r.flops / 1e9).toFixed(1)} G (GEMMs + causal attention); the step's GEMMs alone run at ${r.gemmGflops.toFixed(1)} GFLOP/s in fp32`);
+  console.log(
+    `  FLOPs per step ${(r.flops / 1e9).toFixed(1)} G (GEMMs + causal attention); the step's GEMMs alone run at ${r.gemmGflops.toFixed(1)} GFLOP/s in fp32`,
+  );
   console.log(`  fp32 roof ms = FLOPs / that fp32 rate = ${f(r.roofMs)} ms;  step / roof = ${(r.stepMs / r.roofMs).toFixed(2)}×`);
   console.log(`  top kernels (one profiled step):`);
   for (const k of r.topKernels) console.log(`    ${k.kernel.padEnd(32)} ${f(k.ms)} ms  ${String(k.calls).padStart(4)} calls`);
   if (r.jax && "stepMs" in r.jax) {
     const j = r.jax;
-    console.log(`  JAX ${j.version ?? ""} (jit, ${j.threads} thread(s)): step ${f(j.stepMs)} ms, forward ${f(j.forwardMs ?? NaN)} ms, forward+backward ${f(j.forwardBackwardMs ?? NaN)} ms`);
+    console.log(
+      `  JAX ${j.version ?? ""} (jit, ${j.threads} thread(s)): step ${f(j.stepMs)} ms, forward ${f(j.forwardMs ?? NaN)} ms, forward+backward ${f(j.forwardBackwardMs ?? NaN)} ms`,
+    );
     console.log(`  ours / JAX step time = ${(r.stepMs / j.stepMs).toFixed(2)}× (below 1: ours is faster)`);
   } else if (r.jax) console.log(`  JAX: ${r.jax.error}`);
 }

@@ -47,15 +47,19 @@ export function downsample(points: Point[], max: number): Point[] {
 }
 
 export function renderLossChart(train: Point[], valid: Point[], options: ChartOptions = {}): string {
-  const W = options.width ?? 800, H = options.height ?? 450;
+  const W = options.width ?? 800,
+    H = options.height ?? 450;
   const m = { left: 64, right: 24, top: 40, bottom: 52 };
-  const pw = W - m.left - m.right, ph = H - m.top - m.bottom;
+  const pw = W - m.left - m.right,
+    ph = H - m.top - m.bottom;
   const finite = (p: Point) => Number.isFinite(p[0]) && Number.isFinite(p[1]);
   const tr = downsample(train.filter(finite), Math.max(2, Math.floor(pw)));
   const va = valid.filter(finite);
   const all = [...tr, ...va];
-  let x0 = Math.min(...all.map((p) => p[0])), x1 = Math.max(...all.map((p) => p[0]));
-  let y0 = Math.min(...all.map((p) => p[1])), y1 = Math.max(...all.map((p) => p[1]));
+  let x0 = Math.min(...all.map((p) => p[0])),
+    x1 = Math.max(...all.map((p) => p[0]));
+  let y0 = Math.min(...all.map((p) => p[1])),
+    y1 = Math.max(...all.map((p) => p[1]));
   if (all.length === 0) [x0, x1, y0, y1] = [0, 1, 0, 1];
   if (x1 <= x0) x1 = x0 + 1;
   if (y1 <= y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
@@ -94,7 +98,8 @@ export function renderLossChart(train: Point[], valid: Point[], options: ChartOp
   for (const [x, y] of va) out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3" fill="#d62728"/>`);
   if (all.length === 0) out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" text-anchor="middle" fill="#888">no data yet</text>`);
   // Legend.
-  const lx = m.left + pw - 150, ly = m.top + 12;
+  const lx = m.left + pw - 150,
+    ly = m.top + 12;
   out.push(`<rect x="${lx - 8}" y="${ly - 12}" width="150" height="44" fill="white" stroke="#ccc"/>`);
   out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="#1f77b4" stroke-width="2"/>`);
   out.push(`<text x="${lx + 30}" y="${ly + 4}">train${tr.length ? ` (last ${fmtTick(train.filter(finite).at(-1)![1])})` : ""}</text>`);
@@ -106,7 +111,8 @@ export function renderLossChart(train: Point[], valid: Point[], options: ChartOp
 
 /** Writes the chart of a run's metrics to `path` atomically. */
 export function writeLossChart(path: string, records: readonly MetricRecord[], options: ChartOptions = {}): void {
-  const train: Point[] = [], valid: Point[] = [];
+  const train: Point[] = [],
+    valid: Point[] = [];
   for (const r of records) {
     if (r.type === "train") train.push([r.step, r.loss]);
     else if (r.type === "eval") valid.push([r.step, r.loss]);

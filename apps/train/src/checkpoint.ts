@@ -73,7 +73,8 @@ export function crc32File(path: string): number {
   const fd = openSync(path, "r");
   try {
     const buf = new Uint8Array(4 << 20);
-    let crc = 0, pos = 0;
+    let crc = 0,
+      pos = 0;
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) return crc;
@@ -173,9 +174,17 @@ function readMeta(jsonPath: string): CheckpointMeta {
   if (!Number.isSafeInteger(meta.step) || meta.step < 0) throw bad(`step is ${JSON.stringify(meta.step)}`);
   const problem = metaProblem(meta);
   if (problem) throw bad(problem);
-  if (!Array.isArray(meta.rng) || meta.rng.length !== 4 || !meta.rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) throw bad("rng state is not four uint32 words");
+  if (!Array.isArray(meta.rng) || meta.rng.length !== 4 || !meta.rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32))
+    throw bad("rng state is not four uint32 words");
   const t = meta.tensors;
-  if (!t || typeof t.file !== "string" || basename(t.file) !== t.file || !t.file.endsWith(".safetensors") || !Number.isSafeInteger(t.bytes) || !Number.isInteger(t.crc32)) {
+  if (
+    !t ||
+    typeof t.file !== "string" ||
+    basename(t.file) !== t.file ||
+    !t.file.endsWith(".safetensors") ||
+    !Number.isSafeInteger(t.bytes) ||
+    !Number.isInteger(t.crc32)
+  ) {
     throw bad("tensors entry is missing or malformed");
   }
   return meta;
@@ -190,11 +199,15 @@ function metaProblem(meta: CheckpointMeta): string | undefined {
   if (!isObject(config)) return `config is ${show(config)}, not an object`;
   // Sizes; a model may have no layers or MLP (the trainer's tests use a bigram model), GPT-2's own check follows at load.
   for (const key of ["vocab", "context", "heads", "width", "layers", "mlp"]) {
-    const v = config[key], least = key === "layers" || key === "mlp" ? 0 : 1;
-    if (!Number.isSafeInteger(v) || (v as number) < least) return `config.${key} must be ${least ? "a positive" : "a non-negative"} integer, got ${show(v)}`;
+    const v = config[key],
+      least = key === "layers" || key === "mlp" ? 0 : 1;
+    if (!Number.isSafeInteger(v) || (v as number) < least)
+      return `config.${key} must be ${least ? "a positive" : "a non-negative"} integer, got ${show(v)}`;
   }
-  if (typeof config.dropout !== "number" || !(config.dropout >= 0 && config.dropout < 1)) return `config.dropout must be a number in [0, 1), got ${show(config.dropout)}`;
-  if ((config.width as number) % (config.heads as number) !== 0) return `config.width ${config.width} is not divisible by config.heads ${config.heads}`;
+  if (typeof config.dropout !== "number" || !(config.dropout >= 0 && config.dropout < 1))
+    return `config.dropout must be a number in [0, 1), got ${show(config.dropout)}`;
+  if ((config.width as number) % (config.heads as number) !== 0)
+    return `config.width ${config.width} is not divisible by config.heads ${config.heads}`;
   const opt: unknown = meta.optimizer;
   if (!isObject(opt)) return `optimizer is ${show(opt)}, not an object`;
   const ranges: [string, (x: number) => boolean, string][] = [
@@ -209,8 +222,10 @@ function metaProblem(meta: CheckpointMeta): string | undefined {
     if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) return `optimizer.${key} must be ${what}, got ${show(v)}`;
   }
   if (!Number.isSafeInteger(opt.step) || (opt.step as number) < 0) return `optimizer.step must be a non-negative integer, got ${show(opt.step)}`;
-  if (typeof meta.elapsed !== "number" || !Number.isFinite(meta.elapsed) || meta.elapsed < 0) return `elapsed must be a number of seconds of at least 0, got ${show(meta.elapsed)}`;
-  if (meta.vocabulary !== undefined && (typeof meta.vocabulary !== "string" || meta.vocabulary === "")) return `vocabulary must be a file name, got ${show(meta.vocabulary)}`;
+  if (typeof meta.elapsed !== "number" || !Number.isFinite(meta.elapsed) || meta.elapsed < 0)
+    return `elapsed must be a number of seconds of at least 0, got ${show(meta.elapsed)}`;
+  if (meta.vocabulary !== undefined && (typeof meta.vocabulary !== "string" || meta.vocabulary === ""))
+    return `vocabulary must be a file name, got ${show(meta.vocabulary)}`;
   if (meta.options !== undefined) {
     if (!isObject(meta.options)) return `options is ${show(meta.options)}, not an object`;
     try {
@@ -249,7 +264,9 @@ export function loadCheckpointFile(jsonPath: string): LoadedCheckpoint {
     if (e instanceof SafetensorsError) throw new CheckpointError(`${where}: ${e.message}`);
     throw e;
   }
-  const params: Record<string, Tensor> = {}, m: Record<string, Tensor> = {}, v: Record<string, Tensor> = {};
+  const params: Record<string, Tensor> = {},
+    m: Record<string, Tensor> = {},
+    v: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(file.tensors)) {
     if (!(t instanceof Tensor)) throw new CheckpointError(`${where}: tensor "${name}" is not a float tensor`);
     const bad = firstNonFinite(t);

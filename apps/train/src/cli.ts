@@ -49,7 +49,11 @@ async function joinRanks(opts: TrainOptions): Promise<void> {
   const { launchedByMpirun, initMpi, installHint, MpiError } = await import("./mpi.ts");
   const launch = launchedByMpirun();
   if (!launch) {
-    if (opts.distributed) fail(`--distributed: this process was not started by mpirun (no OMPI_COMM_WORLD_SIZE or PMI_SIZE in its environment); run e.g. mpirun -np 2 bun run train …, after installing MPI if needed: ${installHint}`, 2);
+    if (opts.distributed)
+      fail(
+        `--distributed: this process was not started by mpirun (no OMPI_COMM_WORLD_SIZE or PMI_SIZE in its environment); run e.g. mpirun -np 2 bun run train …, after installing MPI if needed: ${installHint}`,
+        2,
+      );
     return;
   }
   try {
@@ -89,7 +93,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (resume && resume.meta.step >= opts.steps) {
     const more = resume.meta.step + Math.max(1, opts.steps);
-    fail(`${resume.path} is at step ${resume.meta.step}, and --steps is ${opts.steps}: there is nothing left to train. To continue, pass a larger --steps (e.g. --steps ${more})`, 2, true);
+    fail(
+      `${resume.path} is at step ${resume.meta.step}, and --steps is ${opts.steps}: there is nothing left to train. To continue, pass a larger --steps (e.g. --steps ${more})`,
+      2,
+      true,
+    );
   }
   setPrecision(opts.precision);
   const say = (line: string) => comm.rank === 0 && process.stderr.write(line);
@@ -98,24 +106,45 @@ export async function main(argv: readonly string[]): Promise<void> {
   const config = resume ? resume.meta.config : configFor(presets[opts.preset], opts);
   // The global batch is cut into ranks × accumulate parts: a rank holds one part's activations at a time.
   const parts = comm.size * opts.accumulate;
-  if (opts.batch < parts) fail(`--batch ${opts.batch} cannot be split into ${comm.size} ranks × --accumulate ${opts.accumulate}: it needs at least ${parts} sequences`, 2, true);
+  if (opts.batch < parts)
+    fail(
+      `--batch ${opts.batch} cannot be split into ${comm.size} ranks × --accumulate ${opts.accumulate}: it needs at least ${parts} sequences`,
+      2,
+      true,
+    );
   const microBatch = Math.ceil(opts.batch / parts);
   try {
     checkTrainingMemory(config, microBatch, opts.context);
   } catch (e) {
-    if (e instanceof MemoryError) fail(`${e.message} (--batch ${opts.batch}${parts > 1 ? ` in parts of ${microBatch}` : ""}, --context ${opts.context}${resume ? `, the config of ${resume.path}` : `, --preset ${opts.preset}`})`, 1, true);
+    if (e instanceof MemoryError)
+      fail(
+        `${e.message} (--batch ${opts.batch}${parts > 1 ? ` in parts of ${microBatch}` : ""}, --context ${opts.context}${resume ? `, the config of ${resume.path}` : `, --preset ${opts.preset}`})`,
+        1,
+        true,
+      );
     throw e;
   }
   if (comm.size > 1) {
     const threads = getThreads();
-    say(`${comm.size} ranks × ${threads} thread${threads > 1 ? "s" : ""} (${comm.implementation}); global batch ${opts.batch} = ${comm.size} ranks × ${opts.accumulate > 1 ? `${opts.accumulate} micro-batches × ` : ""}about ${microBatch} sequences; gradients summed with MPI_Allreduce\n`);
+    say(
+      `${comm.size} ranks × ${threads} thread${threads > 1 ? "s" : ""} (${comm.implementation}); global batch ${opts.batch} = ${comm.size} ranks × ${opts.accumulate > 1 ? `${opts.accumulate} micro-batches × ` : ""}about ${microBatch} sequences; gradients summed with MPI_Allreduce\n`,
+    );
   } else if (opts.accumulate > 1) {
     say(`gradient accumulation: ${opts.accumulate} micro-batches of about ${microBatch} sequences per step\n`);
   }
   try {
     const model = await loadModel(config);
     // Rank 0 prepares the corpus (download, tokenization, its cache) before the others read it.
-    const load = () => loadTrainingData({ corpus: opts.corpus, valid: opts.valid, vocab: config.vocab, batch: opts.batch, context: opts.context, seed: opts.seed, log: (line) => say(`${line}\n`) });
+    const load = () =>
+      loadTrainingData({
+        corpus: opts.corpus,
+        valid: opts.valid,
+        vocab: config.vocab,
+        batch: opts.batch,
+        context: opts.context,
+        seed: opts.seed,
+        log: (line) => say(`${line}\n`),
+      });
     if (comm.rank > 0) (comm as Mpi).barrier();
     const data = await load();
     if (comm.rank === 0 && comm.size > 1) (comm as Mpi).barrier();
@@ -143,11 +172,20 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
   } catch (e) {
     // Every rank meets these alike (the same data, the same summed gradients).
-    if (e instanceof DataError || e instanceof CorpusError || e instanceof NonFiniteError || e instanceof ParamMismatchError || e instanceof MemoryError) fail(e.message, 1, true);
+    if (
+      e instanceof DataError ||
+      e instanceof CorpusError ||
+      e instanceof NonFiniteError ||
+      e instanceof ParamMismatchError ||
+      e instanceof MemoryError
+    )
+      fail(e.message, 1, true);
     if (e instanceof CheckpointError) fail(e.message);
     if (e instanceof ModelConfigError) fail(`${resume ? `${resume.path}: ` : ""}${e.message}`, 1, true);
     if (e instanceof RangeError && /out of memory/i.test(e.message)) {
-      fail(`out of memory (--batch ${opts.batch} × --context ${opts.context}, a model of ${config.layers} layers, width ${config.width}, vocabulary ${config.vocab}): use a smaller --batch or --context`);
+      fail(
+        `out of memory (--batch ${opts.batch} × --context ${opts.context}, a model of ${config.layers} layers, width ${config.width}, vocabulary ${config.vocab}): use a smaller --batch or --context`,
+      );
     }
     throw e;
   }

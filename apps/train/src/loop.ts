@@ -61,7 +61,10 @@ export interface LoopHooks {
 
 /** Stop decisions of every rank, agreed on after each step (all ranks stop at the same step). */
 const stopReasons = ["SIGINT", "SIGTERM", "SIGHUP", "stop"] as const;
-function agreeOnStop(comm: Communicator, local: { timeUp: boolean; interrupted?: string; signal?: string }): { timeUp: boolean; interrupted?: string; signal?: string } {
+function agreeOnStop(
+  comm: Communicator,
+  local: { timeUp: boolean; interrupted?: string; signal?: string },
+): { timeUp: boolean; interrupted?: string; signal?: string } {
   if (comm.size === 1) return local;
   // One slot triple per rank: [time up (rank 0's clock decides), interrupted, signal]; the sum
   // gives every rank everybody's slots, and the first rank that has a reason gives it.
@@ -121,7 +124,14 @@ export function configFor(base: ModelConfig, opts: TrainOptions): ModelConfig {
  * (a loaded checkpoint) it continues where that checkpoint stopped, so that the losses equal
  * those of an uninterrupted run with the same options and seed.
  */
-export function runTraining(model: TrainableModel, data: TrainingData, opts: TrainOptions, runDir: string, resume?: LoadedCheckpoint, hooks: LoopHooks = {}): RunResult {
+export function runTraining(
+  model: TrainableModel,
+  data: TrainingData,
+  opts: TrainOptions,
+  runDir: string,
+  resume?: LoadedCheckpoint,
+  hooks: LoopHooks = {},
+): RunResult {
   const comm = hooks.communicator ?? singleProcess;
   /** Rank 0 writes (the run folder, metrics, checkpoints, output); the other ranks only compute. */
   const writer = comm.rank === 0;
@@ -129,7 +139,9 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   const accumulate = opts.accumulate ?? 1;
   const parts = comm.size * accumulate;
   if (opts.batch < parts) {
-    throw new Error(`--batch ${opts.batch} cannot be split into ${comm.size} rank${comm.size > 1 ? "s" : ""} × ${accumulate} micro-batch${accumulate > 1 ? "es" : ""}: it needs at least ${parts} sequences`);
+    throw new Error(
+      `--batch ${opts.batch} cannot be split into ${comm.size} rank${comm.size > 1 ? "s" : ""} × ${accumulate} micro-batch${accumulate > 1 ? "es" : ""}: it needs at least ${parts} sequences`,
+    );
   }
   const ckptDir = join(runDir, "checkpoints");
   const metricsPath = join(runDir, "metrics.jsonl");
@@ -146,7 +158,8 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   let rng = new Rng(opts.seed);
   let params: ParamTree = model.initParams(rng);
   const adam = initAdam(params);
-  let step = 0, elapsedBefore = 0;
+  let step = 0,
+    elapsedBefore = 0;
   if (resume) {
     const what = `checkpoint ${resume.path}`;
     params = unflattenLike(params, resume.params, what);
@@ -161,7 +174,12 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   }
   const silent = { write: () => true, isTTY: false };
   const metrics = writer ? new MetricsLog(metricsPath) : { append: () => {} };
-  const progress = new StepProgress({ totalSteps: opts.steps, timeBudget: opts.time || undefined, elapsedBefore, stream: writer ? hooks.progress : silent });
+  const progress = new StepProgress({
+    totalSteps: opts.steps,
+    timeBudget: opts.time || undefined,
+    elapsedBefore,
+    stream: writer ? hooks.progress : silent,
+  });
   const log = writer ? (hooks.log ?? ((line: string) => progress.log(line))) : () => {};
   const validStart = data.valid?.state();
   const started = performance.now();
@@ -187,7 +205,18 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     }
     lastCheckpoint = saveCheckpoint(
       ckptDir,
-      { step, config: model.config, params, adam, hyper: hyper(opts.lr), rng: rng.state, data: data.train.state(), vocabulary: vocabName, options: { ...opts }, elapsed: elapsed() },
+      {
+        step,
+        config: model.config,
+        params,
+        adam,
+        hyper: hyper(opts.lr),
+        rng: rng.state,
+        data: data.train.state(),
+        vocabulary: vocabName,
+        options: { ...opts },
+        elapsed: elapsed(),
+      },
       opts.keep,
     );
     lastSavedStep = step;
@@ -205,7 +234,12 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   const sample = () => {
     if (!writer) return;
     const v = data.vocabulary;
-    const ids = generate(model, params, v.encode(opts.prompt), { maxTokens: opts.sampleTokens, temperature: 0, rng: new Rng(0), stopToken: v.endOfText });
+    const ids = generate(model, params, v.encode(opts.prompt), {
+      maxTokens: opts.sampleTokens,
+      temperature: 0,
+      rng: new Rng(0),
+      stopToken: v.endOfText,
+    });
     const text = opts.prompt + v.decode(ids);
     metrics.append({ type: "sample", step, prompt: opts.prompt, text });
     log(`step ${step} sample: ${text}`);
@@ -216,7 +250,8 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
   const stop = (by: string, abandoned: boolean) => {
     stoppedBy = "signal";
     signal = by;
-    const save = step === 0 && lastSavedStep < 0 ? "nothing to save" : lastSavedStep === step ? "its checkpoint is written" : "writing its checkpoint";
+    const save =
+      step === 0 && lastSavedStep < 0 ? "nothing to save" : lastSavedStep === step ? "its checkpoint is written" : "writing its checkpoint";
     log(`${by}: stopping at step ${step}${abandoned ? ` (step ${step + 1} abandoned)` : ""}; ${save} (send it again to quit at once)`);
   };
   while (step < opts.steps) {
@@ -224,7 +259,8 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     // A stop signal (Ctrl-C, SIGTERM) abandons the forward and backward pass between two kernels
     // (`stoppable`); the parameters are untouched until adamStep, so the checkpoint written after
     // the loop is the last completed step's — once the batch and the RNG are put back as well.
-    const dataBefore = data.train.state(), rngBefore = rng.state;
+    const dataBefore = data.train.state(),
+      rngBefore = rng.state;
     const batch = data.train.next();
     const dropoutSeed = rng.nextU32();
     const next = step + 1;
@@ -266,7 +302,8 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
         if (e instanceof AnomalyError) throw new NonFiniteError(next, `step ${next}: ${e.message}; training stopped (last good checkpoint: ${keep})`);
         throw e;
       }
-      if (!Number.isFinite(loss)) throw new NonFiniteError(next, `step ${next}: the loss is ${loss}; training stopped (last good checkpoint: ${keep})`);
+      if (!Number.isFinite(loss))
+        throw new NonFiniteError(next, `step ${next}: the loss is ${loss}; training stopped (last good checkpoint: ${keep})`);
       const { norm } = clipGradients(grads, opts.clip);
       if (!Number.isFinite(norm)) {
         const bad = namedTensors(grads).find(([, t]) => t.data.some((x) => !Number.isFinite(x)))?.[0] ?? "?";
@@ -286,13 +323,26 @@ export function runTraining(model: TrainableModel, data: TrainingData, opts: Tra
     step = next;
     losses.push(loss);
     const ms = performance.now() - t0;
-    metrics.append({ type: "train", step, loss, lr, gradNorm: norm, ms, tokensPerSecond: (tokensPerStep * 1000) / ms, time: elapsed(), ...(comm.size > 1 ? { allreduceMs } : {}) });
+    metrics.append({
+      type: "train",
+      step,
+      loss,
+      lr,
+      gradNorm: norm,
+      ms,
+      tokensPerSecond: (tokensPerStep * 1000) / ms,
+      time: elapsed(),
+      ...(comm.size > 1 ? { allreduceMs } : {}),
+    });
     progress.update({ step, loss, lr, tokens: tokensPerStep, ms });
     // The first two steps fill the memory pool and warm up; the third is a steady-state step.
     if (losses.length === 3 && step < opts.steps) {
       const left = opts.steps - step;
       const projected = (left * ms) / 1000;
-      log(`step ${step}: ${ms.toFixed(0)} ms per step → the remaining ${left} steps take about ${formatDuration(projected)}` + (opts.time > 0 && projected > opts.time - elapsed() ? ` (the --time budget stops the run earlier)` : ""));
+      log(
+        `step ${step}: ${ms.toFixed(0)} ms per step → the remaining ${left} steps take about ${formatDuration(projected)}` +
+          (opts.time > 0 && projected > opts.time - elapsed() ? ` (the --time budget stops the run earlier)` : ""),
+      );
     }
 
     let interrupted: string | undefined;

@@ -38,7 +38,9 @@ interface Array1 {
 function checkArrays(arrays: Array1[]): void {
   for (const a of arrays) {
     if (a.bytes > MAX_ARRAY_BYTES) {
-      throw new MemoryError(`${a.what} ${a.shape} would be one array of ${formatBytes(a.bytes)}; the largest array Bun can allocate is ${formatBytes(MAX_ARRAY_BYTES)}`);
+      throw new MemoryError(
+        `${a.what} ${a.shape} would be one array of ${formatBytes(a.bytes)}; the largest array Bun can allocate is ${formatBytes(MAX_ARRAY_BYTES)}`,
+      );
     }
   }
 }
@@ -83,7 +85,9 @@ export function checkTrainingMemory(config: ModelConfig, batch: number, context:
     { what: "the attention's q, k, v of a layer", shape: `(${rows}, ${3 * C})`, bytes: 12 * rows * C },
     ...modelArrays(config),
   ]);
-  const params = 16 * parameterCount(config), logits = 4 * rows * V, activations = 4 * rows * C * L;
+  const params = 16 * parameterCount(config),
+    logits = 4 * rows * V,
+    activations = 4 * rows * C * L;
   const total = params + logits + activations;
   if (total > available) {
     throw new MemoryError(

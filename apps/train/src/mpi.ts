@@ -43,7 +43,8 @@ export const installHint =
 /** Sonames tried in order when PULLBACK_MPI_LIB is not set. */
 export const mpiSonames = ["libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so"];
 
-const RTLD_NOW = 2, RTLD_GLOBAL = 0x100;
+const RTLD_NOW = 2,
+  RTLD_GLOBAL = 0x100;
 
 const libc = dlopen("libc.so.6", {
   dlopen: { args: [FFIType.cstring, FFIType.i32], returns: FFIType.ptr },
@@ -75,7 +76,8 @@ let world: Mpi | undefined;
 export function initMpi(env: Record<string, string | undefined> = process.env): Mpi {
   if (world) return world;
   const tried: string[] = [];
-  let handle: Pointer | null = null, path = "";
+  let handle: Pointer | null = null,
+    path = "";
   for (const name of env.PULLBACK_MPI_LIB ? [env.PULLBACK_MPI_LIB] : mpiSonames) {
     // RTLD_GLOBAL: Open MPI's plugins (dlopened by libmpi) resolve symbols against it.
     handle = libc.symbols.dlopen(cstr(name), RTLD_NOW | RTLD_GLOBAL) as Pointer | null;
@@ -96,7 +98,8 @@ export function initMpi(env: Record<string, string | undefined> = process.env): 
   const handles = openmpi
     ? { comm: sym("ompi_mpi_comm_world")!, float: sym("ompi_mpi_float")!, double: sym("ompi_mpi_double")!, sum: sym("ompi_mpi_op_sum")! }
     : { comm: 0x44000000, float: 0x4c00040a, double: 0x4c00080b, sum: 0x58000003 };
-  if (Object.values(handles).some((h) => h === null)) throw new MpiError(`${path}: Open MPI's predefined handles are missing (a broken installation?): ${installHint}`);
+  if (Object.values(handles).some((h) => h === null))
+    throw new MpiError(`${path}: Open MPI's predefined handles are missing (a broken installation?): ${installHint}`);
   if (!openmpi && sym("MPI_Init") === null) throw new MpiError(`${path} has no MPI_Init: not an MPI library; ${installHint}`);
   const lib = dlopen(path, {
     MPI_Init: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
@@ -122,7 +125,11 @@ export function initMpi(env: Record<string, string | undefined> = process.env): 
   const size = out[0];
   const version = new Uint8Array(8192);
   lib.MPI_Get_library_version(version, out);
-  const versionText = new TextDecoder().decode(version.subarray(0, Math.max(0, out[0]))).split("\n")[0].split(",")[0].trim();
+  const versionText = new TextDecoder()
+    .decode(version.subarray(0, Math.max(0, out[0])))
+    .split("\n")[0]
+    .split(",")[0]
+    .trim();
   // MPI_IN_PLACE: Open MPI's is (void *) 1, MPICH's (void *) -1.
   const inPlace = openmpi ? 1n : 0xffffffffffffffffn;
   let finalized = false;

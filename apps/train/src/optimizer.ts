@@ -32,7 +32,10 @@ export function adamStep<P extends ParamTree>(params: P, grads: P, state: AdamSt
   state.step += 1;
   const decayed = { ...hyper, step: state.step };
   const plain = { ...decayed, weightDecay: 0 };
-  const ps = namedTensors(params), gs = namedTensors(grads), ms = namedTensors(state.m), vs = namedTensors(state.v);
+  const ps = namedTensors(params),
+    gs = namedTensors(grads),
+    ms = namedTensors(state.m),
+    vs = namedTensors(state.v);
   if (gs.length !== ps.length) throw new Error(`adamStep: ${gs.length} gradients for ${ps.length} parameters`);
   for (let i = 0; i < ps.length; i++) {
     const [name, p] = ps[i];

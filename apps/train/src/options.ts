@@ -79,7 +79,14 @@ export interface TrainOptions {
 }
 
 const trainSpecs: Spec<keyof TrainOptions>[] = [
-  { name: "preset", key: "preset", kind: "enum", values: Object.keys(presets), def: "seed", help: "model size: seed (proc-macro-gpt), tiny (tests), gpt2 (124M)" },
+  {
+    name: "preset",
+    key: "preset",
+    kind: "enum",
+    values: Object.keys(presets),
+    def: "seed",
+    help: "model size: seed (proc-macro-gpt), tiny (tests), gpt2 (124M)",
+  },
   { name: "steps", key: "steps", kind: "int", min: 1, def: "2000", help: "number of optimizer steps (also the length of the cosine schedule)" },
   { name: "time", key: "time", kind: "duration", def: "none", help: "time budget, e.g. 90s, 10m, 1h30m: stop after the step that crosses it" },
   { name: "batch", key: "batch", kind: "int", min: 1, def: "64", help: "sequences per step" },
@@ -96,20 +103,74 @@ const trainSpecs: Spec<keyof TrainOptions>[] = [
   { name: "dropout", key: "dropout", kind: "float", min: 0, below: 1, def: "preset's", help: "dropout probability" },
   { name: "seed", key: "seed", kind: "int", min: 0, max: 2 ** 32 - 1, def: "12345", help: "seed of initialization, data order and dropout" },
   { name: "prompt", key: "prompt", kind: "string", def: '"One day,"', help: "prompt of the samples printed during training" },
-  { name: "sample-every", key: "sampleEvery", kind: "int", min: 0, def: "50", help: "print a greedy continuation of the prompt every N steps (0 = never)" },
+  {
+    name: "sample-every",
+    key: "sampleEvery",
+    kind: "int",
+    min: 0,
+    def: "50",
+    help: "print a greedy continuation of the prompt every N steps (0 = never)",
+  },
   { name: "sample-tokens", key: "sampleTokens", kind: "int", min: 1, def: "64", help: "tokens per sample" },
-  { name: "checkpoint-every", key: "checkpointEvery", kind: "int", min: 0, def: "100", help: "write a checkpoint every N steps (0 = only at the end)" },
+  {
+    name: "checkpoint-every",
+    key: "checkpointEvery",
+    kind: "int",
+    min: 0,
+    def: "100",
+    help: "write a checkpoint every N steps (0 = only at the end)",
+  },
   { name: "keep", key: "keep", kind: "int", min: 1, def: "3", help: "checkpoints to keep (the newest N)" },
   { name: "eval-every", key: "evalEvery", kind: "int", min: 0, def: "100", help: "validation loss every N steps (0 = never)" },
   { name: "eval-batches", key: "evalBatches", kind: "int", min: 1, def: "4", help: "validation batches per evaluation" },
-  { name: "accumulate", key: "accumulate", kind: "int", min: 1, def: "1", help: "split each step's batch into N micro-batches run one after the other, gradients summed (the memory of batch / N sequences)" },
-  { name: "threads", key: "threads", kind: "int", min: 0, def: "all cores; under mpirun cores / ranks per machine", help: "kernel threads (per rank)" },
-  { name: "distributed", key: "distributed", kind: "bool", help: "data parallel over MPI ranks: start with mpirun -np R bun run train … (implied under mpirun; --batch stays the global batch)" },
-  { name: "precision", key: "precision", kind: "enum", values: precisions, def: "fp32", help: "GEMM precision: fp32, or bf16 (inputs rounded to bfloat16, fp32 accumulation; weights, Adam, softmax, LayerNorm and the loss stay fp32)" },
+  {
+    name: "accumulate",
+    key: "accumulate",
+    kind: "int",
+    min: 1,
+    def: "1",
+    help: "split each step's batch into N micro-batches run one after the other, gradients summed (the memory of batch / N sequences)",
+  },
+  {
+    name: "threads",
+    key: "threads",
+    kind: "int",
+    min: 0,
+    def: "all cores; under mpirun cores / ranks per machine",
+    help: "kernel threads (per rank)",
+  },
+  {
+    name: "distributed",
+    key: "distributed",
+    kind: "bool",
+    help: "data parallel over MPI ranks: start with mpirun -np R bun run train … (implied under mpirun; --batch stays the global batch)",
+  },
+  {
+    name: "precision",
+    key: "precision",
+    kind: "enum",
+    values: precisions,
+    def: "fp32",
+    help: "GEMM precision: fp32, or bf16 (inputs rounded to bfloat16, fp32 accumulation; weights, Adam, softmax, LayerNorm and the loss stay fp32)",
+  },
   { name: "out", key: "out", kind: "string", meta: "PATH", def: "runs/<timestamp>", help: "run folder: metrics.jsonl, loss.svg, checkpoints/" },
   { name: "resume", key: "resume", kind: "string", meta: "PATH", help: "continue the run in this folder (or from this checkpoint .json)" },
-  { name: "corpus", key: "corpus", kind: "string", meta: "PATH", def: "TinyStories", help: "training text: stories separated by <|endoftext|> lines or blank lines" },
-  { name: "valid", key: "valid", kind: "string", meta: "PATH", def: "TinyStories' validation file; held-out stories of --corpus", help: "validation text (same format)" },
+  {
+    name: "corpus",
+    key: "corpus",
+    kind: "string",
+    meta: "PATH",
+    def: "TinyStories",
+    help: "training text: stories separated by <|endoftext|> lines or blank lines",
+  },
+  {
+    name: "valid",
+    key: "valid",
+    kind: "string",
+    meta: "PATH",
+    def: "TinyStories' validation file; held-out stories of --corpus",
+    help: "validation text (same format)",
+  },
   { name: "detect-anomaly", key: "detectAnomaly", kind: "bool", help: "name the first op with a non-finite output and its .ad.ts location" },
   { name: "help", key: "help", kind: "bool", alias: "h", help: "show this help" },
 ];
@@ -160,19 +221,50 @@ export interface SampleOptions {
 }
 
 const sampleSpecs: Spec<keyof SampleOptions>[] = [
-  { name: "checkpoint", key: "checkpoint", kind: "string", meta: "PATH", help: "run folder, checkpoints folder or checkpoint .json (the newest complete one is used)" },
+  {
+    name: "checkpoint",
+    key: "checkpoint",
+    kind: "string",
+    meta: "PATH",
+    help: "run folder, checkpoints folder or checkpoint .json (the newest complete one is used)",
+  },
   { name: "prompt", key: "prompt", kind: "string", def: '"One day,"', help: "text to continue" },
   { name: "max-tokens", key: "maxTokens", kind: "int", min: 1, def: "100", help: "tokens to generate" },
   { name: "temperature", key: "temperature", kind: "float", min: 0, def: "0 (greedy)", help: "sampling temperature; 0 picks the most likely token" },
   { name: "top-k", key: "topK", kind: "int", min: 0, def: "0 (off)", help: "sample among the k most likely tokens" },
-  { name: "top-p", key: "topP", kind: "float", above: 0, max: 1, def: "1 (off)", help: "sample from the smallest set of tokens whose probability reaches p" },
+  {
+    name: "top-p",
+    key: "topP",
+    kind: "float",
+    above: 0,
+    max: 1,
+    def: "1 (off)",
+    help: "sample from the smallest set of tokens whose probability reaches p",
+  },
   { name: "seed", key: "seed", kind: "int", min: 0, max: 2 ** 32 - 1, def: "0", help: "sampling seed" },
   { name: "threads", key: "threads", kind: "int", min: 0, def: "all cores", help: "kernel threads" },
-  { name: "precision", key: "precision", kind: "enum", values: precisions, def: "fp32", help: "GEMM precision: fp32, or bf16 (inputs rounded to bfloat16, fp32 accumulation) on the fp32 checkpoint" },
+  {
+    name: "precision",
+    key: "precision",
+    kind: "enum",
+    values: precisions,
+    def: "fp32",
+    help: "GEMM precision: fp32, or bf16 (inputs rounded to bfloat16, fp32 accumulation) on the fp32 checkpoint",
+  },
   { name: "help", key: "help", kind: "bool", alias: "h", help: "show this help" },
 ];
 
-const sampleDefaults = { prompt: "One day,", maxTokens: 100, temperature: 0, topK: 0, topP: 1, seed: 0, threads: 0, precision: "fp32", help: false } as const;
+const sampleDefaults = {
+  prompt: "One day,",
+  maxTokens: 100,
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  seed: 0,
+  threads: 0,
+  precision: "fp32",
+  help: false,
+} as const;
 
 // ---------------------------------------------------------------------------- generic parsing
 
@@ -181,7 +273,8 @@ export function parseDuration(text: string): number {
   const t = text.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
   const re = /(\d+(?:\.\d+)?)(h|m|s)/gy;
-  let total = 0, pos = 0;
+  let total = 0,
+    pos = 0;
   for (let m = re.exec(t); m; m = re.exec(t)) {
     total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
     pos = re.lastIndex;
@@ -261,7 +354,16 @@ function parseCommandLine<K extends string>(specs: Spec<K>[], argv: readonly str
 
 function helpText<K extends string>(usage: string, specs: Spec<K>[]): string {
   const rows = specs.map((s) => {
-    const arg = s.kind === "bool" ? "" : s.kind === "enum" ? ` ${s.values!.join("|")}` : s.kind === "duration" ? " DURATION" : s.kind === "string" ? ` ${s.meta ?? "TEXT"}` : " N";
+    const arg =
+      s.kind === "bool"
+        ? ""
+        : s.kind === "enum"
+          ? ` ${s.values!.join("|")}`
+          : s.kind === "duration"
+            ? " DURATION"
+            : s.kind === "string"
+              ? ` ${s.meta ?? "TEXT"}`
+              : " N";
     const left = `  ${s.alias ? `-${s.alias}, ` : ""}--${s.name}${arg}`;
     return [left, s.help + (s.def ? ` (default: ${s.def})` : "")] as const;
   });
@@ -284,12 +386,14 @@ export function trainHelp(): string {
 /** The checks between options (context within the preset, warmup within the steps, …). */
 function checkTrainOptions(opts: TrainOptions, given: Partial<TrainOptions>): void {
   const preset = presets[opts.preset as PresetName];
-  if (opts.context > preset.context) throw new UsageError(`--context ${opts.context} exceeds the ${opts.preset} preset's context of ${preset.context}`);
+  if (opts.context > preset.context)
+    throw new UsageError(`--context ${opts.context} exceeds the ${opts.preset} preset's context of ${preset.context}`);
   if (opts.minLr > opts.lr) throw new UsageError(`--min-lr ${opts.minLr} is above --lr ${opts.lr}`);
   if (given.minLr !== undefined && opts.schedule !== "cosine") throw new UsageError("--min-lr only applies with --schedule cosine");
   if (opts.warmup > opts.steps) throw new UsageError(`--warmup ${opts.warmup} is longer than --steps ${opts.steps}`);
   if (opts.prompt.length === 0 && opts.sampleEvery > 0) throw new UsageError("--prompt is empty (use --sample-every 0 to turn samples off)");
-  if (opts.accumulate > opts.batch) throw new UsageError(`--accumulate ${opts.accumulate} exceeds --batch ${opts.batch} (every micro-batch needs at least one sequence)`);
+  if (opts.accumulate > opts.batch)
+    throw new UsageError(`--accumulate ${opts.accumulate} exceeds --batch ${opts.batch} (every micro-batch needs at least one sequence)`);
 }
 
 /**
@@ -315,7 +419,16 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
 export function resumedTrainOptions(saved: TrainOptions, argv: readonly string[]): TrainOptions {
   const given = parseCommandLine(trainSpecs, argv) as Partial<TrainOptions>;
   // --distributed describes how this process runs, not the run: a run written by several ranks resumes on one, and back.
-  const opts = { ...trainDefaults, ...saved, ...given, preset: saved.preset, resume: given.resume, out: given.out, help: given.help ?? false, distributed: given.distributed ?? false } as TrainOptions;
+  const opts = {
+    ...trainDefaults,
+    ...saved,
+    ...given,
+    preset: saved.preset,
+    resume: given.resume,
+    out: given.out,
+    help: given.help ?? false,
+    distributed: given.distributed ?? false,
+  } as TrainOptions;
   checkTrainOptions(opts, given);
   return opts;
 }
@@ -336,7 +449,7 @@ export function checkSavedTrainOptions(saved: Record<string, unknown>): void {
 
 export const sampleUsage =
   "Usage: bun run sample --checkpoint PATH [options]\n\n" +
-  'Continues a prompt with a trained model: greedy by default (as proc-macro-gpt), or sampled with\n--temperature, --top-k, --top-p.';
+  "Continues a prompt with a trained model: greedy by default (as proc-macro-gpt), or sampled with\n--temperature, --top-k, --top-p.";
 
 export function sampleHelp(): string {
   return helpText(sampleUsage, sampleSpecs);
@@ -346,7 +459,7 @@ export function sampleHelp(): string {
 export function parseSampleOptions(argv: readonly string[]): SampleOptions {
   const opts = { ...sampleDefaults, ...(parseCommandLine(sampleSpecs, argv) as Partial<SampleOptions>) } as SampleOptions;
   if (!opts.help && opts.checkpoint === undefined) throw new UsageError("--checkpoint PATH is required (a run folder or a checkpoint .json)");
-  if (opts.prompt.length === 0) throw new UsageError("--prompt is empty: give the text to continue, e.g. --prompt \"One day,\"");
+  if (opts.prompt.length === 0) throw new UsageError('--prompt is empty: give the text to continue, e.g. --prompt "One day,"');
   if (opts.temperature === 0 && (opts.topK > 0 || opts.topP < 1)) {
     throw new UsageError("--top-k / --top-p need a --temperature above 0 (temperature 0 is greedy)");
   }

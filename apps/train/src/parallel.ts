@@ -74,12 +74,15 @@ export function flatGradients<P extends ParamTree>(params: P): FlatGradients<P> 
 
 /** dst += weight · src over every tensor (same structure); `first`: dst = weight · src. */
 export function addScaled(dst: ParamTree, src: ParamTree, weight: number, first = false): void {
-  const ds = namedTensors(dst), ss = namedTensors(src);
+  const ds = namedTensors(dst),
+    ss = namedTensors(src);
   if (ds.length !== ss.length) throw new Error(`gradient accumulation: ${ss.length} gradients for ${ds.length} buffers`);
   for (let i = 0; i < ds.length; i++) {
-    const [name, d] = ds[i], [sname, s] = ss[i];
+    const [name, d] = ds[i],
+      [sname, s] = ss[i];
     if (name !== sname || d.size !== s.size) throw new Error(`gradient accumulation: gradient "${sname}" does not match "${name}"`);
-    const a = d.data, b = s.data;
+    const a = d.data,
+      b = s.data;
     if (first) for (let j = 0; j < a.length; j++) a[j] = weight * b[j];
     else for (let j = 0; j < a.length; j++) a[j] += weight * b[j];
   }

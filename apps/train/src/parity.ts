@@ -27,7 +27,9 @@ export interface ParityReport {
 
 function compare(name: string, a: ArrayLike<number>, e: ArrayLike<number>): TensorDiff {
   if (a.length !== e.length) throw new Error(`parity: ${name} has ${a.length} elements, the reference ${e.length}`);
-  let maxAbs = 0, maxRel = 0, maxE = 0;
+  let maxAbs = 0,
+    maxRel = 0,
+    maxE = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - e[i]);
     if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
@@ -70,8 +72,17 @@ export function checkParity<P extends ParamTree>(model: TrainableModel<P>, optio
   const ok = lossRel <= tolerance && adamRel <= tolerance && diffs.every((d) => d.relToMax <= tolerance);
   const lines = [
     `loss ${loss.toFixed(8)} vs ${info.loss.toFixed(8)} (rel ${lossRel.toExponential(2)})`,
-    ...diffs.map((d) => `grad ${d.name.padEnd(22)} max abs ${d.maxAbs.toExponential(2)}  rel to max ${d.relToMax.toExponential(2)}  max rel ${d.maxRel.toExponential(2)}`),
+    ...diffs.map(
+      (d) =>
+        `grad ${d.name.padEnd(22)} max abs ${d.maxAbs.toExponential(2)}  rel to max ${d.relToMax.toExponential(2)}  max rel ${d.maxRel.toExponential(2)}`,
+    ),
     `adam losses ${losses.map((l) => l.toFixed(6)).join(" ")} vs ${info.adam.losses.map((l) => l.toFixed(6)).join(" ")} (max rel ${adamRel.toExponential(2)})`,
   ];
-  return { ok, loss: { actual: loss, expected: info.loss, rel: lossRel }, grads: diffs, adam: { actual: losses, expected: info.adam.losses, maxRel: adamRel }, lines };
+  return {
+    ok,
+    loss: { actual: loss, expected: info.loss, rel: lossRel },
+    grads: diffs,
+    adam: { actual: losses, expected: info.adam.losses, maxRel: adamRel },
+    lines,
+  };
 }

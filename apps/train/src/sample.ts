@@ -35,7 +35,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
     process.stdout.write(opts.prompt + vocab.decode(ids) + "\n");
   } catch (e) {
-    if (e instanceof CheckpointError || e instanceof CorpusError || e instanceof ParamMismatchError || e instanceof MemoryError || e instanceof ModelConfigError) {
+    if (
+      e instanceof CheckpointError ||
+      e instanceof CorpusError ||
+      e instanceof ParamMismatchError ||
+      e instanceof MemoryError ||
+      e instanceof ModelConfigError
+    ) {
       process.stderr.write(`error: ${e.message}\n`);
       process.exit(1);
     }

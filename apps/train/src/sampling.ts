@@ -14,7 +14,8 @@ export interface SamplingOptions {
 
 /** Index of the largest logit (the first one on ties); NaN logits are never picked. */
 export function argmax(row: ArrayLike<number>): number {
-  let best = -1, bestValue = -Infinity;
+  let best = -1,
+    bestValue = -Infinity;
   for (let i = 0; i < row.length; i++) {
     if (row[i] > bestValue || (best < 0 && row[i] === -Infinity)) {
       best = i;
@@ -65,7 +66,8 @@ export function sampleToken(row: ArrayLike<number>, o: SamplingOptions, rng: Rng
   if (!(o.temperature > 0)) return argmax(row);
   const p = samplingDistribution(row, o);
   const u = rng.uniform();
-  let cum = 0, last = -1;
+  let cum = 0,
+    last = -1;
   for (let i = 0; i < p.length; i++) {
     if (p[i] === 0) continue;
     cum += p[i];

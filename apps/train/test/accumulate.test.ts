@@ -19,7 +19,8 @@ const quiet = { progress: { write: () => true, isTTY: false }, log: () => {} };
 
 /** max |a − b| / max |b| over all elements (relative to the tensor's scale). */
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, m = 0;
+  let d = 0,
+    m = 0;
   for (let i = 0; i < b.length; i++) {
     d = Math.max(d, Math.abs(a[i] - b[i]));
     m = Math.max(m, Math.abs(b[i]));
@@ -29,7 +30,14 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe("splitting a batch", () => {
   test("parts cover the rows in order, sizes differ by at most one, every part non-empty", () => {
-    for (const [batch, parts] of [[64, 4], [7, 3], [5, 5], [65, 8], [1, 1], [129, 2]]) {
+    for (const [batch, parts] of [
+      [64, 4],
+      [7, 3],
+      [5, 5],
+      [65, 8],
+      [1, 1],
+      [129, 2],
+    ]) {
       const rows = Array.from({ length: parts }, (_, k) => partRows(batch, parts, k));
       expect(rows[0][0]).toBe(0);
       expect(rows[parts - 1][1]).toBe(batch);
@@ -41,7 +49,8 @@ describe("splitting a batch", () => {
   });
 
   test("sliceBatch takes rows start…end−1 of tokens and targets", () => {
-    const T = 3, b = { tokens: Int32Array.from({ length: 12 }, (_, i) => i), targets: Int32Array.from({ length: 12 }, (_, i) => 100 + i), batch: 4, context: T };
+    const T = 3,
+      b = { tokens: Int32Array.from({ length: 12 }, (_, i) => i), targets: Int32Array.from({ length: 12 }, (_, i) => 100 + i), batch: 4, context: T };
     const s = sliceBatch(b, 1, 3);
     expect(s.batch).toBe(2);
     expect(Array.from(s.tokens)).toEqual([3, 4, 5, 6, 7, 8]);
@@ -59,7 +68,13 @@ describe("splitting a batch", () => {
     const params = { a: Tensor.zeros([2, 3]), b: [Tensor.zeros([4])] };
     const g = flatGradients(params);
     expect(g.flat.length).toBe(10);
-    const x = { a: Tensor.from([[1, 2, 3], [4, 5, 6]]), b: [Tensor.from([7, 8, 9, 10])] };
+    const x = {
+      a: Tensor.from([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      b: [Tensor.from([7, 8, 9, 10])],
+    };
     g.flat.fill(99);
     addScaled(g.tree, x, 0.5, true);
     addScaled(g.tree, x, 0.25);
@@ -82,7 +97,32 @@ describe("gradient accumulation on GPT-2 tiny (dropout off)", () => {
   // that Adam makes a full step of either sign, in any two ways of computing the same sum. The
   // weights are compared with ε = 1e-3, which keeps such elements still; the losses with the default ε.
   const run = (name: string, batch: number, accumulate: number, eps = "1e-8") => {
-    const opts = parseTrainOptions(["--preset", "tiny", "--batch", String(batch), "--accumulate", String(accumulate), "--steps", String(steps), "--lr", "3e-3", "--eps", eps, "--dropout", "0", "--clip", "1", "--sample-every", "0", "--eval-every", "0", "--checkpoint-every", "0", "--seed", "9"]);
+    const opts = parseTrainOptions([
+      "--preset",
+      "tiny",
+      "--batch",
+      String(batch),
+      "--accumulate",
+      String(accumulate),
+      "--steps",
+      String(steps),
+      "--lr",
+      "3e-3",
+      "--eps",
+      eps,
+      "--dropout",
+      "0",
+      "--clip",
+      "1",
+      "--sample-every",
+      "0",
+      "--eval-every",
+      "0",
+      "--checkpoint-every",
+      "0",
+      "--seed",
+      "9",
+    ]);
     const config = configFor(presets.tiny, opts);
     return loadModel(config).then((model) => {
       const dir = join(root, name);
@@ -92,7 +132,9 @@ describe("gradient accumulation on GPT-2 tiny (dropout off)", () => {
   };
 
   test("--batch 64 --accumulate 4: the losses and weights of --batch 64, the step memory of --batch 16", async () => {
-    const full = await run("b64", 64, 1), acc = await run("b64a4", 64, 4), small = await run("b16", 16, 1);
+    const full = await run("b64", 64, 1),
+      acc = await run("b64a4", 64, 4),
+      small = await run("b16", 16, 1);
     expect(acc.losses.length).toBe(steps);
     for (let i = 0; i < steps; i++) expect(Math.abs(acc.losses[i] - full.losses[i]) / full.losses[i]).toBeLessThan(1e-5);
     // The runs diverge: the data are not the same as those of --batch 16 (this test can fail).
@@ -107,7 +149,8 @@ describe("gradient accumulation on GPT-2 tiny (dropout off)", () => {
   }, 120_000);
 
   test("uneven micro-batches (--batch 10 --accumulate 3: 3, 3, 4 sequences) are weighted by their sizes", async () => {
-    const full = await run("b10", 10, 1, "1e-3"), acc = await run("b10a3", 10, 3, "1e-3");
+    const full = await run("b10", 10, 1, "1e-3"),
+      acc = await run("b10a3", 10, 3, "1e-3");
     for (let i = 0; i < steps; i++) expect(Math.abs(acc.losses[i] - full.losses[i]) / full.losses[i]).toBeLessThan(1e-5);
     const worst = Math.max(...Object.keys(full.ckpt.params).map((name) => relDiff(acc.ckpt.params[name].data, full.ckpt.params[name].data)));
     expect(worst).toBeLessThan(1e-5);

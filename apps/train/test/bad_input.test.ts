@@ -55,12 +55,18 @@ function editedRun(name: string, edit: (meta: any) => void): string {
 
 describe("command line", () => {
   test("--batch 1e9: the batch is larger than memory, with its size", () => {
-    fails(["apps/train/src/cli.ts", ...common, "--batch", "1e9", "--steps", "2", "--out", join(dir, "big")], /error: the batch's token ids \(1000000000 × 16 int32\) would be one array of 59\.6 GiB; the largest array Bun can allocate is 4\.0 GiB/);
+    fails(
+      ["apps/train/src/cli.ts", ...common, "--batch", "1e9", "--steps", "2", "--out", join(dir, "big")],
+      /error: the batch's token ids \(1000000000 × 16 int32\) would be one array of 59\.6 GiB; the largest array Bun can allocate is 4\.0 GiB/,
+    );
   }, 60_000);
 
   test("a checkpoint with context 1e9: its position embedding is too large, with its size", () => {
     const json = editedRun("ctx", (m) => (m.config.context = 1e9));
-    fails(["apps/train/src/cli.ts", "--resume", json, "--steps", "8"], /error: the position embedding wpe \(1000000000, 32\) would be one array of 119\.2 GiB/);
+    fails(
+      ["apps/train/src/cli.ts", "--resume", json, "--steps", "8"],
+      /error: the position embedding wpe \(1000000000, 32\) would be one array of 119\.2 GiB/,
+    );
     fails(["apps/train/src/sample.ts", "--checkpoint", json], /error: the position embedding wpe \(1000000000, 32\)/);
   }, 60_000);
 
@@ -81,7 +87,11 @@ describe("command line", () => {
   }, 60_000);
 
   test("--resume with --steps at or behind the checkpoint's step is an error naming both", () => {
-    fails(["apps/train/src/cli.ts", "--resume", run, "--steps", "3"], /checkpoints\/step-000004\.json is at step 4, and --steps is 3: there is nothing left to train\. To continue, pass a larger --steps/, 2);
+    fails(
+      ["apps/train/src/cli.ts", "--resume", run, "--steps", "3"],
+      /checkpoints\/step-000004\.json is at step 4, and --steps is 3: there is nothing left to train\. To continue, pass a larger --steps/,
+      2,
+    );
     fails(["apps/train/src/cli.ts", "--resume", run, "--steps", "4"], /is at step 4, and --steps is 4/, 2);
   }, 60_000);
 
@@ -96,7 +106,18 @@ describe("command line", () => {
     c.params["blocks.1.mlp.w2"].data[7] = NaN;
     const ckdir = join(copy, "checkpoints");
     rmSync(ckdir, { recursive: true });
-    saveCheckpoint(ckdir, { step: 4, config: c.meta.config, params: c.params, adam: { m: c.m, v: c.v, step: 4 }, hyper: c.meta.optimizer, rng: c.meta.rng, data: c.meta.data, vocabulary: c.meta.vocabulary, options: c.meta.options, elapsed: c.meta.elapsed });
+    saveCheckpoint(ckdir, {
+      step: 4,
+      config: c.meta.config,
+      params: c.params,
+      adam: { m: c.m, v: c.v, step: 4 },
+      hyper: c.meta.optimizer,
+      rng: c.meta.rng,
+      data: c.meta.data,
+      vocabulary: c.meta.vocabulary,
+      options: c.meta.options,
+      elapsed: c.meta.elapsed,
+    });
     const pattern = /tensor "params\.blocks\.1\.mlp\.w2" is not finite: NaN at flat index 7 of \(128, 32\)/;
     fails(["apps/train/src/sample.ts", "--checkpoint", copy], pattern);
     fails(["apps/train/src/cli.ts", "--resume", copy, "--steps", "8"], pattern);
@@ -105,7 +126,11 @@ describe("command line", () => {
   test("stale temp files of a killed run are removed when the run starts again", () => {
     const ck = join(run, "checkpoints");
     // A pid that cannot be running: above the kernel's pid limit.
-    const stale = [join(ck, ".step-000006.safetensors.99999999.0.tmp"), join(ck, ".step-000006.json.99999999.1.tmp"), join(run, ".loss.svg.99999999.2.tmp")];
+    const stale = [
+      join(ck, ".step-000006.safetensors.99999999.0.tmp"),
+      join(ck, ".step-000006.json.99999999.1.tmp"),
+      join(run, ".loss.svg.99999999.2.tmp"),
+    ];
     for (const f of stale) writeFileSync(f, "partial");
     const r = bun(["apps/train/src/cli.ts", "--resume", run, "--steps", "6"]);
     expect(r.code, r.err).toBe(0);
@@ -126,14 +151,19 @@ describe("functions", () => {
   test("checkTrainingMemory / checkModelMemory: what is too large and by how much", () => {
     expect(() => checkTrainingMemory(presets.seed, 64, 128)).not.toThrow();
     expect(() => checkTrainingMemory(presets.gpt2, 64, 1024)).toThrow(/the logits \(65536, 50257\) would be one array of 12\.3 GiB/);
-    expect(() => checkTrainingMemory(presets.gpt2, 2, 1024, 1 << 30)).toThrow(/needs at least 2\.\d GiB .* more than this machine's 1\.0 GiB of memory/);
+    expect(() => checkTrainingMemory(presets.gpt2, 2, 1024, 1 << 30)).toThrow(
+      /needs at least 2\.\d GiB .* more than this machine's 1\.0 GiB of memory/,
+    );
     expect(() => checkModelMemory({ ...presets.tiny, width: 1_000_000, heads: 1 }, 1)).toThrow(MemoryError);
-    expect(() => checkModelMemory(presets.gpt2, 4, 1 << 30)).toThrow(/163,037,184 parameters: 4 float32 copies take 2\.4 GiB, more than this machine's 1\.0 GiB/);
+    expect(() => checkModelMemory(presets.gpt2, 4, 1 << 30)).toThrow(
+      /163,037,184 parameters: 4 float32 copies take 2\.4 GiB, more than this machine's 1\.0 GiB/,
+    );
   }, 60_000);
 
   test("removeStaleTempFiles keeps the temp files of a running process", () => {
     const d = mkdtempSync(join(dir, "tmp-"));
-    const mine = `.x.json.${process.ppid}.0.tmp`, dead = ".x.json.99999999.0.tmp";
+    const mine = `.x.json.${process.ppid}.0.tmp`,
+      dead = ".x.json.99999999.0.tmp";
     writeFileSync(join(d, mine), "");
     writeFileSync(join(d, dead), "");
     writeFileSync(join(d, "keep.tmp"), "");
@@ -144,10 +174,20 @@ describe("functions", () => {
 
   test("a NaN or Infinity in Adam moments is refused too", () => {
     const p = { w: Tensor.randn([3, 2], { seed: 1 }) };
-    const m = zerosLike(p), v = zerosLike(p);
+    const m = zerosLike(p),
+      v = zerosLike(p);
     v.w.data[4] = Infinity;
     const d = join(dir, "inf", "checkpoints");
-    saveCheckpoint(d, { step: 1, config: presets.tiny, params: p, adam: { m, v, step: 1 }, hyper: { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 }, rng: new Rng(1).state, data: {}, elapsed: 0 });
+    saveCheckpoint(d, {
+      step: 1,
+      config: presets.tiny,
+      params: p,
+      adam: { m, v, step: 1 },
+      hyper: { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 },
+      rng: new Rng(1).state,
+      data: {},
+      elapsed: 0,
+    });
     expect(() => loadCheckpoint(d)).toThrow(CheckpointError);
     expect(() => loadCheckpoint(d)).toThrow(/tensor "adam\.v\.w" is not finite: Infinity at flat index 4 of \(3, 2\)/);
   }, 60_000);

@@ -29,12 +29,21 @@ function checkXml(svg: string): void {
 function points(attr: string, svg: string): number[][] {
   const m = new RegExp(`<polyline class="${attr}"[^>]* points="([^"]*)"`).exec(svg);
   expect(m).not.toBeNull();
-  return m![1].trim() === "" ? [] : m![1].trim().split(" ").map((p) => p.split(",").map(Number));
+  return m![1].trim() === ""
+    ? []
+    : m![1]
+        .trim()
+        .split(" ")
+        .map((p) => p.split(",").map(Number));
 }
 
 describe("loss chart", () => {
   const train: Point[] = Array.from({ length: 300 }, (_, i) => [i + 1, 9 * Math.exp(-i / 80) + 1 + 0.1 * Math.sin(i)]);
-  const valid: Point[] = [[100, 3.2], [200, 2.1], [300, 1.6]];
+  const valid: Point[] = [
+    [100, 3.2],
+    [200, 2.1],
+    [300, 1.6],
+  ];
 
   test("well-formed SVG with both polylines, axes, labels, ticks and a legend", () => {
     const svg = renderLossChart(train, valid, { title: "run <a> & b" });
@@ -61,7 +70,15 @@ describe("loss chart", () => {
     checkXml(renderLossChart([], []));
     expect(renderLossChart([], [])).toContain("no data yet");
     checkXml(renderLossChart([[1, 5]], []));
-    const svg = renderLossChart([[1, 5], [2, NaN], [3, Infinity], [4, 4]], []);
+    const svg = renderLossChart(
+      [
+        [1, 5],
+        [2, NaN],
+        [3, Infinity],
+        [4, 4],
+      ],
+      [],
+    );
     checkXml(svg);
     expect(points("train", svg).length).toBe(2);
     const long: Point[] = Array.from({ length: 20000 }, (_, i) => [i, 5 - i / 5000]);
@@ -72,7 +89,20 @@ describe("loss chart", () => {
     expect(niceTicks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(niceTicks(1.3, 4.9, 6)).toEqual([2, 3, 4]);
     expect(niceTicks(0.013, 0.05, 4)).toEqual([0.02, 0.03, 0.04, 0.05]);
-    expect(downsample([[0, 0], [1, 2], [2, 4], [3, 6]], 2)).toEqual([[0.5, 1], [2.5, 5]]);
+    expect(
+      downsample(
+        [
+          [0, 0],
+          [1, 2],
+          [2, 4],
+          [3, 6],
+        ],
+        2,
+      ),
+    ).toEqual([
+      [0.5, 1],
+      [2.5, 5],
+    ]);
   });
 
   test("writeLossChart writes the run's metrics atomically", () => {

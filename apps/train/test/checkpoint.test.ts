@@ -20,12 +20,21 @@ function params(seed: number) {
 
 function input(step: number, seed = step): CheckpointInput {
   const p = params(seed);
-  const m = zerosLike(p), v = zerosLike(p);
+  const m = zerosLike(p),
+    v = zerosLike(p);
   m.wte.data.fill(0.5);
   v.head.w.data.fill(0.25);
   return {
-    step, config: presets.tiny, params: p, adam: { m, v, step }, hyper: { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 },
-    rng: new Rng(seed).state, data: { position: step * 64, epoch: 0 }, vocabulary: "vocab.json", options: { batch: 4 }, elapsed: step * 0.5,
+    step,
+    config: presets.tiny,
+    params: p,
+    adam: { m, v, step },
+    hyper: { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 },
+    rng: new Rng(seed).state,
+    data: { position: step * 64, epoch: 0 },
+    vocabulary: "vocab.json",
+    options: { batch: 4 },
+    elapsed: step * 0.5,
   };
 }
 
@@ -50,7 +59,8 @@ describe("checkpoints", () => {
     expect(loaded.m.wte.data.every((x) => x === 0.5)).toBe(true);
     expect(loaded.v["head.w"].data.every((x) => x === 0.25)).toBe(true);
     // The Rng continues the same sequence from the restored state.
-    const a = new Rng(100), b = new Rng(loaded.meta.rng);
+    const a = new Rng(100),
+      b = new Rng(loaded.meta.rng);
     expect([a.nextU32(), a.nextU32()]).toEqual([b.nextU32(), b.nextU32()]);
     // A run folder, a checkpoints folder and a .json all work.
     expect(loadCheckpoint(join(dir, "..")).meta.step).toBe(100);
@@ -79,20 +89,32 @@ describe("checkpoints", () => {
 
   test("truncated or corrupt files give a clear CheckpointError naming the file", () => {
     const cases: [string, (dir: string) => void, RegExp][] = [
-      ["truncated tensors", (d) => truncateSync(join(d, "step-000200.safetensors"), 100), /step-000200\.safetensors is 100 bytes, expected \d+ \(truncated/],
-      ["flipped tensor byte", (d) => {
-        const p = join(d, "step-000200.safetensors");
-        const b = readFileSync(p);
-        b[b.length - 3] ^= 0x40;
-        writeFileSync(p, b);
-      }, /step-000200\.safetensors is corrupt \(CRC-32 mismatch\)/],
+      [
+        "truncated tensors",
+        (d) => truncateSync(join(d, "step-000200.safetensors"), 100),
+        /step-000200\.safetensors is 100 bytes, expected \d+ \(truncated/,
+      ],
+      [
+        "flipped tensor byte",
+        (d) => {
+          const p = join(d, "step-000200.safetensors");
+          const b = readFileSync(p);
+          b[b.length - 3] ^= 0x40;
+          writeFileSync(p, b);
+        },
+        /step-000200\.safetensors is corrupt \(CRC-32 mismatch\)/,
+      ],
       ["missing tensors", (d) => rmSync(join(d, "step-000200.safetensors")), /its tensor file .*step-000200\.safetensors is missing/],
       ["truncated JSON", (d) => truncateSync(join(d, "step-000200.json"), 40), /step-000200\.json: the checkpoint JSON is corrupt or truncated/],
       ["wrong format", (d) => writeFileSync(join(d, "step-000200.json"), '{"format":"other"}'), /not a valid pullback checkpoint: format is "other"/],
-      ["bad rng", (d) => {
-        const p = join(d, "step-000200.json");
-        writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(p, "utf8")), rng: [1, 2] }));
-      }, /rng state is not four uint32 words/],
+      [
+        "bad rng",
+        (d) => {
+          const p = join(d, "step-000200.json");
+          writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(p, "utf8")), rng: [1, 2] }));
+        },
+        /rng state is not four uint32 words/,
+      ],
     ];
     for (const [what, corrupt, pattern] of cases) {
       const dir = join(freshRun(), "checkpoints");

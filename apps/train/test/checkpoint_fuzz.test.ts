@@ -24,8 +24,16 @@ function input(step: number): CheckpointInput {
   const rng = new Rng(step);
   const p = { wte: Tensor.randn([5, 3], { rng }), blocks: [{ ln1: { w: Tensor.randn([3], { rng }) } }], head: { w: Tensor.randn([3, 5], { rng }) } };
   return {
-    step, config: presets.tiny, params: p, adam: { m: zerosLike(p), v: zerosLike(p), step }, hyper: { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 },
-    rng: new Rng(step).state, data: { position: step * 64, epoch: 0 }, vocabulary: "vocab.json", options: { batch: 4, steps: 30 }, elapsed: step * 0.5,
+    step,
+    config: presets.tiny,
+    params: p,
+    adam: { m: zerosLike(p), v: zerosLike(p), step },
+    hyper: { lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 },
+    rng: new Rng(step).state,
+    data: { position: step * 64, epoch: 0 },
+    vocabulary: "vocab.json",
+    options: { batch: 4, steps: 30 },
+    elapsed: step * 0.5,
   };
 }
 
@@ -69,7 +77,8 @@ function mutate(tensors: Uint8Array, json: string, rng: FuzzRng): Case {
   }
   if (op === 8) {
     const at = rng.int(json.length);
-    const edited = rng.int(2) === 0 ? json.slice(0, at) : json.slice(0, at) + rng.pick(["{", "}", ",", '"', "0", "-", "\u0000"]) + json.slice(at + rng.int(3));
+    const edited =
+      rng.int(2) === 0 ? json.slice(0, at) : json.slice(0, at) + rng.pick(["{", "}", ",", '"', "0", "-", "\u0000"]) + json.slice(at + rng.int(3));
     return { kind: "json: text edit or truncation", tensors, json: edited, syncCrc: false };
   }
   return { kind: "tensor file missing", tensors: null, json, syncCrc: false };
@@ -88,7 +97,8 @@ test(`checkpoint loader: ${CASES} mutated checkpoints end in CheckpointError or 
     const dir = join(root, `case-${i % 4}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const tensorPath = join(dir, "step-000003.safetensors"), jsonPath = join(dir, "step-000003.json");
+    const tensorPath = join(dir, "step-000003.safetensors"),
+      jsonPath = join(dir, "step-000003.json");
     let text = c.json;
     if (c.tensors) {
       writeFileSync(tensorPath, c.tensors);
@@ -125,8 +135,15 @@ test(`checkpoint loader: ${CASES} mutated checkpoints end in CheckpointError or 
       k.error++;
     }
   }
-  console.log(`checkpoint fuzz (seed ${SEED}): ${counts.tried} checkpoints, ${counts.error} CheckpointError, ${counts.loaded} consistent loads, ${failures.length} failures`);
-  console.log(`  per mutation: ${[...perKind].sort().map(([kind, c]) => `${kind} ${c.error}/${c.loaded}`).join(", ")} (errors/loads)`);
+  console.log(
+    `checkpoint fuzz (seed ${SEED}): ${counts.tried} checkpoints, ${counts.error} CheckpointError, ${counts.loaded} consistent loads, ${failures.length} failures`,
+  );
+  console.log(
+    `  per mutation: ${[...perKind]
+      .sort()
+      .map(([kind, c]) => `${kind} ${c.error}/${c.loaded}`)
+      .join(", ")} (errors/loads)`,
+  );
   expect(failures).toEqual([]);
   expect(counts.error).toBeGreaterThan(CASES / 2);
   expect(counts.loaded).toBeGreaterThan(0);

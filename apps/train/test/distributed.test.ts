@@ -24,7 +24,12 @@ function needMpirun(): string {
 }
 // The ranks choose their threads (cores / ranks); containers may forbid the cross-memory attach
 // that Open MPI's shared-memory transport uses by default.
-const env: Record<string, string | undefined> = { ...process.env, PULLBACK_THREADS: undefined, PULLBACK_CORPUS_CACHE: join(dir, "cache"), OMPI_MCA_btl_vader_single_copy_mechanism: "none" };
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  PULLBACK_THREADS: undefined,
+  PULLBACK_CORPUS_CACHE: join(dir, "cache"),
+  OMPI_MCA_btl_vader_single_copy_mechanism: "none",
+};
 const mpiArgs = (ranks: number) => [needMpirun(), "--allow-run-as-root", "--oversubscribe", "-np", String(ranks)];
 
 function run(cmd: string[], extraEnv: Record<string, string> = {}) {
@@ -36,8 +41,32 @@ function ok(cmd: string[]) {
   if (r.status !== 0) throw new Error(`${cmd.join(" ")} exited ${r.status}:\n${r.err}\n${r.out}`);
   return r;
 }
-const common = ["--corpus", corpus, "--preset", "tiny", "--batch", "8", "--context", "16", "--lr", "3e-3", "--dropout", "0", "--sample-every", "0", "--eval-every", "3", "--eval-batches", "1", "--seed", "5"];
-const losses = (d: string) => readMetrics(join(dir, d, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss as number);
+const common = [
+  "--corpus",
+  corpus,
+  "--preset",
+  "tiny",
+  "--batch",
+  "8",
+  "--context",
+  "16",
+  "--lr",
+  "3e-3",
+  "--dropout",
+  "0",
+  "--sample-every",
+  "0",
+  "--eval-every",
+  "3",
+  "--eval-batches",
+  "1",
+  "--seed",
+  "5",
+];
+const losses = (d: string) =>
+  readMetrics(join(dir, d, "metrics.jsonl"))
+    .filter((m) => m.type === "train")
+    .map((m) => m.loss as number);
 function expectClose(a: number[], b: number[]) {
   expect(a.length).toBe(b.length);
   for (let i = 0; i < a.length; i++) expect({ step: i + 1, rel: Math.abs(a[i] - b[i]) / Math.abs(b[i]) < 1e-5 }).toEqual({ step: i + 1, rel: true });
@@ -46,7 +75,11 @@ function expectClose(a: number[], b: number[]) {
 describe("launch detection", () => {
   test("Open MPI's and PMI's variables give the rank, the size and the ranks per machine; none: not under mpirun", () => {
     expect(launchedByMpirun({})).toBeUndefined();
-    expect(launchedByMpirun({ OMPI_COMM_WORLD_SIZE: "4", OMPI_COMM_WORLD_RANK: "3", OMPI_COMM_WORLD_LOCAL_SIZE: "2" })).toEqual({ size: 4, rank: 3, localSize: 2 });
+    expect(launchedByMpirun({ OMPI_COMM_WORLD_SIZE: "4", OMPI_COMM_WORLD_RANK: "3", OMPI_COMM_WORLD_LOCAL_SIZE: "2" })).toEqual({
+      size: 4,
+      rank: 3,
+      localSize: 2,
+    });
     expect(launchedByMpirun({ PMI_SIZE: "2", PMI_RANK: "1" })).toEqual({ size: 2, rank: 1, localSize: 2 });
     expect(launchedByMpirun({ PMI_SIZE: "2", PMI_RANK: "1", MPI_LOCALNRANKS: "1" })).toEqual({ size: 2, rank: 1, localSize: 1 });
   });
@@ -73,7 +106,10 @@ describe("mpirun -np 2", () => {
     const train = readMetrics(join(dir, "two", "metrics.jsonl")).filter((m) => m.type === "train");
     expect(train.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(train.every((m) => m.type === "train" && typeof m.allreduceMs === "number")).toBe(true);
-    const evals = (d: string) => readMetrics(join(dir, d, "metrics.jsonl")).filter((m) => m.type === "eval").map((m) => m.loss as number);
+    const evals = (d: string) =>
+      readMetrics(join(dir, d, "metrics.jsonl"))
+        .filter((m) => m.type === "eval")
+        .map((m) => m.loss as number);
     expectClose(evals("two"), evals("one"));
     expect(listCheckpoints(join(dir, "two", "checkpoints")).map((c) => c.step)).toEqual([3, 6]);
   }, 120_000);
@@ -90,7 +126,10 @@ describe("mpirun -np 2", () => {
 
   test("a killed rank ends the job: mpirun names the rank, no rank hangs, the last checkpoint loads", async () => {
     const out = join(dir, "killed");
-    const job = Bun.spawn([...mpiArgs(2), "bun", cli, ...common, "--steps", "1000000", "--eval-every", "0", "--checkpoint-every", "20", "--out", out], { cwd: repoRoot(), env, stdout: "pipe", stderr: "pipe" });
+    const job = Bun.spawn(
+      [...mpiArgs(2), "bun", cli, ...common, "--steps", "1000000", "--eval-every", "0", "--checkpoint-every", "20", "--out", out],
+      { cwd: repoRoot(), env, stdout: "pipe", stderr: "pipe" },
+    );
     // Wait for a checkpoint, then find rank 1 among the processes of this job and kill it.
     const ckpts = join(out, "checkpoints");
     while (!(existsSync(ckpts) && readdirSync(ckpts).some((f) => f.endsWith(".json")))) {
@@ -111,7 +150,9 @@ describe("mpirun -np 2", () => {
   }, 120_000);
 
   test("under mpirun without a usable libmpi: an error naming the rank and what to install", () => {
-    const r = run([...mpiArgs(1), "bun", cli, ...common, "--steps", "2", "--out", join(dir, "nolib")], { PULLBACK_MPI_LIB: join(dir, "no-such-libmpi.so") });
+    const r = run([...mpiArgs(1), "bun", cli, ...common, "--steps", "2", "--out", join(dir, "nolib")], {
+      PULLBACK_MPI_LIB: join(dir, "no-such-libmpi.so"),
+    });
     expect(r.status).not.toBe(0);
     expect(r.err).toMatch(/started by mpirun \(rank 0 of 1\) but MPI cannot be used: cannot load libmpi/);
     expect(r.err).toMatch(/apt-get install -y openmpi-bin libopenmpi-dev/);

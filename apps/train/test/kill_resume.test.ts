@@ -27,12 +27,34 @@ afterAll(() => {
 const STEPS = 32;
 const EVERY = 4;
 const SEED = Number(process.env.PULLBACK_FUZZ_SEED ?? 2026);
-const common = ["--corpus", corpus, "--preset", "tiny", "--batch", "8", "--context", "16", "--lr", "3e-3", "--eval-every", "0", "--sample-every", "0", "--seed", "11", "--keep", "3"];
+const common = [
+  "--corpus",
+  corpus,
+  "--preset",
+  "tiny",
+  "--batch",
+  "8",
+  "--context",
+  "16",
+  "--lr",
+  "3e-3",
+  "--eval-every",
+  "0",
+  "--sample-every",
+  "0",
+  "--seed",
+  "11",
+  "--keep",
+  "3",
+];
 
 /** Starts `bun run train ARGS` as the leader of a new process group (so SIGKILL reaches the trainer too). */
 const start = (args: string[], extraEnv: Record<string, string> = {}) => startTrainer(args, { ...env, ...extraEnv }, children);
 
-const trainLosses = (out: string) => readMetrics(join(out, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss as number);
+const trainLosses = (out: string) =>
+  readMetrics(join(out, "metrics.jsonl"))
+    .filter((m) => m.type === "train")
+    .map((m) => m.loss as number);
 
 async function until(what: string, ok: () => boolean, stderr: () => string): Promise<void> {
   for (let i = 0; i < 2400; i++) {
@@ -44,7 +66,11 @@ async function until(what: string, ok: () => boolean, stderr: () => string): Pro
 
 function stepsLogged(out: string): number {
   const file = join(out, "metrics.jsonl");
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l.includes('"train"')).length : 0;
+  return existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"train"')).length
+    : 0;
 }
 
 /** SIGKILL to the whole group; resolves when the trainer is gone. */
@@ -53,14 +79,18 @@ async function kill9(run: ReturnType<typeof start>): Promise<void> {
   const { signal } = await run.exit;
   expect(signal).toBe("SIGKILL");
   // `bun run` dies with the group; wait until no member of the group is left.
-  await until("the process group to end", () => {
-    try {
-      process.kill(-run.child.pid!, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }, run.stderr);
+  await until(
+    "the process group to end",
+    () => {
+      try {
+        process.kill(-run.child.pid!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    run.stderr,
+  );
 }
 
 /** Every complete checkpoint on disk loads; returns their steps. */

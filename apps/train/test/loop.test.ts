@@ -16,11 +16,45 @@ import { bigramModel, syntheticData } from "./fixtures/bigram.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pullback-loop-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const V = 11, B = 4, T = 8;
+const V = 11,
+  B = 4,
+  T = 8;
 const sink = { write: () => true, isTTY: false };
 const quiet = { progress: sink, log: () => {} };
 const options = (extra: string[] = []) =>
-  parseTrainOptions(["--preset", "tiny", "--batch", String(B), "--context", String(T), "--lr", "0.05", "--steps", "30", "--checkpoint-every", "10", "--eval-every", "10", "--eval-batches", "2", "--sample-every", "15", "--sample-tokens", "4", "--seed", "3", "--schedule", "cosine", "--warmup", "3", "--clip", "0.5", "--weight-decay", "0.01", ...extra]);
+  parseTrainOptions([
+    "--preset",
+    "tiny",
+    "--batch",
+    String(B),
+    "--context",
+    String(T),
+    "--lr",
+    "0.05",
+    "--steps",
+    "30",
+    "--checkpoint-every",
+    "10",
+    "--eval-every",
+    "10",
+    "--eval-batches",
+    "2",
+    "--sample-every",
+    "15",
+    "--sample-tokens",
+    "4",
+    "--seed",
+    "3",
+    "--schedule",
+    "cosine",
+    "--warmup",
+    "3",
+    "--clip",
+    "0.5",
+    "--weight-decay",
+    "0.01",
+    ...extra,
+  ]);
 
 describe("training loop", () => {
   test("trains (loss falls), writes metrics, chart, samples and checkpoints (keeping the last N)", () => {
@@ -53,11 +87,14 @@ describe("training loop", () => {
     const second = runTraining(bigramModel(V), syntheticData(V, B, T, 3), options(), dir, ckpt, quiet);
     expect(second.step).toBe(30);
     expect([...first.losses, ...second.losses]).toEqual(full.losses);
-    const a = loadCheckpoint(join(root, "a")), b = loadCheckpoint(dir);
+    const a = loadCheckpoint(join(root, "a")),
+      b = loadCheckpoint(dir);
     expect(Array.from(b.params.emb.data)).toEqual(Array.from(a.params.emb.data));
     expect(Array.from(b.v["out.bias"].data)).toEqual(Array.from(a.v["out.bias"].data));
     // Metrics of the resumed run have each step once.
-    const trainSteps = readMetrics(join(dir, "metrics.jsonl")).filter((x) => x.type === "train").map((x) => x.step);
+    const trainSteps = readMetrics(join(dir, "metrics.jsonl"))
+      .filter((x) => x.type === "train")
+      .map((x) => x.step);
     expect(trainSteps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
@@ -88,19 +125,29 @@ describe("training loop", () => {
   test("resume after a crash past the last checkpoint drops the lost steps' metrics", () => {
     const dir = join(root, "crash");
     let steps = 0;
-    runTraining(bigramModel(V), syntheticData(V, B, T, 3), options(["--checkpoint-every", "5"]), dir, undefined, { ...quiet, shouldStop: () => ++steps >= 10 });
+    runTraining(bigramModel(V), syntheticData(V, B, T, 3), options(["--checkpoint-every", "5"]), dir, undefined, {
+      ...quiet,
+      shouldStop: () => ++steps >= 10,
+    });
     // Simulate a crash at step 13: metrics written for 11..13 but no checkpoint.
     const log = join(dir, "metrics.jsonl");
-    const extra = [11, 12, 13].map((s) => JSON.stringify({ type: "train", step: s, loss: 1, lr: 1, gradNorm: 1, ms: 1, tokensPerSecond: 1, time: 1 }) + "\n").join("");
+    const extra = [11, 12, 13]
+      .map((s) => JSON.stringify({ type: "train", step: s, loss: 1, lr: 1, gradNorm: 1, ms: 1, tokensPerSecond: 1, time: 1 }) + "\n")
+      .join("");
     require("node:fs").appendFileSync(log, extra);
     runTraining(bigramModel(V), syntheticData(V, B, T, 3), options(["--checkpoint-every", "5"]), dir, loadCheckpoint(dir), quiet);
-    const trainSteps = readMetrics(log).filter((x) => x.type === "train").map((x) => x.step);
+    const trainSteps = readMetrics(log)
+      .filter((x) => x.type === "train")
+      .map((x) => x.step);
     expect(trainSteps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
   test("a non-finite gradient stops training, naming the step and the tensor; the last good checkpoint stays", () => {
     const dir = join(root, "nan");
-    const err = thrown(() => runTraining(bigramModel(V, { nanAtCall: 14 }), syntheticData(V, B, T, 3), options(), dir, undefined, quiet), NonFiniteError);
+    const err = thrown(
+      () => runTraining(bigramModel(V, { nanAtCall: 14 }), syntheticData(V, B, T, 3), options(), dir, undefined, quiet),
+      NonFiniteError,
+    );
     expect(err.step).toBe(14);
     expect(err.message).toMatch(/^step 14: the gradient of emb is not finite; training stopped \(last good checkpoint: .*step-000010\.json\)/);
     expect(listCheckpoints(join(dir, "checkpoints")).map((c) => c.step)).toEqual([10]);
@@ -115,9 +162,14 @@ describe("training loop", () => {
       if (++calls === 12) throw new AnomalyError("linear", "forward", "model.ad.ts:61:23", "tensor (8, 16) has NaN at flat index 5");
       return lossAndGrads(p, b, o);
     };
-    const err = thrown(() => runTraining(model, syntheticData(V, B, T, 3), options(["--detect-anomaly"]), join(root, "anomaly"), undefined, quiet), NonFiniteError);
+    const err = thrown(
+      () => runTraining(model, syntheticData(V, B, T, 3), options(["--detect-anomaly"]), join(root, "anomaly"), undefined, quiet),
+      NonFiniteError,
+    );
     expect(err.step).toBe(12);
-    expect(err.message).toMatch(/^step 12: linear output is not finite: tensor \(8, 16\) has NaN at flat index 5 — called at model\.ad\.ts:61:23; training stopped \(last good checkpoint: .*step-000010\.json\)/);
+    expect(err.message).toMatch(
+      /^step 12: linear output is not finite: tensor \(8, 16\) has NaN at flat index 5 — called at model\.ad\.ts:61:23; training stopped \(last good checkpoint: .*step-000010\.json\)/,
+    );
   });
 
   test("a time budget stops after the step that crosses it, with a checkpoint", () => {

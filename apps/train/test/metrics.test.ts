@@ -11,7 +11,8 @@ describe("metrics JSONL", () => {
   test("every appended record is one JSON line that parses back", () => {
     const path = join(dir, "a.jsonl");
     const log = new MetricsLog(path);
-    for (let s = 1; s <= 5; s++) log.append({ type: "train", step: s, loss: 5 - s / 10, lr: 2e-3, gradNorm: 1.5, ms: 300, tokensPerSecond: 27000, time: s * 0.3 });
+    for (let s = 1; s <= 5; s++)
+      log.append({ type: "train", step: s, loss: 5 - s / 10, lr: 2e-3, gradNorm: 1.5, ms: 300, tokensPerSecond: 27000, time: s * 0.3 });
     log.append({ type: "eval", step: 5, loss: 4.6, time: 1.6 });
     log.append({ type: "sample", step: 5, prompt: "One day,", text: 'One day, "quoted"\nnew line' });
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");

@@ -5,9 +5,27 @@ describe("train options", () => {
   test("defaults reproduce proc-macro-gpt's run", () => {
     const o = parseTrainOptions([]);
     expect(o).toMatchObject({
-      preset: "seed", batch: 64, context: 128, lr: 2e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, dropout: 0.2, seed: 12345,
-      prompt: "One day,", sampleEvery: 50, checkpointEvery: 100, steps: 2000, weightDecay: 0, warmup: 0, schedule: "constant", clip: 0, time: 0,
-      detectAnomaly: false, help: false, precision: "fp32",
+      preset: "seed",
+      batch: 64,
+      context: 128,
+      lr: 2e-3,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      dropout: 0.2,
+      seed: 12345,
+      prompt: "One day,",
+      sampleEvery: 50,
+      checkpointEvery: 100,
+      steps: 2000,
+      weightDecay: 0,
+      warmup: 0,
+      schedule: "constant",
+      clip: 0,
+      time: 0,
+      detectAnomaly: false,
+      help: false,
+      precision: "fp32",
     });
     expect(o.out).toBeUndefined();
     expect(parseTrainOptions(["--precision", "bf16"]).precision).toBe("bf16");
@@ -16,15 +34,89 @@ describe("train options", () => {
 
   test("every option parses, as `--name value` and `--name=value`", () => {
     const o = parseTrainOptions([
-      "--preset", "tiny", "--steps=30", "--time", "1h30m", "--batch", "8", "--context", "12", "--lr", "1e-3", "--beta1", "0.8", "--beta2=0.99",
-      "--eps", "1e-6", "--weight-decay", "0.1", "--warmup", "5", "--schedule", "cosine", "--min-lr", "1e-4", "--clip", "1", "--dropout", "0.1",
-      "--seed", "7", "--prompt", "Once upon a time", "--sample-every", "0", "--sample-tokens", "9", "--checkpoint-every", "10", "--keep", "2",
-      "--eval-every", "5", "--eval-batches", "3", "--threads", "2", "--out", "runs/x", "--corpus", "a.txt", "--valid", "b.txt", "--detect-anomaly",
+      "--preset",
+      "tiny",
+      "--steps=30",
+      "--time",
+      "1h30m",
+      "--batch",
+      "8",
+      "--context",
+      "12",
+      "--lr",
+      "1e-3",
+      "--beta1",
+      "0.8",
+      "--beta2=0.99",
+      "--eps",
+      "1e-6",
+      "--weight-decay",
+      "0.1",
+      "--warmup",
+      "5",
+      "--schedule",
+      "cosine",
+      "--min-lr",
+      "1e-4",
+      "--clip",
+      "1",
+      "--dropout",
+      "0.1",
+      "--seed",
+      "7",
+      "--prompt",
+      "Once upon a time",
+      "--sample-every",
+      "0",
+      "--sample-tokens",
+      "9",
+      "--checkpoint-every",
+      "10",
+      "--keep",
+      "2",
+      "--eval-every",
+      "5",
+      "--eval-batches",
+      "3",
+      "--threads",
+      "2",
+      "--out",
+      "runs/x",
+      "--corpus",
+      "a.txt",
+      "--valid",
+      "b.txt",
+      "--detect-anomaly",
     ]);
     expect(o).toMatchObject({
-      preset: "tiny", steps: 30, time: 5400, batch: 8, context: 12, lr: 1e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1, warmup: 5,
-      schedule: "cosine", minLr: 1e-4, clip: 1, dropout: 0.1, seed: 7, prompt: "Once upon a time", sampleEvery: 0, sampleTokens: 9,
-      checkpointEvery: 10, keep: 2, evalEvery: 5, evalBatches: 3, threads: 2, out: "runs/x", corpus: "a.txt", valid: "b.txt", detectAnomaly: true,
+      preset: "tiny",
+      steps: 30,
+      time: 5400,
+      batch: 8,
+      context: 12,
+      lr: 1e-3,
+      beta1: 0.8,
+      beta2: 0.99,
+      eps: 1e-6,
+      weightDecay: 0.1,
+      warmup: 5,
+      schedule: "cosine",
+      minLr: 1e-4,
+      clip: 1,
+      dropout: 0.1,
+      seed: 7,
+      prompt: "Once upon a time",
+      sampleEvery: 0,
+      sampleTokens: 9,
+      checkpointEvery: 10,
+      keep: 2,
+      evalEvery: 5,
+      evalBatches: 3,
+      threads: 2,
+      out: "runs/x",
+      corpus: "a.txt",
+      valid: "b.txt",
+      detectAnomaly: true,
     });
   });
 
@@ -76,7 +168,30 @@ describe("train options", () => {
     expect(parseTrainOptions(["--help"]).help).toBe(true);
     expect(parseTrainOptions(["-h"]).help).toBe(true);
     const help = trainHelp();
-    for (const name of ["--preset", "--weight-decay", "--warmup", "--schedule", "--min-lr", "--clip", "--eval-every", "--eval-batches", "--steps", "--time", "--batch", "--context", "--threads", "--out", "--resume", "--keep", "--corpus", "--valid", "--detect-anomaly", "--sample-every", "--checkpoint-every", "--prompt"]) {
+    for (const name of [
+      "--preset",
+      "--weight-decay",
+      "--warmup",
+      "--schedule",
+      "--min-lr",
+      "--clip",
+      "--eval-every",
+      "--eval-batches",
+      "--steps",
+      "--time",
+      "--batch",
+      "--context",
+      "--threads",
+      "--out",
+      "--resume",
+      "--keep",
+      "--corpus",
+      "--valid",
+      "--detect-anomaly",
+      "--sample-every",
+      "--checkpoint-every",
+      "--prompt",
+    ]) {
       expect(help).toContain(`  ${name}`);
     }
     expect(help).toContain("(default: 2e-3)");
@@ -96,15 +211,29 @@ describe("train options", () => {
 
 describe("sample options", () => {
   test("defaults: greedy, 100 tokens, and --checkpoint is required", () => {
-    expect(parseSampleOptions(["--checkpoint", "runs/x"])).toMatchObject({ checkpoint: "runs/x", prompt: "One day,", maxTokens: 100, temperature: 0, topK: 0, topP: 1, seed: 0 });
+    expect(parseSampleOptions(["--checkpoint", "runs/x"])).toMatchObject({
+      checkpoint: "runs/x",
+      prompt: "One day,",
+      maxTokens: 100,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 0,
+    });
     expect(() => parseSampleOptions([])).toThrow(/--checkpoint PATH is required/);
     expect(parseSampleOptions(["--help"]).help).toBe(true);
     expect(sampleHelp()).toContain("--top-p");
   });
 
   test("sampling options and their errors", () => {
-    expect(parseSampleOptions(["--checkpoint", "c", "--temperature", "0.8", "--top-k", "40", "--top-p", "0.9", "--seed", "3", "--max-tokens", "5"])).toMatchObject({
-      temperature: 0.8, topK: 40, topP: 0.9, seed: 3, maxTokens: 5,
+    expect(
+      parseSampleOptions(["--checkpoint", "c", "--temperature", "0.8", "--top-k", "40", "--top-p", "0.9", "--seed", "3", "--max-tokens", "5"]),
+    ).toMatchObject({
+      temperature: 0.8,
+      topK: 40,
+      topP: 0.9,
+      seed: 3,
+      maxTokens: 5,
     });
     expect(() => parseSampleOptions(["--checkpoint", "c", "--top-k", "5"])).toThrow(/need a --temperature above 0/);
     expect(parseSampleOptions(["--checkpoint", "c"]).precision).toBe("fp32");
@@ -121,11 +250,24 @@ describe("resumed train options", () => {
     const argv = ["--resume", "runs/x", "--min-lr", "1e-4", "--warmup", "3000", "--context", "512"];
     const opts = resumedTrainOptions(saved, argv);
     expect(parseTrainOptions(argv).resume).toBe("runs/x"); // no cross-option checks before the checkpoint is read
-    expect(opts).toMatchObject({ preset: "gpt2", schedule: "cosine", steps: 5000, batch: 4, context: 512, minLr: 1e-4, warmup: 3000, resume: "runs/x" });
+    expect(opts).toMatchObject({
+      preset: "gpt2",
+      schedule: "cosine",
+      steps: 5000,
+      batch: 4,
+      context: 512,
+      minLr: 1e-4,
+      warmup: 3000,
+      resume: "runs/x",
+    });
   });
   test("overrides that do not fit the saved run are refused", () => {
     expect(() => resumedTrainOptions(saved, ["--resume", "x", "--warmup", "6000"])).toThrow(/--warmup 6000 is longer than --steps 5000/);
-    expect(() => resumedTrainOptions(saved, ["--resume", "x", "--context", "2048"])).toThrow(/--context 2048 exceeds the gpt2 preset's context of 1024/);
-    expect(() => resumedTrainOptions({ ...saved, schedule: "constant" }, ["--resume", "x", "--min-lr", "1e-4"])).toThrow(/--min-lr only applies with --schedule cosine/);
+    expect(() => resumedTrainOptions(saved, ["--resume", "x", "--context", "2048"])).toThrow(
+      /--context 2048 exceeds the gpt2 preset's context of 1024/,
+    );
+    expect(() => resumedTrainOptions({ ...saved, schedule: "constant" }, ["--resume", "x", "--min-lr", "1e-4"])).toThrow(
+      /--min-lr only applies with --schedule cosine/,
+    );
   });
 });

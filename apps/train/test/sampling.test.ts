@@ -27,7 +27,8 @@ describe("sampling", () => {
     const p = samplingDistribution(logits, { temperature: 1, topK: 3 });
     expect([...p].map((x) => x > 0)).toEqual([false, true, true, false, true, false]);
     expect(p.reduce((a, b) => a + b)).toBeCloseTo(1, 12);
-    const e = [3, 2, 2.5].map(Math.exp), z = e[0] + e[1] + e[2];
+    const e = [3, 2, 2.5].map(Math.exp),
+      z = e[0] + e[1] + e[2];
     expect(p[1]).toBeCloseTo(e[0] / z, 12);
   });
 
@@ -71,7 +72,9 @@ describe("sampling", () => {
     const params = { emb, out: { bias: Tensor.zeros([5]) } };
     const seen: number[] = [];
     const spy = { ...model, logits: (p: typeof params, tokens: Int32Array, b: number, t: number) => (seen.push(t), model.logits(p, tokens, b, t)) };
-    expect(generate(spy, params, [0], { maxTokens: 20, temperature: 0, rng: new Rng(0) })).toEqual([1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0]);
+    expect(generate(spy, params, [0], { maxTokens: 20, temperature: 0, rng: new Rng(0) })).toEqual([
+      1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0,
+    ]);
     expect(Math.max(...seen)).toBe(model.config.context);
     expect(generate(model, params, [1], { maxTokens: 20, temperature: 0, rng: new Rng(0), stopToken: 4 })).toEqual([2, 3]);
     expect(() => generate(model, params, [], { maxTokens: 1, temperature: 0, rng: new Rng(0) })).toThrow(/no tokens/);

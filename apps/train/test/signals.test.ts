@@ -23,18 +23,44 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const common = ["--corpus", corpus, "--preset", "tiny", "--batch", "8", "--context", "16", "--lr", "3e-3", "--eval-every", "0", "--sample-every", "0", "--seed", "11"];
+const common = [
+  "--corpus",
+  corpus,
+  "--preset",
+  "tiny",
+  "--batch",
+  "8",
+  "--context",
+  "16",
+  "--lr",
+  "3e-3",
+  "--eval-every",
+  "0",
+  "--sample-every",
+  "0",
+  "--seed",
+  "11",
+];
 
 /** Starts `bun run train ARGS` as the leader of a new process group. */
 const start = (args: string[], extraEnv: Record<string, string> = {}) => startTrainer(args, { ...env, ...extraEnv }, children);
 
-const trainLosses = (out: string) => readMetrics(join(out, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss as number);
+const trainLosses = (out: string) =>
+  readMetrics(join(out, "metrics.jsonl"))
+    .filter((m) => m.type === "train")
+    .map((m) => m.loss as number);
 
 /** Waits until the run in `out` has logged `n` training steps. */
 async function stepsLogged(out: string, n: number, stderr: () => string): Promise<void> {
   const file = join(out, "metrics.jsonl");
   for (let i = 0; i < 1200; i++) {
-    if (existsSync(file) && readFileSync(file, "utf8").split("\n").filter((l) => l.includes('"train"')).length >= n) return;
+    if (
+      existsSync(file) &&
+      readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"train"')).length >= n
+    )
+      return;
     await Bun.sleep(50);
   }
   throw new Error(`the run in ${out} did not log ${n} steps in time:\n${stderr()}`);
@@ -78,7 +104,8 @@ test("a second signal quits at once (exit 130); a repeat within 0.5 s is the sam
   // writes a large checkpoint), so the second one surely arrives while the first is handled.
   const child = spawn("bun", [join(import.meta.dir, "fixtures", "second_signal.ts")], { cwd: repoRoot(), stdio: ["ignore", "pipe", "pipe"], env });
   children.push(child);
-  let stdout = "", stderr = "";
+  let stdout = "",
+    stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
   const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

@@ -18,7 +18,8 @@ const sample = () => corpus;
 
 function run(args: string[]) {
   const r = Bun.spawnSync(["bun", ...args], { cwd: repoRoot(), stdout: "pipe", stderr: "pipe", env: { ...process.env, PULLBACK_THREADS: "2" } });
-  const out = r.stdout.toString(), err = r.stderr.toString();
+  const out = r.stdout.toString(),
+    err = r.stderr.toString();
   if (r.exitCode !== 0) throw new Error(`bun ${args.join(" ")} exited ${r.exitCode}:\n${err}\n${out}`);
   return { out, err };
 }
@@ -39,14 +40,18 @@ test("bun run train: 30 steps of tiny on the corpus lower the loss clearly", () 
 test("bun run train --resume continues with the losses of the uninterrupted run", () => {
   run(["run", "train", "--corpus", sample(), "--steps", "15", "--out", join(dir, "b"), ...common]);
   run(["run", "train", "--resume", join(dir, "b"), "--steps", "30", "--corpus", sample()]);
-  const losses = (d: string) => readMetrics(join(dir, d, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss);
+  const losses = (d: string) =>
+    readMetrics(join(dir, d, "metrics.jsonl"))
+      .filter((m) => m.type === "train")
+      .map((m) => m.loss);
   expect(losses("b")).toEqual(losses("a"));
 }, 120_000);
 
 test("bun run sample continues a prompt from the checkpoint (greedy, and sampled reproducibly from a seed)", () => {
   const greedy = run(["run", "sample", "--checkpoint", join(dir, "a"), "--prompt", "One day,", "--max-tokens", "12"]).out;
   expect(greedy.startsWith("One day,")).toBe(true);
-  const sampled = (seed: string) => run(["run", "sample", "--checkpoint", join(dir, "a"), "--prompt", "One day,", "--max-tokens", "12", "--temperature", "1", "--seed", seed]).out;
+  const sampled = (seed: string) =>
+    run(["run", "sample", "--checkpoint", join(dir, "a"), "--prompt", "One day,", "--max-tokens", "12", "--temperature", "1", "--seed", seed]).out;
   const a = sampled("1");
   expect(a.startsWith("One day,")).toBe(true);
   expect(sampled("1")).toBe(a);
@@ -58,7 +63,10 @@ test("bun run apps/train [options] trains exactly like bun run train", () => {
   const opts = ["--corpus", sample(), "--steps", "4", ...common];
   run(["run", "apps/train", ...opts, "--out", join(dir, "c")]);
   run(["run", "train", ...opts, "--out", join(dir, "d")]);
-  const losses = (d: string) => readMetrics(join(dir, d, "metrics.jsonl")).filter((m) => m.type === "train").map((m) => m.loss);
+  const losses = (d: string) =>
+    readMetrics(join(dir, d, "metrics.jsonl"))
+      .filter((m) => m.type === "train")
+      .map((m) => m.loss);
   expect(losses("c").length).toBe(4);
   expect(losses("c")).toEqual(losses("d"));
 }, 60_000);

@@ -51,7 +51,10 @@ import { median, printTable, type BenchRow } from "@pullback/tensor/bench";
 function composedOps(q: Tensor, k: Tensor, v: Tensor, dout: Tensor, mask: Tensor): [Tensor, Tensor, Tensor, Tensor] {
   const [B, H, T, D] = q.shape;
   const bh = [B * H, T, D];
-  const q3 = reshape(q, bh), k3 = reshape(k, bh), v3 = reshape(v, bh), do3 = reshape(dout, bh);
+  const q3 = reshape(q, bh),
+    k3 = reshape(k, bh),
+    v3 = reshape(v, bh),
+    do3 = reshape(dout, bh);
   const scale = 1 / Math.sqrt(D);
   // forward
   const s = bmm(q3, k3, { transB: true });
@@ -85,14 +88,21 @@ const headsOf = (x: Tensor, B: number, H: number) => {
 /** The fused kernels on (B, H, T, D) copies of the (B·T, 3C) rows, results permuted back to rows. */
 function fusedPermuted(qkv: Tensor, doutRows: Tensor, B: number, H: number): [Tensor, Tensor] {
   const [BT, C3] = qkv.shape;
-  const T = BT / B, D = C3 / 3 / H;
+  const T = BT / B,
+    D = C3 / 3 / H;
   const [q1, kv] = splitAt(permute(reshape(qkv, [B, T, 3, H, D]), [2, 0, 3, 1, 4]), 0, 1);
   const [k1, v1] = splitAt(kv, 0, 1);
   const [q, k, v] = [q1, k1, v1].map((x) => reshape(x, [B, H, T, D]));
   const { out, lse } = attentionForward(q, k, v);
   const outRows = rowsOf(out);
   const { dq, dk, dv } = attentionBackward(headsOf(doutRows, B, H), q, k, v, out, lse);
-  const dqkv = permute(concat([dq, dk, dv].map((x) => reshape(x, [1, B, H, T, D])), 0), [1, 3, 0, 2, 4]);
+  const dqkv = permute(
+    concat(
+      [dq, dk, dv].map((x) => reshape(x, [1, B, H, T, D])),
+      0,
+    ),
+    [1, 3, 0, 2, 4],
+  );
   return [outRows, reshape(dqkv, [BT, C3])];
 }
 
@@ -122,15 +132,21 @@ function baselineRows(path: string) {
   const k = dlopen(path, {
     pb_threads_set: { args: ["u64"], returns: "u64" },
     pb_attention_rows_forward: { args: ["ptr", "ptr", "ptr", ...keepArg, "u64", "u64", "u64", "u64", "f64", "u64", "u64"], returns: "void" },
-    pb_attention_rows_backward: { args: ["ptr", "ptr", "ptr", "ptr", ...keepArg, "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"], returns: "void" },
+    pb_attention_rows_backward: {
+      args: ["ptr", "ptr", "ptr", "ptr", ...keepArg, "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
+      returns: "void",
+    },
   }).symbols;
   const none = withKeep ? [null] : [];
   return {
     setThreads: (n: number) => k.pb_threads_set(n),
     run(qkv: Tensor, dout: Tensor, B: number, H: number, dropout: number): [Tensor, Tensor] {
       const [BT, C3] = qkv.shape;
-      const T = BT / B, D = C3 / 3 / H;
-      const out = Tensor.empty([BT, C3 / 3]), lse = Tensor.empty([B, H, T]), dqkv = Tensor.empty(qkv.shape);
+      const T = BT / B,
+        D = C3 / 3 / H;
+      const out = Tensor.empty([BT, C3 / 3]),
+        lse = Tensor.empty([B, H, T]),
+        dqkv = Tensor.empty(qkv.shape);
       (k.pb_attention_rows_forward as Function)(qkv.data, out.data, lse.data, ...none, B, H, T, D, dropout, 11, 3);
       (k.pb_attention_rows_backward as Function)(dout.data, qkv.data, out.data, lse.data, ...none, dqkv.data, B, H, T, D, dropout, 11, 3);
       return [out, dqkv];
@@ -145,7 +161,8 @@ function composedAd(q: Tensor, k: Tensor, v: Tensor, dout: Tensor): [Tensor, Ten
 }
 
 function maxRelDiff(a: Tensor, b: Tensor): number {
-  let m = 0, s = 0;
+  let m = 0,
+    s = 0;
   for (let i = 0; i < b.size; i++) {
     m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
     s = Math.max(s, Math.abs(b.data[i]));
@@ -167,11 +184,16 @@ export async function bench(
   baseline?.setThreads(threads);
   try {
     const shape = [B, H, T, D];
-    const q = randTensor(shape, 1, { low: -2, high: 2 }), k = randTensor(shape, 2), v = randTensor(shape, 3), dout = randTensor(shape, 4);
+    const q = randTensor(shape, 1, { low: -2, high: 2 }),
+      k = randTensor(shape, 2),
+      v = randTensor(shape, 3),
+      dout = randTensor(shape, 4);
     const mask = causalMask(T);
-    const qkv = concat([q, k, v].map(rowsOf), 1), doutRows = rowsOf(dout); // (B·T, 3C), (B·T, C)
+    const qkv = concat([q, k, v].map(rowsOf), 1),
+      doutRows = rowsOf(dout); // (B·T, 3C), (B·T, C)
     // The rows variants' results as (B, H, T, D) out, dq, dk, dv, for the check.
-    const rowsAsHeads = ([out, dqkv]: Tensor[]) => [out, ...[0, 1, 2].map((i) => splitAt(splitAt(dqkv, 1, (i + 1) * H * D)[0], 1, i * H * D)[1])].map((x) => headsOf(x, B, H));
+    const rowsAsHeads = ([out, dqkv]: Tensor[]) =>
+      [out, ...[0, 1, 2].map((i) => splitAt(splitAt(dqkv, 1, (i + 1) * H * D)[0], 1, i * H * D)[1])].map((x) => headsOf(x, B, H));
     // [name, run, to (B, H, T, D) heads, dropout (checked against the first dropout variant), unchecked]
     const variants: [string, () => Tensor[], ((ts: Tensor[]) => Tensor[])?, boolean?, boolean?][] = [
       ["attention fused fwd+bwd", () => fused(q, k, v, dout)],
@@ -182,7 +204,14 @@ export async function bench(
       // Not checked against the others (dropout changes the result); against each other below.
       [`attention rows + dropout ${dropout} fwd+bwd`, () => fusedRowsDropout(qkv, doutRows, B, H, dropout), undefined, true],
     ];
-    if (baseline) variants.push([`attention rows + dropout ${dropout} fwd+bwd, baseline library`, () => baseline.run(qkv, doutRows, B, H, dropout), undefined, true, true]);
+    if (baseline)
+      variants.push([
+        `attention rows + dropout ${dropout} fwd+bwd, baseline library`,
+        () => baseline.run(qkv, doutRows, B, H, dropout),
+        undefined,
+        true,
+        true,
+      ]);
     // Warm-up, and a check that all compute the same thing.
     const results = variants.map(([, fn, asHeads]) => (asHeads ?? ((ts) => ts))(fn()));
     const firstDropout = variants.findIndex(([, , , drop]) => drop);
@@ -211,12 +240,18 @@ export async function bench(
 
 function printRows(rows: BenchRow[]): void {
   const fusedMs = (t: number) => rows.find((r) => r.threads === t && r.kernel.includes("fused"))!.ms;
-  printTable(["kernel", "shape", "threads", "ms", "vs fused"], rows.map((r) => [r.kernel, r.shape, String(r.threads), r.ms.toFixed(2), `${(r.ms / fusedMs(r.threads)).toFixed(2)}×`]));
+  printTable(
+    ["kernel", "shape", "threads", "ms", "vs fused"],
+    rows.map((r) => [r.kernel, r.shape, String(r.threads), r.ms.toFixed(2), `${(r.ms / fusedMs(r.threads)).toFixed(2)}×`]),
+  );
   console.log("vs fused = composed ms / fused ms (the fused kernels are that many times faster; target ≥ 3×)");
   for (const t of [...new Set(rows.map((r) => r.threads))]) {
     const mine = rows.find((r) => r.threads === t && r.kernel.includes("rows + dropout") && !r.kernel.includes("baseline"));
     const base = rows.find((r) => r.threads === t && r.kernel.includes("baseline library"));
-    if (mine && base) console.log(`rows + dropout, ${t} thread${t > 1 ? "s" : ""}: baseline library ${base.ms.toFixed(2)} ms, this build ${mine.ms.toFixed(2)} ms: ${(base.ms / mine.ms).toFixed(2)}× faster (same run)`);
+    if (mine && base)
+      console.log(
+        `rows + dropout, ${t} thread${t > 1 ? "s" : ""}: baseline library ${base.ms.toFixed(2)} ms, this build ${mine.ms.toFixed(2)} ms: ${(base.ms / mine.ms).toFixed(2)}× faster (same run)`,
+      );
   }
 }
 
@@ -232,7 +267,9 @@ if (import.meta.main) {
     else if (key === "--dropout") dropout = Number(value);
     else if (key === "--baseline") baseline = value;
     else {
-      console.error(`unknown argument ${arg}\nusage: bun packages/ad/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D] [--dropout=0.2] [--baseline=lib.so]`);
+      console.error(
+        `unknown argument ${arg}\nusage: bun packages/ad/bench/attention_vs_composed.ts [--rounds=7] [--shape=B,H,T,D] [--dropout=0.2] [--baseline=lib.so]`,
+      );
       process.exit(2);
     }
   }

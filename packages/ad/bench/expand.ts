@@ -81,7 +81,15 @@ async function main(): Promise<void> {
     const run = (mode: string) => {
       const p = Bun.spawnSync(["bun", import.meta.path, "--child", mode, path, cacheDir], { stderr: "pipe" });
       if (p.exitCode !== 0) throw new Error(p.stderr.toString());
-      return JSON.parse(p.stdout.toString()) as { t: number; cpu: number; tNext: number; tLoad: number; tImport: number; cached: string | false; functions: number };
+      return JSON.parse(p.stdout.toString()) as {
+        t: number;
+        cpu: number;
+        tNext: number;
+        tLoad: number;
+        tImport: number;
+        cached: string | false;
+        functions: number;
+      };
     };
     const repeats = 9;
     const cold = Array.from({ length: repeats }, () => run("cold"));
@@ -108,17 +116,27 @@ async function main(): Promise<void> {
       mem.push(performance.now() - t);
     }
     const f = (x: number) => `${x.toFixed(2)} ms`;
-    console.log(`bench:ad — expanding a generated .ad.ts file: ${lines} lines, ${cold[0].functions} ad functions (${cold[0].functions / 2} nested), with a hires source map`);
+    console.log(
+      `bench:ad — expanding a generated .ad.ts file: ${lines} lines, ${cold[0].functions} ad functions (${cold[0].functions / 2} nested), with a hires source map`,
+    );
     // Wall time suffers from other processes on a shared machine; CPU time (user + system of this
     // process; includes any GC/JIT threads) is the steadier figure.
     const min = (xs: number[]) => Math.min(...xs);
     console.log(`                                                       wall (median)   CPU (median)   wall (best)`);
-    console.log(`  cold   (first expansion in a fresh process, ×${repeats})    ${f(median(cold.map((c) => c.t))).padStart(10)}   ${f(median(cold.map((c) => c.cpu))).padStart(10)}   ${f(min(cold.map((c) => c.t))).padStart(10)}   [target < 20 ms]`);
-    console.log(`  next file (cold process, a 2nd different file, ×${repeats}) ${f(median(cold.map((c) => c.tNext))).padStart(10)}                ${f(min(cold.map((c) => c.tNext))).padStart(10)}`);
+    console.log(
+      `  cold   (first expansion in a fresh process, ×${repeats})    ${f(median(cold.map((c) => c.t))).padStart(10)}   ${f(median(cold.map((c) => c.cpu))).padStart(10)}   ${f(min(cold.map((c) => c.t))).padStart(10)}   [target < 20 ms]`,
+    );
+    console.log(
+      `  next file (cold process, a 2nd different file, ×${repeats}) ${f(median(cold.map((c) => c.tNext))).padStart(10)}                ${f(min(cold.map((c) => c.tNext))).padStart(10)}`,
+    );
     console.log(`  warm   (repeated, cache bypassed, ×${warm.length})          ${f(median(warm)).padStart(10)}   ${f(median(warmCpu)).padStart(10)}`);
     console.log(`  cached (in memory, ×${mem.length})                        ${f(median(mem)).padStart(10)}`);
-    console.log(`  cached (on disk, fresh process, ×${repeats})              ${f(median(disk.map((d) => d.t))).padStart(10)}   ${f(median(disk.map((d) => d.cpu))).padStart(10)}`);
-    console.log(`  loading the passes (oxc-parser's native binding, magic-string), once per process, before the cold expansion: ${f(median(cold.map((c) => c.tLoad)))} median, ${f(min(cold.map((c) => c.tLoad)))} best (a disk-cache hit never loads them)`);
+    console.log(
+      `  cached (on disk, fresh process, ×${repeats})              ${f(median(disk.map((d) => d.t))).padStart(10)}   ${f(median(disk.map((d) => d.cpu))).padStart(10)}`,
+    );
+    console.log(
+      `  loading the passes (oxc-parser's native binding, magic-string), once per process, before the cold expansion: ${f(median(cold.map((c) => c.tLoad)))} median, ${f(min(cold.map((c) => c.tLoad)))} best (a disk-cache hit never loads them)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

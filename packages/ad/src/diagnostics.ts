@@ -23,7 +23,8 @@ export class LineIndex {
   }
   /** 0-based line of an offset. */
   lineOf(offset: number): number {
-    let lo = 0, hi = this.starts.length - 1;
+    let lo = 0,
+      hi = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (this.starts[mid] <= offset) lo = mid;

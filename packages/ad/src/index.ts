@@ -25,5 +25,13 @@ export {
 } from "./runtime/tree.ts";
 export { jvp, defineFrule, findFrule, fruleOrigin, completeTangent, NoForwardRuleError, type Frule } from "./runtime/forward.ts";
 export { jvpcheck, randomTangent, JvpcheckError, type JvpcheckOptions, type JvpcheckReport, type JvpcheckEntry } from "./runtime/jvpcheck.ts";
-export { gradcheck, gradcheckFunction, formatGradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from "./runtime/gradcheck.ts";
+export {
+  gradcheck,
+  gradcheckFunction,
+  formatGradcheck,
+  GradcheckError,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type GradcheckEntry,
+} from "./runtime/gradcheck.ts";
 export { AdSyntaxError, type Diagnostic } from "./diagnostics.ts";

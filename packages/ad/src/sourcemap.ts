@@ -16,8 +16,14 @@ export function decodeMappings(mappings: string): Segments {
   const lines: Segments = [];
   let seg: number[] = [];
   let cur: number[] = [];
-  let genCol = 0, srcLine = 0, srcCol = 0, srcIdx = 0, nameIdx = 0;
-  let value = 0, shift = 0, field = 0;
+  let genCol = 0,
+    srcLine = 0,
+    srcCol = 0,
+    srcIdx = 0,
+    nameIdx = 0;
+  let value = 0,
+    shift = 0,
+    field = 0;
   const fields = [0, 0, 0, 0, 0];
   const flushSegment = () => {
     if (field >= 4) {
@@ -83,7 +89,9 @@ export function originalPosition(file: string, line: number, column: number): { 
   if (!segs || segs.length === 0) return null;
   const col0 = column - 1;
   // Last segment with generatedColumn <= col0.
-  let lo = 0, hi = segs.length / 3 - 1, best = -1;
+  let lo = 0,
+    hi = segs.length / 3 - 1,
+    best = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (segs[mid * 3] <= col0) {
@@ -92,7 +100,9 @@ export function originalPosition(file: string, line: number, column: number): { 
     } else hi = mid - 1;
   }
   if (best < 0) return null;
-  const genCol = segs[best * 3], srcLine = segs[best * 3 + 1], srcCol = segs[best * 3 + 2];
+  const genCol = segs[best * 3],
+    srcLine = segs[best * 3 + 1],
+    srcCol = segs[best * 3 + 2];
   // hires maps every character of unchanged code; inside generated text stay on the segment start.
   const next = best + 1 < segs.length / 3 ? segs[(best + 1) * 3] : Infinity;
   const delta = col0 - genCol < next - genCol ? col0 - genCol : 0;
@@ -177,8 +187,12 @@ export function hiresMappings(source: string, edits: { kind: "left" | "right" | 
   const rank = (k: string) => (k === "left" ? 0 : k === "right" ? 1 : 2);
   order.sort((a, b) => a.e.start - b.e.start || rank(a.e.kind) - rank(b.e.kind) || a.i - b.i);
   let out = "";
-  let genCol = 0, prevGen = 0, prevLine = 0, prevCol = 0;
-  let line = 0, lineStart = 0;
+  let genCol = 0,
+    prevGen = 0,
+    prevLine = 0,
+    prevCol = 0;
+  let line = 0,
+    lineStart = 0;
   let first = true; // first segment of the generated line (no leading comma)
   const segment = (srcLine: number, srcCol: number) => {
     out += (first ? "" : ",") + vlq(genCol - prevGen) + "A" + vlq(srcLine - prevLine) + vlq(srcCol - prevCol);

@@ -84,7 +84,9 @@ export interface TransformResult {
 const memory = new Map<string, TransformResult>();
 
 function cacheKey(file: string, source: string, options: TransformOptions): string {
-  return Bun.hash(`${TRANSFORM_VERSION}\0${file}\0${options.readable ? 1 : 0}${options.map ? 1 : 0}${options.forward ? 1 : 0}\0${source}`).toString(16);
+  return Bun.hash(`${TRANSFORM_VERSION}\0${file}\0${options.readable ? 1 : 0}${options.map ? 1 : 0}${options.forward ? 1 : 0}\0${source}`).toString(
+    16,
+  );
 }
 
 /** Expands a .ad.ts source. Throws AdSyntaxError for any violation of the convention. */
@@ -138,7 +140,14 @@ function transformUncached(source: string, file: string, options: TransformOptio
     const result: TransformResult = { code: r.code, functions: r.functions, cached: false, frames: r.frames, mode: "implicit" };
     if (options.map) {
       const name = basename(file);
-      result.map = { version: 3, file: `${name}.expanded.ts`, sources: [name], sourcesContent: [source], names: [], mappings: hiresMappings(source, r.edits) };
+      result.map = {
+        version: 3,
+        file: `${name}.expanded.ts`,
+        sources: [name],
+        sourcesContent: [source],
+        names: [],
+        mappings: hiresMappings(source, r.edits),
+      };
     }
     return result;
   }
@@ -151,7 +160,14 @@ function transformUncached(source: string, file: string, options: TransformOptio
   if (options.map) {
     // Identical to magic-string's generateMap({ hires: true }) (tested), several times cheaper cold.
     const name = basename(file);
-    result.map = { version: 3, file: `${name}.expanded.ts`, sources: [name], sourcesContent: [source], names: [], mappings: hiresMappings(source, edits) };
+    result.map = {
+      version: 3,
+      file: `${name}.expanded.ts`,
+      sources: [name],
+      sourcesContent: [source],
+      names: [],
+      mappings: hiresMappings(source, edits),
+    };
   }
   return result;
 }

@@ -15,7 +15,10 @@ const SEED = Number(process.env.PULLBACK_FUZZ_SEED ?? 1);
 const STUCK_MS = 60_000;
 
 function adFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ad.ts")).sort().map((f) => join(dir, f));
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ad.ts"))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 test(`.ad.ts loader: ${CASES} mutated programs end in a located diagnostic or an expansion that parses`, async () => {
@@ -54,14 +57,30 @@ test(`.ad.ts loader: ${CASES} mutated programs end in a located diagnostic or an
     worker.postMessage({ files, cases: CASES, seed: SEED } satisfies FuzzRequest);
   });
   worker.terminate();
-  const counts: Record<string, number> = { "syntax diagnostic": 0, "convention diagnostic": 0, expanded: 0, crash: 0, "bad-output": 0, "bad-diagnostic": 0, hang: hangs.length };
+  const counts: Record<string, number> = {
+    "syntax diagnostic": 0,
+    "convention diagnostic": 0,
+    expanded: 0,
+    crash: 0,
+    "bad-output": 0,
+    "bad-diagnostic": 0,
+    hang: hangs.length,
+  };
   const perKind: Record<string, Record<string, number>> = {};
   for (const r of reports) {
     counts[r.outcome]++;
     (perKind[r.kind] ??= {})[r.outcome] = (perKind[r.kind][r.outcome] ?? 0) + 1;
   }
-  console.log(`.ad.ts fuzz (seed ${SEED}): ${reports.length + hangs.length} mutated programs from ${files.length} files: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")}`);
-  console.log(`  per mutation: ${Object.entries(perKind).map(([k, c]) => `${k} ${JSON.stringify(c)}`).join(", ")}`);
+  console.log(
+    `.ad.ts fuzz (seed ${SEED}): ${reports.length + hangs.length} mutated programs from ${files.length} files: ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(", ")}`,
+  );
+  console.log(
+    `  per mutation: ${Object.entries(perKind)
+      .map(([k, c]) => `${k} ${JSON.stringify(c)}`)
+      .join(", ")}`,
+  );
   const failures = reports.filter((r) => !r.outcome.endsWith("diagnostic") && r.outcome !== "expanded");
   for (const f of failures.slice(0, 5)) console.log(`case ${f.i} (${f.kind} of ${f.file}): ${f.outcome}: ${f.detail}`);
   expect(hangs).toEqual([]);

@@ -14,7 +14,9 @@ test("off: non-finite values pass through silently (the default)", () => {
 test("on: a forward anomaly names the op and its .ad.ts location", () => {
   const previous = setAnomalyDetection(true);
   try {
-    expect(() => rootSum(Tensor.from([-1, 4]))).toThrow(/^sqrt output is not finite: tensor \(2\) has NaN at flat index 0 — called at .*anomaly\.ad\.ts:6:\d+$/);
+    expect(() => rootSum(Tensor.from([-1, 4]))).toThrow(
+      /^sqrt output is not finite: tensor \(2\) has NaN at flat index 0 — called at .*anomaly\.ad\.ts:6:\d+$/,
+    );
   } finally {
     setAnomalyDetection(previous);
   }

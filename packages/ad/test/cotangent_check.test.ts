@@ -6,7 +6,11 @@ import { CotangentError, defineRrule, pullback, valueAndGrad } from "@pullback/a
 import { Tensor } from "@pullback/tensor";
 import { lossOfNumber, lossOfRight, lossOfTransposed } from "./fixtures/cotangents/wrong_rules.ad.ts";
 
-const x = Tensor.from([[1, 2], [3, 4], [5, 6]]); // (3, 2)
+const x = Tensor.from([
+  [1, 2],
+  [3, 4],
+  [5, 6],
+]); // (3, 2)
 
 function messageOf(f: () => unknown): string {
   try {
@@ -27,13 +31,19 @@ test("a (2, 3) cotangent for a (3, 2) argument names the rule, where it was defi
 });
 
 test("a number for a Tensor argument is an error", () => {
-  expect(messageOf(() => valueAndGrad(lossOfNumber)(x))).toContain("the cotangent of argument 0 is a number, its argument a float32 Tensor of shape (3, 2)");
+  expect(messageOf(() => valueAndGrad(lossOfNumber)(x))).toContain(
+    "the cotangent of argument 0 is a number, its argument a float32 Tensor of shape (3, 2)",
+  );
 });
 
 test("a right rule passes unchanged, cotangents of numbers included", () => {
   const [value, [dx, ds]] = valueAndGrad(lossOfRight, { argnums: [0, 1] })(x, 3);
   expect(value).toBe(63);
-  expect(dx.toArray()).toEqual([[3, 3], [3, 3], [3, 3]]);
+  expect(dx.toArray()).toEqual([
+    [3, 3],
+    [3, 3],
+    [3, 3],
+  ]);
   expect(ds).toBe(21);
 });
 
@@ -42,13 +52,19 @@ test("defineRrule on a plain function: wrong structure, dtype and extra cotangen
   const w = Tensor.from([1, 2]);
   const flags = Int32Array.from([1]);
   const cases: [unknown[], string][] = [
-    [[{ w: Tensor.from([1, 2], undefined, "float64") }, null], "the cotangent of argument 0.w is a float64 Tensor of shape (2,), its argument a float32 Tensor of shape (2,)"],
+    [
+      [{ w: Tensor.from([1, 2], undefined, "float64") }, null],
+      "the cotangent of argument 0.w is a float64 Tensor of shape (2,), its argument a float32 Tensor of shape (2,)",
+    ],
     [[{ v: w }, null], "the cotangent of argument 0.v has no argument field v"],
     [[{ w }, Int32Array.from([1])], "the cotangent of argument 1 is a Int32Array, but its argument (a Int32Array) carries no gradient: return null"],
     [[{ w }, null, null], "3 cotangents for 2 arguments"],
   ];
   for (const [ds, message] of cases) {
-    const g = defineRrule((p: { w: Tensor; n: number }, fl: Int32Array) => f(p, fl), (p, fl) => [f(p, fl), () => ds]);
+    const g = defineRrule(
+      (p: { w: Tensor; n: number }, fl: Int32Array) => f(p, fl),
+      (p, fl) => [f(p, fl), () => ds],
+    );
     const [, back] = pullback(g, { w, n: 1 }, flags);
     expect(() => back(Tensor.ones([2]))).toThrow(message);
   }

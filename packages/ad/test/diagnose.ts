@@ -46,7 +46,12 @@ export function firstDiagnostic(source: string, file: string, at: string, option
 export function fuzzTransform(valid: string, step: number): number {
   let errors = 0;
   for (let cut = 0; cut <= valid.length; cut += step) {
-    for (const src of [valid.slice(0, cut), valid.slice(0, cut) + valid.slice(cut + 7), valid.slice(0, cut) + "__" + valid.slice(cut), valid.slice(0, cut) + "." + valid.slice(cut)]) {
+    for (const src of [
+      valid.slice(0, cut),
+      valid.slice(0, cut) + valid.slice(cut + 7),
+      valid.slice(0, cut) + "__" + valid.slice(cut),
+      valid.slice(0, cut) + "." + valid.slice(cut),
+    ]) {
       try {
         transformAd(src, "fuzz.ad.ts", { noCache: true });
       } catch (e) {

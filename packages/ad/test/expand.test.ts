@@ -18,14 +18,27 @@ describe("the compact expansion preserves lines", () => {
     test(`${name}.ad.ts: same line count; each line keeps its text up to the first edit`, () => {
       const src = read(name);
       const out = transformAd(src, `${name}.ad.ts`, { noCache: true }).code;
-      const a = src.split("\n"), b = out.split("\n");
+      const a = src.split("\n"),
+        b = out.split("\n");
       expect(b.length).toBe(a.length);
       for (let i = 0; i < a.length; i++) {
         if (a[i] === b[i]) continue;
         // An edited line: the original indentation and first token are still there.
         expect(b[i].slice(0, a[i].search(/\S|$/))).toBe(a[i].slice(0, a[i].search(/\S|$/)));
-        expect(b[i].replace(/__pb\d+(, __stack\d+ = \[\])?/g, "__").replace(/ __stack\d+\.push\(__pb\d+\);/g, "").replace("{ [", "[").replace(/ }$/, "").replace(/__ad\.explicit\("[\w$]*", /, "__ad.explicit(")).toContain(
-          a[i].replace(/\bad\(/, "__ad.explicit(").replace(/__\d+/g, "__").split("//")[0].replace(/return (.*);\s*$/, "return [$1").trimEnd(),
+        expect(
+          b[i]
+            .replace(/__pb\d+(, __stack\d+ = \[\])?/g, "__")
+            .replace(/ __stack\d+\.push\(__pb\d+\);/g, "")
+            .replace("{ [", "[")
+            .replace(/ }$/, "")
+            .replace(/__ad\.explicit\("[\w$]*", /, "__ad.explicit("),
+        ).toContain(
+          a[i]
+            .replace(/\bad\(/, "__ad.explicit(")
+            .replace(/__\d+/g, "__")
+            .split("//")[0]
+            .replace(/return (.*);\s*$/, "return [$1")
+            .trimEnd(),
         );
       }
     });

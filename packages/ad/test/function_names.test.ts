@@ -21,14 +21,17 @@ test("an escaping anonymous closure's runtime error names it by file:line:col", 
     message = (e as Error).message;
   }
   // `return (h) => sub(h, s);` on line 70 of closures.ad.ts, column 10.
-  expect(message).toStartWith(`the function at ${closuresFile}:70:10: a function capturing tracked values of makeShift was differentiated outside makeShift`);
+  expect(message).toStartWith(
+    `the function at ${closuresFile}:70:10: a function capturing tracked values of makeShift was differentiated outside makeShift`,
+  );
   expect(message).not.toContain("anonymous_");
   // The closure itself carries that name (stack traces and other runtime messages show it).
   expect(closures.makeShift(rand(2)).name).toBe(`the function at ${closuresFile}:70:10`);
 });
 
 test("generated code gives anonymous functions their location as a name; named ones keep their names", () => {
-  const source = 'import { exp, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor): Tensor {\n  const g = (y: Tensor) => exp(y);\n  return [x].map((v) => mul(g(v), x))[0];\n}\n';
+  const source =
+    'import { exp, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor): Tensor {\n  const g = (y: Tensor) => exp(y);\n  return [x].map((v) => mul(g(v), x))[0];\n}\n';
   const { code } = transformAd(source, "/virtual/names.ad.ts", { noCache: true });
   expect(code).toContain('"the function at /virtual/names.ad.ts:4:18"');
   expect(code).not.toMatch(/"anonymous_\d+"/);
@@ -36,7 +39,8 @@ test("generated code gives anonymous functions their location as a name; named o
 });
 
 test("stopGradient imported from @pullback/tensor: the hint says to import it from @pullback/ad", () => {
-  const source = 'import { stopGradient, exp, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor): Tensor {\n  return mul(exp(stopGradient(x)), x);\n}\n';
+  const source =
+    'import { stopGradient, exp, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor): Tensor {\n  return mul(exp(stopGradient(x)), x);\n}\n';
   const e = thrown(() => transformAd(source, "/virtual/sg.ad.ts", { noCache: true }), AdSyntaxError);
   expect([e.line, e.column]).toEqual([3, 18]);
   expect(e.reason).toBe("`stopGradient` is not an export of @pullback/tensor: it comes from @pullback/ad");

@@ -24,19 +24,26 @@ test("a comma expression as a computed key is parenthesized in the temporary tha
 });
 
 test("a line comment between a for-of head and its body does not swallow the generated brace", () => {
-  expandsToValidCode(`export function f(ys: Tensor[], w: Tensor): Tensor {\n  let total = sum(w);\n  for (const y of ys) // each element\n    total = add(total, sum(mul(y, w)));\n  return total;\n}\n`);
-  expandsToValidCode(`export function g(x: Tensor, n: number): Tensor {\n  let t = x;\n  for (let i = 0; i < n; i++) /* ) */ // step\n    t = exp(t);\n  return t;\n}\n`);
+  expandsToValidCode(
+    `export function f(ys: Tensor[], w: Tensor): Tensor {\n  let total = sum(w);\n  for (const y of ys) // each element\n    total = add(total, sum(mul(y, w)));\n  return total;\n}\n`,
+  );
+  expandsToValidCode(
+    `export function g(x: Tensor, n: number): Tensor {\n  let t = x;\n  for (let i = 0; i < n; i++) /* ) */ // step\n    t = exp(t);\n  return t;\n}\n`,
+  );
 });
 
 test("a labelled statement that becomes several statements is labelled as a block", () => {
   const code = expandsToValidCode(`export function f(x: Tensor): Tensor {\n  done: return exp(exp(x));\n}\n`);
   expect(code).toContain("done: {");
   // A labelled loop keeps its label on the loop (continue label).
-  expandsToValidCode(`export function g(x: Tensor, n: number): Tensor {\n  let t = x;\n  outer: for (let i = 0; i < n; i++) {\n    if (i === 2) continue outer;\n    t = exp(t);\n  }\n  return t;\n}\n`);
+  expandsToValidCode(
+    `export function g(x: Tensor, n: number): Tensor {\n  let t = x;\n  outer: for (let i = 0; i < n; i++) {\n    if (i === 2) continue outer;\n    t = exp(t);\n  }\n  return t;\n}\n`,
+  );
 });
 
 test("an export nested in a function (a misplaced brace) is a located syntax diagnostic", () => {
-  const source = header + `export function f(x: Tensor): Tensor {\n  return exp(x);\n\nexport function g(x: Tensor): Tensor {\n  return exp(x);\n}\n}\n`;
+  const source =
+    header + `export function f(x: Tensor): Tensor {\n  return exp(x);\n\nexport function g(x: Tensor): Tensor {\n  return exp(x);\n}\n}\n`;
   const err = thrown(() => transformAd(source, "/virtual/nested.ad.ts", { noCache: true }), AdSyntaxError);
   expect(err.line).toBe(5);
   expect((err as AdSyntaxError).reason).toBe("syntax error: an export declaration may only appear at the top level of a module");
@@ -53,6 +60,9 @@ test("the programs found run and their gradients check against finite difference
   ok(found.labelledReturn, [rand(9, 4)], [0]);
   // continue outer skips k = 1: each element contributes once.
   const [ys, w] = [[rand(6, 3), rand(7, 3)], rand(8, 3)];
-  const once = ys.reduce((t, y) => t + Array.from(y.data).reduce((a, v, i) => a + Math.tanh(v) * w.data[i], 0), Array.from(w.data).reduce((a, b) => a + b, 0));
+  const once = ys.reduce(
+    (t, y) => t + Array.from(y.data).reduce((a, v, i) => a + Math.tanh(v) * w.data[i], 0),
+    Array.from(w.data).reduce((a, b) => a + b, 0),
+  );
   expect(found.labelledLoop(ys, w)).toBeCloseTo(once, 10);
 });

@@ -24,7 +24,12 @@ const project = join(work, "my-project");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function sh(cmd: string[], cwd: string, env: Record<string, string | undefined> = {}, expectFailure = false) {
-  const p = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, PULLBACK_AD_CACHE: undefined, PULLBACK_LIB: undefined, ...env } });
+  const p = Bun.spawnSync(cmd, {
+    cwd,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PULLBACK_AD_CACHE: undefined, PULLBACK_LIB: undefined, ...env },
+  });
   const out = { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
   if (out.code !== 0 && !expectFailure) console.error(`${cmd.join(" ")} (in ${cwd}) exited ${out.code}:\n${out.stdout}\n${out.stderr}`);
   return out;
@@ -69,7 +74,8 @@ const [value, [dx, dw]] = valueAndGrad(loss)([x, w]);
 console.log(JSON.stringify({ value, dx: Array.from(dx.data), dw: Array.from(dw.data) }));
 `;
 
-const x = [1, -2, 3, 0.5], w = [0.5, 1.5, -1, 2];
+const x = [1, -2, 3, 0.5],
+  w = [0.5, 1.5, -1, 2];
 const expected = {
   value: x.reduce((s, xi, i) => s + w[i] * xi * xi, 0),
   dx: x.map((xi, i) => 2 * w[i] * xi),
@@ -86,7 +92,15 @@ function expectGradient(stdout: string) {
 const tarballs: string[] = [];
 const zig = ensureZig();
 const zigEnv = { ZIG: zig, ZIG_LOCAL_CACHE_DIR: join(kernelsDir, ".zig-cache") };
-const installedLib = join(project, "node_modules", "@pullback", "kernels", "zig-out", "lib", process.platform === "darwin" ? "libpullback.dylib" : "libpullback.so");
+const installedLib = join(
+  project,
+  "node_modules",
+  "@pullback",
+  "kernels",
+  "zig-out",
+  "lib",
+  process.platform === "darwin" ? "libpullback.dylib" : "libpullback.so",
+);
 
 beforeAll(() => {
   for (const p of packages) {
@@ -96,7 +110,10 @@ beforeAll(() => {
   }
   mkdirSync(project);
   for (const t of tarballs) cpSync(t, join(project, t.split("/").at(-1)!));
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-project", private: true, type: "module", trustedDependencies: ["@pullback/kernels"] }, null, 2));
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "my-project", private: true, type: "module", trustedDependencies: ["@pullback/kernels"] }, null, 2),
+  );
   writeFileSync(join(project, "bunfig.toml"), 'preload = ["@pullback/ad/preload"]\n');
   writeFileSync(join(project, "loss.ad.ts"), LOSS);
   writeFileSync(join(project, "main.ts"), MAIN);

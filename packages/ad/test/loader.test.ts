@@ -15,7 +15,8 @@ import { forwardThrows, pullbackThrows } from "./fixtures/throws.ad.ts";
 describe("the issue's example", () => {
   test("forward matches the composition of the ops; both branches", () => {
     for (const seed of [1, 2, 3, 4]) {
-      const x = randTensor([4], seed), y = randTensor([4], seed + 10, { low: -2, high: 2 });
+      const x = randTensor([4], seed),
+        y = randTensor([4], seed + 10, { low: -2, high: 2 });
       const n = 3;
       const [z] = f([x, y], n);
       let [t] = bar([foo(x, 1)[0], y]);
@@ -48,7 +49,8 @@ describe("the issue's example", () => {
 describe("loops of 0, 1 and many iterations", () => {
   for (const n of [0, 1, 7]) {
     test(`for, while, for…of, two carried variables: ${n} iteration(s)`, () => {
-      const x = randTensor([2, 3], 1), w = randTensor([2, 3], 2);
+      const x = randTensor([2, 3], 1),
+        w = randTensor([2, 3], 2);
       expect(gradcheck(forLoop as any, x, { args: [n] }).ok).toBe(true);
       expect(gradcheck(whileLoop as any, x, { args: [n] }).ok).toBe(true);
       const scales = Array.from({ length: n }, (_, i) => 0.5 + 0.25 * i);
@@ -111,7 +113,8 @@ describe("fork, detach, attach, structures", () => {
     for (let i = 0; i < 5; i++) expect(dx.data[i]).toBeCloseTo(dy.data[i] * k * Math.cos(x.data[i]), 5);
   });
   test("valueAndGrad over an ad function, with and without hasAux", () => {
-    const x = Tensor.from([1, 2]), w = Tensor.from([3, 4]);
+    const x = Tensor.from([1, 2]),
+      w = Tensor.from([3, 4]);
     const [v, [dx, dw]] = valueAndGrad(loss as any)([x, w]);
     expect(v).toBe(11);
     expect((dx as Tensor).toArray()).toEqual([3, 4]);

@@ -11,18 +11,30 @@ const elsewhere = mkdtempSync(join(tmpdir(), "pullback-no-bunfig-"));
 afterAll(() => rmSync(elsewhere, { recursive: true, force: true }));
 
 function runElsewhere(script: string, ...args: string[]) {
-  const p = Bun.spawnSync(["bun", script, ...args], { cwd: elsewhere, stdout: "pipe", stderr: "pipe", env: { ...process.env, PULLBACK_AD_CACHE: "0" } });
+  const p = Bun.spawnSync(["bun", script, ...args], {
+    cwd: elsewhere,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PULLBACK_AD_CACHE: "0" },
+  });
   return { code: p.exitCode, stderr: p.stderr.toString() };
 }
 
 const fix = 'in bunfig.toml add `preload = ["@pullback/ad/preload"]`';
 
 describe("implicit mode without the loader", () => {
-  for (const [mode, api] of [["vg", "valueAndGrad"], ["vg2", "valueAndGrad"], ["grad", "grad"], ["pb", "pullback"]] as const) {
+  for (const [mode, api] of [
+    ["vg", "valueAndGrad"],
+    ["vg2", "valueAndGrad"],
+    ["grad", "grad"],
+    ["pb", "pullback"],
+  ] as const) {
     test(`${mode === "vg2" ? "valueAndGrad with argnums" : api}: names the missing loader and the fix`, () => {
       const r = runElsewhere(join(import.meta.dir, "fixtures", "uncaught", "shape_main.ts"), mode);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`AdLoaderError: ${api}: \`loss\` has no rule because the .ad.ts loader is not registered in this process (cwd ${elsewhere})`);
+      expect(r.stderr).toContain(
+        `AdLoaderError: ${api}: \`loss\` has no rule because the .ad.ts loader is not registered in this process (cwd ${elsewhere})`,
+      );
       expect(r.stderr).toContain(fix);
       expect(r.stderr).toContain("Bun reads the bunfig.toml of the folder it is started from");
       expect(r.stderr).not.toContain("must return [output, pullback]");

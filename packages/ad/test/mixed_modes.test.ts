@@ -9,7 +9,9 @@ import { callsImplicit, gate } from "./fixtures/mixed/explicit_part.ad.ts";
 import { affine } from "./fixtures/mixed/affine.ad.ts";
 import { callsExplicit, callsExplicitDirectly } from "./fixtures/mixed/implicit_part.ad.ts";
 
-const x = randTensor([2, 3], 1), w = randTensor([2, 3], 2), b = randTensor([2, 3], 3);
+const x = randTensor([2, 3], 1),
+  w = randTensor([2, 3], 2),
+  b = randTensor([2, 3], 3);
 
 describe("implicit code calls an explicit-mode function (primal)", () => {
   test("the value is the plain call's; the gradient passes gradcheck", () => {
@@ -23,7 +25,9 @@ describe("implicit code calls an explicit-mode function (primal)", () => {
   });
 
   test("calling the explicit function itself from implicit code is an error naming primal", () => {
-    expect(() => valueAndGrad(callsExplicitDirectly)(x, w)).toThrow(/gate is an explicit-mode function .*call it from implicit-mode code as primal\(gate\)/);
+    expect(() => valueAndGrad(callsExplicitDirectly)(x, w)).toThrow(
+      /gate is an explicit-mode function .*call it from implicit-mode code as primal\(gate\)/,
+    );
   });
 });
 
@@ -50,12 +54,18 @@ describe("one path: an explicit function has a registered rule", () => {
     expect(y.shape).toEqual([2, 3]);
     const ds = back(Tensor.ones([2, 3]));
     expect(ds).toHaveLength(1);
-    expect(ds[0].map((d) => d.shape)).toEqual([[2, 3], [2, 3]]);
+    expect(ds[0].map((d) => d.shape)).toEqual([
+      [2, 3],
+      [2, 3],
+    ]);
   });
 
   test("the pullback of an ad(…) function called directly is a user-facing boundary: a null cotangent gives zeros in x's structure", () => {
     const [, back] = gate([x, w]);
     const zeros = back(null) as Tensor[];
-    expect(zeros.map((z) => [z.shape, Array.from(z.data).every((v) => v === 0)])).toEqual([[[2, 3], true], [[2, 3], true]]);
+    expect(zeros.map((z) => [z.shape, Array.from(z.data).every((v) => v === 0)])).toEqual([
+      [[2, 3], true],
+      [[2, 3], true],
+    ]);
   });
 });

@@ -16,8 +16,21 @@ export interface Case {
 }
 
 /** Operands of a binary op; the divisor is kept away from 0. */
-const bin = (a: number[], b: number[], seed: number, divisor = false): Case => ({ diff: [rand(a, seed), divisor ? positive(b, seed + 1) : rand(b, seed + 1)] });
-const broadcastShapes: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 4], [4]], [[2, 1, 3], [4, 1]], [[1], [2, 3]]];
+const bin = (a: number[], b: number[], seed: number, divisor = false): Case => ({
+  diff: [rand(a, seed), divisor ? positive(b, seed + 1) : rand(b, seed + 1)],
+});
+const broadcastShapes: [number[], number[]][] = [
+  [
+    [3, 4],
+    [3, 4],
+  ],
+  [[3, 4], [4]],
+  [
+    [2, 1, 3],
+    [4, 1],
+  ],
+  [[1], [2, 3]],
+];
 
 /** The gradcheck cases of every op of the table (at least two each); their forward rules are jvpchecked on them too. */
 export const opCases: Record<string, Case[]> = {
@@ -47,7 +60,10 @@ export const opCases: Record<string, Case[]> = {
     { diff: [rand([3, 4], 39, -2, 2), rand([4], 40, 0.5, 1.5), rand([4], 41)] },
     { diff: [rand([2, 3, 5], 42, -2, 2), rand([5], 43, 0.5, 1.5), rand([5], 44)], rest: [0.1] },
   ],
-  crossEntropy: [{ diff: [rand([3, 5], 45, -3, 3)], rest: [[0, 4, 2]] }, { diff: [rand([1, 2], 46, -3, 3)], rest: [Int32Array.from([1])] }],
+  crossEntropy: [
+    { diff: [rand([3, 5], 45, -3, 3)], rest: [[0, 4, 2]] },
+    { diff: [rand([1, 2], 46, -3, 3)], rest: [Int32Array.from([1])] },
+  ],
   linearCrossEntropy: [
     { diff: [rand([3, 4], 80, -2, 2), rand([4, 5], 81, -1, 1)], rest: [[0, 4, 2]] },
     { diff: [rand([7, 2], 82, -2, 2), rand([2, 3], 83, -1, 1)], rest: [Int32Array.from([2, 0, 0, 1, 2, 2, 1]), { chunkRows: 2 }] },
@@ -60,18 +76,63 @@ export const opCases: Record<string, Case[]> = {
     { diff: [rand([6, 18], 78)], rest: [2, 2] }, // B = 2, T = 3, H = 2, D = 3
     { diff: [rand([10, 12], 79)], rest: [2, 2, { dropout: 0.3, seed: 7, offset: 2 }] }, // B = 2, T = 5, H = 2, D = 2
   ],
-  dropout: [{ diff: [rand([3, 4], 53)], rest: [0.25, 9, 1] }, { diff: [rand([17], 54)], rest: [0, 3, 0] }],
-  addDropout: [{ diff: [rand([3, 4], 55), rand([3, 4], 56)], rest: [0.25, 9, 1] }, { diff: [rand([17], 57), rand([17], 58)], rest: [0, 3, 0] }],
-  take: [{ diff: [rand([5, 3], 55)], rest: [[4, 0, 4, 2]] }, { diff: [rand([3, 2], 56)], rest: [[1, 2, 1, 0, 0, 2], [2, 3]] }],
-  pick: [{ diff: [rand([3, 4], 57)], rest: [[0, 2, 2], [3, 1, 3]] }, { diff: [rand([1, 2], 58)], rest: [[0], [1]] }],
+  dropout: [
+    { diff: [rand([3, 4], 53)], rest: [0.25, 9, 1] },
+    { diff: [rand([17], 54)], rest: [0, 3, 0] },
+  ],
+  addDropout: [
+    { diff: [rand([3, 4], 55), rand([3, 4], 56)], rest: [0.25, 9, 1] },
+    { diff: [rand([17], 57), rand([17], 58)], rest: [0, 3, 0] },
+  ],
+  take: [
+    { diff: [rand([5, 3], 55)], rest: [[4, 0, 4, 2]] },
+    {
+      diff: [rand([3, 2], 56)],
+      rest: [
+        [1, 2, 1, 0, 0, 2],
+        [2, 3],
+      ],
+    },
+  ],
+  pick: [
+    {
+      diff: [rand([3, 4], 57)],
+      rest: [
+        [0, 2, 2],
+        [3, 1, 3],
+      ],
+    },
+    { diff: [rand([1, 2], 58)], rest: [[0], [1]] },
+  ],
   sum: [{ diff: [rand([3, 4], 59)] }, { diff: [rand([2, 1, 3], 60)] }],
-  sumAlong: [{ diff: [rand([3, 4], 61)], rest: [1] }, { diff: [rand([2, 3, 4], 62)], rest: [-2, true] }],
-  maxAlong: [{ diff: [rand([3, 4], 63)], rest: [1] }, { diff: [rand([2, 3, 4], 64)], rest: [0, true] }],
-  reshape: [{ diff: [rand([3, 4], 65)], rest: [[2, 6]] }, { diff: [rand([2, 3, 4], 66)], rest: [[4, 6]] }],
-  permute: [{ diff: [rand([3, 4], 67)], rest: [[1, 0]] }, { diff: [rand([2, 3, 4, 1], 68)], rest: [[2, 0, 3, 1]] }],
-  swapAxes: [{ diff: [rand([3, 4], 69)], rest: [0, 1] }, { diff: [rand([2, 3, 4], 70)], rest: [-1, 0] }],
-  splitAt: [{ diff: [rand([5, 4], 71)], rest: [0, 2] }, { diff: [rand([2, 3, 6], 72)], rest: [-1, 5] }],
-  concat: [{ diff: [[rand([2, 3], 73), rand([1, 3], 74), rand([4, 3], 75)]], rest: [0] }, { diff: [[rand([2, 1, 2], 76), rand([2, 3, 2], 77)]], rest: [-2] }],
+  sumAlong: [
+    { diff: [rand([3, 4], 61)], rest: [1] },
+    { diff: [rand([2, 3, 4], 62)], rest: [-2, true] },
+  ],
+  maxAlong: [
+    { diff: [rand([3, 4], 63)], rest: [1] },
+    { diff: [rand([2, 3, 4], 64)], rest: [0, true] },
+  ],
+  reshape: [
+    { diff: [rand([3, 4], 65)], rest: [[2, 6]] },
+    { diff: [rand([2, 3, 4], 66)], rest: [[4, 6]] },
+  ],
+  permute: [
+    { diff: [rand([3, 4], 67)], rest: [[1, 0]] },
+    { diff: [rand([2, 3, 4, 1], 68)], rest: [[2, 0, 3, 1]] },
+  ],
+  swapAxes: [
+    { diff: [rand([3, 4], 69)], rest: [0, 1] },
+    { diff: [rand([2, 3, 4], 70)], rest: [-1, 0] },
+  ],
+  splitAt: [
+    { diff: [rand([5, 4], 71)], rest: [0, 2] },
+    { diff: [rand([2, 3, 6], 72)], rest: [-1, 5] },
+  ],
+  concat: [
+    { diff: [[rand([2, 3], 73), rand([1, 3], 74), rand([4, 3], 75)]], rest: [0] },
+    { diff: [[rand([2, 1, 2], 76), rand([2, 3, 2], 77)]], rest: [-2] },
+  ],
 };
 
 /** Inputs of a kernel's forward rule and which arguments get a (random) tangent. */
@@ -92,7 +153,11 @@ const drop = { dropout: 0.3, seed: 5, offset: 7 };
 export const kernelSamples: Record<string, () => KernelSample[]> = {
   // helpers of the pullbacks
   sumToShape: () => [s([r(3, 4), [1, 4]], [0]), s([r(2, 3, 4), [3, 1]], [0])],
-  gemm: () => [s([r(3, 4), r(5, 4), { transB: true, alpha: 0.5 }], [0, 1]), s([r(4, 3), r(4, 5), { transA: true }], [0, 1]), s([r(4, 3), r(4, 5), { transA: true }], [1])],
+  gemm: () => [
+    s([r(3, 4), r(5, 4), { transB: true, alpha: 0.5 }], [0, 1]),
+    s([r(4, 3), r(4, 5), { transA: true }], [0, 1]),
+    s([r(4, 3), r(4, 5), { transA: true }], [1]),
+  ],
   // backward kernels
   expBackward: () => [s([r(3, 4), r(3, 4)], [0, 1])],
   logBackward: () => [s([pos(3, 4), r(3, 4)], [0, 1])],
@@ -108,7 +173,10 @@ export const kernelSamples: Record<string, () => KernelSample[]> = {
     s([r(1, 2, 4, 3), r(1, 2, 4, 3), r(1, 2, 4, 3), r(1, 2, 4, 3), r(1, 2, 4, 3), r(1, 2, 4)], [0, 1, 2, 3, 4, 5]),
     s([r(2, 1, 5, 2), r(2, 1, 5, 2), r(2, 1, 5, 2), r(2, 1, 5, 2), r(2, 1, 5, 2), r(2, 1, 5), drop], [0, 1, 2, 3, 4, 5]),
   ],
-  attentionRowsBackward: () => [s([r(8, 6), r(8, 18), r(8, 6), r(2, 2, 4), 2, 2], [0, 1, 2, 3]), s([r(8, 6), r(8, 18), r(8, 6), r(2, 2, 4), 2, 2, drop], [0, 1, 2, 3])],
+  attentionRowsBackward: () => [
+    s([r(8, 6), r(8, 18), r(8, 6), r(2, 2, 4), 2, 2], [0, 1, 2, 3]),
+    s([r(8, 6), r(8, 18), r(8, 6), r(2, 2, 4), 2, 2, drop], [0, 1, 2, 3]),
+  ],
   dropoutBackward: () => [s([r(3, 4), 0.3, 1, 0], [0])],
   takeBackward: () => [s([r(4, 3), idx(0, 2, 4, 2), 5], [0])],
   pickBackward: () => [s([r(3), idx(0, 1, 2), idx(3, 0, 1), [3, 4]], [0])],
@@ -118,7 +186,10 @@ export const kernelSamples: Record<string, () => KernelSample[]> = {
   layerNormForward: () => [s([r(3, 5), r(5), r(5), 1e-5], [0, 1, 2]), s([r(2, 2, 5), r(5), r(5), 1e-5], [0]), s([r(3, 5), r(5), r(5), 1e-5], [1, 2])],
   crossEntropyForward: () => [s([r(4, 6), idx(0, 5, 2, 3)], [0])],
   linearCrossEntropyForward: () => [s([r(4, 3), r(3, 6), idx(0, 5, 2, 3)], [0, 1]), s([r(4, 3), r(3, 6), idx(1, 1, 2, 0)], [1])],
-  attentionForward: () => [s([r(1, 2, 4, 3), r(1, 2, 4, 3), r(1, 2, 4, 3)], [0, 1, 2]), s([r(2, 1, 5, 2), r(2, 1, 5, 2), r(2, 1, 5, 2), drop], [0, 1, 2])],
+  attentionForward: () => [
+    s([r(1, 2, 4, 3), r(1, 2, 4, 3), r(1, 2, 4, 3)], [0, 1, 2]),
+    s([r(2, 1, 5, 2), r(2, 1, 5, 2), r(2, 1, 5, 2), drop], [0, 1, 2]),
+  ],
   attentionRowsForward: () => [s([r(8, 18), 2, 2], [0]), s([r(8, 18), 2, 2, drop], [0])],
   // Tensor's constructors
   "Tensor.zeros": () => [s([[2, 3], "float64"], [])],

@@ -83,13 +83,17 @@ describe("the op table and the classification of every export", () => {
     expect(out.functions).toBeGreaterThan(0);
     expect(out.loaded).toBe(false);
     // The same check sees a loaded library (the test can fail).
-    const q = Bun.spawnSync(["bun", "-e", `const t = await import("@pullback/tensor"); t.getThreads(); console.log((await Bun.file("/proc/self/maps").text()).includes("libpullback"));`]);
+    const q = Bun.spawnSync([
+      "bun",
+      "-e",
+      `const t = await import("@pullback/tensor"); t.getThreads(); console.log((await Bun.file("/proc/self/maps").text()).includes("libpullback"));`,
+    ]);
     expect(q.stdout.toString().trim()).toBe("true");
   });
 });
 
 describe("registration and the explicit form", () => {
-  test("each entry's rule is registered for its op (origin \"op\") and is what generated code calls", () => {
+  test('each entry\'s rule is registered for its op (origin "op") and is what generated code calls', () => {
     for (const [name, entry] of Object.entries(opTable)) {
       expect(findRule(entry.op)).toBe(entry.rule);
       expect(ruleOrigin(entry.op)).toBe("op");
@@ -163,10 +167,12 @@ function valueOf(y: unknown): unknown {
 
 test("the gradcheck wrapper catches a wrong tensor or number cotangent", () => {
   const x = rand([3, 2], 90);
-  const wrong = (k: 0 | 1): Rule => (...args) => {
-    const [y, pullback] = ruleOfOp("mulScalar")(...args);
-    return [y, (dy) => pullback(dy).map((c, i) => (i !== k ? c : typeof c === "number" ? -c : ops.mulScalar(c, 2)))];
-  };
+  const wrong =
+    (k: 0 | 1): Rule =>
+    (...args) => {
+      const [y, pullback] = ruleOfOp("mulScalar")(...args);
+      return [y, (dy) => pullback(dy).map((c, i) => (i !== k ? c : typeof c === "number" ? -c : ops.mulScalar(c, 2)))];
+    };
   for (const k of [0, 1] as const) {
     expect(() => gradcheck(explicit(wrong(k), 2), [x, 1.5])).toThrow(GradcheckError);
   }
@@ -176,7 +182,8 @@ describe("special cases", () => {
   test("splitAt accepts a null cotangent for either half (a zero) and for both", () => {
     const x = rand([5, 3], 80);
     const [[l, r], pullback] = ruleOfOp("splitAt")(x, 0, 2);
-    const dl = rand([...l.shape], 81), dr = rand([...r.shape], 82);
+    const dl = rand([...l.shape], 81),
+      dr = rand([...r.shape], 82);
     const [onlyLeft, axisCt, indexCt] = pullback([dl, null]);
     expect(axisCt).toBeNull();
     expect(indexCt).toBeNull();
@@ -197,13 +204,16 @@ describe("special cases", () => {
   });
 
   test("the scalar cotangent of addScalar / mulScalar / divScalar is a number", () => {
-    const x = rand([3, 2], 84), dy = rand([3, 2], 85);
+    const x = rand([3, 2], 84),
+      dy = rand([3, 2], 85);
     expect(typeof ruleOfOp("addScalar")(x, 2)[1](dy)[1]).toBe("number");
     expect(ruleOfOp("mulScalar")(x, 2)[1](dy)[1]).toBeCloseTo(ops.sum(ops.mul(x, dy)), 12);
   });
 
   test("float32 inputs run on the kernels and agree with float64", () => {
-    const a = rand([4, 3], 86).to("float32"), b = rand([3, 5], 87).to("float32"), c = rand([5], 88).to("float32");
+    const a = rand([4, 3], 86).to("float32"),
+      b = rand([3, 5], 87).to("float32"),
+      c = rand([5], 88).to("float32");
     const dy = rand([4, 5], 89).to("float32");
     const [y32, pb32] = ruleOfOp("linear")(a, b, c);
     const [y64, pb64] = ruleOfOp("linear")(a.to("float64"), b.to("float64"), c.to("float64"));
@@ -220,7 +230,9 @@ describe("special cases", () => {
     try {
       expect(() => ruleOfOp("log")(Tensor.from([-1, 2]))).toThrow(AnomalyError);
       const [, pullback] = ruleOfOp("sqrt")(Tensor.from([0, 4]));
-      expect(() => pullback(Tensor.from([1, 1]))).toThrow(/^sqrt pullback \(cotangent\) is not finite: argument 0 \(2\) has Infinity at flat index 0$/);
+      expect(() => pullback(Tensor.from([1, 1]))).toThrow(
+        /^sqrt pullback \(cotangent\) is not finite: argument 0 \(2\) has Infinity at flat index 0$/,
+      );
       expect(() => rrules.log(Tensor.from([-1, 2]))).toThrow(/^log output is not finite/);
       const [, explicitPullback] = rrules.sqrt(Tensor.from([0, 4]));
       expect(() => explicitPullback(Tensor.from([1, 1]))).toThrow(AnomalyError);

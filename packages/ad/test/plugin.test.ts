@@ -61,7 +61,10 @@ test("without the plugin, importing a .ad.ts file fails loudly and says how to r
 test("a convention violation fails the import with the diagnostic", () => {
   const dir = mkdtempSync(join(root, "packages/ad/test/.tmp-"));
   try {
-    writeFileSync(join(dir, "bad.ad.ts"), 'import { ad } from "@pullback/ad";\nexport const f = ad((x) => {\n  const [a, __] = g(x);\n  const [b, __1] = h(x);\n  return [a, b];\n});\n');
+    writeFileSync(
+      join(dir, "bad.ad.ts"),
+      'import { ad } from "@pullback/ad";\nexport const f = ad((x) => {\n  const [a, __] = g(x);\n  const [b, __1] = h(x);\n  return [a, b];\n});\n',
+    );
     writeFileSync(join(dir, "main.ts"), 'import { f } from "./bad.ad.ts";\nconsole.log(typeof f);\n');
     const p = Bun.spawnSync(["bun", "run", join(dir, "main.ts")], { cwd: root, env: { ...process.env, PULLBACK_AD_CACHE: "0" } });
     const err = p.stderr.toString();

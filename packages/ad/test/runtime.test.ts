@@ -28,7 +28,8 @@ describe("test ops pass gradcheck", () => {
   const shapes = [[1], [3], [2, 3], [4, 1, 2]];
   for (const shape of shapes) {
     test(`elementwise ops, shape (${shape})`, () => {
-      const x = randTensor(shape, 1), y = randTensor(shape, 2);
+      const x = randTensor(shape, 1),
+        y = randTensor(shape, 2);
       for (const [name, f, input, args] of [
         ["foo", foo, x, [1.5]],
         ["bar", bar, [x, y], []],
@@ -46,7 +47,11 @@ describe("test ops pass gradcheck", () => {
     });
   }
   test("matmul over several shapes", () => {
-    for (const [n, k, m] of [[1, 1, 1], [2, 3, 4], [5, 1, 3]]) {
+    for (const [n, k, m] of [
+      [1, 1, 1],
+      [2, 3, 4],
+      [5, 1, 3],
+    ]) {
       const r = gradcheck(matmul as any, [randTensor([n, k], n), randTensor([k, m], m)]);
       expect(r.entries.map((e) => e.input)).toEqual(["0", "1"]);
       expect(r.ok).toBe(true);
@@ -59,9 +64,16 @@ describe("gradcheck", () => {
     // The pullback forgets the transpose: right only for symmetric cotangents (so never all ones).
     const wrong = ([a, b]: [Tensor, Tensor]) => {
       const [y, pb] = bar([a, b]);
-      return [y, (dy: Tensor) => { const [da] = pb(dy); return [da, da]; }] as [Tensor, (dy: Tensor) => unknown];
+      return [
+        y,
+        (dy: Tensor) => {
+          const [da] = pb(dy);
+          return [da, da];
+        },
+      ] as [Tensor, (dy: Tensor) => unknown];
     };
-    const x = randTensor([3, 2], 1), y = randTensor([3, 2], 2);
+    const x = randTensor([3, 2], 1),
+      y = randTensor([3, 2], 2);
     const err = thrown(() => gradcheck(wrong as any, [x, y]), GradcheckError);
     const msg = err.message;
     expect(msg).toContain("gradcheck");
@@ -86,12 +98,28 @@ describe("gradcheck", () => {
     const f = ({ x, k }: { x: Tensor; k: number }) => {
       seen = x.dtype;
       const [y, pb] = scale(x, 1);
-      return [y.data.map((v) => v * k).length ? Tensor.from(y.data.map((v) => v * k), y.shape, y.dtype) : y, (dy: Tensor) => {
-        let dk = 0;
-        for (let i = 0; i < dy.size; i++) dk += dy.data[i] * x.data[i];
-        const dx = pb(dy);
-        return { x: Tensor.from(dx.data.map((v) => v * k), dx.shape, dx.dtype), k: dk };
-      }] as [Tensor, (dy: Tensor) => unknown];
+      return [
+        y.data.map((v) => v * k).length
+          ? Tensor.from(
+              y.data.map((v) => v * k),
+              y.shape,
+              y.dtype,
+            )
+          : y,
+        (dy: Tensor) => {
+          let dk = 0;
+          for (let i = 0; i < dy.size; i++) dk += dy.data[i] * x.data[i];
+          const dx = pb(dy);
+          return {
+            x: Tensor.from(
+              dx.data.map((v) => v * k),
+              dx.shape,
+              dx.dtype,
+            ),
+            k: dk,
+          };
+        },
+      ] as [Tensor, (dy: Tensor) => unknown];
     };
     const r = gradcheck(f as any, { x: randTensor([3], 1), k: 0.7 });
     expect(seen).toBe("float64");
@@ -128,7 +156,10 @@ describe("fork, detach, attach", () => {
     expect(gradcheck(f as any, randTensor([5], 4)).ok).toBe(true);
   });
   test("detach gives the zero cotangent (null); attach drops its cotangent (null)", () => {
-    const x = Tensor.from([[1, 2], [3, 4]]);
+    const x = Tensor.from([
+      [1, 2],
+      [3, 4],
+    ]);
     const [v, pbd] = detach(x);
     expect(v).toBe(x);
     expect(pbd()).toBeNull();
@@ -157,7 +188,8 @@ describe("valueAndGrad and grad", () => {
     return [l, (dl: number) => pb1(pb2(dl))] as [number, (dl: number) => unknown];
   };
   test("value and gradients of a scalar function, seeded with 1", () => {
-    const x = Tensor.from([1, 2, 3]), w = Tensor.from([4, 5, 6]);
+    const x = Tensor.from([1, 2, 3]),
+      w = Tensor.from([4, 5, 6]);
     const [value, [dx, dw]] = valueAndGrad(loss)([x, w]);
     expect(value).toBe(32);
     expect((dx as Tensor).toArray()).toEqual([4, 5, 6]);
@@ -201,7 +233,14 @@ describe("trees", () => {
     expect((treeUnflatten(params, leaves) as any).blocks[0].ln.w).toBe(params.blocks[0].ln.w);
   });
   test("map, zip, add, zerosLike", () => {
-    const doubled = treeMap(params, (t) => (t instanceof Tensor ? Tensor.from(t.data.map((v) => 2 * v), t.shape) : t * 2)) as any;
+    const doubled = treeMap(params, (t) =>
+      t instanceof Tensor
+        ? Tensor.from(
+            t.data.map((v) => 2 * v),
+            t.shape,
+          )
+        : t * 2,
+    ) as any;
     expect(doubled.blocks[1].ln.w.toArray()).toEqual([8]);
     expect(doubled.scale).toBe(4);
     const sum = treeAdd(params, doubled) as any;
@@ -225,7 +264,9 @@ test("ad called without the loader throws a message that says how to register it
 
 describe("splitFirst", () => {
   test("takes the head off an array; the pullback rebuilds the cotangent array", () => {
-    const a = Tensor.from([1]), b = Tensor.from([2]), c = Tensor.from([3]);
+    const a = Tensor.from([1]),
+      b = Tensor.from([2]),
+      c = Tensor.from([3]);
     const [[head, rest], pb] = splitFirst([a, b, c]);
     expect(head).toBe(a);
     expect(rest).toEqual([b, c]);

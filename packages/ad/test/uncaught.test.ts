@@ -10,7 +10,12 @@ const dir = join(import.meta.dir, "fixtures", "uncaught");
 
 function run(script: string, ...args: string[]) {
   // A child of `bun test` inherits NODE_ENV=test; the reporter is still on (the main module is no test file).
-  const p = Bun.spawnSync(["bun", join(dir, script), ...args], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, PULLBACK_AD_CACHE: "0" } });
+  const p = Bun.spawnSync(["bun", join(dir, script), ...args], {
+    cwd: root,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PULLBACK_AD_CACHE: "0" },
+  });
   return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
 }
 

@@ -55,15 +55,25 @@ function expansion(): void {
     if (p.exitCode !== 0) throw new Error(p.stderr.toString());
     return JSON.parse(p.stdout.toString()) as { times: Record<string, number>; functions: number; lines: number };
   });
-  console.log(`\nbench:ad — cold expansion of the model's files (${runs[0].lines} lines, ${runs[0].functions} rules or ad functions generated), median of ${repeats} fresh processes`);
-  for (const f of FILES) console.log(`  ${f.padEnd(48)} ${median(runs.map((r) => r.times[f])).toFixed(2).padStart(7)} ms`);
+  console.log(
+    `\nbench:ad — cold expansion of the model's files (${runs[0].lines} lines, ${runs[0].functions} rules or ad functions generated), median of ${repeats} fresh processes`,
+  );
+  for (const f of FILES)
+    console.log(
+      `  ${f.padEnd(48)} ${median(runs.map((r) => r.times[f]))
+        .toFixed(2)
+        .padStart(7)} ms`,
+    );
   const totals = runs.map((r) => Object.values(r.times).reduce((a, b) => a + b, 0));
-  console.log(`  ${"all of them".padEnd(48)} ${median(totals).toFixed(2).padStart(7)} ms   [target < 50 ms] (best ${Math.min(...totals).toFixed(2)} ms)`);
+  console.log(
+    `  ${"all of them".padEnd(48)} ${median(totals).toFixed(2).padStart(7)} ms   [target < 50 ms] (best ${Math.min(...totals).toFixed(2)} ms)`,
+  );
 }
 
 function overhead(): void {
   const config = presets.seed;
-  const B = arg("batch", 64), T = arg("time", config.context);
+  const B = arg("batch", 64),
+    T = arg("time", config.context);
   const rng = new Rng(1);
   const params = initParams(config, rng);
   const make = (b: number, t: number) => {
@@ -80,7 +90,9 @@ function overhead(): void {
   const tiny = make(1, 1);
   full();
   for (let i = 0; i < 20; i++) tiny();
-  const walls: number[] = [], kernels: number[] = [], tinies: number[] = [];
+  const walls: number[] = [],
+    kernels: number[] = [],
+    tinies: number[] = [];
   const rounds = arg("rounds", 5);
   for (let r = 0; r < rounds; r++) {
     startKernelProfile();
@@ -96,17 +108,26 @@ function overhead(): void {
     }
     tinies.push(median(ts));
   }
-  const wall = median(walls), kernel = median(kernels), gen = median(tinies);
-  console.log(`\nbench:ad — generated-code overhead in a seed-preset step (forward + pullback, B=${B}, T=${T}, ${config.layers} layers, ${getThreads()} threads, median of ${rounds})`);
+  const wall = median(walls),
+    kernel = median(kernels),
+    gen = median(tinies);
+  console.log(
+    `\nbench:ad — generated-code overhead in a seed-preset step (forward + pullback, B=${B}, T=${T}, ${config.layers} layers, ${getThreads()} threads, median of ${rounds})`,
+  );
   console.log(`  step wall time                                   ${wall.toFixed(1).padStart(8)} ms`);
-  console.log(`  sum of kernel times                              ${kernel.toFixed(1).padStart(8)} ms   (${((kernel / wall) * 100).toFixed(1)}% of the step)`);
-  console.log(`  the same step on a 1×1 batch (generated code,    ${gen.toFixed(2).padStart(8)} ms   = ${((gen / kernel) * 100).toFixed(2)}% of the kernel time [target < 2%]`);
+  console.log(
+    `  sum of kernel times                              ${kernel.toFixed(1).padStart(8)} ms   (${((kernel / wall) * 100).toFixed(1)}% of the step)`,
+  );
+  console.log(
+    `  the same step on a 1×1 batch (generated code,    ${gen.toFixed(2).padStart(8)} ms   = ${((gen / kernel) * 100).toFixed(2)}% of the kernel time [target < 2%]`,
+  );
   console.log(`    op wrappers and FFI calls; bounds the overhead)`);
 }
 
 function conventions(): void {
   const config = presets.seed;
-  const B = arg("batch", 64), T = arg("time", config.context);
+  const B = arg("batch", 64),
+    T = arg("time", config.context);
   const rng = new Rng(2);
   const p = initParams(config, rng).blocks[0];
   const x = Tensor.randn([B * T, config.width], { rng });
@@ -116,7 +137,8 @@ function conventions(): void {
   const explicit = () => blockExplicit(s, 0)([x, p])[1](dy);
   implicit();
   explicit();
-  const a: number[] = [], b: number[] = [];
+  const a: number[] = [],
+    b: number[] = [];
   const rounds = arg("rounds", 5) * 3;
   // Wall time, and the time outside kernels (the code around them: generated or hand-written).
   const outside: Record<"a" | "b", number[]> = { a: [], b: [] };
@@ -130,13 +152,19 @@ function conventions(): void {
   };
   for (let r = 0; r < rounds; r++) {
     // Alternate which goes first: the second of a pair runs on memory the first just freed.
-    if (r % 2 === 0) (a.push(time(implicit, "a")), b.push(time(explicit, "b")));
-    else (b.push(time(explicit, "b")), a.push(time(implicit, "a")));
+    if (r % 2 === 0) a.push(time(implicit, "a")), b.push(time(explicit, "b"));
+    else b.push(time(explicit, "b")), a.push(time(implicit, "a"));
   }
   const ratio = median(a.map((x, i) => x / b[i]));
-  console.log(`\nbench:ad — one transformer block, forward + pullback (B=${B}, T=${T}, C=${config.width}, ${getThreads()} threads, median of ${rounds} pairs, alternating which runs first)`);
-  console.log(`  implicit mode (model.ad.ts block)                ${median(a).toFixed(1).padStart(8)} ms   (outside kernels ${median(outside.a).toFixed(1)} ms)`);
-  console.log(`  explicit mode (block_explicit.ad.ts)             ${median(b).toFixed(1).padStart(8)} ms   (outside kernels ${median(outside.b).toFixed(1)} ms)`);
+  console.log(
+    `\nbench:ad — one transformer block, forward + pullback (B=${B}, T=${T}, C=${config.width}, ${getThreads()} threads, median of ${rounds} pairs, alternating which runs first)`,
+  );
+  console.log(
+    `  implicit mode (model.ad.ts block)                ${median(a).toFixed(1).padStart(8)} ms   (outside kernels ${median(outside.a).toFixed(1)} ms)`,
+  );
+  console.log(
+    `  explicit mode (block_explicit.ad.ts)             ${median(b).toFixed(1).padStart(8)} ms   (outside kernels ${median(outside.b).toFixed(1)} ms)`,
+  );
   console.log(`  implicit / explicit, per pair                    ${ratio.toFixed(3).padStart(8)}   [target ≤ 1.02]`);
 }
 

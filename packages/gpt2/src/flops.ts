@@ -23,7 +23,9 @@ export interface GemmShape {
  * ∂x = ∂y·Wᵀ and ∂W = xᵀ·∂y backward.
  */
 export function stepGemms(config: ModelConfig, batch: number, time: number): GemmShape[] {
-  const N = batch * time, C = config.width, L = config.layers;
+  const N = batch * time,
+    C = config.width,
+    L = config.layers;
   const dense = (name: string, input: number, output: number, count: number): GemmShape[] => [
     { name: `${name} forward`, m: N, n: output, k: input, transA: false, transB: false, count },
     { name: `${name} ∂x`, m: N, n: input, k: output, transA: false, transB: true, count },

@@ -7,7 +7,20 @@
 // The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear` folds
 // the bias into the GEMM's accumulator).
 import type { Static } from "@pullback/ad";
-import { add, addDropout, attentionRows, dropout, gelu, layerNorm, linear, linearCrossEntropy, matmul, reshape, take, type Tensor } from "@pullback/tensor";
+import {
+  add,
+  addDropout,
+  attentionRows,
+  dropout,
+  gelu,
+  layerNorm,
+  linear,
+  linearCrossEntropy,
+  matmul,
+  reshape,
+  take,
+  type Tensor,
+} from "@pullback/tensor";
 import type { BlockParams, GPT2Params } from "./params.ts";
 
 /** What one forward pass needs besides the parameters (never differentiated). */

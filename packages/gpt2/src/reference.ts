@@ -44,6 +44,7 @@ export function loadReference(name: ReferenceName): Reference {
   const named: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(file.tensors)) if (v instanceof Tensor) named[k] = v;
   const { tokens, targets } = file.tensors;
-  if (!(tokens instanceof Int32Array) || !(targets instanceof Int32Array)) throw new Error(`gpt2 reference ${name}: tokens and targets must be I32 tensors`);
+  if (!(tokens instanceof Int32Array) || !(targets instanceof Int32Array))
+    throw new Error(`gpt2 reference ${name}: tokens and targets must be I32 tensors`);
   return { name, info, file, named, tokens, targets };
 }

@@ -11,9 +11,17 @@ const config = { ...presets.tiny, vocab: 11, context: 8, layers: 1, heads: 2, wi
 for (const dropout of [0, 0.25]) {
   test(`explicit and implicit blocks: same output and gradients (float64, dropout ${dropout})`, () => {
     const rng = new Rng(4);
-    const B = 2, T = 5;
+    const B = 2,
+      T = 5;
     const p = initParams(config, new Rng(9)).blocks[0];
-    const toF64 = (t: Tree): Tree => (t instanceof Tensor ? t.to("float64") : Array.isArray(t) ? t.map(toF64) : t && typeof t === "object" ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, toF64(v as Tree)])) : t);
+    const toF64 = (t: Tree): Tree =>
+      t instanceof Tensor
+        ? t.to("float64")
+        : Array.isArray(t)
+          ? t.map(toF64)
+          : t && typeof t === "object"
+            ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, toF64(v as Tree)]))
+            : t;
     const params = toF64(p as unknown as Tree) as unknown as typeof p;
     for (const b of [params.ln1.b, params.attn.bqkv, params.mlp.b1]) b.data.forEach((_, i) => (b.data[i] = rng.normal() * 0.1));
     const x = Tensor.randn([B * T, config.width], { rng, dtype: "float64" });
@@ -32,7 +40,8 @@ for (const dropout of [0, 0.25]) {
     };
     expect(maxDiff(yImplicit, yExplicit as Tensor)).toBeLessThan(1e-12);
     expect(maxDiff(dxImplicit, dxExplicit)).toBeLessThan(1e-12);
-    const a = treeFlatten(dpImplicit), e = treeFlatten(dpExplicit);
+    const a = treeFlatten(dpImplicit),
+      e = treeFlatten(dpExplicit);
     expect(a.paths).toEqual(e.paths);
     expect(a.paths.length).toBe(12);
     a.leaves.forEach((leaf, i) => expect(maxDiff(leaf as Tensor, e.leaves[i] as Tensor)).toBeLessThan(1e-12));

@@ -8,7 +8,8 @@ import { createModel, initParams, loss, presets, type GPT2Params } from "../src/
 import { treeDot } from "../../ad/test/forward/check.ts";
 
 const config = { ...presets.tiny, vocab: 23, context: 8, layers: 2, heads: 2, width: 8, mlp: 16 };
-const B = 2, T = 5;
+const B = 2,
+  T = 5;
 const rng = new Rng(3);
 const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
 const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
@@ -35,7 +36,9 @@ describe("GPT-2 gradients", () => {
       const step = { batch: B, time: T, heads: config.heads, width: config.width, dropout, seed: 7 };
       const report = gradcheckFunction(loss, [params(), step, tokens, positions, targets], { argnums: [0], samples: 12, seed: 5 });
       const worst = report.entries.reduce((a, e) => (e.maxRel > a.maxRel ? e : a));
-      console.log(`gradcheck GPT-2 (dropout ${dropout}): ${report.entries.length} tensors, max rel err ${worst.maxRel.toExponential(2)} (${worst.input})`);
+      console.log(
+        `gradcheck GPT-2 (dropout ${dropout}): ${report.entries.length} tensors, max rel err ${worst.maxRel.toExponential(2)} (${worst.input})`,
+      );
       expect(report.entries.length).toBe(4 + 12 * config.layers + 1);
       expect(report.entries[0].input).toBe("0.wte");
       expect(report.ok).toBe(true);

@@ -7,7 +7,8 @@ import { createModel, presets, type GPT2Params } from "../src/index.ts";
 
 const config = { ...presets.tiny, layers: 3, dropout: 0.1 };
 const model = createModel(config);
-const B = 4, T = 16;
+const B = 4,
+  T = 16;
 const rng = new Rng(5);
 const batch = {
   tokens: Int32Array.from({ length: B * T }, () => rng.int(config.vocab)),
@@ -58,7 +59,8 @@ test("each block's backward temporaries are released when its pullback returns",
     });
     return { owned: pool.stats().bytes, buffersTaken: taken, reusedWithinStep: pool.stats().reused };
   };
-  const two = bytesFor(2), four = bytesFor(4);
+  const two = bytesFor(2),
+    four = bytesFor(4);
   // temporaries of one block's backward are reused by the next block's
   expect(four.reusedWithinStep).toBeGreaterThan(two.reusedWithinStep);
   expect(four.owned).toBeLessThan(2 * two.owned);

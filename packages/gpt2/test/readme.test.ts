@@ -14,7 +14,10 @@ test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck, jvp
   const targets = Int32Array.from([0, 5, 2, 3, 1]);
   const [value, grads] = valueAndGrad(loss)(layers, x, targets);
   expect(typeof value).toBe("number");
-  expect(grads.map((g: Layer) => g.w1.shape)).toEqual([[6, 8], [6, 8]]);
+  expect(grads.map((g: Layer) => g.w1.shape)).toEqual([
+    [6, 8],
+    [6, 8],
+  ]);
   const [y, back] = pullback(mlp, x, layers[0]);
   const [dx, dp] = back(Tensor.ones(y.shape, "float64"));
   expect(dx.shape).toEqual([5, 6]);

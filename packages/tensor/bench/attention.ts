@@ -27,7 +27,19 @@ function pairs(T: number): number {
  * S = scale·QKᵀ (masked), P = softmax(S), O = P·V; dP = dO·Vᵀ, dV = Pᵀ·dO,
  * dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = scale·dS·K, dK = scale·dSᵀ·Q.
  */
-function composedHead(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, T: number, D: number, P: Float32Array, out: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array): void {
+function composedHead(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  dout: Float32Array,
+  T: number,
+  D: number,
+  P: Float32Array,
+  out: Float32Array,
+  dq: Float32Array,
+  dk: Float32Array,
+  dv: Float32Array,
+): void {
   const scale = 1 / Math.sqrt(D);
   for (let i = 0; i < T; i++) {
     let max = -Infinity;
@@ -70,7 +82,10 @@ function composed(q: Tensor, k: Tensor, v: Tensor, dout: Tensor): void {
   const [B, H, T, D] = q.shape;
   const P = new Float32Array(T * T);
   const n = T * D;
-  const out = new Float32Array(n), dq = new Float32Array(n), dk = new Float32Array(n), dv = new Float32Array(n);
+  const out = new Float32Array(n),
+    dq = new Float32Array(n),
+    dk = new Float32Array(n),
+    dv = new Float32Array(n);
   for (let bh = 0; bh < B * H; bh++) {
     const at = (t: Tensor) => (t.data as Float32Array).subarray(bh * n, (bh + 1) * n);
     composedHead(at(q), at(k), at(v), at(dout), T, D, P, out, dq, dk, dv);

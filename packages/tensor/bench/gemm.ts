@@ -18,7 +18,12 @@ interface GemmCase {
 
 const rows = 8192;
 /** (width in, width out) of the model's linear layers: qkv, mlp up, mlp down, lm head. */
-const layers: [number, number][] = [[64, 192], [64, 256], [256, 64], [64, 8000]];
+const layers: [number, number][] = [
+  [64, 192],
+  [64, 256],
+  [256, 64],
+  [64, 8000],
+];
 
 export function gemmCases(quick = false): GemmCase[] {
   const cases: GemmCase[] = [];
@@ -66,7 +71,9 @@ export async function gemmSection(threads: number, ctx: BenchContext): Promise<B
   if (np) {
     const info = await np.request<{ threadpool: ThreadpoolInfo[] }>({ op: "info", threads });
     for (const p of info.threadpool) {
-      ctx.log(`numpy (${threads} thread${threads > 1 ? "s" : ""}): ${p.internal_api} ${p.version}, kernel ${p.architecture}, num_threads ${p.num_threads}`);
+      ctx.log(
+        `numpy (${threads} thread${threads > 1 ? "s" : ""}): ${p.internal_api} ${p.version}, kernel ${p.architecture}, num_threads ${p.num_threads}`,
+      );
     }
   }
   const results: BenchRow[] = [];
@@ -90,9 +97,19 @@ export async function gemmSection(threads: number, ctx: BenchContext): Promise<B
 }
 
 /** Alternates batches of `run` and of NumPy's `op` on case `c`, `rounds` times; medians. */
-async function timeCase(c: GemmCase, threads: number, ctx: BenchContext, np: PythonServer | null, run: () => void, op: "time" | "time_fresh", repeats: number): Promise<BenchRow> {
-  const ours: number[] = [], oursCpu: number[] = [];
-  const theirs: number[] = [], theirsCpu: number[] = [];
+async function timeCase(
+  c: GemmCase,
+  threads: number,
+  ctx: BenchContext,
+  np: PythonServer | null,
+  run: () => void,
+  op: "time" | "time_fresh",
+  repeats: number,
+): Promise<BenchRow> {
+  const ours: number[] = [],
+    oursCpu: number[] = [];
+  const theirs: number[] = [],
+    theirsCpu: number[] = [];
   for (let round = 0; round < ctx.rounds; round++) {
     // OpenBLAS's idle threads keep spinning for a while after a call returns (THREAD_TIMEOUT,
     // ~0.1 s by default): let them fall asleep so they do not take a core from our run.
@@ -135,7 +152,8 @@ export async function gemmBf16Section(threads: number, ctx: BenchContext): Promi
   const support = bf16Support();
   ctx.log(`gemm_bf16: ${support.message}`);
   const kernels: Bf16Kernel[] = [...(support.amx ? ["amx" as const] : []), ...(support.native ? ["avx512" as const] : []), "emulated"];
-  if (!support.amx || !support.native) ctx.log(`gemm_bf16: ${!support.amx ? "AMX " : ""}${!support.native ? "vdpbf16ps " : ""}not measurable on this CPU`);
+  if (!support.amx || !support.native)
+    ctx.log(`gemm_bf16: ${!support.amx ? "AMX " : ""}${!support.native ? "vdpbf16ps " : ""}not measurable on this CPU`);
   const rows: BenchRow[] = [];
   for (const c of gemmCases(ctx.quick)) {
     if (ctx.match && !ctx.match.test(`gemm ${c.name} ${describe(c)}`)) continue;
@@ -144,7 +162,8 @@ export async function gemmBf16Section(threads: number, ctx: BenchContext): Promi
     const out = Tensor.zeros([c.m, c.n]);
     const repeats = repeatsFor(c, ctx.quick);
     const run = () => gemm(a, b, { transA: c.transA, transB: c.transB, out });
-    const fp32: number[] = [], fp32Cpu: number[] = [];
+    const fp32: number[] = [],
+      fp32Cpu: number[] = [];
     const bf: Record<string, { ms: number[]; cpu: number[] }> = {};
     for (const k of kernels) bf[k] = { ms: [], cpu: [] };
     for (let round = 0; round < ctx.rounds; round++) {
@@ -164,7 +183,15 @@ export async function gemmBf16Section(threads: number, ctx: BenchContext): Promi
     for (const k of kernels) {
       const ms = median(bf[k].ms);
       const label = `bf16 ${k}`;
-      rows.push({ kernel: `gemm ${label} ${c.name}`, shape: describe(c), threads, ms, cpuMs: median(bf[k].cpu), gflops: (2 * c.m * c.n * c.k) / (ms * 1e6), reference: ref });
+      rows.push({
+        kernel: `gemm ${label} ${c.name}`,
+        shape: describe(c),
+        threads,
+        ms,
+        cpuMs: median(bf[k].cpu),
+        gflops: (2 * c.m * c.n * c.k) / (ms * 1e6),
+        reference: ref,
+      });
       line.push(`${label} ${ms.toFixed(3)} ms (×${(ref.ms / ms).toFixed(2)})`);
     }
     ctx.log(`  ${c.name} ${describe(c)}: ${line.join(", ")}`);

@@ -21,7 +21,14 @@ const sections: Record<string, BenchSection> = {
 };
 
 function parseArgs(argv: string[]) {
-  const opts = { json: false, quick: false, only: null as string[] | null, threads: null as number[] | null, rounds: 3, match: undefined as RegExp | undefined };
+  const opts = {
+    json: false,
+    quick: false,
+    only: null as string[] | null,
+    threads: null as number[] | null,
+    rounds: 3,
+    match: undefined as RegExp | undefined,
+  };
   for (const arg of argv) {
     const [key, value] = arg.split("=", 2);
     if (key === "--json") opts.json = true;
@@ -31,7 +38,9 @@ function parseArgs(argv: string[]) {
     else if (key === "--rounds" && value) opts.rounds = Number(value);
     else if (key === "--match" && value) opts.match = new RegExp(value);
     else {
-      console.error(`bench:kernels: unknown argument ${arg}\nusage: bun run bench:kernels [--json] [--quick] [--only=${Object.keys(sections).join(",")}] [--threads=1,2] [--rounds=3] [--match=regex]`);
+      console.error(
+        `bench:kernels: unknown argument ${arg}\nusage: bun run bench:kernels [--json] [--quick] [--only=${Object.keys(sections).join(",")}] [--threads=1,2] [--rounds=3] [--match=regex]`,
+      );
       process.exit(2);
     }
   }

@@ -19,22 +19,33 @@ export async function bench(threads: number, ctx: BenchContext): Promise<BenchRo
   const targets = Int32Array.from({ length: n }, (_, i) => (i * 7919) % v);
   const logits = Tensor.zeros([n, v]); // the unfused path's reused buffer
   const cases: [string, () => void, () => void, number][] = [
-    ["linearCrossEntropy fwd+bwd", () => linearCrossEntropyForward(x, w, targets), () => {
-      matmul(x, w, { out: logits });
-      const f = crossEntropyForward(logits, targets);
-      crossEntropyBackward(logits, targets, f.lse, 1, { out: logits });
-      gemm(logits, w, { transB: true });
-      gemm(x, logits, { transA: true });
-    }, 3],
-    ["linearCrossEntropy loss", () => linearCrossEntropy(x, w, targets), () => {
-      matmul(x, w, { out: logits });
-      crossEntropyForward(logits, targets);
-    }, 1],
+    [
+      "linearCrossEntropy fwd+bwd",
+      () => linearCrossEntropyForward(x, w, targets),
+      () => {
+        matmul(x, w, { out: logits });
+        const f = crossEntropyForward(logits, targets);
+        crossEntropyBackward(logits, targets, f.lse, 1, { out: logits });
+        gemm(logits, w, { transB: true });
+        gemm(x, logits, { transA: true });
+      },
+      3,
+    ],
+    [
+      "linearCrossEntropy loss",
+      () => linearCrossEntropy(x, w, targets),
+      () => {
+        matmul(x, w, { out: logits });
+        crossEntropyForward(logits, targets);
+      },
+      1,
+    ],
   ];
   const rows: BenchRow[] = [];
   for (const [kernel, fused, unfused, gemms] of cases) {
     if (ctx.match && !ctx.match.test(`${kernel} ${shape}`)) continue;
-    const ours: { ms: number; cpuMs: number }[] = [], theirs: { ms: number; cpuMs: number }[] = [];
+    const ours: { ms: number; cpuMs: number }[] = [],
+      theirs: { ms: number; cpuMs: number }[] = [];
     for (let r = 0; r < Math.max(ctx.rounds, 3); r++) {
       ours.push(timeMsCpu(fused, { minRepeats: 3, maxRepeats: 10, minMs: 300 }));
       theirs.push(timeMsCpu(unfused, { minRepeats: 3, maxRepeats: 10, minMs: 300 }));

@@ -82,7 +82,8 @@ export function collapseAxes(shape: Shape, strides: number[][]): { shape: number
 
 /** (outer, n, inner) of a reduction of `shape` along `axis` (already normalized). */
 export function splitAxis(shape: Shape, axis: number): { outer: number; n: number; inner: number } {
-  let outer = 1, inner = 1;
+  let outer = 1,
+    inner = 1;
   for (let d = 0; d < axis; d++) outer *= shape[d];
   for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
   return { outer, n: shape[axis], inner };

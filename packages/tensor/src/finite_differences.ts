@@ -47,7 +47,11 @@ function elementsToCheck(size: number, samples: number | undefined, rng: Rng): n
  * every element i of every leaf (or `samples` of them). Tensor leaves are perturbed in place and
  * restored; a number leaf is perturbed in the array passed to `f` (the same array every call).
  */
-export function centralDifferences(f: (leaves: Differentiable[]) => number, leaves: Differentiable[], options: CentralDifferencesOptions = {}): Derivatives[] {
+export function centralDifferences(
+  f: (leaves: Differentiable[]) => number,
+  leaves: Differentiable[],
+  options: CentralDifferencesOptions = {},
+): Derivatives[] {
   const eps = options.eps ?? 1e-6;
   const rng = options.rng ?? new Rng(1234);
   const current = leaves.slice();
@@ -139,7 +143,12 @@ export function formatBackwardCheck(report: BackwardCheckReport): string {
     e.ok ? "ok" : `FAIL${e.problem ? `: ${e.problem}` : ""}`,
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (r: string[]) => "  " + r.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    "  " +
+    r
+      .map((c, j) => c.padEnd(widths[j]))
+      .join("  ")
+      .trimEnd();
   return [line(head), ...rows.map(line)].join("\n");
 }
 
@@ -160,7 +169,11 @@ type Gradients = Differentiable | null | undefined | (Differentiable | null | un
  * perturbed in place. Returns the report; throws a BackwardCheckError with a per-input table when
  * any input is over tolerance.
  */
-export function checkBackward<X extends Differentiable | Differentiable[]>(rule: (x: X) => [Outputs, (dy: any) => Gradients], x: X, options: BackwardCheckOptions = {}): BackwardCheckReport {
+export function checkBackward<X extends Differentiable | Differentiable[]>(
+  rule: (x: X) => [Outputs, (dy: any) => Gradients],
+  x: X,
+  options: BackwardCheckOptions = {},
+): BackwardCheckReport {
   const dtype = options.dtype ?? "float64";
   const eps = options.eps ?? (dtype === "float64" ? 1e-6 : 1e-2);
   const atol = options.atol ?? (dtype === "float64" ? 1e-6 : 1e-2);
@@ -172,16 +185,19 @@ export function checkBackward<X extends Differentiable | Differentiable[]>(rule:
   const call = (xs: Differentiable[]) => rule((single ? xs[0] : xs.slice()) as X);
 
   const result = call(leaves);
-  if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function") throw new TypeError(`${what}: the rule must return [output, backward]`);
+  if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function")
+    throw new TypeError(`${what}: the rule must return [output, backward]`);
   const [y, backward] = result;
   const ys = Array.isArray(y) ? y : [y];
   const cotangents = ys.map((o) => (o instanceof Tensor ? Tensor.randn(o.shape, { rng, dtype }) : rng.normal()));
   const dy = Array.isArray(y) ? cotangents : cotangents[0];
   const grads = backward(dy);
   if (!single && !Array.isArray(grads) && grads !== null && grads !== undefined) {
-    throw new TypeError(`${what}: backward returned ${grads instanceof Tensor ? `a Tensor ${fmtShape(grads.shape)}` : typeof grads}, expected an array of ${leaves.length} gradients (one per input)`);
+    throw new TypeError(
+      `${what}: backward returned ${grads instanceof Tensor ? `a Tensor ${fmtShape(grads.shape)}` : typeof grads}, expected an array of ${leaves.length} gradients (one per input)`,
+    );
   }
-  const gradients = single ? [grads] : (grads ?? []) as (Differentiable | null | undefined)[];
+  const gradients = single ? [grads] : ((grads ?? []) as (Differentiable | null | undefined)[]);
   const loss = (xs: Differentiable[]): number => {
     const out = call(xs)[0];
     const outs = Array.isArray(out) ? out : [out];
@@ -191,7 +207,8 @@ export function checkBackward<X extends Differentiable | Differentiable[]>(rule:
       const c = cotangents[k];
       if (typeof o === "number" || typeof c === "number") s += (o as number) * (c as number);
       else {
-        if (o.size !== c.size) throw new TypeError(`${what}: output ${k} changed size between calls (${fmtShape(c.shape)}, now ${fmtShape(o.shape)})`);
+        if (o.size !== c.size)
+          throw new TypeError(`${what}: output ${k} changed size between calls (${fmtShape(c.shape)}, now ${fmtShape(o.shape)})`);
         for (let i = 0; i < o.size; i++) s += o.data[i] * c.data[i];
       }
     });
@@ -201,13 +218,25 @@ export function checkBackward<X extends Differentiable | Differentiable[]>(rule:
   const problems = leaves.map((leaf, k) => {
     const g = gradients[k];
     if (g === null || g === undefined) return undefined;
-    if (leaf instanceof Tensor) return g instanceof Tensor && g.size === leaf.size ? undefined : `backward returned ${g instanceof Tensor ? `shape ${fmtShape(g.shape)}` : typeof g} for it`;
+    if (leaf instanceof Tensor)
+      return g instanceof Tensor && g.size === leaf.size
+        ? undefined
+        : `backward returned ${g instanceof Tensor ? `shape ${fmtShape(g.shape)}` : typeof g} for it`;
     return typeof g === "number" || (g instanceof Tensor && g.size === 1) ? undefined : `backward returned ${typeof g} for a number input`;
   });
   const numeric = centralDifferences(loss, leaves, { eps, samples: options.samples, rng, wrt: (k) => problems[k] === undefined });
 
   const entries = leaves.map((leaf, k): BackwardCheckEntry => {
-    const entry: BackwardCheckEntry = { input: single ? "x" : String(k), shape: leaf instanceof Tensor ? leaf.shape : [], maxAbs: 0, maxRel: 0, worst: 0, analytic: 0, numeric: 0, ok: true };
+    const entry: BackwardCheckEntry = {
+      input: single ? "x" : String(k),
+      shape: leaf instanceof Tensor ? leaf.shape : [],
+      maxAbs: 0,
+      maxRel: 0,
+      worst: 0,
+      analytic: 0,
+      numeric: 0,
+      ok: true,
+    };
     if (problems[k] !== undefined) return { ...entry, ok: false, problem: problems[k] };
     const g = gradients[k];
     const analyticAt = (i: number) => (g instanceof Tensor ? g.data[i] : typeof g === "number" ? g : 0);

@@ -3,7 +3,21 @@ export { Tensor, isTensor, sizeOf, type DType, type NestedArray, type Shape, typ
 export { Rng, type RngState } from "./rng.ts";
 export { TensorError, fmtShape } from "./errors.ts";
 export { getBackend, setBackend, type Backend } from "./backend.ts";
-export { getPrecision, setPrecision, withPrecision, getBf16Kernel, setBf16Kernel, bf16Support, bf16KernelInUse, resolveBf16Kernel, bf16Kernels, precisions, type Precision, type Bf16Kernel, type Bf16Support } from "./precision.ts";
+export {
+  getPrecision,
+  setPrecision,
+  withPrecision,
+  getBf16Kernel,
+  setBf16Kernel,
+  bf16Support,
+  bf16KernelInUse,
+  resolveBf16Kernel,
+  bf16Kernels,
+  precisions,
+  type Precision,
+  type Bf16Kernel,
+  type Bf16Support,
+} from "./precision.ts";
 export { getThreads, setThreads, poolSize, startKernelProfile, stopKernelProfile, type KernelTime } from "./native/library.ts";
 export { setKernelGuard } from "./native/library.ts";
 export { catchStopSignals, clearStopSignal, releaseStopSignals, stopSignal, stopSignalNumber, stoppable, StopRequested } from "./native/signals.ts";

@@ -106,7 +106,9 @@ let support: Bf16Support | null = null;
 export function bf16Support(): Bf16Support {
   if (support) return support;
   const bits = K.pb_gemm_bf16_support();
-  const cpu = (bits & 1) !== 0, os = (bits & 2) !== 0, build = (bits & 4) !== 0;
+  const cpu = (bits & 1) !== 0,
+    os = (bits & 2) !== 0,
+    build = (bits & 4) !== 0;
   const native = cpu && os && build;
   const amx = K.pb_gemm_amx_support() === 7;
   const missing = [

@@ -91,7 +91,11 @@ export class Tensor {
     check(Array.isArray(values), "Tensor.from", () => `expected nested arrays of numbers or a typed array, got ${typeof values}`);
     const inferred = inferShape(values as NestedArray[]);
     if (shape) {
-      check(sizeOf(shape) === sizeOf(inferred), "Tensor.from", () => `nested arrays of shape ${fmtShape(inferred)} do not fill shape ${fmtShape(shape)}`);
+      check(
+        sizeOf(shape) === sizeOf(inferred),
+        "Tensor.from",
+        () => `nested arrays of shape ${fmtShape(inferred)} do not fill shape ${fmtShape(shape)}`,
+      );
     }
     const data = alloc(type, sizeOf(inferred));
     let k = 0;
@@ -205,7 +209,11 @@ function inferShape(values: NestedArray[]): number[] {
       check(typeof v === "number", "Tensor.from", () => `element ${path} is not a number`);
       return;
     }
-    check(Array.isArray(v) && v.length === shape[dim], "Tensor.from", () => `ragged nested array: ${path || "the top level"} should have ${shape[dim]} elements`);
+    check(
+      Array.isArray(v) && v.length === shape[dim],
+      "Tensor.from",
+      () => `ragged nested array: ${path || "the top level"} should have ${shape[dim]} elements`,
+    );
     (v as NestedArray[]).forEach((x, i) => verify(x, dim + 1, `${path}[${i}]`));
   };
   verify(values, 0, "");
@@ -227,7 +235,8 @@ function formatData(t: Tensor): string {
   const strides = t.shape.map((_, d) => sizeOf(t.shape.slice(d + 1)));
   const rec = (dim: number, offset: number, indent: string): string => {
     const n = t.shape[dim];
-    const idx = n > maxItems ? [...Array(edgeItems).keys(), -1, ...Array.from({ length: edgeItems }, (_, i) => n - edgeItems + i)] : [...Array(n).keys()];
+    const idx =
+      n > maxItems ? [...Array(edgeItems).keys(), -1, ...Array.from({ length: edgeItems }, (_, i) => n - edgeItems + i)] : [...Array(n).keys()];
     if (dim === t.ndim - 1) {
       return `[${idx.map((i) => (i < 0 ? "…" : formatNumber(t.data[offset + i]))).join(", ")}]`;
     }

@@ -24,9 +24,12 @@ export interface Diff {
 /** Max absolute and relative difference; relative uses |a - b| / max(|a|, |b|, floor). */
 export function diff(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 1e-6): Diff {
   if (actual.length !== expected.length) throw new Error(`diff: lengths differ (${actual.length} vs ${expected.length})`);
-  let maxAbs = 0, maxRel = 0, at = -1;
+  let maxAbs = 0,
+    maxRel = 0,
+    at = -1;
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i], e = expected[i];
+    const a = actual[i],
+      e = expected[i];
     if (Number.isNaN(a) !== Number.isNaN(e)) return { maxAbs: Infinity, maxRel: Infinity, at: i };
     if (Number.isNaN(a)) continue;
     const abs = Math.abs(a - e);
@@ -44,7 +47,11 @@ export function diff(actual: ArrayLike<number>, expected: ArrayLike<number>, flo
  * Throws unless every element satisfies |a - e| <= atol + rtol·|e| (NumPy's allclose).
  * The message names `what`, the shape, the worst index and both values.
  */
-export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor | ArrayLike<number>, options: { rtol?: number; atol?: number; what?: string } = {}): Diff {
+export function assertClose(
+  actual: Tensor | ArrayLike<number>,
+  expected: Tensor | ArrayLike<number>,
+  options: { rtol?: number; atol?: number; what?: string } = {},
+): Diff {
   const { rtol = 1e-5, atol = 1e-6, what = "tensor" } = options;
   const a = actual instanceof Tensor ? actual.data : actual;
   const e = expected instanceof Tensor ? expected.data : expected;
@@ -56,7 +63,9 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor
     const ok = Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]) || (Number.isNaN(a[i]) && Number.isNaN(e[i]));
     if (!ok) {
       const d = diff(a, e);
-      throw new Error(`${what}: element ${i} is ${a[i]}, expected ${e[i]} (rtol ${rtol}, atol ${atol}; max abs diff ${d.maxAbs.toExponential(3)}, max rel ${d.maxRel.toExponential(3)})`);
+      throw new Error(
+        `${what}: element ${i} is ${a[i]}, expected ${e[i]} (rtol ${rtol}, atol ${atol}; max abs diff ${d.maxAbs.toExponential(3)}, max rel ${d.maxRel.toExponential(3)})`,
+      );
     }
   }
   return diff(a, e);

@@ -75,7 +75,9 @@ describe("attention: Zig vs reference", () => {
     expect(diff(d.data, a.data).maxAbs).toBeGreaterThan(1e-3);
     expect(diff(none.data, a.data).maxAbs).toBeGreaterThan(1e-3);
     // lse is the statistic of the undropped softmax: dropout does not change it.
-    expect(Array.from(attentionForward(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).lse.data)).toEqual(Array.from(attentionForward(q, k, v).lse.data));
+    expect(Array.from(attentionForward(q, k, v, { dropout: 0.5, seed: 3, offset: 1 }).lse.data)).toEqual(
+      Array.from(attentionForward(q, k, v).lse.data),
+    );
   });
 
   test("dropout mask: T = 1 keeps the single probability 1 iff Philox says so", () => {
@@ -96,22 +98,26 @@ describe("attention: Zig vs reference", () => {
     expect(dropped).toBeLessThan(28);
   });
 
-  test.each([64, 4])("results do not depend on the number of threads (D = %d)", (D) => {
-    const shape: Shape4 = [1, 3, 400, D]; // few heads: the forward splits rows across tasks
-    const { q, k, v, dout } = inputs(shape, 8);
-    const opts = { dropout: 0.2, seed: 5, offset: 9 };
-    const size = poolSize();
-    setThreads(1);
-    const a = attentionForward(q, k, v, opts);
-    const ga = attentionBackward(dout, q, k, v, a.out, a.lse, opts);
-    setThreads(size);
-    const b = attentionForward(q, k, v, opts);
-    const gb = attentionBackward(dout, q, k, v, b.out, b.lse, opts);
-    expect(Array.from(b.out.data)).toEqual(Array.from(a.out.data));
-    expect(Array.from(b.lse.data)).toEqual(Array.from(a.lse.data));
-    expect(Array.from(gb.dq.data)).toEqual(Array.from(ga.dq.data));
-    expect(Array.from(gb.dk.data)).toEqual(Array.from(ga.dk.data));
-  }, 60_000);
+  test.each([64, 4])(
+    "results do not depend on the number of threads (D = %d)",
+    (D) => {
+      const shape: Shape4 = [1, 3, 400, D]; // few heads: the forward splits rows across tasks
+      const { q, k, v, dout } = inputs(shape, 8);
+      const opts = { dropout: 0.2, seed: 5, offset: 9 };
+      const size = poolSize();
+      setThreads(1);
+      const a = attentionForward(q, k, v, opts);
+      const ga = attentionBackward(dout, q, k, v, a.out, a.lse, opts);
+      setThreads(size);
+      const b = attentionForward(q, k, v, opts);
+      const gb = attentionBackward(dout, q, k, v, b.out, b.lse, opts);
+      expect(Array.from(b.out.data)).toEqual(Array.from(a.out.data));
+      expect(Array.from(b.lse.data)).toEqual(Array.from(a.lse.data));
+      expect(Array.from(gb.dq.data)).toEqual(Array.from(ga.dq.data));
+      expect(Array.from(gb.dk.data)).toEqual(Array.from(ga.dk.data));
+    },
+    60_000,
+  );
 
   test("seed preset shape (B=64, H=16, T=128, D=4, dropout 0.2): sampled heads vs reference", () => {
     compareWithReference([64, 16, 128, 4], 0.2, 9, [0, 1, 17, 500, 777, 1023]);
@@ -149,7 +155,8 @@ describe("attention: Zig vs reference", () => {
     const k = Tensor.from([0.5, -1], [1, 1, 2, 1]);
     const v = Tensor.from([3, 5], [1, 1, 2, 1]);
     const { out, lse } = attentionForward(q, k, v);
-    const s0 = 2 * 0.5, s1 = 2 * -1;
+    const s0 = 2 * 0.5,
+      s1 = 2 * -1;
     const l1 = Math.log(Math.exp(s0) + Math.exp(s1));
     expect(out.data[0]).toBeCloseTo(3, 6);
     expect(out.data[1]).toBeCloseTo(3 * Math.exp(s0 - l1) + 5 * Math.exp(s1 - l1), 5);
@@ -167,19 +174,28 @@ describe("attention: Zig vs reference", () => {
 });
 
 describe("attention backward vs central finite differences (float64 reference)", () => {
-  for (const [shape, dropout] of [[[1, 2, 5, 3], 0], [[2, 1, 6, 2], 0.3], [[1, 1, 9, 4], 0.5]] as [Shape4, number][]) {
+  for (const [shape, dropout] of [
+    [[1, 2, 5, 3], 0],
+    [[2, 1, 6, 2], 0.3],
+    [[1, 1, 9, 4], 0.5],
+  ] as [Shape4, number][]) {
     test(`${shape.join("×")} dropout ${dropout}`, () => {
       const { q, k, v } = inputs(shape, 20, "float64");
       const opts = { dropout, seed: 77, offset: 5 };
       const rule = ([a, b, c]: Tensor[]): [Tensor, (dy: Tensor) => Tensor[]] => {
         const { out, lse } = attentionReference(a, b, c, opts);
-        return [out, (dy) => {
-          const g = attentionBackwardReference(dy, a, b, c, out, lse, opts);
-          return [g.dq, g.dk, g.dv];
-        }];
+        return [
+          out,
+          (dy) => {
+            const g = attentionBackwardReference(dy, a, b, c, out, lse, opts);
+            return [g.dq, g.dk, g.dv];
+          },
+        ];
       };
       const worst = checkBackward(rule, [q, k, v], { seed: 21, rtol: 1e-6, atol: 1e-7 }).entries.map((e) => e.maxRel);
-      console.log(`attention backward ${shape.join("×")} p=${dropout}: max rel error vs finite differences dq ${worst[0].toExponential(2)}, dk ${worst[1].toExponential(2)}, dv ${worst[2].toExponential(2)}`);
+      console.log(
+        `attention backward ${shape.join("×")} p=${dropout}: max rel error vs finite differences dq ${worst[0].toExponential(2)}, dk ${worst[1].toExponential(2)}, dv ${worst[2].toExponential(2)}`,
+      );
       // The public ops on float64 tensors dispatch to the same reference.
       const cot = randomCotangent(shape, 21);
       const { out, lse } = attentionReference(q, k, v, opts);
@@ -197,10 +213,13 @@ describe("attention backward vs central finite differences (float64 reference)",
     const opts = { dropout: 0.4, seed: 123, offset: 4 };
     const rule = ([a, b, c]: Tensor[]): [Tensor, (dy: Tensor) => Tensor[]] => {
       const { out, lse } = attentionForward(a, b, c, opts);
-      return [out, (dy) => {
-        const g = attentionBackward(dy, a, b, c, out, lse, opts);
-        return [g.dq, g.dk, g.dv];
-      }];
+      return [
+        out,
+        (dy) => {
+          const g = attentionBackward(dy, a, b, c, out, lse, opts);
+          return [g.dq, g.dk, g.dv];
+        },
+      ];
     };
     const report = checkBackward(rule, [q, k, v], { dtype: "float32", seed: 31, eps: 1e-2, rtol: 5e-3, atol: 2e-3 });
     const worst = report.entries.map((e) => e.maxAbs);
@@ -212,9 +231,13 @@ describe("attention: bad input", () => {
   const q = Tensor.zeros([1, 2, 3, 4]);
   test("shapes, dtypes and options are validated with TensorError", () => {
     expect(() => attention(Tensor.zeros([2, 3, 4]), q, q)).toThrow(new TensorError("attention", "q must be 4-D (B, H, T, D), got (2, 3, 4)"));
-    expect(() => attention(q, Tensor.zeros([1, 2, 3, 5]), q)).toThrow("attention: q, k, v must have equal shapes, got q (1, 2, 3, 4), k (1, 2, 3, 5), v (1, 2, 3, 4)");
+    expect(() => attention(q, Tensor.zeros([1, 2, 3, 5]), q)).toThrow(
+      "attention: q, k, v must have equal shapes, got q (1, 2, 3, 4), k (1, 2, 3, 5), v (1, 2, 3, 4)",
+    );
     expect(() => attention(q, q, Tensor.zeros([1, 2, 3, 4], "float64"))).toThrow("attention: dtypes differ: q float32, k float32, v float64");
-    expect(() => attention(Tensor.zeros([1, 1, 2, 0]), Tensor.zeros([1, 1, 2, 0]), Tensor.zeros([1, 1, 2, 0]))).toThrow("attention: head dimension D must be in 1..512, got (1, 1, 2, 0)");
+    expect(() => attention(Tensor.zeros([1, 1, 2, 0]), Tensor.zeros([1, 1, 2, 0]), Tensor.zeros([1, 1, 2, 0]))).toThrow(
+      "attention: head dimension D must be in 1..512, got (1, 1, 2, 0)",
+    );
     expect(() => attention(q, q, q, { dropout: 1 })).toThrow("attention: dropout must be a number in [0, 1), got 1");
     expect(() => attention(q, q, q, { dropout: -0.1 })).toThrow(TensorError);
     expect(() => attention(q, q, q, { dropout: Number.NaN })).toThrow(TensorError);
@@ -222,8 +245,12 @@ describe("attention: bad input", () => {
     expect(() => attention(q, q, q, { offset: -1 })).toThrow("attention: offset must be a non-negative integer, got -1");
     expect(() => attentionForward(q, Tensor.zeros([1, 2, 3, 5]), q)).toThrow("attentionForward: q, k, v must have equal shapes");
     const lse = Tensor.zeros([1, 2, 3]);
-    expect(() => attentionBackward(q, q, q, q, q, Tensor.zeros([1, 2, 4]))).toThrow("attentionBackward: lse must have shape (1, 2, 3) for q (1, 2, 3, 4), got (1, 2, 4)");
-    expect(() => attentionBackward(Tensor.zeros([1, 2, 3, 5]), q, q, q, q, lse)).toThrow("attentionBackward: q, k, v, dout, out must have equal shapes");
+    expect(() => attentionBackward(q, q, q, q, q, Tensor.zeros([1, 2, 4]))).toThrow(
+      "attentionBackward: lse must have shape (1, 2, 3) for q (1, 2, 3, 4), got (1, 2, 4)",
+    );
+    expect(() => attentionBackward(Tensor.zeros([1, 2, 3, 5]), q, q, q, q, lse)).toThrow(
+      "attentionBackward: q, k, v, dout, out must have equal shapes",
+    );
     expect(() => attentionBackward(q, q, q, q, q, lse, { dropout: 2 })).toThrow("attentionBackward: dropout must be a number in [0, 1), got 2");
   });
 });
@@ -231,7 +258,8 @@ describe("attention: bad input", () => {
 test("attention dropout is unbiased: the factors m / P(keep) average 1 (8-bit decisions, p not a multiple of 1/256)", () => {
   for (const p of [0.2, 0.1, 0.5]) {
     const f = attentionDropoutFactors(16, 256, p, 11, 3, "float64"); // 1,048,576 pairs
-    let sum = 0, kept = 0;
+    let sum = 0,
+      kept = 0;
     for (let i = 0; i < f.size; i++) {
       sum += f.data[i];
       if (f.data[i] > 0) kept++;

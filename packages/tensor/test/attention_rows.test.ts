@@ -3,8 +3,20 @@
 // reshape / permute / split) and against the (B, H, T, D) kernel on the same heads.
 import { describe, expect, test } from "bun:test";
 import {
-  attention, attentionBackward, attentionForward, attentionRows, attentionRowsBackward, attentionRowsForward, concat, permute, poolSize,
-  reshape, setThreads, splitAt, Tensor, TensorError,
+  attention,
+  attentionBackward,
+  attentionForward,
+  attentionRows,
+  attentionRowsBackward,
+  attentionRowsForward,
+  concat,
+  permute,
+  poolSize,
+  reshape,
+  setThreads,
+  splitAt,
+  Tensor,
+  TensorError,
 } from "@pullback/tensor";
 import { attentionRowsBackwardReference, attentionRowsReference } from "../src/reference/attention.ts";
 import { assertClose, checkBackward, kernelSizes, randTensor } from "../src/testing.ts";
@@ -51,14 +63,22 @@ const rowsOf = (x: Tensor, [B, H, T, D]: Dims) => reshape(permute(x, [0, 2, 1, 3
 describe("attentionRows: Zig vs reference", () => {
   test("odd sizes (D, T, C not multiples of the vector width), with and without dropout", () => {
     const cases: [Dims, number][] = [
-      [[1, 1, 1, 1], 0], [[2, 3, 7, 3], 0.25], [[3, 2, 17, 5], 0], [[2, 2, 33, 4], 0.3], [[1, 3, 40, 8], 0.1],
-      [[2, 2, 65, 16], 0], [[1, 2, 129, 20], 0.1], [[2, 1, 70, 64], 0.5], [[1, 2, 300, 17], 0.2],
+      [[1, 1, 1, 1], 0],
+      [[2, 3, 7, 3], 0.25],
+      [[3, 2, 17, 5], 0],
+      [[2, 2, 33, 4], 0.3],
+      [[1, 3, 40, 8], 0.1],
+      [[2, 2, 65, 16], 0],
+      [[1, 2, 129, 20], 0.1],
+      [[2, 1, 70, 64], 0.5],
+      [[1, 2, 300, 17], 0.2],
     ];
     cases.forEach(([dims, p], n) => compareWithReference(dims, p, n));
   }, 60_000);
 
   test("every T × small D (the rows-along-lanes kernels), with and without dropout, saved mask or not", () => {
-    let n = 0, kept = 0;
+    let n = 0,
+      kept = 0;
     for (const T of kernelSizes) {
       for (const D of [1, 2, 4, 8, 16, 64]) {
         const dims: Dims = n % 3 === 0 ? [2, 2, T, D] : n % 3 === 1 ? [1, 3, T, D] : [3, 1, T, D];
@@ -79,11 +99,17 @@ describe("attentionRows: Zig vs reference", () => {
     expect(() => attentionRowsBackward(dout, qkv, out, lse, 2, 2, opts, keep!.subarray(1))).toThrow(
       `attentionRowsBackward: keep must have ${keep!.length} words for qkv (40, 24) with 2 heads (attentionRowsForward's), got ${keep!.length - 1}`,
     );
-    expect(() => attentionRowsBackward(dout, qkv, out, lse, 2, 2, {}, keep)).toThrow("attentionRowsBackward: keep is the dropout mask of attentionRowsForward: it needs the same dropout > 0");
+    expect(() => attentionRowsBackward(dout, qkv, out, lse, 2, 2, {}, keep)).toThrow(
+      "attentionRowsBackward: keep is the dropout mask of attentionRowsForward: it needs the same dropout > 0",
+    );
   });
 
   test("equals the (B, H, T, D) kernel on the same heads bit for bit (same dropout mask)", () => {
-    for (const [dims, p] of [[[2, 3, 45, 4], 0.2], [[3, 2, 37, 20], 0.1], [[2, 2, 50, 64], 0]] as [Dims, number][]) {
+    for (const [dims, p] of [
+      [[2, 3, 45, 4], 0.2],
+      [[3, 2, 37, 20], 0.1],
+      [[2, 2, 50, 64], 0],
+    ] as [Dims, number][]) {
       const [B, H] = dims;
       const { qkv, dout } = inputs(dims, 40);
       const opts = { dropout: p, seed: 9, offset: 4 };
@@ -93,7 +119,10 @@ describe("attentionRows: Zig vs reference", () => {
       expect(Array.from(r.out.data)).toEqual(Array.from(rowsOf(a.out, dims).data));
       expect(Array.from(r.lse.data)).toEqual(Array.from(a.lse.data));
       const g = attentionBackward(headsOf(dout, dims), q, k, v, a.out, a.lse, opts);
-      const stacked = concat([g.dq, g.dk, g.dv].map((x) => reshape(x, [1, ...dims])), 0);
+      const stacked = concat(
+        [g.dq, g.dk, g.dv].map((x) => reshape(x, [1, ...dims])),
+        0,
+      );
       const want = reshape(permute(stacked, [1, 3, 0, 2, 4]), qkv.shape);
       expect(Array.from(attentionRowsBackward(dout, qkv, r.out, r.lse, H, B, opts).data)).toEqual(Array.from(want.data));
     }
@@ -101,22 +130,28 @@ describe("attentionRows: Zig vs reference", () => {
 
   // [1, 3, 400, D]: few heads, the forward splits rows across tasks; B = 12: whole sequences per
   // task with 1 thread (B ≥ 8·threads), single heads with 2
-  for (const dims of [[1, 3, 400, 64], [1, 3, 400, 4], [12, 3, 50, 4], [12, 2, 30, 20]] as Dims[]) test(`results do not depend on the number of threads (${dims.join("×")})`, () => {
-    const [B, H] = dims;
-    const { qkv, dout } = inputs(dims, 8);
-    const opts = { dropout: 0.2, seed: 5, offset: 9 };
-    const run = (threads: number) => {
-      const size = poolSize();
-      setThreads(threads);
-      try {
-        const { out, lse } = attentionRowsForward(qkv, H, B, opts);
-        return [out, lse, attentionRowsBackward(dout, qkv, out, lse, H, B, opts)].map((t) => Array.from(t.data));
-      } finally {
-        setThreads(size);
-      }
-    };
-    expect(run(2)).toEqual(run(1));
-  }, 60_000);
+  for (const dims of [
+    [1, 3, 400, 64],
+    [1, 3, 400, 4],
+    [12, 3, 50, 4],
+    [12, 2, 30, 20],
+  ] as Dims[])
+    test(`results do not depend on the number of threads (${dims.join("×")})`, () => {
+      const [B, H] = dims;
+      const { qkv, dout } = inputs(dims, 8);
+      const opts = { dropout: 0.2, seed: 5, offset: 9 };
+      const run = (threads: number) => {
+        const size = poolSize();
+        setThreads(threads);
+        try {
+          const { out, lse } = attentionRowsForward(qkv, H, B, opts);
+          return [out, lse, attentionRowsBackward(dout, qkv, out, lse, H, B, opts)].map((t) => Array.from(t.data));
+        } finally {
+          setThreads(size);
+        }
+      };
+      expect(run(2)).toEqual(run(1));
+    }, 60_000);
 
   test("attentionRows (the value) is attentionRowsForward's out; float64 runs on the reference", () => {
     for (const dtype of ["float32", "float64"] as const) {
@@ -153,20 +188,32 @@ describe("attentionRows: Zig vs reference", () => {
 describe("attentionRows: bad input", () => {
   const qkv = Tensor.zeros([6, 12]); // B·T = 6, C = 4
   test("shapes, dtypes and options are validated with TensorError", () => {
-    expect(() => attentionRows(Tensor.zeros([2, 3, 12]), 2, 1)).toThrow(new TensorError("attentionRows", "qkv must be 2-D (B·T, 3C), got (2, 3, 12)"));
+    expect(() => attentionRows(Tensor.zeros([2, 3, 12]), 2, 1)).toThrow(
+      new TensorError("attentionRows", "qkv must be 2-D (B·T, 3C), got (2, 3, 12)"),
+    );
     expect(() => attentionRows(Tensor.zeros([6, 10]), 2, 1)).toThrow("attentionRows: qkv must have 3C columns (q, k, v side by side), got (6, 10)");
     expect(() => attentionRows(qkv, 2, 4)).toThrow("attentionRows: qkv rows B·T must be divisible by batch 4, got (6, 12)");
     expect(() => attentionRows(qkv, 3, 2)).toThrow("attentionRows: width C = 4 must be divisible by heads 3, got qkv (6, 12)");
-    expect(() => attentionRows(Tensor.zeros([2, 3 * 1026]), 2, 1)).toThrow("attentionRows: head dimension D = C/heads must be in 1..512, got 513 (qkv (2, 3078), 2 heads)");
+    expect(() => attentionRows(Tensor.zeros([2, 3 * 1026]), 2, 1)).toThrow(
+      "attentionRows: head dimension D = C/heads must be in 1..512, got 513 (qkv (2, 3078), 2 heads)",
+    );
     expect(() => attentionRows(qkv, 0, 1)).toThrow("attentionRows: heads must be a positive integer, got 0");
     expect(() => attentionRows(qkv, 2, 1.5)).toThrow("attentionRows: batch must be a positive integer, got 1.5");
     expect(() => attentionRows(qkv, 2, 2, { dropout: 1 })).toThrow("attentionRows: dropout must be a number in [0, 1), got 1");
     expect(() => attentionRowsForward(qkv, 2, 4)).toThrow(TensorError);
     const out = Tensor.zeros([6, 4]);
     const lse = Tensor.zeros([2, 2, 3]);
-    expect(() => attentionRowsBackward(Tensor.zeros([6, 5]), qkv, out, lse, 2, 2)).toThrow("attentionRowsBackward: dout must have shape (6, 4) for qkv (6, 12) with 2 heads, got (6, 5)");
-    expect(() => attentionRowsBackward(out, qkv, out, Tensor.zeros([2, 3, 2]), 2, 2)).toThrow("attentionRowsBackward: lse must have shape (2, 2, 3) for qkv (6, 12) with 2 heads, got (2, 3, 2)");
-    expect(() => attentionRowsBackward(out, qkv, Tensor.zeros([6, 4], "float64"), lse, 2, 2)).toThrow("attentionRowsBackward: dtypes differ: qkv float32, dout float32, out float64, lse float32");
-    expect(() => attentionRowsBackward(out, qkv, out, lse, 2, 2, { seed: -1 })).toThrow("attentionRowsBackward: seed must be a non-negative integer, got -1");
+    expect(() => attentionRowsBackward(Tensor.zeros([6, 5]), qkv, out, lse, 2, 2)).toThrow(
+      "attentionRowsBackward: dout must have shape (6, 4) for qkv (6, 12) with 2 heads, got (6, 5)",
+    );
+    expect(() => attentionRowsBackward(out, qkv, out, Tensor.zeros([2, 3, 2]), 2, 2)).toThrow(
+      "attentionRowsBackward: lse must have shape (2, 2, 3) for qkv (6, 12) with 2 heads, got (2, 3, 2)",
+    );
+    expect(() => attentionRowsBackward(out, qkv, Tensor.zeros([6, 4], "float64"), lse, 2, 2)).toThrow(
+      "attentionRowsBackward: dtypes differ: qkv float32, dout float32, out float64, lse float32",
+    );
+    expect(() => attentionRowsBackward(out, qkv, out, lse, 2, 2, { seed: -1 })).toThrow(
+      "attentionRowsBackward: seed must be a non-negative integer, got -1",
+    );
   });
 });

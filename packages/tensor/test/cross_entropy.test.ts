@@ -16,7 +16,11 @@ describe("crossEntropy", () => {
         assertClose(got.lse, want.lse, { rtol: 1e-6, atol: 1e-5, what: `${what} lse` });
         assertClose(got.losses, want.losses, { rtol: 1e-5, atol: 1e-5, what: `${what} losses` });
         expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.loss)));
-        assertClose(crossEntropyBackward(logits, t, got.lse, 0.7), ref.crossEntropyBackward(logits, t, want.lse, 0.7), { rtol: 1e-4, atol: 1e-7, what: `${what} dlogits` });
+        assertClose(crossEntropyBackward(logits, t, got.lse, 0.7), ref.crossEntropyBackward(logits, t, want.lse, 0.7), {
+          rtol: 1e-4,
+          atol: 1e-7,
+          what: `${what} dlogits`,
+        });
       }
     }
   });
@@ -31,8 +35,16 @@ describe("crossEntropy", () => {
     const sub = selectRows(logits, rows);
     const st = Int32Array.from(rows, (r) => t[r]);
     const want = ref.crossEntropyForward(sub, st);
-    assertClose(Float32Array.from(rows, (r) => got.lse.data[r]), want.lse.data, { rtol: 1e-6, atol: 1e-5, what: "lse" });
-    assertClose(Float32Array.from(rows, (r) => got.losses.data[r]), want.losses.data, { rtol: 1e-5, atol: 1e-5, what: "losses" });
+    assertClose(
+      Float32Array.from(rows, (r) => got.lse.data[r]),
+      want.lse.data,
+      { rtol: 1e-6, atol: 1e-5, what: "lse" },
+    );
+    assertClose(
+      Float32Array.from(rows, (r) => got.losses.data[r]),
+      want.losses.data,
+      { rtol: 1e-5, atol: 1e-5, what: "losses" },
+    );
     // The reference on the sub-batch divides by its own N; rescale to dloss/8192.
     const wantGrad = ref.crossEntropyBackward(sub, st, want.lse, rows.length / n);
     assertClose(selectRows(dlogits, rows), wantGrad, { rtol: 1e-4, atol: 1e-11, what: "dlogits" });
@@ -42,11 +54,18 @@ describe("crossEntropy", () => {
   }, 60_000);
 
   test("backward matches central finite differences (float64, reference)", () => {
-    for (const [n, v] of [[1, 1], [3, 5], [4, 9]]) {
+    for (const [n, v] of [
+      [1, 1],
+      [3, 5],
+      [4, 9],
+    ]) {
       const logits = randTensor([n, v], n * v, { dtype: "float64", low: -3, high: 3 });
       const t = randIndices(n, v, 4);
       // The loss is a number: its cotangent (dloss) is a random number.
-      const rule = (x: Tensor): [number, (dloss: number) => Tensor] => [crossEntropy(x, t), (dloss) => crossEntropyBackward(x, t, crossEntropyForward(x, t).lse, dloss)];
+      const rule = (x: Tensor): [number, (dloss: number) => Tensor] => [
+        crossEntropy(x, t),
+        (dloss) => crossEntropyBackward(x, t, crossEntropyForward(x, t).lse, dloss),
+      ];
       const [entry] = checkBackward(rule, logits, { seed: n * v, rtol: 1e-6, atol: 1e-9 }).entries;
       console.log(`crossEntropy (${n}, ${v}): backward vs central differences (float64), max rel error ${entry.maxRel.toExponential(2)}`);
     }
@@ -54,7 +73,8 @@ describe("crossEntropy", () => {
 
   test("the kernel's vectorized exp is within 2 ulp of float64 exp (seen through the backward with lse = 0)", () => {
     // dlogits[j] = (exp(x_j − 0) − [j = 0])·dloss/N with dloss = N: exactly the kernel's exp for j > 0.
-    const n = 64, v = 4097;
+    const n = 64,
+      v = 4097;
     const x = Tensor.zeros([n, v]);
     for (let i = 0; i < x.size; i++) x.data[i] = -103.9 + (192.6 * i) / x.size;
     const d = crossEntropyBackward(x, new Int32Array(n), Tensor.zeros([n]), n);
@@ -91,7 +111,10 @@ describe("crossEntropy", () => {
 
   test("crossEntropy (the value) is crossEntropyForward's mean loss, float32 and float64", () => {
     for (const dtype of ["float32", "float64"] as const) {
-      for (const [n, v] of [[1, 3], [6, 17]]) {
+      for (const [n, v] of [
+        [1, 3],
+        [6, 17],
+      ]) {
         const logits = randTensor([n, v], 3 * n + v, { low: -4, high: 4, dtype });
         const t = randIndices(n, v, 8);
         const loss = crossEntropy(logits, t);
@@ -103,7 +126,13 @@ describe("crossEntropy", () => {
   });
 
   test("hand-computed case, large logits stay finite, empty batch", () => {
-    const { loss, losses, lse } = crossEntropyForward(Tensor.from([[0, 0], [Math.log(3), 0]]), [1, 0]);
+    const { loss, losses, lse } = crossEntropyForward(
+      Tensor.from([
+        [0, 0],
+        [Math.log(3), 0],
+      ]),
+      [1, 0],
+    );
     expect(losses.data[0]).toBeCloseTo(Math.log(2), 6);
     expect(losses.data[1]).toBeCloseTo(Math.log(4 / 3), 6);
     expect(lse.data[1]).toBeCloseTo(Math.log(4), 6);
@@ -126,8 +155,14 @@ describe("crossEntropy", () => {
     expect(() => crossEntropyForward(Tensor.zeros([2, 3]), [0, 3])).toThrow("crossEntropyForward: target 3 at row 1 is out of range for vocab 3");
     expect(() => crossEntropy(Tensor.zeros([2, 3]), [0])).toThrow(TensorError);
     const { lse } = crossEntropyForward(Tensor.zeros([2, 3]), [0, 2]);
-    expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 3], lse, 1)).toThrow("crossEntropyBackward: target 3 at row 1 is out of range for vocab 3");
-    expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 2], Tensor.zeros([3]), 1)).toThrow("crossEntropyBackward: lse (3,) must be (2,) for logits (2, 3)");
-    expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 2], lse, NaN)).toThrow("crossEntropyBackward: dloss must be a finite number, got NaN");
+    expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 3], lse, 1)).toThrow(
+      "crossEntropyBackward: target 3 at row 1 is out of range for vocab 3",
+    );
+    expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 2], Tensor.zeros([3]), 1)).toThrow(
+      "crossEntropyBackward: lse (3,) must be (2,) for logits (2, 3)",
+    );
+    expect(() => crossEntropyBackward(Tensor.zeros([2, 3]), [0, 2], lse, NaN)).toThrow(
+      "crossEntropyBackward: dloss must be a finite number, got NaN",
+    );
   });
 });

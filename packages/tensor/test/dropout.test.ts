@@ -10,7 +10,11 @@ const zeros = (t: Tensor) => Array.from(t.data, (v) => (v === 0 ? 0 : 1));
 describe("dropout", () => {
   test("Zig mask is bit-identical to the TypeScript Philox reference at every size", () => {
     for (const n of [...kernelSizes, 4 * 16 * 3 + 5, 1000]) {
-      for (const [p, seed, offset] of [[0.2, 1, 0], [0.5, 12345, 7], [0.9, 2 ** 40 + 3, 2 ** 33 + 1]]) {
+      for (const [p, seed, offset] of [
+        [0.2, 1, 0],
+        [0.5, 12345, 7],
+        [0.9, 2 ** 40 + 3, 2 ** 33 + 1],
+      ]) {
         const x = Tensor.ones([n]);
         const got = dropout(x, p, seed, offset);
         const want = ref.dropout(x, p, seed, offset);
@@ -42,7 +46,8 @@ describe("dropout", () => {
     const x = Tensor.ones([n]);
     for (const p of [0.1, 0.2, 0.5, 0.9]) {
       const y = dropout(x, p, 3, 0);
-      let kept = 0, sum = 0;
+      let kept = 0,
+        sum = 0;
       for (let i = 0; i < n; i++) if (y.data[i] !== 0) kept++, (sum += y.data[i]);
       const frac = kept / n;
       console.log(`dropout p=${p}: kept ${frac.toFixed(4)} (expected ${(1 - p).toFixed(2)}), mean ${(sum / n).toFixed(4)}`);
@@ -68,7 +73,13 @@ describe("dropout", () => {
 
   test("backward matches central finite differences (float64, reference)", () => {
     const x = randTensor([4, 7], 3, { dtype: "float64" });
-    checkGradients("dropout", ([a]) => [dropout(a, 0.3, 8, 2)], ([g]) => [dropoutBackward(g, 0.3, 8, 2)], [x], 4);
+    checkGradients(
+      "dropout",
+      ([a]) => [dropout(a, 0.3, 8, 2)],
+      ([g]) => [dropoutBackward(g, 0.3, 8, 2)],
+      [x],
+      4,
+    );
   });
 
   test("bad input is a clear TensorError", () => {
@@ -87,8 +98,14 @@ describe("addDropout (x + dropout(y), fused)", () => {
 
   test("Zig kernel: the reference's mask and values, and bit-identical to add(x, dropout(y)), at every size", () => {
     for (const n of [...kernelSizes, 4 * 16 * 3 + 5, 1000]) {
-      for (const [p, seed, offset] of [[0.2, 1, 0], [0.5, 12345, 7], [0.9, 2 ** 40 + 3, 2 ** 33 + 1], [0, 5, 6]]) {
-        const x = randTensor([n], 1), y = randTensor([n], 2);
+      for (const [p, seed, offset] of [
+        [0.2, 1, 0],
+        [0.5, 12345, 7],
+        [0.9, 2 ** 40 + 3, 2 ** 33 + 1],
+        [0, 5, 6],
+      ]) {
+        const x = randTensor([n], 1),
+          y = randTensor([n], 2);
         const got = addDropout(x, y, p, seed, offset);
         // the reference scales in float64 (one rounding), the kernel in float32: close, not bit-equal
         assertClose(got, ref.addDropout(x, y, p, seed, offset), { rtol: 1e-6, atol: 1e-7, what: `addDropout n=${n} p=${p}` });
@@ -100,7 +117,9 @@ describe("addDropout (x + dropout(y), fused)", () => {
   });
 
   test("model shape (64·128, 64): the same bits as the two ops, and the backward's mask is the forward's", () => {
-    const x = randTensor([64 * 128, 64], 3), y = randTensor([64 * 128, 64], 4), dout = randTensor([64 * 128, 64], 5);
+    const x = randTensor([64 * 128, 64], 3),
+      y = randTensor([64 * 128, 64], 4),
+      dout = randTensor([64 * 128, 64], 5);
     const got = addDropout(x, y, 0.2, 77, 4);
     expect(bits(got)).toEqual(bits(add(x, dropout(y, 0.2, 77, 4))));
     const dy = dropoutBackward(dout, 0.2, 77, 4);
@@ -115,13 +134,21 @@ describe("addDropout (x + dropout(y), fused)", () => {
   });
 
   test("backward matches central finite differences (float64, reference)", () => {
-    const x = randTensor([4, 7], 3, { dtype: "float64" }), y = randTensor([4, 7], 4, { dtype: "float64" });
-    checkGradients("addDropout", ([a, b]) => [addDropout(a, b, 0.3, 8, 2)], ([g]) => [g, dropoutBackward(g, 0.3, 8, 2)], [x, y], 4);
+    const x = randTensor([4, 7], 3, { dtype: "float64" }),
+      y = randTensor([4, 7], 4, { dtype: "float64" });
+    checkGradients(
+      "addDropout",
+      ([a, b]) => [addDropout(a, b, 0.3, 8, 2)],
+      ([g]) => [g, dropoutBackward(g, 0.3, 8, 2)],
+      [x, y],
+      4,
+    );
   });
 
   test("empty tensors; float64 inputs run the reference", () => {
     expect(addDropout(Tensor.zeros([0, 3]), Tensor.zeros([0, 3]), 0.5, 1, 2).shape).toEqual([0, 3]);
-    const x = randTensor([5], 1, { dtype: "float64" }), y = randTensor([5], 2, { dtype: "float64" });
+    const x = randTensor([5], 1, { dtype: "float64" }),
+      y = randTensor([5], 2, { dtype: "float64" });
     const z = addDropout(x, y, 0.5, 1, 2);
     expect(z.dtype).toBe("float64");
     for (let i = 0; i < 5; i++) expect(z.data[i]).toBe(x.data[i] + (philoxUniform(1, 2, i) >= 0.5 ? y.data[i] / 0.5 : 0));

@@ -43,14 +43,35 @@ const broadcastCases: [Shape, Shape][] = [
   [[], [65]],
   [[1], [3, 17]],
   [[65, 129], [129]],
-  [[65, 129], [65, 1]],
-  [[3, 17, 5], [3, 1, 5]],
-  [[3, 1], [1, 4]],
-  [[7, 1, 5], [1, 9, 1]],
-  [[2, 3, 4], [3, 4]],
+  [
+    [65, 129],
+    [65, 1],
+  ],
+  [
+    [3, 17, 5],
+    [3, 1, 5],
+  ],
+  [
+    [3, 1],
+    [1, 4],
+  ],
+  [
+    [7, 1, 5],
+    [1, 9, 1],
+  ],
+  [
+    [2, 3, 4],
+    [3, 4],
+  ],
   [[4], [2, 3, 4]],
-  [[2, 1, 3, 1, 5], [4, 1, 6, 1]],
-  [[2, 1, 2, 1, 2, 1, 2, 1, 2], [1, 2, 1, 2, 1, 2, 1, 2, 1]],
+  [
+    [2, 1, 3, 1, 5],
+    [4, 1, 6, 1],
+  ],
+  [
+    [2, 1, 2, 1, 2, 1, 2, 1, 2],
+    [1, 2, 1, 2, 1, 2, 1, 2, 1],
+  ],
   [[0, 3], [3]],
 ];
 
@@ -86,8 +107,23 @@ describe("broadcast binary ops", () => {
       });
     }
     // Hand-computed: (3, 1) + (1, 4) and (2, 3) − (3,).
-    expect(add(Tensor.from([[0], [10], [20]]), Tensor.from([[1, 2, 3, 4]])).toArray()).toEqual([[1, 2, 3, 4], [11, 12, 13, 14], [21, 22, 23, 24]]);
-    expect(sub(Tensor.from([[1, 2, 3], [4, 5, 6]]), Tensor.from([1, 1, 2])).toArray()).toEqual([[0, 1, 1], [3, 4, 4]]);
+    expect(add(Tensor.from([[0], [10], [20]]), Tensor.from([[1, 2, 3, 4]])).toArray()).toEqual([
+      [1, 2, 3, 4],
+      [11, 12, 13, 14],
+      [21, 22, 23, 24],
+    ]);
+    expect(
+      sub(
+        Tensor.from([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        Tensor.from([1, 1, 2]),
+      ).toArray(),
+    ).toEqual([
+      [0, 1, 1],
+      [3, 4, 4],
+    ]);
   });
 
   test("model shapes: bias add (8192, 256) + (256,) and residual add (64, 128, 64) + (64, 128, 64)", () => {
@@ -100,7 +136,10 @@ describe("broadcast binary ops", () => {
   test("tensors over subarray views (non-zero byteOffset) reach the kernels at the right address", () => {
     const base = new Float32Array([100, 200, 0, 1, 2, 3, 4, 5]);
     const v = new Tensor(base.subarray(2), [2, 3]);
-    expect(add(v, v).toArray()).toEqual([[0, 2, 4], [6, 8, 10]]);
+    expect(add(v, v).toArray()).toEqual([
+      [0, 2, 4],
+      [6, 8, 10],
+    ]);
     assertClose(exp(v), ref.exp(v.to("float64")), { rtol: 2 ** -21, atol: 0, what: "exp of a view" });
     expect(sumToShape(v, [3]).toArray()).toEqual([3, 5, 7]);
   });
@@ -120,13 +159,43 @@ describe("broadcast binary ops", () => {
       div: (a: Tensor, b: Tensor, dc: Tensor) => [sumToShape(div(dc, b), a.shape), sumToShape(mul(dc, div(mulScalar(a, -1), square(b))), b.shape)],
     };
     // Small versions of the broadcast cases (finite differences evaluate op once per input element).
-    const small: [Shape, Shape][] = [[[5, 7], []], [[], [6]], [[4, 9], [9]], [[4, 9], [4, 1]], [[3, 4, 5], [3, 1, 5]], [[3, 1], [1, 4]], [[7, 1, 5], [1, 3, 1]], [[2, 3, 4], [3, 4]], [[4], [2, 3, 4]], [[2, 1, 3, 1, 5], [4, 1, 2, 1]]];
+    const small: [Shape, Shape][] = [
+      [[5, 7], []],
+      [[], [6]],
+      [[4, 9], [9]],
+      [
+        [4, 9],
+        [4, 1],
+      ],
+      [
+        [3, 4, 5],
+        [3, 1, 5],
+      ],
+      [
+        [3, 1],
+        [1, 4],
+      ],
+      [
+        [7, 1, 5],
+        [1, 3, 1],
+      ],
+      [
+        [2, 3, 4],
+        [3, 4],
+      ],
+      [[4], [2, 3, 4]],
+      [
+        [2, 1, 3, 1, 5],
+        [4, 1, 2, 1],
+      ],
+    ];
     let worst = 0;
     for (const [name, [op]] of Object.entries(binaryOps)) {
       small.forEach(([sa, sb], i) => {
         const [a, b] = operands(sa, sb, 100 + i, "float64");
         const rule = ([x, y]: Tensor[]): [Tensor, (dc: Tensor) => Tensor[]] => [op(x, y), (dc) => grads[name as keyof typeof grads](x, y, dc)];
-        for (const e of checkBackward(rule, [a, b], { seed: i, rtol: 1e-6, atol: 1e-7, what: `${name} ${sa}·${sb}` }).entries) worst = Math.max(worst, e.maxRel);
+        for (const e of checkBackward(rule, [a, b], { seed: i, rtol: 1e-6, atol: 1e-7, what: `${name} ${sa}·${sb}` }).entries)
+          worst = Math.max(worst, e.maxRel);
       });
     }
     console.log(`broadcast binary backward vs finite differences: max relative error ${worst.toExponential(2)}`);
@@ -138,11 +207,20 @@ describe("sumToShape", () => {
     const cases: [Shape, Shape][] = [
       ...broadcastCases.flatMap(([sa, sb]): [Shape, Shape][] => {
         const out = add(Tensor.zeros(sa), Tensor.zeros(sb)).shape;
-        return [[out, sa], [out, sb]];
+        return [
+          [out, sa],
+          [out, sb],
+        ];
       }),
-      ...kernelSizes.map((n): [Shape, Shape] => [[n, 3, n], [1, 3, 1]]),
+      ...kernelSizes.map((n): [Shape, Shape] => [
+        [n, 3, n],
+        [1, 3, 1],
+      ]),
       [[8192, 256], [256]],
-      [[64, 128, 64], [1, 128, 1]],
+      [
+        [64, 128, 64],
+        [1, 128, 1],
+      ],
     ];
     cases.forEach(([from, to], i) => {
       const x = randTensor(from, i);
@@ -151,9 +229,33 @@ describe("sumToShape", () => {
       // Several broadcast runs are summed in several passes (rounded to float32 in between).
       assertClose(got, ref.sumToShape(x, to), { rtol: 1e-6, atol: 1e-6, what: `sumToShape ${from} → ${to}` });
     });
-    expect(sumToShape(Tensor.from([[1, 2, 3], [4, 5, 6]]), [3]).toArray()).toEqual([5, 7, 9]);
-    expect(sumToShape(Tensor.from([[1, 2, 3], [4, 5, 6]]), [2, 1]).toArray()).toEqual([[6], [15]]);
-    expect(sumToShape(Tensor.from([[1, 2, 3], [4, 5, 6]]), []).item()).toBe(21);
+    expect(
+      sumToShape(
+        Tensor.from([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        [3],
+      ).toArray(),
+    ).toEqual([5, 7, 9]);
+    expect(
+      sumToShape(
+        Tensor.from([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        [2, 1],
+      ).toArray(),
+    ).toEqual([[6], [15]]);
+    expect(
+      sumToShape(
+        Tensor.from([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        [],
+      ).item(),
+    ).toBe(21);
   });
 
   test("rejects a shape that does not broadcast to x", () => {
@@ -219,7 +321,9 @@ describe("unary ops", () => {
     const dy = randTensor([8192, 256], 5);
     const wantGrad = ref.geluBackward(x.to("float64"), dy.to("float64"));
     assertClose(geluBackward(x, dy), wantGrad, { rtol: 1e-6, atol: 1e-7, what: "geluBackward (8192, 256)" });
-    console.log(`gelu (8192, 256): max rel ${relError(gelu(x), want).toExponential(2)}; backward ${relError(geluBackward(x, dy), wantGrad).toExponential(2)}`);
+    console.log(
+      `gelu (8192, 256): max rel ${relError(gelu(x), want).toExponential(2)}; backward ${relError(geluBackward(x, dy), wantGrad).toExponential(2)}`,
+    );
   });
 
   test("backward kernels equal the reference at every size", () => {
@@ -228,7 +332,11 @@ describe("unary ops", () => {
         const x = randTensor([2, n], n, { low, high });
         const saved = savesOutput ? op(x) : x;
         const dy = randTensor([2, n], n + 7);
-        assertClose(backward(saved, dy), refBackward(saved.to("float64"), dy.to("float64")), { rtol: 1e-6, atol: 1e-7, what: `${name}Backward n=${n}` });
+        assertClose(backward(saved, dy), refBackward(saved.to("float64"), dy.to("float64")), {
+          rtol: 1e-6,
+          atol: 1e-7,
+          what: `${name}Backward n=${n}`,
+        });
       }
     }
   });

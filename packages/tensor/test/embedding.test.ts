@@ -7,7 +7,11 @@ import { checkGradients, randIndices } from "./normloss_helpers.ts";
 describe("take / takeBackward", () => {
   test("Zig matches the reference at every width, with repeated indices", () => {
     for (const c of kernelSizes) {
-      for (const [v, k] of [[1, 3], [5, 17], [70, 129]]) {
+      for (const [v, k] of [
+        [1, 3],
+        [5, 17],
+        [70, 129],
+      ]) {
         const table = randTensor([v, c], c + v);
         const idx = randIndices(k, v, c * k);
         const out = take(table, idx);
@@ -36,16 +40,44 @@ describe("take / takeBackward", () => {
   });
 
   test("repeated indices accumulate (hand-computed)", () => {
-    const dy = Tensor.from([[1, 2], [10, 20], [100, 200], [1000, 2000]]);
+    const dy = Tensor.from([
+      [1, 2],
+      [10, 20],
+      [100, 200],
+      [1000, 2000],
+    ]);
     const d = takeBackward(dy, [2, 0, 2, 2], 3);
-    expect(d.toArray()).toEqual([[10, 20], [0, 0], [1101, 2202]]);
-    expect(take(Tensor.from([[1, 2], [3, 4]]), [1, 1, 0], [3]).toArray()).toEqual([[3, 4], [3, 4], [1, 2]]);
+    expect(d.toArray()).toEqual([
+      [10, 20],
+      [0, 0],
+      [1101, 2202],
+    ]);
+    expect(
+      take(
+        Tensor.from([
+          [1, 2],
+          [3, 4],
+        ]),
+        [1, 1, 0],
+        [3],
+      ).toArray(),
+    ).toEqual([
+      [3, 4],
+      [3, 4],
+      [1, 2],
+    ]);
   });
 
   test("backward matches central finite differences (float64, reference)", () => {
     const table = randTensor([5, 3], 1, { dtype: "float64" });
     const idx = Int32Array.from([4, 0, 4, 1, 4, 2]);
-    checkGradients("take", ([t]) => [take(t, idx, [2, 3])], ([dy]) => [takeBackward(dy, idx, 5)], [table], 5);
+    checkGradients(
+      "take",
+      ([t]) => [take(t, idx, [2, 3])],
+      ([dy]) => [takeBackward(dy, idx, 5)],
+      [table],
+      5,
+    );
   });
 
   test("bad input is a clear TensorError", () => {
@@ -66,18 +98,33 @@ describe("pick / pickBackward", () => {
     for (const m of kernelSizes) {
       const x = randTensor([9, m], m);
       const k = 2 * m + 1;
-      const rows = randIndices(k, 9, m), cols = randIndices(k, m, m + 1);
+      const rows = randIndices(k, 9, m),
+        cols = randIndices(k, m, m + 1);
       expect(Array.from(pick(x, rows, cols).data)).toEqual(Array.from(ref.pick(x, rows, cols).data));
       const dy = randTensor([k], m + 2);
-      assertClose(pickBackward(dy, rows, cols, [9, m]), ref.pickBackward(dy, rows, cols, [9, m]), { rtol: 1e-6, atol: 1e-6, what: `pickBackward (9, ${m})` });
+      assertClose(pickBackward(dy, rows, cols, [9, m]), ref.pickBackward(dy, rows, cols, [9, m]), {
+        rtol: 1e-6,
+        atol: 1e-6,
+        what: `pickBackward (9, ${m})`,
+      });
     }
-    expect(pickBackward(Tensor.from([1, 2, 4]), [1, 0, 1], [2, 0, 2], [2, 3]).toArray()).toEqual([[2, 0, 0], [0, 0, 5]]);
+    expect(pickBackward(Tensor.from([1, 2, 4]), [1, 0, 1], [2, 0, 2], [2, 3]).toArray()).toEqual([
+      [2, 0, 0],
+      [0, 0, 5],
+    ]);
   });
 
   test("backward matches central finite differences (float64, reference)", () => {
     const x = randTensor([3, 4], 2, { dtype: "float64" });
-    const rows = [0, 2, 2, 1], cols = [3, 1, 1, 0];
-    checkGradients("pick", ([a]) => [pick(a, rows, cols)], ([dy]) => [pickBackward(dy, rows, cols, [3, 4])], [x], 6);
+    const rows = [0, 2, 2, 1],
+      cols = [3, 1, 1, 0];
+    checkGradients(
+      "pick",
+      ([a]) => [pick(a, rows, cols)],
+      ([dy]) => [pickBackward(dy, rows, cols, [3, 4])],
+      [x],
+      6,
+    );
   });
 
   test("bad input is a clear TensorError", () => {

@@ -3,7 +3,22 @@
 // left behind: the test fills such buffers with NaN first (and checks that they do come back), so
 // an element a kernel skipped would stay NaN.
 import { expect, test } from "bun:test";
-import { add, bmm, dropout, dropoutBackward, exp, gelu, geluBackward, gemm, matmul, MemoryPool, mul, mulScalar, permute, Tensor } from "@pullback/tensor";
+import {
+  add,
+  bmm,
+  dropout,
+  dropoutBackward,
+  exp,
+  gelu,
+  geluBackward,
+  gemm,
+  matmul,
+  MemoryPool,
+  mul,
+  mulScalar,
+  permute,
+  Tensor,
+} from "@pullback/tensor";
 import { linear } from "@pullback/tensor/rrules";
 import { randTensor } from "@pullback/tensor/testing";
 
@@ -19,7 +34,9 @@ function poison(elements: number, count = 4): void {
 const finite = (t: Tensor) => t.data.every(Number.isFinite);
 
 test("every element of an empty-allocated output is written (GEMM, bmm, linear, elementwise, permute, dropout)", () => {
-  const x = randTensor([129, 67], 1), w = randTensor([67, 129], 2), b = randTensor([129], 3);
+  const x = randTensor([129, 67], 1),
+    w = randTensor([67, 129], 2),
+    b = randTensor([129], 3);
   const cases: [string, () => Tensor][] = [
     ["matmul", () => matmul(x, w)],
     ["gemm transB", () => gemm(x, randTensor([129, 67], 4), { transB: true })],

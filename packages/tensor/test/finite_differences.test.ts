@@ -7,7 +7,8 @@ import { BackwardCheckError, centralDifferences, checkBackward, randTensor, thro
 
 // f(x, k) = k · Σ x_i³ + k²: df/dx_i = 3·k·x_i², df/dk = Σ x_i³ + 2·k.
 const f = ([x, k]: Differentiable[]) => {
-  const t = x as Tensor, s = k as number;
+  const t = x as Tensor,
+    s = k as number;
   let cubes = 0;
   for (let i = 0; i < t.size; i++) cubes += t.data[i] ** 3;
   return s * cubes + s * s;
@@ -15,7 +16,8 @@ const f = ([x, k]: Differentiable[]) => {
 
 describe("centralDifferences", () => {
   test("of a known function of a Tensor and a number; the Tensor is restored", () => {
-    const x = randTensor([2, 5], 1, { dtype: "float64" }), k = 0.7;
+    const x = randTensor([2, 5], 1, { dtype: "float64" }),
+      k = 0.7;
     const before = x.clone();
     const [dx, dk] = centralDifferences(f, [x, k]);
     expect(dx.indices).toEqual([...Array(10).keys()]);
@@ -41,17 +43,33 @@ describe("centralDifferences", () => {
 
 describe("checkBackward", () => {
   // y = (a ⊙ b, Σ a): two outputs, one of them a number.
-  const rule = (scale: number, ignoreDy = false) =>
+  const rule =
+    (scale: number, ignoreDy = false) =>
     ([a, b]: Tensor[]): [Differentiable[], (dy: Differentiable[]) => Tensor[]] => {
       let s = 0;
       for (let i = 0; i < a.size; i++) s += a.data[i];
-      const prod = Tensor.from(a.data.map((v, i) => v * b.data[i]), a.shape, a.dtype);
-      return [[prod, s], ([dp, ds]) => {
-        const d = ignoreDy ? Tensor.ones(a.shape, a.dtype) : (dp as Tensor);
-        const da = Tensor.from(d.data.map((v, i) => scale * v * b.data[i] + (ds as number)), a.shape, a.dtype);
-        const db = Tensor.from(d.data.map((v, i) => v * a.data[i]), a.shape, a.dtype);
-        return [da, db];
-      }];
+      const prod = Tensor.from(
+        a.data.map((v, i) => v * b.data[i]),
+        a.shape,
+        a.dtype,
+      );
+      return [
+        [prod, s],
+        ([dp, ds]) => {
+          const d = ignoreDy ? Tensor.ones(a.shape, a.dtype) : (dp as Tensor);
+          const da = Tensor.from(
+            d.data.map((v, i) => scale * v * b.data[i] + (ds as number)),
+            a.shape,
+            a.dtype,
+          );
+          const db = Tensor.from(
+            d.data.map((v, i) => v * a.data[i]),
+            a.shape,
+            a.dtype,
+          );
+          return [da, db];
+        },
+      ];
     };
   const inputs = () => [randTensor([3, 4], 3), randTensor([3, 4], 4)];
 
@@ -82,7 +100,9 @@ describe("checkBackward", () => {
   test("a gradient of the wrong shape or kind is reported; a missing one counts as zero", () => {
     const x = randTensor([2], 1);
     expect(() => checkBackward((t: Tensor) => [t, () => Tensor.zeros([7])], x)).toThrow(/x\s+\(2,\).*FAIL: backward returned shape \(7,\) for it/);
-    expect(() => checkBackward(([t]: Tensor[]) => [t, () => Tensor.zeros([2])], [x])).toThrow(/backward returned a Tensor \(2,\), expected an array of 1 gradients/);
+    expect(() => checkBackward(([t]: Tensor[]) => [t, () => Tensor.zeros([2])], [x])).toThrow(
+      /backward returned a Tensor \(2,\), expected an array of 1 gradients/,
+    );
     const zero = checkBackward((t: Tensor) => [Tensor.zeros(t.shape, t.dtype), () => null], x);
     expect(zero.ok).toBe(true);
     expect(checkBackward((t: Tensor) => [t.clone(), () => null], x, { noThrow: true }).ok).toBe(false);

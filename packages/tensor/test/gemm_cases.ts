@@ -28,10 +28,14 @@ export interface GemmCase {
 export function* mixedGemmCases(): Generator<GemmCase> {
   let seed = 1;
   const s = kernelSizes;
-  for (const transA of flags) for (const transB of flags) {
-    for (let i = 0; i < s.length; i++) for (const shift of [0, 3, 7]) {
-      const m = s[i], n = s[(i + shift) % s.length], k = s[(i + 2 * shift + 1) % s.length];
-      yield { transA, transB, m, n, k, a: operand(m, k, transA, seed++), b: operand(k, n, transB, seed++) };
+  for (const transA of flags)
+    for (const transB of flags) {
+      for (let i = 0; i < s.length; i++)
+        for (const shift of [0, 3, 7]) {
+          const m = s[i],
+            n = s[(i + shift) % s.length],
+            k = s[(i + 2 * shift + 1) % s.length];
+          yield { transA, transB, m, n, k, a: operand(m, k, transA, seed++), b: operand(k, n, transB, seed++) };
+        }
     }
-  }
 }

@@ -15,7 +15,13 @@ const allowed = new Set(["@pullback/tensor", "@pullback/kernels"]);
 /** The name of every workspace package (root package.json `workspaces`: folders and `dir/*` globs). */
 function workspacePackages(): string[] {
   const { workspaces } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { workspaces: string[] };
-  const dirs = workspaces.flatMap((w) => (w.endsWith("/*") ? readdirSync(join(root, w.slice(0, -2)), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, w.slice(0, -2), e.name)) : [join(root, w)]));
+  const dirs = workspaces.flatMap((w) =>
+    w.endsWith("/*")
+      ? readdirSync(join(root, w.slice(0, -2)), { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => join(root, w.slice(0, -2), e.name))
+      : [join(root, w)],
+  );
   return dirs.flatMap((d) => {
     try {
       return [(JSON.parse(readFileSync(join(d, "package.json"), "utf8")) as { name: string }).name];
@@ -32,7 +38,10 @@ function foreignImports(source: string, path: string, packages: string[]): strin
     .importedFiles.map((f) => f.fileName)
     .filter((spec) => {
       if (spec.startsWith(".")) return relative(tensorDir, resolve(dirname(path), spec)).startsWith("..");
-      const name = spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
+      const name = spec
+        .split("/")
+        .slice(0, spec.startsWith("@") ? 2 : 1)
+        .join("/");
       return packages.includes(name) && !allowed.has(name);
     });
 }
@@ -63,7 +72,12 @@ describe("@pullback/tensor depends on nothing of ours but @pullback/kernels", ()
       `import { Tensor } from "@pullback/tensor";`,
       `const s = "import q from '@pullback/ad'";`,
     ].join("\n");
-    expect(foreignImports(source, here, packages)).toEqual(["@pullback/ad", "@pullback/gpt2", "../../ad/src/transform.ts", "@pullback/train/src/plug.ts"]);
+    expect(foreignImports(source, here, packages)).toEqual([
+      "@pullback/ad",
+      "@pullback/gpt2",
+      "../../ad/src/transform.ts",
+      "@pullback/train/src/plug.ts",
+    ]);
   });
 
   test("no file under packages/tensor imports another workspace package or reaches out of the folder", () => {
@@ -75,7 +89,9 @@ describe("@pullback/tensor depends on nothing of ours but @pullback/kernels", ()
 
   test("package.json declares no workspace package but @pullback/kernels", () => {
     const pkg = JSON.parse(readFileSync(join(tensorDir, "package.json"), "utf8")) as Record<string, unknown>;
-    const declared = ["dependencies", "peerDependencies", "devDependencies", "optionalDependencies"].flatMap((field) => Object.keys((pkg[field] as Record<string, string>) ?? {}));
+    const declared = ["dependencies", "peerDependencies", "devDependencies", "optionalDependencies"].flatMap((field) =>
+      Object.keys((pkg[field] as Record<string, string>) ?? {}),
+    );
     expect(declared).toContain("@pullback/kernels");
     expect(declared.filter((name) => packages.includes(name) && !allowed.has(name))).toEqual([]);
   });

@@ -34,7 +34,13 @@ function compare(shape: number[], seed: number) {
 
 describe("layerNorm", () => {
   test("Zig matches the float64 reference at every size (forward and backward)", () => {
-    for (const c of kernelSizes) for (const shape of [[1, c], [5, c], [2, 3, c]]) compare(shape, c);
+    for (const c of kernelSizes)
+      for (const shape of [
+        [1, c],
+        [5, c],
+        [2, 3, c],
+      ])
+        compare(shape, c);
   });
 
   test("model shape (8192, 64), and dw/db bit-identical for 1 and all threads", () => {
@@ -56,7 +62,11 @@ describe("layerNorm", () => {
   });
 
   test("backward matches central finite differences (float64, reference) for x, w and b", () => {
-    for (const shape of [[1, 1], [3, 7], [2, 2, 5]]) {
+    for (const shape of [
+      [1, 1],
+      [3, 7],
+      [2, 2, 5],
+    ]) {
       const { x, w, b } = inputs(shape, 9, "float64");
       checkGradients(
         `layerNorm${JSON.stringify(shape)}`,
@@ -82,7 +92,10 @@ describe("layerNorm", () => {
 
   test("layerNorm (the value) is layerNormForward's y, float32 and float64; eps defaults to 1e-5", () => {
     for (const dtype of ["float32", "float64"] as const) {
-      for (const shape of [[5, 7], [2, 3, 4]]) {
+      for (const shape of [
+        [5, 7],
+        [2, 3, 4],
+      ]) {
         const { x, w, b } = inputs(shape, 21, dtype);
         const y = layerNorm(x, w, b);
         expect(y.dtype).toBe(dtype);
@@ -104,7 +117,11 @@ describe("layerNorm", () => {
     expect(() => layerNorm(Tensor.from(1), Tensor.zeros([1]), Tensor.zeros([1]))).toThrow("layerNorm: x needs at least one axis");
     expect(() => layerNorm(x, Tensor.zeros([3]), Tensor.zeros([3]), -1)).toThrow("layerNorm: eps must be a finite non-negative number, got -1");
     const { mean, rstd } = layerNormForward(x, Tensor.ones([3]), Tensor.zeros([3]));
-    expect(() => layerNormBackward(Tensor.zeros([3, 4]), x, Tensor.ones([3]), mean, rstd)).toThrow("layerNormBackward: dy (3, 4) must have the shape of x (4, 3)");
-    expect(() => layerNormBackward(x, x, Tensor.ones([3]), Tensor.zeros([3]), rstd)).toThrow("layerNormBackward: mean (3,) must have one value per row of x (4, 3), i.e. shape (4,)");
+    expect(() => layerNormBackward(Tensor.zeros([3, 4]), x, Tensor.ones([3]), mean, rstd)).toThrow(
+      "layerNormBackward: dy (3, 4) must have the shape of x (4, 3)",
+    );
+    expect(() => layerNormBackward(x, x, Tensor.ones([3]), Tensor.zeros([3]), rstd)).toThrow(
+      "layerNormBackward: mean (3,) must have one value per row of x (4, 3), i.e. shape (4,)",
+    );
   });
 });

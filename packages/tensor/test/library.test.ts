@@ -13,7 +13,8 @@ test("setThreads clamps to the pool and getThreads reports it", () => {
 });
 
 test("the kernel profile counts calls per kernel and stops cleanly", () => {
-  const a = Tensor.ones([64, 64]), b = Tensor.ones([64, 64]);
+  const a = Tensor.ones([64, 64]),
+    b = Tensor.ones([64, 64]);
   add(a, b); // binds the elementwise kernels before profiling starts
   startKernelProfile();
   for (let i = 0; i < 3; i++) add(a, b);

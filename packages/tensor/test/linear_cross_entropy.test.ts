@@ -1,10 +1,29 @@
 import { describe, expect, test } from "bun:test";
-import { crossEntropy, crossEntropyBackward, crossEntropyForward, gemm, getThreads, linearCrossEntropy, linearCrossEntropyForward, matmul, mulScalar, poolSize, setBf16Kernel, setThreads, Tensor, TensorError, withPrecision } from "@pullback/tensor";
+import {
+  crossEntropy,
+  crossEntropyBackward,
+  crossEntropyForward,
+  gemm,
+  getThreads,
+  linearCrossEntropy,
+  linearCrossEntropyForward,
+  matmul,
+  mulScalar,
+  poolSize,
+  setBf16Kernel,
+  setThreads,
+  Tensor,
+  TensorError,
+  withPrecision,
+} from "@pullback/tensor";
 import * as ref from "../src/reference/linear_cross_entropy.ts";
 import { assertClose, checkBackward, kernelSizes, randTensor } from "../src/testing.ts";
 import { randIndices, selectRows, spreadRows } from "./normloss_helpers.ts";
 
-const sameBits = (a: Tensor, b: Tensor) => expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength))).toBe(true);
+const sameBits = (a: Tensor, b: Tensor) =>
+  expect(
+    Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)),
+  ).toBe(true);
 
 /** The float32 kernel against the float64 reference (on float64 copies of the same inputs). */
 function checkAgainstReference(n: number, c: number, v: number, seed: number, chunkRows?: number): void {
@@ -27,7 +46,13 @@ describe("linearCrossEntropy", () => {
   test("Zig matches the float64 reference: every vocab size, widths 1…64, rows 1…129", () => {
     let seed = 1;
     for (const v of kernelSizes) {
-      for (const [n, c] of [[1, 1], [7, 3], [65, 17], [129, 64]]) checkAgainstReference(n, c, v, (seed += 3));
+      for (const [n, c] of [
+        [1, 1],
+        [7, 3],
+        [65, 17],
+        [129, 64],
+      ])
+        checkAgainstReference(n, c, v, (seed += 3));
     }
     for (const n of kernelSizes) checkAgainstReference(n, 64, 129, (seed += 3));
   });
@@ -35,7 +60,13 @@ describe("linearCrossEntropy", () => {
   test("chunk boundaries: rows per chunk 1, 5, 6, 64 and more than N; more chunks than dW partials", () => {
     let seed = 100;
     for (const chunkRows of [1, 5, 6, 64, 200]) {
-      for (const [n, c, v] of [[1, 3, 7], [17, 5, 63], [129, 64, 65], [130, 8, 17]]) checkAgainstReference(n, c, v, (seed += 3), chunkRows);
+      for (const [n, c, v] of [
+        [1, 3, 7],
+        [17, 5, 63],
+        [129, 64, 65],
+        [130, 8, 17],
+      ])
+        checkAgainstReference(n, c, v, (seed += 3), chunkRows);
     }
   });
 
@@ -56,16 +87,29 @@ describe("linearCrossEntropy", () => {
     // dx of a row depends on that row only: the float64 reference on a sub-batch, rescaled from
     // its own 1/N to 1/8192.
     const rows = spreadRows(n, 24);
-    const want = ref.linearCrossEntropyForward(selectRows(x, rows).clone("float64"), w.clone("float64"), Int32Array.from(rows, (r) => t[r]));
-    assertClose(Float32Array.from(rows, (r) => got.losses.data[r]), want.losses.data, { rtol: 1e-5, atol: 1e-5, what: "losses vs reference" });
+    const want = ref.linearCrossEntropyForward(
+      selectRows(x, rows).clone("float64"),
+      w.clone("float64"),
+      Int32Array.from(rows, (r) => t[r]),
+    );
+    assertClose(
+      Float32Array.from(rows, (r) => got.losses.data[r]),
+      want.losses.data,
+      { rtol: 1e-5, atol: 1e-5, what: "losses vs reference" },
+    );
     const scaled = Float64Array.from(want.dx.data, (d) => (d * rows.length) / n);
     assertClose(selectRows(got.dx, rows), scaled, { rtol: 1e-4, atol: 1e-10, what: "dx vs reference" });
   }, 120_000);
 
   // (1000, 64): 21 chunks dealt to 4 dW partials; (300, 100): one group, 10 chunks in sequence
   // with every GEMM parallel over the threads.
-  test.each([[1000, 64, 777], [300, 100, 500]])("deterministic: the same bits on every call and for every thread count, x (%i, %i), V = %i", (n, c, v) => {
-    const x = randTensor([n, c], 4), w = randTensor([c, v], 5), t = randIndices(n, v, 6);
+  test.each([
+    [1000, 64, 777],
+    [300, 100, 500],
+  ])("deterministic: the same bits on every call and for every thread count, x (%i, %i), V = %i", (n, c, v) => {
+    const x = randTensor([n, c], 4),
+      w = randTensor([c, v], 5),
+      t = randIndices(n, v, 6);
     const before = getThreads();
     try {
       const runs = [];
@@ -85,7 +129,11 @@ describe("linearCrossEntropy", () => {
   });
 
   test("gradients match central finite differences (float64) and the float32 kernel", () => {
-    for (const [n, c, v] of [[1, 1, 1], [3, 2, 5], [5, 4, 3]]) {
+    for (const [n, c, v] of [
+      [1, 1, 1],
+      [3, 2, 5],
+      [5, 4, 3],
+    ]) {
       const x = randTensor([n, c], 10 * n + c, { dtype: "float64", low: -2, high: 2 });
       const w = randTensor([c, v], 10 * v + c, { dtype: "float64", low: -1, high: 1 });
       const t = randIndices(n, v, n + v);
@@ -95,7 +143,9 @@ describe("linearCrossEntropy", () => {
         return [linearCrossEntropy(a, b, t), (dloss) => [mulScalar(g.dx, dloss), mulScalar(g.dw, dloss)]];
       };
       const report = checkBackward(rule, [x, w], { seed: n + v, rtol: 1e-6, atol: 1e-9 });
-      console.log(`linearCrossEntropy (${n}, ${c}) · (${c}, ${v}): gradients vs central differences (float64), max rel error ${Math.max(...report.entries.map((e) => e.maxRel)).toExponential(2)}`);
+      console.log(
+        `linearCrossEntropy (${n}, ${c}) · (${c}, ${v}): gradients vs central differences (float64), max rel error ${Math.max(...report.entries.map((e) => e.maxRel)).toExponential(2)}`,
+      );
       const f = linearCrossEntropyForward(x, w, t);
       const f32 = linearCrossEntropyForward(x.clone("float32"), w.clone("float32"), t, { chunkRows: 2 });
       assertClose(f32.dx, f.dx, { rtol: 1e-4, atol: 1e-6, what: "float32 dx" });
@@ -105,7 +155,8 @@ describe("linearCrossEntropy", () => {
 
   test("is crossEntropy(matmul(x, w)), float32 and float64; 0 rows; width 0", () => {
     for (const dtype of ["float32", "float64"] as const) {
-      const x = randTensor([9, 5], 1, { dtype }), w = randTensor([5, 11], 2, { dtype });
+      const x = randTensor([9, 5], 1, { dtype }),
+        w = randTensor([5, 11], 2, { dtype });
       const t = randIndices(9, 11, 3);
       expect(Math.abs(linearCrossEntropy(x, w, t) - crossEntropy(matmul(x, w), t))).toBeLessThan(1e-6);
     }
@@ -120,7 +171,8 @@ describe("linearCrossEntropy", () => {
   });
 
   test("bad input: a clear error naming the op and the shapes, before any kernel runs", () => {
-    const x = Tensor.zeros([2, 3]), w = Tensor.zeros([3, 4]);
+    const x = Tensor.zeros([2, 3]),
+      w = Tensor.zeros([3, 4]);
     expect(() => linearCrossEntropy(x, w, [0, 4])).toThrow("linearCrossEntropy: target 4 at row 1 is out of range for vocab 4");
     expect(() => linearCrossEntropy(x, w, [0, -1])).toThrow("linearCrossEntropy: target -1 at row 1 is out of range for vocab 4");
     expect(() => linearCrossEntropy(x, w, [0, 1.5])).toThrow("linearCrossEntropy: target 1.5 at row 1 is out of range for vocab 4");
@@ -135,7 +187,7 @@ describe("linearCrossEntropy", () => {
   });
 });
 
-describe("linearCrossEntropy under setPrecision(\"bf16\")", () => {
+describe('linearCrossEntropy under setPrecision("bf16")', () => {
   test("its three GEMMs take bf16 inputs like matmul's: it matches the unfused bf16 path on every bf16 kernel", () => {
     const [n, c, v] = [70, 24, 300];
     const x = randTensor([n, c], 41, { low: -2, high: 2 });
@@ -151,7 +203,8 @@ describe("linearCrossEntropy under setPrecision(\"bf16\")", () => {
           const logits = matmul(x, w);
           const want = crossEntropyForward(logits, t);
           const g = crossEntropyBackward(logits, t, want.lse, 1);
-          const dx = gemm(g, w, { transB: true }), dw = gemm(x, g, { transA: true });
+          const dx = gemm(g, w, { transB: true }),
+            dw = gemm(x, g, { transA: true });
           const what = `bf16 (${kernel})`;
           assertClose(got.losses, want.losses, { rtol: 1e-5, atol: 1e-5, what: `${what} losses` });
           assertClose(got.dx, dx, { rtol: 1e-3, atol: 1e-6, what: `${what} dx` });

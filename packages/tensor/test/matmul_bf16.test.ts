@@ -10,7 +10,19 @@
 // relative per input), so a kernel that did not round, or rounded differently, fails (tested).
 import { afterEach, describe, expect, test } from "bun:test";
 import {
-  bf16KernelInUse, bf16Support, bmm, resolveBf16Kernel, gemm, getPrecision, linear, matmul, setBf16Kernel, setPrecision, Tensor, withPrecision, type Bf16Kernel,
+  bf16KernelInUse,
+  bf16Support,
+  bmm,
+  resolveBf16Kernel,
+  gemm,
+  getPrecision,
+  linear,
+  matmul,
+  setBf16Kernel,
+  setPrecision,
+  Tensor,
+  withPrecision,
+  type Bf16Kernel,
 } from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { randTensor } from "@pullback/tensor/testing";
@@ -24,7 +36,15 @@ afterEach(() => {
   setBf16Kernel("auto");
 });
 
-interface Case { transA: boolean; transB: boolean; alpha?: number; beta?: number; c0?: Tensor; rows?: number[]; cols?: number[] }
+interface Case {
+  transA: boolean;
+  transB: boolean;
+  alpha?: number;
+  beta?: number;
+  c0?: Tensor;
+  rows?: number[];
+  cols?: number[];
+}
 
 const all = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -35,9 +55,11 @@ const all = (n: number) => Array.from({ length: n }, (_, i) => i);
  */
 function checkBf16(c: Tensor, a: Tensor, b: Tensor, cs: Case, what: string): number {
   const { transA, transB, alpha = 1, beta = 0 } = cs;
-  const m = c.shape[0], n = c.shape[1];
+  const m = c.shape[0],
+    n = c.shape[1];
   const k = transA ? a.shape[0] : a.shape[1];
-  const rows = cs.rows ?? all(m), cols = cs.cols ?? all(n);
+  const rows = cs.rows ?? all(m),
+    cols = cs.cols ?? all(n);
   const opA = (i: number, p: number) => (transA ? a.data[p * m + i] : a.data[i * k + p]);
   const opB = (p: number, j: number) => (transB ? b.data[j * k + p] : b.data[p * n + j]);
   const colsB = cols.map((j) => Float64Array.from({ length: k }, (_, p) => ref.bf16Round(opB(p, j))));
@@ -47,7 +69,8 @@ function checkBf16(c: Tensor, a: Tensor, b: Tensor, cs: Case, what: string): num
     for (let p = 0; p < k; p++) rowA[p] = ref.bf16Round(opA(i, p));
     cols.forEach((j, o) => {
       const col = colsB[o];
-      let sum = 0, sumAbs = 0;
+      let sum = 0,
+        sumAbs = 0;
       for (let p = 0; p < k; p++) {
         const x = rowA[p] * col[p];
         sum += x;
@@ -78,7 +101,8 @@ function allKernels(fn: () => Tensor): Tensor[] {
   setBf16Kernel("auto");
   const [x, y] = out;
   expect(x.shape).toEqual(y.shape);
-  const xb = new Uint32Array(x.data.buffer, x.data.byteOffset, x.size), yb = new Uint32Array(y.data.buffer, y.data.byteOffset, y.size);
+  const xb = new Uint32Array(x.data.buffer, x.data.byteOffset, x.size),
+    yb = new Uint32Array(y.data.buffer, y.data.byteOffset, y.size);
   let diffs = 0;
   for (let i = 0; i < x.size; i++) if (xb[i] !== yb[i]) diffs++;
   expect(diffs).toBe(0);
@@ -125,7 +149,8 @@ describe("bf16 gemm", () => {
   });
 
   test("all transposes over mixed sizes match the bf16 reference; native and emulated bit-identical", () => {
-    let cases = 0, worst = 0;
+    let cases = 0,
+      worst = 0;
     for (const { transA, transB, m, n, k, a, b } of mixedGemmCases()) {
       const c = allKernels(() => gemm(a, b, { transA, transB }));
       worst = Math.max(worst, checkAll(c, a, b, { transA, transB }, `bf16 gemm ${transA ? "T" : "N"}${transB ? "T" : "N"} m=${m} n=${n} k=${k}`));
@@ -135,34 +160,50 @@ describe("bf16 gemm", () => {
   });
 
   test("alpha, beta, k = 0 and a long k (k split)", () => {
-    for (const transA of flags) for (const transB of flags) {
-      for (const [m, n, k] of [[65, 33, 129], [20, 70, 3000], [5, 6, 0]]) {
-        const a = operand(m, k, transA, 3), b = operand(k, n, transB, 4);
-        const c0 = randTensor([m, n], 5);
-        const c = allKernels(() => gemm(a, b, { transA, transB, alpha: -1.5, beta: 0.25, out: Tensor.from(c0.data, c0.shape) }));
-        checkAll(c, a, b, { transA, transB, alpha: -1.5, beta: 0.25, c0 }, `bf16 gemm alpha/beta m=${m} n=${n} k=${k}`);
+    for (const transA of flags)
+      for (const transB of flags) {
+        for (const [m, n, k] of [
+          [65, 33, 129],
+          [20, 70, 3000],
+          [5, 6, 0],
+        ]) {
+          const a = operand(m, k, transA, 3),
+            b = operand(k, n, transB, 4);
+          const c0 = randTensor([m, n], 5);
+          const c = allKernels(() => gemm(a, b, { transA, transB, alpha: -1.5, beta: 0.25, out: Tensor.from(c0.data, c0.shape) }));
+          checkAll(c, a, b, { transA, transB, alpha: -1.5, beta: 0.25, c0 }, `bf16 gemm alpha/beta m=${m} n=${n} k=${k}`);
+        }
       }
-    }
   });
 
   test("the inputs are rounded: a float32 product fails the bf16 check, and 1 + 2⁻¹⁰ counts as 1", () => {
-    const a = operand(64, 64, false, 7), b = operand(64, 192, false, 8);
+    const a = operand(64, 64, false, 7),
+      b = operand(64, 192, false, 8);
     expect(() => checkBf16(gemm(a, b), a, b, { transA: false, transB: false }, "fp32 gemm")).toThrow(/want/);
-    const ones = Tensor.full([3, 40], 1 + 2 ** -10), b1 = Tensor.ones([40, 5]);
+    const ones = Tensor.full([3, 40], 1 + 2 ** -10),
+      b1 = Tensor.ones([40, 5]);
     for (const c of allKernels(() => matmul(ones, b1))) expect(Array.from(c.data)).toEqual(Array(15).fill(40));
     expect(Array.from(matmul(ones, b1).data)[0]).toBeCloseTo(40 * (1 + 2 ** -10), 4);
   });
 
   test("the model's GEMM shapes (seed preset: 8192 rows, widths 64, 192, 256, 8000), forward and backward forms", () => {
     const rows = 8192;
-    for (const [cin, cout] of [[64, 192], [64, 256], [256, 64], [64, 8000]]) {
+    for (const [cin, cout] of [
+      [64, 192],
+      [64, 256],
+      [256, 64],
+      [64, 8000],
+    ]) {
       const big = cout === 8000;
       // forward X·W, dX = dY·Wᵀ, dW = Xᵀ·dY
       const forms: [string, boolean, boolean, number, number, number][] = [
-        ["X·W", false, false, rows, cout, cin], ["dY·Wᵀ", false, true, rows, cin, cout], ["Xᵀ·dY", true, false, cin, cout, rows],
+        ["X·W", false, false, rows, cout, cin],
+        ["dY·Wᵀ", false, true, rows, cin, cout],
+        ["Xᵀ·dY", true, false, cin, cout, rows],
       ];
       for (const [name, transA, transB, m, n, k] of forms) {
-        const a = operand(m, k, transA, m + n), b = operand(k, n, transB, k + 1);
+        const a = operand(m, k, transA, m + n),
+          b = operand(k, n, transB, k + 1);
         const c = allKernels(() => gemm(a, b, { transA, transB }));
         // The reference on a sample of C: every 5th row (first and last strips of 6 whole), every
         // 7th column of the 8000-wide products (their first and last 64-column panels whole).
@@ -175,17 +216,22 @@ describe("bf16 gemm", () => {
   }, 300_000);
 
   test("bmm and linear under bf16 match the bf16 reference", () => {
-    for (const transA of flags) for (const transB of flags) {
-      const [batch, m, n, k] = [5, 17, 9, 65];
-      const a = randTensor(transA ? [batch, k, m] : [batch, m, k], 21), b = randTensor(transB ? [batch, n, k] : [batch, k, n], 22);
-      for (const c of allKernels(() => bmm(a, b, { transA, transB }))) for (let i = 0; i < batch; i++) {
-        const ai = Tensor.from(a.data.subarray(i * m * k, (i + 1) * m * k), transA ? [k, m] : [m, k]);
-        const bi = Tensor.from(b.data.subarray(i * k * n, (i + 1) * k * n), transB ? [n, k] : [k, n]);
-        const ci = Tensor.from(c.data.subarray(i * m * n, (i + 1) * m * n), [m, n]);
-        checkBf16(ci, ai, bi, { transA, transB }, `bf16 bmm [${i}]`);
+    for (const transA of flags)
+      for (const transB of flags) {
+        const [batch, m, n, k] = [5, 17, 9, 65];
+        const a = randTensor(transA ? [batch, k, m] : [batch, m, k], 21),
+          b = randTensor(transB ? [batch, n, k] : [batch, k, n], 22);
+        for (const c of allKernels(() => bmm(a, b, { transA, transB })))
+          for (let i = 0; i < batch; i++) {
+            const ai = Tensor.from(a.data.subarray(i * m * k, (i + 1) * m * k), transA ? [k, m] : [m, k]);
+            const bi = Tensor.from(b.data.subarray(i * k * n, (i + 1) * k * n), transB ? [n, k] : [k, n]);
+            const ci = Tensor.from(c.data.subarray(i * m * n, (i + 1) * m * n), [m, n]);
+            checkBf16(ci, ai, bi, { transA, transB }, `bf16 bmm [${i}]`);
+          }
       }
-    }
-    const x = randTensor([129, 64], 31), w = randTensor([64, 65], 32), bias = randTensor([65], 33);
+    const x = randTensor([129, 64], 31),
+      w = randTensor([64, 65], 32),
+      bias = randTensor([65], 33);
     for (const y of allKernels(() => linear(x, w, bias))) {
       const yb = Tensor.from(y.data.slice(), y.shape);
       for (let i = 0; i < 129; i++) for (let j = 0; j < 65; j++) yb.data[i * 65 + j] -= bias.data[j];
@@ -194,7 +240,8 @@ describe("bf16 gemm", () => {
   });
 
   test("float64 products are never rounded; the reference backend follows the precision", () => {
-    const a = operand(17, 33, false, 41), b = operand(33, 9, false, 42);
+    const a = operand(17, 33, false, 41),
+      b = operand(33, 9, false, 42);
     const exact = matmul(a.to("float64"), b.to("float64"));
     expect(Array.from(withPrecision("bf16", () => matmul(a.to("float64"), b.to("float64"))).data)).toEqual(Array.from(exact.data));
     expect(Array.from(ref.gemmBf16(a, b).data)).toEqual(Array.from(ref.gemm(ref.roundBf16(a), ref.roundBf16(b)).data));
@@ -204,7 +251,11 @@ describe("bf16 gemm", () => {
     expect(getPrecision()).toBe("fp32");
     expect(() => setPrecision("fp16" as never)).toThrow(/"fp32" or "bf16"/);
     expect(() => setBf16Kernel("vnni" as never)).toThrow(/"auto", "amx", "avx512", "emulated"/);
-    expect(() => withPrecision("bf16", () => { throw new Error("x"); })).toThrow("x");
+    expect(() =>
+      withPrecision("bf16", () => {
+        throw new Error("x");
+      }),
+    ).toThrow("x");
     expect(getPrecision()).toBe("fp32");
   });
 });

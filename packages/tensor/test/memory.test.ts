@@ -8,7 +8,9 @@ test("1,000 iterations of matmul + softmax do not grow resident memory", () => {
   expect(r.exitCode).toBe(0);
   const { early, late, checksum } = JSON.parse(r.stdout.toString());
   const growthMB = (late - early) / 2 ** 20;
-  console.log(`RSS after 100 iterations ${(early / 2 ** 20).toFixed(1)} MiB, after 1000 ${(late / 2 ** 20).toFixed(1)} MiB (growth ${growthMB.toFixed(1)} MiB)`);
+  console.log(
+    `RSS after 100 iterations ${(early / 2 ** 20).toFixed(1)} MiB, after 1000 ${(late / 2 ** 20).toFixed(1)} MiB (growth ${growthMB.toFixed(1)} MiB)`,
+  );
   expect(Number.isFinite(checksum)).toBe(true);
   expect(growthMB).toBeLessThan(32); // a leak of the loop's tensors would be ~460 MiB
 }, 60_000);

@@ -6,7 +6,8 @@ import { randTensor } from "@pullback/tensor/testing";
 
 test("a repeated run reuses every buffer: no new memory from the second run on", () => {
   const pool = new MemoryPool();
-  const a = randTensor([33, 17], 1), b = randTensor([17, 9], 2);
+  const a = randTensor([33, 17], 1),
+    b = randTensor([17, 9], 2);
   const step = () => Array.from(add(matmul(a, b), matmul(a, b)).data).reduce((s, x) => s + x, 0);
   const first = pool.run(step);
   const afterFirst = pool.stats();
@@ -76,7 +77,8 @@ test("float64 tensors are pooled too", () => {
 });
 
 test("a tensor's shape and data cannot be changed after construction (no kernel can be made to read out of bounds)", () => {
-  const a = randTensor([8, 4], 3), b = randTensor([4, 2], 4);
+  const a = randTensor([8, 4], 3),
+    b = randTensor([4, 2], 4);
   expect(() => {
     (a.shape as number[])[0] = 1e7;
   }).toThrow(TypeError);

@@ -36,7 +36,9 @@ export function checkGradients(
 ): BackwardCheckReport {
   const rule = (xs: Tensor[]): [Tensor[], (cotangents: Tensor[]) => Tensor[]] => [forward(xs), backward];
   const report = checkBackward(rule, inputs, { seed, rtol, atol: 1e-3 * rtol, what: name });
-  console.log(`${name}: backward vs central differences (float64), max rel error ${Math.max(...report.entries.map((e) => e.maxRel)).toExponential(2)}`);
+  console.log(
+    `${name}: backward vs central differences (float64), max rel error ${Math.max(...report.entries.map((e) => e.maxRel)).toExponential(2)}`,
+  );
   return report;
 }
 

@@ -1,5 +1,17 @@
 import { describe, expect, test } from "bun:test";
-import { add, fmtShape, maxAlong, maxAlongBackward, maxAlongForward, reshape, sum, sumAlong, Tensor, TensorError, type Shape } from "@pullback/tensor";
+import {
+  add,
+  fmtShape,
+  maxAlong,
+  maxAlongBackward,
+  maxAlongForward,
+  reshape,
+  sum,
+  sumAlong,
+  Tensor,
+  TensorError,
+  type Shape,
+} from "@pullback/tensor";
 import * as ref from "@pullback/tensor/reference";
 import { assertClose, checkBackward, diff, kernelSizes, randTensor } from "@pullback/tensor/testing";
 
@@ -15,7 +27,14 @@ describe("sum", () => {
       expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.max(1, n));
     }
     expect(sum(Tensor.zeros([0, 3]))).toBe(0);
-    expect(sum(Tensor.from([[1, 2], [3, 4]]))).toBe(10);
+    expect(
+      sum(
+        Tensor.from([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe(10);
   });
 
   test("accumulates in float64: a million 0.1s sum to 100000 within float32 rounding of 0.1", () => {
@@ -42,20 +61,42 @@ describe("sumAlong", () => {
       assertClose(sumAlong(x, 1), ref.sumAlong(x, 1), { rtol: 1e-6, atol: 1e-7, what: `sumAlong (3, ${n}, 5)` });
       assertClose(sumAlong(x, 2), ref.sumAlong(x, 2), { rtol: 1e-6, atol: 1e-7, what: `sumAlong (3, ${n}, 5) last` });
     }
-    expect(sumAlong(Tensor.from([[1, 2, 3], [4, 5, 6]]), 0).toArray()).toEqual([5, 7, 9]);
-    expect(sumAlong(Tensor.from([[1, 2, 3], [4, 5, 6]]), -1, true).toArray()).toEqual([[6], [15]]);
+    expect(
+      sumAlong(
+        Tensor.from([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        0,
+      ).toArray(),
+    ).toEqual([5, 7, 9]);
+    expect(
+      sumAlong(
+        Tensor.from([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        -1,
+        true,
+      ).toArray(),
+    ).toEqual([[6], [15]]);
     expect(sumAlong(Tensor.zeros([2, 0]), 1).toArray()).toEqual([0, 0]);
   });
 
   test("model shapes: (8192, 256) along both axes and (64, 128, 64) along the middle", () => {
     const x = randTensor([8192, 256], 1);
-    for (const axis of [0, 1]) assertClose(sumAlong(x, axis), ref.sumAlong(x, axis), { rtol: 1e-6, atol: 1e-6, what: `sumAlong (8192, 256) axis ${axis}` });
+    for (const axis of [0, 1])
+      assertClose(sumAlong(x, axis), ref.sumAlong(x, axis), { rtol: 1e-6, atol: 1e-6, what: `sumAlong (8192, 256) axis ${axis}` });
     const y = randTensor([64, 128, 64], 2);
     assertClose(sumAlong(y, 1), ref.sumAlong(y, 1), { rtol: 1e-6, atol: 1e-6, what: "sumAlong (64, 128, 64) axis 1" });
   });
 
   test("its backward (broadcasting dy back along the axis) matches finite differences", () => {
-    for (const [shape, axis] of [[[3, 4, 5], 1], [[6, 7], -1], [[5], 0]] as [Shape, number][]) {
+    for (const [shape, axis] of [
+      [[3, 4, 5], 1],
+      [[6, 7], -1],
+      [[5], 0],
+    ] as [Shape, number][]) {
       const x = randTensor(shape, 3, { dtype: "float64" });
       const rule = (t: Tensor): [Tensor, (dy: Tensor) => Tensor] => [sumAlong(t, axis, true), (dy) => add(Tensor.zeros(shape, "float64"), dy)];
       const [entry] = checkBackward(rule, x, { seed: 4, rtol: 1e-7, atol: 1e-8 }).entries;
@@ -85,7 +126,12 @@ describe("maxAlong", () => {
   });
 
   test("ties give the first index, a NaN counts as the maximum, -Infinity rows work", () => {
-    const x = Tensor.from([[1, 3, 3, 0], [NaN, 5, NaN, 1], [-Infinity, -Infinity, -Infinity, -Infinity], [2, 7, 7, 7]]);
+    const x = Tensor.from([
+      [1, 3, 3, 0],
+      [NaN, 5, NaN, 1],
+      [-Infinity, -Infinity, -Infinity, -Infinity],
+      [2, 7, 7, 7],
+    ]);
     for (const axis of [1, 0]) {
       const got = maxAlongForward(x, axis);
       const want = ref.maxAlongForward(x, axis);
@@ -135,7 +181,11 @@ describe("maxAlong", () => {
         assertClose(got, ref.maxAlongBackward(dy, indices, shape, axis), { rtol: 0, atol: 0, what: `maxAlongBackward ${shape} axis ${axis}` });
       }
     });
-    for (const [shape, axis] of [[[4, 6], 1], [[3, 5, 2], -2], [[7], 0]] as [Shape, number][]) {
+    for (const [shape, axis] of [
+      [[4, 6], 1],
+      [[3, 5, 2], -2],
+      [[7], 0],
+    ] as [Shape, number][]) {
       const x = randTensor(shape, 5, { dtype: "float64" });
       const rule = (t: Tensor): [Tensor, (dy: Tensor) => Tensor] => {
         const { values, indices } = maxAlongForward(t, axis);
@@ -146,7 +196,10 @@ describe("maxAlong", () => {
     }
     // keepDims-shaped dy and number[] indices are accepted.
     const dx = maxAlongBackward(Tensor.from([[1], [2]]), [2, 0], [2, 3], 1);
-    expect(dx.toArray()).toEqual([[0, 0, 1], [2, 0, 0]]);
+    expect(dx.toArray()).toEqual([
+      [0, 0, 1],
+      [2, 0, 0],
+    ]);
   });
 });
 
@@ -159,7 +212,9 @@ describe("bad input", () => {
     expect(() => maxAlong(x, 5)).toThrow("maxAlong: axis 5 is out of range for shape (2, 3)");
     expect(() => maxAlong(Tensor.zeros([2, 0]), 1)).toThrow("maxAlong: axis 1 of shape (2, 0) is empty: there is no maximum");
     expect(() => maxAlongForward(x, -3)).toThrow("maxAlongForward: axis -3 is out of range for shape (2, 3)");
-    expect(() => maxAlongBackward(Tensor.zeros([2]), [0, 3], [2, 3], 1)).toThrow("maxAlongBackward: index 3 at position 1 is out of range 0..2 for axis 1 of (2, 3)");
+    expect(() => maxAlongBackward(Tensor.zeros([2]), [0, 3], [2, 3], 1)).toThrow(
+      "maxAlongBackward: index 3 at position 1 is out of range 0..2 for axis 1 of (2, 3)",
+    );
     expect(() => maxAlongBackward(Tensor.zeros([2]), [0, -1], [2, 3], 1)).toThrow(/index -1 at position 1 is out of range/);
     expect(() => maxAlongBackward(Tensor.zeros([3]), [0, 0, 0], [2, 3], 1)).toThrow("maxAlongBackward: dy (3,) is not (2, 3) reduced along axis 1");
     expect(() => maxAlongBackward(Tensor.zeros([2]), [0], [2, 3], 1)).toThrow("maxAlongBackward: indices has 1 elements, dy (2,) has 2");

@@ -19,7 +19,11 @@ const SEED = Number(process.env.PULLBACK_FUZZ_SEED ?? 20261206);
 /** Seed files: mixed dtypes and ranks, an empty tensor, a scalar, metadata. */
 function seeds(): Uint8Array[] {
   const files: Parameters<typeof saveSafetensors>[1][] = [
-    { a: Tensor.randn([3, 5], { seed: 1 }), b: Tensor.randn([7], { seed: 2, dtype: "float64" }), ids: { data: new Int32Array([1, 2, 3, 4, 5, 6]), shape: [2, 3] } },
+    {
+      a: Tensor.randn([3, 5], { seed: 1 }),
+      b: Tensor.randn([7], { seed: 2, dtype: "float64" }),
+      ids: { data: new Int32Array([1, 2, 3, 4, 5, 6]), shape: [2, 3] },
+    },
     { empty: Tensor.zeros([0, 4]), scalar: Tensor.full([], 2.5), flat: new Int32Array([9, 8, 7]) },
     { "params.wte": Tensor.randn([4, 2], { seed: 3 }), "adam.m.wte": Tensor.zeros([4, 2]), "adam.v.wte": Tensor.zeros([4, 2]) },
   ];
@@ -38,7 +42,8 @@ function inconsistency(file: ReturnType<typeof loadSafetensors>, fileBytes: numb
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return `"${name}": bad shape ${JSON.stringify(shape)}`;
     const length = t instanceof Tensor ? t.data.length : t.length;
     if (sizeOf(shape) !== length) return `"${name}": shape ${JSON.stringify(shape)} but ${length} values`;
-    if (t instanceof Tensor && JSON.stringify(t.shape) !== JSON.stringify(shape)) return `"${name}": tensor shape ${JSON.stringify(t.shape)} vs ${JSON.stringify(shape)}`;
+    if (t instanceof Tensor && JSON.stringify(t.shape) !== JSON.stringify(shape))
+      return `"${name}": tensor shape ${JSON.stringify(t.shape)} vs ${JSON.stringify(shape)}`;
     loaded += t instanceof Tensor ? t.data.byteLength : t.byteLength;
   }
   if (loaded > fileBytes) return `loaded ${loaded} bytes from a ${fileBytes}-byte file`;
@@ -70,12 +75,15 @@ test(`safetensors reader: ${CASES} mutated files end in SafetensorsError or a co
         continue;
       }
       // The message names the file and says what is wrong, on one line.
-      if (!e.message.startsWith(`${path}: `) || e.message.length <= path.length + 2 || e.message.includes("\n")) failures.push(`case ${i} (${kind}): unclear message ${JSON.stringify(e.message)}`);
+      if (!e.message.startsWith(`${path}: `) || e.message.length <= path.length + 2 || e.message.includes("\n"))
+        failures.push(`case ${i} (${kind}): unclear message ${JSON.stringify(e.message)}`);
       counts.error++;
       k.error++;
     }
   }
-  console.log(`safetensors fuzz (seed ${SEED}): ${counts.tried} files, ${counts.error} SafetensorsError, ${counts.loaded} consistent loads, ${failures.length} failures`);
+  console.log(
+    `safetensors fuzz (seed ${SEED}): ${counts.tried} files, ${counts.error} SafetensorsError, ${counts.loaded} consistent loads, ${failures.length} failures`,
+  );
   console.log(`  per mutation: ${[...perKind].map(([kind, c]) => `${kind} ${c.error}/${c.loaded}`).join(", ")} (errors/loads)`);
   expect(failures).toEqual([]);
   expect(counts.tried).toBe(CASES);

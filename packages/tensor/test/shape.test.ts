@@ -26,7 +26,10 @@ function randomPermutation(n: number, rng: Rng): number[] {
 
 describe("reshape", () => {
   test("aliases the data and infers one -1", () => {
-    const x = Tensor.from([[1, 2, 3], [4, 5, 6]]);
+    const x = Tensor.from([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const y = reshape(x, [3, -1]);
     expect(y.shape).toEqual([3, 2]);
     expect(y.data).toBe(x.data);
@@ -58,7 +61,8 @@ describe("permute and swapAxes", () => {
     }
     // Every permutation of a 4-d tensor with odd sizes, and negative axes.
     const x = randTensor([3, 5, 2, 7], 1);
-    const all = (rest: number[]): number[][] => (rest.length === 0 ? [[]] : rest.flatMap((a) => all(rest.filter((b) => b !== a)).map((p) => [a, ...p])));
+    const all = (rest: number[]): number[][] =>
+      rest.length === 0 ? [[]] : rest.flatMap((a) => all(rest.filter((b) => b !== a)).map((p) => [a, ...p]));
     for (const axes of all([0, 1, 2, 3])) expectSame(permute(x, axes), ref.permute(x, axes), `permute by ${axes}`);
     expectSame(permute(x, [-1, 0, -2, 1]), ref.permute(x, [3, 0, 2, 1]), "negative axes");
     // 7-d that cannot collapse (the kernel, untiled) and 9-d (beyond the kernel's 8 axes, so it falls back to the reference path when it cannot collapse).
@@ -82,13 +86,34 @@ describe("permute and swapAxes", () => {
 
   test("tiled walks (axes split into power-of-two tiles, odd remainders of axes) equal the reference", () => {
     const cases: [Shape, number[]][] = [
-      [[200, 96], [1, 0]],
-      [[96, 200], [1, 0]],
-      [[3, 96, 5, 72], [0, 3, 1, 2]],
-      [[2, 72, 3, 40, 4], [2, 0, 3, 1, 4]],
-      [[2, 40, 6, 2], [0, 2, 1, 3]],
-      [[130, 66, 3], [1, 0, 2]],
-      [[256, 8192 / 64], [1, 0]],
+      [
+        [200, 96],
+        [1, 0],
+      ],
+      [
+        [96, 200],
+        [1, 0],
+      ],
+      [
+        [3, 96, 5, 72],
+        [0, 3, 1, 2],
+      ],
+      [
+        [2, 72, 3, 40, 4],
+        [2, 0, 3, 1, 4],
+      ],
+      [
+        [2, 40, 6, 2],
+        [0, 2, 1, 3],
+      ],
+      [
+        [130, 66, 3],
+        [1, 0, 2],
+      ],
+      [
+        [256, 8192 / 64],
+        [1, 0],
+      ],
     ];
     for (const [shape, axes] of cases) {
       const x = randTensor(shape, shape.length);
@@ -133,7 +158,22 @@ describe("splitAt and concat", () => {
       const parts = [randTensor([2, n, 3], n), randTensor([2, 1, 3], n + 1), randTensor([2, 5, 3], n + 2)];
       expectSame(concat(parts, 1), ref.concat(parts, 1), `concat of (2, ${n}, 3) pieces`);
     }
-    expect(concat([Tensor.from([[1, 2]]), Tensor.from([[3, 4], [5, 6]])], 0).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(
+      concat(
+        [
+          Tensor.from([[1, 2]]),
+          Tensor.from([
+            [3, 4],
+            [5, 6],
+          ]),
+        ],
+        0,
+      ).toArray(),
+    ).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(concat([Tensor.from([1]), Tensor.from([2], undefined, "float64")], 0).dtype).toBe("float64");
   });
 
@@ -141,7 +181,11 @@ describe("splitAt and concat", () => {
     const qkv = randTensor([8192, 192], 8);
     const [q, kv] = splitAt(qkv, 1, 64);
     const [k, v] = splitAt(kv, -1, 64);
-    expect([q.shape, k.shape, v.shape]).toEqual([[8192, 64], [8192, 64], [8192, 64]]);
+    expect([q.shape, k.shape, v.shape]).toEqual([
+      [8192, 64],
+      [8192, 64],
+      [8192, 64],
+    ]);
     expectSame(k, ref.splitAt(ref.splitAt(qkv, 1, 64)[1], 1, 64)[0], "k");
     expectSame(concat([q, k, v], 1), qkv, "concat(q, k, v)");
   });

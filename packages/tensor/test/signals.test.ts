@@ -1,7 +1,18 @@
 // Stop signals: SIGINT and SIGTERM caught by the kernel library become a request that abandons a
 // `stoppable` computation at its next kernel call, and nothing outside one.
 import { afterAll, expect, test } from "bun:test";
-import { add, catchStopSignals, clearStopSignal, matmul, releaseStopSignals, stopSignal, stopSignalNumber, stoppable, StopRequested, Tensor } from "../src/index.ts";
+import {
+  add,
+  catchStopSignals,
+  clearStopSignal,
+  matmul,
+  releaseStopSignals,
+  stopSignal,
+  stopSignalNumber,
+  stoppable,
+  StopRequested,
+  Tensor,
+} from "../src/index.ts";
 import { thrown } from "../src/testing.ts";
 
 afterAll(() => releaseStopSignals());
@@ -14,7 +25,8 @@ function raise(signal: "SIGINT" | "SIGTERM"): void {
 
 test("a SIGINT abandons a stoppable computation at its next kernel call; outside one nothing happens", () => {
   catchStopSignals();
-  const a = Tensor.randn([16, 16], { seed: 1 }), b = Tensor.randn([16, 16], { seed: 2 });
+  const a = Tensor.randn([16, 16], { seed: 1 }),
+    b = Tensor.randn([16, 16], { seed: 2 });
   let calls = 0;
   const work = () => {
     let x = a;
@@ -34,7 +46,7 @@ test("a SIGINT abandons a stoppable computation at its next kernel call; outside
   expect(stopSignal()).toBeUndefined();
   calls = 0;
   stoppable(() => {
-    for (let i = 0; i < 5; i++) (matmul(a, b), calls++);
+    for (let i = 0; i < 5; i++) matmul(a, b), calls++;
   });
   expect(calls).toBe(5);
 });

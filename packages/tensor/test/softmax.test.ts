@@ -23,7 +23,10 @@ describe.each(ops)("$name", ({ name, fwd, bwd, rfwd, rbwd }) => {
   });
 
   test("model shapes: (8192, 64) in full, (8192, 8000) on sampled rows", () => {
-    for (const [n, c] of [[8192, 64], [8192, 8000]]) {
+    for (const [n, c] of [
+      [8192, 64],
+      [8192, 8000],
+    ]) {
       const x = randTensor([n, c], 11, { low: -6, high: 6 });
       const dy = randTensor([n, c], 12);
       const y = fwd(x);
@@ -36,14 +39,27 @@ describe.each(ops)("$name", ({ name, fwd, bwd, rfwd, rbwd }) => {
   }, 60_000);
 
   test("backward matches central finite differences (float64, reference)", () => {
-    for (const shape of [[1, 1], [3, 5], [2, 3, 7]]) {
+    for (const shape of [
+      [1, 1],
+      [3, 5],
+      [2, 3, 7],
+    ]) {
       const x = randTensor(shape, 5, { dtype: "float64", low: -3, high: 3 });
-      checkGradients(`${name}${JSON.stringify(shape)}`, ([a]) => [fwd(a)], ([g]) => [bwd(fwd(x), g)], [x], 7);
+      checkGradients(
+        `${name}${JSON.stringify(shape)}`,
+        ([a]) => [fwd(a)],
+        ([g]) => [bwd(fwd(x), g)],
+        [x],
+        7,
+      );
     }
   });
 
   test("is stable for large logits and runs empty tensors", () => {
-    const x = Tensor.from([[1000, 1001, 999], [-1000, -1e30, -1001]]);
+    const x = Tensor.from([
+      [1000, 1001, 999],
+      [-1000, -1e30, -1001],
+    ]);
     const y = fwd(x);
     expect(y.data.every(Number.isFinite)).toBe(true);
     assertClose(y, rfwd(x.to("float64")).to("float32"), { rtol: 1e-5, atol: 1e-6 });
@@ -60,7 +76,8 @@ describe.each(ops)("$name", ({ name, fwd, bwd, rfwd, rbwd }) => {
 
 test("softmax rows sum to one; logSoftmax = log(softmax)", () => {
   const x = randTensor([5, 129], 3, { low: -20, high: 20 });
-  const y = softmax(x), l = logSoftmax(x);
+  const y = softmax(x),
+    l = logSoftmax(x);
   for (let r = 0; r < 5; r++) {
     let s = 0;
     for (let j = 0; j < 129; j++) s += y.data[r * 129 + j];

@@ -3,11 +3,17 @@ import { Rng, Tensor, TensorError } from "@pullback/tensor";
 
 describe("Tensor", () => {
   test("from nested arrays infers the shape and round-trips through toArray", () => {
-    const t = Tensor.from([[1, 2, 3], [4, 5, 6]]);
+    const t = Tensor.from([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.size).toBe(6);
     expect(t.dtype).toBe("float32");
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   test("from a typed array copies it and takes an explicit shape", () => {
@@ -15,7 +21,10 @@ describe("Tensor", () => {
     const t = Tensor.from(src, [2, 2]);
     src[0] = 99;
     expect(t.data[0]).toBe(1);
-    expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(t.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Tensor.from([1, 2, 3, 4], [2, 2], "float64").dtype).toBe("float64");
   });
 

@@ -39,7 +39,13 @@ import { METADATA } from "./implicit/activity.ts";
  * What `pattern` and `bindingNames` read: a parameter, a declaration's binding, or an element of
  * an assignment's array pattern (anything but an identifier or a plain pattern is reported).
  */
-type PatternNode = ParamPattern | BindingPattern | BindingRestElement | AssignmentTargetRest | AssignmentTargetMaybeDefault | AssignmentTargetPropertyIdentifier["value"];
+type PatternNode =
+  | ParamPattern
+  | BindingPattern
+  | BindingRestElement
+  | AssignmentTargetRest
+  | AssignmentTargetMaybeDefault
+  | AssignmentTargetPropertyIdentifier["value"];
 
 /** A tracked structure: an identifier, or array/object literals (patterns) of them. */
 export type TreeShape =
@@ -90,7 +96,11 @@ const FUNCTIONS = new Set(["FunctionExpression", "ArrowFunctionExpression", "Fun
 export function unparen(n: Expression): Expression;
 export function unparen(n: Argument): Argument;
 export function unparen(n: Argument): Argument {
-  while (n && (n.type === "ParenthesizedExpression" || n.type === "TSAsExpression" || n.type === "TSNonNullExpression" || n.type === "TSSatisfiesExpression")) n = n.expression;
+  while (
+    n &&
+    (n.type === "ParenthesizedExpression" || n.type === "TSAsExpression" || n.type === "TSNonNullExpression" || n.type === "TSSatisfiesExpression")
+  )
+    n = n.expression;
   return n;
 }
 
@@ -152,7 +162,8 @@ class Checker {
 
   hasAdWithin(start: number, end: number): boolean {
     const a = this.adOffsets;
-    let lo = 0, hi = a.length;
+    let lo = 0,
+      hi = a.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (a[mid] < start) lo = mid + 1;
@@ -205,7 +216,11 @@ class Checker {
       const props: { key: string; value: TreeShape }[] = [];
       for (const prop of n.properties) {
         if (prop.type !== "Property" || keyName(prop) === null) {
-          this.error(prop, `only plain \`key: pattern\` properties are allowed in ${what}`, "rest elements and computed keys cannot carry cotangents");
+          this.error(
+            prop,
+            `only plain \`key: pattern\` properties are allowed in ${what}`,
+            "rest elements and computed keys cannot carry cotangents",
+          );
           return null;
         }
         const t = this.pattern(prop.value, what);
@@ -231,7 +246,11 @@ class Checker {
     const n = unparen(raw);
     if (n.type === "Identifier") {
       if (isMarker(n)) {
-        this.error(n, `the marker \`${n.name}\` cannot be used as a value`, "`__` only marks the pullback slot: the second element of `[out, __] = f(x)`");
+        this.error(
+          n,
+          `the marker \`${n.name}\` cannot be used as a value`,
+          "`__` only marks the pullback slot: the second element of `[out, __] = f(x)`",
+        );
         return null;
       }
       return { kind: "id", name: n.name, node: n };
@@ -275,7 +294,11 @@ class Checker {
     }
     const fn = unparen(call.arguments[0]);
     if (fn.type !== "ArrowFunctionExpression" && fn.type !== "FunctionExpression") {
-      this.error(fn, "ad(...) needs a function literal, not a reference to one", "the loader rewrites the function's source: write it inline, `ad((x) => { … })`");
+      this.error(
+        fn,
+        "ad(...) needs a function literal, not a reference to one",
+        "the loader rewrites the function's source: write it inline, `ad((x) => { … })`",
+      );
       return;
     }
     if (fn.async || fn.generator) {
@@ -288,7 +311,11 @@ class Checker {
       return;
     }
     if (fn.params.length === 0) {
-      this.error(fn, "an ad function needs a parameter: its differentiable input", "write `ad((x) => …)` or `ad(([x, w]) => …)`; further parameters are not differentiated");
+      this.error(
+        fn,
+        "an ad function needs a parameter: its differentiable input",
+        "write `ad((x) => …)` or `ad(([x, w]) => …)`; further parameters are not differentiated",
+      );
       return;
     }
     const param = this.pattern(fn.params[0], "the differentiable parameter");
@@ -313,13 +340,18 @@ class Checker {
     // Plain `let t;` declarations (no initializer) may receive rrule outputs inside loops.
     for (const s of body) {
       if (s.type === "VariableDeclaration" && s.kind === "let") {
-        for (const d of s.declarations) if (d.id.type === "Identifier" && !isMarker(d.id) && d.init === null && !known.has(d.id.name)) known.set(d.id.name, { kind: "plain" });
+        for (const d of s.declarations)
+          if (d.id.type === "Identifier" && !isMarker(d.id) && d.init === null && !known.has(d.id.name)) known.set(d.id.name, { kind: "plain" });
       }
     }
     for (let i = 0; i < body.length; i++) {
       const s = body[i];
       if (ret) {
-        this.error(s, "`return` must be the last statement of an ad function", "statements after `return` never run and their values are never differentiated");
+        this.error(
+          s,
+          "`return` must be the last statement of an ad function",
+          "statements after `return` never run and their values are never differentiated",
+        );
         break;
       }
       if (s.type === "ReturnStatement") {
@@ -328,7 +360,11 @@ class Checker {
           this.error(s, "an ad function must return a tracked value", "write `return y;` with y produced by an rrule call (or a parameter)");
           continue;
         }
-        retTree = this.expression(s.argument, "the return value", "return a tracked identifier or an array/object literal of them; compute anything else in an rrule call");
+        retTree = this.expression(
+          s.argument,
+          "the return value",
+          "return a tracked identifier or an array/object literal of them; compute anything else in an rrule call",
+        );
         if (retTree) for (const { name: n, node } of treeNames(retTree)) this.consume(st, n, node, "returned");
         continue;
       }
@@ -336,7 +372,11 @@ class Checker {
       if (step === "prelude") {
         const next = body[i + 1];
         if (!next || !isLoop(next)) {
-          this.error(s, "a `let __;` prelude must be immediately followed by a loop", "the prelude declares the pullback stack of the loop on the next line");
+          this.error(
+            s,
+            "a `let __;` prelude must be immediately followed by a loop",
+            "the prelude declares the pullback stack of the loop on the next line",
+          );
           continue;
         }
         const loop = this.checkLoop(st, s as VariableDeclaration, next); // a prelude is a declaration (`classify`)
@@ -357,19 +397,32 @@ class Checker {
       if (step === null) continue; // malformed rrule call (reported)
       // Any other statement.
       if (isLoop(s) && this.containsRRule(s)) {
-        this.error(s, "this loop contains rrule calls but has no `let __;` prelude", "add `let __;` on the line before the loop: it becomes the loop's pullback stack");
+        this.error(
+          s,
+          "this loop contains rrule calls but has no `let __;` prelude",
+          "add `let __;` on the line before the loop: it becomes the loop's pullback stack",
+        );
         continue;
       }
       this.plainStatement(st, s);
     }
     if (!ret) {
-      this.error({ start: fn.body.end - 1, end: fn.body.end }, "an ad function must end with `return <tracked value>`", "return the output of the last rrule call, e.g. `return y;`");
+      this.error(
+        { start: fn.body.end - 1, end: fn.body.end },
+        "an ad function must end with `return <tracked value>`",
+        "return the output of the last rrule call, e.g. `return y;`",
+      );
       return;
     }
     // Unused values are only reported when the body is otherwise valid (else they are noise).
-    if (this.diagnostics.length === errorsBefore) for (const [n, node] of st.live) {
-      this.error(node, `\`${n}\` is never used: every tracked value must be consumed exactly once`, `use it in an rrule call or return it; if its gradient is not needed, consume it with \`const [_${n}, __] = detach(${n})\``);
-    }
+    if (this.diagnostics.length === errorsBefore)
+      for (const [n, node] of st.live) {
+        this.error(
+          node,
+          `\`${n}\` is never used: every tracked value must be consumed exactly once`,
+          `use it in an rrule call or return it; if its gradient is not needed, consume it with \`const [_${n}, __] = detach(${n})\``,
+        );
+      }
     if (!retTree) return;
     // `retTree` was built from the return's argument.
     this.functions.push({ call, fn, name: fnName, param, steps, ret: ret as ValueReturn, retTree });
@@ -399,7 +452,11 @@ class Checker {
       const d = s.declarations[0];
       if (d.id.type === "Identifier" && isMarker(d.id)) {
         if (d.init !== null) {
-          this.error(d, `the marker \`${d.id.name}\` cannot be assigned a value`, "`let __;` (no initializer) is the loop prelude; rrule calls are `const [y, __] = f(x)`");
+          this.error(
+            d,
+            `the marker \`${d.id.name}\` cannot be assigned a value`,
+            "`let __;` (no initializer) is the loop prelude; rrule calls are `const [y, __] = f(x)`",
+          );
           return null;
         }
         if (s.kind !== "let") {
@@ -442,7 +499,11 @@ class Checker {
     }
     const call = unparen(init);
     if (call.type !== "CallExpression") {
-      this.error(init, `the right side of \`[out, ${marker.name}] = …\` must be an rrule call, not \`${this.text(init).slice(0, 40)}\``, "the marker receives the pullback that the call returns: `const [y, __] = f(x)`");
+      this.error(
+        init,
+        `the right side of \`[out, ${marker.name}] = …\` must be an rrule call, not \`${this.text(init).slice(0, 40)}\``,
+        "the marker receives the pullback that the call returns: `const [y, __] = f(x)`",
+      );
       return null;
     }
     if (call.optional) {
@@ -450,7 +511,8 @@ class Checker {
       return null;
     }
     const callee = unparen(call.callee);
-    const special = callee.type === "Identifier" && (callee.name === "attach" || callee.name === "detach") ? (callee.name as "attach" | "detach") : null;
+    const special =
+      callee.type === "Identifier" && (callee.name === "attach" || callee.name === "detach") ? (callee.name as "attach" | "detach") : null;
     if (call.arguments.length === 0) {
       this.error(call, "an rrule call needs a first argument: the differentiable input", `write \`${this.text(call.callee)}(x, …)\``);
       return null;
@@ -462,7 +524,11 @@ class Checker {
     }
     let input: TreeShape | null = null;
     if (special !== "attach") {
-      input = this.expression(arg0, "the first argument of an rrule call", "the first argument is differentiated: pass tracked values (constants go through `attach`, other arguments after it)");
+      input = this.expression(
+        arg0,
+        "the first argument of an rrule call",
+        "the first argument is differentiated: pass tracked values (constants go through `attach`, other arguments after it)",
+      );
       if (!input) return null;
     }
     let output: TreeShape | null = null;
@@ -485,10 +551,18 @@ class Checker {
     }
     if (st.consumedAt.has(name)) {
       const first = this.line(st.consumedAt.get(name)!);
-      this.error(node, `\`${name}\` is used twice (already consumed on line ${first})`, `every tracked value is consumed exactly once; fork it: \`const [[${name}1, ${name}2], __] = fork(${name})\``);
+      this.error(
+        node,
+        `\`${name}\` is used twice (already consumed on line ${first})`,
+        `every tracked value is consumed exactly once; fork it: \`const [[${name}1, ${name}2], __] = fork(${name})\``,
+      );
       return;
     }
-    this.error(node, `\`${name}\` is not a tracked value but is ${how}`, `bring a constant into the tracked set with \`const [${name}1, __] = attach(${name})\`, or pass it after the first argument (not differentiated)`);
+    this.error(
+      node,
+      `\`${name}\` is not a tracked value but is ${how}`,
+      `bring a constant into the tracked set with \`const [${name}1, __] = attach(${name})\`, or pass it after the first argument (not differentiated)`,
+    );
   }
 
   /** Effects of an rrule call: consume its input, define its output. */
@@ -518,15 +592,27 @@ class Checker {
         } else {
           const k = st.known.get(name);
           if (!k) {
-            this.error(node, `\`${name}\` is assigned in a loop but is not a tracked variable declared before it`, `declare it before the loop: \`let [${name}, __] = …\` (or a plain \`let ${name};\`)`);
+            this.error(
+              node,
+              `\`${name}\` is assigned in a loop but is not a tracked variable declared before it`,
+              `declare it before the loop: \`let [${name}, __] = …\` (or a plain \`let ${name};\`)`,
+            );
             continue;
           }
           if (k.kind === "const") {
-            this.error(node, `\`${name}\` is declared with const and cannot be reassigned in the loop`, `declare it with let: \`let [${name}, __] = …\``);
+            this.error(
+              node,
+              `\`${name}\` is declared with const and cannot be reassigned in the loop`,
+              `declare it with let: \`let [${name}, __] = …\``,
+            );
             continue;
           }
           if (st.live.has(name)) {
-            this.error(node, `\`${name}\` is reassigned while its previous value is unused`, `consume it first (the loop body must use \`${name}\` before reassigning it), or \`detach\` it`);
+            this.error(
+              node,
+              `\`${name}\` is reassigned while its previous value is unused`,
+              `consume it first (the loop body must use \`${name}\` before reassigning it), or \`detach\` it`,
+            );
             continue;
           }
         }
@@ -541,13 +627,18 @@ class Checker {
   restArgs(st: State, step: CallStep): void {
     // The statement is an rrule call (`classify`): its initializer or right side is a call; an
     // assignment may be parenthesized, `([y, __] = f(x));`, as classify accepts.
-    const init = step.stmt.type === "VariableDeclaration" ? step.stmt.declarations[0].init : (unparen(step.stmt.expression) as AssignmentExpression).right;
+    const init =
+      step.stmt.type === "VariableDeclaration" ? step.stmt.declarations[0].init : (unparen(step.stmt.expression) as AssignmentExpression).right;
     const call = unparen(init!) as CallExpression;
     const callee = this.text(call.callee);
     this.markers(call.callee);
     for (const a of call.arguments.slice(step.special === "attach" ? 0 : 1)) {
       this.references(st, a, (id) => {
-        this.error(id, `\`${id.name}\` is tracked but passed as a non-differentiated argument of \`${callee}\``, `its gradient would be lost; pass it in the differentiable first argument, e.g. \`${callee}([x, ${id.name}], …)\``);
+        this.error(
+          id,
+          `\`${id.name}\` is tracked but passed as a non-differentiated argument of \`${callee}\``,
+          `its gradient would be lost; pass it in the differentiable first argument, e.g. \`${callee}([x, ${id.name}], …)\``,
+        );
       });
     }
   }
@@ -561,14 +652,18 @@ class Checker {
     const visit = (n: Node, parent: Node | null): void => {
       if (n.type === "Identifier") {
         if (isMarker(n)) {
-          this.error(n, `the marker \`${n.name}\` can only appear as the second element of an rrule call or in a \`let ${n.name};\` loop prelude`, "`__` receives the pullback of the call; it is not a value you can use");
+          this.error(
+            n,
+            `the marker \`${n.name}\` can only appear as the second element of an rrule call or in a \`let ${n.name};\` loop prelude`,
+            "`__` receives the pullback of the call; it is not a value you can use",
+          );
           return;
         }
         if (reservedName(n.name)) {
           this.error(n, `\`${n.name}\` is a name reserved for generated code`, "rename it");
           return;
         }
-        if (st && (st.known.has(n.name) && st.known.get(n.name)!.kind !== "plain") && !st.extra.has(n.name)) onTracked(n);
+        if (st && st.known.has(n.name) && st.known.get(n.name)!.kind !== "plain" && !st.extra.has(n.name)) onTracked(n);
         return;
       }
       if (isAdCall(n)) return; // checked on its own
@@ -614,7 +709,12 @@ class Checker {
       if (t === "CallExpression" && isAdCall(n)) return; // checked on its own
       if (!inFunction) {
         if (t === "ReturnStatement" && !ret) ret = n;
-        else if (!rrule && t === "VariableDeclaration" && n.declarations.some((d) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))) rrule = n;
+        else if (
+          !rrule &&
+          t === "VariableDeclaration" &&
+          n.declarations.some((d) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))
+        )
+          rrule = n;
         else if (!rrule && t === "AssignmentExpression" && n.left.type === "ArrayPattern" && n.left.elements.some(isMarker)) rrule = n;
       }
       if (t === "MemberExpression") {
@@ -637,25 +737,45 @@ class Checker {
     visit(s, false);
     if (jump) {
       const j = jump;
-      this.error(j, `\`${j.type === "BreakStatement" ? "break" : "continue"}\` in a loop with rrule calls`, "the pullback replays whole iterations: compute the trip count before the loop instead");
+      this.error(
+        j,
+        `\`${j.type === "BreakStatement" ? "break" : "continue"}\` in a loop with rrule calls`,
+        "the pullback replays whole iterations: compute the trip count before the loop instead",
+      );
       return;
     }
     if (rrule) {
       if (isLoop(s)) return; // reported by the caller
-      this.error(rrule, `rrule calls cannot be nested inside ${s.type === "IfStatement" ? "`if`" : s.type === "BlockStatement" ? "a block" : `a ${s.type.replace(/Statement$/, "").toLowerCase()} statement`}`, "rrule calls are top-level statements of the ad function (or of a loop body); branch by choosing the callee: `const [y, __] = (cond ? f : g)(x)`");
+      this.error(
+        rrule,
+        `rrule calls cannot be nested inside ${s.type === "IfStatement" ? "`if`" : s.type === "BlockStatement" ? "a block" : `a ${s.type.replace(/Statement$/, "").toLowerCase()} statement`}`,
+        "rrule calls are top-level statements of the ad function (or of a loop body); branch by choosing the callee: `const [y, __] = (cond ? f : g)(x)`",
+      );
       return;
     }
     if (ret) {
-      this.error(ret, "`return` must be the last statement of an ad function, not nested in another statement", "the pullback is built at the single final return");
+      this.error(
+        ret,
+        "`return` must be the last statement of an ad function, not nested in another statement",
+        "the pullback is built at the single final return",
+      );
       return;
     }
     for (const id of ids) {
       if (isMarker(id)) {
-        this.error(id, `the marker \`${id.name}\` can only appear as the second element of an rrule call or in a \`let ${id.name};\` loop prelude`, "`__` receives the pullback of the call; it is not a value you can use");
+        this.error(
+          id,
+          `the marker \`${id.name}\` can only appear as the second element of an rrule call or in a \`let ${id.name};\` loop prelude`,
+          "`__` receives the pullback of the call; it is not a value you can use",
+        );
       } else if (reservedName(id.name)) {
         this.error(id, `\`${id.name}\` is a name reserved for generated code`, "rename it");
       } else if (st.known.has(id.name) && st.known.get(id.name)!.kind !== "plain" && !st.extra.has(id.name)) {
-        this.error(id, `\`${id.name}\` is tracked and can only be used in an rrule call`, "to use its value without a gradient, fork it and detach one copy: `const [[a, b], __] = fork(x); const [xv, __1] = detach(b);` (`.shape`, `.dtype`, `.size`, `.ndim`, `.length` may be read freely)");
+        this.error(
+          id,
+          `\`${id.name}\` is tracked and can only be used in an rrule call`,
+          "to use its value without a gradient, fork it and detach one copy: `const [[a, b], __] = fork(x); const [xv, __1] = detach(b);` (`.shape`, `.dtype`, `.size`, `.ndim`, `.length` may be read freely)",
+        );
       }
     }
   }
@@ -668,7 +788,10 @@ class Checker {
     let found = null as VariableDeclaration | AssignmentExpression | null; // (assigned in `visit`)
     const visit = (n: Node) => {
       if (found || FUNCTIONS.has(n.type) || isAdCall(n)) return;
-      if (n.type === "VariableDeclaration" && n.declarations.some((d) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))) {
+      if (
+        n.type === "VariableDeclaration" &&
+        n.declarations.some((d) => isMarker(d.id) || (d.id.type === "ArrayPattern" && d.id.elements.some(isMarker)))
+      ) {
         found = n;
         return;
       }
@@ -687,9 +810,21 @@ class Checker {
     const bodyNode = loop.body;
     const stmts = bodyNode.type === "BlockStatement" ? bodyNode.body : [bodyNode];
     // The loop head (init, test, update, iterable) runs every iteration: it may not use tracked values.
-    const head = loop.type === "ForStatement" ? [loop.init, loop.test, loop.update] : loop.type === "WhileStatement" || loop.type === "DoWhileStatement" ? [loop.test] : [loop.right, loop.left];
+    const head =
+      loop.type === "ForStatement"
+        ? [loop.init, loop.test, loop.update]
+        : loop.type === "WhileStatement" || loop.type === "DoWhileStatement"
+          ? [loop.test]
+          : [loop.right, loop.left];
     for (const h of head) {
-      if (h) this.references(st, h, (id) => this.error(id, `\`${id.name}\` is tracked and cannot be used in the loop header`, "loop conditions must not depend on tracked values (read `.shape`/`.length` instead, or detach a forked copy)"));
+      if (h)
+        this.references(st, h, (id) =>
+          this.error(
+            id,
+            `\`${id.name}\` is tracked and cannot be used in the loop header`,
+            "loop conditions must not depend on tracked values (read `.shape`/`.length` instead, or detach a forked copy)",
+          ),
+        );
     }
     const entry = new Set(st.live.keys());
     const steps: CallStep[] = [];
@@ -697,7 +832,11 @@ class Checker {
     for (const s of stmts) {
       const step = this.classify(s);
       if (step === "prelude") {
-        this.error(s, "loop preludes cannot be nested in a loop", "rrule calls in nested loops are not supported: move the inner loop into its own `ad` function and call it as an rrule");
+        this.error(
+          s,
+          "loop preludes cannot be nested in a loop",
+          "rrule calls in nested loops are not supported: move the inner loop into its own `ad` function and call it as an rrule",
+        );
         ok = false;
         continue;
       }
@@ -707,7 +846,11 @@ class Checker {
       }
       if (step) {
         if (s.type === "VariableDeclaration") {
-          this.error(s, "inside a loop, rrule calls must be assignments to variables declared before the loop", `declare the variable before the loop (\`let [y, __] = …\`), then assign it here: \`[y, ${step.marker.name}] = f(y)\``);
+          this.error(
+            s,
+            "inside a loop, rrule calls must be assignments to variables declared before the loop",
+            `declare the variable before the loop (\`let [y, __] = …\`), then assign it here: \`[y, ${step.marker.name}] = f(y)\``,
+          );
           ok = false;
           continue;
         }
@@ -716,7 +859,11 @@ class Checker {
         continue;
       }
       if (isLoop(s) && this.containsRRule(s)) {
-        this.error(this.firstRRule(s)!, "rrule calls in nested loops are not supported", "move the inner loop into its own `ad` function and call it as an rrule");
+        this.error(
+          this.firstRRule(s)!,
+          "rrule calls in nested loops are not supported",
+          "move the inner loop into its own `ad` function and call it as an rrule",
+        );
         ok = false;
         continue;
       }
@@ -725,28 +872,39 @@ class Checker {
       if (this.diagnostics.length > before) ok = false;
     }
     if (steps.length === 0 && ok) {
-      this.error(prelude, "this `let __;` prelude precedes a loop without rrule calls", "remove the prelude, or put assignment-form rrule calls `[y, __] = f(y)` in the loop");
+      this.error(
+        prelude,
+        "this `let __;` prelude precedes a loop without rrule calls",
+        "remove the prelude, or put assignment-form rrule calls `[y, __] = f(y)` in the loop",
+      );
       return null;
     }
     const exit = new Set(st.live.keys());
     for (const n of entry) {
       if (!exit.has(n) && st.known.has(n)) {
         const at = st.consumedAt.get(n);
-        this.error(at ?? loop, `\`${n}\` is consumed in the loop but not reassigned in it`, `a loop may run 0, 1 or many times: every tracked value it consumes must be reassigned in the same iteration, e.g. \`[${n}, __] = f(${n})\``);
+        this.error(
+          at ?? loop,
+          `\`${n}\` is consumed in the loop but not reassigned in it`,
+          `a loop may run 0, 1 or many times: every tracked value it consumes must be reassigned in the same iteration, e.g. \`[${n}, __] = f(${n})\``,
+        );
         st.live.set(n, at ?? loop); // keep checking the rest as if it were live
         st.consumedAt.delete(n);
       }
     }
     for (const n of exit) {
       if (!entry.has(n)) {
-        this.error(st.live.get(n)!, `\`${n}\` is assigned in the loop but not consumed in it`, "a loop may run 0, 1 or many times: a tracked value produced in an iteration must be consumed in the next one or replace one consumed in it");
+        this.error(
+          st.live.get(n)!,
+          `\`${n}\` is assigned in the loop but not consumed in it`,
+          "a loop may run 0, 1 or many times: a tracked value produced in an iteration must be consumed in the next one or replace one consumed in it",
+        );
         st.live.delete(n);
       }
     }
     if (!ok) return null;
     return { kind: "loop", prelude, preludeMarker, loop, steps };
   }
-
 }
 
 interface State {

@@ -107,21 +107,30 @@ export function expand(p: Parsed, functions: AdFunction[], options: { comments?:
     const all: string[] = [];
     names(fn.retTree, all);
     names(fn.param, all);
-    for (const s of fn.steps) for (const c of s.kind === "call" ? [s] : s.steps) {
-      names(c.special === "detach" ? null : c.output, all);
-      names(c.input, all);
-    }
+    for (const s of fn.steps)
+      for (const c of s.kind === "call" ? [s] : s.steps) {
+        names(c.special === "detach" ? null : c.output, all);
+        names(c.input, all);
+      }
     const cots = cotangentNames(all);
     cot = (name) => cots.get(name)!;
     const declared = [...cots.values()];
     back.push({ code: `let ${declared.join(", ")};`, depth: 0 });
-    back.push({ code: assign(fn.retTree, "__dout"), comment: `cotangent of: return ${summary(p, fn.ret.argument.start, fn.ret.argument.end)}`, depth: 0 });
+    back.push({
+      code: assign(fn.retTree, "__dout"),
+      comment: `cotangent of: return ${summary(p, fn.ret.argument.start, fn.ret.argument.end)}`,
+      depth: 0,
+    });
     const callLine = (c: PlannedCall, pb: string, depth: number): BackLine => {
       const comment = `pullback of: ${summary(p, c.step.stmt.start, c.step.stmt.end)}`;
       const s = c.step;
       if (s.special === "attach") {
         // A constant: nothing flows back. Inside a loop its slot on the stack is still skipped.
-        return { code: depth > 0 ? `${pb.replace(/^.*\[__i--\]$/, "__i--")};` : "", comment: `${comment} (a constant: its cotangent ${renderCot(s.output!)} is dropped)`, depth };
+        return {
+          code: depth > 0 ? `${pb.replace(/^.*\[__i--\]$/, "__i--")};` : "",
+          comment: `${comment} (a constant: its cotangent ${renderCot(s.output!)} is dropped)`,
+          depth,
+        };
       }
       const arg = s.special === "detach" ? "" : renderCot(s.output!);
       return { code: assign(s.input!, `${pb}(${arg})`), comment, depth, origin: s.callee.start };

@@ -34,7 +34,14 @@ export function parse(file: string, source: string): { parsed?: Parsed; diagnost
       const start = typeof label?.start === "number" ? label.start : 0;
       const end = typeof label?.end === "number" ? label.end : start;
       const reason = `syntax error: ${String(e.message ?? "invalid syntax")}${label?.message ? ` (${label.message})` : ""}`;
-      return makeDiagnostic(file, index, start, end, reason, e.helpMessage ?? "the file is not valid TypeScript; fix this before the convention can be checked");
+      return makeDiagnostic(
+        file,
+        index,
+        start,
+        end,
+        reason,
+        e.helpMessage ?? "the file is not valid TypeScript; fix this before the convention can be checked",
+      );
     });
     return { diagnostics };
   }
@@ -45,7 +52,16 @@ export function parse(file: string, source: string): { parsed?: Parsed; diagnost
   const visit = (node: Node, top: boolean): void => {
     if (!top && /^(Import|Export(Named|Default|All))Declaration$|^TSExportAssignment$|^TSImportEqualsDeclaration$/.test(node.type)) {
       const what = node.type.startsWith("Import") || node.type === "TSImportEqualsDeclaration" ? "an import" : "an export";
-      misplaced.push(makeDiagnostic(file, index, node.start, node.end, `syntax error: ${what} declaration may only appear at the top level of a module`, "move it out of the function or block (is a `}` missing or misplaced above?)"));
+      misplaced.push(
+        makeDiagnostic(
+          file,
+          index,
+          node.start,
+          node.end,
+          `syntax error: ${what} declaration may only appear at the top level of a module`,
+          "move it out of the function or block (is a `}` missing or misplaced above?)",
+        ),
+      );
       return;
     }
     if (node.type === "TSModuleDeclaration") return; // `namespace N { export … }` exports are legal
@@ -59,7 +75,11 @@ export function parse(file: string, source: string): { parsed?: Parsed; diagnost
 const TYPE_KEYS = new Set(["typeAnnotation", "typeArguments", "typeParameters", "returnType", "decorators", "superTypeArguments"]);
 /** Per node type, the keys holding child nodes (oxc's visitor keys minus type positions). */
 const childKeys = new Map<string, string[]>();
-for (const [type, keys] of Object.entries(visitorKeys as Record<string, string[]>)) childKeys.set(type, keys.filter((k) => !TYPE_KEYS.has(k)));
+for (const [type, keys] of Object.entries(visitorKeys as Record<string, string[]>))
+  childKeys.set(
+    type,
+    keys.filter((k) => !TYPE_KEYS.has(k)),
+  );
 
 /**
  * A node read as a record of its fields, for the generic walk: it reads the keys oxc lists per node

@@ -34,7 +34,8 @@ function firstNonFinite(value: unknown, path = ""): string | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path || "value"} = ${value}`;
   if (value instanceof Tensor) {
     const d = value.data;
-    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return `${path || "tensor"} (${value.shape.join(", ")}) has ${d[i]} at flat index ${i}`;
+    for (let i = 0; i < d.length; i++)
+      if (!Number.isFinite(d[i])) return `${path || "tensor"} (${value.shape.join(", ")}) has ${d[i]} at flat index ${i}`;
     return undefined;
   }
   if (Array.isArray(value)) {

@@ -13,7 +13,6 @@ export class CotangentError extends Error {
   }
 }
 
-
 function describe(x: unknown): string {
   if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape ${fmtShape(x.shape)}`;
   if (Array.isArray(x)) return `an array of ${x.length}`;

@@ -24,11 +24,22 @@ export function stopGradient<T>(x: T): T {
 
 /** Marks `f` as carrying no gradient: calls to it with tracked arguments give untracked results (and zero tangents). */
 export function nonDifferentiable<F extends (...args: any[]) => any>(f: F): F {
-  defineFrule(f, function nonDifferentiable_frule(args: any[]) { return [f(...args), null]; }, "non-differentiable");
+  defineFrule(
+    f,
+    function nonDifferentiable_frule(args: any[]) {
+      return [f(...args), null];
+    },
+    "non-differentiable",
+  );
   return defineRrule(
     f,
     function nonDifferentiable_rule(...args: any[]) {
-      return [f(...args), function nonDifferentiable_pullback() { return args.map(() => null); }];
+      return [
+        f(...args),
+        function nonDifferentiable_pullback() {
+          return args.map(() => null);
+        },
+      ];
     },
     "non-differentiable",
   );
@@ -53,15 +64,20 @@ export function customVjp<F extends (...args: any[]) => any>(f: F, rule: (...arg
 export function checkpoint<F extends (...args: any[]) => any>(f: F): F {
   const name = `checkpoint(${f.name || "anonymous"})`;
   const g = { [name]: (...args: any[]) => f(...args) }[name] as F;
-  defineFrule(g, function checkpoint_frule(args: any[], tangents: any[]) { return fruleOf(f)(args, tangents); });
+  defineFrule(g, function checkpoint_frule(args: any[], tangents: any[]) {
+    return fruleOf(f)(args, tangents);
+  });
   return defineRrule(
     g,
     function checkpoint_rule(...args: any[]) {
       const y = f(...args);
-      return [y, function checkpoint_pullback(dy: any) {
-        const [, pullback] = ruleOf(f)(...args);
-        return pullback(dy);
-      }];
+      return [
+        y,
+        function checkpoint_pullback(dy: any) {
+          const [, pullback] = ruleOf(f)(...args);
+          return pullback(dy);
+        },
+      ];
     },
     "custom",
   );

@@ -40,7 +40,8 @@ function nameOf(f: unknown): string {
 /** Registers a hand-written forward rule for `f` (it wins over a generated one); returns `f`. */
 export function defineFrule<F extends Function>(f: F, frule: Frule, origin = "custom"): F {
   if (typeof f !== "function") throw new TypeError(`defineFrule: expected a function, got ${typeof f}`);
-  if (typeof frule !== "function") throw new TypeError(`defineFrule: the forward rule of ${nameOf(f)} must be a function (args, tangents) => [y, ẏ], got ${typeof frule}`);
+  if (typeof frule !== "function")
+    throw new TypeError(`defineFrule: the forward rule of ${nameOf(f)} must be a function (args, tangents) => [y, ẏ], got ${typeof frule}`);
   frules.set(f, frule);
   origins.set(f, origin);
   return f;
@@ -135,7 +136,8 @@ export function completeTangent(t: any, y: any): any {
  * the structure of y, with explicit zeros.
  */
 export function jvp<A extends any[], Y>(f: (...args: A) => Y, primals: A, tangents: any[]): [Y, any] {
-  if (!Array.isArray(primals) || !Array.isArray(tangents)) throw new TypeError("jvp(f, primals, tangents): primals and tangents must be arrays (one entry per argument)");
+  if (!Array.isArray(primals) || !Array.isArray(tangents))
+    throw new TypeError("jvp(f, primals, tangents): primals and tangents must be arrays (one entry per argument)");
   if (tangents.length > primals.length) throw new TypeError(`jvp: ${tangents.length} tangents for ${primals.length} arguments`);
   const frule = findFrule(f);
   if (!frule) {
@@ -213,23 +215,32 @@ export const fobjectSpread: Frule = (parts, tparts) => {
 
 /** The forward rules of `Object.values`, `Object.entries`, `Object.fromEntries`: the same function of the tangents (the keys carry none). */
 export const objectFrules: Record<string, (site: string | undefined) => Frule> = {
-  values: (site) => ([o], [to]) => {
-    const keys = ownKeys("Object.values", o, site);
-    return [Object.values(o as object), to === null || to === undefined ? null : keys.map((k) => tat(to, k))];
-  },
-  entries: (site) => ([o], [to]) => {
-    const keys = ownKeys("Object.entries", o, site);
-    return [Object.entries(o as object), to === null || to === undefined ? null : keys.map((k) => [null, tat(to, k)])];
-  },
-  fromEntries: (site) => ([entries], [tentries]) => {
-    if (!Array.isArray(entries)) throw new TypeError(`${where(site)}Object.fromEntries of tracked values needs an array of [key, value] pairs, got ${entries === null ? "null" : typeof entries}`);
-    const y = Object.fromEntries(entries);
-    if (tentries === null || tentries === undefined) return [y, null];
-    // a key given twice keeps its last value, and that pair's tangent
-    const t: Record<string, any> = {};
-    entries.forEach((e, i) => (t[String(e[0])] = tat(tat(tentries, i), 1)));
-    return [y, t];
-  },
+  values:
+    (site) =>
+    ([o], [to]) => {
+      const keys = ownKeys("Object.values", o, site);
+      return [Object.values(o as object), to === null || to === undefined ? null : keys.map((k) => tat(to, k))];
+    },
+  entries:
+    (site) =>
+    ([o], [to]) => {
+      const keys = ownKeys("Object.entries", o, site);
+      return [Object.entries(o as object), to === null || to === undefined ? null : keys.map((k) => [null, tat(to, k)])];
+    },
+  fromEntries:
+    (site) =>
+    ([entries], [tentries]) => {
+      if (!Array.isArray(entries))
+        throw new TypeError(
+          `${where(site)}Object.fromEntries of tracked values needs an array of [key, value] pairs, got ${entries === null ? "null" : typeof entries}`,
+        );
+      const y = Object.fromEntries(entries);
+      if (tentries === null || tentries === undefined) return [y, null];
+      // a key given twice keeps its last value, and that pair's tangent
+      const t: Record<string, any> = {};
+      entries.forEach((e, i) => (t[String(e[0])] = tat(tat(tentries, i), 1)));
+      return [y, t];
+    },
 };
 
 /** The forward rule of `Object.<name>` called at `site`. */
@@ -268,14 +279,22 @@ export function forwardRules(path: string, hash: string, evaluate: (code: string
     try {
       source = require("node:fs").readFileSync(path, "utf8");
     } catch (err) {
-      throw new Error(`the forward rules of ${path} are generated from its source on first use, which cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `the forward rules of ${path} are generated from its source on first use, which cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
-    if (Bun.hash(source).toString(16) !== hash) throw new Error(`${path} changed on disk since it was loaded: its forward rules are generated from the source on first use; restart the process`);
+    if (Bun.hash(source).toString(16) !== hash)
+      throw new Error(
+        `${path} changed on disk since it was loaded: its forward rules are generated from the source on first use; restart the process`,
+      );
     const { transformAd } = require("../transform.ts") as typeof import("../transform.ts");
     const { defaultCacheDir } = require("../plugin.ts") as typeof import("../plugin.ts");
     const r = transformAd(source, path, { forward: true, cacheDir: defaultCacheDir() });
     const js = new Bun.Transpiler({ loader: "ts" }).transformSync(r.code);
-    table = evaluate(`(() => {\n${js}\nreturn { ${(r.forwardRules ?? []).join(", ")} };\n})()\n//# sourceURL=${path}.forward.ts`) as Record<string, any>;
+    table = evaluate(`(() => {\n${js}\nreturn { ${(r.forwardRules ?? []).join(", ")} };\n})()\n//# sourceURL=${path}.forward.ts`) as Record<
+      string,
+      any
+    >;
     return table;
   };
   return {

@@ -21,12 +21,14 @@ export interface GradOptions {
   argnums?: number | number[];
 }
 
-
 /**
  * `pullback(f, ...args)` → `[y, back]`: runs f's rule; `back(dy)` returns one cotangent per
  * argument, each completed to the argument's structure (explicit zeros, never undefined).
  */
-export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): [Y, (dy: Cotangent<Y>) => { -readonly [I in keyof A]: Cotangent<A[I]> }];
+export function pullback<A extends any[], Y>(
+  f: (...args: A) => Y,
+  ...args: A
+): [Y, (dy: Cotangent<Y>) => { -readonly [I in keyof A]: Cotangent<A[I]> }];
 export function pullback<A extends any[], Y>(f: (...args: A) => Y, ...args: A): [Y, (dy: any) => any[]] {
   const rule = findRule(f);
   if (!rule) {
@@ -69,7 +71,8 @@ function ruleFor(f: Function, name: string): Rule {
 function seedFor(value: unknown, name: string): number | Tensor {
   if (typeof value === "number") return 1;
   if (value instanceof Tensor) {
-    if (value.size !== 1) throw new TypeError(`${name}: f must return a scalar (a number or a one-element Tensor), got a Tensor of shape (${value.shape.join(", ")})`);
+    if (value.size !== 1)
+      throw new TypeError(`${name}: f must return a scalar (a number or a one-element Tensor), got a Tensor of shape (${value.shape.join(", ")})`);
     return Tensor.ones(value.shape, value.dtype);
   }
   throw new TypeError(`${name}: f must return a scalar (a number or a one-element Tensor), got ${value === null ? "null" : typeof value}`);
@@ -93,7 +96,8 @@ function valueAndGradNamed(f: Function, options: GradOptions, name: string): (..
   const list = Array.isArray(argnums) ? argnums : [argnums];
   return function valueAndGradOf(...args: any[]) {
     for (const i of list) {
-      if (!Number.isInteger(i) || i < 0 || i >= args.length) throw new RangeError(`${name}: argnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`);
+      if (!Number.isInteger(i) || i < 0 || i >= args.length)
+        throw new RangeError(`${name}: argnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`);
     }
     const [out, back] = pullbackOfRule(rule, args);
     let seed: unknown;

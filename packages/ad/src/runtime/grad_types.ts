@@ -10,16 +10,16 @@ export type Cotangent<T> = 0 extends 1 & T
   : unknown extends T
     ? any // unknown, likewise
     : T extends Tensor
-  ? Tensor
-  : T extends number
-    ? number
-    : T extends ArrayBufferView | string | boolean | bigint | symbol | Function | null | undefined
-      ? null
-      : T extends readonly unknown[]
-        ? { -readonly [K in keyof T]: Cotangent<T[K]> }
-        : T extends object
-          ? { -readonly [K in keyof T]: Cotangent<T[K]> }
-          : null;
+      ? Tensor
+      : T extends number
+        ? number
+        : T extends ArrayBufferView | string | boolean | bigint | symbol | Function | null | undefined
+          ? null
+          : T extends readonly unknown[]
+            ? { -readonly [K in keyof T]: Cotangent<T[K]> }
+            : T extends object
+              ? { -readonly [K in keyof T]: Cotangent<T[K]> }
+              : null;
 
 /** The cotangents of arguments `A` selected by `argnums` N: one (a number N) or a tuple (N an array). */
 export type GradsOf<A extends readonly unknown[], N> = N extends readonly number[]

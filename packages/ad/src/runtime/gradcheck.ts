@@ -3,7 +3,15 @@
 // ones; L(x) = <f(x), c>; dL/dx by central differences against pullback(c); inputs cast to
 // float64) over nested inputs and outputs: the trees are flattened to their Tensor and number
 // leaves, and the report names each input leaf by its dotted path.
-import { backwardCheckFailure, checkBackward, formatBackwardCheck, type BackwardCheckEntry, type BackwardCheckOptions, type BackwardCheckReport, type Differentiable } from "@pullback/tensor/testing";
+import {
+  backwardCheckFailure,
+  checkBackward,
+  formatBackwardCheck,
+  type BackwardCheckEntry,
+  type BackwardCheckOptions,
+  type BackwardCheckReport,
+  type Differentiable,
+} from "@pullback/tensor/testing";
 import { Tensor } from "@pullback/tensor";
 import { treeFlatten, treeMap, type Tree } from "./tree.ts";
 import { pullback, type RRule } from "./grad.ts";
@@ -40,16 +48,20 @@ export function gradcheck(f: RRule, x: Tree, options: GradcheckOptions = {}): Gr
   // The rule over the flat leaves: outputs flattened, the cotangent rebuilt in the output's structure, the gradient flattened by input path.
   const flat = (leaves: Differentiable[]): [Differentiable[], (dy: Differentiable[]) => (Differentiable | null)[]] => {
     const result = f(rebuild(leaves), ...args);
-    if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function") throw new TypeError(`${what}: f must return [output, pullback]`);
+    if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "function")
+      throw new TypeError(`${what}: f must return [output, pullback]`);
     const [y, back] = result as [Tree, (dy: Tree) => unknown];
-    return [treeFlatten(y).leaves, (dy) => {
-      let k = 0;
-      const g = back(treeMap(y, (leaf) => (leaf === null || leaf === undefined ? leaf : dy[k++])));
-      if (paths.length === 1 && paths[0] === "") return [g as Differentiable];
-      const byPath = new Map<string, unknown>();
-      if (g !== null && g !== undefined) treeMap(g as Tree, (leaf, path) => (byPath.set(path, leaf), leaf));
-      return paths.map((p) => (byPath.get(p) ?? null) as Differentiable | null);
-    }];
+    return [
+      treeFlatten(y).leaves,
+      (dy) => {
+        let k = 0;
+        const g = back(treeMap(y, (leaf) => (leaf === null || leaf === undefined ? leaf : dy[k++])));
+        if (paths.length === 1 && paths[0] === "") return [g as Differentiable];
+        const byPath = new Map<string, unknown>();
+        if (g !== null && g !== undefined) treeMap(g as Tree, (leaf, path) => (byPath.set(path, leaf), leaf));
+        return paths.map((p) => (byPath.get(p) ?? null) as Differentiable | null);
+      },
+    ];
   };
   const report = checkBackward(flat, treeFlatten(x).leaves, { ...check, what, noThrow: true });
   report.entries.forEach((e, k) => (e.input = paths[k] === "" ? "x" : paths[k]));
@@ -101,7 +113,13 @@ function withPart(original: unknown, part: Tree): unknown {
 function restrictTo(d: unknown, part: Tree): Tree {
   if (part === null || part === undefined) return null;
   if (Array.isArray(part)) return part.map((p, i) => restrictTo(d === null || d === undefined ? null : (d as unknown[])[i], p));
-  if (isPlain(part)) return Object.fromEntries(Object.keys(part).map((k) => [k, restrictTo(d === null || d === undefined ? null : (d as Record<string, unknown>)[k], (part as Record<string, Tree>)[k])]));
+  if (isPlain(part))
+    return Object.fromEntries(
+      Object.keys(part).map((k) => [
+        k,
+        restrictTo(d === null || d === undefined ? null : (d as Record<string, unknown>)[k], (part as Record<string, Tree>)[k]),
+      ]),
+    );
   return (d ?? null) as Tree;
 }
 
@@ -111,7 +129,11 @@ function restrictTo(d: unknown, part: Tree): Tree {
  * it). Inside a checked argument, leaves that are not differentiable — indices, flags, strings —
  * are passed through as they are; other arguments are constants.
  */
-export function gradcheckFunction(f: (...args: any[]) => any, args: unknown[], options: GradcheckOptions & { argnums?: number[] } = {}): GradcheckReport {
+export function gradcheckFunction(
+  f: (...args: any[]) => any,
+  args: unknown[],
+  options: GradcheckOptions & { argnums?: number[] } = {},
+): GradcheckReport {
   const argnums = options.argnums ?? args.map((a, i) => (differentiablePart(a) !== undefined ? i : -1)).filter((i) => i >= 0);
   if (argnums.length === 0) throw new TypeError("gradcheckFunction: no differentiable argument to check");
   const parts = argnums.map((a) => {
@@ -123,7 +145,13 @@ export function gradcheckFunction(f: (...args: any[]) => any, args: unknown[], o
     const full = args.slice();
     argnums.forEach((a, j) => (full[a] = withPart(args[a], xs[j])));
     const [y, back] = pullback(f, ...full);
-    return [y, (dy: unknown) => { const ds = back(dy); return argnums.map((a, j) => restrictTo(ds[a], parts[j])) as Tree; }];
+    return [
+      y,
+      (dy: unknown) => {
+        const ds = back(dy);
+        return argnums.map((a, j) => restrictTo(ds[a], parts[j])) as Tree;
+      },
+    ];
   };
   Object.defineProperty(g, "name", { value: f.name || "f" });
   return gradcheck(g as RRule, parts as Tree, { ...options, args: [] });

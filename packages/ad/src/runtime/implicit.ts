@@ -35,7 +35,6 @@ export function withModuleRule<F extends Function>(f: F, rule: Rule, name?: stri
   return withRule(f, scopedRule, name, frule);
 }
 
-
 /** The cotangent of a container after reading `key` with cotangent `v`: d + {key: v}. */
 export function accAt(d: any, key: string | number, v: any): any {
   if (v === null || v === undefined) return d;
@@ -98,13 +97,16 @@ export function arrayMap(xs: unknown, f: unknown): [unknown[], (dys: any) => any
     pullbacks.push(pb);
     return y;
   });
-  return [ys, function map_pullback(dys: any) {
-    const dxs = pullbacks.map((pb, i) => {
-      const dy = at(dys, i);
-      return dy === null ? null : at(pb(dy), 0);
-    });
-    return [dxs, null];
-  }];
+  return [
+    ys,
+    function map_pullback(dys: any) {
+      const dxs = pullbacks.map((pb, i) => {
+        const dy = at(dys, i);
+        return dy === null ? null : at(pb(dy), 0);
+      });
+      return [dxs, null];
+    },
+  ];
 }
 
 /**
@@ -126,20 +128,23 @@ export function arrayReduce(xs0: unknown, f: unknown, ...init: unknown[]): [unkn
     pullbacks.push(pb);
     y = next;
   }
-  return [y, function reduce_pullback(dy: any) {
-    const dxs: any[] = new Array(xs.length).fill(null);
-    let dxsWhole: any = null;
-    let dacc = dy === undefined ? null : dy;
-    for (let j = pullbacks.length - 1; j >= 0 && dacc !== null; j--) {
-      const g = pullbacks[j](dacc);
-      dacc = at(g, 0);
-      dxs[first + j] = acc(dxs[first + j], at(g, 1));
-      dxsWhole = acc(dxsWhole, at(g, 3));
-    }
-    if (!seeded) dxs[0] = acc(dxs[0], dacc);
-    const dArray = acc(dxs, dxsWhole);
-    return seeded ? [dArray, null, dacc] : [dArray, null];
-  }];
+  return [
+    y,
+    function reduce_pullback(dy: any) {
+      const dxs: any[] = new Array(xs.length).fill(null);
+      let dxsWhole: any = null;
+      let dacc = dy === undefined ? null : dy;
+      for (let j = pullbacks.length - 1; j >= 0 && dacc !== null; j--) {
+        const g = pullbacks[j](dacc);
+        dacc = at(g, 0);
+        dxs[first + j] = acc(dxs[first + j], at(g, 1));
+        dxsWhole = acc(dxsWhole, at(g, 3));
+      }
+      if (!seeded) dxs[0] = acc(dxs[0], dacc);
+      const dArray = acc(dxs, dxsWhole);
+      return seeded ? [dArray, null, dacc] : [dArray, null];
+    },
+  ];
 }
 
 /**
@@ -151,26 +156,29 @@ export function arrayReduce(xs0: unknown, f: unknown, ...init: unknown[]): [unkn
 export function objectSpread(...parts: unknown[]): [Record<string, unknown>, (dy: any) => any[]] {
   const out: Record<string, unknown> = {};
   for (const part of parts) if (part !== null && part !== undefined) Object.assign(out, part);
-  return [out, function spread_pullback(dy: any) {
-    const dparts: any[] = new Array(parts.length).fill(null);
-    if (dy === null || dy === undefined) return dparts;
-    const owned = new Set<string>();
-    for (let i = parts.length - 1; i >= 0; i--) {
-      const part = parts[i];
-      if (part === null || typeof part !== "object") continue;
-      const keys = Object.keys(part).filter((k) => !owned.has(k));
-      for (const k of Object.keys(part)) owned.add(k);
-      let d: any = null;
-      for (const k of keys) {
-        const v = at(dy, k);
-        if (v === null) continue;
-        d ??= Array.isArray(part) ? new Array(part.length).fill(null) : {};
-        d[k] = v;
+  return [
+    out,
+    function spread_pullback(dy: any) {
+      const dparts: any[] = new Array(parts.length).fill(null);
+      if (dy === null || dy === undefined) return dparts;
+      const owned = new Set<string>();
+      for (let i = parts.length - 1; i >= 0; i--) {
+        const part = parts[i];
+        if (part === null || typeof part !== "object") continue;
+        const keys = Object.keys(part).filter((k) => !owned.has(k));
+        for (const k of Object.keys(part)) owned.add(k);
+        let d: any = null;
+        for (const k of keys) {
+          const v = at(dy, k);
+          if (v === null) continue;
+          d ??= Array.isArray(part) ? new Array(part.length).fill(null) : {};
+          d[k] = v;
+        }
+        dparts[i] = d;
       }
-      dparts[i] = d;
-    }
-    return dparts;
-  }];
+      return dparts;
+    },
+  ];
 }
 
 /**
@@ -181,28 +189,42 @@ export function objectSpread(...parts: unknown[]): [Record<string, unknown>, (dy
 export const objectRules: Record<string, Rule> = {
   values(o: unknown) {
     const keys = ownKeys("Object.values", o);
-    return [Object.values(o as object), function values_pullback(dvs: any) {
-      return [keysCotangent(o, keys, (i) => at(dvs, i))];
-    }];
+    return [
+      Object.values(o as object),
+      function values_pullback(dvs: any) {
+        return [keysCotangent(o, keys, (i) => at(dvs, i))];
+      },
+    ];
   },
   entries(o: unknown) {
     const keys = ownKeys("Object.entries", o);
-    return [Object.entries(o as object), function entries_pullback(des: any) {
-      return [keysCotangent(o, keys, (i) => at(at(des, i), 1))];
-    }];
+    return [
+      Object.entries(o as object),
+      function entries_pullback(des: any) {
+        return [keysCotangent(o, keys, (i) => at(at(des, i), 1))];
+      },
+    ];
   },
   fromEntries(entries: unknown) {
-    if (!Array.isArray(entries)) throw new TypeError(`Object.fromEntries of tracked values needs an array of [key, value] pairs, got ${entries === null ? "null" : typeof entries}`);
+    if (!Array.isArray(entries))
+      throw new TypeError(
+        `Object.fromEntries of tracked values needs an array of [key, value] pairs, got ${entries === null ? "null" : typeof entries}`,
+      );
     const y = Object.fromEntries(entries);
     const keys = entries.map((e) => String(e[0]));
-    return [y, function fromEntries_pullback(dy: any) {
-      // A key given twice keeps its last value: only that pair gets the cotangent.
-      const last = new Map(keys.map((k, i) => [k, i]));
-      return [entries.map((e, i) => {
-        const v = last.get(keys[i]) === i ? at(dy, keys[i]) : null;
-        return v === null ? null : [null, v];
-      })];
-    }];
+    return [
+      y,
+      function fromEntries_pullback(dy: any) {
+        // A key given twice keeps its last value: only that pair gets the cotangent.
+        const last = new Map(keys.map((k, i) => [k, i]));
+        return [
+          entries.map((e, i) => {
+            const v = last.get(keys[i]) === i ? at(dy, keys[i]) : null;
+            return v === null ? null : [null, v];
+          }),
+        ];
+      },
+    ];
   },
 };
 
@@ -236,7 +258,9 @@ function numbers(op: string, ...xs: unknown[]): void {
   for (const x of xs) {
     if (typeof x !== "number") {
       const what = x instanceof Tensor ? `a Tensor of shape (${x.shape.join(", ")})` : x === null ? "null" : typeof x;
-      throw new TypeError(`the operator ${op} on tracked values needs numbers, got ${what}${x instanceof Tensor ? ` — use the op of @pullback/tensor (add, sub, mul, div) for tensors` : ""}`);
+      throw new TypeError(
+        `the operator ${op} on tracked values needs numbers, got ${what}${x instanceof Tensor ? ` — use the op of @pullback/tensor (add, sub, mul, div) for tensors` : ""}`,
+      );
     }
   }
 }
@@ -247,33 +271,68 @@ type NumRule = (...xs: number[]) => [number, (dy: number) => (number | null)[]];
 export const num: Record<string, NumRule> = {
   add(a, b) {
     numbers("+", a, b);
-    return [a + b, function add_pullback(dy) { return [dy, dy]; }];
+    return [
+      a + b,
+      function add_pullback(dy) {
+        return [dy, dy];
+      },
+    ];
   },
   sub(a, b) {
     numbers("-", a, b);
-    return [a - b, function sub_pullback(dy) { return [dy, -dy]; }];
+    return [
+      a - b,
+      function sub_pullback(dy) {
+        return [dy, -dy];
+      },
+    ];
   },
   mul(a, b) {
     numbers("*", a, b);
-    return [a * b, function mul_pullback(dy) { return [dy * b, dy * a]; }];
+    return [
+      a * b,
+      function mul_pullback(dy) {
+        return [dy * b, dy * a];
+      },
+    ];
   },
   div(a, b) {
     numbers("/", a, b);
-    return [a / b, function div_pullback(dy) { return [dy / b, (-dy * a) / (b * b)]; }];
+    return [
+      a / b,
+      function div_pullback(dy) {
+        return [dy / b, (-dy * a) / (b * b)];
+      },
+    ];
   },
   pow(a, b) {
     numbers("**", a, b);
     const y = a ** b;
-    return [y, function pow_pullback(dy) { return [dy * b * a ** (b - 1), a > 0 ? dy * y * Math.log(a) : null]; }];
+    return [
+      y,
+      function pow_pullback(dy) {
+        return [dy * b * a ** (b - 1), a > 0 ? dy * y * Math.log(a) : null];
+      },
+    ];
   },
   mod(a, b) {
     // a % b = a − b·trunc(a/b): slope 1 in a, −trunc(a/b) in b (between the jumps).
     numbers("%", a, b);
-    return [a % b, function mod_pullback(dy) { return [dy, -dy * Math.trunc(a / b)]; }];
+    return [
+      a % b,
+      function mod_pullback(dy) {
+        return [dy, -dy * Math.trunc(a / b)];
+      },
+    ];
   },
   neg(a) {
     numbers("unary -", a);
-    return [-a, function neg_pullback(dy) { return [-dy]; }];
+    return [
+      -a,
+      function neg_pullback(dy) {
+        return [-dy];
+      },
+    ];
   },
 };
 
@@ -282,58 +341,123 @@ export const math: Record<string, NumRule> = {
   exp(x) {
     numbers("Math.exp", x);
     const y = Math.exp(x);
-    return [y, function exp_pullback(dy) { return [dy * y]; }];
+    return [
+      y,
+      function exp_pullback(dy) {
+        return [dy * y];
+      },
+    ];
   },
   log(x) {
     numbers("Math.log", x);
-    return [Math.log(x), function log_pullback(dy) { return [dy / x]; }];
+    return [
+      Math.log(x),
+      function log_pullback(dy) {
+        return [dy / x];
+      },
+    ];
   },
   log1p(x) {
     numbers("Math.log1p", x);
-    return [Math.log1p(x), function log1p_pullback(dy) { return [dy / (1 + x)]; }];
+    return [
+      Math.log1p(x),
+      function log1p_pullback(dy) {
+        return [dy / (1 + x)];
+      },
+    ];
   },
   expm1(x) {
     numbers("Math.expm1", x);
-    return [Math.expm1(x), function expm1_pullback(dy) { return [dy * Math.exp(x)]; }];
+    return [
+      Math.expm1(x),
+      function expm1_pullback(dy) {
+        return [dy * Math.exp(x)];
+      },
+    ];
   },
   sqrt(x) {
     numbers("Math.sqrt", x);
     const y = Math.sqrt(x);
-    return [y, function sqrt_pullback(dy) { return [dy / (2 * y)]; }];
+    return [
+      y,
+      function sqrt_pullback(dy) {
+        return [dy / (2 * y)];
+      },
+    ];
   },
   cbrt(x) {
     numbers("Math.cbrt", x);
     const y = Math.cbrt(x);
-    return [y, function cbrt_pullback(dy) { return [dy / (3 * y * y)]; }];
+    return [
+      y,
+      function cbrt_pullback(dy) {
+        return [dy / (3 * y * y)];
+      },
+    ];
   },
   tanh(x) {
     numbers("Math.tanh", x);
     const y = Math.tanh(x);
-    return [y, function tanh_pullback(dy) { return [dy * (1 - y * y)]; }];
+    return [
+      y,
+      function tanh_pullback(dy) {
+        return [dy * (1 - y * y)];
+      },
+    ];
   },
   sinh(x) {
     numbers("Math.sinh", x);
-    return [Math.sinh(x), function sinh_pullback(dy) { return [dy * Math.cosh(x)]; }];
+    return [
+      Math.sinh(x),
+      function sinh_pullback(dy) {
+        return [dy * Math.cosh(x)];
+      },
+    ];
   },
   cosh(x) {
     numbers("Math.cosh", x);
-    return [Math.cosh(x), function cosh_pullback(dy) { return [dy * Math.sinh(x)]; }];
+    return [
+      Math.cosh(x),
+      function cosh_pullback(dy) {
+        return [dy * Math.sinh(x)];
+      },
+    ];
   },
   sin(x) {
     numbers("Math.sin", x);
-    return [Math.sin(x), function sin_pullback(dy) { return [dy * Math.cos(x)]; }];
+    return [
+      Math.sin(x),
+      function sin_pullback(dy) {
+        return [dy * Math.cos(x)];
+      },
+    ];
   },
   cos(x) {
     numbers("Math.cos", x);
-    return [Math.cos(x), function cos_pullback(dy) { return [-dy * Math.sin(x)]; }];
+    return [
+      Math.cos(x),
+      function cos_pullback(dy) {
+        return [-dy * Math.sin(x)];
+      },
+    ];
   },
   atan(x) {
     numbers("Math.atan", x);
-    return [Math.atan(x), function atan_pullback(dy) { return [dy / (1 + x * x)]; }];
+    return [
+      Math.atan(x),
+      function atan_pullback(dy) {
+        return [dy / (1 + x * x)];
+      },
+    ];
   },
   abs(x) {
     numbers("Math.abs", x);
-    return [Math.abs(x), function abs_pullback(dy) { return [x > 0 ? dy : x < 0 ? -dy : 0]; }];
+    return [
+      Math.abs(x),
+      function abs_pullback(dy) {
+        return [x > 0 ? dy : x < 0 ? -dy : 0];
+      },
+    ];
   },
   pow(a, b) {
     return num.pow(a, b);
@@ -342,12 +466,22 @@ export const math: Record<string, NumRule> = {
     numbers("Math.max", ...xs);
     const y = Math.max(...xs);
     const i = xs.indexOf(y);
-    return [y, function max_pullback(dy) { return xs.map((_, j) => (j === i ? dy : null)); }];
+    return [
+      y,
+      function max_pullback(dy) {
+        return xs.map((_, j) => (j === i ? dy : null));
+      },
+    ];
   },
   min(...xs) {
     numbers("Math.min", ...xs);
     const y = Math.min(...xs);
     const i = xs.indexOf(y);
-    return [y, function min_pullback(dy) { return xs.map((_, j) => (j === i ? dy : null)); }];
+    return [
+      y,
+      function min_pullback(dy) {
+        return xs.map((_, j) => (j === i ? dy : null));
+      },
+    ];
   },
 };

@@ -83,14 +83,19 @@ function hasLeaf(x: unknown): boolean {
 
 /** A random (standard normal) tangent for the Tensor and number leaves of x, in their dtypes (null for the other leaves). */
 export function randomTangent(x: unknown, rng: Rng): any {
-  return mapLeaves(x, (leaf) => (isFloat(leaf) ? Tensor.randn(leaf.shape, { rng, dtype: leaf.dtype as "float32" | "float64" }) : typeof leaf === "number" ? rng.normal() : null));
+  return mapLeaves(x, (leaf) =>
+    isFloat(leaf) ? Tensor.randn(leaf.shape, { rng, dtype: leaf.dtype as "float32" | "float64" }) : typeof leaf === "number" ? rng.normal() : null,
+  );
 }
 
 /** x + s·t over a structure (null tangents and non-numeric leaves leave x as it is). */
 function shifted(x: unknown, t: unknown, s: number): unknown {
   if (t === null || t === undefined) return x;
   if (x instanceof Tensor) {
-    if (!(t instanceof Tensor) || t.size !== x.size) throw new TypeError(`jvpcheck: a tangent of shape ${t instanceof Tensor ? `(${t.shape.join(", ")})` : typeof t} for a Tensor of shape (${x.shape.join(", ")})`);
+    if (!(t instanceof Tensor) || t.size !== x.size)
+      throw new TypeError(
+        `jvpcheck: a tangent of shape ${t instanceof Tensor ? `(${t.shape.join(", ")})` : typeof t} for a Tensor of shape (${x.shape.join(", ")})`,
+      );
     const out = x.clone("float64");
     for (let i = 0; i < out.size; i++) out.data[i] += s * t.data[i];
     return out;
@@ -130,13 +135,26 @@ export function jvpcheck(f: (...args: any[]) => any, args: unknown[], options: J
   const [y, ty] = jvp(f, xs, tangents);
   const plus = f(...xs.map((x, i) => shifted(x, tangents[i], eps)));
   const minus = f(...xs.map((x, i) => shifted(x, tangents[i], -eps)));
-  const ys = numericLeaves(y), ts = numericLeaves(ty), ps = numericLeaves(plus), ms = numericLeaves(minus);
+  const ys = numericLeaves(y),
+    ts = numericLeaves(ty),
+    ps = numericLeaves(plus),
+    ms = numericLeaves(minus);
   const entries: JvpcheckEntry[] = ys.paths.map((path, k) => {
     const leaf = ys.leaves[k];
-    const entry: JvpcheckEntry = { output: path, shape: leaf instanceof Tensor ? leaf.shape : [], maxAbs: 0, maxRel: 0, worst: 0, analytic: 0, numeric: 0, ok: true };
+    const entry: JvpcheckEntry = {
+      output: path,
+      shape: leaf instanceof Tensor ? leaf.shape : [],
+      maxAbs: 0,
+      maxRel: 0,
+      worst: 0,
+      analytic: 0,
+      numeric: 0,
+      ok: true,
+    };
     const t = ts.leaves[ts.paths.indexOf(path)];
     const a = t === undefined ? [] : leafValues(t);
-    const p = leafValues(ps.leaves[k]), m = leafValues(ms.leaves[k]);
+    const p = leafValues(ps.leaves[k]),
+      m = leafValues(ms.leaves[k]);
     if (a.length !== p.length) {
       entry.ok = false;
       entry.problem = `the tangent has ${a.length} values for an output of ${p.length}`;
@@ -153,7 +171,10 @@ export function jvpcheck(f: (...args: any[]) => any, args: unknown[], options: J
   });
   const report: JvpcheckReport = { ok: entries.every((e) => e.ok), entries, eps, atol, rtol, args: xs, tangents };
   if (!report.ok && !options.noThrow) {
-    const rows = entries.map((e) => `  ${e.output || "y"} (${e.shape.join(", ")}): max abs err ${e.maxAbs.toExponential(2)}, rel ${e.maxRel.toExponential(2)} at ${e.worst} (jvp ${e.analytic}, numeric ${e.numeric}) ${e.ok ? "ok" : `FAIL${e.problem ? `: ${e.problem}` : ""}`}`);
+    const rows = entries.map(
+      (e) =>
+        `  ${e.output || "y"} (${e.shape.join(", ")}): max abs err ${e.maxAbs.toExponential(2)}, rel ${e.maxRel.toExponential(2)} at ${e.worst} (jvp ${e.analytic}, numeric ${e.numeric}) ${e.ok ? "ok" : `FAIL${e.problem ? `: ${e.problem}` : ""}`}`,
+    );
     throw new JvpcheckError(`jvpcheck failed for ${f.name || "f"} (eps ${eps}, atol ${atol}, rtol ${rtol}):\n${rows.join("\n")}`, report);
   }
   return report;

@@ -3,11 +3,11 @@
 // called, the loader did not run: fail loudly instead of silently computing no gradient.
 
 export const loaderHelp =
-  "register the pullback loader: in bunfig.toml add `preload = [\"@pullback/ad/preload\"]` " +
+  'register the pullback loader: in bunfig.toml add `preload = ["@pullback/ad/preload"]` ' +
   "(and the same under `[test]` for `bun test`) — Bun reads the bunfig.toml of the folder it is started from, " +
   "so run `bun` from the folder that has it or pass `bun --preload @pullback/ad/preload …` — " +
   "or pass the plugin to a build: " +
-  "`import { pullbackPlugin } from \"@pullback/ad/plugin\"; Bun.build({ entrypoints, plugins: [pullbackPlugin] })`";
+  '`import { pullbackPlugin } from "@pullback/ad/plugin"; Bun.build({ entrypoints, plugins: [pullbackPlugin] })`';
 
 /** Set when the loader plugin is registered in this process (by the preload or `plugin(pullbackPlugin)`). */
 const REGISTERED = Symbol.for("@pullback/ad:loader-registered");

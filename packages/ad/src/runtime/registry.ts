@@ -44,7 +44,10 @@ export class NoRuleError extends Error {
  */
 export function defineRrule<F extends Function>(f: F, rule: Rule, origin = "custom"): F {
   if (typeof f !== "function") throw new TypeError(`defineRrule: expected a function, got ${typeof f}`);
-  if (typeof rule !== "function") throw new TypeError(`defineRrule: the rule of ${f.name || "an anonymous function"} must be a function (…args) => [y, pullback], got ${typeof rule}`);
+  if (typeof rule !== "function")
+    throw new TypeError(
+      `defineRrule: the rule of ${f.name || "an anonymous function"} must be a function (…args) => [y, pullback], got ${typeof rule}`,
+    );
   rules.set(f, origin === "custom" ? checkedRule(`the rule of ${nameOf(f)}`, rule, userFrame(new Error().stack)) : rule);
   origins.set(f, origin);
   return f;
@@ -58,7 +61,10 @@ function checkedRule(name: string, rule: Rule, definedAt: string | undefined): R
     const calledAt = pendingSite;
     pendingSite = undefined;
     const [y, pullback] = rule(...args);
-    if (typeof pullback !== "function") throw new CotangentError(`${name}${definedAt ? ` (defined at ${definedAt})` : ""} must return [y, pullback], got a ${typeof pullback} as the pullback`);
+    if (typeof pullback !== "function")
+      throw new CotangentError(
+        `${name}${definedAt ? ` (defined at ${definedAt})` : ""} must return [y, pullback], got a ${typeof pullback} as the pullback`,
+      );
     return [
       y,
       function checkedPullback(dy: any) {
@@ -123,11 +129,14 @@ export function explicitRuleOf(f: (x: any, ...rest: any[]) => [any, (dy: any) =>
     const result = f(...(args as [any, ...any[]]));
     check?.(result);
     const [y, back] = result;
-    return [y, function explicit_pullback(dy: any) {
-      const out: any[] = args.map(() => null);
-      if (dy !== null) out[0] = back(completeCotangent(dy, y));
-      return out;
-    }];
+    return [
+      y,
+      function explicit_pullback(dy: any) {
+        const out: any[] = args.map(() => null);
+        if (dy !== null) out[0] = back(completeCotangent(dy, y));
+        return out;
+      },
+    ];
   };
 }
 

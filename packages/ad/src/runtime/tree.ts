@@ -49,19 +49,33 @@ export function treeZip(trees: Tree[], fn: (leaves: any[], path: string) => Tree
   const [first] = trees;
   if (Array.isArray(first)) {
     for (const t of trees) {
-      if (!Array.isArray(t) || t.length !== first.length) throw new TypeError(`treeZip: structures differ at ${path || "the root"}: ${describe(first)} vs ${describe(t)}`);
+      if (!Array.isArray(t) || t.length !== first.length)
+        throw new TypeError(`treeZip: structures differ at ${path || "the root"}: ${describe(first)} vs ${describe(t)}`);
     }
-    return first.map((_, i) => treeZip(trees.map((t) => (t as Tree[])[i]), fn, join(path, i)));
+    return first.map((_, i) =>
+      treeZip(
+        trees.map((t) => (t as Tree[])[i]),
+        fn,
+        join(path, i),
+      ),
+    );
   }
   if (isPlainObject(first)) {
     const keys = Object.keys(first);
     for (const t of trees) {
       if (!isPlainObject(t) || Object.keys(t).length !== keys.length || keys.some((k) => !(k in t))) {
-        throw new TypeError(`treeZip: structures differ at ${path || "the root"}: keys {${keys.join(", ")}} vs ${isPlainObject(t) ? `{${Object.keys(t).join(", ")}}` : describe(t)}`);
+        throw new TypeError(
+          `treeZip: structures differ at ${path || "the root"}: keys {${keys.join(", ")}} vs ${isPlainObject(t) ? `{${Object.keys(t).join(", ")}}` : describe(t)}`,
+        );
       }
     }
     const out: Record<string, Tree> = {};
-    for (const k of keys) out[k] = treeZip(trees.map((t) => (t as Record<string, Tree>)[k]), fn, join(path, k));
+    for (const k of keys)
+      out[k] = treeZip(
+        trees.map((t) => (t as Record<string, Tree>)[k]),
+        fn,
+        join(path, k),
+      );
     return out;
   }
   return fn(trees, path);
@@ -86,7 +100,9 @@ export function addLeaves(a: any, b: any, path = ""): any {
     }
     if (nativeAdd && a.dtype === b.dtype) return nativeAdd(a, b);
     const out = Tensor.zeros(a.shape, a.dtype === "float64" || b.dtype === "float64" ? "float64" : "float32");
-    const o = out.data, x = a.data, y = b.data;
+    const o = out.data,
+      x = a.data,
+      y = b.data;
     for (let i = 0; i < o.length; i++) o[i] = x[i] + y[i];
     return out;
   }

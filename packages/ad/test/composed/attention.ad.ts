@@ -17,9 +17,12 @@ export function causalMask(t: number, dtype: "float32" | "float64" = "float32"):
 
 /** The identity rrule: chosen instead of `dropout` when p = 0 (no copy of the probabilities). */
 function keep(x: Tensor): [Tensor, (dy: Tensor) => Tensor] {
-  return [x, function keep_pullback(dy) {
-    return dy;
-  }];
+  return [
+    x,
+    function keep_pullback(dy) {
+      return dy;
+    },
+  ];
 }
 
 /**
@@ -30,9 +33,12 @@ function keep(x: Tensor): [Tensor, (dy: Tensor) => Tensor] {
 function attentionDropout(x: Tensor, p: number, seed: number, offset: number): [Tensor, (dy: Tensor) => Tensor] {
   const [BH, T] = x.shape;
   const factors = attentionDropoutFactors(BH, T, p, seed, offset, x.dtype);
-  return [mul(x, factors), function attentionDropout_pullback(dy) {
-    return mul(dy, factors);
-  }];
+  return [
+    mul(x, factors),
+    function attentionDropout_pullback(dy) {
+      return mul(dy, factors);
+    },
+  ];
 }
 
 /**

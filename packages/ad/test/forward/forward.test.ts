@@ -20,7 +20,11 @@ const values = (t: Tensor) => Array.from(t.data as Float64Array);
 describe("jvp equals the reverse gradient along v", () => {
   test("a tanh/matmul/exp network (relative error < 1e-10)", () => {
     const x = r(5, 4);
-    const layers = [{ w: r(4, 6), b: r(6) }, { w: r(6, 6), b: r(6) }, { w: r(6, 3), b: r(3) }].map(({ w, b }) => ({ w: mulScalar(w, 0.5), b }));
+    const layers = [
+      { w: r(4, 6), b: r(6) },
+      { w: r(6, 6), b: r(6) },
+      { w: r(6, 3), b: r(3) },
+    ].map(({ w, b }) => ({ w: mulScalar(w, 0.5), b }));
     const readout = mulScalar(r(3, 2), 0.5);
     const args: [Tensor, fx.Layer[], Tensor] = [x, layers, readout];
     const v = args.map((a) => randomTangent(a, rng));
@@ -33,7 +37,9 @@ describe("jvp equals the reverse gradient along v", () => {
     expect(jvpcheck(fx.network, args, { tangents: v }).ok).toBe(true);
   });
   test("a null tangent is a zero one; the tangent comes back with explicit zeros", () => {
-    const x = r(2, 4), layers = [{ w: r(4, 3), b: r(3) }], readout = r(3, 2);
+    const x = r(2, 4),
+      layers = [{ w: r(4, 3), b: r(3) }],
+      readout = r(3, 2);
     const [, d] = jvp(fx.network, [x, layers, readout], [null, null, null]);
     expect(d).toBe(0);
     const [, t] = jvp(fx.tripled, [x], [null]);
@@ -44,23 +50,29 @@ describe("jvp equals the reverse gradient along v", () => {
 
 describe("forward rules from elsewhere", () => {
   test("customVjp of an .ad.ts function: its generated forward rule is used (exp', not the custom 3·)", () => {
-    const x = r(2, 3), v = r(2, 3);
+    const x = r(2, 3),
+      v = r(2, 3);
     const [, t] = jvp(fx.tripled, [x], [v]);
     expect(values(t)).toEqual(values(mul(exp(x), v)));
   });
   test("a function with a reverse rule only (defineRrule) is an error naming it and the call site", () => {
     const x = r(2, 3);
     expect(() => jvp(fx.callsReverseOnly, [x], [r(2, 3)])).toThrow(NoForwardRuleError);
-    expect(() => jvp(fx.callsReverseOnly, [x], [r(2, 3)])).toThrow(/no forward rule for scaledTwice \(called at [^)]*network\.ad\.ts:26:15\): it has a hand-written reverse rule/);
+    expect(() => jvp(fx.callsReverseOnly, [x], [r(2, 3)])).toThrow(
+      /no forward rule for scaledTwice \(called at [^)]*network\.ad\.ts:26:15\): it has a hand-written reverse rule/,
+    );
   });
   test("a function of a plain .ts module is an error naming it and the call site", () => {
     expect(() => jvp(fx.callsPlain, [r(2, 3)], [r(2, 3)])).toThrow(/no forward rule for plainScale \(called at [^)]*network\.ad\.ts:31:10\)/);
   });
   test("a callback of .reduce without a forward rule is an error naming it and the call site", () => {
-    expect(() => jvp(fx.reducesPlain, [r(2, 3), [2, 3]], [r(2, 3)])).toThrow(/no forward rule for plainScale \(called at [^)]*network\.ad\.ts:36:13\)/);
+    expect(() => jvp(fx.reducesPlain, [r(2, 3), [2, 3]], [r(2, 3)])).toThrow(
+      /no forward rule for plainScale \(called at [^)]*network\.ad\.ts:36:13\)/,
+    );
   });
   test("nonDifferentiable and stopGradient give zero tangents", () => {
-    const x = r(2, 3), v = r(2, 3);
+    const x = r(2, 3),
+      v = r(2, 3);
     const [, t] = jvp(fx.constants, [x], [v]);
     const n = Math.sqrt(values(x).reduce((s, e) => s + e * e, 0));
     // d/dx of tanh(x)·s/(1 + n) with s and n constants: (1 − tanh²x)·s·v/(1 + n)
@@ -85,9 +97,24 @@ describe("forward rules are generated on demand", () => {
     const loaded = transformAd(source, file, { noCache: true });
     expect(loaded.code).toContain('__fwd.rule("network__frule")');
     expect(loaded.code).not.toContain("function network__frule");
-    expect(loaded.code.split("\n").slice(0, source.split("\n").length - 1).slice(1).join("\n")).toBe(source.split("\n").slice(1, -1).join("\n"));
+    expect(
+      loaded.code
+        .split("\n")
+        .slice(0, source.split("\n").length - 1)
+        .slice(1)
+        .join("\n"),
+    ).toBe(source.split("\n").slice(1, -1).join("\n"));
     const forward = transformAd(source, file, { forward: true, noCache: true });
-    expect(forward.forwardRules).toEqual(["network__frule", "tripled__frule", "callsReverseOnly__frule", "callsPlain__frule", "reducesPlain__frule", "constants__frule", "block__frule", "checkpointed__frule"]);
+    expect(forward.forwardRules).toEqual([
+      "network__frule",
+      "tripled__frule",
+      "callsReverseOnly__frule",
+      "callsPlain__frule",
+      "reducesPlain__frule",
+      "constants__frule",
+      "block__frule",
+      "checkpointed__frule",
+    ]);
     expect(forward.code).toContain("function network__frule(__a: any[], __ta: any[])");
     expect(forward.code).toContain('__ad.fopOf("tanh", ');
   });

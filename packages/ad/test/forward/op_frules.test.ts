@@ -20,7 +20,13 @@ const rng = new Rng(12);
 /** The tangents of a sample: random for `diff`, null elsewhere. */
 function tangentsOf({ args, diff }: KernelSample): unknown[] {
   const random = (x: unknown): unknown =>
-    x instanceof Tensor ? Tensor.randn(x.shape, { rng, dtype: "float64" }) : typeof x === "number" ? rng.normal() : Array.isArray(x) ? x.map(random) : null;
+    x instanceof Tensor
+      ? Tensor.randn(x.shape, { rng, dtype: "float64" })
+      : typeof x === "number"
+        ? rng.normal()
+        : Array.isArray(x)
+          ? x.map(random)
+          : null;
   return args.map((a, i) => (diff.includes(i) ? random(a) : null));
 }
 
@@ -66,13 +72,30 @@ describe("every kernel's forward rule passes jvpcheck on its samples (float64)",
 });
 
 describe("forward rules of numbers and Math (jvpcheck, float64)", () => {
-  const points: Record<string, number[]> = { log: [1.3], log1p: [0.4], sqrt: [1.7], cbrt: [1.9], pow: [1.3, 2.2], div: [0.7, 1.9], mod: [5.3, 1.7], max: [0.2, 1.5, -0.4], min: [0.2, 1.5, -0.4] };
-  for (const [table, rules] of [["num", fnum], ["Math", fmath]] as const) {
+  const points: Record<string, number[]> = {
+    log: [1.3],
+    log1p: [0.4],
+    sqrt: [1.7],
+    cbrt: [1.9],
+    pow: [1.3, 2.2],
+    div: [0.7, 1.9],
+    mod: [5.3, 1.7],
+    max: [0.2, 1.5, -0.4],
+    min: [0.2, 1.5, -0.4],
+  };
+  for (const [table, rules] of [
+    ["num", fnum],
+    ["Math", fmath],
+  ] as const) {
     for (const name of Object.keys(rules)) {
       test(`${table}.${name}`, () => {
         const arity = name === "neg" || (table === "Math" && !["pow", "max", "min"].includes(name)) ? 1 : 2;
         const at = points[name] ?? (arity === 1 ? [0.6] : [0.6, -1.3]);
-        const f = (...xs: number[]) => rules[name](xs, xs.map(() => null))[0];
+        const f = (...xs: number[]) =>
+          rules[name](
+            xs,
+            xs.map(() => null),
+          )[0];
         defineFrule(f, rules[name]);
         expect(jvpcheck(f, at).ok).toBe(true);
       });
@@ -104,7 +127,8 @@ describe("what @pullback/ad derives from the table", () => {
     expect(linear(opTable)).toContain("reshape");
     expect(linear(opTable)).not.toContain("tanh");
     expect(linear(kernelTable)).toContain("dropoutBackward");
-    const x = Tensor.randn([2, 3], { rng, dtype: "float64" }), t = Tensor.randn([2, 3], { rng, dtype: "float64" });
+    const x = Tensor.randn([2, 3], { rng, dtype: "float64" }),
+      t = Tensor.randn([2, 3], { rng, dtype: "float64" });
     const [y, ty] = opTable.reshape.frule([x, [3, 2]], [t]);
     expect(y.shape).toEqual([3, 2]);
     expect(Array.from(ty.data)).toEqual(Array.from(t.data));
@@ -115,7 +139,9 @@ describe("what @pullback/ad derives from the table", () => {
     expect(() => fopOf("frobnicate", "model.ad.ts:3:7")).toThrow("no forward rule for `frobnicate` of @pullback/tensor (called at model.ad.ts:3:7)");
   });
   test("jvp of a function without a forward rule is an error naming it", () => {
-    const plain = function plainHelper(x: Tensor) { return x; };
+    const plain = function plainHelper(x: Tensor) {
+      return x;
+    };
     const x = Tensor.randn([2], { rng, dtype: "float64" });
     expect(() => jvp(plain, [x], [x])).toThrow(/no forward rule for plainHelper/);
   });

@@ -14,7 +14,11 @@ const SITE = "model.ad.ts:3:7";
 
 /** `f` given the forward rule `frule`, called by the generated code as `frule(args, tangents)`. */
 function withForward<F extends (...args: any[]) => any>(frule: Frule): F {
-  const f = ((...args: any[]) => frule(args, args.map(() => null))[0]) as F;
+  const f = ((...args: any[]) =>
+    frule(
+      args,
+      args.map(() => null),
+    )[0]) as F;
   return defineFrule(f, frule);
 }
 
@@ -63,7 +67,15 @@ describe("jvpcheck of each rule", () => {
   });
   test("Object.fromEntries, a key given twice (the last pair wins)", () => {
     const f = withForward(([es], [tes]) => fobjectOf("fromEntries", SITE)([es], [tes]));
-    expect(jvpcheck(f, [[["k", r(2)], ["j", r(2)], ["k", r(2)]]]).ok).toBe(true);
+    expect(
+      jvpcheck(f, [
+        [
+          ["k", r(2)],
+          ["j", r(2)],
+          ["k", r(2)],
+        ],
+      ]).ok,
+    ).toBe(true);
   });
   test("a zero tangent in, a zero tangent out", () => {
     expect(fobjectSpread([{ a: 1 }, { b: 2 }], [null, null])).toEqual([{ a: 1, b: 2 }, null]);
@@ -82,7 +94,9 @@ describe("coverage and errors", () => {
     expect(() => reduce([null, step, 0], [null, null, null])).toThrow(`${SITE}: reduce: expected an array, got null`);
     expect(() => farrayMap(SITE)([7, square], [null, null])).toThrow(`${SITE}: map: expected an array, got number`);
     expect(() => fobjectOf("values", SITE)([undefined], [null])).toThrow(`${SITE}: Object.values: expected an object, got undefined`);
-    expect(() => fobjectOf("fromEntries", SITE)([{}], [null])).toThrow(`${SITE}: Object.fromEntries of tracked values needs an array of [key, value] pairs, got object`);
+    expect(() => fobjectOf("fromEntries", SITE)([{}], [null])).toThrow(
+      `${SITE}: Object.fromEntries of tracked values needs an array of [key, value] pairs, got object`,
+    );
     expect(() => fobjectOf("groupBy", SITE)).toThrow(NoForwardRuleError);
   });
   test("a callback without a forward rule is named, with the call site", () => {

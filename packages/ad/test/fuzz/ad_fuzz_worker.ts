@@ -47,16 +47,26 @@ self.onmessage = (event: MessageEvent<FuzzRequest>) => {
       const r = transformAd(source, path, { noCache: true, map: true });
       const parsed = parseSync(`${path}.expanded.ts`, r.code, { sourceType: "module", lang: "ts" } as any);
       const errors = (parsed.errors ?? []).filter((e: any) => e.severity !== "Warning");
-      report = errors.length === 0
-        ? { i, file: path, kind, outcome: "expanded" }
-        : { i, file: path, kind, outcome: "bad-output", detail: errors.map((e: any) => e.message).join("; "), source };
+      report =
+        errors.length === 0
+          ? { i, file: path, kind, outcome: "expanded" }
+          : { i, file: path, kind, outcome: "bad-output", detail: errors.map((e: any) => e.message).join("; "), source };
     } catch (e) {
       if (e instanceof AdSyntaxError) {
         const ok = e.file === path && e.line >= 1 && e.column >= 1 && e.message.startsWith(`${path}:${e.line}:${e.column}: error: `);
-        report = ok ? { i, file: path, kind, outcome: e.reason.startsWith("syntax error") ? "syntax diagnostic" : "convention diagnostic" } : { i, file: path, kind, outcome: "bad-diagnostic", detail: e.message.slice(0, 300), source };
+        report = ok
+          ? { i, file: path, kind, outcome: e.reason.startsWith("syntax error") ? "syntax diagnostic" : "convention diagnostic" }
+          : { i, file: path, kind, outcome: "bad-diagnostic", detail: e.message.slice(0, 300), source };
       } else {
         const err = e as Error;
-        report = { i, file: path, kind, outcome: "crash", detail: `${err?.name}: ${err?.message}\n${String(err?.stack).split("\n").slice(1, 6).join("\n")}`, source };
+        report = {
+          i,
+          file: path,
+          kind,
+          outcome: "crash",
+          detail: `${err?.name}: ${err?.message}\n${String(err?.stack).split("\n").slice(1, 6).join("\n")}`,
+          source,
+        };
       }
     }
     postMessage(report);

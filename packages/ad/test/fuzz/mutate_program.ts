@@ -41,7 +41,8 @@ export function mutateProgram(source: string, tokens: Token[], rng: FuzzRng): { 
       [texts[i], texts[j]] = [texts[j], texts[i]];
     }
   }
-  let out = "", pos = 0;
+  let out = "",
+    pos = 0;
   tokens.forEach((t, i) => {
     out += source.slice(pos, t.start) + texts[i];
     pos = t.end;

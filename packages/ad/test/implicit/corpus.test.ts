@@ -40,7 +40,8 @@ function check(f: (...args: any[]) => any, args: unknown[], argnums?: number[]):
 }
 
 const values = (t: Tensor): number[] => Array.from(t.data as Float64Array);
-const isZeroTensor = (t: unknown, shape: number[]): boolean => t instanceof Tensor && t.shape.join() === shape.join() && values(t).every((v) => v === 0);
+const isZeroTensor = (t: unknown, shape: number[]): boolean =>
+  t instanceof Tensor && t.shape.join() === shape.join() && values(t).every((v) => v === 0);
 
 describe("straight-line", () => {
   test("affine", () => check(straight.affine, [rand(4, 3), rand(3, 2), rand(2)]));
@@ -103,7 +104,8 @@ describe("branches", () => {
     for (const k of [0, 1, 2]) check(branches.nestedTernary, [rand(3), k], [0]);
   });
   test("a ternary inside an expression", () => {
-    for (const useLog of [true, false]) check(branches.ternaryInExpression, [rand(3, 4), Int32Array.from([0, 2]), Int32Array.from([1, 3]), useLog], [0]);
+    for (const useLog of [true, false])
+      check(branches.ternaryInExpression, [rand(3, 4), Int32Array.from([0, 2]), Int32Array.from([1, 3]), useLog], [0]);
   });
   test("an optional parameter", () => {
     check(branches.optionalParam, [rand(2), rand(2)]);
@@ -133,27 +135,46 @@ describe("loops", () => {
   test("repeat (for)", () => check(loops.repeat, [rand(2, 3), 3], [0]));
   test("sumOfProducts (for…of over tensors)", () => check(loops.sumOfProducts, [[rand(2, 3), rand(2, 3), rand(2, 3)], rand(2, 3)]));
   test("stack (for…of over parameter objects)", () =>
-    check(loops.stack, [rand(4, 3), [{ w: rand(3, 3), b: rand(3) }, { w: rand(3, 2), b: rand(2) }]]));
+    check(loops.stack, [
+      rand(4, 3),
+      [
+        { w: rand(3, 3), b: rand(3) },
+        { w: rand(3, 2), b: rand(2) },
+      ],
+    ]));
   test("whileLoop", () => check(loops.whileLoop, [rand(2, 3), 4], [0]));
   test("doWhile", () => {
     for (const steps of [0, 3]) check(loops.doWhile, [rand(2, 3), rand(3, 3), steps], [0, 1]);
   });
-  test("nested loops", () => check(loops.nested, [rand(2, 3), [[mulScalar(rand(3, 3), 0.3)], [mulScalar(rand(3, 3), 0.3), mulScalar(rand(3, 3), 0.3)]]]));
+  test("nested loops", () =>
+    check(loops.nested, [rand(2, 3), [[mulScalar(rand(3, 3), 0.3)], [mulScalar(rand(3, 3), 0.3), mulScalar(rand(3, 3), 0.3)]]]));
   test("indexed reads", () => check(loops.indexed, [[rand(3), rand(3), rand(3)]]));
   test("for…in over a parameter object", () => check(loops.forIn, [{ a: rand(2), b: rand(2), c: rand(2) }]));
   test("for…of destructuring objects with a flag", () => {
-    const ps = [{ w: rand(2), on: true }, { w: rand(2), on: false }, { w: rand(2), on: true }];
+    const ps = [
+      { w: rand(2), on: true },
+      { w: rand(2), on: false },
+      { w: rand(2), on: true },
+    ];
     const x = rand(2);
     const [y, back] = pullback(loops.flaggedLayers, ps, x);
     const [dps] = back(Tensor.ones(y.shape, "float64"));
     expect(dps[1].on).toBeNull();
     expect(isZeroTensor(dps[1].w, [2])).toBe(true);
     // Gradients of the weights (the flags fixed) and of x.
-    const weights = (ws: Tensor[], x: Tensor) => loops.flaggedLayers(ws.map((w, i) => ({ w, on: ps[i].on })), x);
+    const weights = (ws: Tensor[], x: Tensor) =>
+      loops.flaggedLayers(
+        ws.map((w, i) => ({ w, on: ps[i].on })),
+        x,
+      );
     const dws: Tensor[] = dps.map((p: { w: Tensor }) => p.w);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 2; j++) {
-        const bump = (e: number) => { const ws = ps.map((p) => p.w.clone("float64")); ws[i].data[j] += e; return values(weights(ws, x)).reduce((a, b) => a + b, 0); };
+        const bump = (e: number) => {
+          const ws = ps.map((p) => p.w.clone("float64"));
+          ws[i].data[j] += e;
+          return values(weights(ws, x)).reduce((a, b) => a + b, 0);
+        };
         expect(values(dws[i])[j]).toBeCloseTo((bump(1e-6) - bump(-1e-6)) / 2e-6, 6);
       }
     }
@@ -191,7 +212,12 @@ describe("control flow", () => {
   test("do…while(true) with break", () => check(flow.doWhileBreak, [rand(2, 3), rand(3, 3)]));
   test("while on a tracked number", () => check(flow.whileOnTracked, [1.3]));
   test("early returns of numbers", () => {
-    for (const [x, y] of [[2, 1], [1, 2], [5, 9]]) check(flow.earlyReturnNumber, [x, y]);
+    for (const [x, y] of [
+      [2, 1],
+      [1, 2],
+      [5, 9],
+    ])
+      check(flow.earlyReturnNumber, [x, y]);
   });
   test("a labeled block left by break", () => {
     for (const skip of [true, false]) check(flow.labeledBlock, [rand(2), skip]);
@@ -237,17 +263,17 @@ describe("structures", () => {
     expect(isZeroTensor(back(rand(2))[1], [3])).toBe(true);
   });
 });
-  test("a parameter object reassigned", () => check(structures.reassignParamObject, [{ w: rand(2), b: rand(2) }, rand(2)]));
-  test("a nested pattern in a parameter", () => check(structures.nestedParamPattern, [{ a: { b: rand(2) }, c: [rand(2), rand(2), rand(2)] }]));
-  test("a property returned as is", () => {
-    check(structures.returnsProperty, [{ w: rand(2), v: rand(3) }]);
-    const [, back] = pullback(structures.returnsProperty, { w: rand(2), v: rand(3) });
-    expect(isZeroTensor(back(rand(2))[0].v, [3])).toBe(true);
-  });
-  test("computed keys", () => check(structures.computedKeys, [rand(2), "k"], [0]));
-  test("recursion over an index with an object result", () => check(structures.recursiveStructure, [[rand(2), rand(2), rand(2)], 0], [0]));
-  test("reads from both ends of a spread array", () => check(structures.spreadIndex, [[rand(2), rand(2)], rand(2)]));
-  test("an arrow returning an object literal", () => check(structures.objBody, [rand(2)]));
+test("a parameter object reassigned", () => check(structures.reassignParamObject, [{ w: rand(2), b: rand(2) }, rand(2)]));
+test("a nested pattern in a parameter", () => check(structures.nestedParamPattern, [{ a: { b: rand(2) }, c: [rand(2), rand(2), rand(2)] }]));
+test("a property returned as is", () => {
+  check(structures.returnsProperty, [{ w: rand(2), v: rand(3) }]);
+  const [, back] = pullback(structures.returnsProperty, { w: rand(2), v: rand(3) });
+  expect(isZeroTensor(back(rand(2))[0].v, [3])).toBe(true);
+});
+test("computed keys", () => check(structures.computedKeys, [rand(2), "k"], [0]));
+test("recursion over an index with an object result", () => check(structures.recursiveStructure, [[rand(2), rand(2), rand(2)], 0], [0]));
+test("reads from both ends of a spread array", () => check(structures.spreadIndex, [[rand(2), rand(2)], rand(2)]));
+test("an arrow returning an object literal", () => check(structures.objBody, [rand(2)]));
 
 describe("optional chaining", () => {
   test("cfg?.scale ?? 1.5 (number leaves): present, absent, no config", () => {
@@ -296,7 +322,14 @@ describe(".reduce", () => {
     expect(() => pullback(reduce.foldNoInit, [])).toThrow("reduce of an empty array with no initial value");
   });
   test("number leaves; the callback reads the index and the array", () => check(reduce.foldNumbers, [{ xs: [num(), num(), num()] }, num()]));
-  test("over parameter objects", () => check(reduce.foldObjects, [rand(2, 3), [{ w: rand(3, 3), b: rand(3) }, { w: rand(3, 2), b: rand(2) }]]));
+  test("over parameter objects", () =>
+    check(reduce.foldObjects, [
+      rand(2, 3),
+      [
+        { w: rand(3, 3), b: rand(3) },
+        { w: rand(3, 2), b: rand(2) },
+      ],
+    ]));
   test("an untracked array, the callback capturing a tracked number", () => {
     check(reduce.foldCaptured, [[0.5, -2, 3], num()], [1]);
     const [, back] = pullback(reduce.foldCaptured, [0.5, -2, 3], 0.8);
@@ -345,7 +378,8 @@ describe("Object.values / entries / fromEntries / keys", () => {
 describe("closures and calls", () => {
   test("nested function", () => check(closures.nestedFunction, [rand(2, 3), rand(2, 3)]));
   test("closure capturing a parameter", () => check(closures.capturesParam, [rand(2, 3), rand(3, 3)]));
-  test("closure capturing a tracked local, called in a loop", () => check(closures.capturesInLoop, [rand(2, 3), mulScalar(rand(2, 3), 0.3), 3], [0, 1]));
+  test("closure capturing a tracked local, called in a loop", () =>
+    check(closures.capturesInLoop, [rand(2, 3), mulScalar(rand(2, 3), 0.3), 3], [0, 1]));
   test("closure defined in a loop body", () => check(closures.closureInLoop, [[rand(2, 3), rand(2, 3)], rand(2, 3)]));
   test("closure passed to a function of another module", () => check(closures.passesClosure, [rand(2, 3), rand(3, 3)]));
   test("imported function passed as an argument", () => check(closures.passesImported, [rand(2, 3)]));
@@ -371,8 +405,11 @@ describe("closures and calls", () => {
   test("a module object with a function property", () => check(closures.usesModel, [rand(2, 2), rand(2, 2)]));
   test("recursion building an array with spread", () => check(closures.sumOfNested, [rand(2)]));
   test("assigning a tracked value to a captured variable instead is a load-time error", () => {
-    const source = 'import { add, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor, a: Tensor): Tensor {\n  let acc = x;\n  const addTo = (y: Tensor) => {\n    acc = add(acc, mul(y, x));\n  };\n  addTo(a);\n  return acc;\n}\n';
-    expect(() => transformAd(source, "captured.ad.ts", { noCache: true })).toThrow(/captured\.ad\.ts:5:5: error: a nested function cannot assign `acc`, a variable of the function that encloses it/);
+    const source =
+      'import { add, mul, type Tensor } from "@pullback/tensor";\nexport function f(x: Tensor, a: Tensor): Tensor {\n  let acc = x;\n  const addTo = (y: Tensor) => {\n    acc = add(acc, mul(y, x));\n  };\n  addTo(a);\n  return acc;\n}\n';
+    expect(() => transformAd(source, "captured.ad.ts", { noCache: true })).toThrow(
+      /captured\.ad\.ts:5:5: error: a nested function cannot assign `acc`, a variable of the function that encloses it/,
+    );
   });
   test("a closure returned by a function (unsupported): its pullback throws instead of losing the gradient", () => {
     const [y, back] = pullback(closures.usesMadeClosure, rand(2, 3), rand(2, 3));
@@ -410,14 +447,17 @@ describe("numbers", () => {
 
 describe("custom rules", () => {
   test("stopGradient: the stopped path gives exactly zero", () => {
-    const x = rand(2, 3), w = rand(2, 3), dy = rand(2, 3);
+    const x = rand(2, 3),
+      w = rand(2, 3),
+      dy = rand(2, 3);
     const [, back] = pullback(custom.stopped, x, w);
     const [dx, dw] = back(dy);
     expect(values(dx)).toEqual(values(mul(dy, x)));
     expect(values(dw)).toEqual(values(dy));
   });
   test("stopGradient of a nested structure", () => {
-    const x = rand(2, 3), p = { a: rand(2, 3), bs: [rand(2, 3), rand(2, 3)] };
+    const x = rand(2, 3),
+      p = { a: rand(2, 3), bs: [rand(2, 3), rand(2, 3)] };
     const [y, back] = pullback(custom.stoppedTree, x, p);
     const [dx, dp] = back(Tensor.ones(y.shape, "float64"));
     expect(isZeroTensor(dp.a, [2, 3])).toBe(true);
@@ -426,7 +466,8 @@ describe("custom rules", () => {
     expect(values(dx)).toEqual(values(add(mul(p.a, p.bs[0]), p.bs[1])));
   });
   test("nonDifferentiable: its result is a constant (no gradient through the norm)", () => {
-    const x = rand(2, 3), dy = rand(2, 3);
+    const x = rand(2, 3),
+      dy = rand(2, 3);
     const before = custom.counts.norm;
     const [, back] = pullback(custom.scaledByNorm, x);
     expect(custom.counts.norm).toBe(before + 1);
@@ -440,7 +481,9 @@ describe("custom rules", () => {
     expect(custom.counts.positives).toBeGreaterThan(before);
   });
   test("customVjp: the custom rule (3·dy) is used, not exp'", () => {
-    const x = rand(2, 3), w = rand(2, 3), dy = rand(2, 3);
+    const x = rand(2, 3),
+      w = rand(2, 3),
+      dy = rand(2, 3);
     const [, back] = pullback(custom.usesCustom, x, w);
     const [dx] = back(dy);
     expect(values(dx)).toEqual(values(mulScalar(mul(dy, w), 3)));
@@ -452,7 +495,10 @@ describe("custom rules", () => {
     expect(dy).toBe(4);
   });
   test("checkpoint: same gradients, and f's forward re-runs in the pullback", () => {
-    const x = rand(2, 3), w1 = rand(3, 3), w2 = rand(3, 3), dy = rand(2, 3);
+    const x = rand(2, 3),
+      w1 = rand(3, 3),
+      w2 = rand(3, 3),
+      dy = rand(2, 3);
     let start = custom.counts.forward;
     const [y1, back1] = pullback(custom.plain, x, w1, w2);
     expect(custom.counts.forward - start).toBe(2);
@@ -472,7 +518,10 @@ describe("custom rules", () => {
     const x = rand(2, 3);
     check(custom.logged, [x]);
     custom.logged(x);
-    expect(custom.lastNorm).toBeCloseTo(values(x).reduce((s, v) => s + Math.tanh(v) ** 2, 0), 12);
+    expect(custom.lastNorm).toBeCloseTo(
+      values(x).reduce((s, v) => s + Math.tanh(v) ** 2, 0),
+      12,
+    );
   });
 });
 
@@ -480,7 +529,8 @@ describe("losses", () => {
   const model = (): losses.Model => ({ w1: rand(3, 5), b1: rand(5), w2: rand(5, 4) });
   const targets = Int32Array.from([0, 3, 1]);
   test("crossEntropy returning a number: valueAndGrad with argnums", () => {
-    const p = model(), x = rand(3, 3);
+    const p = model(),
+      x = rand(3, 3);
     const [value, [dp, dx]] = valueAndGrad(losses.loss, { argnums: [0, 1] })(p, x, targets);
     expect(typeof value).toBe("number");
     expect(dp.w1.shape).toEqual([3, 5]);
@@ -488,7 +538,8 @@ describe("losses", () => {
     check(losses.loss, [p, x, targets], [0, 1]);
   });
   test("hasAux: [loss, aux]", () => {
-    const p = model(), x = rand(3, 3);
+    const p = model(),
+      x = rand(3, 3);
     const [[value, aux], [dp, ddecay]] = valueAndGrad(losses.lossWithAux, { argnums: [0, 3], hasAux: true })(p, x, targets, 0.01);
     expect(value).toBeCloseTo(aux.ce + 0.01 * aux.l2, 12);
     expect(ddecay).toBeCloseTo(aux.l2, 10);
@@ -498,12 +549,15 @@ describe("losses", () => {
 });
 
 describe("a tiny GPT", () => {
-  const V = 7, C = 4, T = 3;
+  const V = 7,
+    C = 4,
+    T = 3;
   const lin = (m: number, n: number): model.Linear => ({ w: mulScalar(rand(m, n), 0.5), b: mulScalar(rand(n), 0.1) });
   const norm = (): model.Linear => ({ w: add(Tensor.ones([C], "float64"), mulScalar(rand(C), 0.1)), b: mulScalar(rand(C), 0.1) });
   const block = (): model.Block => ({ ln1: norm(), qkv: lin(C, 3 * C), proj: lin(C, C), ln2: norm(), fc: lin(C, 4 * C), out: lin(4 * C, C) });
   const gpt = (): model.Gpt => ({ wte: rand(V, C), wpe: mulScalar(rand(T, C), 0.5), blocks: [block(), block()], lnf: norm() });
-  const tokens = Int32Array.from([3, 0, 6]), targets = Int32Array.from([0, 6, 2]);
+  const tokens = Int32Array.from([3, 0, 6]),
+    targets = Int32Array.from([0, 6, 2]);
   test("gradients of every parameter (embeddings, two blocks, tied output)", () => check(model.gptLoss, [gpt(), tokens, targets, { heads: 2 }], [0]));
   test("valueAndGrad: a number loss and a gradient tree shaped like the model", () => {
     const [loss, g] = valueAndGrad(model.gptLoss)(gpt(), tokens, targets, { heads: 2 });
@@ -516,7 +570,13 @@ describe("a tiny GPT", () => {
 describe("pullbacks can be called again", () => {
   /** A random cotangent shaped like y (Tensors and numbers in arrays and objects). */
   const like = (y: unknown): unknown =>
-    y instanceof Tensor ? rand(...y.shape) : typeof y === "number" ? num() : Array.isArray(y) ? y.map(like) : Object.fromEntries(Object.entries(y as object).map(([k, v]) => [k, like(v)]));
+    y instanceof Tensor
+      ? rand(...y.shape)
+      : typeof y === "number"
+        ? num()
+        : Array.isArray(y)
+          ? y.map(like)
+          : Object.fromEntries(Object.entries(y as object).map(([k, v]) => [k, like(v)]));
   const text = (ds: unknown) => JSON.stringify(ds, (_, v) => (v instanceof Tensor ? Array.from(v.data) : v));
   const cases: [string, (...args: any[]) => any, () => unknown[]][] = [
     ["a tape with loops and labels", flow.labeledBreak, () => [rand(2, 3), rand(3, 3), 4]],
@@ -546,18 +606,31 @@ describe("activity", () => {
     return generated.slice(start, end < 0 ? undefined : end);
   };
   /** Every rule call of a rule: ops, number and Math rules, registry lookups. */
-  const ruleCalls = (text: string): string[] => [...text.matchAll(/__ops\.(\w+)\(|__ad\.(num|math)\.(\w+)\(|__ad\.ruleOf\((\w+)/g)].map((m) => m[1] ?? (m[3] ? `${m[2]}.${m[3]}` : `ruleOf ${m[4]}`));
+  const ruleCalls = (text: string): string[] =>
+    [...text.matchAll(/__ops\.(\w+)\(|__ad\.(num|math)\.(\w+)\(|__ad\.ruleOf\((\w+)/g)].map(
+      (m) => m[1] ?? (m[3] ? `${m[2]}.${m[3]}` : `ruleOf ${m[4]}`),
+    );
 
   test("shapes, a config object and indices: no rule call and no cotangent for them", () => {
     const rule = ruleText("windowed");
     expect(ruleCalls(rule)).toEqual(["splitAt", "reshape", "reshape", "take", "mulScalar", "add", "take", "add", "tanh", "sumAlong"]);
     // The shape and index computations are copied as written, with no cotangent variables.
-    for (const line of ["const rows = x.shape[0];", "const n = Math.min(cfg.n, rows);", "const width = n * cols;", "const first = ids[0] % cols;", "for (let i = 0; i < cfg.n; i++) {"]) expect(rule).toContain(line);
+    for (const line of [
+      "const rows = x.shape[0];",
+      "const n = Math.min(cfg.n, rows);",
+      "const width = n * cols;",
+      "const first = ids[0] % cols;",
+      "for (let i = 0; i < cfg.n; i++) {",
+    ])
+      expect(rule).toContain(line);
     expect(rule).not.toMatch(/d_cfg|d_n\b|d_width|d_rows|d_first|d_ids/);
     expect(rule).toContain("return [d_x, d_w, null, null];");
   });
   test("shapes, a config object and indices: gradients", () => {
-    const x = rand(4, 3), w = rand(5, 3), cfg = { n: 2 }, ids = Int32Array.from([4, 0, 2]);
+    const x = rand(4, 3),
+      w = rand(5, 3),
+      cfg = { n: 2 },
+      ids = Int32Array.from([4, 0, 2]);
     check(activity.windowed, [x, w, cfg, ids], [0, 1]);
     const [, back] = pullback(activity.windowed, x, w, cfg, ids);
     const [, , dcfg, dids] = back(rand(3));
@@ -568,7 +641,8 @@ describe("activity", () => {
     const rule = ruleText("configScale");
     expect(rule).toContain('d_cfg = __ad.accAt(d_cfg, "scale"');
     expect(rule).not.toContain('"n"');
-    const x = rand(2, 3), dy = rand(2, 3);
+    const x = rand(2, 3),
+      dy = rand(2, 3);
     check(activity.configScale, [x, { n: 3, scale: 0.8 }], [0]);
     // cfg.scale by central differences (cfg.n, a loop count, cannot be perturbed).
     const [, back] = pullback(activity.configScale, x, { n: 3, scale: 0.8 });

@@ -15,7 +15,10 @@ test("valueAndGrad(loss): the embedding branch — grads has the structure of pa
   const [value, grads] = valueAndGrad(loss)(params, batch);
   expect(Number.isFinite(value)).toBe(true);
   expect(grads.embed!.shape).toEqual([7, 6]);
-  expect(grads.layers.map((l: { w2: Tensor }) => l.w2.shape)).toEqual([[4, 6], [4, 6]]);
+  expect(grads.layers.map((l: { w2: Tensor }) => l.w2.shape)).toEqual([
+    [4, 6],
+    [4, 6],
+  ]);
   expect(gradcheckFunction(loss, [params, batch], { argnums: [0] }).ok).toBe(true);
 });
 

@@ -12,18 +12,42 @@ const log = new RuleLog("arithmetic");
 const pairs: [number[], number[]][] = [
   [[1], [1]],
   [[7], [7]],
-  [[3, 4], [3, 4]],
+  [
+    [3, 4],
+    [3, 4],
+  ],
   [[3, 4], [4]], // row, rank mismatch
-  [[3, 4], [1, 4]], // row
-  [[3, 4], [3, 1]], // column
-  [[3, 4], [1, 1]], // scalar-shaped
+  [
+    [3, 4],
+    [1, 4],
+  ], // row
+  [
+    [3, 4],
+    [3, 1],
+  ], // column
+  [
+    [3, 4],
+    [1, 1],
+  ], // scalar-shaped
   [[3, 4], [1]], // scalar-shaped, rank mismatch
   [[5], [3, 5]], // a broadcast (rank mismatch on the left operand)
-  [[3, 1], [1, 5]], // both broadcast
+  [
+    [3, 1],
+    [1, 5],
+  ], // both broadcast
   [[2, 3, 5], [5]],
-  [[2, 1, 5], [3, 1]],
-  [[1, 3, 1], [2, 1, 7]],
-  [[2, 3, 4], [2, 3, 4]],
+  [
+    [2, 1, 5],
+    [3, 1],
+  ],
+  [
+    [1, 3, 1],
+    [2, 1, 7],
+  ],
+  [
+    [2, 3, 4],
+    [2, 3, 4],
+  ],
 ];
 
 describe("binary rrules with broadcasting", () => {
@@ -45,11 +69,19 @@ describe("binary rrules with broadcasting", () => {
   }
 
   test("larger broadcast shapes (float32 path: multi-task kernels, sumToShape runs)", () => {
-    for (const [name, rule, op] of [["add", rr.add, ops.add], ["mul", rr.mul, ops.mul], ["div", rr.div, ops.div], ["sub", rr.sub, ops.sub]] as const) {
+    for (const [name, rule, op] of [
+      ["add", rr.add, ops.add],
+      ["mul", rr.mul, ops.mul],
+      ["div", rr.div, ops.div],
+      ["sub", rr.sub, ops.sub],
+    ] as const) {
       const a = rand([65, 129], 3, -2, 2);
       const b = name === "div" ? awayFromZero([129], 4) : rand([129], 4);
       checkRule(log, name, rule, [a, b], { plain: ([x, y]: [ops.Tensor, ops.Tensor]) => op(x, y), skipGradcheck: true });
-      checkRule(log, name, rule, [rand([64, 1, 33], 5), name === "div" ? awayFromZero([17, 1], 6) : rand([17, 1], 6)], { plain: ([x, y]: [ops.Tensor, ops.Tensor]) => op(x, y), skipGradcheck: true });
+      checkRule(log, name, rule, [rand([64, 1, 33], 5), name === "div" ? awayFromZero([17, 1], 6) : rand([17, 1], 6)], {
+        plain: ([x, y]: [ops.Tensor, ops.Tensor]) => op(x, y),
+        skipGradcheck: true,
+      });
     }
   });
 });

@@ -59,7 +59,13 @@ export class RuleLog {
   }
 
   print(): void {
-    const rows = [...this.stats].map(([rule, s]) => [rule, String(s.cases), s.gradAbs.toExponential(2), s.gradRel.toExponential(2), s.f32Rel.toExponential(2)]);
+    const rows = [...this.stats].map(([rule, s]) => [
+      rule,
+      String(s.cases),
+      s.gradAbs.toExponential(2),
+      s.gradRel.toExponential(2),
+      s.f32Rel.toExponential(2),
+    ]);
     const head = ["rule", "cases", "gradcheck max abs", "gradcheck max rel", "f32 vs f64 pullback"];
     const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
     const line = (r: string[]) => "  " + r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  ");
@@ -96,7 +102,8 @@ function describeTree(t: Tree): string {
 
 /** Asserts the outputs are the same tree with the same shapes and (nearly) the same values. */
 export function expectSameTree(actual: Tree, expected: Tree, what: string, rtol = 1e-6, atol = 1e-7): number {
-  const a = treeFlatten(actual), e = treeFlatten(expected);
+  const a = treeFlatten(actual),
+    e = treeFlatten(expected);
   expect(a.paths, `${what}: structure`).toEqual(e.paths);
   let worst = 0;
   a.leaves.forEach((al, k) => {
@@ -111,14 +118,17 @@ export function expectSameTree(actual: Tree, expected: Tree, what: string, rtol 
       return;
     }
     expect(al instanceof Tensor, `${where}: a Tensor`).toBe(true);
-    const at = al as Tensor, et = el as Tensor;
+    const at = al as Tensor,
+      et = el as Tensor;
     expect(at.shape, `${where}: shape`).toEqual(et.shape);
     let scale = 0;
     for (let i = 0; i < et.size; i++) scale = Math.max(scale, Math.abs(et.data[i]));
     for (let i = 0; i < et.size; i++) {
       const err = Math.abs(at.data[i] - et.data[i]);
       if (!(err <= rtol * Math.abs(et.data[i]) + atol * scale) && !(Number.isNaN(at.data[i]) && Number.isNaN(et.data[i]))) {
-        throw new Error(`${where} ${fmtShape(et.shape)}: element ${i} is ${at.data[i]}, expected ${et.data[i]} (rtol ${rtol}, atol ${atol}·max ${scale.toExponential(2)})`);
+        throw new Error(
+          `${where} ${fmtShape(et.shape)}: element ${i} is ${at.data[i]}, expected ${et.data[i]} (rtol ${rtol}, atol ${atol}·max ${scale.toExponential(2)})`,
+        );
       }
       worst = Math.max(worst, err / Math.max(scale, 1e-30));
     }
@@ -128,8 +138,10 @@ export function expectSameTree(actual: Tree, expected: Tree, what: string, rtol 
 
 /** The cotangent tree must mirror the input tree: Tensor leaves of the input's shape and `dtype`. */
 export function expectCotangentsLike(dx: Tree, x: Tree, dtype: "float32" | "float64", what: string): void {
-  const xs = treeFlatten(x), ds = treeFlatten(dx);
-  if (xs.paths.join() !== ds.paths.join()) throw new Error(`${what}: cotangent structure {${describeTree(dx)}} does not mirror the input {${describeTree(x)}}`);
+  const xs = treeFlatten(x),
+    ds = treeFlatten(dx);
+  if (xs.paths.join() !== ds.paths.join())
+    throw new Error(`${what}: cotangent structure {${describeTree(dx)}} does not mirror the input {${describeTree(x)}}`);
   xs.leaves.forEach((xl, k) => {
     const dl = ds.leaves[k];
     const where = `${what}: cotangent ${xs.paths[k] || "x"}`;
@@ -149,10 +161,12 @@ export function checkRule(log: RuleLog, name: string, rule: Rule, x: Tree, optio
   const args = options.args ?? [];
   const seed = options.seed ?? 99;
   const label = `${name}(${describeTree(x)}${args.length ? `; ${args.map((a) => JSON.stringify(a)).join(", ")}` : ""})`;
-  const x32 = cast(x, "float32"), x64 = cast(x, "float64");
+  const x32 = cast(x, "float32"),
+    x64 = cast(x, "float64");
 
   // 1. gradcheck in float64.
-  let gradRel = NaN, gradAbs = NaN;
+  let gradRel = NaN,
+    gradAbs = NaN;
   if (!options.skipGradcheck) {
     const report = gradcheck(rule, x64, { ...options.gradcheck, args, seed });
     gradRel = Math.max(...report.entries.map((e) => e.maxRel));

@@ -25,17 +25,29 @@ describe("softmax rrules", () => {
 
 describe("layerNorm rrule", () => {
   test("(…, C) with C = 1, 3, 8, 5 and leading dims", () => {
-    const shapes = [[4, 1], [1, 3], [3, 8], [2, 3, 5], [1, 1, 7]];
+    const shapes = [
+      [4, 1],
+      [1, 3],
+      [3, 8],
+      [2, 3, 5],
+      [1, 1, 7],
+    ];
     shapes.forEach((s, i) => {
       const c = s[s.length - 1];
       const x: Triple = [rand(s, i, -2, 2), rand([c], 10 + i, 0.5, 1.5), rand([c], 20 + i)];
       checkRule(log, "layerNorm", rr.layerNorm, x, { plain: ([a, w, b]: Triple) => ops.layerNorm(a, w, b), seed: i });
     });
     // another eps
-    checkRule(log, "layerNorm", rr.layerNorm, [rand([3, 4], 5), rand([4], 6), rand([4], 7)], { args: [0.1], plain: ([a, w, b]: Triple, eps: number) => ops.layerNorm(a, w, b, eps) });
+    checkRule(log, "layerNorm", rr.layerNorm, [rand([3, 4], 5), rand([4], 6), rand([4], 7)], {
+      args: [0.1],
+      plain: ([a, w, b]: Triple, eps: number) => ops.layerNorm(a, w, b, eps),
+    });
   });
   test("float32 path at the model's width (C = 64) and an odd one", () => {
-    for (const [n, c] of [[129, 64], [63, 17]]) {
+    for (const [n, c] of [
+      [129, 64],
+      [63, 17],
+    ]) {
       const x: Triple = [rand([n, c], 1, -2, 2), rand([c], 2, 0.5, 1.5), rand([c], 3)];
       checkRule(log, "layerNorm", rr.layerNorm, x, { plain: ([a, w, b]: Triple) => ops.layerNorm(a, w, b), skipGradcheck: true });
     }
@@ -47,14 +59,28 @@ describe("crossEntropy rrule", () => {
     const cases: [number[], number[]][] = [
       [[1, 1], [0]],
       [[1, 5], [3]],
-      [[3, 5], [0, 4, 2]],
-      [[7, 4], [1, 1, 1, 3, 0, 1, 2]],
+      [
+        [3, 5],
+        [0, 4, 2],
+      ],
+      [
+        [7, 4],
+        [1, 1, 1, 3, 0, 1, 2],
+      ],
     ];
     cases.forEach(([shape, targets], i) => {
-      checkRule(log, "crossEntropy", rr.crossEntropy, rand(shape, i, -3, 3), { args: [targets], plain: (x: ops.Tensor, t: number[]) => ops.crossEntropy(x, t), seed: i });
+      checkRule(log, "crossEntropy", rr.crossEntropy, rand(shape, i, -3, 3), {
+        args: [targets],
+        plain: (x: ops.Tensor, t: number[]) => ops.crossEntropy(x, t),
+        seed: i,
+      });
     });
     const targets = Int32Array.from({ length: 65 }, (_, i) => (i * 37) % 129);
-    checkRule(log, "crossEntropy", rr.crossEntropy, rand([65, 129], 5, -3, 3), { args: [targets], plain: (x: ops.Tensor, t: Int32Array) => ops.crossEntropy(x, t), skipGradcheck: true });
+    checkRule(log, "crossEntropy", rr.crossEntropy, rand([65, 129], 5, -3, 3), {
+      args: [targets],
+      plain: (x: ops.Tensor, t: Int32Array) => ops.crossEntropy(x, t),
+      skipGradcheck: true,
+    });
   });
 
   test("overwriteLogits: the pullback writes the same gradient into the logits' buffer, once", () => {
@@ -87,11 +113,16 @@ describe("linearCrossEntropy rrule", () => {
       checkRule(log, "linearCrossEntropy", rr.linearCrossEntropy, x, { args: o ? [targets, o] : [targets], plain, seed: i });
     });
     const targets = Int32Array.from({ length: 65 }, (_, i) => (i * 37) % 129);
-    checkRule(log, "linearCrossEntropy", rr.linearCrossEntropy, [rand([65, 64], 5, -2, 2), rand([64, 129], 6, -0.5, 0.5)] as Pair, { args: [targets], plain, skipGradcheck: true });
+    checkRule(log, "linearCrossEntropy", rr.linearCrossEntropy, [rand([65, 64], 5, -2, 2), rand([64, 129], 6, -0.5, 0.5)] as Pair, {
+      args: [targets],
+      plain,
+      skipGradcheck: true,
+    });
   });
 
   test("the pullback scales the gradients computed in the forward, and can run again", () => {
-    const x = rand([9, 4], 7, -2, 2).to("float32"), w = rand([4, 13], 8).to("float32");
+    const x = rand([9, 4], 7, -2, 2).to("float32"),
+      w = rand([4, 13], 8).to("float32");
     const targets = Int32Array.from({ length: 9 }, (_, i) => (i * 5) % 13);
     const f = ops.linearCrossEntropyForward(x, w, targets);
     const [loss, pullback] = rr.linearCrossEntropy([x, w], targets);
@@ -110,7 +141,12 @@ describe("attention rrule", () => {
   const plain = ([q, k, v]: Triple, o?: ops.AttentionOptions) => ops.attention(q, k, v, o);
   const qkv = (shape: number[], seed: number): Triple => [rand(shape, seed, -2, 2), rand(shape, seed + 1), rand(shape, seed + 2)];
   test("without dropout: (B, H, T, D) with T = 1, 5, 7, 9 and D = 1, 3, 4", () => {
-    const shapes = [[1, 1, 1, 1], [1, 2, 5, 3], [2, 1, 7, 4], [1, 1, 9, 2]];
+    const shapes = [
+      [1, 1, 1, 1],
+      [1, 2, 5, 3],
+      [2, 1, 7, 4],
+      [1, 1, 9, 2],
+    ];
     shapes.forEach((s, i) => checkRule(log, "attention", rr.attention, qkv(s, 10 * i), { plain, seed: i }));
     // default options vs explicit zeros
     checkRule(log, "attention", rr.attention, qkv([1, 2, 5, 3], 7), { args: [{ dropout: 0, seed: 3, offset: 4 }], plain });
@@ -137,7 +173,12 @@ describe("attention rrule", () => {
   });
   test("float32 path: T = 65, 129 (not a multiple of the kernel's tiles), D = 4", () => {
     checkRule(log, "attention", rr.attention, qkv([2, 3, 65, 4], 1), { plain, skipGradcheck: true });
-    checkRule(log, "attention", rr.attention, qkv([1, 2, 129, 4], 2), { args: [{ dropout: 0.2, seed: 9, offset: 3 }], plain, skipGradcheck: true, atol: 5e-5 });
+    checkRule(log, "attention", rr.attention, qkv([1, 2, 129, 4], 2), {
+      args: [{ dropout: 0.2, seed: 9, offset: 3 }],
+      plain,
+      skipGradcheck: true,
+      atol: 5e-5,
+    });
   });
 });
 
@@ -156,7 +197,12 @@ describe("attentionRows rrule", () => {
     });
   });
   test("float32 path: T = 65 (not a multiple of the kernel's tiles), D = 4, dropout", () => {
-    checkRule(log, "attentionRows", rr.attentionRows, rand([2 * 65, 3 * 12], 3, -2, 2), { args: [3, 2, { dropout: 0.2, seed: 9, offset: 3 }], plain, skipGradcheck: true, atol: 5e-5 });
+    checkRule(log, "attentionRows", rr.attentionRows, rand([2 * 65, 3 * 12], 3, -2, 2), {
+      args: [3, 2, { dropout: 0.2, seed: 9, offset: 3 }],
+      plain,
+      skipGradcheck: true,
+      atol: 5e-5,
+    });
   });
 });
 
@@ -170,31 +216,64 @@ describe("dropout rrule", () => {
     [[7], 0.5, 3, 5],
   ];
   test("p = 0, 0.1, 0.25, 0.5 over several shapes, seeds and offsets", () => {
-    cases.forEach(([s, p, seed, offset], i) => checkRule(log, "dropout", rr.dropout, rand(s, i), { args: [p, seed, offset], plain: ops.dropout, seed: i }));
+    cases.forEach(([s, p, seed, offset], i) =>
+      checkRule(log, "dropout", rr.dropout, rand(s, i), { args: [p, seed, offset], plain: ops.dropout, seed: i }),
+    );
     checkRule(log, "dropout", rr.dropout, rand([129, 65], 1), { args: [0.2, 11, 12], plain: ops.dropout, skipGradcheck: true });
   });
   test("addDropout (x + dropout(y), fused): p = 0, 0.1, 0.25, 0.5 over several shapes, seeds and offsets", () => {
     type Pair = [ops.Tensor, ops.Tensor];
     const plain = ([x, y]: Pair, p: number, seed: number, offset: number) => ops.addDropout(x, y, p, seed, offset);
-    cases.forEach(([s, p, seed, offset], i) => checkRule(log, "addDropout", rr.addDropout, [rand(s, i), rand(s, 40 + i)] as Pair, { args: [p, seed, offset], plain, seed: i }));
-    checkRule(log, "addDropout", rr.addDropout, [rand([129, 65], 1), rand([129, 65], 2)] as Pair, { args: [0.2, 11, 12], plain, skipGradcheck: true });
+    cases.forEach(([s, p, seed, offset], i) =>
+      checkRule(log, "addDropout", rr.addDropout, [rand(s, i), rand(s, 40 + i)] as Pair, { args: [p, seed, offset], plain, seed: i }),
+    );
+    checkRule(log, "addDropout", rr.addDropout, [rand([129, 65], 1), rand([129, 65], 2)] as Pair, {
+      args: [0.2, 11, 12],
+      plain,
+      skipGradcheck: true,
+    });
   });
 });
 
 describe("indexing rrules", () => {
   test("take: repeated indices accumulate, an index shape, V = 1", () => {
     checkRule(log, "take", rr.take, rand([5, 3], 1), { args: [[0, 2, 2, 4, 0]], plain: ops.take });
-    checkRule(log, "take", rr.take, rand([4, 2], 2), { args: [[3, 3, 1, 0, 3, 2], [2, 3]], plain: ops.take });
+    checkRule(log, "take", rr.take, rand([4, 2], 2), {
+      args: [
+        [3, 3, 1, 0, 3, 2],
+        [2, 3],
+      ],
+      plain: ops.take,
+    });
     checkRule(log, "take", rr.take, rand([1, 1], 3), { args: [[0, 0, 0]], plain: ops.take });
     checkRule(log, "take", rr.take, rand([6, 4], 4), { args: [Int32Array.from([5, 1])], plain: ops.take });
     const idx = Int32Array.from({ length: 300 }, (_, i) => (i * i) % 129);
     checkRule(log, "take", rr.take, rand([129, 64], 5), { args: [idx, [3, 100]], plain: ops.take, skipGradcheck: true });
   });
   test("pick: repeated (row, col) pairs accumulate", () => {
-    checkRule(log, "pick", rr.pick, rand([3, 4], 1), { args: [[0, 1, 2, 2], [1, 3, 0, 0]], plain: ops.pick });
-    checkRule(log, "pick", rr.pick, rand([1, 1], 2), { args: [[0, 0], [0, 0]], plain: ops.pick });
-    checkRule(log, "pick", rr.pick, rand([5, 2], 3), { args: [[4, 0, 4], [1, 1, 1]], plain: ops.pick });
-    const rows = Int32Array.from({ length: 200 }, (_, i) => i % 65), cols = Int32Array.from({ length: 200 }, (_, i) => (i * 7) % 129);
+    checkRule(log, "pick", rr.pick, rand([3, 4], 1), {
+      args: [
+        [0, 1, 2, 2],
+        [1, 3, 0, 0],
+      ],
+      plain: ops.pick,
+    });
+    checkRule(log, "pick", rr.pick, rand([1, 1], 2), {
+      args: [
+        [0, 0],
+        [0, 0],
+      ],
+      plain: ops.pick,
+    });
+    checkRule(log, "pick", rr.pick, rand([5, 2], 3), {
+      args: [
+        [4, 0, 4],
+        [1, 1, 1],
+      ],
+      plain: ops.pick,
+    });
+    const rows = Int32Array.from({ length: 200 }, (_, i) => i % 65),
+      cols = Int32Array.from({ length: 200 }, (_, i) => (i * 7) % 129);
     checkRule(log, "pick", rr.pick, rand([65, 129], 4), { args: [rows, cols], plain: ops.pick, skipGradcheck: true });
   });
 });
@@ -222,11 +301,14 @@ describe("structural rrules (@pullback/ad)", () => {
     const rule = (x: ops.Tensor) => {
       const [cc, pbc] = attach(c.clone(x.dtype));
       const [z, pbz] = rr.add([x, cc]);
-      return [z, (dz: ops.Tensor) => {
-        const [dx, dc] = pbz(dz);
-        pbc(dc);
-        return dx;
-      }] as [ops.Tensor, (dz: ops.Tensor) => ops.Tensor];
+      return [
+        z,
+        (dz: ops.Tensor) => {
+          const [dx, dc] = pbz(dz);
+          pbc(dc);
+          return dx;
+        },
+      ] as [ops.Tensor, (dz: ops.Tensor) => ops.Tensor];
     };
     gradcheck(rule, rand([2, 2], 3));
   });

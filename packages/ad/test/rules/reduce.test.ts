@@ -30,7 +30,10 @@ describe("reduction rrules", () => {
         }
       }
       // default keepDims (false)
-      checkRule(log, name, (x: ops.Tensor, axis: number) => rule(x, axis), rand([3, 4], 1), { args: [1], plain: (x: ops.Tensor, axis: number) => plain(x, axis, false) });
+      checkRule(log, name, (x: ops.Tensor, axis: number) => rule(x, axis), rand([3, 4], 1), {
+        args: [1],
+        plain: (x: ops.Tensor, axis: number) => plain(x, axis, false),
+      });
       // float32 only: larger rows and columns
       checkRule(log, name, rule, rand([65, 129], 2), { args: [0, true], plain, skipGradcheck: true });
       checkRule(log, name, rule, rand([65, 129], 3), { args: [-1, false], plain, skipGradcheck: true });

@@ -1,4 +1,4 @@
-import * as __ad from "@pullback/ad/implicit"; const __ops = __ad.ops; const __fwd = __ad.forwardRules(import.meta.path, "c8800f6afecd7f7", (__code: string) => eval(__code)); __ad.withModuleRule(dropoutOffset, dropoutOffset__rrule, undefined, __fwd.rule("dropoutOffset__frule")); __ad.withModuleRule(block, block__rrule, undefined, __fwd.rule("block__frule")); __ad.withModuleRule(hidden, hidden__rrule, undefined, __fwd.rule("hidden__frule")); __ad.withModuleRule(logits, logits__rrule, undefined, __fwd.rule("logits__frule")); __ad.withModuleRule(loss, loss__rrule, undefined, __fwd.rule("loss__frule")); // GPT-2 as plain TypeScript. The .ad.ts loader (@pullback/ad, implicit mode) gives every function
+import * as __ad from "@pullback/ad/implicit"; const __ops = __ad.ops; const __fwd = __ad.forwardRules(import.meta.path, "91a0420938af7aeb", (__code: string) => eval(__code)); __ad.withModuleRule(dropoutOffset, dropoutOffset__rrule, undefined, __fwd.rule("dropoutOffset__frule")); __ad.withModuleRule(block, block__rrule, undefined, __fwd.rule("block__frule")); __ad.withModuleRule(hidden, hidden__rrule, undefined, __fwd.rule("hidden__frule")); __ad.withModuleRule(logits, logits__rrule, undefined, __fwd.rule("logits__frule")); __ad.withModuleRule(loss, loss__rrule, undefined, __fwd.rule("loss__frule")); // GPT-2 as plain TypeScript. The .ad.ts loader (@pullback/ad, implicit mode) gives every function
 // here a generated rule, so `valueAndGrad(loss)` differentiates it: read this file top to bottom
 // as the forward pass; `bun run ad:expand packages/gpt2/src/model.ad.ts` prints the generated
 // backward pass after the last line.
@@ -7,7 +7,20 @@ import * as __ad from "@pullback/ad/implicit"; const __ops = __ad.ops; const __f
 // The residual stream is kept as (B·T, C) rows so every projection is one GEMM (`linear` folds
 // the bias into the GEMM's accumulator).
 import type { Static } from "@pullback/ad";
-import { add, addDropout, attentionRows, dropout, gelu, layerNorm, linear, linearCrossEntropy, matmul, reshape, take, type Tensor } from "@pullback/tensor";
+import {
+  add,
+  addDropout,
+  attentionRows,
+  dropout,
+  gelu,
+  layerNorm,
+  linear,
+  linearCrossEntropy,
+  matmul,
+  reshape,
+  take,
+  type Tensor,
+} from "@pullback/tensor";
 import type { BlockParams, GPT2Params } from "./params.ts";
 
 /** What one forward pass needs besides the parameters (never differentiated). */
@@ -106,7 +119,7 @@ function block__rrule(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<
   return [__v_addDropout_2, block_pullback];
   function block_pullback(__dy: any): any[] {
     d_x = d_p = d_qkv = d_a = d_h = null;
-    { // pullback of: return addDropout(x, linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(layer,… (line 42)
+    { // pullback of: return addDropout(x, linear(h, p.mlp.w2, p.mlp.b2), pDrop, seed, dropoutOffset(layer,… (line 55)
       let __d_p_mlp_w2: any = null;
       let __d_p_mlp_b2: any = null;
       let __d_linear_4: any = null;
@@ -124,7 +137,7 @@ function block__rrule(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<
       d_p = __ad.accPath(d_p, ["mlp", "b2"], __d_p_mlp_b2);
       d_p = __ad.accPath(d_p, ["mlp", "w2"], __d_p_mlp_w2);
     }
-    { // pullback of: const h = gelu(linear(layerNorm(x, p.ln2.w, p.ln2.b), p.mlp.w1, p.mlp.b1)); (line 41)
+    { // pullback of: const h = gelu(linear(layerNorm(x, p.ln2.w, p.ln2.b), p.mlp.w1, p.mlp.b1)); (line 54)
       let __d_p_ln2_w: any = null;
       let __d_p_ln2_b: any = null;
       let __d_layerNorm_2: any = null;
@@ -151,7 +164,7 @@ function block__rrule(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<
       d_p = __ad.accPath(d_p, ["ln2", "b"], __d_p_ln2_b);
       d_p = __ad.accPath(d_p, ["ln2", "w"], __d_p_ln2_w);
     }
-    { // pullback of: x = addDropout(x, linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(layer, … (line 39)
+    { // pullback of: x = addDropout(x, linear(a, p.attn.wo, p.attn.bo), pDrop, seed, dropoutOffset(layer, … (line 52)
       let __d_p_attn_wo: any = null;
       let __d_p_attn_bo: any = null;
       let __d_linear_2: any = null;
@@ -171,12 +184,12 @@ function block__rrule(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<
       d_p = __ad.accPath(d_p, ["attn", "bo"], __d_p_attn_bo);
       d_p = __ad.accPath(d_p, ["attn", "wo"], __d_p_attn_wo);
     }
-    { // pullback of: const a = attentionRows(qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffset(laye… (line 37)
+    { // pullback of: const a = attentionRows(qkv, H, B, { dropout: pDrop, seed, offset: dropoutOffset(laye… (line 50)
       const __o_d_a = d_a;
       d_a = null;
       if (__o_d_a !== null) d_qkv = __ad.acc(d_qkv, __pb_attentionRows(__o_d_a)[0]);
     }
-    { // pullback of: const qkv = linear(layerNorm(x, p.ln1.w, p.ln1.b), p.attn.wqkv, p.attn.bqkv); (line 34)
+    { // pullback of: const qkv = linear(layerNorm(x, p.ln1.w, p.ln1.b), p.attn.wqkv, p.attn.bqkv); (line 47)
       let __d_p_ln1_w: any = null;
       let __d_p_ln1_b: any = null;
       let __d_layerNorm: any = null;
@@ -209,7 +222,7 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
   let d_p = null;
   let d_emb = null;
   let d_x = null;
-  const __tape: unknown[] = []; // the path taken by the statement on line 51
+  const __tape: unknown[] = []; // the path taken by the statement on line 64
   const { batch: B, time: T, width: C } = s;
   const __v_p_wte = p.wte;
   const [__v_take, __pb_take] = __ops.take(__v_p_wte, tokens, [B, T]);
@@ -221,7 +234,7 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
   for (let l = 0; l < p.blocks.length; l++) {
     const __k_l = (l);
     const __v_p_blocks_l = p.blocks[__k_l];
-    const [__v_block, __pb_block] = __ad.ruleOf(block, "packages/gpt2/src/model.ad.ts:51:49")(x, __v_p_blocks_l, s, l);
+    const [__v_block, __pb_block] = __ad.ruleOf(block, "packages/gpt2/src/model.ad.ts:64:49")(x, __v_p_blocks_l, s, l);
     x = __v_block;
     __tape.push(__k_l, __pb_block, 3);
   }
@@ -231,7 +244,7 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
   return [__v_layerNorm, hidden_pullback];
   function hidden_pullback(__dy: any): any[] {
     d_p = d_emb = d_x = null;
-    { // pullback of: return layerNorm(x, p.lnf.w, p.lnf.b); (line 52)
+    { // pullback of: return layerNorm(x, p.lnf.w, p.lnf.b); (line 65)
       let __d_p_lnf_w: any = null;
       let __d_p_lnf_b: any = null;
       if (__dy !== null) {
@@ -243,11 +256,11 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
       d_p = __ad.accPath(d_p, ["lnf", "b"], __d_p_lnf_b);
       d_p = __ad.accPath(d_p, ["lnf", "w"], __d_p_lnf_w);
     }
-    // pullback of: for (let l = 0; l < p.blocks.length; l++) x = block(x, p.blocks[l], s, l); (line 51)
+    // pullback of: for (let l = 0; l < p.blocks.length; l++) x = block(x, p.blocks[l], s, l); (line 64)
     // replays its tape, last entry first (an entry: a unit id above the pullbacks and keys it saved)
     for (let __t = __tape.length; __t > 0; ) {
       switch (__tape[--__t]) {
-        case 3: { // pullback of: x = block(x, p.blocks[l], s, l); (line 51)
+        case 3: { // pullback of: x = block(x, p.blocks[l], s, l); (line 64)
           const __pb_block = __tape[--__t] as any;
           const __k_l = __tape[--__t] as any;
           let __d_p_blocks_l: any = null;
@@ -263,14 +276,14 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
         }
       }
     }
-    { // pullback of: let x = dropout(reshape(emb, [B * T, C]), s.dropout, s.seed, dropoutOffset(-1, 0)); (line 50)
+    { // pullback of: let x = dropout(reshape(emb, [B * T, C]), s.dropout, s.seed, dropoutOffset(-1, 0)); (line 63)
       let __d_reshape: any = null;
       const __o_d_x = d_x;
       d_x = null;
       if (__o_d_x !== null) __d_reshape = __pb_dropout(__o_d_x)[0];
       if (__d_reshape !== null) d_emb = __ad.acc(d_emb, __pb_reshape(__d_reshape)[0]);
     }
-    { // pullback of: const emb = add(take(p.wte, tokens, [B, T]), take(p.wpe, positions)); (line 49)
+    { // pullback of: const emb = add(take(p.wte, tokens, [B, T]), take(p.wpe, positions)); (line 62)
       let __d_p_wte: any = null;
       let __d_take: any = null;
       let __d_p_wpe: any = null;
@@ -293,13 +306,13 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
 
 function logits__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array) {
   let d_p = null;
-  const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:57:17")(p, s, tokens, positions);
+  const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:70:17")(p, s, tokens, positions);
   const __v_p_head_w = p.head.w;
   const [__v_matmul, __pb_matmul] = __ops.matmul(__v_hidden, __v_p_head_w);
   return [__v_matmul, logits_pullback];
   function logits_pullback(__dy: any): any[] {
     d_p = null;
-    { // pullback of: return matmul(hidden(p, s, tokens, positions), p.head.w); (line 57)
+    { // pullback of: return matmul(hidden(p, s, tokens, positions), p.head.w); (line 70)
       let __d_hidden: any = null;
       let __d_p_head_w: any = null;
       if (__dy !== null) {
@@ -316,13 +329,13 @@ function logits__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
 
 function loss__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array, targets: Int32Array) {
   let d_p = null;
-  const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:63:29")(p, s, tokens, positions);
+  const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, "packages/gpt2/src/model.ad.ts:76:29")(p, s, tokens, positions);
   const __v_p_head_w = p.head.w;
   const [__v_linearCrossEntropy, __pb_linearCrossEntropy] = __ops.linearCrossEntropy(__v_hidden, __v_p_head_w, targets);
   return [__v_linearCrossEntropy, loss_pullback];
   function loss_pullback(__dy: any): any[] {
     d_p = null;
-    { // pullback of: return linearCrossEntropy(hidden(p, s, tokens, positions), p.head.w, targets); (line 63)
+    { // pullback of: return linearCrossEntropy(hidden(p, s, tokens, positions), p.head.w, targets); (line 76)
       let __d_hidden: any = null;
       let __d_p_head_w: any = null;
       if (__dy !== null) {

@@ -156,7 +156,11 @@ export function mutateSafetensors(bytes: Uint8Array, rng: FuzzRng): { kind: Muta
       return { kind, bytes: frameSafetensors(`{${dup}${text.slice(1)}`, data) };
     }
     case "extra tensor":
-      header[`extra${rng.int(100)}`] = { dtype: rng.pick(["F32", "I32", "F64"]), shape: [rng.int(4)], data_offsets: [data.length, data.length + rng.pick([0, 4, 8, 12])] };
+      header[`extra${rng.int(100)}`] = {
+        dtype: rng.pick(["F32", "I32", "F64"]),
+        shape: [rng.int(4)],
+        data_offsets: [data.length, data.length + rng.pick([0, 4, 8, 12])],
+      };
       return { kind, bytes: reframe() };
     case "entry replaced":
       header[name] = hostileValue(rng);
@@ -166,7 +170,18 @@ export function mutateSafetensors(bytes: Uint8Array, rng: FuzzRng): { kind: Muta
       return { kind, bytes: reframe() };
     case "header length": {
       const text = new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true))));
-      const declared = rng.pick([0n, 1n, 7n, BigInt(text.length - 1), BigInt(text.length + 1), BigInt(bytes.length), 2n ** 63n, 2n ** 64n - 1n, 100_000_001n, 99_999_999n]);
+      const declared = rng.pick([
+        0n,
+        1n,
+        7n,
+        BigInt(text.length - 1),
+        BigInt(text.length + 1),
+        BigInt(bytes.length),
+        2n ** 63n,
+        2n ** 64n - 1n,
+        100_000_001n,
+        99_999_999n,
+      ]);
       return { kind, bytes: frameSafetensors(text, data, declared) };
     }
     case "raw header text": {

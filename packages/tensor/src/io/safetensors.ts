@@ -185,7 +185,8 @@ function parseHeader(path: string, text: string, dataBytes: number): Parsed {
     if (typeof dtype !== "string" || !(dtype in itemSize)) {
       fail(`tensor "${name}": unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(itemSize).join(", ")})`);
     }
-    if (!Array.isArray(shape) || !shape.every(isNonNegInt)) fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every(isNonNegInt))
+      fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     if (!Array.isArray(data_offsets) || data_offsets.length !== 2 || !data_offsets.every(isNonNegInt)) {
       fail(`tensor "${name}": data_offsets ${JSON.stringify(data_offsets)} is not [begin, end]`);
     }
@@ -234,13 +235,17 @@ export function loadSafetensors(path: string): SafetensorsFile {
   }
   try {
     const fileBytes = fstatSync(fd).size;
-    if (fileBytes < 8) throw new SafetensorsError(path, `file is ${fileBytes} bytes, too short for a safetensors header (truncated or not safetensors)`);
+    if (fileBytes < 8)
+      throw new SafetensorsError(path, `file is ${fileBytes} bytes, too short for a safetensors header (truncated or not safetensors)`);
     const lenBytes = new Uint8Array(8);
     readExactly(path, fd, lenBytes, 0);
     const headerLen = new DataView(lenBytes.buffer).getBigUint64(0, true);
     if (headerLen === 0n) throw new SafetensorsError(path, "header length is 0");
     if (headerLen > BigInt(maxHeaderBytes)) {
-      throw new SafetensorsError(path, `header length ${headerLen} is implausible (over ${maxHeaderBytes} bytes): not a safetensors file, or corrupt`);
+      throw new SafetensorsError(
+        path,
+        `header length ${headerLen} is implausible (over ${maxHeaderBytes} bytes): not a safetensors file, or corrupt`,
+      );
     }
     const n = Number(headerLen);
     if (8 + n > fileBytes) {

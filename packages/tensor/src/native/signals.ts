@@ -49,7 +49,8 @@ function check(): void {
 export function catchStopSignals(): void {
   const env = process.env.PULLBACK_SIGNAL_WINDOW_MS;
   const windowMs = env === undefined || env === "" ? -1 : Number(env);
-  if (!Number.isInteger(windowMs) || windowMs < -1 || windowMs > 60_000) throw new Error(`PULLBACK_SIGNAL_WINDOW_MS must be an integer number of milliseconds (0 to 60000), got "${env}"`);
+  if (!Number.isInteger(windowMs) || windowMs < -1 || windowMs > 60_000)
+    throw new Error(`PULLBACK_SIGNAL_WINDOW_MS must be an integer number of milliseconds (0 to 60000), got "${env}"`);
   if (kernels.pb_signals_catch(windowMs) !== 0) throw new Error("catchStopSignals: cannot install the SIGINT and SIGTERM handlers");
   if (!flag) {
     const address = kernels.pb_signals_flag();

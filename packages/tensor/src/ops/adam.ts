@@ -28,10 +28,17 @@ export function adamUpdate(params: Buf, grads: Buf, m: Buf, v: Buf, options: Ada
   }
   const { lr, beta1, beta2, eps, weightDecay = 0, step } = options ?? ({} as AdamOptions);
   check(Number.isInteger(step) && step >= 1, op, () => `step must be a positive integer (1-based), got ${step}`);
-  for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
+  for (const [name, b] of [
+    ["beta1", beta1],
+    ["beta2", beta2],
+  ] as const) {
     check(typeof b === "number" && b >= 0 && b < 1, op, () => `${name} must be in [0, 1), got ${b}`);
   }
-  for (const [name, x] of [["lr", lr], ["eps", eps], ["weightDecay", weightDecay]] as const) {
+  for (const [name, x] of [
+    ["lr", lr],
+    ["eps", eps],
+    ["weightDecay", weightDecay],
+  ] as const) {
     check(typeof x === "number" && Number.isFinite(x) && x >= 0, op, () => `${name} must be a finite non-negative number, got ${x}`);
   }
   const native = getBackend() === "native" && Object.values(bufs).every((b) => b instanceof Float32Array);

@@ -11,7 +11,11 @@ import { check, fmtShape } from "../errors.ts";
 import { allocateBuffer } from "../memory.ts";
 import { bindKernels } from "../native/library.ts";
 import {
-  attentionBackwardReference, attentionReference, attentionRowsBackwardReference, attentionRowsReference, type AttentionOptions,
+  attentionBackwardReference,
+  attentionReference,
+  attentionRowsBackwardReference,
+  attentionRowsReference,
+  type AttentionOptions,
 } from "../reference/attention.ts";
 import { Tensor } from "../tensor.ts";
 
@@ -67,10 +71,22 @@ function checkQkv(op: string, named: Record<string, Tensor>): [number, number, n
   const [first, q] = entries[0];
   check(q.ndim === 4, op, () => `${first} must be 4-D (B, H, T, D), got ${fmtShape(q.shape)}`);
   const same = entries.every(([, t]) => t.shape.join() === q.shape.join());
-  check(same, op, () => `${entries.map(([n]) => n).join(", ")} must have equal shapes, got ${entries.map(([n, t]) => `${n} ${fmtShape(t.shape)}`).join(", ")}`);
-  check(entries.every(([, t]) => t.dtype === q.dtype), op, () => `dtypes differ: ${entries.map(([n, t]) => `${n} ${t.dtype}`).join(", ")}`);
+  check(
+    same,
+    op,
+    () => `${entries.map(([n]) => n).join(", ")} must have equal shapes, got ${entries.map(([n, t]) => `${n} ${fmtShape(t.shape)}`).join(", ")}`,
+  );
+  check(
+    entries.every(([, t]) => t.dtype === q.dtype),
+    op,
+    () => `dtypes differ: ${entries.map(([n, t]) => `${n} ${t.dtype}`).join(", ")}`,
+  );
   const [B, H, T, D] = q.shape;
-  check(B * H * T === 0 || (D >= 1 && D <= attentionMaxHeadDim), op, () => `head dimension D must be in 1..${attentionMaxHeadDim}, got ${fmtShape(q.shape)}`);
+  check(
+    B * H * T === 0 || (D >= 1 && D <= attentionMaxHeadDim),
+    op,
+    () => `head dimension D must be in 1..${attentionMaxHeadDim}, got ${fmtShape(q.shape)}`,
+  );
   return [B, H, T, D];
 }
 
@@ -98,12 +114,22 @@ export function attentionForward(q: Tensor, k: Tensor, v: Tensor, options: Atten
 
 /** Gradients of attention w.r.t. q, k, v given dout and the forward's out and lse (same options). */
 export function attentionBackward(
-  dout: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, options: AttentionOptions = {},
+  dout: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  options: AttentionOptions = {},
 ): { dq: Tensor; dk: Tensor; dv: Tensor } {
   const op = "attentionBackward";
   const [B, H, T, D] = checkQkv(op, { q, k, v, dout, out });
   check(lse instanceof Tensor, op, () => "lse must be a Tensor");
-  check(lse.shape.join() === [B, H, T].join(), op, () => `lse must have shape ${fmtShape([B, H, T])} for q ${fmtShape(q.shape)}, got ${fmtShape(lse.shape)}`);
+  check(
+    lse.shape.join() === [B, H, T].join(),
+    op,
+    () => `lse must have shape ${fmtShape([B, H, T])} for q ${fmtShape(q.shape)}, got ${fmtShape(lse.shape)}`,
+  );
   check(lse.dtype === q.dtype, op, () => `dtypes differ: q ${q.dtype}, lse ${lse.dtype}`);
   const opts = checkOptions(op, options);
   if (!useNative(dout, q, k, v, out, lse)) return attentionBackwardReference(dout, q, k, v, out, lse, opts);
@@ -111,7 +137,24 @@ export function attentionBackward(
   const dk = Tensor.zeros(q.shape);
   const dv = Tensor.zeros(q.shape);
   if (q.size === 0) return { dq, dk, dv };
-  K.pb_attention_backward(dout.data, q.data, k.data, v.data, out.data, lse.data, dq.data, dk.data, dv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
+  K.pb_attention_backward(
+    dout.data,
+    q.data,
+    k.data,
+    v.data,
+    out.data,
+    lse.data,
+    dq.data,
+    dk.data,
+    dv.data,
+    B,
+    H,
+    T,
+    D,
+    opts.dropout,
+    opts.seed,
+    opts.offset,
+  );
   return { dq, dk, dv };
 }
 
@@ -127,7 +170,11 @@ function checkRows(op: string, qkv: Tensor, heads: number, batch: number): [numb
   const C = cols / 3;
   check(C % heads === 0, op, () => `width C = ${C} must be divisible by heads ${heads}, got qkv ${fmtShape(qkv.shape)}`);
   const D = C / heads;
-  check(rows === 0 || (D >= 1 && D <= attentionMaxHeadDim), op, () => `head dimension D = C/heads must be in 1..${attentionMaxHeadDim}, got ${D} (qkv ${fmtShape(qkv.shape)}, ${heads} heads)`);
+  check(
+    rows === 0 || (D >= 1 && D <= attentionMaxHeadDim),
+    op,
+    () => `head dimension D = C/heads must be in 1..${attentionMaxHeadDim}, got ${D} (qkv ${fmtShape(qkv.shape)}, ${heads} heads)`,
+  );
   return [batch, heads, rows / batch, D];
 }
 
@@ -145,12 +192,23 @@ export function attentionRows(qkv: Tensor, heads: number, batch: number, options
  * and, with dropout on the native path when the kernels use one, the dropout mask `keep` (1 bit
  * per query–key pair, the same bits Philox gives; the backward regenerates them without it).
  */
-export function attentionRowsForward(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): { out: Tensor; lse: Tensor; keep?: Uint16Array } {
+export function attentionRowsForward(
+  qkv: Tensor,
+  heads: number,
+  batch: number,
+  options: AttentionOptions = {},
+): { out: Tensor; lse: Tensor; keep?: Uint16Array } {
   return rowsForward("attentionRowsForward", qkv, heads, batch, options);
 }
 
 /** The checked rows forward; errors name `op` (the public function called). */
-function rowsForward(op: string, qkv: Tensor, heads: number, batch: number, options: AttentionOptions): { out: Tensor; lse: Tensor; keep?: Uint16Array } {
+function rowsForward(
+  op: string,
+  qkv: Tensor,
+  heads: number,
+  batch: number,
+  options: AttentionOptions,
+): { out: Tensor; lse: Tensor; keep?: Uint16Array } {
   const [B, H, T, D] = checkRows(op, qkv, heads, batch);
   const opts = checkOptions(op, options);
   if (!useNative(qkv)) return attentionRowsReference(qkv, H, B, opts);
@@ -168,7 +226,14 @@ function rowsForward(op: string, qkv: Tensor, heads: number, batch: number, opti
  * and (when it returned one) keep, with the same options.
  */
 export function attentionRowsBackward(
-  dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, batch: number, options: AttentionOptions = {}, keep?: Uint16Array,
+  dout: Tensor,
+  qkv: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  heads: number,
+  batch: number,
+  options: AttentionOptions = {},
+  keep?: Uint16Array,
 ): Tensor {
   const op = "attentionRowsBackward";
   const [B, H, T, D] = checkRows(op, qkv, heads, batch);
@@ -177,10 +242,21 @@ export function attentionRowsBackward(
   const want = { dout: [B * T, H * D], out: [B * T, H * D], lse: [B, H, T] };
   for (const [name, t] of Object.entries(named)) {
     const shape = want[name as keyof typeof want];
-    check(t.shape.join() === shape.join(), op, () => `${name} must have shape ${fmtShape(shape)} for qkv ${fmtShape(qkv.shape)} with ${H} heads, got ${fmtShape(t.shape)}`);
+    check(
+      t.shape.join() === shape.join(),
+      op,
+      () => `${name} must have shape ${fmtShape(shape)} for qkv ${fmtShape(qkv.shape)} with ${H} heads, got ${fmtShape(t.shape)}`,
+    );
   }
   const all = { qkv, ...named };
-  check(Object.values(all).every((t) => t.dtype === qkv.dtype), op, () => `dtypes differ: ${Object.entries(all).map(([n, t]) => `${n} ${t.dtype}`).join(", ")}`);
+  check(
+    Object.values(all).every((t) => t.dtype === qkv.dtype),
+    op,
+    () =>
+      `dtypes differ: ${Object.entries(all)
+        .map(([n, t]) => `${n} ${t.dtype}`)
+        .join(", ")}`,
+  );
   const opts = checkOptions(op, options);
   if (keep !== undefined) {
     check(keep instanceof Uint16Array, op, () => "keep must be the Uint16Array attentionRowsForward returned");
@@ -191,7 +267,11 @@ export function attentionRowsBackward(
   if (dqkv.size === 0) return dqkv;
   if (keep !== undefined) {
     const words = keepWords(B, H, T, D);
-    check(keep.length === words, op, () => `keep must have ${words} words for qkv ${fmtShape(qkv.shape)} with ${H} heads (attentionRowsForward's), got ${keep.length}`);
+    check(
+      keep.length === words,
+      op,
+      () => `keep must have ${words} words for qkv ${fmtShape(qkv.shape)} with ${H} heads (attentionRowsForward's), got ${keep.length}`,
+    );
   }
   K.pb_attention_rows_backward(dout.data, qkv.data, out.data, lse.data, keep ?? null, dqkv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return dqkv;

@@ -25,7 +25,8 @@ function forward(op: string, logits: Tensor, targets: Int32Array | readonly numb
   const t = checkArgs(op, logits, targets);
   if (!useNative(logits)) return ref.crossEntropyForward(logits, t);
   const [n, v] = logits.shape;
-  const losses = Tensor.zeros([n]), lse = Tensor.zeros([n]);
+  const losses = Tensor.zeros([n]),
+    lse = Tensor.zeros([n]);
   if (n > 0) K.pb_cross_entropy_forward(logits.data, t, losses.data, lse.data, n, v);
   let total = 0;
   for (let i = 0; i < n; i++) total += losses.data[i];
@@ -53,7 +54,13 @@ export function crossEntropyForward(logits: Tensor, targets: Int32Array | readon
  * be `logits` itself (the kernel reads each element before writing it), which saves allocating and
  * page-faulting an (N, V) buffer every step when the logits are not needed afterwards.
  */
-export function crossEntropyBackward(logits: Tensor, targets: Int32Array | readonly number[], lse: Tensor, dloss: number, options: { out?: Tensor } = {}): Tensor {
+export function crossEntropyBackward(
+  logits: Tensor,
+  targets: Int32Array | readonly number[],
+  lse: Tensor,
+  dloss: number,
+  options: { out?: Tensor } = {},
+): Tensor {
   const op = "crossEntropyBackward";
   const t = checkArgs(op, logits, targets);
   const [n, v] = logits.shape;
@@ -62,7 +69,11 @@ export function crossEntropyBackward(logits: Tensor, targets: Int32Array | reado
   check(typeof dloss === "number" && Number.isFinite(dloss), op, () => `dloss must be a finite number, got ${dloss}`);
   const out = options.out;
   if (out) {
-    check(out.shape.length === 2 && out.shape[0] === n && out.shape[1] === v && out.dtype === logits.dtype, op, () => `out ${fmtShape(out.shape)} ${out.dtype} must be ${fmtShape(logits.shape)} ${logits.dtype} like logits`);
+    check(
+      out.shape.length === 2 && out.shape[0] === n && out.shape[1] === v && out.dtype === logits.dtype,
+      op,
+      () => `out ${fmtShape(out.shape)} ${out.dtype} must be ${fmtShape(logits.shape)} ${logits.dtype} like logits`,
+    );
   }
   if (!useNative(logits, lse)) {
     const dx = ref.crossEntropyBackward(logits, t, lse, dloss);

@@ -17,7 +17,10 @@ const K = bindKernels({
 
 function checkArgs(op: string, p: number, seed: number, offset: number): void {
   check(typeof p === "number" && p >= 0 && p < 1, op, () => `p must be in [0, 1), got ${p}`);
-  for (const [name, v] of [["seed", seed], ["offset", offset]] as const) {
+  for (const [name, v] of [
+    ["seed", seed],
+    ["offset", offset],
+  ] as const) {
     check(Number.isSafeInteger(v) && v >= 0, op, () => `${name} must be a non-negative integer below 2^53, got ${v}`);
   }
 }
@@ -54,12 +57,17 @@ export function dropoutBackward(dy: Tensor, p: number, seed: number, offset: num
 export function addDropout(x: Tensor, y: Tensor, p: number, seed: number, offset: number): Tensor {
   checkTensor("addDropout", "x", x);
   checkTensor("addDropout", "y", y);
-  check(x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]), "addDropout", () => `x and y must have the same shape, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+  check(
+    x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]),
+    "addDropout",
+    () => `x and y must have the same shape, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`,
+  );
   checkArgs("addDropout", p, seed, offset);
   if (!useNative(x, y)) return ref.addDropout(x, y, p, seed, offset);
   const out = Tensor.empty(x.shape); // the kernel writes every element
   if (out.size === 0) return out;
-  if (p === 0) K.pb_dropout_add_forward(x.data, y.data, out.data, x.size, seed, offset, 0, 1); // threshold 0: every element kept, scale 1
+  if (p === 0)
+    K.pb_dropout_add_forward(x.data, y.data, out.data, x.size, seed, offset, 0, 1); // threshold 0: every element kept, scale 1
   else K.pb_dropout_add_forward(x.data, y.data, out.data, x.size, seed, offset, threshold(p), 1 / (1 - p));
   return out;
 }

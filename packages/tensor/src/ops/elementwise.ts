@@ -3,14 +3,7 @@
 // float32 runs on zig-kernels/src/elementwise.zig (sumToShape on reduce.zig's sum-along); float64 (or
 // PULLBACK_BACKEND=reference) on src/reference/elementwise.ts.
 import { useNative } from "../backend.ts";
-import {
-  broadcastShapes,
-  broadcastStrides,
-  broadcastsTo,
-  checkTensor,
-  collapseAxes,
-  usizeArray,
-} from "../broadcast.ts";
+import { broadcastShapes, broadcastStrides, broadcastsTo, checkTensor, collapseAxes, usizeArray } from "../broadcast.ts";
 import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/elementwise.ts";
@@ -48,7 +41,15 @@ const K = bindKernels({
 /** The most axes a kernel call takes after collapsing (zig-kernels max_dims). */
 const maxDims = 8;
 
-type BinaryKernel = (a: Float32Array, b: Float32Array, out: Float32Array, ndim: number, shape: BigUint64Array, sa: BigUint64Array, sb: BigUint64Array) => void;
+type BinaryKernel = (
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  ndim: number,
+  shape: BigUint64Array,
+  sa: BigUint64Array,
+  sb: BigUint64Array,
+) => void;
 
 function binary(op: string, kernel: BinaryKernel, reference: (a: Tensor, b: Tensor) => Tensor, a: Tensor, b: Tensor): Tensor {
   checkTensor(op, "a", a);
@@ -58,7 +59,15 @@ function binary(op: string, kernel: BinaryKernel, reference: (a: Tensor, b: Tens
   if (!useNative(a, b) || c.shape.length > maxDims) return reference(a, b);
   const out = Tensor.empty(shape); // the kernel writes every element
   if (out.size === 0) return out;
-  kernel(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, c.shape.length, usizeArray(c.shape), usizeArray(c.strides[0]), usizeArray(c.strides[1]));
+  kernel(
+    a.data as Float32Array,
+    b.data as Float32Array,
+    out.data as Float32Array,
+    c.shape.length,
+    usizeArray(c.shape),
+    usizeArray(c.strides[0]),
+    usizeArray(c.strides[1]),
+  );
   return out;
 }
 
@@ -78,8 +87,16 @@ export const div = (a: Tensor, b: Tensor): Tensor => binary("div", K.pb_elementw
  */
 export function sumToShape(x: Tensor, shape: Shape): Tensor {
   checkTensor("sumToShape", "x", x);
-  check(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0), "sumToShape", () => `shape must be an array of non-negative integers, got ${String(shape)}`);
-  check(broadcastsTo(shape, x.shape), "sumToShape", () => `cannot sum ${fmtShape(x.shape)} to ${fmtShape(shape)}: it does not broadcast to ${fmtShape(x.shape)}`);
+  check(
+    Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0),
+    "sumToShape",
+    () => `shape must be an array of non-negative integers, got ${String(shape)}`,
+  );
+  check(
+    broadcastsTo(shape, x.shape),
+    "sumToShape",
+    () => `cannot sum ${fmtShape(x.shape)} to ${fmtShape(shape)}: it does not broadcast to ${fmtShape(x.shape)}`,
+  );
   if (!useNative(x)) return ref.sumToShape(x, shape);
   // Runs of axes of x: kept (as in the target) or summed (broadcast in the target); size-1 axes drop out.
   const lead = x.ndim - shape.length;
@@ -98,13 +115,25 @@ export function sumToShape(x: Tensor, shape: Shape): Tensor {
   }
   let cur = x;
   for (let axis = runs.findIndex((r) => r.summed); axis >= 0; axis = runs.findIndex((r) => r.summed)) {
-    cur = sumAlong(new Tensor(cur.data, runs.map((r) => r.size)), axis);
+    cur = sumAlong(
+      new Tensor(
+        cur.data,
+        runs.map((r) => r.size),
+      ),
+      axis,
+    );
     runs.splice(axis, 1);
   }
   return new Tensor(cur.data, shape);
 }
 
-function withScalar(op: string, kernel: (x: Float32Array, s: number, out: Float32Array, n: number) => void, reference: (x: Tensor, s: number) => Tensor, x: Tensor, s: number): Tensor {
+function withScalar(
+  op: string,
+  kernel: (x: Float32Array, s: number, out: Float32Array, n: number) => void,
+  reference: (x: Tensor, s: number) => Tensor,
+  x: Tensor,
+  s: number,
+): Tensor {
   checkTensor(op, "x", x);
   check(typeof s === "number", op, () => `the scalar must be a number, got ${typeof s}`);
   if (!useNative(x)) return reference(x, s);
@@ -140,10 +169,21 @@ export const gelu = (x: Tensor): Tensor => unary("gelu", K.pb_elementwise_gelu, 
 function checkSameShape(op: string, names: [string, string], a: Tensor, b: Tensor): void {
   checkTensor(op, names[0], a);
   checkTensor(op, names[1], b);
-  check(a.shape.join() === b.shape.join() && a.ndim === b.ndim, op, () => `${names[0]} ${fmtShape(a.shape)} and ${names[1]} ${fmtShape(b.shape)} differ in shape`);
+  check(
+    a.shape.join() === b.shape.join() && a.ndim === b.ndim,
+    op,
+    () => `${names[0]} ${fmtShape(a.shape)} and ${names[1]} ${fmtShape(b.shape)} differ in shape`,
+  );
 }
 
-function backward(op: string, saved: string, kernel: (s: Float32Array, dy: Float32Array, dx: Float32Array, n: number) => void, reference: (s: Tensor, dy: Tensor) => Tensor, s: Tensor, dy: Tensor): Tensor {
+function backward(
+  op: string,
+  saved: string,
+  kernel: (s: Float32Array, dy: Float32Array, dx: Float32Array, n: number) => void,
+  reference: (s: Tensor, dy: Tensor) => Tensor,
+  s: Tensor,
+  dy: Tensor,
+): Tensor {
   checkSameShape(op, [saved, "dy"], s, dy);
   if (!useNative(s, dy)) return reference(s, dy);
   const dx = Tensor.empty(s.shape); // the kernel writes every element
@@ -158,7 +198,8 @@ export const logBackward = (x: Tensor, dy: Tensor): Tensor => backward("logBackw
 /** dx = dy / (2y), from y = sqrt(x). */
 export const sqrtBackward = (y: Tensor, dy: Tensor): Tensor => backward("sqrtBackward", "y", K.pb_elementwise_sqrt_backward, ref.sqrtBackward, y, dy);
 /** dx = 2·x·dy. */
-export const squareBackward = (x: Tensor, dy: Tensor): Tensor => backward("squareBackward", "x", K.pb_elementwise_square_backward, ref.squareBackward, x, dy);
+export const squareBackward = (x: Tensor, dy: Tensor): Tensor =>
+  backward("squareBackward", "x", K.pb_elementwise_square_backward, ref.squareBackward, x, dy);
 /** dx = dy · (1 − y²), from y = tanh(x). */
 export const tanhBackward = (y: Tensor, dy: Tensor): Tensor => backward("tanhBackward", "y", K.pb_elementwise_tanh_backward, ref.tanhBackward, y, dy);
 /** dx = dy · gelu′(x). */

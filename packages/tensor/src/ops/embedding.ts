@@ -44,7 +44,11 @@ export function takeBackward(dy: Tensor, indices: Int32Array | readonly number[]
   check(dy.ndim >= 1, op, () => `dy needs at least one axis, got a 0-d tensor`);
   const c = dy.shape[dy.ndim - 1];
   const k = indices?.length;
-  check(dy.ndim >= 2 ? sizeOf(dy.shape.slice(0, -1)) === k : k === 1, op, () => `dy ${fmtShape(dy.shape)} has ${dy.ndim >= 2 ? sizeOf(dy.shape.slice(0, -1)) : 1} rows, but there are ${k} indices`);
+  check(
+    dy.ndim >= 2 ? sizeOf(dy.shape.slice(0, -1)) === k : k === 1,
+    op,
+    () => `dy ${fmtShape(dy.shape)} has ${dy.ndim >= 2 ? sizeOf(dy.shape.slice(0, -1)) : 1} rows, but there are ${k} indices`,
+  );
   const idx = toIndices(op, indices, vocab, (x, i) => `index ${x} at position ${i} is out of range for vocab ${vocab}`);
   if (!useNative(dy)) return ref.takeBackward(dy, idx, vocab);
   const dtable = Tensor.zeros([vocab, c]);
@@ -52,7 +56,13 @@ export function takeBackward(dy: Tensor, indices: Int32Array | readonly number[]
   return dtable;
 }
 
-function pickIndices(op: string, what: string, shape: Shape, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[]): [Int32Array, Int32Array] {
+function pickIndices(
+  op: string,
+  what: string,
+  shape: Shape,
+  rows: Int32Array | readonly number[],
+  cols: Int32Array | readonly number[],
+): [Int32Array, Int32Array] {
   check(shape.length === 2, op, () => `${what} must be 2-D (N, M), got ${fmtShape(shape)}`);
   const [n, m] = shape;
   check(rows?.length === cols?.length, op, () => `rows has ${rows?.length} entries but cols has ${cols?.length}`);
@@ -73,7 +83,11 @@ export function pick(x: Tensor, rows: Int32Array | readonly number[], cols: Int3
 /** Gradient of `pick`: dx of `shape` (N, M) with dx[rows[i], cols[i]] += dy[i]. */
 export function pickBackward(dy: Tensor, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[], shape: Shape): Tensor {
   const op = "pickBackward";
-  check(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0), op, () => `shape must be an array of non-negative integers, got ${String(shape)}`);
+  check(
+    Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0),
+    op,
+    () => `shape must be an array of non-negative integers, got ${String(shape)}`,
+  );
   const [r, c] = pickIndices(op, "shape", shape, rows, cols);
   check(dy.ndim === 1 && dy.shape[0] === r.length, op, () => `dy ${fmtShape(dy.shape)} must be (${r.length},), one value per picked element`);
   if (!useNative(dy)) return ref.pickBackward(dy, r, c, shape);

@@ -33,7 +33,9 @@ function forward(op: string, x: Tensor, w: Tensor, b: Tensor, eps: number): { y:
   if (!useNative(x, w, b)) return ref.layerNormForward(x, w, b, eps);
   const n = c === 0 ? 0 : x.size / c;
   const lead = x.shape.slice(0, -1);
-  const y = Tensor.zeros(x.shape), mean = Tensor.zeros(lead), rstd = Tensor.zeros(lead);
+  const y = Tensor.zeros(x.shape),
+    mean = Tensor.zeros(lead),
+    rstd = Tensor.zeros(lead);
   if (c === 0) {
     // An empty row has no mean; follow the reference (0/0 = NaN).
     mean.data.fill(NaN);
@@ -60,15 +62,28 @@ export function layerNormBackward(dy: Tensor, x: Tensor, w: Tensor, mean: Tensor
   check(x.ndim >= 1, op, () => `x needs at least one axis, got a 0-d tensor`);
   const c = x.shape[x.ndim - 1];
   const n = c === 0 ? 0 : x.size / c;
-  check(dy.shape.length === x.shape.length && dy.shape.every((d, i) => d === x.shape[i]), op, () => `dy ${fmtShape(dy.shape)} must have the shape of x ${fmtShape(x.shape)}`);
+  check(
+    dy.shape.length === x.shape.length && dy.shape.every((d, i) => d === x.shape[i]),
+    op,
+    () => `dy ${fmtShape(dy.shape)} must have the shape of x ${fmtShape(x.shape)}`,
+  );
   checkParam(op, "w", w, x, c);
   const lead = x.shape.slice(0, -1);
-  for (const [name, s] of [["mean", mean], ["rstd", rstd]] as const) {
-    check(s.size === n && (s.ndim === lead.length || s.ndim === 1), op, () => `${name} ${fmtShape(s.shape)} must have one value per row of x ${fmtShape(x.shape)}, i.e. shape ${fmtShape(lead)}`);
+  for (const [name, s] of [
+    ["mean", mean],
+    ["rstd", rstd],
+  ] as const) {
+    check(
+      s.size === n && (s.ndim === lead.length || s.ndim === 1),
+      op,
+      () => `${name} ${fmtShape(s.shape)} must have one value per row of x ${fmtShape(x.shape)}, i.e. shape ${fmtShape(lead)}`,
+    );
   }
   sameDtype(op, { x, dy, w, mean, rstd });
   if (!useNative(dy, x, w, mean, rstd)) return ref.layerNormBackward(dy, x, w, mean, rstd);
-  const dx = Tensor.zeros(x.shape), dw = Tensor.zeros([c]), db = Tensor.zeros([c]);
+  const dx = Tensor.zeros(x.shape),
+    dw = Tensor.zeros([c]),
+    db = Tensor.zeros([c]);
   if (n > 0 && c > 0) {
     const scratch = new Float32Array(Number(K.pb_layernorm_backward_chunks(n, c)) * 2 * c);
     K.pb_layernorm_backward(dy.data, x.data, w.data, mean.data, rstd.data, dx.data, dw.data, db.data, scratch, n, c);

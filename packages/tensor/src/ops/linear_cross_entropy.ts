@@ -38,7 +38,13 @@ const chunkBytes = 2 << 20;
 const maxGroups = 8;
 
 /** The checked arguments: [targets, n, c, v, chunk rows]. */
-function checkArgs(op: string, x: Tensor, w: Tensor, targets: Int32Array | readonly number[], options: LinearCrossEntropyOptions): [Int32Array, number, number, number, number] {
+function checkArgs(
+  op: string,
+  x: Tensor,
+  w: Tensor,
+  targets: Int32Array | readonly number[],
+  options: LinearCrossEntropyOptions,
+): [Int32Array, number, number, number, number] {
   check(x instanceof Tensor && w instanceof Tensor, op, () => `x and w must be Tensors`);
   check(x.ndim === 2, op, () => `x must be 2-D (N, C), got ${fmtShape(x.shape)}`);
   check(w.ndim === 2, op, () => `w must be 2-D (C, V), got ${fmtShape(w.shape)}`);
@@ -49,7 +55,11 @@ function checkArgs(op: string, x: Tensor, w: Tensor, targets: Int32Array | reado
   check(targets?.length === n, op, () => `targets has ${targets?.length} entries, x ${fmtShape(x.shape)} has ${n} rows`);
   const t = toIndices(op, targets, v, (tv, row) => `target ${tv} at row ${row} is out of range for vocab ${v}`);
   const { chunkRows } = options ?? {};
-  check(chunkRows === undefined || (Number.isInteger(chunkRows) && chunkRows >= 1), op, () => `chunkRows must be a positive integer, got ${chunkRows}`);
+  check(
+    chunkRows === undefined || (Number.isInteger(chunkRows) && chunkRows >= 1),
+    op,
+    () => `chunkRows must be a positive integer, got ${chunkRows}`,
+  );
   // ~chunkBytes of logits, in whole 6-row strips of the GEMM micro-kernel (66 rows at V = 8000)
   const rows = chunkRows ?? 6 * Math.max(1, Math.round(chunkBytes / (4 * Math.max(v, 1)) / 6));
   return [t, n, c, v, Math.min(rows, Math.max(n, 1))];
@@ -126,7 +136,9 @@ export function linearCrossEntropyForward(
   const op = "linearCrossEntropyForward";
   const [t, n, c, v, rows] = checkArgs(op, x, w, targets, options);
   if (!useNative(x, w) || c === 0) return ref.linearCrossEntropyForward(x, w, t);
-  const losses = Tensor.empty([n]), dx = Tensor.empty([n, c]), dw = Tensor.empty([c, v]);
+  const losses = Tensor.empty([n]),
+    dx = Tensor.empty([n, c]),
+    dw = Tensor.empty([c, v]);
   if (n === 0) {
     dw.data.fill(0);
     return { loss: NaN, losses, dx, dw };
@@ -134,10 +146,29 @@ export function linearCrossEntropyForward(
   const [chunkRows, groups] = plan(n, c, v, rows, options.chunkRows === undefined);
   const slots = groups === 1 ? 1 : Math.max(1, Math.min(getThreads(), groups));
   // One buffer: the chunk logits of every slot, then wᵀ (V, C), then the dW partials.
-  const logitsLen = slots * chunkRows * v, wtLen = v * c, partialLen = (groups - 1) * c * v;
+  const logitsLen = slots * chunkRows * v,
+    wtLen = v * c,
+    partialLen = (groups - 1) * c * v;
   const s = scratch(logitsLen + wtLen + Math.max(partialLen, 1));
   const wt = s.subarray(logitsLen, logitsLen + wtLen);
   const partials = s.subarray(logitsLen + wtLen);
-  K.pb_linear_cross_entropy_forward_backward(x.data, w.data, t, losses.data, dx.data, dw.data, n, c, v, chunkRows, groups, s, slots, wt, partials, ...precisionArgs());
+  K.pb_linear_cross_entropy_forward_backward(
+    x.data,
+    w.data,
+    t,
+    losses.data,
+    dx.data,
+    dw.data,
+    n,
+    c,
+    v,
+    chunkRows,
+    groups,
+    s,
+    slots,
+    wt,
+    partials,
+    ...precisionArgs(),
+  );
   return { loss: mean(losses), losses, dx, dw };
 }

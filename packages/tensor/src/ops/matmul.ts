@@ -57,7 +57,10 @@ function operand(name: string, t: Tensor, trans: boolean): string {
 
 function overlaps(x: TensorData, y: TensorData): boolean {
   if (x.buffer !== y.buffer) return false;
-  const x0 = x.byteOffset, x1 = x0 + x.byteLength, y0 = y.byteOffset, y1 = y0 + y.byteLength;
+  const x0 = x.byteOffset,
+    x1 = x0 + x.byteLength,
+    y0 = y.byteOffset,
+    y1 = y0 + y.byteLength;
   return x0 < y1 && y0 < x1;
 }
 
@@ -77,8 +80,10 @@ function dims(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean
   const o = rank - 2;
   const batch = rank === 3 ? a.shape[0] : 1;
   check(rank === 2 || b.shape[0] === batch, op, () => `batch sizes differ: ${operand("a", a, false)} · ${operand("b", b, false)}`);
-  const m = transA ? a.shape[o + 1] : a.shape[o], ka = transA ? a.shape[o] : a.shape[o + 1];
-  const kb = transB ? b.shape[o + 1] : b.shape[o], n = transB ? b.shape[o] : b.shape[o + 1];
+  const m = transA ? a.shape[o + 1] : a.shape[o],
+    ka = transA ? a.shape[o] : a.shape[o + 1];
+  const kb = transB ? b.shape[o + 1] : b.shape[o],
+    n = transB ? b.shape[o] : b.shape[o + 1];
   check(ka === kb, op, () => `inner dimensions differ: ${operand("a", a, transA)} · ${operand("b", b, transB)}`);
   return [batch, m, n, ka];
 }
@@ -97,8 +102,11 @@ export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
   const [, m, n, k] = dims(op, a, b, transA, transB, 2);
   if (out !== undefined) {
     check(out instanceof Tensor, op, () => `out must be a Tensor`);
-    check(out.ndim === 2 && out.shape[0] === m && out.shape[1] === n, op,
-      () => `out ${fmtShape(out.shape)} must have shape ${fmtShape([m, n])} for ${operand("a", a, transA)} · ${operand("b", b, transB)}`);
+    check(
+      out.ndim === 2 && out.shape[0] === m && out.shape[1] === n,
+      op,
+      () => `out ${fmtShape(out.shape)} must have shape ${fmtShape([m, n])} for ${operand("a", a, transA)} · ${operand("b", b, transB)}`,
+    );
     check(out.dtype === a.dtype, op, () => `out is ${out.dtype} but a and b are ${a.dtype}`);
     check(!overlaps(out.data, a.data) && !overlaps(out.data, b.data), op, () => `out must not share memory with a or b`);
   } else {
@@ -142,7 +150,25 @@ export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: 
   if (!useNative(a, b)) return bf16(a) ? ref.bmm(ref.roundBf16(a), ref.roundBf16(b), { transA, transB }) : ref.bmm(a, b, { transA, transB });
   const c = k > 0 ? Tensor.empty([batch, m, n]) : Tensor.zeros([batch, m, n]); // the kernel writes all of C
   if (batch > 0 && m > 0 && n > 0 && k > 0) {
-    const args = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.data, transA ? m : k, b.data, transB ? k : n, 0, c.data, n, batch, m * k, k * n, m * n] as const;
+    const args = [
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      m,
+      n,
+      k,
+      1,
+      a.data,
+      transA ? m : k,
+      b.data,
+      transB ? k : n,
+      0,
+      c.data,
+      n,
+      batch,
+      m * k,
+      k * n,
+      m * n,
+    ] as const;
     if (bf16(a)) K.pb_gemm_batched_bf16(bf16KernelCode[getBf16Kernel()], ...args);
     else K.pb_gemm_batched(...args);
   }
@@ -155,9 +181,17 @@ export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: 
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
   const op = "linear";
-  for (const [name, t] of [["x", x], ["w", w], ["b", b]] as const) check(t instanceof Tensor, op, () => `${name} must be a Tensor`);
-  check(x.ndim === 2 && w.ndim === 2 && b.ndim === 1 && x.shape[1] === w.shape[0] && w.shape[1] === b.shape[0], op, () =>
-    `expected x (N, K), w (K, M), b (M,); got x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}, b ${fmtShape(b.shape)}`);
+  for (const [name, t] of [
+    ["x", x],
+    ["w", w],
+    ["b", b],
+  ] as const)
+    check(t instanceof Tensor, op, () => `${name} must be a Tensor`);
+  check(
+    x.ndim === 2 && w.ndim === 2 && b.ndim === 1 && x.shape[1] === w.shape[0] && w.shape[1] === b.shape[0],
+    op,
+    () => `expected x (N, K), w (K, M), b (M,); got x ${fmtShape(x.shape)}, w ${fmtShape(w.shape)}, b ${fmtShape(b.shape)}`,
+  );
   check(x.dtype === w.dtype && x.dtype === b.dtype, op, () => `dtypes differ: x ${x.dtype}, w ${w.dtype}, b ${b.dtype}`);
   const [n] = x.shape;
   const m = w.shape[1];

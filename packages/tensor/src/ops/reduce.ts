@@ -70,16 +70,28 @@ export function maxAlongForward(x: Tensor, axis: number, keepDims = false): { va
 export function maxAlongBackward(dy: Tensor, indices: Int32Array | readonly number[], shape: Shape, axis: number): Tensor {
   const op = "maxAlongBackward";
   checkTensor(op, "dy", dy);
-  check(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0), op, () => `shape must be an array of non-negative integers, got ${String(shape)}`);
+  check(
+    Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0),
+    op,
+    () => `shape must be an array of non-negative integers, got ${String(shape)}`,
+  );
   const ax = normalizeAxis(op, axis, shape);
   const { outer, n, inner } = splitAxis(shape, ax);
   const dims = dy.shape.join();
-  check(dims === reducedShape(shape, ax, false).join() || dims === reducedShape(shape, ax, true).join(), op, () => `dy ${fmtShape(dy.shape)} is not ${fmtShape(shape)} reduced along axis ${axis}`);
+  check(
+    dims === reducedShape(shape, ax, false).join() || dims === reducedShape(shape, ax, true).join(),
+    op,
+    () => `dy ${fmtShape(dy.shape)} is not ${fmtShape(shape)} reduced along axis ${axis}`,
+  );
   const idx = indices instanceof Int32Array ? indices : Int32Array.from(indices);
   check(idx.length === outer * inner, op, () => `indices has ${idx.length} elements, dy ${fmtShape(dy.shape)} has ${outer * inner}`);
   for (let i = 0; i < idx.length; i++) {
     const k = idx[i];
-    check(Number.isInteger(k) && k >= 0 && k < n, op, () => `index ${k} at position ${i} is out of range 0..${n - 1} for axis ${axis} of ${fmtShape(shape)}`);
+    check(
+      Number.isInteger(k) && k >= 0 && k < n,
+      op,
+      () => `index ${k} at position ${i} is out of range 0..${n - 1} for axis ${axis} of ${fmtShape(shape)}`,
+    );
   }
   if (!useNative(dy)) return ref.maxAlongBackward(dy, idx, shape, ax);
   const dx = Tensor.zeros(shape);

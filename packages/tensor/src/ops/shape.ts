@@ -19,7 +19,11 @@ const maxDims = 8;
 /** The same data seen with another shape of the same size (no copy); one dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   checkTensor("reshape", "x", x);
-  check(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= -1), "reshape", () => `shape must be an array of integers ≥ -1, got ${Array.isArray(shape) ? fmtShape(shape) : String(shape)}`);
+  check(
+    Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= -1),
+    "reshape",
+    () => `shape must be an array of integers ≥ -1, got ${Array.isArray(shape) ? fmtShape(shape) : String(shape)}`,
+  );
   const free = shape.filter((d) => d === -1).length;
   check(free <= 1, "reshape", () => `only one dimension can be -1, got ${fmtShape(shape)}`);
   const known = sizeOf(shape.filter((d) => d !== -1));
@@ -48,9 +52,18 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const c = collapseAxes(shape, [ax.map((a) => inStrides[a]), contiguousStrides(shape)]);
   if (c.shape.length > maxDims) return ref.permute(x, ax);
   // Tiling adds up to two axes.
-  const plan = c.shape.length <= maxDims - 2 ? tilePermute(c.shape, c.strides[0], c.strides[1]) : { shape: c.shape, xs: c.strides[0], os: c.strides[1] };
+  const plan =
+    c.shape.length <= maxDims - 2 ? tilePermute(c.shape, c.strides[0], c.strides[1]) : { shape: c.shape, xs: c.strides[0], os: c.strides[1] };
   const out = Tensor.empty(shape); // a permutation: every element is copied
-  if (out.size > 0) K.pb_permute_copy(x.data as Float32Array, out.data as Float32Array, plan.shape.length, usizeArray(plan.shape), usizeArray(plan.xs), usizeArray(plan.os));
+  if (out.size > 0)
+    K.pb_permute_copy(
+      x.data as Float32Array,
+      out.data as Float32Array,
+      plan.shape.length,
+      usizeArray(plan.shape),
+      usizeArray(plan.xs),
+      usizeArray(plan.os),
+    );
   return out;
 }
 
@@ -79,7 +92,8 @@ function tilePermute(shape: number[], xs: number[], os: number[]): { shape: numb
   const a = axes.reduce((m, k) => (xs[k] < xs[m] ? k : m));
   const b = axes.reduce((m, k) => (os[k] < os[m] ? k : m));
   const target = Math.max(1, Math.ceil(32 / row));
-  const ta = tileOf(shape[a], target), tb = tileOf(shape[b], target);
+  const ta = tileOf(shape[a], target),
+    tb = tileOf(shape[b], target);
   if (a === b || (ta === 1 && tb === 1)) return { shape, xs, os };
   const plan = { shape: [] as number[], xs: [] as number[], os: [] as number[] };
   const push = (n: number, x: number, o: number) => {
@@ -103,7 +117,10 @@ export function swapAxes(x: Tensor, axis1: number, axis2: number): Tensor {
   checkTensor("swapAxes", "x", x);
   const a1 = normalizeAxis("swapAxes", axis1, x.shape);
   const a2 = normalizeAxis("swapAxes", axis2, x.shape);
-  return permute(x, x.shape.map((_, i) => (i === a1 ? a2 : i === a2 ? a1 : i)));
+  return permute(
+    x,
+    x.shape.map((_, i) => (i === a1 ? a2 : i === a2 ? a1 : i)),
+  );
 }
 
 /** [x[…, :index, …], x[…, index:, …]] along `axis` (0 ≤ index ≤ the axis' size): views of x when every axis before `axis` has size 1, else copies. */
@@ -111,20 +128,31 @@ export function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor
   checkTensor("splitAt", "x", x);
   const ax = normalizeAxis("splitAt", axis, x.shape);
   const n = x.shape[ax];
-  check(Number.isInteger(index) && index >= 0 && index <= n, "splitAt", () => `index ${index} is out of range 0..${n} for axis ${axis} of ${fmtShape(x.shape)}`);
+  check(
+    Number.isInteger(index) && index >= 0 && index <= n,
+    "splitAt",
+    () => `index ${index} is out of range 0..${n} for axis ${axis} of ${fmtShape(x.shape)}`,
+  );
   if (!useNative(x)) return ref.splitAt(x, ax, index);
   // Row o of x (outer rows of n·inner elements) splits into its first index·inner elements and the rest.
   const { outer, inner } = splitAxis(x.shape, ax);
   if (outer === 1) {
     // Both halves are contiguous runs of x: views, no copy (tensors are immutable by convention).
     return [
-      new Tensor(x.data.subarray(0, index * inner), x.shape.map((d, i) => (i === ax ? index : d))),
-      new Tensor(x.data.subarray(index * inner), x.shape.map((d, i) => (i === ax ? n - index : d))),
+      new Tensor(
+        x.data.subarray(0, index * inner),
+        x.shape.map((d, i) => (i === ax ? index : d)),
+      ),
+      new Tensor(
+        x.data.subarray(index * inner),
+        x.shape.map((d, i) => (i === ax ? n - index : d)),
+      ),
     ];
   }
   const left = Tensor.zeros(x.shape.map((d, i) => (i === ax ? index : d)));
   const right = Tensor.zeros(x.shape.map((d, i) => (i === ax ? n - index : d)));
-  const wl = index * inner, wr = (n - index) * inner;
+  const wl = index * inner,
+    wr = (n - index) * inner;
   for (let o = 0; o < outer; o++) {
     const row = o * n * inner;
     left.data.set(x.data.subarray(row, row + wl), o * wl);

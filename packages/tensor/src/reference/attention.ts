@@ -43,10 +43,7 @@ export function attentionDropoutUniform(seed: number, offset: number, e: number)
 }
 
 function philoxBlock(seed: number, offset: number, blk: number): number[] {
-  return philox4x32(
-    [blk % two32, Math.floor(blk / two32), offset % two32, Math.floor(offset / two32)],
-    [seed % two32, Math.floor(seed / two32)],
-  );
+  return philox4x32([blk % two32, Math.floor(blk / two32), offset % two32, Math.floor(offset / two32)], [seed % two32, Math.floor(seed / two32)]);
 }
 
 /** Byte b (0 … 15) of a Philox block: bits 8·(b % 4) … of word ⌊b/4⌋. */
@@ -58,9 +55,17 @@ function blockByte(words: number[], b: number): number {
  * The attention dropout factors m / P(keep) of BH heads' (T, T) pairs as a (BH, T, T) tensor
  * (pair e = (bh·T + i)·T + j, every pair, above the diagonal too), one Philox call per 16 pairs.
  */
-export function attentionDropoutFactors(BH: number, T: number, p: number, seed: number, offset: number, dtype: "float32" | "float64" = "float32"): Tensor {
+export function attentionDropoutFactors(
+  BH: number,
+  T: number,
+  p: number,
+  seed: number,
+  offset: number,
+  dtype: "float32" | "float64" = "float32",
+): Tensor {
   const f = Tensor.zeros([BH, T, T], dtype);
-  const n = f.size, scale = 1 / attentionKeepProbability(p);
+  const n = f.size,
+    scale = 1 / attentionKeepProbability(p);
   for (let blk = 0; 16 * blk < n; blk++) {
     const words = philoxBlock(seed, offset, blk);
     for (let b = 0; b < 16 && 16 * blk + b < n; b++) if (blockByte(words, b) / 256 >= p) f.data[16 * blk + b] = scale;
@@ -100,7 +105,7 @@ export function attentionReference(q: Tensor, k: Tensor, v: Tensor, options: Ref
         if (row[j] > max) max = row[j];
       }
       let sum = 0;
-      for (let j = 0; j <= i; j++) sum += (row[j] = Math.exp(row[j] - max));
+      for (let j = 0; j <= i; j++) sum += row[j] = Math.exp(row[j] - max);
       lse.data[r] = max + Math.log(sum);
       for (let j = 0; j <= i; j++) row[j] = (row[j] / sum) * dropFactor(p, seed, offset, r * T + j);
       for (let d = 0; d < D; d++) {
@@ -114,7 +119,13 @@ export function attentionReference(q: Tensor, k: Tensor, v: Tensor, options: Ref
 }
 
 export function attentionBackwardReference(
-  dout: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, options: ReferenceAttentionOptions = {},
+  dout: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  options: ReferenceAttentionOptions = {},
 ): { dq: Tensor; dk: Tensor; dv: Tensor } {
   const { dropout: p = 0, seed = 0, offset = 0 } = options;
   const [B, H, T, D] = q.shape;
@@ -123,7 +134,9 @@ export function attentionBackwardReference(
   const dk = Tensor.zeros(q.shape, q.dtype);
   const dv = Tensor.zeros(q.shape, q.dtype);
   // One head's gradients accumulate in float64.
-  const gq = new Float64Array(T * D), gk = new Float64Array(T * D), gv = new Float64Array(T * D);
+  const gq = new Float64Array(T * D),
+    gk = new Float64Array(T * D),
+    gv = new Float64Array(T * D);
   for (const bh of headList(B * H, options.heads)) {
     gq.fill(0);
     gk.fill(0);
@@ -134,7 +147,8 @@ export function attentionBackwardReference(
       for (let d = 0; d < D; d++) delta += dout.data[r * D + d] * out.data[r * D + d];
       for (let j = 0; j <= i; j++) {
         const c = bh * T + j;
-        let s = 0, dp = 0;
+        let s = 0,
+          dp = 0;
         for (let d = 0; d < D; d++) {
           s += q.data[r * D + d] * k.data[c * D + d];
           dp += dout.data[r * D + d] * v.data[c * D + d];
@@ -164,7 +178,8 @@ export function attentionBackwardReference(
 /** q, k, v (B, H, T, D) of qkv (B·T, 3C). */
 function headsOfRows(qkv: Tensor, H: number, B: number): Tensor[] {
   const [BT, C3] = qkv.shape;
-  const T = BT / B, D = C3 / 3 / H;
+  const T = BT / B,
+    D = C3 / 3 / H;
   const stacked = permute(new Tensor(qkv.data, [B, T, 3, H, D]), [2, 0, 3, 1, 4]); // (3, B, H, T, D)
   const [q, kv] = splitAt(stacked, 0, 1);
   return [q, ...splitAt(kv, 0, 1)].map((x) => new Tensor(x.data, [B, H, T, D]));
@@ -191,11 +206,20 @@ export function attentionRowsReference(qkv: Tensor, H: number, B: number, option
 
 /** dqkv (B·T, 3C) of attentionRowsReference given dout (B·T, C) and its out and lse. */
 export function attentionRowsBackwardReference(
-  dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, H: number, B: number, options: ReferenceAttentionOptions = {},
+  dout: Tensor,
+  qkv: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  H: number,
+  B: number,
+  options: ReferenceAttentionOptions = {},
 ): Tensor {
   const [q, k, v] = headsOfRows(qkv, H, B);
   const { dq, dk, dv } = attentionBackwardReference(headsOf(dout, H, B), q, k, v, headsOf(out, H, B), lse, options);
   const [, , T, D] = dq.shape;
-  const stacked = concat([dq, dk, dv].map((g) => new Tensor(g.data, [1, B, H, T, D])), 0); // (3, B, H, T, D)
+  const stacked = concat(
+    [dq, dk, dv].map((g) => new Tensor(g.data, [1, B, H, T, D])),
+    0,
+  ); // (3, B, H, T, D)
   return new Tensor(permute(stacked, [1, 3, 0, 2, 4]).data, qkv.shape); // (B, T, 3, H, D)
 }

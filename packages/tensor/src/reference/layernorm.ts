@@ -31,11 +31,14 @@ export function layerNormBackward(dy: Tensor, x: Tensor, w: Tensor, mean: Tensor
   const dx = Tensor.zeros(x.shape, x.dtype);
   const dw = Tensor.zeros([c], x.dtype);
   const db = Tensor.zeros([c], x.dtype);
-  const dwAcc = new Float64Array(c), dbAcc = new Float64Array(c);
+  const dwAcc = new Float64Array(c),
+    dbAcc = new Float64Array(c);
   for (let r = 0; r < n; r++) {
     const o = r * c;
-    const mu = mean.data[r], rs = rstd.data[r];
-    let sg = 0, sgx = 0;
+    const mu = mean.data[r],
+      rs = rstd.data[r];
+    let sg = 0,
+      sgx = 0;
     for (let j = 0; j < c; j++) {
       const xh = (x.data[o + j] - mu) * rs;
       const g = dy.data[o + j] * w.data[j];

@@ -16,10 +16,22 @@ export interface GemmReferenceOptions {
  * op(A) is m×k (A stored k×m when transA), op(B) is k×n (B stored n×k when transB).
  */
 function gemmInto(
-  a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number, c: { [i: number]: number }, cOff: number,
-  m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number,
+  a: ArrayLike<number>,
+  aOff: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  c: { [i: number]: number },
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  beta: number,
 ): void {
-  const lda = transA ? m : k, ldb = transB ? k : n;
+  const lda = transA ? m : k,
+    ldb = transB ? k : n;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
@@ -37,7 +49,8 @@ function gemmInto(
 /** C = alpha·op(A)·op(B) + beta·C for 2-D a, b. */
 export function gemm(a: Tensor, b: Tensor, options: GemmReferenceOptions = {}): Tensor {
   const { transA = false, transB = false, alpha = 1, beta = 0 } = options;
-  const m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1];
+  const m = transA ? a.shape[1] : a.shape[0],
+    k = transA ? a.shape[0] : a.shape[1];
   const n = transB ? b.shape[0] : b.shape[1];
   const out = options.out ?? Tensor.zeros([m, n], a.dtype);
   gemmInto(a.data, 0, b.data, 0, out.data, 0, m, n, k, transA, transB, alpha, beta);
@@ -86,7 +99,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean } = {}): Tensor {
   const { transA = false, transB = false } = options;
   const batch = a.shape[0];
-  const m = transA ? a.shape[2] : a.shape[1], k = transA ? a.shape[1] : a.shape[2];
+  const m = transA ? a.shape[2] : a.shape[1],
+    k = transA ? a.shape[1] : a.shape[2];
   const n = transB ? b.shape[1] : b.shape[2];
   const out = Tensor.zeros([batch, m, n], a.dtype);
   for (let i = 0; i < batch; i++) gemmInto(a.data, i * m * k, b.data, i * k * n, out.data, i * m * n, m, n, k, transA, transB, 1, 0);

@@ -5,8 +5,12 @@
 /** High and low 32 bits of the 64-bit product a·b of two uint32. */
 function mulhilo(a: number, b: number): [number, number] {
   const lo = Math.imul(a, b) >>> 0;
-  const aLo = a & 0xffff, aHi = a >>> 16, bLo = b & 0xffff, bHi = b >>> 16;
-  const mid1 = aHi * bLo, mid2 = aLo * bHi;
+  const aLo = a & 0xffff,
+    aHi = a >>> 16,
+    bLo = b & 0xffff,
+    bHi = b >>> 16;
+  const mid1 = aHi * bLo,
+    mid2 = aLo * bHi;
   const carry = ((aLo * bLo) / 65536 + (mid1 & 0xffff) + (mid2 & 0xffff)) / 65536;
   const hi = (aHi * bHi + Math.floor(mid1 / 65536) + Math.floor(mid2 / 65536) + Math.floor(carry)) >>> 0;
   return [hi, lo];

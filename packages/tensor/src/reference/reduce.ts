@@ -32,7 +32,8 @@ export function maxAlongForward(x: Tensor, axis: number, keepDims = false): { va
   const indices = new Int32Array(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      let best = -Infinity, at = 0;
+      let best = -Infinity,
+        at = 0;
       for (let k = 0; k < n; k++) {
         const v = x.data[(o * n + k) * inner + i];
         if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) {

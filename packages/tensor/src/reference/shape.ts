@@ -8,7 +8,10 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const ax = axes.map((a) => normalizeAxis("permute", a, x.shape));
   const inStrides = contiguousStrides(x.shape);
   const strides = ax.map((a) => inStrides[a]);
-  const out = Tensor.zeros(ax.map((a) => x.shape[a]), x.dtype);
+  const out = Tensor.zeros(
+    ax.map((a) => x.shape[a]),
+    x.dtype,
+  );
   forEachIndex(out.shape, (idx, i) => (out.data[i] = x.data[offsetOf(idx, strides)]));
   return out;
 }
@@ -16,7 +19,10 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
 export function swapAxes(x: Tensor, axis1: number, axis2: number): Tensor {
   const a1 = normalizeAxis("swapAxes", axis1, x.shape);
   const a2 = normalizeAxis("swapAxes", axis2, x.shape);
-  return permute(x, x.shape.map((_, i) => (i === a1 ? a2 : i === a2 ? a1 : i)));
+  return permute(
+    x,
+    x.shape.map((_, i) => (i === a1 ? a2 : i === a2 ? a1 : i)),
+  );
 }
 
 /** [x[..., :index, ...], x[..., index:, ...]] along `axis`. */
@@ -24,7 +30,10 @@ export function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor
   const ax = normalizeAxis("splitAt", axis, x.shape);
   const strides = contiguousStrides(x.shape);
   const part = (begin: number, end: number): Tensor => {
-    const out = Tensor.zeros(x.shape.map((d, i) => (i === ax ? end - begin : d)), x.dtype);
+    const out = Tensor.zeros(
+      x.shape.map((d, i) => (i === ax ? end - begin : d)),
+      x.dtype,
+    );
     forEachIndex(out.shape, (idx, i) => (out.data[i] = x.data[begin * strides[ax] + offsetOf(idx, strides)]));
     return out;
   };

@@ -52,10 +52,20 @@ function backward(y: Tensor, dy: Tensor, weight: (yj: number) => number, rule: (
 
 /** dx = y·(dy − Σ dy·y) for y = softmax(x). */
 export function softmaxBackward(y: Tensor, dy: Tensor): Tensor {
-  return backward(y, dy, (yj) => yj, (yj, dyj, s) => yj * (dyj - s));
+  return backward(
+    y,
+    dy,
+    (yj) => yj,
+    (yj, dyj, s) => yj * (dyj - s),
+  );
 }
 
 /** dx = dy − softmax·Σdy for y = logSoftmax(x) (softmax = exp(y)). */
 export function logSoftmaxBackward(y: Tensor, dy: Tensor): Tensor {
-  return backward(y, dy, () => 1, (yj, dyj, s) => dyj - Math.exp(yj) * s);
+  return backward(
+    y,
+    dy,
+    () => 1,
+    (yj, dyj, s) => dyj - Math.exp(yj) * s,
+  );
 }

@@ -2,7 +2,15 @@
 // fused backward kernel. The forward rules are written from attention's definition on (B·H, T, D)
 // heads — s = scale·q·kᵀ + causal mask, p = softmax(s) (dropout factors applied), out = p·v — with
 // the dropout factors from the reference implementation.
-import { attention as attentionOp, attentionBackward, attentionForward, attentionRows as attentionRowsOp, attentionRowsBackward, attentionRowsForward, type AttentionOptions } from "../ops/attention.ts";
+import {
+  attention as attentionOp,
+  attentionBackward,
+  attentionForward,
+  attentionRows as attentionRowsOp,
+  attentionRowsBackward,
+  attentionRowsForward,
+  type AttentionOptions,
+} from "../ops/attention.ts";
 import { add, exp, mul, mulScalar, sub } from "../ops/elementwise.ts";
 import { bmm } from "../ops/matmul.ts";
 import { concat, permute, reshape, splitAt } from "../ops/shape.ts";
@@ -21,7 +29,11 @@ interface Heads {
 
 /** The causal mask (T, T): 0 on and below the diagonal, −∞ above. */
 function causalMask(T: number, dtype: Tensor["dtype"]): Tensor {
-  return Tensor.from(Array.from({ length: T * T }, (_, e) => (e % T <= Math.floor(e / T) ? 0 : -Infinity)), [T, T], dtype as "float32" | "float64");
+  return Tensor.from(
+    Array.from({ length: T * T }, (_, e) => (e % T <= Math.floor(e / T) ? 0 : -Infinity)),
+    [T, T],
+    dtype as "float32" | "float64",
+  );
 }
 
 const toBH = (x: Tensor): Tensor => reshape(x, [x.shape[0] * x.shape[1], x.shape[2], x.shape[3]]);
@@ -47,7 +59,15 @@ function scoresTangent(q: Tensor, k: Tensor, tq: Tensor, tk: Tensor, scale: numb
  * The tangents of attention's out (B·H, T, D) and of its statistic lse (B·H, T, 1) for (B·H, T, D)
  * q, k, v and their tangents: lse = log Σ exp(s) has l̇se = Σ p·ṡ.
  */
-function attentionTangent(q: Tensor, k: Tensor, v: Tensor, tq: Tensor, tk: Tensor, tv: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
+function attentionTangent(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  tq: Tensor,
+  tk: Tensor,
+  tv: Tensor,
+  options: AttentionOptions,
+): { out: Tensor; lse: Tensor } {
   const { p, f, scale } = probabilities(q, k, options);
   const ts = scoresTangent(q, k, tq, tk, scale);
   const tp = softmaxBackward(p, ts); // softmax's Jacobian is symmetric
@@ -79,7 +99,9 @@ function attentionBackwardTangent(
 /** qkv (B·T, 3C) → q, k, v as (B·H, T, D). */
 function rowsToHeads(qkv: Tensor, H: number, B: number): [Tensor, Tensor, Tensor] {
   const [rows, cols] = qkv.shape;
-  const T = rows / B, C = cols / 3, D = C / H;
+  const T = rows / B,
+    C = cols / 3,
+    D = C / H;
   const split = permute(reshape(qkv, [B, T, 3, H, D]), [2, 0, 3, 1, 4]); // (3, B, H, T, D)
   const [q, kv] = splitAt(split, 0, 1);
   const [k, v] = splitAt(kv, 0, 1);
@@ -93,7 +115,10 @@ function headsToRows(x: Tensor, H: number, B: number): Tensor {
 /** (B·H, T, D) q, k, v → qkv rows (B·T, 3C). */
 function headsToQkv(q: Tensor, k: Tensor, v: Tensor, H: number, B: number): Tensor {
   const [, T, D] = q.shape;
-  const stacked = concat([q, k, v].map((x) => reshape(x, [1, B, H, T, D])), 0); // (3, B, H, T, D)
+  const stacked = concat(
+    [q, k, v].map((x) => reshape(x, [1, B, H, T, D])),
+    0,
+  ); // (3, B, H, T, D)
   return reshape(permute(stacked, [1, 3, 0, 2, 4]), [B * T, 3 * H * D]);
 }
 
@@ -107,13 +132,17 @@ function attentionHeadsTangent(q: Tensor, k: Tensor, v: Tensor, tq: unknown, tk:
 
 /** Fused causal multi-head attention over q, k, v (B, H, T, D). */
 export const attention = defineOp({
-  op: attentionOp, differentiable: 3,
+  op: attentionOp,
+  differentiable: 3,
   rule: (q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}) => {
     const { out, lse } = attentionForward(q, k, v, options);
-    return [out, (dout: Tensor) => {
-      const { dq, dk, dv } = attentionBackward(dout, q, k, v, out, lse, options);
-      return [dq, dk, dv];
-    }];
+    return [
+      out,
+      (dout: Tensor) => {
+        const { dq, dk, dv } = attentionBackward(dout, q, k, v, out, lse, options);
+        return [dq, dk, dv];
+      },
+    ];
   },
   frule: ([q, k, v, options = {}], [tq, tk, tv]) => {
     const y = attentionOp(q, k, v, options);
@@ -129,25 +158,27 @@ export const attention = defineOp({
       return [out, { out: reshape(t.out, q.shape), lse: reshape(t.lse, out.lse.shape) }];
     },
   }),
-  kernels: [defineKernel({
-    op: attentionBackward,
-    frule: ([dout, q, k, v, out, lse, options = {}], tangents) => {
-      const y = attentionBackward(dout, q, k, v, out, lse, options);
-      if (noTangent(tangents, 6)) return [y, null];
-      const args = [dout, q, k, v, out, lse];
-      const [B, H, T, D] = q.shape;
-      const bh = (x: Tensor) => (x.ndim === 4 ? toBH(x) : reshape(x, [B * H, T]));
-      const a = args.map(bh);
-      const t = args.map((x, i) => bh(orZeros(tangents[i], x)));
-      const d = attentionBackwardTangent(
-        { dout: a[0], q: a[1], k: a[2], v: a[3], out: a[4], lse: a[5] },
-        { dout: t[0], q: t[1], k: t[2], v: t[3], out: t[4], lse: t[5] },
-        options,
-      );
-      const back = (x: Tensor) => reshape(x, [B, H, T, D]);
-      return [y, { dq: back(d.dq), dk: back(d.dk), dv: back(d.dv) }];
-    },
-  })],
+  kernels: [
+    defineKernel({
+      op: attentionBackward,
+      frule: ([dout, q, k, v, out, lse, options = {}], tangents) => {
+        const y = attentionBackward(dout, q, k, v, out, lse, options);
+        if (noTangent(tangents, 6)) return [y, null];
+        const args = [dout, q, k, v, out, lse];
+        const [B, H, T, D] = q.shape;
+        const bh = (x: Tensor) => (x.ndim === 4 ? toBH(x) : reshape(x, [B * H, T]));
+        const a = args.map(bh);
+        const t = args.map((x, i) => bh(orZeros(tangents[i], x)));
+        const d = attentionBackwardTangent(
+          { dout: a[0], q: a[1], k: a[2], v: a[3], out: a[4], lse: a[5] },
+          { dout: t[0], q: t[1], k: t[2], v: t[3], out: t[4], lse: t[5] },
+          options,
+        );
+        const back = (x: Tensor) => reshape(x, [B, H, T, D]);
+        return [y, { dq: back(d.dq), dk: back(d.dk), dv: back(d.dv) }];
+      },
+    }),
+  ],
 });
 
 /**
@@ -155,7 +186,8 @@ export const attention = defineOp({
  * sequences → out (B·T, C); the pullback gives dqkv (B·T, 3C) in the same layout.
  */
 export const attentionRows = defineOp({
-  op: attentionRowsOp, differentiable: 1,
+  op: attentionRowsOp,
+  differentiable: 1,
   rule: (qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}) => {
     const { out, lse, keep } = attentionRowsForward(qkv, heads, batch, options);
     return [out, (dout: Tensor) => [attentionRowsBackward(dout, qkv, out, lse, heads, batch, options, keep)]];
@@ -178,22 +210,34 @@ export const attentionRows = defineOp({
       return [out, { out: headsToRows(t.out, heads, batch), lse: reshape(t.lse, out.lse.shape), keep: null }];
     },
   }),
-  kernels: [defineKernel({
-    op: attentionRowsBackward,
-    frule: ([dout, qkv, out, lse, heads, batch, options = {}, keep], tangents) => {
-      const y = attentionRowsBackward(dout, qkv, out, lse, heads, batch, options, keep);
-      if (noTangent(tangents, 4)) return [y, null];
-      const [tdout, tqkv, tout, tlse] = [orZeros(tangents[0], dout), orZeros(tangents[1], qkv), orZeros(tangents[2], out), orZeros(tangents[3], lse)];
-      const [q, k, v] = rowsToHeads(qkv, heads, batch);
-      const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
-      const heads3 = (x: Tensor) => reshape(permute(reshape(x, [batch, x.shape[0] / batch, heads, x.shape[1] / heads]), [0, 2, 1, 3]), [batch * heads, x.shape[0] / batch, x.shape[1] / heads]);
-      const BH = batch * heads;
-      const d = attentionBackwardTangent(
-        { dout: heads3(dout), q, k, v, out: heads3(out), lse: reshape(lse, [BH, lse.size / BH]) },
-        { dout: heads3(tdout), q: tq, k: tk, v: tv, out: heads3(tout), lse: reshape(tlse, [BH, lse.size / BH]) },
-        options,
-      );
-      return [y, headsToQkv(d.dq, d.dk, d.dv, heads, batch)];
-    },
-  })],
+  kernels: [
+    defineKernel({
+      op: attentionRowsBackward,
+      frule: ([dout, qkv, out, lse, heads, batch, options = {}, keep], tangents) => {
+        const y = attentionRowsBackward(dout, qkv, out, lse, heads, batch, options, keep);
+        if (noTangent(tangents, 4)) return [y, null];
+        const [tdout, tqkv, tout, tlse] = [
+          orZeros(tangents[0], dout),
+          orZeros(tangents[1], qkv),
+          orZeros(tangents[2], out),
+          orZeros(tangents[3], lse),
+        ];
+        const [q, k, v] = rowsToHeads(qkv, heads, batch);
+        const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
+        const heads3 = (x: Tensor) =>
+          reshape(permute(reshape(x, [batch, x.shape[0] / batch, heads, x.shape[1] / heads]), [0, 2, 1, 3]), [
+            batch * heads,
+            x.shape[0] / batch,
+            x.shape[1] / heads,
+          ]);
+        const BH = batch * heads;
+        const d = attentionBackwardTangent(
+          { dout: heads3(dout), q, k, v, out: heads3(out), lse: reshape(lse, [BH, lse.size / BH]) },
+          { dout: heads3(tdout), q: tq, k: tk, v: tv, out: heads3(tout), lse: reshape(tlse, [BH, lse.size / BH]) },
+          options,
+        );
+        return [y, headsToQkv(d.dq, d.dk, d.dv, heads, batch)];
+      },
+    }),
+  ],
 });

@@ -30,13 +30,18 @@ function named<F extends Function>(name: string, f: F): F {
 export function rruleOf(name: string, rule: Rule, k: number): Rrule {
   return named(name, (x: any, ...rest: any[]): [any, (dy: any) => any] => {
     if (k > 1 && !(Array.isArray(x) && x.length === k)) {
-      throw new TypeError(`${name}: its ${k} differentiable arguments are passed packed, as an array of ${k} (the rrule convention: \`${name}([${["a", "b", "c", "d"].slice(0, k).join(", ")}], …)\`)`);
+      throw new TypeError(
+        `${name}: its ${k} differentiable arguments are passed packed, as an array of ${k} (the rrule convention: \`${name}([${["a", "b", "c", "d"].slice(0, k).join(", ")}], …)\`)`,
+      );
     }
     const [y, pullback] = k === 1 ? rule(x, ...rest) : rule(...x, ...rest);
-    return [y, named(`${name}_pullback`, (dy: any) => {
-      const ds = pullback(dy);
-      return k === 1 ? ds[0] : ds.slice(0, k);
-    })];
+    return [
+      y,
+      named(`${name}_pullback`, (dy: any) => {
+        const ds = pullback(dy);
+        return k === 1 ? ds[0] : ds.slice(0, k);
+      }),
+    ];
   });
 }
 
@@ -55,14 +60,21 @@ function linearFrule(name: string, f: (...args: any[]) => any, n: number): Frule
 
 function fruleOf(name: string, f: (...args: any[]) => any, spec: FruleSpec, n: number): Frule {
   if (spec === "linear") return linearFrule(name, f, n);
-  if (typeof spec !== "function") throw new TypeError(`${name}: the forward rule must be a function (args, tangents) => [y, ẏ] or "linear", got ${typeof spec}`);
+  if (typeof spec !== "function")
+    throw new TypeError(`${name}: the forward rule must be a function (args, tangents) => [y, ẏ] or "linear", got ${typeof spec}`);
   return named(`${name}_frule`, spec);
 }
 
 /** A kernel from its declaration: its forward rule resolved ("linear": linear in its first argument). */
 export function defineKernel(spec: KernelSpec): KernelRule {
   const name = spec.name ?? spec.op.name;
-  return { name, op: spec.op, frule: fruleOf(name, spec.op, spec.frule, 1), linear: spec.frule === "linear", ...(spec.noRule ? { noRule: spec.noRule } : {}) };
+  return {
+    name,
+    op: spec.op,
+    frule: fruleOf(name, spec.op, spec.frule, 1),
+    linear: spec.frule === "linear",
+    ...(spec.noRule ? { noRule: spec.noRule } : {}),
+  };
 }
 
 /**
@@ -78,7 +90,7 @@ export function defineOp(spec: OpSpec): OpRule {
     const pullback = named(`${name}_pullback`, (dy: any): any[] => {
       const ds = dy === null ? [] : back(dy);
       const out = new Array(Math.max(args.length, n));
-      for (let i = 0; i < out.length; i++) out[i] = i < n ? ds[i] ?? null : null;
+      for (let i = 0; i < out.length; i++) out[i] = i < n ? (ds[i] ?? null) : null;
       return out;
     });
     return hook === null ? [y, pullback] : hook(name, [y, pullback]);

@@ -30,7 +30,10 @@ export const kernelTable: KernelTable = (() => {
   const out: Record<string, KernelRule> = {};
   const add = (kernel: KernelRule, where: string) => {
     const seen = out[kernel.name];
-    if (seen !== undefined && seen !== kernel) throw new Error(`@pullback/tensor/rules: the kernel ${kernel.name} is declared twice (again by ${where}); declare it once with defineKernel and list that declaration`);
+    if (seen !== undefined && seen !== kernel)
+      throw new Error(
+        `@pullback/tensor/rules: the kernel ${kernel.name} is declared twice (again by ${where}); declare it once with defineKernel and list that declaration`,
+      );
     out[kernel.name] = kernel;
   };
   for (const [name, entry] of Object.entries(opTable)) {
@@ -45,19 +48,47 @@ export const kernelTable: KernelTable = (() => {
 /** Exports whose result carries no gradient, even given tensors: no rule is needed. */
 export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
   // predicates and shape helpers
-  "isTensor", "sizeOf", "fmtShape",
+  "isTensor",
+  "sizeOf",
+  "fmtShape",
   // backend, threads and profiling settings
-  "getBackend", "setBackend", "getThreads", "setThreads", "poolSize", "startKernelProfile", "stopKernelProfile",
+  "getBackend",
+  "setBackend",
+  "getThreads",
+  "setThreads",
+  "poolSize",
+  "startKernelProfile",
+  "stopKernelProfile",
   // memory: whether a MemoryPool.run is in progress
   "inMemoryPool",
   // stop signals and the check before kernel calls (a stoppable computation is not differentiated through)
-  "setKernelGuard", "catchStopSignals", "clearStopSignal", "releaseStopSignals", "stopSignal", "stopSignalNumber", "stoppable", "StopRequested",
+  "setKernelGuard",
+  "catchStopSignals",
+  "clearStopSignal",
+  "releaseStopSignals",
+  "stopSignal",
+  "stopSignalNumber",
+  "stoppable",
+  "StopRequested",
   // GEMM precision settings (bf16)
-  "getPrecision", "setPrecision", "getBf16Kernel", "setBf16Kernel", "bf16Support", "bf16KernelInUse", "resolveBf16Kernel",
+  "getPrecision",
+  "setPrecision",
+  "getBf16Kernel",
+  "setBf16Kernel",
+  "bf16Support",
+  "bf16KernelInUse",
+  "resolveBf16Kernel",
   // I/O (saveSafetensors writes a file, not an argument)
-  "loadSafetensors", "saveSafetensors", "writeFileAtomic", "fsyncDir",
+  "loadSafetensors",
+  "saveSafetensors",
+  "writeFileAtomic",
+  "fsyncDir",
   // classes: constructing them, or their static factories (Tensor.zeros, Tensor.from…), gives constants
-  "Tensor", "Rng", "TensorError", "SafetensorsError", "MemoryPool",
+  "Tensor",
+  "Rng",
+  "TensorError",
+  "SafetensorsError",
+  "MemoryPool",
 ]);
 
 /**
@@ -79,7 +110,8 @@ export const NO_RULE_OPS: ReadonlyMap<string, string> = (() => {
     ["releasingTemporaries", "a memory scope for the AD runtime: every module-level function's pullback already runs in one"],
   ]);
   for (const [name, entry] of Object.entries(opTable)) {
-    if (entry.forward) out.set(entry.forward.name, `the forward form ${name}'s rule calls (it returns what the pullback needs); differentiate ${name}`);
+    if (entry.forward)
+      out.set(entry.forward.name, `the forward form ${name}'s rule calls (it returns what the pullback needs); differentiate ${name}`);
     for (const kernel of entry.kernels) out.set(kernel.name, kernel.noRule ?? "a backward kernel: there are no second derivatives");
   }
   return out;

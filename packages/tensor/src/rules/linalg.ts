@@ -22,8 +22,13 @@ const gemmKernel = defineKernel({
  * for a caller that reuses one large buffer across steps (GPT-2's logits).
  */
 export const matmul = defineOp({
-  op: matmulOp, differentiable: 2, kernels: [gemmKernel],
-  rule: (a: Tensor, b: Tensor, options: { out?: Tensor } = {}) => [matmulOp(a, b, options), (dy: Tensor) => [gemm(dy, b, { transB: true }), gemm(a, dy, { transA: true })]],
+  op: matmulOp,
+  differentiable: 2,
+  kernels: [gemmKernel],
+  rule: (a: Tensor, b: Tensor, options: { out?: Tensor } = {}) => [
+    matmulOp(a, b, options),
+    (dy: Tensor) => [gemm(dy, b, { transB: true }), gemm(a, dy, { transA: true })],
+  ],
   frule: ([a, b, options], [ta, tb]) => [matmulOp(a, b, options), plus(isZero(ta) ? null : matmulOp(ta, b), isZero(tb) ? null : matmulOp(a, tb))],
 });
 
@@ -33,23 +38,36 @@ export const matmul = defineOp({
  * the other operand, transposed as the flags require — again only flags of the GEMM kernel.
  */
 export const bmm = defineOp({
-  op: bmmOp, differentiable: 2, kernels: [],
+  op: bmmOp,
+  differentiable: 2,
+  kernels: [],
   rule: (a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean } = {}) => {
     const { transA = false, transB = false } = options;
-    return [bmmOp(a, b, { transA, transB }), (dy: Tensor) => {
-      // ∂op(A) = dY·op(B)ᵀ and ∂op(B) = op(A)ᵀ·dY; ∂A (∂B) is the transpose of that when transA (transB).
-      const da = transA ? bmmOp(b, dy, { transA: transB, transB: true }) : bmmOp(dy, b, { transB: !transB });
-      const db = transB ? bmmOp(dy, a, { transA: true, transB: transA }) : bmmOp(a, dy, { transA: !transA });
-      return [da, db];
-    }];
+    return [
+      bmmOp(a, b, { transA, transB }),
+      (dy: Tensor) => {
+        // ∂op(A) = dY·op(B)ᵀ and ∂op(B) = op(A)ᵀ·dY; ∂A (∂B) is the transpose of that when transA (transB).
+        const da = transA ? bmmOp(b, dy, { transA: transB, transB: true }) : bmmOp(dy, b, { transB: !transB });
+        const db = transB ? bmmOp(dy, a, { transA: true, transB: transA }) : bmmOp(a, dy, { transA: !transA });
+        return [da, db];
+      },
+    ];
   },
-  frule: ([a, b, options], [ta, tb]) => [bmmOp(a, b, options), plus(isZero(ta) ? null : bmmOp(ta, b, options), isZero(tb) ? null : bmmOp(a, tb, options))],
+  frule: ([a, b, options], [ta, tb]) => [
+    bmmOp(a, b, options),
+    plus(isZero(ta) ? null : bmmOp(ta, b, options), isZero(tb) ? null : bmmOp(a, tb, options)),
+  ],
 });
 
 /** Y = X·W + b for X (N, K), W (K, M), b (M). ∂X = dY·Wᵀ, ∂W = Xᵀ·dY, ∂b = Σ_rows dY. */
 export const linear = defineOp({
-  op: linearOp, differentiable: 3, kernels: [gemmKernel],
-  rule: (x: Tensor, w: Tensor, b: Tensor) => [linearOp(x, w, b), (dy: Tensor) => [gemm(dy, w, { transB: true }), gemm(x, dy, { transA: true }), sumAlong(dy, 0)]],
+  op: linearOp,
+  differentiable: 3,
+  kernels: [gemmKernel],
+  rule: (x: Tensor, w: Tensor, b: Tensor) => [
+    linearOp(x, w, b),
+    (dy: Tensor) => [gemm(dy, w, { transB: true }), gemm(x, dy, { transA: true }), sumAlong(dy, 0)],
+  ],
   frule: ([x, w, b], [tx, tw, tb]) => {
     const y = linearOp(x, w, b);
     return [y, broadcastTo(plus(isZero(tx) ? null : matmulOp(tx, w), isZero(tw) ? null : matmulOp(x, tw), isZero(tb) ? null : tb), y)];

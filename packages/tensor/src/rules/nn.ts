@@ -8,7 +8,11 @@ import { addDropout as addDropoutOp, dropout as dropoutOp, dropoutBackward } fro
 import { add, divScalar, exp, mul, mulScalar, square, sub } from "../ops/elementwise.ts";
 import { pick as pickOp, pickBackward, take as takeOp, takeBackward } from "../ops/embedding.ts";
 import { layerNorm as layerNormOp, layerNormBackward, layerNormForward } from "../ops/layernorm.ts";
-import { linearCrossEntropy as linearCrossEntropyOp, linearCrossEntropyForward, type LinearCrossEntropyOptions } from "../ops/linear_cross_entropy.ts";
+import {
+  linearCrossEntropy as linearCrossEntropyOp,
+  linearCrossEntropyForward,
+  type LinearCrossEntropyOptions,
+} from "../ops/linear_cross_entropy.ts";
 import { gemm, matmul } from "../ops/matmul.ts";
 import { sum, sumAlong } from "../ops/reduce.ts";
 import { reshape } from "../ops/shape.ts";
@@ -25,7 +29,8 @@ const rowsOf = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) 
 
 /** y = softmax(x) along the last axis. ∂x = y ⊙ (dy − Σ dy ⊙ y). */
 export const softmax = defineOp({
-  op: softmaxOp, differentiable: 1,
+  op: softmaxOp,
+  differentiable: 1,
   rule: (x: Tensor) => {
     const y = softmaxOp(x);
     return [y, (dy: Tensor) => [softmaxBackward(y, dy)]];
@@ -34,19 +39,22 @@ export const softmax = defineOp({
     const y = softmaxOp(x);
     return [y, isZero(tx) ? null : softmaxBackward(y, tx)]; // a symmetric Jacobian
   },
-  kernels: [defineKernel({
-    op: softmaxBackward,
-    frule: ([y, dy], [ty, tdy]) => {
-      // dx = y·(dy − Σ y·dy): + ẏ·(dy − Σ y·dy) − y·Σ ẏ·dy
-      const rest = isZero(ty) ? null : sub(mul(ty, sub(dy, sumLast(mul(y, dy)))), mul(y, sumLast(mul(ty, dy))));
-      return [softmaxBackward(y, dy), plus(isZero(tdy) ? null : softmaxBackward(y, tdy), rest)];
-    },
-  })],
+  kernels: [
+    defineKernel({
+      op: softmaxBackward,
+      frule: ([y, dy], [ty, tdy]) => {
+        // dx = y·(dy − Σ y·dy): + ẏ·(dy − Σ y·dy) − y·Σ ẏ·dy
+        const rest = isZero(ty) ? null : sub(mul(ty, sub(dy, sumLast(mul(y, dy)))), mul(y, sumLast(mul(ty, dy))));
+        return [softmaxBackward(y, dy), plus(isZero(tdy) ? null : softmaxBackward(y, tdy), rest)];
+      },
+    }),
+  ],
 });
 
 /** y = log softmax(x) along the last axis. ∂x = dy − softmax(x)·Σ dy. */
 export const logSoftmax = defineOp({
-  op: logSoftmaxOp, differentiable: 1,
+  op: logSoftmaxOp,
+  differentiable: 1,
   rule: (x: Tensor) => {
     const y = logSoftmaxOp(x);
     return [y, (dy: Tensor) => [logSoftmaxBackward(y, dy)]];
@@ -55,14 +63,16 @@ export const logSoftmax = defineOp({
     const y = logSoftmaxOp(x);
     return [y, isZero(tx) ? null : sub(tx, sumLast(mul(exp(y), tx)))];
   },
-  kernels: [defineKernel({
-    op: logSoftmaxBackward,
-    frule: ([y, dy], [ty, tdy]) => {
-      // dx = dy − exp(y)·Σ dy: + −exp(y)·ẏ·Σ dy
-      const rest = isZero(ty) ? null : mulScalar(mul(mul(exp(y), ty), sumLast(dy)), -1);
-      return [logSoftmaxBackward(y, dy), plus(isZero(tdy) ? null : logSoftmaxBackward(y, tdy), rest)];
-    },
-  })],
+  kernels: [
+    defineKernel({
+      op: logSoftmaxBackward,
+      frule: ([y, dy], [ty, tdy]) => {
+        // dx = dy − exp(y)·Σ dy: + −exp(y)·ẏ·Σ dy
+        const rest = isZero(ty) ? null : mulScalar(mul(mul(exp(y), ty), sumLast(dy)), -1);
+        return [logSoftmaxBackward(y, dy), plus(isZero(tdy) ? null : logSoftmaxBackward(y, tdy), rest)];
+      },
+    }),
+  ],
 });
 
 /** mean/rstd (one per row) shaped to broadcast against x (…, C). */
@@ -80,13 +90,18 @@ const layerNormFrule: Frule = ([x, w, b, eps], [tx, tw, tb]) => {
 
 /** y = (x − mean)·rstd·w + b over the last axis. */
 export const layerNorm = defineOp({
-  op: layerNormOp, differentiable: 3, frule: layerNormFrule,
+  op: layerNormOp,
+  differentiable: 3,
+  frule: layerNormFrule,
   rule: (x: Tensor, w: Tensor, b: Tensor, eps = 1e-5) => {
     const { y, mean, rstd } = layerNormForward(x, w, b, eps);
-    return [y, (dy: Tensor) => {
-      const { dx, dw, db } = layerNormBackward(dy, x, w, mean, rstd);
-      return [dx, dw, db];
-    }];
+    return [
+      y,
+      (dy: Tensor) => {
+        const { dx, dw, db } = layerNormBackward(dy, x, w, mean, rstd);
+        return [dx, dw, db];
+      },
+    ];
   },
   forward: defineKernel({
     op: layerNormForward,
@@ -102,29 +117,37 @@ export const layerNorm = defineOp({
       return [out, { y, mean: reshape(meanLast(tx), out.mean.shape), rstd: reshape(trstd, out.rstd.shape) }];
     },
   }),
-  kernels: [defineKernel({
-    op: layerNormBackward,
-    frule: ([dy, x, w, mean, rstd], [tdy0, tx0, tw0, tmean0, trstd0]) => {
-      const out = layerNormBackward(dy, x, w, mean, rstd);
-      if ([tdy0, tx0, tw0, tmean0, trstd0].every(isZero)) return [out, null];
-      const [tdy, tx, tw, tmean, trstd] = [orZeros(tdy0, dy), orZeros(tx0, x), orZeros(tw0, w), orZeros(tmean0, mean), orZeros(trstd0, rstd)];
-      const m = perRow(mean, x), r = perRow(rstd, x), tm = perRow(tmean, x), tr = perRow(trstd, x);
-      const centered = sub(x, m);
-      const xhat = mul(centered, r);
-      const txhat = add(mul(sub(tx, tm), r), mul(centered, tr));
-      const g = mul(dy, w);
-      const tg = add(mul(tdy, w), mul(dy, tw));
-      const a = meanLast(mul(g, xhat));
-      const ta = meanLast(add(mul(tg, xhat), mul(g, txhat)));
-      const inner = sub(sub(g, meanLast(g)), mul(xhat, a));
-      const tinner = sub(sub(sub(tg, meanLast(tg)), mul(txhat, a)), mul(xhat, ta));
-      return [out, {
-        dx: add(mul(tr, inner), mul(r, tinner)),
-        dw: sumRows(add(mul(tdy, xhat), mul(dy, txhat))),
-        db: sumRows(tdy),
-      }];
-    },
-  })],
+  kernels: [
+    defineKernel({
+      op: layerNormBackward,
+      frule: ([dy, x, w, mean, rstd], [tdy0, tx0, tw0, tmean0, trstd0]) => {
+        const out = layerNormBackward(dy, x, w, mean, rstd);
+        if ([tdy0, tx0, tw0, tmean0, trstd0].every(isZero)) return [out, null];
+        const [tdy, tx, tw, tmean, trstd] = [orZeros(tdy0, dy), orZeros(tx0, x), orZeros(tw0, w), orZeros(tmean0, mean), orZeros(trstd0, rstd)];
+        const m = perRow(mean, x),
+          r = perRow(rstd, x),
+          tm = perRow(tmean, x),
+          tr = perRow(trstd, x);
+        const centered = sub(x, m);
+        const xhat = mul(centered, r);
+        const txhat = add(mul(sub(tx, tm), r), mul(centered, tr));
+        const g = mul(dy, w);
+        const tg = add(mul(tdy, w), mul(dy, tw));
+        const a = meanLast(mul(g, xhat));
+        const ta = meanLast(add(mul(tg, xhat), mul(g, txhat)));
+        const inner = sub(sub(g, meanLast(g)), mul(xhat, a));
+        const tinner = sub(sub(sub(tg, meanLast(tg)), mul(txhat, a)), mul(xhat, ta));
+        return [
+          out,
+          {
+            dx: add(mul(tr, inner), mul(r, tinner)),
+            dw: sumRows(add(mul(tdy, xhat), mul(dy, txhat))),
+            db: sumRows(tdy),
+          },
+        ];
+      },
+    }),
+  ],
 });
 
 /**
@@ -134,16 +157,20 @@ export const layerNorm = defineOp({
  * it saves allocating an (N, V) gradient every step.
  */
 export const crossEntropy = defineOp({
-  op: crossEntropyOp, differentiable: 1,
+  op: crossEntropyOp,
+  differentiable: 1,
   rule: (logits: Tensor, targets: Indices, options: { overwriteLogits?: boolean } = {}) => {
     const { loss, lse } = crossEntropyForward(logits, targets);
     let consumed = false;
-    return [loss, (dloss: number) => {
-      if (!options.overwriteLogits) return [crossEntropyBackward(logits, targets, lse, dloss)];
-      if (consumed) throw new Error("crossEntropy_pullback: with overwriteLogits the pullback can run only once (the logits were overwritten)");
-      consumed = true;
-      return [crossEntropyBackward(logits, targets, lse, dloss, { out: logits })];
-    }];
+    return [
+      loss,
+      (dloss: number) => {
+        if (!options.overwriteLogits) return [crossEntropyBackward(logits, targets, lse, dloss)];
+        if (consumed) throw new Error("crossEntropy_pullback: with overwriteLogits the pullback can run only once (the logits were overwritten)");
+        consumed = true;
+        return [crossEntropyBackward(logits, targets, lse, dloss, { out: logits })];
+      },
+    ];
   },
   frule: ([logits, targets, options], [tl]) => {
     const loss = crossEntropyOp(logits, targets, options);
@@ -164,17 +191,19 @@ export const crossEntropy = defineOp({
       return [out, { loss: sum(losses) / n, losses, lse }];
     },
   }),
-  kernels: [defineKernel({
-    op: crossEntropyBackward,
-    frule: ([logits, targets, lse, dloss, options], [tl, , tlse, tdloss]) => {
-      const y = crossEntropyBackward(logits, targets, lse, dloss, options);
-      // y = (p − onehot)·dloss/N, p = exp(logits − lse): + p·(l̇ − l̇se)·dloss/N
-      const n = logits.shape[0];
-      const p = exp(sub(logits, reshape(lse, [n, 1])));
-      const tp = isZero(tl) && isZero(tlse) ? null : mul(p, sub(orZeros(tl, logits), reshape(orZeros(tlse, lse), [n, 1])));
-      return [y, plus(isZero(tdloss) ? null : crossEntropyBackward(logits, targets, lse, tdloss), tp && mulScalar(tp, dloss / n))];
-    },
-  })],
+  kernels: [
+    defineKernel({
+      op: crossEntropyBackward,
+      frule: ([logits, targets, lse, dloss, options], [tl, , tlse, tdloss]) => {
+        const y = crossEntropyBackward(logits, targets, lse, dloss, options);
+        // y = (p − onehot)·dloss/N, p = exp(logits − lse): + p·(l̇ − l̇se)·dloss/N
+        const n = logits.shape[0];
+        const p = exp(sub(logits, reshape(lse, [n, 1])));
+        const tp = isZero(tl) && isZero(tlse) ? null : mul(p, sub(orZeros(tl, logits), reshape(orZeros(tlse, lse), [n, 1])));
+        return [y, plus(isZero(tdloss) ? null : crossEntropyBackward(logits, targets, lse, tdloss), tp && mulScalar(tp, dloss / n))];
+      },
+    }),
+  ],
 });
 
 /**
@@ -184,7 +213,8 @@ export const crossEntropy = defineOp({
  * incoming cotangent: ∂x = dloss·G·wᵀ, ∂w = dloss·xᵀ·G, G = (softmax(x·w) − onehot)/N.
  */
 export const linearCrossEntropy = defineOp({
-  op: linearCrossEntropyOp, differentiable: 2,
+  op: linearCrossEntropyOp,
+  differentiable: 2,
   rule: (x: Tensor, w: Tensor, targets: Indices, options: LinearCrossEntropyOptions = {}) => {
     const { loss, dx, dw } = linearCrossEntropyForward(x, w, targets, options);
     // Fresh tensors on every call (the saved gradients stay intact for another call).
@@ -219,8 +249,14 @@ const dropoutBackwardKernel = defineKernel({ op: dropoutBackward, frule: "linear
 
 /** Dropout with probability p; the mask is regenerated from (seed, offset) in the pullback. */
 export const dropout = defineOp({
-  op: dropoutOp, differentiable: 1, frule: "linear", kernels: [dropoutBackwardKernel],
-  rule: (x: Tensor, p: number, seed: number, offset: number) => [dropoutOp(x, p, seed, offset), (dy: Tensor) => [dropoutBackward(dy, p, seed, offset)]],
+  op: dropoutOp,
+  differentiable: 1,
+  frule: "linear",
+  kernels: [dropoutBackwardKernel],
+  rule: (x: Tensor, p: number, seed: number, offset: number) => [
+    dropoutOp(x, p, seed, offset),
+    (dy: Tensor) => [dropoutBackward(dy, p, seed, offset)],
+  ],
 });
 
 /**
@@ -229,18 +265,33 @@ export const dropout = defineOp({
  * with the mask regenerated from (seed, offset).
  */
 export const addDropout = defineOp({
-  op: addDropoutOp, differentiable: 2, frule: "linear", kernels: [dropoutBackwardKernel],
-  rule: (x: Tensor, y: Tensor, p: number, seed: number, offset: number) => [addDropoutOp(x, y, p, seed, offset), (dout: Tensor) => [dout, dropoutBackward(dout, p, seed, offset)]],
+  op: addDropoutOp,
+  differentiable: 2,
+  frule: "linear",
+  kernels: [dropoutBackwardKernel],
+  rule: (x: Tensor, y: Tensor, p: number, seed: number, offset: number) => [
+    addDropoutOp(x, y, p, seed, offset),
+    (dout: Tensor) => [dout, dropoutBackward(dout, p, seed, offset)],
+  ],
 });
 
 /** Rows of `table` (V, C) by index: the embedding lookup. ∂table scatter-adds dy rows. */
 export const take = defineOp({
-  op: takeOp, differentiable: 1, frule: "linear", kernels: [defineKernel({ op: takeBackward, frule: "linear" })],
-  rule: (table: Tensor, indices: Indices, shape?: readonly number[]) => [takeOp(table, indices, shape), (dy: Tensor) => [takeBackward(dy, indices, table.shape[0])]],
+  op: takeOp,
+  differentiable: 1,
+  frule: "linear",
+  kernels: [defineKernel({ op: takeBackward, frule: "linear" })],
+  rule: (table: Tensor, indices: Indices, shape?: readonly number[]) => [
+    takeOp(table, indices, shape),
+    (dy: Tensor) => [takeBackward(dy, indices, table.shape[0])],
+  ],
 });
 
 /** y[i] = x[rows[i], cols[i]] (proc-macro-gpt's zipped indexing). */
 export const pick = defineOp({
-  op: pickOp, differentiable: 1, frule: "linear", kernels: [defineKernel({ op: pickBackward, frule: "linear" })],
+  op: pickOp,
+  differentiable: 1,
+  frule: "linear",
+  kernels: [defineKernel({ op: pickBackward, frule: "linear" })],
   rule: (x: Tensor, rows: Indices, cols: Indices) => [pickOp(x, rows, cols), (dy: Tensor) => [pickBackward(dy, rows, cols, x.shape)]],
 });

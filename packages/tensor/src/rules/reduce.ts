@@ -15,14 +15,23 @@ function keptShape(shape: readonly number[], axis: number): number[] {
 
 /** s = Σ x (a number). ∂x = ds everywhere. */
 export const sum = defineOp({
-  op: sumOp, differentiable: 1, frule: "linear", kernels: [],
+  op: sumOp,
+  differentiable: 1,
+  frule: "linear",
+  kernels: [],
   rule: (x: Tensor) => [sumOp(x), (ds: number) => [Tensor.full(x.shape, ds, x.dtype)]],
 });
 
 /** y = Σ along `axis`. ∂x = dy broadcast along `axis`. */
 export const sumAlong = defineOp({
-  op: sumAlongOp, differentiable: 1, frule: "linear", kernels: [],
-  rule: (x: Tensor, axis: number, keepDims = false) => [sumAlongOp(x, axis, keepDims), (dy: Tensor) => [add(Tensor.zeros(x.shape, dy.dtype), reshape(dy, keptShape(x.shape, axis)))]],
+  op: sumAlongOp,
+  differentiable: 1,
+  frule: "linear",
+  kernels: [],
+  rule: (x: Tensor, axis: number, keepDims = false) => [
+    sumAlongOp(x, axis, keepDims),
+    (dy: Tensor) => [add(Tensor.zeros(x.shape, dy.dtype), reshape(dy, keptShape(x.shape, axis)))],
+  ],
 });
 
 /** ẏ = ẋ at the arg-max: a one-hot mask (maxAlongBackward of ones) picks it. */
@@ -35,7 +44,9 @@ const maxAlongFrule: Frule = ([x, axis, keepDims], [tx]) => {
 
 /** y = max along `axis`. ∂x = dy at the arg-max positions, 0 elsewhere. */
 export const maxAlong = defineOp({
-  op: maxAlongOp, differentiable: 1, frule: maxAlongFrule,
+  op: maxAlongOp,
+  differentiable: 1,
+  frule: maxAlongFrule,
   rule: (x: Tensor, axis: number, keepDims = false) => {
     const { values, indices } = maxAlongForward(x, axis, keepDims);
     return [values, (dy: Tensor) => [maxAlongBackward(dy, indices, x.shape, axis)]];

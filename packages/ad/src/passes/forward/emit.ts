@@ -36,7 +36,9 @@ export function forwardRulesOnDemand(source: string): string {
 
 /** The expression registered as f's forward rule (it loads the module's forward rules on its first call). */
 export function forwardRuleExpression(r: ForwardRuleName): string {
-  return r.free ? `(__a: any[], __ta: any[]) => __fwd.get(${JSON.stringify(r.name)})(${r.free.join(", ")})(__a, __ta)` : `__fwd.rule(${JSON.stringify(r.name)})`;
+  return r.free
+    ? `(__a: any[], __ta: any[]) => __fwd.get(${JSON.stringify(r.name)})(${r.free.join(", ")})(__a, __ta)`
+    : `__fwd.rule(${JSON.stringify(r.name)})`;
 }
 
 /** The forward rule of `f` (or its factory) as lines. */
@@ -45,7 +47,11 @@ export function forwardRuleLines(ctx: GenContext, f: FunctionInfo, r: ForwardRul
   const lines = generateForwardRule(ctx, f, null, `${f.name}__frule`);
   lines[0] = { ...lines[0], text: `return ${lines[0].text}` };
   return [
-    { depth: 0, text: `// the forward rule of \`${f.name}\` (line ${ctx.p.index.position(f.node.start).line}), given the variables it captures`, origin: f.node.start },
+    {
+      depth: 0,
+      text: `// the forward rule of \`${f.name}\` (line ${ctx.p.index.position(f.node.start).line}), given the variables it captures`,
+      origin: f.node.start,
+    },
     { depth: 0, text: `function ${r.name}(${r.free.map((v) => `${v}: any`).join(", ")}) {`, origin: f.node.start },
     ...lines.map((l) => ({ ...l, depth: l.depth + 1 })),
     { depth: 0, text: "}" },

@@ -245,7 +245,8 @@ class ForwardBuilder {
         const ts: string[] = [];
         for (const prop of props) {
           let key: string;
-          if (!prop.computed) key = JSON.stringify(prop.key.type === "Identifier" ? prop.key.name : prop.key.type === "Literal" ? prop.key.value : undefined);
+          if (!prop.computed)
+            key = JSON.stringify(prop.key.type === "Identifier" ? prop.key.name : prop.key.type === "Literal" ? prop.key.value : undefined);
           else {
             key = this.fresh("__k");
             this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
@@ -315,7 +316,11 @@ class ForwardBuilder {
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
   inactiveChainText(e: Expression): string {
-    return chainText(e, (n) => this.chainObjects.get(n)?.p, (n) => this.verbatim(n));
+    return chainText(
+      e,
+      (n) => this.chainObjects.get(n)?.p,
+      (n) => this.verbatim(n),
+    );
   }
 
   /**
@@ -412,14 +417,19 @@ class ForwardBuilder {
       case "ArrayPattern":
         pat.elements.forEach((el, i) => {
           if (!el) return;
-          if (el.type === "RestElement") element(el.argument, `${v.p}.slice(${i})`, v.t === ZERO ? ZERO : `__ad.tslice(${v.t}, ${i}, ${v.p}.length - ${i})`);
+          if (el.type === "RestElement")
+            element(el.argument, `${v.p}.slice(${i})`, v.t === ZERO ? ZERO : `__ad.tslice(${v.t}, ${i}, ${v.p}.length - ${i})`);
           else element(el, `${v.p}[${i}]`, v.t === ZERO ? ZERO : `__ad.tat(${v.t}, ${i})`);
         });
         return;
       case "ObjectPattern":
         for (const prop of pat.properties) {
           if (prop.type === "RestElement") {
-            this.ctx.report(prop, "rest properties (`...rest`) of a tracked object have no forward rule", "destructure the properties you need by name");
+            this.ctx.report(
+              prop,
+              "rest properties (`...rest`) of a tracked object have no forward rule",
+              "destructure the properties you need by name",
+            );
             continue;
           }
           let key: string;
@@ -443,7 +453,10 @@ class ForwardBuilder {
 
   /** Sets the tangents of the active bindings among `ids` to zero (they were assigned constants). */
   zero(ids: Identifier[], decl: Decl, origin: number): void {
-    const ts = ids.map((id) => this.ctx.scopes.refs.get(id)).filter((b) => this.active(b)).map((b) => this.tangentOf(b));
+    const ts = ids
+      .map((id) => this.ctx.scopes.refs.get(id))
+      .filter((b) => this.active(b))
+      .map((b) => this.tangentOf(b));
     if (ts.length === 0) return;
     if (decl) this.emit(`${decl} ${ts.map((t) => `${t} = null`).join(", ")};`, origin);
     else this.emit(`${ts.join(" = ")} = null;`, origin);
@@ -482,7 +495,10 @@ class ForwardBuilder {
         for (const d of s.declarations) {
           const ids = patternIds(d.id);
           if (!d.init || !this.act.isActive(d.init)) {
-            this.emit(d.init ? `${s.kind} ${src.slice(d.id.start, d.id.end)} = ${this.verbatim(d.init)};` : `${s.kind} ${src.slice(d.id.start, d.id.end)};`, d.start);
+            this.emit(
+              d.init ? `${s.kind} ${src.slice(d.id.start, d.id.end)} = ${this.verbatim(d.init)};` : `${s.kind} ${src.slice(d.id.start, d.id.end)};`,
+              d.start,
+            );
             this.zero(ids, s.kind, d.start);
           } else if (d.id.type === "Identifier") {
             const b = this.ctx.scopes.refs.get(d.id);

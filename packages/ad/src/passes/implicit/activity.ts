@@ -147,7 +147,14 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
   const own = scopes.owned.get(node) ?? [];
   const active = new Set<Binding>();
   for (const p of node.params) {
-    const ann = p.type === "AssignmentPattern" ? p.left.typeAnnotation : p.type === "RestElement" ? p.typeAnnotation ?? p.argument.typeAnnotation : "typeAnnotation" in p ? p.typeAnnotation : undefined;
+    const ann =
+      p.type === "AssignmentPattern"
+        ? p.left.typeAnnotation
+        : p.type === "RestElement"
+          ? (p.typeAnnotation ?? p.argument.typeAnnotation)
+          : "typeAnnotation" in p
+            ? p.typeAnnotation
+            : undefined;
     if (inactiveType(ann)) continue;
     for (const id of patternIds(p)) {
       const b = scopes.refs.get(id);
@@ -200,7 +207,11 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
     if (n !== node && isFunction(n)) return;
     if (n.type === "ClassDeclaration" || n.type === "ClassExpression") return;
     if (n.type === "VariableDeclarator" && n.init) defs.push({ ids: patternIds(n.id), rhs: n.init });
-    else if (n.type === "AssignmentExpression") defs.push({ ids: n.left.type === "Identifier" || n.left.type === "ArrayPattern" || n.left.type === "ObjectPattern" ? patternIds(n.left) : [], rhs: n.operator === "=" || ARITHMETIC.has(n.operator.slice(0, -1)) ? n.right : null });
+    else if (n.type === "AssignmentExpression")
+      defs.push({
+        ids: n.left.type === "Identifier" || n.left.type === "ArrayPattern" || n.left.type === "ObjectPattern" ? patternIds(n.left) : [],
+        rhs: n.operator === "=" || ARITHMETIC.has(n.operator.slice(0, -1)) ? n.right : null,
+      });
     else if (n.type === "ForOfStatement") {
       const left = n.left.type === "VariableDeclaration" ? n.left.declarations[0].id : n.left;
       defs.push({ ids: patternIds(left), rhs: n.right, forOf: true });
@@ -236,7 +247,7 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
     switch (e.type) {
       case "Identifier": {
         const b = scopes.refs.get(e);
-        if (b && b.fn === node && !useful.has(b)) (useful.add(b), (grew = true));
+        if (b && b.fn === node && !useful.has(b)) useful.add(b), (grew = true);
         return;
       }
       case "CallExpression":
@@ -258,7 +269,8 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
   // Seeds: returned values, expression statements other than assignments to own bindings (calls
   // with side effects, writes into objects), and everything a nested function reads.
   const ownTarget = (left: Node): boolean =>
-    (left.type === "Identifier" || left.type === "ArrayPattern" || left.type === "ObjectPattern") && patternIds(left).every((id) => scopes.refs.get(id)?.fn === node);
+    (left.type === "Identifier" || left.type === "ArrayPattern" || left.type === "ObjectPattern") &&
+    patternIds(left).every((id) => scopes.refs.get(id)?.fn === node);
   const seed = (n: Node | null): void => {
     if (!n || typeof n !== "object") return;
     if (n !== node && isFunction(n)) {
@@ -277,7 +289,13 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
   for (grew = true; grew; ) {
     grew = false;
     for (const d of defs) {
-      if (d.ids.some((id) => { const b = scopes.refs.get(id); return !b || b.fn !== node || useful.has(b); })) markUseful(d.rhs);
+      if (
+        d.ids.some((id) => {
+          const b = scopes.refs.get(id);
+          return !b || b.fn !== node || useful.has(b);
+        })
+      )
+        markUseful(d.rhs);
     }
   }
   for (const b of active) if (!useful.has(b)) active.delete(b);

@@ -12,7 +12,24 @@ export const TENSOR_PACKAGE = "@pullback/tensor";
 export const AD_PACKAGE = "@pullback/ad";
 
 /** Math functions with a rule in the runtime (`__ad.math`). */
-export const MATH_RULES = new Set(["exp", "log", "sqrt", "tanh", "sin", "cos", "abs", "pow", "max", "min", "log1p", "expm1", "sinh", "cosh", "atan", "cbrt"]);
+export const MATH_RULES = new Set([
+  "exp",
+  "log",
+  "sqrt",
+  "tanh",
+  "sin",
+  "cos",
+  "abs",
+  "pow",
+  "max",
+  "min",
+  "log1p",
+  "expm1",
+  "sinh",
+  "cosh",
+  "atan",
+  "cbrt",
+]);
 /** Object functions with a rule in the runtime (`__ad.objectRules`); Object.keys carries no gradient. */
 export const OBJECT_RULES = new Set(["values", "entries", "fromEntries"]);
 const MATH_INACTIVE = new Set(["floor", "ceil", "round", "trunc", "sign", "random", "fround", "clz32", "imul"]);
@@ -37,10 +54,28 @@ const NAMESPACE_INACTIVE: Record<string, Set<string> | "all"> = {
   String: "all",
 };
 /** Calls that write into their first argument (a tracked one would be mutated). */
-export const GLOBAL_MUTATORS = new Set(["Object.assign", "Object.defineProperty", "Object.defineProperties", "Object.setPrototypeOf", "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty"]);
+export const GLOBAL_MUTATORS = new Set([
+  "Object.assign",
+  "Object.defineProperty",
+  "Object.defineProperties",
+  "Object.setPrototypeOf",
+  "Reflect.set",
+  "Reflect.defineProperty",
+  "Reflect.deleteProperty",
+]);
 
 /** @pullback/ad exports called inside differentiated code: markers and rule constructors. */
-const AD_INACTIVE = new Set(["stopGradient", "nonDifferentiable", "customVjp", "defineRrule", "checkpoint", "isLeaf", "treeZerosLike", "treeFlatten", "flattenTree"]);
+const AD_INACTIVE = new Set([
+  "stopGradient",
+  "nonDifferentiable",
+  "customVjp",
+  "defineRrule",
+  "checkpoint",
+  "isLeaf",
+  "treeZerosLike",
+  "treeFlatten",
+  "flattenTree",
+]);
 
 export type Callee =
   | { kind: "op"; name: string }
@@ -83,7 +118,11 @@ export function adExport(callee: Expression, scopes: ScopeInfo): string | undefi
 /** `[namespace, member]` for a call of a member of a global namespace (`Math.exp`, `Object["keys"]`). */
 export function globalMember(callee: Expression, scopes: ScopeInfo): [string, string] | undefined {
   if (callee.type !== "MemberExpression" || callee.object.type !== "Identifier" || scopes.refs.has(callee.object)) return undefined;
-  const prop = !callee.computed ? callee.property.name : callee.property.type === "Literal" && typeof callee.property.value === "string" ? callee.property.value : "";
+  const prop = !callee.computed
+    ? callee.property.name
+    : callee.property.type === "Literal" && typeof callee.property.value === "string"
+      ? callee.property.value
+      : "";
   return [callee.object.name, prop];
 }
 
@@ -111,7 +150,20 @@ export function isCallInactive(call: CallExpression, scopes: ScopeInfo): boolean
 }
 
 /** Exports of @pullback/ad that are easily imported from @pullback/tensor by mistake. */
-const AD_EXPORTS = new Set(["stopGradient", "nonDifferentiable", "customVjp", "checkpoint", "grad", "valueAndGrad", "pullback", "fork", "detach", "attach", "splitFirst", "gradcheck"]);
+const AD_EXPORTS = new Set([
+  "stopGradient",
+  "nonDifferentiable",
+  "customVjp",
+  "checkpoint",
+  "grad",
+  "valueAndGrad",
+  "pullback",
+  "fork",
+  "detach",
+  "attach",
+  "splitFirst",
+  "gradcheck",
+]);
 
 function noRuleReason(name: string): string | undefined {
   const table = NO_RULE_OPS as unknown;
@@ -127,21 +179,46 @@ export function resolveCallee(call: CallExpression, scopes: ScopeInfo, text: (n:
   if (op !== undefined) {
     if (DIFFERENTIABLE_OPS.has(op)) return { kind: "op", name: op };
     if (MUTATING_OPS.has(op)) {
-      return { kind: "error", node: callee, reason: `\`${op}\` writes into its arguments in place, which cannot be differentiated`, hint: "use the out-of-place op (add instead of addInto); optimizer updates belong outside the differentiated function" };
+      return {
+        kind: "error",
+        node: callee,
+        reason: `\`${op}\` writes into its arguments in place, which cannot be differentiated`,
+        hint: "use the out-of-place op (add instead of addInto); optimizer updates belong outside the differentiated function",
+      };
     }
     if (AD_EXPORTS.has(op)) {
-      return { kind: "error", node: callee, reason: `\`${op}\` is not an export of ${TENSOR_PACKAGE}: it comes from @pullback/ad`, hint: `import it from "@pullback/ad": import { ${op} } from "@pullback/ad";` };
+      return {
+        kind: "error",
+        node: callee,
+        reason: `\`${op}\` is not an export of ${TENSOR_PACKAGE}: it comes from @pullback/ad`,
+        hint: `import it from "@pullback/ad": import { ${op} } from "@pullback/ad";`,
+      };
     }
     const why = noRuleReason(op);
-    return { kind: "error", node: callee, reason: `no rule for \`${op}\` of ${TENSOR_PACKAGE}, and it is called with differentiable arguments`, hint: why ?? `only the ops with a rule can be differentiated; pass stopGradient(…) arguments if no gradient should flow` };
+    return {
+      kind: "error",
+      node: callee,
+      reason: `no rule for \`${op}\` of ${TENSOR_PACKAGE}, and it is called with differentiable arguments`,
+      hint: why ?? `only the ops with a rule can be differentiated; pass stopGradient(…) arguments if no gradient should flow`,
+    };
   }
   if (callee.type === "Identifier") {
     const b = scopes.refs.get(callee);
     if (!b && GLOBAL_UNTRACKING.has(callee.name)) {
-      return { kind: "error", node: callee, reason: `\`${callee.name}(…)\` of a tracked value returns it untracked: its gradient would be lost`, hint: `use the value as it is, or stopGradient(…) if no gradient should flow` };
+      return {
+        kind: "error",
+        node: callee,
+        reason: `\`${callee.name}(…)\` of a tracked value returns it untracked: its gradient would be lost`,
+        hint: `use the value as it is, or stopGradient(…) if no gradient should flow`,
+      };
     }
     if (!b) {
-      return { kind: "error", node: callee, reason: `no rule for \`${callee.name}\`: it is not defined in this file or imported`, hint: "import it, define it in an .ad.ts file, or wrap its arguments in stopGradient(…)" };
+      return {
+        kind: "error",
+        node: callee,
+        reason: `no rule for \`${callee.name}\`: it is not defined in this file or imported`,
+        hint: "import it, define it in an .ad.ts file, or wrap its arguments in stopGradient(…)",
+      };
     }
     if (b.fnNode && b.fn === null && !b.reassigned) return { kind: "local", binding: b };
     if (b.kind === "const" && !b.fnNode && b.fn === null && !b.imported) {
@@ -154,11 +231,21 @@ export function resolveCallee(call: CallExpression, scopes: ScopeInfo, text: (n:
   if (member && member[0] === "Math") {
     const prop = member[1];
     if (MATH_RULES.has(prop)) return { kind: "math", name: prop };
-    return { kind: "error", node: callee, reason: `no rule for ${prop ? `Math.${prop}` : text(callee)}`, hint: `differentiable Math functions: ${[...MATH_RULES].join(", ")}` };
+    return {
+      kind: "error",
+      node: callee,
+      reason: `no rule for ${prop ? `Math.${prop}` : text(callee)}`,
+      hint: `differentiable Math functions: ${[...MATH_RULES].join(", ")}`,
+    };
   }
   if (member && member[0] === "Object" && OBJECT_RULES.has(member[1])) return { kind: "object", name: member[1] };
   if (member && (member[0] in NAMESPACE_INACTIVE || member[0] === "Reflect")) {
-    return { kind: "error", node: callee, reason: `no rule for ${member[0]}.${member[1]}: given tracked values it would return them untracked, and their gradient would be lost`, hint: "read the values with property reads or a loop, or wrap the arguments in stopGradient(…) if no gradient should flow" };
+    return {
+      kind: "error",
+      node: callee,
+      reason: `no rule for ${member[0]}.${member[1]}: given tracked values it would return them untracked, and their gradient would be lost`,
+      hint: "read the values with property reads or a loop, or wrap the arguments in stopGradient(…) if no gradient should flow",
+    };
   }
   return { kind: "runtime", text: text(callee) };
 }
@@ -176,5 +263,5 @@ export function differentiableArity(call: CallExpression, scopes: ScopeInfo): nu
 /** Argument positions an op writes into (addInto, adamUpdate, …). */
 export function mutatedArguments(call: CallExpression, scopes: ScopeInfo): readonly number[] {
   const op = tensorExport(unwrapExpr(call.callee), scopes);
-  return op === undefined ? [] : MUTATING_OPS.get(op) ?? [];
+  return op === undefined ? [] : (MUTATING_OPS.get(op) ?? []);
 }

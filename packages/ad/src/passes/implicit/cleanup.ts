@@ -15,7 +15,8 @@ import { consumedName, stepOperands, type Active, type Unit } from "./reverse.ts
 /** Forwards single-use cotangents (see above); returns the temporaries left without a cotangent variable. */
 export function forwardCotangents(units: Unit[]): Set<Active> {
   const readers = new Map<Active, number>();
-  for (const u of units) for (const st of u.steps) for (const o of stepOperands(st)) if ("adj" in o && o.kind === "temp") readers.set(o, (readers.get(o) ?? 0) + 1);
+  for (const u of units)
+    for (const st of u.steps) for (const o of stepOperands(st)) if ("adj" in o && o.kind === "temp") readers.set(o, (readers.get(o) ?? 0) + 1);
   const forwarded = new Set<Active>();
   for (const u of units) {
     const produced = new Set<Active>();

@@ -21,7 +21,6 @@ import { generateRule, ORIGIN_MARK, type GenContext, type Line } from "./generat
 import { forwardRuleExpression, forwardRuleLines, forwardRuleName, forwardRulesOnDemand, type ForwardRuleName } from "../forward/emit.ts";
 import { analyzeScopes, functionLabel, unwrapExpr, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
-
 export interface ImplicitEmitted {
   code: string;
   edits: Edit[];
@@ -60,7 +59,12 @@ function handWrittenFunctions(scopes: ScopeInfo, parentOf: Map<Node, Node>): Set
     let n: Node = f.node;
     let parent = parentOf.get(n);
     while (parent && unwrapExpr(parent) !== parent) parent = parentOf.get((n = parent));
-    if (parent?.type === "CallExpression" && (parent.arguments as readonly Node[]).includes(n) && RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")) out.add(f.node);
+    if (
+      parent?.type === "CallExpression" &&
+      (parent.arguments as readonly Node[]).includes(n) &&
+      RULE_GIVING.has(adExport(unwrapExpr(parent.callee), scopes) ?? "")
+    )
+      out.add(f.node);
   }
   // Functions nested in those (scopes.functions lists parents before their nested functions).
   for (const f of scopes.functions) if (f.parent && out.has(f.parent)) out.add(f.node);
@@ -111,7 +115,11 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
     const b = scopes.refs.get(id);
     const at = scopes.refFn.get(id) ?? null;
     if (!b || b.fn === null || at === null || at === b.fn || handWritten.has(at)) continue;
-    report(id, `a nested function cannot assign \`${b.name}\`, a variable of the function that encloses it`, `return the new value from the nested function and assign it in \`${scopes.byNode.get(b.fn)?.name ?? "the enclosing function"}\``);
+    report(
+      id,
+      `a nested function cannot assign \`${b.name}\`, a variable of the function that encloses it`,
+      `return the new value from the nested function and assign it in \`${scopes.byNode.get(b.fn)?.name ?? "the enclosing function"}\``,
+    );
   }
   if (diagnostics.length > 0) return { ...empty, diagnostics };
   const frules = new Map<Node, ForwardRuleName>();
@@ -142,10 +150,18 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
       else edits.push({ kind: "right", start: n.start, end: n.start, text: `${text} ` });
     } else {
       edits.push({ kind: "right", start: n.start, end: n.start, text: `__ad.${register}(` });
-      edits.push({ kind: "left", start: n.end, end: n.end, text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)}, ${frule})` });
+      edits.push({
+        kind: "left",
+        start: n.end,
+        end: n.end,
+        text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)}, ${frule})`,
+      });
     }
   }
-  const ordered = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);
+  const ordered = edits
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.start - b.e.start || a.i - b.i)
+    .map((x) => x.e);
   const primalText = (node: { start: number; end: number }): string => {
     let out = "";
     let at = node.start;
@@ -187,7 +203,11 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
     if (!fac) {
       rules.push(...generateRule(ctx, f, null, ruleNames.get(f.node)!));
     } else {
-      rules.push({ depth: 0, text: `// the rule of \`${f.name}\` (line ${p.index.position(f.node.start).line}), given the variables it captures`, origin: f.node.start });
+      rules.push({
+        depth: 0,
+        text: `// the rule of \`${f.name}\` (line ${p.index.position(f.node.start).line}), given the variables it captures`,
+        origin: f.node.start,
+      });
       rules.push({ depth: 0, text: `function ${fac.name}(${fac.free.map((v) => `${v}: any`).join(", ")}) {`, origin: f.node.start });
       const lines = generateRule(ctx, f, null, `${f.name}__rrule`);
       lines[0] = { ...lines[0], text: `return ${lines[0].text}` };
@@ -198,8 +218,22 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
   }
   if (diagnostics.length > 0) return { ...empty, diagnostics };
   if (options.forward) {
-    const code = rules.map((l) => `${"  ".repeat(l.depth)}${l.text}`.split("\n").map((t) => t.replace(ORIGIN_MARK, "")).join("\n")).join("\n");
-    return { code: `${code.replace(/^\n+/, "")}\n`, edits: [], frames: [], functions: count, diagnostics, forwardRules: [...frules.values()].map((r) => r.name) };
+    const code = rules
+      .map((l) =>
+        `${"  ".repeat(l.depth)}${l.text}`
+          .split("\n")
+          .map((t) => t.replace(ORIGIN_MARK, ""))
+          .join("\n"),
+      )
+      .join("\n");
+    return {
+      code: `${code.replace(/^\n+/, "")}\n`,
+      edits: [],
+      frames: [],
+      functions: count,
+      diagnostics,
+      forwardRules: [...frules.values()].map((r) => r.name),
+    };
   }
 
   const imports = `import * as __ad from "${RUNTIME_MODULE}";${usesOps ? " const __ops = __ad.ops;" : ""} ${forwardRulesOnDemand(p.source)}`;

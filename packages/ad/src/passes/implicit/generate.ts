@@ -45,7 +45,8 @@ class RuleBuilder extends Lowering {
       isActive: (b) => this.act.isActiveBinding(b),
       adjointNames: this.adjointNames,
       adjoint: (b) => this.adjointOf(b),
-      reversing: (b) => (b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.anonymous ? this.label(this.fn) : this.fn.name } : this.outer!.reversing(b)),
+      reversing: (b) =>
+        b.fn === this.fn.node ? { flag: this.reversing(), name: this.fn.anonymous ? this.label(this.fn) : this.fn.name } : this.outer!.reversing(b),
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
@@ -110,7 +111,9 @@ class RuleBuilder extends Lowering {
         for (const d of s.declarations) {
           const ids = patternIds(d.id);
           if (!d.init || !this.act.isActive(d.init)) {
-            const text = d.init ? `${s.kind} ${src.slice(d.id.start, d.id.end)} = ${this.verbatim(d.init)};` : `${s.kind} ${src.slice(d.id.start, d.id.end)};`;
+            const text = d.init
+              ? `${s.kind} ${src.slice(d.id.start, d.id.end)} = ${this.verbatim(d.init)};`
+              : `${s.kind} ${src.slice(d.id.start, d.id.end)};`;
             this.emit(text, d.start);
             this.kill(ids, s);
           } else if (d.id.type === "Identifier") {
@@ -241,11 +244,19 @@ class RuleBuilder extends Lowering {
         while (root.type === "MemberExpression") root = root.object;
         root = unwrapExpr(root);
         if (root.type === "Identifier" && this.act.isActiveBinding(this.ctx.scopes.refs.get(root))) {
-          this.error(left, `in-place write into the tracked value \`${root.name}\`: mutation cannot be differentiated`, "build a new value with an op (or a new object/array literal) instead of writing into this one");
+          this.error(
+            left,
+            `in-place write into the tracked value \`${root.name}\`: mutation cannot be differentiated`,
+            "build a new value with an op (or a new object/array literal) instead of writing into this one",
+          );
           return;
         }
         if (this.act.isActive(e.right)) {
-          this.error(e, "storing a tracked value into an object property is a side effect the pullback cannot see", "return the value, or build a new object with it");
+          this.error(
+            e,
+            "storing a tracked value into an object property is a side effect the pullback cannot see",
+            "return the value, or build a new object with it",
+          );
           return;
         }
         this.emit(`${this.verbatim(e)};`, s.start);
@@ -295,14 +306,27 @@ class RuleBuilder extends Lowering {
       let root: Expression = e.argument;
       while (root.type === "MemberExpression") root = root.object;
       if (root.type === "Identifier" && this.act.isActiveBinding(this.ctx.scopes.refs.get(root))) {
-        if (e.argument.type === "MemberExpression") this.error(e, `\`${e.operator}\` writes into the tracked value \`${root.name}\` in place: mutation cannot be differentiated`, "build a new value (a new object or array literal) instead of writing into this one");
-        else this.error(e, `\`${e.operator}\` on the tracked value \`${root.name}\` is not differentiable`, `write \`${root.name} = ${root.name} ${e.operator[0]} 1\``);
+        if (e.argument.type === "MemberExpression")
+          this.error(
+            e,
+            `\`${e.operator}\` writes into the tracked value \`${root.name}\` in place: mutation cannot be differentiated`,
+            "build a new value (a new object or array literal) instead of writing into this one",
+          );
+        else
+          this.error(
+            e,
+            `\`${e.operator}\` on the tracked value \`${root.name}\` is not differentiable`,
+            `write \`${root.name} = ${root.name} ${e.operator[0]} 1\``,
+          );
         return;
       }
       this.emit(`${this.verbatim(e)};`, s.start);
       return;
     }
-    const deleted = e.type === "UnaryExpression" && e.operator === "delete" ? unwrapExpr(e.argument.type === "ChainExpression" ? e.argument.expression : e.argument) : null;
+    const deleted =
+      e.type === "UnaryExpression" && e.operator === "delete"
+        ? unwrapExpr(e.argument.type === "ChainExpression" ? e.argument.expression : e.argument)
+        : null;
     if (deleted?.type === "MemberExpression" && this.rootActive(deleted)) {
       this.error(e, "`delete` on a property of a tracked value: mutation cannot be differentiated", "build a new object without the property");
       return;
@@ -312,27 +336,37 @@ class RuleBuilder extends Lowering {
       for (const i of mutatedArguments(e, this.ctx.scopes)) {
         const a = e.arguments[i];
         if (a && this.act.isActive(a)) {
-          this.error(a, `\`${summarize(src, callee, 30)}\` writes into the tracked value \`${summarize(src, a, 30)}\` in place: mutation cannot be differentiated`, "use the out-of-place op (e.g. add instead of addInto)");
+          this.error(
+            a,
+            `\`${summarize(src, callee, 30)}\` writes into the tracked value \`${summarize(src, a, 30)}\` in place: mutation cannot be differentiated`,
+            "use the out-of-place op (e.g. add instead of addInto)",
+          );
           return;
         }
       }
       const global = globalMember(callee, this.ctx.scopes);
       if (global && GLOBAL_MUTATORS.has(`${global[0]}.${global[1]}`) && e.arguments[0] && this.act.isActive(e.arguments[0])) {
-        this.error(e.arguments[0], `\`${global[0]}.${global[1]}\` writes into the tracked value \`${summarize(src, e.arguments[0], 30)}\`: mutation cannot be differentiated`, "build a new object instead: `{ ...fields, key: value }` with a plain literal");
+        this.error(
+          e.arguments[0],
+          `\`${global[0]}.${global[1]}\` writes into the tracked value \`${summarize(src, e.arguments[0], 30)}\`: mutation cannot be differentiated`,
+          "build a new object instead: `{ ...fields, key: value }` with a plain literal",
+        );
         return;
       }
       if (callee.type === "MemberExpression" && !callee.computed && MUTATING_METHODS.has(callee.property.name)) {
         const objActive = this.act.isActive(callee.object) || (callee.object.type === "MemberExpression" && this.rootActive(callee.object));
         if (objActive || e.arguments.some((a) => this.act.isActive(a.type === "SpreadElement" ? a.argument : a))) {
-          this.error(callee, `\`.${callee.property.name}(…)\` mutates ${objActive ? "a tracked value" : "an array or object with a tracked value"}: the pullback cannot see mutation`, "build a new array instead, e.g. `xs = [...xs, y]`");
+          this.error(
+            callee,
+            `\`.${callee.property.name}(…)\` mutates ${objActive ? "a tracked value" : "an array or object with a tracked value"}: the pullback cannot see mutation`,
+            "build a new array instead, e.g. `xs = [...xs, y]`",
+          );
           return;
         }
       }
     }
     this.emit(`${this.verbatim(e)};`, s.start);
   }
-
-
 
   rootActive(n: Expression): boolean {
     let root = n;
@@ -370,7 +404,11 @@ class RuleBuilder extends Lowering {
     if (left.type === "Identifier") {
       const b = this.ctx.scopes.refs.get(left);
       if (!b) {
-        this.error(left, `\`${left.name}\` is not declared: a tracked value cannot be assigned to it`, `declare it: \`for (const ${left.name} of …)\``);
+        this.error(
+          left,
+          `\`${left.name}\` is not declared: a tracked value cannot be assigned to it`,
+          `declare it: \`for (const ${left.name} of …)\``,
+        );
         this.depth--;
         return;
       }
@@ -470,7 +508,8 @@ class RuleBuilder extends Lowering {
    * function one taped segment (the statements after it may not run).
    */
   segments(): { units: Unit[]; tape: string | null; origin: Node | null }[] {
-    if (this.returns.some((r) => r.depth > 1 || !r.last)) return this.units.length > 0 ? [{ units: this.units, tape: this.fresh("tape"), origin: null }] : [];
+    if (this.returns.some((r) => r.depth > 1 || !r.last))
+      return this.units.length > 0 ? [{ units: this.units, tape: this.fresh("tape"), origin: null }] : [];
     const out: { units: Unit[]; tape: string | null; origin: Node | null }[] = [];
     for (let g = 0; g < this.groups.length; g++) {
       const units = this.units.filter((u) => u.group === g);
@@ -500,20 +539,35 @@ class RuleBuilder extends Lowering {
     if (this.reversingFlag) out.push({ depth: 1, text: `let ${this.reversingFlag} = false;` });
     for (const l of this.lines) {
       if (!l.save) out.push(l);
-      else if (tapeOf.has(l.save)) out.push({ depth: l.depth, text: `${tapeOf.get(l.save)}.push(${[...l.save.saved, l.save.id].join(", ")});`, origin: l.save.origin.start });
+      else if (tapeOf.has(l.save))
+        out.push({ depth: l.depth, text: `${tapeOf.get(l.save)}.push(${[...l.save.saved, l.save.id].join(", ")});`, origin: l.save.origin.start });
     }
 
     // Reverse.
     out.push({ depth: 1, text: `function ${this.pullbackName}(__dy: any): any[] {`, origin: node.start });
     // A nested rule over captured tracked values: are the pullbacks of their owners running?
-    const owners = this.outer ? [...new Map(freeBindings(node, this.ctx.scopes).filter((b) => this.act.isActiveBinding(b)).map((b) => this.outer!.reversing(b)).map((o) => [o.flag, o])).values()] : [];
-    if (owners.length > 0) out.push({ depth: 2, text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.label(this.fn))}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});` });
+    const owners = this.outer
+      ? [
+          ...new Map(
+            freeBindings(node, this.ctx.scopes)
+              .filter((b) => this.act.isActiveBinding(b))
+              .map((b) => this.outer!.reversing(b))
+              .map((o) => [o.flag, o]),
+          ).values(),
+        ]
+      : [];
+    if (owners.length > 0)
+      out.push({
+        depth: 2,
+        text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.label(this.fn))}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});`,
+      });
     if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = true;` });
     // The cotangents start at zero on every call of the pullback.
     for (let i = 0; i < own.length; i += 6) out.push({ depth: 2, text: `${own.slice(i, i + 6).join(" = ")} = null;` });
     const unitLines = (u: Unit, depth: number): Line[] => {
       const lines: Line[] = [];
-      for (let j = u.steps.length - 1; j >= 0; j--) for (const t of reverseStep(u.steps[j])) lines.push({ depth, text: t, origin: u.steps[j].origin });
+      for (let j = u.steps.length - 1; j >= 0; j--)
+        for (const t of reverseStep(u.steps[j])) lines.push({ depth, text: t, origin: u.steps[j].origin });
       return lines;
     };
     /** `// pullback of: <the statement> (line N)`, cut to keep the line under ~120 characters. */
@@ -525,10 +579,14 @@ class RuleBuilder extends Lowering {
     // its statement into units) outlives its unit: declared for the whole pullback.
     const producer = new Map<Active, Unit>();
     for (const u of this.units) for (const st of u.steps) if ("out" in st) producer.set(st.out, u);
-    const shared = this.temps.filter((t) => producer.has(t) && this.units.some((u) => u !== producer.get(t) && u.steps.some((st) => stepOperands(st).includes(t))));
+    const shared = this.temps.filter(
+      (t) => producer.has(t) && this.units.some((u) => u !== producer.get(t) && u.steps.some((st) => stepOperands(st).includes(t))),
+    );
     for (const t of shared) out.push({ depth: 2, text: `let ${t.adj}: any = null;` });
     const temps = (u: Unit, depth: number): Line[] =>
-      this.temps.filter((t) => !shared.includes(t) && !forwarded.has(t) && producer.get(t) === u).map((t) => ({ depth, text: `let ${t.adj}: any = null;` }));
+      this.temps
+        .filter((t) => !shared.includes(t) && !forwarded.has(t) && producer.get(t) === u)
+        .map((t) => ({ depth, text: `let ${t.adj}: any = null;` }));
     for (let k = segments.length - 1; k >= 0; k--) {
       const sg = segments[k];
       if (!sg.tape) {
@@ -572,12 +630,14 @@ class RuleBuilder extends Lowering {
   }
 }
 
-
 /** A line's origin appended as a mark (`ORIGIN_MARK`), which emit strips into a stack frame. */
 export const ORIGIN_MARK = /\/\*@@origin:(\d+)\*\/$/;
 export function markOrigin(text: string, origin: number | undefined): string {
   if (origin === undefined) return text;
-  return text.split("\n").map((t) => (ORIGIN_MARK.test(t) ? t : `${t}/*@@origin:${origin}*/`)).join("\n");
+  return text
+    .split("\n")
+    .map((t) => (ORIGIN_MARK.test(t) ? t : `${t}/*@@origin:${origin}*/`))
+    .join("\n");
 }
 
 /** The rule of `fn` as lines (`function <ruleName>(…) { … }`). */
@@ -600,8 +660,7 @@ export function loopHead(src: string, s: ForStatement | ForInStatement | ForOfSt
       const close = src.indexOf("*/", p + 2);
       if (close < 0) break;
       p = close + 2;
-    }
-    else if (src[p] === ")") return src.slice(s.start, p + 1);
+    } else if (src[p] === ")") return src.slice(s.start, p + 1);
     else p++; // whitespace, and the `(` and `;` of an empty `for (;;)` part
   }
   return src.slice(s.start, s.body.start).trimEnd();

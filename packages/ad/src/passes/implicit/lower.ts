@@ -70,7 +70,21 @@ const ARRAY_RULES: Record<string, { rule: string; frule: string; args: number[] 
   map: { rule: "__ad.arrayMap", frule: "__ad.farrayMap", args: [1] },
   reduce: { rule: "__ad.arrayReduce", frule: "__ad.farrayReduce", args: [1, 2] },
 };
-export const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "set", "fill", "copyWithin", "sort", "reverse", "delete", "clear", "add"]);
+export const MUTATING_METHODS = new Set([
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "set",
+  "fill",
+  "copyWithin",
+  "sort",
+  "reverse",
+  "delete",
+  "clear",
+  "add",
+]);
 
 export function summarize(source: string, n: Node, max = 80): string {
   const s = source.slice(n.start, n.end).replace(/\s+/g, " ").trim();
@@ -174,7 +188,6 @@ export abstract class Lowering {
     this.lines.push({ depth: this.depth, text, origin });
   }
 
-
   unit(origin: Node): Unit {
     if (!this.cur) {
       this.cur = { id: this.units.length + 1, origin, steps: [], saved: [], depth: this.depth - 1, group: this.groups.length - 1 };
@@ -238,7 +251,11 @@ export abstract class Lowering {
         let base: Expression = e;
         while (base.type === "MemberExpression" && !this.chainObjects.has(base)) {
           if (!base.computed && base.property.name === "data") {
-            return this.error(base.property, "reading `.data` of a tracked tensor loses its gradient", "use an op (pick, sum, …) to read values, or stopGradient(x).data when no gradient should flow");
+            return this.error(
+              base.property,
+              "reading `.data` of a tracked tensor loses its gradient",
+              "use an op (pick, sum, …) to read values, or stopGradient(x).data when no gradient should flow",
+            );
           }
           chain.unshift(base);
           base = unwrapExpr(base.object);
@@ -306,8 +323,14 @@ export abstract class Lowering {
       case "ObjectExpression": {
         if (e.properties.some((p) => p.type === "SpreadElement")) return this.lowerSpreadObject(e, stmt, target);
         const props: { key: string; op: Operand }[] = [];
-        for (const p of e.properties as ObjectProperty[]) { // (no spread: checked above)
-          if (p.kind === "get" || p.kind === "set") return this.error(p, "getters and setters on tracked values are not supported", "compute the value in the function and store it as a plain property");
+        for (const p of e.properties as ObjectProperty[]) {
+          // (no spread: checked above)
+          if (p.kind === "get" || p.kind === "set")
+            return this.error(
+              p,
+              "getters and setters on tracked values are not supported",
+              "compute the value in the function and store it as a plain property",
+            );
           if (p.method) return this.error(p, "methods in an object literal with tracked values are not supported", "write `name: (x) => …`");
           let key: string;
           if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.type === "Literal" ? p.key.value : undefined);
@@ -320,7 +343,10 @@ export abstract class Lowering {
         }
         const o = out("object");
         u().steps.push({ k: "object", out: o, props, origin: e.start });
-        this.emit(`${decl(o)}${o.name} = { ${props.map((p) => `${p.key.startsWith('"') ? p.key : `[${p.key}]`}: ${opText(p.op)}`).join(", ")} };`, e.start);
+        this.emit(
+          `${decl(o)}${o.name} = { ${props.map((p) => `${p.key.startsWith('"') ? p.key : `[${p.key}]`}: ${opText(p.op)}`).join(", ")} };`,
+          e.start,
+        );
         return o;
       }
       case "NewExpression":
@@ -328,7 +354,11 @@ export abstract class Lowering {
       case "AssignmentExpression":
       case "SequenceExpression":
       case "UpdateExpression":
-        return this.error(e, `${e.type === "SequenceExpression" ? "a comma expression" : e.type === "UpdateExpression" ? "`++`/`--`" : "an assignment"} inside an expression is not supported on tracked values`, "write it as its own statement");
+        return this.error(
+          e,
+          `${e.type === "SequenceExpression" ? "a comma expression" : e.type === "UpdateExpression" ? "`++`/`--`" : "an assignment"} inside an expression is not supported on tracked values`,
+          "write it as its own statement",
+        );
       case "AwaitExpression":
       case "YieldExpression":
         return this.error(e, `\`${e.type === "AwaitExpression" ? "await" : "yield"}\` is not supported in differentiated functions`);
@@ -390,7 +420,9 @@ export abstract class Lowering {
     }
     if (callee.type === "MemberExpression" && this.act.isActive(callee.object)) {
       const name = callee.computed ? "[…]" : callee.property.name;
-      const hint = ARRAY_LOOPS.has(name) ? `write a \`for … of\` loop instead of \`.${name}(…)\`` : "call a function or an op of @pullback/tensor instead (e.g. reshape(x, shape), not x.reshape(shape))";
+      const hint = ARRAY_LOOPS.has(name)
+        ? `write a \`for … of\` loop instead of \`.${name}(…)\``
+        : "call a function or an op of @pullback/tensor instead (e.g. reshape(x, shape), not x.reshape(shape))";
       return this.error(callee, `method calls on tracked values are not differentiated: \`.${name}(…)\``, hint);
     }
     for (const a of e.arguments) {
@@ -428,15 +460,20 @@ export abstract class Lowering {
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
   inactiveChainText(e: Expression): string {
-    return chainText(e, (n) => {
-      const evaluated = this.chainObjects.get(n);
-      return evaluated && opText(evaluated);
-    }, (n) => this.verbatim(n));
+    return chainText(
+      e,
+      (n) => {
+        const evaluated = this.chainObjects.get(n);
+        return evaluated && opText(evaluated);
+      },
+      (n) => this.verbatim(n),
+    );
   }
 
   /** A spread argument `f(...xs)`: inactive ones are passed as written; tracked ones are an error. */
   spreadArgument(a: SpreadElement): Operand {
-    if (this.act.isActive(a.argument)) return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
+    if (this.act.isActive(a.argument))
+      return this.error(a, "spreading tracked values into a call is not supported", "pass the array itself, or its elements one by one");
     return { text: `...${this.verbatim(a.argument)}` };
   }
 
@@ -634,7 +671,11 @@ export abstract class Lowering {
    */
   outsideWrite(id: Identifier, b: Binding): boolean {
     if (b.fn === this.fn.node) return false;
-    this.error(id, `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`, `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`), or store stopGradient(…) of it if no gradient should flow (a log)`);
+    this.error(
+      id,
+      `assigning a tracked value to \`${id.name}\`, a variable of ${b.fn ? "an enclosing function" : "the module"}, is a side effect the pullback cannot see`,
+      `return the new value instead and assign it where \`${id.name}\` is declared (\`${id.name} = f(${id.name}, …)\`), or store stopGradient(…) of it if no gradient should flow (a log)`,
+    );
     return true;
   }
 
@@ -662,7 +703,11 @@ export function arrayMethod(ctx: GenContext, act: Activity, e: CallExpression): 
  * evaluated, and that link's object; null when none is left. Records the calls of the chain
  * (its links: their callee is called as a value) in `calls`.
  */
-export function firstChainLink(e: ChainExpression, evaluated: (n: Node) => boolean, calls: Set<Node>): { link: MemberExpression | CallExpression; object: Expression } | null {
+export function firstChainLink(
+  e: ChainExpression,
+  evaluated: (n: Node) => boolean,
+  calls: Set<Node>,
+): { link: MemberExpression | CallExpression; object: Expression } | null {
   let link: MemberExpression | CallExpression | null = null;
   for (let n = unwrapExpr(e.expression); n.type === "MemberExpression" || n.type === "CallExpression"; ) {
     const obj = unwrapExpr(n.type === "MemberExpression" ? n.object : n.callee);
@@ -682,7 +727,8 @@ export function spreadParts(e: ObjectExpression): Expression[] {
   const parts: Expression[] = [];
   let run: ObjectProperty[] = [];
   const flush = () => {
-    if (run.length > 0) parts.push({ type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as ObjectExpression);
+    if (run.length > 0)
+      parts.push({ type: "ObjectExpression", properties: run, start: run[0].start, end: run[run.length - 1].end } as ObjectExpression);
     run = [];
   };
   for (const p of e.properties) {
@@ -703,8 +749,10 @@ export function spreadParts(e: ObjectExpression): Expression[] {
 export function chainText(e: Expression, evaluated: (n: Expression) => string | undefined, verbatim: (n: Node) => string): string {
   const value = evaluated(e);
   if (value !== undefined) return value;
-  if (e.type === "MemberExpression") return `${chainText(unwrapExpr(e.object), evaluated, verbatim)}${e.computed ? `[${verbatim(e.property)}]` : `.${e.property.name}`}`;
-  if (e.type === "CallExpression") return `${chainText(unwrapExpr(e.callee), evaluated, verbatim)}(${e.arguments.map((a) => verbatim(a)).join(", ")})`;
+  if (e.type === "MemberExpression")
+    return `${chainText(unwrapExpr(e.object), evaluated, verbatim)}${e.computed ? `[${verbatim(e.property)}]` : `.${e.property.name}`}`;
+  if (e.type === "CallExpression")
+    return `${chainText(unwrapExpr(e.callee), evaluated, verbatim)}(${e.arguments.map((a) => verbatim(a)).join(", ")})`;
   return verbatim(e);
 }
 
@@ -713,7 +761,10 @@ export function chainText(e: Expression, evaluated: (n: Expression) => string | 
  * of fn, not hand-written) replaced by `register(f)`: the literal given its inline rule.
  */
 export function withNestedRules(ctx: GenContext, fn: FunctionInfo, n: Node, register: (f: FunctionInfo) => string): string {
-  const nested = ctx.scopes.functions.filter((f) => f.parent === fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !ctx.handWritten.has(f.node));
+  const nested = ctx.scopes.functions.filter(
+    (f) =>
+      f.parent === fn.node && f.node.start >= n.start && f.node.end <= n.end && f.node.type !== "FunctionDeclaration" && !ctx.handWritten.has(f.node),
+  );
   if (nested.length === 0) return ctx.primalText(n);
   let out = "";
   let at = n.start;

@@ -76,7 +76,16 @@ const TYPE_ONLY = new Set([
 export function unwrapExpr(n: Expression): Expression;
 export function unwrapExpr(n: Node): Node;
 export function unwrapExpr(n: Node): Node {
-  while (n && (n.type === "ParenthesizedExpression" || n.type === "TSAsExpression" || n.type === "TSNonNullExpression" || n.type === "TSSatisfiesExpression" || n.type === "TSTypeAssertion" || n.type === "TSInstantiationExpression")) n = n.expression;
+  while (
+    n &&
+    (n.type === "ParenthesizedExpression" ||
+      n.type === "TSAsExpression" ||
+      n.type === "TSNonNullExpression" ||
+      n.type === "TSSatisfiesExpression" ||
+      n.type === "TSTypeAssertion" ||
+      n.type === "TSInstantiationExpression")
+  )
+    n = n.expression;
   return n;
 }
 
@@ -118,7 +127,11 @@ class Resolver {
 
   declare(scope: Scope, id: Identifier, kind: BindingKind, extra: Partial<Binding> = {}): Binding {
     const existing = scope.vars.get(id.name);
-    if (existing && (kind === "var" || kind === "function") && (existing.kind === "var" || existing.kind === "function" || existing.kind === "param")) {
+    if (
+      existing &&
+      (kind === "var" || kind === "function") &&
+      (existing.kind === "var" || existing.kind === "function" || existing.kind === "param")
+    ) {
       this.refs.set(id, existing);
       if (extra.fnNode && !existing.fnNode) existing.fnNode = extra.fnNode;
       return existing;
@@ -143,7 +156,7 @@ class Resolver {
   /** Declarations hoisted to the start of a block (let/const/class/function) or function (var). */
   hoist(statements: Node[], scope: Scope, functionScope: boolean): void {
     for (const s0 of statements) {
-      const s = s0.type === "ExportNamedDeclaration" || s0.type === "ExportDefaultDeclaration" ? s0.declaration ?? s0 : s0;
+      const s = s0.type === "ExportNamedDeclaration" || s0.type === "ExportDefaultDeclaration" ? (s0.declaration ?? s0) : s0;
       if (!s) continue;
       if (s.type === "VariableDeclaration" && s.kind !== "var") {
         for (const d of s.declarations) {
@@ -160,7 +173,14 @@ class Resolver {
       } else if (s.type === "ImportDeclaration" && s.importKind !== "type") {
         for (const spec of s.specifiers ?? []) {
           if (spec.type === "ImportSpecifier" && spec.importKind === "type") continue;
-          const name = spec.type === "ImportNamespaceSpecifier" ? "*" : spec.type === "ImportDefaultSpecifier" ? "default" : spec.imported.type === "Identifier" ? spec.imported.name : String(spec.imported.value);
+          const name =
+            spec.type === "ImportNamespaceSpecifier"
+              ? "*"
+              : spec.type === "ImportDefaultSpecifier"
+                ? "default"
+                : spec.imported.type === "Identifier"
+                  ? spec.imported.name
+                  : String(spec.imported.value);
           this.declare(scope, spec.local, "import", { imported: { source: String(s.source.value), name } });
         }
       }
@@ -178,7 +198,14 @@ class Resolver {
       }
     }
     eachChild(n, (c) => {
-      if (c.type.endsWith("Statement") || c.type === "VariableDeclaration" || c.type === "SwitchCase" || c.type === "CatchClause" || c.type === "BlockStatement") this.hoistVars(c, scope);
+      if (
+        c.type.endsWith("Statement") ||
+        c.type === "VariableDeclaration" ||
+        c.type === "SwitchCase" ||
+        c.type === "CatchClause" ||
+        c.type === "BlockStatement"
+      )
+        this.hoistVars(c, scope);
     });
   }
 
@@ -191,7 +218,13 @@ class Resolver {
 
   visitFunction(fn: FunctionNode, scope: Scope, hint?: string, binding?: Binding): void {
     const name = this.nameFor(fn, hint ?? this.pendingNames.get(fn));
-    const info: FunctionInfo = { node: fn, name, anonymous: !fn.id?.name && name.startsWith("anonymous_") && name !== hint && name !== this.pendingNames.get(fn), parent: scope.fn, binding };
+    const info: FunctionInfo = {
+      node: fn,
+      name,
+      anonymous: !fn.id?.name && name.startsWith("anonymous_") && name !== hint && name !== this.pendingNames.get(fn),
+      parent: scope.fn,
+      binding,
+    };
     this.functions.push(info);
     this.byNode.set(fn, info);
     if (!this.owned.has(fn)) this.owned.set(fn, []);
@@ -290,7 +323,8 @@ class Resolver {
         const s: Scope = { parent: scope, fn: scope.fn, vars: new Map() };
         const head = n.type === "ForStatement" ? n.init : n.left;
         if (head?.type === "VariableDeclaration") {
-          if (head.kind !== "var") for (const d of head.declarations) for (const id of patternIds(d.id)) this.declare(s, id, head.kind === "const" ? "const" : "let");
+          if (head.kind !== "var")
+            for (const d of head.declarations) for (const id of patternIds(d.id)) this.declare(s, id, head.kind === "const" ? "const" : "let");
           for (const d of head.declarations) {
             this.visitPattern(d.id, s, false);
             if (d.init) this.visit(d.init, s);
@@ -310,7 +344,11 @@ class Resolver {
       case "SwitchStatement": {
         this.visit(n.discriminant, scope);
         const s: Scope = { parent: scope, fn: scope.fn, vars: new Map() };
-        this.hoist(n.cases.flatMap((c) => c.consequent), s, false);
+        this.hoist(
+          n.cases.flatMap((c) => c.consequent),
+          s,
+          false,
+        );
         for (const c of n.cases) {
           if (c.test) this.visit(c.test, s);
           for (const x of c.consequent) this.visit(x, s);
@@ -350,7 +388,8 @@ class Resolver {
         return;
       case "Property":
         if (n.computed) this.visit(n.key, scope);
-        if (isFunction(unwrapExpr(n.value)) && !n.computed && (n.key.type === "Identifier" || n.key.type === "Literal")) this.pendingNames.set(unwrapExpr(n.value), String(n.key.type === "Identifier" ? n.key.name : n.key.value));
+        if (isFunction(unwrapExpr(n.value)) && !n.computed && (n.key.type === "Identifier" || n.key.type === "Literal"))
+          this.pendingNames.set(unwrapExpr(n.value), String(n.key.type === "Identifier" ? n.key.name : n.key.value));
         this.visit(n.value, scope);
         return;
       case "LabeledStatement":
