@@ -52,3 +52,14 @@ test("tiny-gpt2 trains from code: the loss falls", () => {
   expect(steps).toBe(60);
   expect(last).toBeLessThan(first - 1.5);
 }, 120_000);
+
+test("directional-derivative: jvp equals ⟨grad, v⟩ and the central difference (float64)", () => {
+  const out = run("directional-derivative");
+  const [forward] = numbers(lineOf(out, "jvp (forward mode)"));
+  const [reverse] = numbers(lineOf(out, "⟨grad, v⟩ (reverse mode)"));
+  const [numeric] = numbers(lineOf(out, "central difference"));
+  expect(forward).not.toBe(0);
+  expect(Math.abs(forward - reverse) / Math.abs(reverse)).toBeLessThan(1e-8);
+  expect(Math.abs(forward - numeric) / Math.abs(numeric)).toBeLessThan(1e-6);
+  expect(lineOf(out, "time")).toContain("jvp / valueAndGrad");
+}, 60_000);
