@@ -1,5 +1,7 @@
-// The .ad.ts transform: parse → check → expand → emit, cached by content hash (in memory, and on
-// disk when a cache directory is configured). Throws AdSyntaxError with every violation.
+// The .ad.ts transform: parse, detect the file's mode (passes/mode.ts), then explicit mode's
+// check → expand → emit or implicit mode's passes (passes/implicit/; with `forward`, the forward
+// rules of passes/forward/), cached by content hash (in memory, and on disk when a cache directory
+// is configured). Throws AdSyntaxError with every violation.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { AdSyntaxError } from "./diagnostics.ts";

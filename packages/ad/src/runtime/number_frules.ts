@@ -1,6 +1,6 @@
 // Forward rules of number arithmetic (+ − × ÷ ** % and unary −) and of the differentiable Math
 // functions: `frule([a, b], [ȧ, ḃ]) → [y, ẏ]`, a null tangent is a zero. The reverse rules are
-// `num` and `math` in implicit.ts; test/forward/coverage.test.ts checks both tables have the same keys.
+// `num` and `math` in implicit.ts; test/forward/op_frules.test.ts checks both tables have the same keys.
 import type { Frule } from "./forward.ts";
 
 function numbers(op: string, xs: unknown[]): void {

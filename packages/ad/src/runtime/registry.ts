@@ -5,8 +5,8 @@
 //
 // Rules are found by function identity: every function of an implicit `.ad.ts` module registers
 // its generated rule when it is defined, every `ad(…)` function of an explicit one its rule when
-// it is created (`explicitRule`); `defineRrule`/`customVjp` register hand-written ones;
-// `nonDifferentiable` registers a rule with no gradient; the ops of @pullback/tensor are
+// it is created (`explicitRule`, which generated code calls as `__ad.explicit`);
+// `defineRrule`/`customVjp` register hand-written ones; `nonDifferentiable` registers a rule with no gradient; the ops of @pullback/tensor are
 // registered from its op table when this module loads.
 import { opTable, type Rule } from "@pullback/tensor/rules";
 import { checkCotangents, CotangentError } from "./cotangent_check.ts";

@@ -1,8 +1,8 @@
 // Causal multi-head attention composed from primitive rrules in the rrule-call convention
 // (docs/ad.md), over (B·H, T, D): S = Q·Kᵀ/√D + mask, P = softmax(S) (optionally dropout on P),
-// out = P·V. The fused rule (rrules/nn.ts `attention`: one kernel, probabilities never stored) is
-// checked against this one in test/composed.test.ts and benchmarked against it in
-// bench/attention_vs_composed.ts.
+// out = P·V. The fused rule (@pullback/tensor's rules/attention.ts `attention`: one kernel,
+// probabilities never stored) is checked against this one in composed.test.ts and benchmarked
+// against it in packages/ad/bench/attention_vs_composed.ts.
 import { ad, attach } from "@pullback/ad";
 import { mul, Tensor, type AttentionOptions } from "@pullback/tensor";
 import { attentionDropoutFactors } from "@pullback/tensor/reference";

@@ -1,7 +1,7 @@
 // LayerNorm over the last axis, composed from primitive rrules in the rrule-call convention
 // (docs/ad.md): y = (x − mean)·rstd·w + b with mean = Σx/C, var = Σ(x − mean)²/C (biased, as
-// GPT-2 and the fused kernel), rstd = 1/√(var + eps). The fused rule (rrules/nn.ts `layerNorm`)
-// is checked against this one in test/composed.test.ts.
+// GPT-2 and the fused kernel), rstd = 1/√(var + eps). The fused rule (@pullback/tensor's
+// rules/nn.ts `layerNorm`) is checked against this one in composed.test.ts.
 import { ad, attach, fork } from "@pullback/ad";
 import { add, addScalar, div, divScalar, mul, sqrt, square, sub, sumAlong } from "@pullback/tensor/rrules";
 import { Tensor } from "@pullback/tensor";

@@ -1,6 +1,6 @@
 // softmax along the last axis, composed from primitive rrules in the rrule-call convention
 // (docs/ad.md), as proc-macro-gpt writes it: y = exp(x − max x) / Σ exp(x − max x).
-// The fused rule (rrules/nn.ts `softmax`) is checked against this one in test/composed.test.ts.
+// The fused rule (@pullback/tensor's rules/nn.ts `softmax`) is checked against this one in composed.test.ts.
 import { ad, attach, detach, fork } from "@pullback/ad";
 import { maxAlong as maxAlongOp } from "@pullback/tensor";
 import { div, exp, sub, sumAlong } from "@pullback/tensor/rrules";

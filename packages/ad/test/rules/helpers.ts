@@ -1,4 +1,4 @@
-// Shared checks for the rrule tests (one test file per rrules/ domain). For one rule and one input:
+// Shared checks for the rrule tests (one test file per domain of @pullback/tensor's rules/). For one rule and one input:
 //  1. gradcheck (@pullback/ad): float64 central differences against pullback(random cotangent) —
 //     the inputs are cast to float64, so this runs on the reference backend;
 //  2. the rule's forward output equals the plain op's output (float32, native);

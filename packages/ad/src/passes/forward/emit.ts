@@ -2,10 +2,11 @@
 //
 // Generating a forward rule for every function of every file would add its cost to every cold
 // load, for the few programs that use forward mode. So the module the loader produces only names
-// them: line 1 creates a handle, `const __fwd = __ad.forwardRules(import.meta.path, hash, (c) =>
-// eval(c))`, and each function registers, next to its reverse rule, a forward rule that asks the
-// handle for `f__frule` (`__ad.withRule(f, rule, name, __fwd.rule("f__frule"))`). The first call
-// of one (a jvp) expands the file again in forward mode (implicit/emit.ts with `forward`: the
+// them: line 1 creates a handle, `const __fwd = __ad.forwardRules(import.meta.path, hash,
+// (__code: string) => eval(__code))`, and each function registers, next to its reverse rule, a
+// forward rule that asks the handle for `f__frule` (`__ad.withModuleRule(f, f__rrule, name,
+// __fwd.rule("f__frule"))`; `__ad.withRule` for a function expression). The first call of one
+// (a jvp) expands the file again in forward mode (implicit/emit.ts with `forward`: the
 // declarations below, cached like any expansion) and evaluates them in the module's own scope
 // (its imports and module-level variables) through that `eval`.
 //
