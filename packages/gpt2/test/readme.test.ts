@@ -1,5 +1,8 @@
-// The README's "Writing differentiable code" examples run and pass gradcheck.
+// The README's "Writing differentiable code" examples are these files, word for word, and they run
+// and pass gradcheck. (The files are excluded from the formatter: they keep the README's layout.)
 import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { gradcheck, gradcheckFunction, jvp, jvpcheck, pullback, valueAndGrad } from "@pullback/ad";
 import { Rng, Tensor } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
@@ -36,4 +39,13 @@ test("the README's explicit-mode example: forward, pullback structure, gradcheck
   const grads = pullbackOf(randTensor([3, 4], 6));
   expect(grads.map((g: { shape: number[] }) => g.shape)).toEqual(inputs.map((t) => t.shape));
   expect(gradcheck(mlpExplicit, inputs).ok).toBe(true);
+});
+
+test("the README's code blocks are readme_mlp.ad.ts and readme_explicit.ad.ts, below their first comment line", () => {
+  const readme = readFileSync(join(import.meta.dir, "..", "..", "..", "README.md"), "utf8");
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const body = (file: string) => readFileSync(join(import.meta.dir, file), "utf8").split("\n").slice(1).join("\n");
+  const code = (block: string) => block.split("\n").filter((line) => !/^\/\/ (mlp\.ad\.ts|const \[z, pullback\])/.test(line)).join("\n");
+  expect(blocks.map(code)).toContain(body("readme_mlp.ad.ts"));
+  expect(blocks.map(code)).toContain(body("readme_explicit.ad.ts"));
 });

@@ -1,11 +1,7 @@
 // The README's example (implicit mode), kept compiling and correct by packages/gpt2/test/readme.test.ts.
 import { add, crossEntropy, gelu, matmul, type Tensor } from "@pullback/tensor";
 
-export interface Layer {
-  w1: Tensor;
-  b1: Tensor;
-  w2: Tensor;
-}
+export interface Layer { w1: Tensor; b1: Tensor; w2: Tensor }
 
 export function mlp(x: Tensor, p: Layer): Tensor {
   const h = gelu(add(matmul(x, p.w1), p.b1));
