@@ -8,7 +8,8 @@
 // GPT-2's model has its own in packages/gpt2/test/model_expansion.test.ts.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { expansionSnapshot } from "../src/snapshot.ts";
+import { readFileSync } from "node:fs";
+import { expansionSnapshot, longGeneratedLines } from "../src/snapshot.ts";
 
 const root = join(import.meta.dir, "..", "..", "..");
 const dir = join(import.meta.dir, "snapshots");
@@ -29,6 +30,19 @@ describe("generated code matches test/snapshots (UPDATE_SNAPSHOTS=1 rewrites the
     test(`${file}${compact ? " (compact, as loaded)" : ""} → snapshots/${name}.expanded.ts`, () => {
       const { actual, expected } = expansionSnapshot(join(root, file), file, join(dir, `${name}.expanded.ts`), { compact });
       expect(actual).toBe(expected);
+    });
+  }
+});
+
+// Issue 12: generated code a reviewer can follow — no generated line over 120 characters in what
+// `bun run ad:expand` prints (the compact explicit form appends each pullback to its `return` line,
+// the price of line preservation).
+describe("generated lines stay under 120 characters (the user's own code not counted)", () => {
+  for (const [name, file, compact] of cases) {
+    if (compact) continue;
+    test(`snapshots/${name}.expanded.ts`, () => {
+      const expansion = readFileSync(join(dir, `${name}.expanded.ts`), "utf8");
+      expect(longGeneratedLines(readFileSync(join(root, file), "utf8"), expansion)).toEqual([]);
     });
   }
 });

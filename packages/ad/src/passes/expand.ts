@@ -141,10 +141,10 @@ export function expand(p: Parsed, functions: AdFunction[], options: { comments?:
         back.push(callLine(f.call, f.call.slot, 0));
       } else {
         const line = comments ? p.index.position(f.loop.step.loop.start).line : 0;
-        const head = summary(p, f.loop.step.loop.start, f.loop.step.loop.body.start, 60);
+        const head = summary(p, f.loop.step.loop.start, f.loop.step.loop.body.start, 48);
         back.push({
           code: `for (let __i = ${f.loop.stack}.length - 1; __i >= 0; ) {`,
-          comment: `pullback of the loop on line ${line} (\`${head}…\`): its ${f.calls.length} rrule call${f.calls.length === 1 ? "" : "s"} per iteration, iterations in reverse`,
+          comment: `pullback of the loop on line ${line} (\`${head}…\`), iterations in reverse`,
           depth: 0,
         });
         for (let j = f.calls.length - 1; j >= 0; j--) back.push(callLine(f.calls[j], `${f.loop.stack}[__i--]`, 1));

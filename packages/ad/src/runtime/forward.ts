@@ -266,7 +266,7 @@ export interface ModuleForwardRules {
 }
 
 /**
- * The handle of an implicit module's forward rules (line 1 of the loaded module calls this): on
+ * The handle of an implicit module's forward rules (its `__registerRules`, called on line 1, makes it): on
  * first use, the file at `path` — which must still hash to `hash`, the source the module was
  * loaded from — is expanded in forward mode and the rules are evaluated by `evaluate`, an `eval`
  * in the module's scope.

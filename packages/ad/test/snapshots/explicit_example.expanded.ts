@@ -16,7 +16,7 @@ export const f = __ad.explicit("f", ([x, y], n = 10) => {
     dz = __dout;
     // pullback of: const [z, __3] = (someCond(y1) ? baz : bra)(y1);
     dy1 = __pb4(dz);
-    // pullback of the loop on line 9 (`for (let i = 0; i < n; i++)…`): its 1 rrule call per iteration, iterations in reverse
+    // pullback of the loop on line 9 (`for (let i = 0; i < n; i++)…`), iterations in reverse
     for (let __i = __stack3.length - 1; __i >= 0; ) {
       // pullback of: [y1, __2] = baz(y1, i);
       dy1 = __stack3[__i--](dy1);

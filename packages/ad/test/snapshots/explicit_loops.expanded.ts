@@ -12,7 +12,7 @@ export const forLoop = __ad.explicit("forLoop", (x, n: number) => {
     let dy, dx;
     // cotangent of: return y
     dy = __dout;
-    // pullback of the loop on line 8 (`for (let i = 0; i < n; i++)…`): its 1 rrule call per iteration, iterations in reverse
+    // pullback of the loop on line 8 (`for (let i = 0; i < n; i++)…`), iterations in reverse
     for (let __i = __stack2.length - 1; __i >= 0; ) {
       // pullback of: [y, __1] = baz(y, i);
       dy = __stack2[__i--](dy);
@@ -35,7 +35,7 @@ export const parenthesizedLoop = __ad.explicit("parenthesizedLoop", (x, n: numbe
     let dy, dx;
     // cotangent of: return y
     dy = __dout;
-    // pullback of the loop on line 18 (`for (let i = 0; i < n; i++)…`): its 1 rrule call per iteration, iterations in reverse
+    // pullback of the loop on line 18 (`for (let i = 0; i < n; i++)…`), iterations in reverse
     for (let __i = __stack4.length - 1; __i >= 0; ) {
       // pullback of: ([y, __1] = baz(y, i));
       dy = __stack4[__i--](dy);
@@ -59,7 +59,7 @@ export const whileLoop = __ad.explicit("whileLoop", (x, n: number) => {
     let dy, dx;
     // cotangent of: return y
     dy = __dout;
-    // pullback of the loop on line 28 (`while (k < n)…`): its 1 rrule call per iteration, iterations in reverse
+    // pullback of the loop on line 28 (`while (k < n)…`), iterations in reverse
     for (let __i = __stack6.length - 1; __i >= 0; ) {
       // pullback of: [y, __1] = baz(y, k);
       dy = __stack6[__i--](dy);
@@ -79,7 +79,7 @@ export const forOfLoop = __ad.explicit("forOfLoop", ([x, w], scales: number[]) =
     let dy, dx, dw;
     // cotangent of: return y
     dy = __dout;
-    // pullback of the loop on line 38 (`for (const s of scales)…`): its 1 rrule call per iteration, iterations in reverse
+    // pullback of the loop on line 38 (`for (const s of scales)…`), iterations in reverse
     for (let __i = __stack8.length - 1; __i >= 0; ) {
       // pullback of: [y, __1] = scale(y, s);
       dy = __stack8[__i--](dy);
@@ -110,7 +110,7 @@ export const twoCarried = __ad.explicit("twoCarried", ([a, b], n: number) => {
     ds = __dout;
     // pullback of: const [s, __3] = add([u, v]);
     [du, dv] = __pb12(ds);
-    // pullback of the loop on line 48 (`for (let i = 0; i < n; i++)…`): its 3 rrule calls per iteration, iterations in reverse
+    // pullback of the loop on line 48 (`for (let i = 0; i < n; i++)…`), iterations in reverse
     for (let __i = __stack11.length - 1; __i >= 0; ) {
       // pullback of: [v, __2] = baz(r, i);
       dr = __stack11[__i--](dv);

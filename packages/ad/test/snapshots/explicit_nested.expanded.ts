@@ -30,7 +30,7 @@ export const mlp = __ad.explicit("mlp", (x: Tensor, ws: Tensor[]) => {
     let dh, dx, dw;
     // cotangent of: return h
     dh = __dout;
-    // pullback of the loop on line 10 (`for (let l = 0; l < ws.length; l++)…`): its 2 rrule calls per iteration, iterations in reverse
+    // pullback of the loop on line 10 (`for (let l = 0; l < ws.length; l++)…`), iterations in reverse
     for (let __i = __stack2.length - 1; __i >= 0; ) {
       // pullback of: [h, __1] = layer([h, w]);
       [dh, dw] = __stack2[__i--](dh);

@@ -1,10 +1,10 @@
-import * as __ad from "@pullback/ad/implicit"; const __ops = __ad.ops; const __fwd = __ad.forwardRules(import.meta.path, "fec8d806d2cb948d", (__code: string) => eval(__code)); __ad.withModuleRule(nestedFunction, nestedFunction__rrule, undefined, __fwd.rule("nestedFunction__frule")); __ad.withModuleRule(capturesParam, capturesParam__rrule, undefined, __fwd.rule("capturesParam__frule")); __ad.withModuleRule(capturesInLoop, capturesInLoop__rrule, undefined, __fwd.rule("capturesInLoop__frule")); __ad.withModuleRule(closureInLoop, closureInLoop__rrule, undefined, __fwd.rule("closureInLoop__frule")); __ad.withModuleRule(passesClosure, passesClosure__rrule, undefined, __fwd.rule("passesClosure__frule")); __ad.withModuleRule(passesImported, passesImported__rrule, undefined, __fwd.rule("passesImported__frule")); __ad.withModuleRule(crossModule, crossModule__rrule, undefined, __fwd.rule("crossModule__frule")); __ad.withModuleRule(recurse, recurse__rrule, undefined, __fwd.rule("recurse__frule")); __ad.withModuleRule(even, even__rrule, undefined, __fwd.rule("even__frule")); __ad.withModuleRule(odd, odd__rrule, undefined, __fwd.rule("odd__frule")); __ad.withModuleRule(makeShift, makeShift__rrule, undefined, __fwd.rule("makeShift__frule")); __ad.withModuleRule(usesMadeClosure, usesMadeClosure__rrule, undefined, __fwd.rule("usesMadeClosure__frule")); __ad.withModuleRule(nestedClosures, nestedClosures__rrule, undefined, __fwd.rule("nestedClosures__frule")); __ad.withModuleRule(recursiveClosure, recursiveClosure__rrule, undefined, __fwd.rule("recursiveClosure__frule")); __ad.withModuleRule(sumTree, sumTree__rrule, undefined, __fwd.rule("sumTree__frule")); __ad.withModuleRule(iife, iife__rrule, undefined, __fwd.rule("iife__frule")); __ad.withModuleRule(localHigherOrder, localHigherOrder__rrule, undefined, __fwd.rule("localHigherOrder__frule")); __ad.withModuleRule(moduleHigherOrder, moduleHigherOrder__rrule, undefined, __fwd.rule("moduleHigherOrder__frule")); __ad.withModuleRule(accumulateWithClosure, accumulateWithClosure__rrule, undefined, __fwd.rule("accumulateWithClosure__frule")); __ad.withModuleRule(hoistedUse, hoistedUse__rrule, undefined, __fwd.rule("hoistedUse__frule")); __ad.withModuleRule(later, later__rrule, undefined, __fwd.rule("later__frule")); __ad.withModuleRule(declInLoop, declInLoop__rrule, undefined, __fwd.rule("declInLoop__frule")); __ad.withModuleRule(fnExprArg, fnExprArg__rrule, undefined, __fwd.rule("fnExprArg__frule")); __ad.withModuleRule(fromObject, fromObject__rrule, undefined, __fwd.rule("fromObject__frule")); __ad.withModuleRule(fromArray, fromArray__rrule, undefined, __fwd.rule("fromArray__frule")); __ad.withModuleRule(usesModel, usesModel__rrule, undefined, __fwd.rule("usesModel__frule")); __ad.withModuleRule(nestedReturnStructures, nestedReturnStructures__rrule, undefined, __fwd.rule("nestedReturnStructures__frule")); __ad.withModuleRule(sumOfNested, sumOfNested__rrule, undefined, __fwd.rule("sumOfNested__frule")); // Corpus: closures — nested functions, closures capturing tracked values (called in loops too),
+import * as __ad from "@pullback/ad/implicit"; const __ops = __ad.ops; const __fwd = __registerRules(); // Corpus: closures — nested functions, closures capturing tracked values (called in loops too),
 // functions passed as arguments, calls across .ad.ts modules, recursion.
 import { add, exp, matmul, mul, sub, tanh, type Tensor } from "@pullback/tensor";
 import { halve, iterate, residualLayer } from "./closures_lib.ad.ts";
 
 /** A nested function that uses only its own arguments. */
-export function nestedFunction(x: Tensor, y: Tensor): Tensor { __ad.withRule(combine, (...__args: any[]) => combine__rrule_in(combine)(...__args), undefined, (__a: any[], __ta: any[]) => __fwd.get("combine__frule_in")(combine)(__a, __ta));
+export function nestedFunction(x: Tensor, y: Tensor): Tensor { __ad.withRule(combine, (...__a) => combine__rrule_in(combine)(...__a), undefined, (__a, __t) => __fwd.get("combine__frule_in")(combine)(__a, __t));
   function combine(a: Tensor, b: Tensor): Tensor {
     return mul(a, tanh(b));
   }
@@ -13,14 +13,14 @@ export function nestedFunction(x: Tensor, y: Tensor): Tensor { __ad.withRule(com
 
 /** A closure capturing a tracked parameter (w), called twice. */
 export function capturesParam(x: Tensor, w: Tensor): Tensor {
-  const layer = __ad.withRule((h: Tensor) => tanh(matmul(h, w)), (...__args: any[]) => layer__rrule_in(w)(...__args), "layer", (__a: any[], __ta: any[]) => __fwd.get("layer__frule_in")(w)(__a, __ta));
+  const layer = __ad.withRule((h: Tensor) => tanh(matmul(h, w)), (...__a) => layer__rrule_in(w)(...__a), "layer", (__a, __t) => __fwd.get("layer__frule_in")(w)(__a, __t));
   return layer(layer(x));
 }
 
 /** A closure capturing a tracked local, called inside a loop. */
 export function capturesInLoop(x: Tensor, w: Tensor, n: number): Tensor {
   const scale = exp(w);
-  const step = __ad.withRule((h: Tensor): Tensor => add(h, mul(h, scale)), (...__args: any[]) => step__rrule_in(scale)(...__args), "step", (__a: any[], __ta: any[]) => __fwd.get("step__frule_in")(scale)(__a, __ta));
+  const step = __ad.withRule((h: Tensor): Tensor => add(h, mul(h, scale)), (...__a) => step__rrule_in(scale)(...__a), "step", (__a, __t) => __fwd.get("step__frule_in")(scale)(__a, __t));
   let h = x;
   for (let i = 0; i < n; i++) h = step(h);
   return h;
@@ -30,7 +30,7 @@ export function capturesInLoop(x: Tensor, w: Tensor, n: number): Tensor {
 export function closureInLoop(xs: Tensor[], y: Tensor): Tensor {
   let acc = y;
   for (const x of xs) {
-    const addX = __ad.withRule((h: Tensor) => add(h, mul(x, h)), (...__args: any[]) => addX__rrule_in(x)(...__args), "addX", (__a: any[], __ta: any[]) => __fwd.get("addX__frule_in")(x)(__a, __ta));
+    const addX = __ad.withRule((h: Tensor) => add(h, mul(x, h)), (...__a) => addX__rrule_in(x)(...__a), "addX", (__a, __t) => __fwd.get("addX__frule_in")(x)(__a, __t));
     acc = addX(acc);
   }
   return acc;
@@ -38,7 +38,7 @@ export function closureInLoop(xs: Tensor[], y: Tensor): Tensor {
 
 /** Passing a local closure (capturing w) to a function of another module. */
 export function passesClosure(x: Tensor, w: Tensor): Tensor {
-  return iterate(__ad.withRule((h) => residualLayer(h, w), (...__args: any[]) => anonymous_41__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:41:18", (__a: any[], __ta: any[]) => __fwd.get("anonymous_41__frule_in")(w)(__a, __ta)), x, 3);
+  return iterate(__ad.withRule((h) => residualLayer(h, w), (...__a) => anonymous_41__rrule_in(w)(...__a), `the function at ${__at(41, 18)}`, (__a, __t) => __fwd.get("anonymous_41__frule_in")(w)(__a, __t)), x, 3);
 }
 
 /** Passing a module-level function of another module as an argument. */
@@ -67,7 +67,7 @@ export function odd(x: Tensor, n: number): Tensor {
 
 /** A function returning a closure over a tracked argument (a closure as a value). */
 export function makeShift(s: Tensor): (h: Tensor) => Tensor {
-  return __ad.withRule((h) => sub(h, s), (...__args: any[]) => anonymous_70__rrule_in(s)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:70:10", (__a: any[], __ta: any[]) => __fwd.get("anonymous_70__frule_in")(s)(__a, __ta));
+  return __ad.withRule((h) => sub(h, s), (...__a) => anonymous_70__rrule_in(s)(...__a), `the function at ${__at(70, 10)}`, (__a, __t) => __fwd.get("anonymous_70__frule_in")(s)(__a, __t));
 }
 /** Uses the returned closure: the shift's gradient reaches s. */
 export function usesMadeClosure(x: Tensor, s: Tensor): Tensor {
@@ -78,9 +78,9 @@ export function usesMadeClosure(x: Tensor, s: Tensor): Tensor {
 /** Closures nested two deep, the outer one called in a loop. */
 export function nestedClosures(x: Tensor, w: Tensor): Tensor {
   const outer = __ad.withRule((h: Tensor) => {
-    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__args: any[]) => inner__rrule_in(w)(...__args), "inner", (__a: any[], __ta: any[]) => __fwd.get("inner__frule_in")(w)(__a, __ta));
+    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__a) => inner__rrule_in(w)(...__a), "inner", (__a, __t) => __fwd.get("inner__frule_in")(w)(__a, __t));
     return add(inner(h), inner(tanh(h)));
-  }, (...__args: any[]) => outer__rrule_in(w)(...__args), "outer", (__a: any[], __ta: any[]) => __fwd.get("outer__frule_in")(w)(__a, __ta));
+  }, (...__a) => outer__rrule_in(w)(...__a), "outer", (__a, __t) => __fwd.get("outer__frule_in")(w)(__a, __t));
   let h = x;
   for (let i = 0; i < 2; i++) h = outer(h);
   return h;
@@ -88,7 +88,7 @@ export function nestedClosures(x: Tensor, w: Tensor): Tensor {
 
 /** A recursive closure capturing a tracked weight. */
 export function recursiveClosure(x: Tensor, w: Tensor, n: number): Tensor {
-  const go = __ad.withRule((h: Tensor, k: number): Tensor => (k === 0 ? h : go(tanh(mul(h, w)), k - 1)), (...__args: any[]) => go__rrule_in(w, go)(...__args), "go", (__a: any[], __ta: any[]) => __fwd.get("go__frule_in")(w, go)(__a, __ta));
+  const go = __ad.withRule((h: Tensor, k: number): Tensor => (k === 0 ? h : go(tanh(mul(h, w)), k - 1)), (...__a) => go__rrule_in(w, go)(...__a), "go", (__a, __t) => __fwd.get("go__frule_in")(w, go)(__a, __t));
   return go(x, n);
 }
 
@@ -107,16 +107,16 @@ export function sumTree(t: Tensor | Tensor[] | Tensor[][]): Tensor {
 
 /** An immediately invoked arrow. */
 export function iife(x: Tensor): Tensor {
-  const y = (__ad.withRule((h: Tensor) => tanh(h), (...__args: any[]) => anonymous_110__rrule_in()(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:110:14", (__a: any[], __ta: any[]) => __fwd.get("anonymous_110__frule_in")()(__a, __ta)))(x);
+  const y = (__ad.withRule((h: Tensor) => tanh(h), (...__a) => anonymous_110__rrule_in()(...__a), `the function at ${__at(110, 14)}`, (__a, __t) => __fwd.get("anonymous_110__frule_in")()(__a, __t)))(x);
   return mul(y, x);
 }
 
 /** A local higher-order function given a closure over a tracked weight. */
-export function localHigherOrder(x: Tensor, w: Tensor): Tensor { __ad.withRule(apply, (...__args: any[]) => apply__rrule_in(apply)(...__args), undefined, (__a: any[], __ta: any[]) => __fwd.get("apply__frule_in")(apply)(__a, __ta));
+export function localHigherOrder(x: Tensor, w: Tensor): Tensor { __ad.withRule(apply, (...__a) => apply__rrule_in(apply)(...__a), undefined, (__a, __t) => __fwd.get("apply__frule_in")(apply)(__a, __t));
   function apply(f: (h: Tensor) => Tensor, h: Tensor): Tensor {
     return f(f(h));
   }
-  return apply(__ad.withRule((h) => matmul(h, w), (...__args: any[]) => anonymous_119__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:119:16", (__a: any[], __ta: any[]) => __fwd.get("anonymous_119__frule_in")(w)(__a, __ta)), x);
+  return apply(__ad.withRule((h) => matmul(h, w), (...__a) => anonymous_119__rrule_in(w)(...__a), `the function at ${__at(119, 16)}`, (__a, __t) => __fwd.get("anonymous_119__frule_in")(w)(__a, __t)), x);
 }
 
 /** A module-level function expression taking a function. */
@@ -124,13 +124,13 @@ const twice = __ad.withModuleRule(function (f: (h: Tensor) => Tensor, h: Tensor)
   return f(f(h));
 }, twice__rrule, "twice", __fwd.rule("twice__frule"));
 export function moduleHigherOrder(x: Tensor, w: Tensor): Tensor {
-  return twice(__ad.withRule((h) => tanh(matmul(h, w)), (...__args: any[]) => anonymous_127__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:127:16", (__a: any[], __ta: any[]) => __fwd.get("anonymous_127__frule_in")(w)(__a, __ta)), x);
+  return twice(__ad.withRule((h) => tanh(matmul(h, w)), (...__a) => anonymous_127__rrule_in(w)(...__a), `the function at ${__at(127, 16)}`, (__a, __t) => __fwd.get("anonymous_127__frule_in")(w)(__a, __t)), x);
 }
 
 /** A closure that returns the updated accumulator (instead of assigning the captured variable). */
 export function accumulateWithClosure(x: Tensor, a: Tensor, b: Tensor): Tensor {
   let acc = x;
-  const addTo = __ad.withRule((y: Tensor) => add(acc, mul(y, x)), (...__args: any[]) => addTo__rrule_in(x, acc)(...__args), "addTo", (__a: any[], __ta: any[]) => __fwd.get("addTo__frule_in")(x, acc)(__a, __ta));
+  const addTo = __ad.withRule((y: Tensor) => add(acc, mul(y, x)), (...__a) => addTo__rrule_in(x, acc)(...__a), "addTo", (__a, __t) => __fwd.get("addTo__frule_in")(x, acc)(__a, __t));
   acc = addTo(a);
   acc = addTo(b);
   return acc;
@@ -148,7 +148,7 @@ function later(x: Tensor): Tensor {
 /** A function declaration inside a loop body, capturing the loop variable. */
 export function declInLoop(xs: Tensor[], w: Tensor): Tensor {
   let h = w;
-  for (const x of xs) { __ad.withRule(step, (...__args: any[]) => step__rrule_in2(w, x, step)(...__args), undefined, (__a: any[], __ta: any[]) => __fwd.get("step__frule_in2")(w, x, step)(__a, __ta));
+  for (const x of xs) { __ad.withRule(step, (...__a) => step__rrule_in2(w, x, step)(...__a), undefined, (__a, __t) => __fwd.get("step__frule_in2")(w, x, step)(__a, __t));
     function step(g: Tensor): Tensor {
       return add(g, mul(x, w));
     }
@@ -161,7 +161,7 @@ export function declInLoop(xs: Tensor[], w: Tensor): Tensor {
 export function fnExprArg(x: Tensor, w: Tensor): Tensor {
   return iterate(__ad.withRule(function (h: Tensor) {
     return tanh(mul(h, w));
-  }, (...__args: any[]) => anonymous_162__rrule_in(w)(...__args), "the function at packages/ad/test/implicit/programs/closures.ad.ts:162:18", (__a: any[], __ta: any[]) => __fwd.get("anonymous_162__frule_in")(w)(__a, __ta)), x, 2);
+  }, (...__a) => anonymous_162__rrule_in(w)(...__a), `the function at ${__at(162, 18)}`, (__a, __t) => __fwd.get("anonymous_162__frule_in")(w)(__a, __t)), x, 2);
 }
 
 /** Functions stored in an object, called through it. */
@@ -171,7 +171,7 @@ export function fromObject(x: Tensor, k: "a" | "b"): Tensor {
 }
 
 /** Functions stored in an array, called by index in a loop. */
-const list = [__ad.withModuleRule((h: Tensor) => tanh(h), anonymous_174__rrule, "the function at packages/ad/test/implicit/programs/closures.ad.ts:174:15", __fwd.rule("anonymous_174__frule")), __ad.withModuleRule((h: Tensor) => mul(h, h), anonymous_174__rrule2, "the function at packages/ad/test/implicit/programs/closures.ad.ts:174:39", __fwd.rule("anonymous_174__frule2"))];
+const list = [__ad.withModuleRule((h: Tensor) => tanh(h), anonymous_174__rrule, `the function at ${__at(174, 15)}`, __fwd.rule("anonymous_174__frule")), __ad.withModuleRule((h: Tensor) => mul(h, h), anonymous_174__rrule2, `the function at ${__at(174, 39)}`, __fwd.rule("anonymous_174__frule2"))];
 export function fromArray(x: Tensor): Tensor {
   let h = x;
   for (let i = 0; i < list.length; i++) h = list[i](h);
@@ -202,38 +202,77 @@ export function sumOfNested(x: Tensor): Tensor {
 }
 // ---- generated by the pullback loader: the rule (forward + pullback) of every function above ----
 
+// Called on line 1 (a function declaration is hoisted): registers the rules of the module's function
+// declarations before any of its code runs, and returns the handle of its forward rules.
+function __registerRules() {
+  const __fwd = __ad.forwardRules(import.meta.path, "fec8d806d2cb948d", (__code: string) => eval(__code));
+  __ad.withModuleRule(nestedFunction, nestedFunction__rrule, undefined, __fwd.rule("nestedFunction__frule"));
+  __ad.withModuleRule(capturesParam, capturesParam__rrule, undefined, __fwd.rule("capturesParam__frule"));
+  __ad.withModuleRule(capturesInLoop, capturesInLoop__rrule, undefined, __fwd.rule("capturesInLoop__frule"));
+  __ad.withModuleRule(closureInLoop, closureInLoop__rrule, undefined, __fwd.rule("closureInLoop__frule"));
+  __ad.withModuleRule(passesClosure, passesClosure__rrule, undefined, __fwd.rule("passesClosure__frule"));
+  __ad.withModuleRule(passesImported, passesImported__rrule, undefined, __fwd.rule("passesImported__frule"));
+  __ad.withModuleRule(crossModule, crossModule__rrule, undefined, __fwd.rule("crossModule__frule"));
+  __ad.withModuleRule(recurse, recurse__rrule, undefined, __fwd.rule("recurse__frule"));
+  __ad.withModuleRule(even, even__rrule, undefined, __fwd.rule("even__frule"));
+  __ad.withModuleRule(odd, odd__rrule, undefined, __fwd.rule("odd__frule"));
+  __ad.withModuleRule(makeShift, makeShift__rrule, undefined, __fwd.rule("makeShift__frule"));
+  __ad.withModuleRule(usesMadeClosure, usesMadeClosure__rrule, undefined, __fwd.rule("usesMadeClosure__frule"));
+  __ad.withModuleRule(nestedClosures, nestedClosures__rrule, undefined, __fwd.rule("nestedClosures__frule"));
+  __ad.withModuleRule(recursiveClosure, recursiveClosure__rrule, undefined, __fwd.rule("recursiveClosure__frule"));
+  __ad.withModuleRule(sumTree, sumTree__rrule, undefined, __fwd.rule("sumTree__frule"));
+  __ad.withModuleRule(iife, iife__rrule, undefined, __fwd.rule("iife__frule"));
+  __ad.withModuleRule(localHigherOrder, localHigherOrder__rrule, undefined, __fwd.rule("localHigherOrder__frule"));
+  __ad.withModuleRule(moduleHigherOrder, moduleHigherOrder__rrule, undefined, __fwd.rule("moduleHigherOrder__frule"));
+  __ad.withModuleRule(accumulateWithClosure, accumulateWithClosure__rrule, undefined,
+    __fwd.rule("accumulateWithClosure__frule"));
+  __ad.withModuleRule(hoistedUse, hoistedUse__rrule, undefined, __fwd.rule("hoistedUse__frule"));
+  __ad.withModuleRule(later, later__rrule, undefined, __fwd.rule("later__frule"));
+  __ad.withModuleRule(declInLoop, declInLoop__rrule, undefined, __fwd.rule("declInLoop__frule"));
+  __ad.withModuleRule(fnExprArg, fnExprArg__rrule, undefined, __fwd.rule("fnExprArg__frule"));
+  __ad.withModuleRule(fromObject, fromObject__rrule, undefined, __fwd.rule("fromObject__frule"));
+  __ad.withModuleRule(fromArray, fromArray__rrule, undefined, __fwd.rule("fromArray__frule"));
+  __ad.withModuleRule(usesModel, usesModel__rrule, undefined, __fwd.rule("usesModel__frule"));
+  __ad.withModuleRule(nestedReturnStructures, nestedReturnStructures__rrule, undefined,
+    __fwd.rule("nestedReturnStructures__frule"));
+  __ad.withModuleRule(sumOfNested, sumOfNested__rrule, undefined, __fwd.rule("sumOfNested__frule"));
+  return __fwd;
+}
+
+// A call site, as messages name it.
+function __at(line: number, column: number): string {
+  return "packages/ad/test/implicit/programs/closures.ad.ts:" + line + ":" + column;
+}
+
 function nestedFunction__rrule(x: Tensor, y: Tensor) {
   let d_x = null;
   let d_y = null;
-  __ad.withRule(combine, function combine__rrule(a: Tensor, b: Tensor) {
-    let d_a = null;
-    let d_b = null;
-    const [__v_tanh, __pb_tanh] = __ops.tanh(b);
-    const [__v_mul, __pb_mul] = __ops.mul(a, __v_tanh);
-    return [__v_mul, combine_pullback];
-    function combine_pullback(__dy: any): any[] {
-      d_a = d_b = null;
-      { // pullback of: return mul(a, tanh(b)); (line 9)
-        let __d_tanh: any = null;
-        if (__dy !== null) {
-          const __g_mul = __pb_mul(__dy);
-          d_a = __ad.acc(d_a, __g_mul[0]);
-          __d_tanh = __g_mul[1];
+  __ad.withRule(combine,
+    function combine__rrule(a: Tensor, b: Tensor) {
+      let d_a = null;
+      let d_b = null;
+      const [__v_tanh, __pb_tanh] = __ops.tanh(b);
+      const [__v_mul, __pb_mul] = __ops.mul(a, __v_tanh);
+      return [__v_mul, combine_pullback];
+      function combine_pullback(__dy: any): any[] {
+        d_a = d_b = null;
+        { // pullback of: return mul(a, tanh(b)); (line 9)
+          let __d_tanh: any = null;
+          if (__dy !== null) {
+            const __g_mul = __pb_mul(__dy);
+            d_a = __ad.acc(d_a, __g_mul[0]);
+            __d_tanh = __g_mul[1];
+          }
+          if (__d_tanh !== null) d_b = __ad.acc(d_b, __pb_tanh(__d_tanh)[0]);
         }
-        if (__d_tanh !== null) d_b = __ad.acc(d_b, __pb_tanh(__d_tanh)[0]);
+        return [d_a, d_b];
       }
-      return [d_a, d_b];
-    }
-  });
+    });
   function combine(a: Tensor, b: Tensor): Tensor {
     return mul(a, tanh(b));
   }
-  const [__v_combine, __pb_combine] = __ad.ruleOf(combine, "packages/ad/test/implicit/programs/closures.ad.ts:11:14")(
-    x, y
-  );
-  const [__v_combine_2, __pb_combine_2] = __ad.ruleOf(combine, "packages/ad/test/implicit/programs/closures.ad.ts:11:29")(
-    y, x
-  );
+  const [__v_combine, __pb_combine] = __ad.ruleOf(combine, __at(11, 14))(x, y);
+  const [__v_combine_2, __pb_combine_2] = __ad.ruleOf(combine, __at(11, 29))(y, x);
   const [__v_add, __pb_add] = __ops.add(__v_combine, __v_combine_2);
   return [__v_add, nestedFunction_pullback];
   function nestedFunction_pullback(__dy: any): any[] {
@@ -289,30 +328,29 @@ function capturesParam__rrule(x: Tensor, w: Tensor) {
   let d_x = null;
   let d_w = null;
   let __reversing = false;
-  const layer = __ad.withRule((h: Tensor) => tanh(matmul(h, w)), function layer__rrule(h: Tensor) {
-    let d_h = null;
-    const [__v_matmul, __pb_matmul] = __ops.matmul(h, w);
-    const [__v_tanh, __pb_tanh] = __ops.tanh(__v_matmul);
-    return [__v_tanh, layer_pullback];
-    function layer_pullback(__dy: any): any[] {
-      if (!(__reversing)) __ad.escapedClosure("layer (packages/ad/test/implicit/programs/closures.ad.ts:16:17)", "capturesParam");
-      d_h = null;
-      { // pullback of: tanh(matmul(h, w)) (line 16)
-        let __d_matmul: any = null;
-        if (__dy !== null) __d_matmul = __pb_tanh(__dy)[0];
-        if (__d_matmul !== null) {
-          const __g_matmul = __pb_matmul(__d_matmul);
-          d_h = __ad.acc(d_h, __g_matmul[0]);
-          d_w = __ad.acc(d_w, __g_matmul[1]);
+  const layer = __ad.withRule((h: Tensor) => tanh(matmul(h, w)),
+    function layer__rrule(h: Tensor) {
+      let d_h = null;
+      const [__v_matmul, __pb_matmul] = __ops.matmul(h, w);
+      const [__v_tanh, __pb_tanh] = __ops.tanh(__v_matmul);
+      return [__v_tanh, layer_pullback];
+      function layer_pullback(__dy: any): any[] {
+        if (!(__reversing)) __ad.escapedClosure(`layer (${__at(16, 17)})`, `capturesParam`);
+        d_h = null;
+        { // pullback of: tanh(matmul(h, w)) (line 16)
+          let __d_matmul: any = null;
+          if (__dy !== null) __d_matmul = __pb_tanh(__dy)[0];
+          if (__d_matmul !== null) {
+            const __g_matmul = __pb_matmul(__d_matmul);
+            d_h = __ad.acc(d_h, __g_matmul[0]);
+            d_w = __ad.acc(d_w, __g_matmul[1]);
+          }
         }
+        return [d_h];
       }
-      return [d_h];
-    }
-  });
-  const [__v_layer, __pb_layer] = __ad.ruleOf(layer, "packages/ad/test/implicit/programs/closures.ad.ts:17:16")(x);
-  const [__v_layer_2, __pb_layer_2] = __ad.ruleOf(layer, "packages/ad/test/implicit/programs/closures.ad.ts:17:10")(
-    __v_layer
-  );
+    });
+  const [__v_layer, __pb_layer] = __ad.ruleOf(layer, __at(17, 16))(x);
+  const [__v_layer_2, __pb_layer_2] = __ad.ruleOf(layer, __at(17, 10))(__v_layer);
   return [__v_layer_2, capturesParam_pullback];
   function capturesParam_pullback(__dy: any): any[] {
     __reversing = true;
@@ -354,33 +392,34 @@ function capturesInLoop__rrule(x: Tensor, w: Tensor, n: number) {
   const __tape: unknown[] = []; // the path taken by the statement on line 25
   let __reversing1 = false;
   const [scale, __pb_exp] = __ops.exp(w);
-  const step = __ad.withRule((h: Tensor): Tensor => add(h, mul(h, scale)), function step__rrule(h: Tensor) {
-    let d_h = null;
-    const [__v_mul, __pb_mul] = __ops.mul(h, scale);
-    const [__v_add, __pb_add] = __ops.add(h, __v_mul);
-    return [__v_add, step_pullback];
-    function step_pullback(__dy: any): any[] {
-      if (!(__reversing1)) __ad.escapedClosure("step (packages/ad/test/implicit/programs/closures.ad.ts:23:16)", "capturesInLoop");
-      d_h = null;
-      { // pullback of: add(h, mul(h, scale)) (line 23)
-        let __d_mul: any = null;
-        if (__dy !== null) {
-          const __g_add = __pb_add(__dy);
-          d_h = __ad.acc(d_h, __g_add[0]);
-          __d_mul = __g_add[1];
+  const step = __ad.withRule((h: Tensor): Tensor => add(h, mul(h, scale)),
+    function step__rrule(h: Tensor) {
+      let d_h = null;
+      const [__v_mul, __pb_mul] = __ops.mul(h, scale);
+      const [__v_add, __pb_add] = __ops.add(h, __v_mul);
+      return [__v_add, step_pullback];
+      function step_pullback(__dy: any): any[] {
+        if (!(__reversing1)) __ad.escapedClosure(`step (${__at(23, 16)})`, `capturesInLoop`);
+        d_h = null;
+        { // pullback of: add(h, mul(h, scale)) (line 23)
+          let __d_mul: any = null;
+          if (__dy !== null) {
+            const __g_add = __pb_add(__dy);
+            d_h = __ad.acc(d_h, __g_add[0]);
+            __d_mul = __g_add[1];
+          }
+          if (__d_mul !== null) {
+            const __g_mul = __pb_mul(__d_mul);
+            d_h = __ad.acc(d_h, __g_mul[0]);
+            d_scale = __ad.acc(d_scale, __g_mul[1]);
+          }
         }
-        if (__d_mul !== null) {
-          const __g_mul = __pb_mul(__d_mul);
-          d_h = __ad.acc(d_h, __g_mul[0]);
-          d_scale = __ad.acc(d_scale, __g_mul[1]);
-        }
+        return [d_h];
       }
-      return [d_h];
-    }
-  });
+    });
   let h = x;
   for (let i = 0; i < n; i++) {
-    const [__v_step, __pb_step] = __ad.ruleOf(step, "packages/ad/test/implicit/programs/closures.ad.ts:25:35")(h);
+    const [__v_step, __pb_step] = __ad.ruleOf(step, __at(25, 35))(h);
     h = __v_step;
     __tape.push(__pb_step, 3);
   }
@@ -457,31 +496,32 @@ function closureInLoop__rrule(xs: Tensor[], y: Tensor) {
     const __v_xs_i = __v_xs[__i];
     const x = __v_xs_i;
     __tape.push(__i, 3);
-    const addX = __ad.withRule((h: Tensor) => add(h, mul(x, h)), function addX__rrule(h: Tensor) {
-      let d_h = null;
-      const [__v_mul, __pb_mul] = __ops.mul(x, h);
-      const [__v_add, __pb_add] = __ops.add(h, __v_mul);
-      return [__v_add, addX_pullback];
-      function addX_pullback(__dy: any): any[] {
-        if (!(__reversing2)) __ad.escapedClosure("addX (packages/ad/test/implicit/programs/closures.ad.ts:33:18)", "closureInLoop");
-        d_h = null;
-        { // pullback of: add(h, mul(x, h)) (line 33)
-          let __d_mul: any = null;
-          if (__dy !== null) {
-            const __g_add = __pb_add(__dy);
-            d_h = __ad.acc(d_h, __g_add[0]);
-            __d_mul = __g_add[1];
+    const addX = __ad.withRule((h: Tensor) => add(h, mul(x, h)),
+      function addX__rrule(h: Tensor) {
+        let d_h = null;
+        const [__v_mul, __pb_mul] = __ops.mul(x, h);
+        const [__v_add, __pb_add] = __ops.add(h, __v_mul);
+        return [__v_add, addX_pullback];
+        function addX_pullback(__dy: any): any[] {
+          if (!(__reversing2)) __ad.escapedClosure(`addX (${__at(33, 18)})`, `closureInLoop`);
+          d_h = null;
+          { // pullback of: add(h, mul(x, h)) (line 33)
+            let __d_mul: any = null;
+            if (__dy !== null) {
+              const __g_add = __pb_add(__dy);
+              d_h = __ad.acc(d_h, __g_add[0]);
+              __d_mul = __g_add[1];
+            }
+            if (__d_mul !== null) {
+              const __g_mul = __pb_mul(__d_mul);
+              d_x = __ad.acc(d_x, __g_mul[0]);
+              d_h = __ad.acc(d_h, __g_mul[1]);
+            }
           }
-          if (__d_mul !== null) {
-            const __g_mul = __pb_mul(__d_mul);
-            d_x = __ad.acc(d_x, __g_mul[0]);
-            d_h = __ad.acc(d_h, __g_mul[1]);
-          }
+          return [d_h];
         }
-        return [d_h];
-      }
-    });
-    const [__v_addX, __pb_addX] = __ad.ruleOf(addX, "packages/ad/test/implicit/programs/closures.ad.ts:34:11")(acc);
+      });
+    const [__v_addX, __pb_addX] = __ad.ruleOf(addX, __at(34, 11))(acc);
     acc = __v_addX;
     __tape.push(__pb_addX, 4);
   }
@@ -555,25 +595,24 @@ function passesClosure__rrule(x: Tensor, w: Tensor) {
   let d_x = null;
   let d_w = null;
   let __reversing3 = false;
-  const [__v_iterate, __pb_iterate] = __ad.ruleOf(iterate, "packages/ad/test/implicit/programs/closures.ad.ts:41:10")(__ad.withRule((h) => residualLayer(h, w), function anonymous_41__rrule(h) {
-    let d_h = null;
-    const [__v_residualLayer, __pb_residualLayer] = __ad.ruleOf(residualLayer, "packages/ad/test/implicit/programs/closures.ad.ts:41:25")(
-    h, w
-  );
-    return [__v_residualLayer, anonymous_41_pullback];
-    function anonymous_41_pullback(__dy: any): any[] {
-      if (!(__reversing3)) __ad.escapedClosure("the function at packages/ad/test/implicit/programs/closures.ad.ts:41:18", "passesClosure");
-      d_h = null;
-      { // pullback of: residualLayer(h, w) (line 41)
-        if (__dy !== null) {
-          const __g_residualLayer = __pb_residualLayer(__dy);
-          d_h = __ad.acc(d_h, __g_residualLayer[0]);
-          d_w = __ad.acc(d_w, __g_residualLayer[1]);
+  const [__v_iterate, __pb_iterate] = __ad.ruleOf(iterate, __at(41, 10))(__ad.withRule((h) => residualLayer(h, w),
+    function anonymous_41__rrule(h) {
+      let d_h = null;
+      const [__v_residualLayer, __pb_residualLayer] = __ad.ruleOf(residualLayer, __at(41, 25))(h, w);
+      return [__v_residualLayer, anonymous_41_pullback];
+      function anonymous_41_pullback(__dy: any): any[] {
+        if (!(__reversing3)) __ad.escapedClosure(`the function at ${__at(41, 18)}`, `passesClosure`);
+        d_h = null;
+        { // pullback of: residualLayer(h, w) (line 41)
+          if (__dy !== null) {
+            const __g_residualLayer = __pb_residualLayer(__dy);
+            d_h = __ad.acc(d_h, __g_residualLayer[0]);
+            d_w = __ad.acc(d_w, __g_residualLayer[1]);
+          }
         }
+        return [d_h];
       }
-      return [d_h];
-    }
-  }), x, 3);
+    }), x, 3);
   return [__v_iterate, passesClosure_pullback];
   function passesClosure_pullback(__dy: any): any[] {
     __reversing3 = true;
@@ -590,9 +629,7 @@ function passesClosure__rrule(x: Tensor, w: Tensor) {
 function anonymous_41__rrule_in(w: any) {
   return function anonymous_41__rrule(h) {
     let d_h = null;
-    const [__v_residualLayer, __pb_residualLayer] = __ad.ruleOf(residualLayer, "packages/ad/test/implicit/programs/closures.ad.ts:41:25")(
-    h, w
-  );
+    const [__v_residualLayer, __pb_residualLayer] = __ad.ruleOf(residualLayer, __at(41, 25))(h, w);
     return [__v_residualLayer, anonymous_41_pullback];
     function anonymous_41_pullback(__dy: any): any[] {
       d_h = null;
@@ -607,9 +644,7 @@ function anonymous_41__rrule_in(w: any) {
 function passesImported__rrule(x: Tensor) {
   let d_x = null;
   const [__v_tanh, __pb_tanh] = __ops.tanh(x);
-  const [__v_iterate, __pb_iterate] = __ad.ruleOf(iterate, "packages/ad/test/implicit/programs/closures.ad.ts:46:10")(
-    halve, __v_tanh, 2
-  );
+  const [__v_iterate, __pb_iterate] = __ad.ruleOf(iterate, __at(46, 10))(halve, __v_tanh, 2);
   return [__v_iterate, passesImported_pullback];
   function passesImported_pullback(__dy: any): any[] {
     d_x = null;
@@ -626,15 +661,9 @@ function crossModule__rrule(x: Tensor, w1: Tensor, w2: Tensor) {
   let d_x = null;
   let d_w1 = null;
   let d_w2 = null;
-  const [__v_residualLayer, __pb_residualLayer] = __ad.ruleOf(residualLayer, "packages/ad/test/implicit/programs/closures.ad.ts:51:30")(
-    x, w1
-  );
-  const [__v_residualLayer_2, __pb_residualLayer_2] = __ad.ruleOf(residualLayer, "packages/ad/test/implicit/programs/closures.ad.ts:51:16")(
-    __v_residualLayer, w2
-  );
-  const [__v_halve, __pb_halve] = __ad.ruleOf(halve, "packages/ad/test/implicit/programs/closures.ad.ts:51:10")(
-    __v_residualLayer_2
-  );
+  const [__v_residualLayer, __pb_residualLayer] = __ad.ruleOf(residualLayer, __at(51, 30))(x, w1);
+  const [__v_residualLayer_2, __pb_residualLayer_2] = __ad.ruleOf(residualLayer, __at(51, 16))(__v_residualLayer, w2);
+  const [__v_halve, __pb_halve] = __ad.ruleOf(halve, __at(51, 10))(__v_residualLayer_2);
   return [__v_halve, crossModule_pullback];
   function crossModule_pullback(__dy: any): any[] {
     d_x = d_w1 = d_w2 = null;
@@ -669,9 +698,7 @@ function recurse__rrule(x: Tensor, w: Tensor, depth: number) {
   const [__v_matmul, __pb_matmul] = __ops.matmul(x, w);
   const [__v_tanh, __pb_tanh] = __ops.tanh(__v_matmul);
   const [__v_sub, __pb_sub] = __ad.num.sub(depth, 1);
-  const [__v_recurse, __pb_recurse] = __ad.ruleOf(recurse, "packages/ad/test/implicit/programs/closures.ad.ts:57:10")(
-    __v_tanh, w, __v_sub
-  );
+  const [__v_recurse, __pb_recurse] = __ad.ruleOf(recurse, __at(57, 10))(__v_tanh, w, __v_sub);
   __tape.push(__pb_matmul, __pb_tanh, __pb_sub, __pb_recurse, 2);
   return [__v_recurse, recurse_pullback];
   function recurse_pullback(__dy: any): any[] {
@@ -725,9 +752,7 @@ function even__rrule(x: Tensor, n: number) {
   } else {
     const [__v_tanh, __pb_tanh] = __ops.tanh(x);
     const [__v_sub, __pb_sub] = __ad.num.sub(n, 1);
-    const [__v_odd, __pb_odd] = __ad.ruleOf(odd, "packages/ad/test/implicit/programs/closures.ad.ts:62:24")(
-      __v_tanh, __v_sub
-    );
+    const [__v_odd, __pb_odd] = __ad.ruleOf(odd, __at(62, 24))(__v_tanh, __v_sub);
     __v_pick = __v_odd;
     __tape.push(__pb_tanh, __pb_sub, __pb_odd, 2);
   }
@@ -784,9 +809,7 @@ function odd__rrule(x: Tensor, n: number) {
   } else {
     const [__v_mul, __pb_mul] = __ops.mul(x, x);
     const [__v_sub, __pb_sub] = __ad.num.sub(n, 1);
-    const [__v_even, __pb_even] = __ad.ruleOf(even, "packages/ad/test/implicit/programs/closures.ad.ts:65:24")(
-      __v_mul, __v_sub
-    );
+    const [__v_even, __pb_even] = __ad.ruleOf(even, __at(65, 24))(__v_mul, __v_sub);
     __v_pick = __v_even;
     __tape.push(__pb_mul, __pb_sub, __pb_even, 2);
   }
@@ -838,23 +861,24 @@ function odd__rrule(x: Tensor, n: number) {
 function makeShift__rrule(s: Tensor) {
   let d_s = null;
   let __reversing4 = false;
-  return [__ad.withRule((h) => sub(h, s), function anonymous_70__rrule(h) {
-    let d_h = null;
-    const [__v_sub, __pb_sub] = __ops.sub(h, s);
-    return [__v_sub, anonymous_70_pullback];
-    function anonymous_70_pullback(__dy: any): any[] {
-      if (!(__reversing4)) __ad.escapedClosure("the function at packages/ad/test/implicit/programs/closures.ad.ts:70:10", "makeShift");
-      d_h = null;
-      { // pullback of: sub(h, s) (line 70)
-        if (__dy !== null) {
-          const __g_sub = __pb_sub(__dy);
-          d_h = __ad.acc(d_h, __g_sub[0]);
-          d_s = __ad.acc(d_s, __g_sub[1]);
+  return [__ad.withRule((h) => sub(h, s),
+    function anonymous_70__rrule(h) {
+      let d_h = null;
+      const [__v_sub, __pb_sub] = __ops.sub(h, s);
+      return [__v_sub, anonymous_70_pullback];
+      function anonymous_70_pullback(__dy: any): any[] {
+        if (!(__reversing4)) __ad.escapedClosure(`the function at ${__at(70, 10)}`, `makeShift`);
+        d_h = null;
+        { // pullback of: sub(h, s) (line 70)
+          if (__dy !== null) {
+            const __g_sub = __pb_sub(__dy);
+            d_h = __ad.acc(d_h, __g_sub[0]);
+            d_s = __ad.acc(d_s, __g_sub[1]);
+          }
         }
+        return [d_h];
       }
-      return [d_h];
-    }
-  }), makeShift_pullback];
+    }), makeShift_pullback];
   function makeShift_pullback(__dy: any): any[] {
     __reversing4 = true;
     d_s = null;
@@ -883,12 +907,10 @@ function usesMadeClosure__rrule(x: Tensor, s: Tensor) {
   let d_x = null;
   let d_s = null;
   let d_shift = null;
-  const [shift, __pb_makeShift] = __ad.ruleOf(makeShift, "packages/ad/test/implicit/programs/closures.ad.ts:74:17")(s);
-  const [__v_shift, __pb_shift] = __ad.ruleOf(shift, "packages/ad/test/implicit/programs/closures.ad.ts:75:21")(x);
+  const [shift, __pb_makeShift] = __ad.ruleOf(makeShift, __at(74, 17))(s);
+  const [__v_shift, __pb_shift] = __ad.ruleOf(shift, __at(75, 21))(x);
   const [__v_tanh, __pb_tanh] = __ops.tanh(__v_shift);
-  const [__v_shift_2, __pb_shift_2] = __ad.ruleOf(shift, "packages/ad/test/implicit/programs/closures.ad.ts:75:10")(
-    __v_tanh
-  );
+  const [__v_shift_2, __pb_shift_2] = __ad.ruleOf(shift, __at(75, 10))(__v_tanh);
   return [__v_shift_2, usesMadeClosure_pullback];
   function usesMadeClosure_pullback(__dy: any): any[] {
     d_x = d_s = d_shift = null;
@@ -915,56 +937,56 @@ function nestedClosures__rrule(x: Tensor, w: Tensor) {
   const __tape: unknown[] = []; // the path taken by the statement on line 85
   let __reversing5 = false;
   const outer = __ad.withRule((h: Tensor) => {
-    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__args: any[]) => inner__rrule_in(w)(...__args), "inner", (__a: any[], __ta: any[]) => __fwd.get("inner__frule_in")(w)(__a, __ta));
+    const inner = __ad.withRule((g: Tensor) => mul(g, w), (...__a) => inner__rrule_in(w)(...__a), "inner", (__a, __t) => __fwd.get("inner__frule_in")(w)(__a, __t));
     return add(inner(h), inner(tanh(h)));
-  }, function outer__rrule(h: Tensor) {
-    let d_h = null;
-    const inner = __ad.withRule((g: Tensor) => mul(g, w), function inner__rrule(g: Tensor) {
-    let d_g = null;
-    const [__v_mul, __pb_mul] = __ops.mul(g, w);
-    return [__v_mul, inner_pullback];
-    function inner_pullback(__dy: any): any[] {
-      if (!(__reversing5)) __ad.escapedClosure("inner (packages/ad/test/implicit/programs/closures.ad.ts:81:19)", "nestedClosures");
-      d_g = null;
-      { // pullback of: mul(g, w) (line 81)
-        if (__dy !== null) {
-          const __g_mul = __pb_mul(__dy);
-          d_g = __ad.acc(d_g, __g_mul[0]);
-          d_w = __ad.acc(d_w, __g_mul[1]);
+  },
+    function outer__rrule(h: Tensor) {
+      let d_h = null;
+      const inner = __ad.withRule((g: Tensor) => mul(g, w),
+    function inner__rrule(g: Tensor) {
+      let d_g = null;
+      const [__v_mul, __pb_mul] = __ops.mul(g, w);
+      return [__v_mul, inner_pullback];
+      function inner_pullback(__dy: any): any[] {
+        if (!(__reversing5)) __ad.escapedClosure(`inner (${__at(81, 19)})`, `nestedClosures`);
+        d_g = null;
+        { // pullback of: mul(g, w) (line 81)
+          if (__dy !== null) {
+            const __g_mul = __pb_mul(__dy);
+            d_g = __ad.acc(d_g, __g_mul[0]);
+            d_w = __ad.acc(d_w, __g_mul[1]);
+          }
         }
+        return [d_g];
       }
-      return [d_g];
-    }
-  });
-    const [__v_inner, __pb_inner] = __ad.ruleOf(inner, "packages/ad/test/implicit/programs/closures.ad.ts:82:16")(h);
-    const [__v_tanh, __pb_tanh] = __ops.tanh(h);
-    const [__v_inner_2, __pb_inner_2] = __ad.ruleOf(inner, "packages/ad/test/implicit/programs/closures.ad.ts:82:26")(
-    __v_tanh
-  );
-    const [__v_add, __pb_add] = __ops.add(__v_inner, __v_inner_2);
-    return [__v_add, outer_pullback];
-    function outer_pullback(__dy: any): any[] {
-      if (!(__reversing5)) __ad.escapedClosure("outer (packages/ad/test/implicit/programs/closures.ad.ts:80:17)", "nestedClosures");
-      d_h = null;
-      { // pullback of: return add(inner(h), inner(tanh(h))); (line 82)
-        let __d_inner: any = null;
-        let __d_tanh: any = null;
-        let __d_inner_2: any = null;
-        if (__dy !== null) {
-          const __g_add = __pb_add(__dy);
-          __d_inner = __g_add[0];
-          __d_inner_2 = __g_add[1];
+    });
+      const [__v_inner, __pb_inner] = __ad.ruleOf(inner, __at(82, 16))(h);
+      const [__v_tanh, __pb_tanh] = __ops.tanh(h);
+      const [__v_inner_2, __pb_inner_2] = __ad.ruleOf(inner, __at(82, 26))(__v_tanh);
+      const [__v_add, __pb_add] = __ops.add(__v_inner, __v_inner_2);
+      return [__v_add, outer_pullback];
+      function outer_pullback(__dy: any): any[] {
+        if (!(__reversing5)) __ad.escapedClosure(`outer (${__at(80, 17)})`, `nestedClosures`);
+        d_h = null;
+        { // pullback of: return add(inner(h), inner(tanh(h))); (line 82)
+          let __d_inner: any = null;
+          let __d_tanh: any = null;
+          let __d_inner_2: any = null;
+          if (__dy !== null) {
+            const __g_add = __pb_add(__dy);
+            __d_inner = __g_add[0];
+            __d_inner_2 = __g_add[1];
+          }
+          if (__d_inner_2 !== null) __d_tanh = __pb_inner_2(__d_inner_2)[0];
+          if (__d_tanh !== null) d_h = __ad.acc(d_h, __pb_tanh(__d_tanh)[0]);
+          if (__d_inner !== null) d_h = __ad.acc(d_h, __pb_inner(__d_inner)[0]);
         }
-        if (__d_inner_2 !== null) __d_tanh = __pb_inner_2(__d_inner_2)[0];
-        if (__d_tanh !== null) d_h = __ad.acc(d_h, __pb_tanh(__d_tanh)[0]);
-        if (__d_inner !== null) d_h = __ad.acc(d_h, __pb_inner(__d_inner)[0]);
+        return [d_h];
       }
-      return [d_h];
-    }
-  });
+    });
   let h = x;
   for (let i = 0; i < 2; i++) {
-    const [__v_outer, __pb_outer] = __ad.ruleOf(outer, "packages/ad/test/implicit/programs/closures.ad.ts:85:35")(h);
+    const [__v_outer, __pb_outer] = __ad.ruleOf(outer, __at(85, 35))(h);
     h = __v_outer;
     __tape.push(__pb_outer, 2);
   }
@@ -1002,23 +1024,22 @@ function nestedClosures__rrule(x: Tensor, w: Tensor) {
 function outer__rrule_in(w: any) {
   return function outer__rrule(h: Tensor) {
     let d_h = null;
-    const inner = __ad.withRule((g: Tensor) => mul(g, w), function inner__rrule(g: Tensor) {
-    let d_g = null;
-    const [__v_mul, __pb_mul] = __ops.mul(g, w);
-    return [__v_mul, inner_pullback];
-    function inner_pullback(__dy: any): any[] {
-      d_g = null;
-      { // pullback of: mul(g, w) (line 81)
-        if (__dy !== null) d_g = __ad.acc(d_g, __pb_mul(__dy)[0]);
+    const inner = __ad.withRule((g: Tensor) => mul(g, w),
+    function inner__rrule(g: Tensor) {
+      let d_g = null;
+      const [__v_mul, __pb_mul] = __ops.mul(g, w);
+      return [__v_mul, inner_pullback];
+      function inner_pullback(__dy: any): any[] {
+        d_g = null;
+        { // pullback of: mul(g, w) (line 81)
+          if (__dy !== null) d_g = __ad.acc(d_g, __pb_mul(__dy)[0]);
+        }
+        return [d_g];
       }
-      return [d_g];
-    }
-  });
-    const [__v_inner, __pb_inner] = __ad.ruleOf(inner, "packages/ad/test/implicit/programs/closures.ad.ts:82:16")(h);
+    });
+    const [__v_inner, __pb_inner] = __ad.ruleOf(inner, __at(82, 16))(h);
     const [__v_tanh, __pb_tanh] = __ops.tanh(h);
-    const [__v_inner_2, __pb_inner_2] = __ad.ruleOf(inner, "packages/ad/test/implicit/programs/closures.ad.ts:82:26")(
-    __v_tanh
-  );
+    const [__v_inner_2, __pb_inner_2] = __ad.ruleOf(inner, __at(82, 26))(__v_tanh);
     const [__v_add, __pb_add] = __ops.add(__v_inner, __v_inner_2);
     return [__v_add, outer_pullback];
     function outer_pullback(__dy: any): any[] {
@@ -1062,74 +1083,73 @@ function recursiveClosure__rrule(x: Tensor, w: Tensor, n: number) {
   let d_w = null;
   let d_n = null;
   let __reversing6 = false;
-  const go = __ad.withRule((h: Tensor, k: number): Tensor => (k === 0 ? h : go(tanh(mul(h, w)), k - 1)), function go__rrule(h: Tensor, k: number) {
-    let d_h = null;
-    let d_k = null;
-    let __d_pick = null;
-    const __tape: unknown[] = []; // the path taken by the statement on line 91
-    let __v_pick;
-    if (k === 0) {
-      __v_pick = h;
-      __tape.push(1);
-    } else {
-      const [__v_mul, __pb_mul] = __ops.mul(h, w);
-      const [__v_tanh, __pb_tanh] = __ops.tanh(__v_mul);
-      const [__v_sub, __pb_sub] = __ad.num.sub(k, 1);
-      const [__v_go, __pb_go] = __ad.ruleOf(go, "packages/ad/test/implicit/programs/closures.ad.ts:91:63")(
-      __v_tanh, __v_sub
-    );
-      __v_pick = __v_go;
-      __tape.push(__pb_mul, __pb_tanh, __pb_sub, __pb_go, 2);
-    }
-    __tape.push(3);
-    return [__v_pick, go_pullback];
-    function go_pullback(__dy: any): any[] {
-      if (!(__reversing6)) __ad.escapedClosure("go (packages/ad/test/implicit/programs/closures.ad.ts:91:14)", "recursiveClosure");
-      d_h = d_k = __d_pick = null;
-      // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
-      // replays its tape, last entry first (an entry: a unit id above the pullbacks and keys it saved)
-      for (let __t = __tape.length; __t > 0; ) {
-        switch (__tape[--__t]) {
-          case 1: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
-            const __o__d_pick = __d_pick;
-            __d_pick = null;
-            d_h = __ad.acc(d_h, __o__d_pick);
-            break;
-          }
-          case 2: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
-            const __pb_go = __tape[--__t] as any;
-            const __pb_sub = __tape[--__t] as any;
-            const __pb_tanh = __tape[--__t] as any;
-            const __pb_mul = __tape[--__t] as any;
-            let __d_mul: any = null;
-            let __d_tanh: any = null;
-            let __d_sub: any = null;
-            const __o__d_pick = __d_pick;
-            __d_pick = null;
-            if (__o__d_pick !== null) {
-              const __g_go = __pb_go(__o__d_pick);
-              __d_tanh = __g_go[0];
-              __d_sub = __g_go[1];
+  const go = __ad.withRule((h: Tensor, k: number): Tensor => (k === 0 ? h : go(tanh(mul(h, w)), k - 1)),
+    function go__rrule(h: Tensor, k: number) {
+      let d_h = null;
+      let d_k = null;
+      let __d_pick = null;
+      const __tape: unknown[] = []; // the path taken by the statement on line 91
+      let __v_pick;
+      if (k === 0) {
+        __v_pick = h;
+        __tape.push(1);
+      } else {
+        const [__v_mul, __pb_mul] = __ops.mul(h, w);
+        const [__v_tanh, __pb_tanh] = __ops.tanh(__v_mul);
+        const [__v_sub, __pb_sub] = __ad.num.sub(k, 1);
+        const [__v_go, __pb_go] = __ad.ruleOf(go, __at(91, 63))(__v_tanh, __v_sub);
+        __v_pick = __v_go;
+        __tape.push(__pb_mul, __pb_tanh, __pb_sub, __pb_go, 2);
+      }
+      __tape.push(3);
+      return [__v_pick, go_pullback];
+      function go_pullback(__dy: any): any[] {
+        if (!(__reversing6)) __ad.escapedClosure(`go (${__at(91, 14)})`, `recursiveClosure`);
+        d_h = d_k = __d_pick = null;
+        // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
+        // replays its tape, last entry first (an entry: a unit id above the pullbacks and keys it saved)
+        for (let __t = __tape.length; __t > 0; ) {
+          switch (__tape[--__t]) {
+            case 1: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
+              const __o__d_pick = __d_pick;
+              __d_pick = null;
+              d_h = __ad.acc(d_h, __o__d_pick);
+              break;
             }
-            if (__d_sub !== null) d_k = __ad.acc(d_k, __pb_sub(__d_sub)[0]);
-            if (__d_tanh !== null) __d_mul = __pb_tanh(__d_tanh)[0];
-            if (__d_mul !== null) {
-              const __g_mul = __pb_mul(__d_mul);
-              d_h = __ad.acc(d_h, __g_mul[0]);
-              d_w = __ad.acc(d_w, __g_mul[1]);
+            case 2: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
+              const __pb_go = __tape[--__t] as any;
+              const __pb_sub = __tape[--__t] as any;
+              const __pb_tanh = __tape[--__t] as any;
+              const __pb_mul = __tape[--__t] as any;
+              let __d_mul: any = null;
+              let __d_tanh: any = null;
+              let __d_sub: any = null;
+              const __o__d_pick = __d_pick;
+              __d_pick = null;
+              if (__o__d_pick !== null) {
+                const __g_go = __pb_go(__o__d_pick);
+                __d_tanh = __g_go[0];
+                __d_sub = __g_go[1];
+              }
+              if (__d_sub !== null) d_k = __ad.acc(d_k, __pb_sub(__d_sub)[0]);
+              if (__d_tanh !== null) __d_mul = __pb_tanh(__d_tanh)[0];
+              if (__d_mul !== null) {
+                const __g_mul = __pb_mul(__d_mul);
+                d_h = __ad.acc(d_h, __g_mul[0]);
+                d_w = __ad.acc(d_w, __g_mul[1]);
+              }
+              break;
             }
-            break;
-          }
-          case 3: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
-            __d_pick = __ad.acc(__d_pick, __dy);
-            break;
+            case 3: { // pullback of: (k === 0 ? h : go(tanh(mul(h, w)), k - 1)) (line 91)
+              __d_pick = __ad.acc(__d_pick, __dy);
+              break;
+            }
           }
         }
+        return [d_h, d_k];
       }
-      return [d_h, d_k];
-    }
-  });
-  const [__v_go, __pb_go] = __ad.ruleOf(go, "packages/ad/test/implicit/programs/closures.ad.ts:92:10")(x, n);
+    });
+  const [__v_go, __pb_go] = __ad.ruleOf(go, __at(92, 10))(x, n);
   return [__v_go, recursiveClosure_pullback];
   function recursiveClosure_pullback(__dy: any): any[] {
     __reversing6 = true;
@@ -1161,9 +1181,7 @@ function go__rrule_in(w: any, go: any) {
       const [__v_mul, __pb_mul] = __ops.mul(h, w);
       const [__v_tanh, __pb_tanh] = __ops.tanh(__v_mul);
       const [__v_sub, __pb_sub] = __ad.num.sub(k, 1);
-      const [__v_go, __pb_go] = __ad.ruleOf(go, "packages/ad/test/implicit/programs/closures.ad.ts:91:63")(
-      __v_tanh, __v_sub
-    );
+      const [__v_go, __pb_go] = __ad.ruleOf(go, __at(91, 63))(__v_tanh, __v_sub);
       __v_pick = __v_go;
       __tape.push(__pb_mul, __pb_tanh, __pb_sub, __pb_go, 2);
     }
@@ -1229,7 +1247,7 @@ function sumTree__rrule(t: Tensor | Tensor[] | Tensor[][]) {
       const __v_t_i = __v_t[__i];
       const c = __v_t_i;
       __tape.push(__i, 3);
-      const [s, __pb_sumTree] = __ad.ruleOf(sumTree, "packages/ad/test/implicit/programs/closures.ad.ts:100:17")(c);
+      const [s, __pb_sumTree] = __ad.ruleOf(sumTree, __at(100, 17))(c);
       __tape.push(__pb_sumTree, 4);
       let __v_pick;
       if (acc === null) {
@@ -1320,18 +1338,19 @@ function sumTree__rrule(t: Tensor | Tensor[] | Tensor[][]) {
 function iife__rrule(x: Tensor) {
   let d_x = null;
   let d_y = null;
-  const [y, __pb_value] = __ad.ruleOf(__ad.withRule((h: Tensor) => tanh(h), function anonymous_110__rrule(h: Tensor) {
-    let d_h = null;
-    const [__v_tanh, __pb_tanh] = __ops.tanh(h);
-    return [__v_tanh, anonymous_110_pullback];
-    function anonymous_110_pullback(__dy: any): any[] {
-      d_h = null;
-      { // pullback of: tanh(h) (line 110)
-        if (__dy !== null) d_h = __ad.acc(d_h, __pb_tanh(__dy)[0]);
+  const [y, __pb_value] = __ad.ruleOf(__ad.withRule((h: Tensor) => tanh(h),
+    function anonymous_110__rrule(h: Tensor) {
+      let d_h = null;
+      const [__v_tanh, __pb_tanh] = __ops.tanh(h);
+      return [__v_tanh, anonymous_110_pullback];
+      function anonymous_110_pullback(__dy: any): any[] {
+        d_h = null;
+        { // pullback of: tanh(h) (line 110)
+          if (__dy !== null) d_h = __ad.acc(d_h, __pb_tanh(__dy)[0]);
+        }
+        return [d_h];
       }
-      return [d_h];
-    }
-  }), "packages/ad/test/implicit/programs/closures.ad.ts:110:14")(
+    }), __at(110, 14))(
     x
   );
   const [__v_mul, __pb_mul] = __ops.mul(y, x);
@@ -1374,41 +1393,43 @@ function localHigherOrder__rrule(x: Tensor, w: Tensor) {
   let d_x = null;
   let d_w = null;
   let __reversing7 = false;
-  __ad.withRule(apply, function apply__rrule(f: (h: Tensor) => Tensor, h: Tensor) {
-    let d_h = null;
-    const [__v_f, __pb_f] = __ad.ruleOf(f, "packages/ad/test/implicit/programs/closures.ad.ts:117:14")(h);
-    const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, "packages/ad/test/implicit/programs/closures.ad.ts:117:12")(__v_f);
-    return [__v_f_2, apply_pullback];
-    function apply_pullback(__dy: any): any[] {
-      d_h = null;
-      { // pullback of: return f(f(h)); (line 117)
-        let __d_f: any = null;
-        if (__dy !== null) __d_f = __pb_f_2(__dy)[0];
-        if (__d_f !== null) d_h = __ad.acc(d_h, __pb_f(__d_f)[0]);
+  __ad.withRule(apply,
+    function apply__rrule(f: (h: Tensor) => Tensor, h: Tensor) {
+      let d_h = null;
+      const [__v_f, __pb_f] = __ad.ruleOf(f, __at(117, 14))(h);
+      const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, __at(117, 12))(__v_f);
+      return [__v_f_2, apply_pullback];
+      function apply_pullback(__dy: any): any[] {
+        d_h = null;
+        { // pullback of: return f(f(h)); (line 117)
+          let __d_f: any = null;
+          if (__dy !== null) __d_f = __pb_f_2(__dy)[0];
+          if (__d_f !== null) d_h = __ad.acc(d_h, __pb_f(__d_f)[0]);
+        }
+        return [null, d_h];
       }
-      return [null, d_h];
-    }
-  });
+    });
   function apply(f: (h: Tensor) => Tensor, h: Tensor): Tensor {
     return f(f(h));
   }
-  const [__v_apply, __pb_apply] = __ad.ruleOf(apply, "packages/ad/test/implicit/programs/closures.ad.ts:119:10")(__ad.withRule((h) => matmul(h, w), function anonymous_119__rrule(h) {
-    let d_h_2 = null;
-    const [__v_matmul, __pb_matmul] = __ops.matmul(h, w);
-    return [__v_matmul, anonymous_119_pullback];
-    function anonymous_119_pullback(__dy: any): any[] {
-      if (!(__reversing7)) __ad.escapedClosure("the function at packages/ad/test/implicit/programs/closures.ad.ts:119:16", "localHigherOrder");
-      d_h_2 = null;
-      { // pullback of: matmul(h, w) (line 119)
-        if (__dy !== null) {
-          const __g_matmul = __pb_matmul(__dy);
-          d_h_2 = __ad.acc(d_h_2, __g_matmul[0]);
-          d_w = __ad.acc(d_w, __g_matmul[1]);
+  const [__v_apply, __pb_apply] = __ad.ruleOf(apply, __at(119, 10))(__ad.withRule((h) => matmul(h, w),
+    function anonymous_119__rrule(h) {
+      let d_h_2 = null;
+      const [__v_matmul, __pb_matmul] = __ops.matmul(h, w);
+      return [__v_matmul, anonymous_119_pullback];
+      function anonymous_119_pullback(__dy: any): any[] {
+        if (!(__reversing7)) __ad.escapedClosure(`the function at ${__at(119, 16)}`, `localHigherOrder`);
+        d_h_2 = null;
+        { // pullback of: matmul(h, w) (line 119)
+          if (__dy !== null) {
+            const __g_matmul = __pb_matmul(__dy);
+            d_h_2 = __ad.acc(d_h_2, __g_matmul[0]);
+            d_w = __ad.acc(d_w, __g_matmul[1]);
+          }
         }
+        return [d_h_2];
       }
-      return [d_h_2];
-    }
-  }), x);
+    }), x);
   return [__v_apply, localHigherOrder_pullback];
   function localHigherOrder_pullback(__dy: any): any[] {
     __reversing7 = true;
@@ -1425,8 +1446,8 @@ function localHigherOrder__rrule(x: Tensor, w: Tensor) {
 function apply__rrule_in(apply: any) {
   return function apply__rrule(f: (h: Tensor) => Tensor, h: Tensor) {
     let d_h = null;
-    const [__v_f, __pb_f] = __ad.ruleOf(f, "packages/ad/test/implicit/programs/closures.ad.ts:117:14")(h);
-    const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, "packages/ad/test/implicit/programs/closures.ad.ts:117:12")(__v_f);
+    const [__v_f, __pb_f] = __ad.ruleOf(f, __at(117, 14))(h);
+    const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, __at(117, 12))(__v_f);
     return [__v_f_2, apply_pullback];
     function apply_pullback(__dy: any): any[] {
       d_h = null;
@@ -1458,8 +1479,8 @@ function anonymous_119__rrule_in(w: any) {
 
 function twice__rrule(f: (h: Tensor) => Tensor, h: Tensor) {
   let d_h = null;
-  const [__v_f, __pb_f] = __ad.ruleOf(f, "packages/ad/test/implicit/programs/closures.ad.ts:124:12")(h);
-  const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, "packages/ad/test/implicit/programs/closures.ad.ts:124:10")(__v_f);
+  const [__v_f, __pb_f] = __ad.ruleOf(f, __at(124, 12))(h);
+  const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, __at(124, 10))(__v_f);
   return [__v_f_2, twice_pullback];
   function twice_pullback(__dy: any): any[] {
     d_h = null;
@@ -1476,26 +1497,27 @@ function moduleHigherOrder__rrule(x: Tensor, w: Tensor) {
   let d_x = null;
   let d_w = null;
   let __reversing8 = false;
-  const [__v_twice, __pb_twice] = __ad.ruleOf(twice, "packages/ad/test/implicit/programs/closures.ad.ts:127:10")(__ad.withRule((h) => tanh(matmul(h, w)), function anonymous_127__rrule(h) {
-    let d_h = null;
-    const [__v_matmul, __pb_matmul] = __ops.matmul(h, w);
-    const [__v_tanh, __pb_tanh] = __ops.tanh(__v_matmul);
-    return [__v_tanh, anonymous_127_pullback];
-    function anonymous_127_pullback(__dy: any): any[] {
-      if (!(__reversing8)) __ad.escapedClosure("the function at packages/ad/test/implicit/programs/closures.ad.ts:127:16", "moduleHigherOrder");
-      d_h = null;
-      { // pullback of: tanh(matmul(h, w)) (line 127)
-        let __d_matmul: any = null;
-        if (__dy !== null) __d_matmul = __pb_tanh(__dy)[0];
-        if (__d_matmul !== null) {
-          const __g_matmul = __pb_matmul(__d_matmul);
-          d_h = __ad.acc(d_h, __g_matmul[0]);
-          d_w = __ad.acc(d_w, __g_matmul[1]);
+  const [__v_twice, __pb_twice] = __ad.ruleOf(twice, __at(127, 10))(__ad.withRule((h) => tanh(matmul(h, w)),
+    function anonymous_127__rrule(h) {
+      let d_h = null;
+      const [__v_matmul, __pb_matmul] = __ops.matmul(h, w);
+      const [__v_tanh, __pb_tanh] = __ops.tanh(__v_matmul);
+      return [__v_tanh, anonymous_127_pullback];
+      function anonymous_127_pullback(__dy: any): any[] {
+        if (!(__reversing8)) __ad.escapedClosure(`the function at ${__at(127, 16)}`, `moduleHigherOrder`);
+        d_h = null;
+        { // pullback of: tanh(matmul(h, w)) (line 127)
+          let __d_matmul: any = null;
+          if (__dy !== null) __d_matmul = __pb_tanh(__dy)[0];
+          if (__d_matmul !== null) {
+            const __g_matmul = __pb_matmul(__d_matmul);
+            d_h = __ad.acc(d_h, __g_matmul[0]);
+            d_w = __ad.acc(d_w, __g_matmul[1]);
+          }
         }
+        return [d_h];
       }
-      return [d_h];
-    }
-  }), x);
+    }), x);
   return [__v_twice, moduleHigherOrder_pullback];
   function moduleHigherOrder_pullback(__dy: any): any[] {
     __reversing8 = true;
@@ -1534,33 +1556,34 @@ function accumulateWithClosure__rrule(x: Tensor, a: Tensor, b: Tensor) {
   let d_acc = null;
   let __reversing9 = false;
   let acc = x;
-  const addTo = __ad.withRule((y: Tensor) => add(acc, mul(y, x)), function addTo__rrule(y: Tensor) {
-    let d_y = null;
-    const [__v_mul, __pb_mul] = __ops.mul(y, x);
-    const [__v_add, __pb_add] = __ops.add(acc, __v_mul);
-    return [__v_add, addTo_pullback];
-    function addTo_pullback(__dy: any): any[] {
-      if (!(__reversing9)) __ad.escapedClosure("addTo (packages/ad/test/implicit/programs/closures.ad.ts:133:17)", "accumulateWithClosure");
-      d_y = null;
-      { // pullback of: add(acc, mul(y, x)) (line 133)
-        let __d_mul: any = null;
-        if (__dy !== null) {
-          const __g_add = __pb_add(__dy);
-          d_acc = __ad.acc(d_acc, __g_add[0]);
-          __d_mul = __g_add[1];
+  const addTo = __ad.withRule((y: Tensor) => add(acc, mul(y, x)),
+    function addTo__rrule(y: Tensor) {
+      let d_y = null;
+      const [__v_mul, __pb_mul] = __ops.mul(y, x);
+      const [__v_add, __pb_add] = __ops.add(acc, __v_mul);
+      return [__v_add, addTo_pullback];
+      function addTo_pullback(__dy: any): any[] {
+        if (!(__reversing9)) __ad.escapedClosure(`addTo (${__at(133, 17)})`, `accumulateWithClosure`);
+        d_y = null;
+        { // pullback of: add(acc, mul(y, x)) (line 133)
+          let __d_mul: any = null;
+          if (__dy !== null) {
+            const __g_add = __pb_add(__dy);
+            d_acc = __ad.acc(d_acc, __g_add[0]);
+            __d_mul = __g_add[1];
+          }
+          if (__d_mul !== null) {
+            const __g_mul = __pb_mul(__d_mul);
+            d_y = __ad.acc(d_y, __g_mul[0]);
+            d_x = __ad.acc(d_x, __g_mul[1]);
+          }
         }
-        if (__d_mul !== null) {
-          const __g_mul = __pb_mul(__d_mul);
-          d_y = __ad.acc(d_y, __g_mul[0]);
-          d_x = __ad.acc(d_x, __g_mul[1]);
-        }
+        return [d_y];
       }
-      return [d_y];
-    }
-  });
-  const [__v_addTo, __pb_addTo] = __ad.ruleOf(addTo, "packages/ad/test/implicit/programs/closures.ad.ts:134:9")(a);
+    });
+  const [__v_addTo, __pb_addTo] = __ad.ruleOf(addTo, __at(134, 9))(a);
   acc = __v_addTo;
-  const [__v_addTo_2, __pb_addTo_2] = __ad.ruleOf(addTo, "packages/ad/test/implicit/programs/closures.ad.ts:135:9")(b);
+  const [__v_addTo_2, __pb_addTo_2] = __ad.ruleOf(addTo, __at(135, 9))(b);
   acc = __v_addTo_2;
   return [acc, accumulateWithClosure_pullback];
   function accumulateWithClosure_pullback(__dy: any): any[] {
@@ -1610,7 +1633,7 @@ function addTo__rrule_in(x: any, acc: any) {
 
 function hoistedUse__rrule(x: Tensor) {
   let d_x = null;
-  const [__v_later, __pb_later] = __ad.ruleOf(later, "packages/ad/test/implicit/programs/closures.ad.ts:141:10")(x);
+  const [__v_later, __pb_later] = __ad.ruleOf(later, __at(141, 10))(x);
   return [__v_later, hoistedUse_pullback];
   function hoistedUse_pullback(__dy: any): any[] {
     d_x = null;
@@ -1656,34 +1679,35 @@ function declInLoop__rrule(xs: Tensor[], w: Tensor) {
     const __v_xs_i = __v_xs[__i];
     const x = __v_xs_i;
     __tape.push(__i, 3);
-    __ad.withRule(step, function step__rrule(g: Tensor) {
-      let d_g = null;
-      const [__v_mul, __pb_mul] = __ops.mul(x, w);
-      const [__v_add, __pb_add] = __ops.add(g, __v_mul);
-      return [__v_add, step_pullback];
-      function step_pullback(__dy: any): any[] {
-        if (!(__reversing10)) __ad.escapedClosure("step (packages/ad/test/implicit/programs/closures.ad.ts:152:5)", "declInLoop");
-        d_g = null;
-        { // pullback of: return add(g, mul(x, w)); (line 153)
-          let __d_mul: any = null;
-          if (__dy !== null) {
-            const __g_add = __pb_add(__dy);
-            d_g = __ad.acc(d_g, __g_add[0]);
-            __d_mul = __g_add[1];
+    __ad.withRule(step,
+      function step__rrule(g: Tensor) {
+        let d_g = null;
+        const [__v_mul, __pb_mul] = __ops.mul(x, w);
+        const [__v_add, __pb_add] = __ops.add(g, __v_mul);
+        return [__v_add, step_pullback];
+        function step_pullback(__dy: any): any[] {
+          if (!(__reversing10)) __ad.escapedClosure(`step (${__at(152, 5)})`, `declInLoop`);
+          d_g = null;
+          { // pullback of: return add(g, mul(x, w)); (line 153)
+            let __d_mul: any = null;
+            if (__dy !== null) {
+              const __g_add = __pb_add(__dy);
+              d_g = __ad.acc(d_g, __g_add[0]);
+              __d_mul = __g_add[1];
+            }
+            if (__d_mul !== null) {
+              const __g_mul = __pb_mul(__d_mul);
+              d_x = __ad.acc(d_x, __g_mul[0]);
+              d_w = __ad.acc(d_w, __g_mul[1]);
+            }
           }
-          if (__d_mul !== null) {
-            const __g_mul = __pb_mul(__d_mul);
-            d_x = __ad.acc(d_x, __g_mul[0]);
-            d_w = __ad.acc(d_w, __g_mul[1]);
-          }
+          return [d_g];
         }
-        return [d_g];
-      }
-    });
+      });
     function step(g: Tensor): Tensor {
       return add(g, mul(x, w));
     }
-    const [__v_step, __pb_step] = __ad.ruleOf(step, "packages/ad/test/implicit/programs/closures.ad.ts:155:9")(h);
+    const [__v_step, __pb_step] = __ad.ruleOf(step, __at(155, 9))(h);
     h = __v_step;
     __tape.push(__pb_step, 4);
   }
@@ -1750,28 +1774,29 @@ function fnExprArg__rrule(x: Tensor, w: Tensor) {
   let d_x = null;
   let d_w = null;
   let __reversing11 = false;
-  const [__v_iterate, __pb_iterate] = __ad.ruleOf(iterate, "packages/ad/test/implicit/programs/closures.ad.ts:162:10")(__ad.withRule(function (h: Tensor) {
+  const [__v_iterate, __pb_iterate] = __ad.ruleOf(iterate, __at(162, 10))(__ad.withRule(function (h: Tensor) {
     return tanh(mul(h, w));
-  }, function anonymous_162__rrule(h: Tensor) {
-    let d_h = null;
-    const [__v_mul, __pb_mul] = __ops.mul(h, w);
-    const [__v_tanh, __pb_tanh] = __ops.tanh(__v_mul);
-    return [__v_tanh, anonymous_162_pullback];
-    function anonymous_162_pullback(__dy: any): any[] {
-      if (!(__reversing11)) __ad.escapedClosure("the function at packages/ad/test/implicit/programs/closures.ad.ts:162:18", "fnExprArg");
-      d_h = null;
-      { // pullback of: return tanh(mul(h, w)); (line 163)
-        let __d_mul: any = null;
-        if (__dy !== null) __d_mul = __pb_tanh(__dy)[0];
-        if (__d_mul !== null) {
-          const __g_mul = __pb_mul(__d_mul);
-          d_h = __ad.acc(d_h, __g_mul[0]);
-          d_w = __ad.acc(d_w, __g_mul[1]);
+  },
+    function anonymous_162__rrule(h: Tensor) {
+      let d_h = null;
+      const [__v_mul, __pb_mul] = __ops.mul(h, w);
+      const [__v_tanh, __pb_tanh] = __ops.tanh(__v_mul);
+      return [__v_tanh, anonymous_162_pullback];
+      function anonymous_162_pullback(__dy: any): any[] {
+        if (!(__reversing11)) __ad.escapedClosure(`the function at ${__at(162, 18)}`, `fnExprArg`);
+        d_h = null;
+        { // pullback of: return tanh(mul(h, w)); (line 163)
+          let __d_mul: any = null;
+          if (__dy !== null) __d_mul = __pb_tanh(__dy)[0];
+          if (__d_mul !== null) {
+            const __g_mul = __pb_mul(__d_mul);
+            d_h = __ad.acc(d_h, __g_mul[0]);
+            d_w = __ad.acc(d_w, __g_mul[1]);
+          }
         }
+        return [d_h];
       }
-      return [d_h];
-    }
-  }), x, 2);
+    }), x, 2);
   return [__v_iterate, fnExprArg_pullback];
   function fnExprArg_pullback(__dy: any): any[] {
     __reversing11 = true;
@@ -1831,12 +1856,8 @@ function b__rrule(h: Tensor) {
 
 function fromObject__rrule(x: Tensor, k: "a" | "b") {
   let d_x = null;
-  const [__v_table_k, __pb_table_k] = __ad.ruleOf(table[k], "packages/ad/test/implicit/programs/closures.ad.ts:170:14")(
-    x
-  );
-  const [__v_table_a, __pb_table_a] = __ad.ruleOf(table.a, "packages/ad/test/implicit/programs/closures.ad.ts:170:27")(
-    x
-  );
+  const [__v_table_k, __pb_table_k] = __ad.ruleOf(table[k], __at(170, 14))(x);
+  const [__v_table_a, __pb_table_a] = __ad.ruleOf(table.a, __at(170, 27))(x);
   const [__v_mul, __pb_mul] = __ops.mul(__v_table_k, __v_table_a);
   return [__v_mul, fromObject_pullback];
   function fromObject_pullback(__dy: any): any[] {
@@ -1892,9 +1913,7 @@ function fromArray__rrule(x: Tensor) {
   const __tape: unknown[] = []; // the path taken by the statement on line 177
   let h = x;
   for (let i = 0; i < list.length; i++) {
-    const [__v_list_i, __pb_list_i] = __ad.ruleOf(list[i], "packages/ad/test/implicit/programs/closures.ad.ts:177:45")(
-      h
-    );
+    const [__v_list_i, __pb_list_i] = __ad.ruleOf(list[i], __at(177, 45))(h);
     h = __v_list_i;
     __tape.push(__pb_list_i, 2);
   }
@@ -1950,12 +1969,8 @@ function forward__rrule(x: Tensor, w: Tensor) {
 function usesModel__rrule(x: Tensor, w: Tensor) {
   let d_x = null;
   let d_w = null;
-  const [__v_model_forward, __pb_model_forward] = __ad.ruleOf(model.forward, "packages/ad/test/implicit/programs/closures.ad.ts:186:24")(
-    x, w
-  );
-  const [__v_model_forward_2, __pb_model_forward_2] = __ad.ruleOf(model.forward, "packages/ad/test/implicit/programs/closures.ad.ts:186:10")(
-    __v_model_forward, w
-  );
+  const [__v_model_forward, __pb_model_forward] = __ad.ruleOf(model.forward, __at(186, 24))(x, w);
+  const [__v_model_forward_2, __pb_model_forward_2] = __ad.ruleOf(model.forward, __at(186, 10))(__v_model_forward, w);
   return [__v_model_forward_2, usesModel_pullback];
   function usesModel_pullback(__dy: any): any[] {
     d_x = d_w = null;
@@ -1988,9 +2003,7 @@ function nestedReturnStructures__rrule(x: Tensor, depth: number) {
   }
   const [__v_tanh, __pb_tanh] = __ops.tanh(x);
   const [__v_sub, __pb_sub] = __ad.num.sub(depth, 1);
-  const [inner, __pb_nestedReturnStructures] = __ad.ruleOf(nestedReturnStructures, "packages/ad/test/implicit/programs/closures.ad.ts:192:17")(
-    __v_tanh, __v_sub
-  );
+  const [inner, __pb_nestedReturnStructures] = __ad.ruleOf(nestedReturnStructures, __at(192, 17))(__v_tanh, __v_sub);
   __tape.push(__pb_tanh, __pb_sub, __pb_nestedReturnStructures, 2);
   const __n_inner = inner.length;
   const __v_inner_0 = inner[0];
@@ -2053,9 +2066,7 @@ function sumOfNested__rrule(x: Tensor) {
   let d_p = null;
   let __d_parts = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 200
-  const [parts, __pb_nestedReturnStructures] = __ad.ruleOf(nestedReturnStructures, "packages/ad/test/implicit/programs/closures.ad.ts:198:17")(
-    x, 3
-  );
+  const [parts, __pb_nestedReturnStructures] = __ad.ruleOf(nestedReturnStructures, __at(198, 17))(x, 3);
   let acc = parts[0];
   const __v_parts = parts;
   __tape.push(3);

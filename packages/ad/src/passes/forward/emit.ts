@@ -2,11 +2,12 @@
 //
 // Generating a forward rule for every function of every file would add its cost to every cold
 // load, for the few programs that use forward mode. So the module the loader produces only names
-// them: line 1 creates a handle, `const __fwd = __ad.forwardRules(import.meta.path, hash,
-// (__code: string) => eval(__code))`, and each function registers, next to its reverse rule, a
-// forward rule that asks the handle for `f__frule` (`__ad.withModuleRule(f, f__rrule, name,
-// __fwd.rule("f__frule"))`; `__ad.withRule` for a function expression). The first call of one
-// (a jvp) expands the file again in forward mode (implicit/emit.ts with `forward`: the
+// them: line 1 creates a handle, `const __fwd = __registerRules()`, which is
+// `__ad.forwardRules(import.meta.path, hash, (c) => eval(c))` (implicit/emit.ts), and each function
+// registers, next to its reverse rule, a forward rule that asks the handle for `f__frule`
+// (`__ad.withModuleRule(f, f__rrule, name, __fwd.rule("f__frule"))`; `__ad.withRule` for a
+// function expression). The first call
+// of one (a jvp) expands the file again in forward mode (implicit/emit.ts with `forward`: the
 // declarations below, cached like any expansion) and evaluates them in the module's own scope
 // (its imports and module-level variables) through that `eval`.
 //
@@ -30,16 +31,14 @@ export function forwardRuleName(f: FunctionInfo, unique: (base: string) => strin
   return free ? { name: unique(`${f.name}__frule_in`), free } : { name: unique(`${f.name}__frule`) };
 }
 
-/** The handle of the module's forward rules (line 1 of the loaded module): `source` is checked against the file when they are generated. */
+/** The handle of the module's forward rules (made by `__registerRules`, called on line 1): `source` is checked against the file when they are generated. */
 export function forwardRulesOnDemand(source: string): string {
-  return `const __fwd = __ad.forwardRules(import.meta.path, ${JSON.stringify(Bun.hash(source).toString(16))}, (__code: string) => eval(__code));`;
+  return `__ad.forwardRules(import.meta.path, ${JSON.stringify(Bun.hash(source).toString(16))}, (__code: string) => eval(__code));`;
 }
 
 /** The expression registered as f's forward rule (it loads the module's forward rules on its first call). */
 export function forwardRuleExpression(r: ForwardRuleName): string {
-  return r.free
-    ? `(__a: any[], __ta: any[]) => __fwd.get(${JSON.stringify(r.name)})(${r.free.join(", ")})(__a, __ta)`
-    : `__fwd.rule(${JSON.stringify(r.name)})`;
+  return r.free ? `(__a, __t) => __fwd.get(${JSON.stringify(r.name)})(${r.free.join(", ")})(__a, __t)` : `__fwd.rule(${JSON.stringify(r.name)})`;
 }
 
 /** The forward rule of `f` (or its factory) as lines. */

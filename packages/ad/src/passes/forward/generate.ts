@@ -126,10 +126,10 @@ class ForwardBuilder {
   // ---- verbatim code, with nested function literals given their forward rules ------------
 
   verbatim(n: Node): string {
-    return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withFrule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`);
+    return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withFrule(${this.ctx.primalText(f.node)},${this.inlineRule(f)})`);
   }
 
-  /** The forward rule of a nested function, inline: it closes over this rule's tangents. */
+  /** The forward rule of a nested function, inline (from the next line on): it closes over this rule's tangents. */
   inlineRule(f: FunctionInfo): string {
     const outer: ForwardOuter = {
       isActive: (b) => (b.fn === this.fn.node ? this.act.isActiveBinding(b) : !!this.outer && this.outer.isActive(b)),
@@ -138,7 +138,7 @@ class ForwardBuilder {
     };
     const lines = generateForwardRule(this.ctx, f, outer, `${f.name}__frule`);
     const pad = "  ".repeat(this.depth);
-    return lines.map((l, i) => (i === 0 ? l.text : markOrigin(`${pad}${"  ".repeat(l.depth)}${l.text}`, l.origin))).join("\n");
+    return `\n${lines.map((l) => markOrigin(`${pad}  ${"  ".repeat(l.depth)}${l.text}`, l.origin)).join("\n")}`;
   }
 
   // ---- expressions ----------------------------------------------------------------------
@@ -469,7 +469,7 @@ class ForwardBuilder {
       const s = s0.type === "ExportNamedDeclaration" ? s0.declaration : s0;
       if (s?.type !== "FunctionDeclaration" || !s.id) continue;
       const f = this.ctx.scopes.byNode.get(s);
-      if (f && !this.ctx.handWritten.has(s)) this.emit(`__ad.withFrule(${s.id.name}, ${this.inlineRule(f)});`, s.start);
+      if (f && !this.ctx.handWritten.has(s)) this.emit(`__ad.withFrule(${s.id.name},${this.inlineRule(f)});`, s.start);
     }
   }
 

@@ -1,10 +1,13 @@
 // Implicit mode, pass 5 — emit: the module as written, plus its rules.
 //
-// Every original line stays on its line: line 1 gains the runtime import and the registrations of
-// module-level function declarations (hoisted, like the rules they name); a function expression
-// `e` becomes `__ad.withRule(e, rule)` in place. The rules themselves — readable code with
-// `// pullback of:` comments — follow the last original line; stack frames inside them are sent
-// back to the statement they differentiate (`frames`).
+// Every original line stays on its line: line 1 gains the runtime import and a call of
+// `__registerRules()`, which registers the rules of the module-level function declarations; a
+// function expression `e` becomes `__ad.withRule(e, rule)` in place. `__registerRules`, the
+// module's call-site formatter `__at(line, col)` (messages name a call `file:line:col`; the file is
+// written once) and the rules themselves — readable code with `// pullback of:` comments — follow
+// the last original line; as function declarations they are hoisted, so the registrations run
+// before any of the module's own code. Stack frames inside the rules are sent back to the statement
+// they differentiate (`frames`).
 //
 // A module-level function's rule is a module-level `function f__rrule`. A nested function's rule
 // needs the nested function's scope, so it is built by a factory `g__rrule_in(…captured)` taking
@@ -102,7 +105,8 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
   const ruleNames = new Map<Node, string>();
   const factories = new Map<Node, { name: string; free: string[] }>();
   const edits: Edit[] = [];
-  let head = "";
+  /** The registrations `__registerRules` makes: [the call up to its last argument, the forward rule]. */
+  const registrations: [string, string][] = [];
   const handWritten = handWrittenFunctions(scopes, parentOf);
   const skip = (f: FunctionInfo): boolean => {
     if (handWritten.has(f.node)) return true;
@@ -133,18 +137,18 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
     if (skip(f)) continue;
     const n = f.node;
     const fac = factories.get(n);
-    const rule = fac ? `(...__args: any[]) => ${fac.name}(${fac.free.join(", ")})(...__args)` : ruleNames.get(n)!;
+    const rule = fac ? `(...__a) => ${fac.name}(${fac.free.join(", ")})(...__a)` : ruleNames.get(n)!;
     // A module-level function's pullback runs as a memory scope of its own (withModuleRule); a
     // nested one adds cotangents of captured values into its enclosing rule, so it cannot.
     const register = fac ? "withRule" : "withModuleRule";
     const frule = forwardRuleExpression(frules.get(n)!);
     if (n.type === "FunctionDeclaration") {
       if (!n.id) continue;
-      const text = `__ad.${register}(${n.id.name}, ${rule}, undefined, ${frule});`;
       if (!fac) {
-        head += ` ${text}`;
+        registrations.push([`__ad.${register}(${n.id.name}, ${rule}, undefined,`, `${frule});`]);
         continue;
       }
+      const text = `__ad.${register}(${n.id.name}, ${rule}, undefined, ${frule});`;
       const parent = parentOf.get(n)!;
       if (parent.type === "BlockStatement") edits.push({ kind: "left", start: parent.start + 1, end: parent.start + 1, text: ` ${text}` });
       else edits.push({ kind: "right", start: n.start, end: n.start, text: `${text} ` });
@@ -154,9 +158,14 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
         kind: "left",
         start: n.end,
         end: n.end,
-        text: `, ${rule}, ${JSON.stringify(f.anonymous ? functionLabel(f, p.file, (o) => p.index.position(o)) : f.name)}, ${frule})`,
+        text: `, ${rule}, ${f.anonymous ? `\`${functionLabel(f, site(n))}\`` : JSON.stringify(f.name)}, ${frule})`,
       });
     }
+  }
+  // A call site in messages, `file:line:col`: the module's __at formats it (the file is named once).
+  function site(n: { start: number }): string {
+    const { line, column } = p.index.position(n.start);
+    return `__at(${line}, ${column})`;
   }
   const ordered = edits
     .map((e, i) => ({ e, i }))
@@ -174,19 +183,7 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
   };
 
   let usesOps = false;
-  const ctx: GenContext = {
-    p,
-    scopes,
-    report,
-    handWritten,
-    primalText,
-    useOps: () => (usesOps = true),
-    site: (n) => {
-      const { line, column } = p.index.position(n.start);
-      return JSON.stringify(`${p.file}:${line}:${column}`);
-    },
-    taken,
-  };
+  const ctx: GenContext = { p, scopes, report, handWritten, primalText, useOps: () => (usesOps = true), site, taken };
 
   // The rules, after the last line.
   const rules: Line[] = [];
@@ -236,13 +233,29 @@ export function emitImplicit(p: Parsed, options: { forward?: boolean } = {}): Im
     };
   }
 
-  const imports = `import * as __ad from "${RUNTIME_MODULE}";${usesOps ? " const __ops = __ad.ops;" : ""} ${forwardRulesOnDemand(p.source)}`;
-  edits.push({ kind: "right", start: 0, end: 0, text: `${imports}${head} ` });
+  const imports = `import * as __ad from "${RUNTIME_MODULE}";${usesOps ? " const __ops = __ad.ops;" : ""} const __fwd = __registerRules();`;
+  edits.push({ kind: "right", start: 0, end: 0, text: `${imports} ` });
   const banner = "// ---- generated by the pullback loader: the rule (forward + pullback) of every function above ----";
-  const tail = `${p.source.endsWith("\n") ? "" : "\n"}${banner}\n`;
+  const setup = [
+    "",
+    "// Called on line 1 (a function declaration is hoisted): registers the rules of the module's function",
+    "// declarations before any of its code runs, and returns the handle of its forward rules.",
+    "function __registerRules() {",
+    `  const __fwd = ${forwardRulesOnDemand(p.source)}`,
+    // one per line (the forward rule on the next when the line would be long)
+    ...registrations.map(([call, frule]) => (call.length + frule.length < 116 ? `  ${call} ${frule}` : `  ${call}\n    ${frule}`)),
+    "  return __fwd;",
+    "}",
+    "",
+    "// A call site, as messages name it.",
+    "function __at(line: number, column: number): string {",
+    `  return ${JSON.stringify(`${p.file}:`)} + line + ":" + column;`,
+    "}",
+  ].join("\n");
+  const tail = `${p.source.endsWith("\n") ? "" : "\n"}${banner}\n${setup}\n`;
   const rendered: string[] = [];
   const frames: number[][] = [];
-  const firstLine = p.index.starts.length + (p.source.endsWith("\n") ? 0 : 1) + 1;
+  const firstLine = p.index.starts.length + (p.source.endsWith("\n") ? 0 : 1) + 1 + setup.split("\n").length;
   let line = firstLine;
   for (const l of rules) {
     // Lines of inline rules carry their own origin as a mark at the end (generate.ts).

@@ -50,8 +50,8 @@ class RuleBuilder extends Lowering {
     };
     const lines = generateRule(this.ctx, f, outer, `${f.name}__rrule`);
     const pad = "  ".repeat(this.depth);
-    // The inline rule becomes part of one emitted line: its lines carry their origins as marks.
-    return lines.map((l, i) => (i === 0 ? l.text : markOrigin(`${pad}${"  ".repeat(l.depth)}${l.text}`, l.origin))).join("\n");
+    // The inline rule becomes part of one emitted line, from its next line on: its lines carry their origins as marks.
+    return `\n${lines.map((l) => markOrigin(`${pad}  ${"  ".repeat(l.depth)}${l.text}`, l.origin)).join("\n")}`;
   }
 
   // ---- statements -----------------------------------------------------------------------
@@ -62,7 +62,7 @@ class RuleBuilder extends Lowering {
       const s = s0.type === "ExportNamedDeclaration" ? s0.declaration : s0;
       if (s?.type !== "FunctionDeclaration" || !s.id) continue;
       const f = this.ctx.scopes.byNode.get(s);
-      if (f && !this.ctx.handWritten.has(s)) this.emit(`__ad.withRule(${s.id.name}, ${this.inlineRule(f)});`, s.start);
+      if (f && !this.ctx.handWritten.has(s)) this.emit(`__ad.withRule(${s.id.name},${this.inlineRule(f)});`, s.start);
     }
   }
 
@@ -74,9 +74,9 @@ class RuleBuilder extends Lowering {
     });
   }
 
-  /** The function as messages name it (its location, never a generated `anonymous_N`). */
+  /** The function as messages name it (its location, never a generated `anonymous_N`): the body of a template literal. */
   label(f: FunctionInfo): string {
-    return functionLabel(f, this.ctx.p.file, (o) => this.ctx.p.index.position(o));
+    return functionLabel(f, this.ctx.site(f.node));
   }
 
   /** The label of the loop being emitted (`name: `), written on its head by braced or forOf. */
@@ -559,7 +559,7 @@ class RuleBuilder extends Lowering {
     if (owners.length > 0)
       out.push({
         depth: 2,
-        text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(${JSON.stringify(this.label(this.fn))}, ${JSON.stringify(owners.map((o) => o.name).join(", "))});`,
+        text: `if (!(${owners.map((o) => o.flag).join(" && ")})) __ad.escapedClosure(\`${this.label(this.fn)}\`, \`${owners.map((o) => o.name).join(", ")}\`);`,
       });
     if (this.reversingFlag) out.push({ depth: 2, text: `${this.reversingFlag} = true;` });
     // The cotangents start at zero on every call of the pullback.

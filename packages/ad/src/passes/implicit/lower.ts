@@ -41,7 +41,7 @@ export interface GenContext {
   primalText(node: { start: number; end: number }): string;
   /** Marks that generated code refers to the op rules (`__ops`). */
   useOps(): void;
-  /** A JS string literal "file:line:col" for a node. */
+  /** Code giving the string "file:line:col" of a node: `__at(line, col)` (the module's formatter, implicit/emit.ts). */
   site(node: Node): string;
   /** Names used anywhere in the file (generated names avoid them). */
   taken: Set<string>;
@@ -53,7 +53,7 @@ export interface Outer {
   /** The cotangent names of the enclosing rule (a nested rule's own are unique among them). */
   adjointNames: AdjointNames;
   adjoint(b: Binding): string;
-  /** The "pullback running" flag of the rule that owns b, and that function's name. */
+  /** The "pullback running" flag of the rule that owns b, and that function's name (a template-literal body, functionLabel). */
   reversing(b: Binding): { flag: string; name: string };
 }
 
@@ -221,7 +221,7 @@ export abstract class Lowering {
 
   /** Source of an inactive node; nested function literals inside it are registered with rules. */
   verbatim(n: Node): string {
-    return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withRule(${this.ctx.primalText(f.node)}, ${this.inlineRule(f)})`);
+    return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withRule(${this.ctx.primalText(f.node)},${this.inlineRule(f)})`);
   }
 
   // ---- expressions ----------------------------------------------------------------------

@@ -424,10 +424,11 @@ export function analyzeScopes(program: Program, lineOf: (offset: number) => numb
 }
 
 /**
- * How messages (load-time and run-time) name a function: `name (file:line:col)`, or for a function
- * without a name in the source `the function at file:line:col` — never its generated name.
+ * How run-time messages name a function, as the body of a template literal of generated code:
+ * `name (${__at(line, col)})`, or for a function without a name in the source `the function at
+ * ${__at(line, col)}` — never its generated name. `site` is the code of its call site (`__at(…)`,
+ * the module's formatter of `file:line:col`, implicit/emit.ts).
  */
-export function functionLabel(f: FunctionInfo, file: string, position: (offset: number) => { line: number; column: number }): string {
-  const { line, column } = position(f.node.start);
-  return f.anonymous ? `the function at ${file}:${line}:${column}` : `${f.name} (${file}:${line}:${column})`;
+export function functionLabel(f: FunctionInfo, site: string): string {
+  return f.anonymous ? `the function at \${${site}}` : `${f.name} (\${${site}})`;
 }
