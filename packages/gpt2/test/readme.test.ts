@@ -44,8 +44,16 @@ test("the README's explicit-mode example: forward, pullback structure, gradcheck
 test("the README's code blocks are readme_mlp.ad.ts and readme_explicit.ad.ts, below their first comment line", () => {
   const readme = readFileSync(join(import.meta.dir, "..", "..", "..", "README.md"), "utf8");
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-  const body = (file: string) => readFileSync(join(import.meta.dir, file), "utf8").split("\n").slice(1).join("\n");
-  const code = (block: string) => block.split("\n").filter((line) => !/^\/\/ (mlp\.ad\.ts|const \[z, pullback\])/.test(line)).join("\n");
+  const body = (file: string) =>
+    readFileSync(join(import.meta.dir, file), "utf8")
+      .split("\n")
+      .slice(1)
+      .join("\n");
+  const code = (block: string) =>
+    block
+      .split("\n")
+      .filter((line) => !/^\/\/ (mlp\.ad\.ts|const \[z, pullback\])/.test(line))
+      .join("\n");
   expect(blocks.map(code)).toContain(body("readme_mlp.ad.ts"));
   expect(blocks.map(code)).toContain(body("readme_explicit.ad.ts"));
 });
