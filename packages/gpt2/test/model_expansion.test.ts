@@ -1,6 +1,7 @@
 // The backward pass GPT-2 trains with is generated: its expansion (what `bun run ad:expand
-// packages/gpt2/src/model.ad.ts` prints) is committed in test/snapshots/model.expanded.ts, so any
-// change to it — from the model or from the loader — fails here until the file is rewritten and
+// packages/gpt2/src/model.ad.ts` prints) is committed in test/snapshots/model.expanded.ts, and its
+// forward rules (what `--forward` prints, what jvp runs) in test/snapshots/model.forward.expanded.ts, so any
+// change to them — from the model or from the loader — fails here until the files are rewritten and
 // the diff reviewed:
 //
 //   UPDATE_SNAPSHOTS=1 bun test packages/gpt2/test/model_expansion.test.ts
@@ -8,8 +9,15 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { expansionSnapshot } from "@pullback/ad/snapshot";
 
+const model = join(import.meta.dir, "..", "src", "model.ad.ts");
+
 test("the generated rules of model.ad.ts match test/snapshots/model.expanded.ts", () => {
-  const model = join(import.meta.dir, "..", "src", "model.ad.ts");
   const { actual, expected } = expansionSnapshot(model, "packages/gpt2/src/model.ad.ts", join(import.meta.dir, "snapshots", "model.expanded.ts"));
+  expect(actual).toBe(expected);
+});
+
+test("the generated forward rules of model.ad.ts match test/snapshots/model.forward.expanded.ts", () => {
+  const snapshot = join(import.meta.dir, "snapshots", "model.forward.expanded.ts");
+  const { actual, expected } = expansionSnapshot(model, "packages/gpt2/src/model.ad.ts", snapshot, { forward: true });
   expect(actual).toBe(expected);
 });

@@ -2,12 +2,20 @@
 // lines of TypeScript. It reads the same front-end as the reverse rule (scope, activity, callees
 // in passes/implicit/) and runs after it: a file the reverse generator rejects never gets here.
 //
-//   function f__frule(__a: any[], __ta: any[]) {   the function's own statements, in order, with
-//     let x = __a[0], t_x = __ad.tat(__ta, 0);     each tracked value x followed by its tangent t_x:
-//     const [y, t_y] = __ad.fopOf("tanh", …)(…);   a call runs the callee's forward rule on the
-//     …                                            arguments and their tangents; property reads,
-//     return [y, t_y];                             array/object literals and destructuring build
-//   }                                              the tangent's structure beside the value's.
+//   function f__frule(__a: any[], __ta: any[]): [any, any] {
+//     let x = __a[0];
+//     let t_x = __ad.tat(__ta, 0);
+//     // tangent of: return tanh(x); (line 3)
+//     const [__v_tanh, __t_tanh] = __ad.fopOf("tanh", …)([x], [t_x]);
+//     return [__v_tanh, __t_tanh];
+//   }
+//
+// The function's own statements, in order, with each tracked value x followed by its tangent t_x:
+// a call runs the callee's forward rule on the arguments and their tangents; property reads,
+// array/object literals and destructuring build the tangent's structure beside the value's. Names
+// are the reverse rule's (implicit/names.ts): a step's value and its tangent share a stem
+// (`__v_matmul`, `__t_matmul`; `__v_matmul_2` for the function's second matmul); one declaration
+// per line, and a `// tangent of:` comment above each statement that computes tangents.
 //
 // Control flow stays as written (a forward rule computes the tangent as it goes, so nothing is
 // recorded); untracked code is copied as written, with tangent null. A nested function gets its
@@ -178,7 +186,8 @@ class ForwardBuilder {
   call(frule: string, stem: string, args: Val[], origin: number, target?: { v: Val; decl: Decl }): Val {
     const o = target ? target.v : this.pair(stem);
     const head = `${!target || target.decl ? `${target?.decl ?? "const"} ` : ""}[${o.p}, ${o.t}] = ${frule}(`;
-    this.emit(wrapCall(head, [`[${args.map((a) => a.p).join(", ")}]`, `[${args.map((a) => a.t).join(", ")}]`], this.depth, true), origin);
+    const lists = [`[${args.map((a) => a.p).join(", ")}]`, `[${args.map((a) => a.t).join(", ")}]`];
+    for (const line of wrapCall(head, lists, this.depth, true)) this.emit(line, origin);
     return o;
   }
 

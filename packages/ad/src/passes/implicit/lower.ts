@@ -381,7 +381,8 @@ export abstract class Lowering {
     const pb = `__pb_${s}`;
     u.saved.push(pb);
     u.steps.push({ k: "call", out: o, pb, args, origin: e.start });
-    this.emit(wrapCall(`${direct ? target!.decl : "const"} [${o.name}, ${pb}] = ${rule}(`, args.map(opText), this.depth), e.start);
+    const call = wrapCall(`${direct ? target!.decl : "const"} [${o.name}, ${pb}] = ${rule}(`, args.map(opText), this.depth);
+    this.emit(call.join(`\n${"  ".repeat(this.depth)}`), e.start);
     if (target && !direct) {
       u.steps.push({ k: "copy", out: target.op, src: o, origin: e.start });
       this.emit(`${target.op.name} = ${o.name};`, e.start);
@@ -675,15 +676,16 @@ export abstract class Lowering {
 }
 
 /**
- * `head(args);` (a statement at `depth`) on one line, or with the arguments on the lines below when
- * it would pass ~120 characters: all on one line when they fit (unless `onePerLine`), else one per line.
+ * `head(args);`, a statement at `depth`, as lines indented relative to it: one line, or, when it
+ * would pass ~120 characters, the head, the arguments on the lines below (one level in: all on one
+ * line when they fit, unless `onePerLine`, else one per line) and `);`.
  */
-export function wrapCall(head: string, args: string[], depth: number, onePerLine = false): string {
+export function wrapCall(head: string, args: string[], depth: number, onePerLine = false): string[] {
   const one = `${head}${args.join(", ")});`;
-  if (2 * depth + one.length <= 120 || args.some((a) => a.includes("\n"))) return one;
-  const pad = "  ".repeat(depth + 1);
-  const joined = `${pad}${args.join(", ")}`;
-  return `${head}\n${joined.length <= 120 && !onePerLine ? joined : args.map((a) => `${pad}${a}`).join(",\n")}\n${"  ".repeat(depth)});`;
+  if (2 * depth + one.length <= 120 || args.some((a) => a.includes("\n"))) return [one];
+  const joined = `  ${args.join(", ")}`;
+  const inner = 2 * depth + joined.length <= 120 && !onePerLine ? [joined] : args.map((a, i) => `  ${a}${i < args.length - 1 ? "," : ""}`);
+  return [head, ...inner, ");"];
 }
 
 /**
