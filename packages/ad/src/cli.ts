@@ -1,9 +1,10 @@
 // `bun run ad:expand path/to/file.ad.ts [--map] [--compact] [--forward]`: prints the expansion of
 // a .ad.ts file, with --map the source map (JSON). Implicit mode: the module as written plus the
 // rule of every function, after the last line, with a `// pullback of: …` comment per statement
-// (what the loader runs); with --forward, the forward rules of its functions instead (what jvp
-// generates on first use). Explicit mode: readable multi-line pullbacks with a comment per step,
-// unless --compact (what the loader runs, line-preserving).
+// (what the loader runs); with --forward, the forward rules of its functions instead, with a
+// `// tangent of: …` comment per statement (what jvp generates on first use). Explicit mode:
+// readable multi-line pullbacks with a comment per step, unless --compact (what the loader runs,
+// line-preserving).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { AdSyntaxError } from "./diagnostics.ts";

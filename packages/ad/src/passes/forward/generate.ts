@@ -2,12 +2,20 @@
 // lines of TypeScript. It reads the same front-end as the reverse rule (scope, activity, callees
 // in passes/implicit/) and runs after it: a file the reverse generator rejects never gets here.
 //
-//   function f__frule(__a: any[], __ta: any[]) {   the function's own statements, in order, with
-//     let x = __a[0], t_x = __ad.tat(__ta, 0);     each tracked value x followed by its tangent t_x:
-//     const [y, t_y] = __ad.fopOf("tanh", …)(…);   a call runs the callee's forward rule on the
-//     …                                            arguments and their tangents; property reads,
-//     return [y, t_y];                             array/object literals and destructuring build
-//   }                                              the tangent's structure beside the value's.
+//   function f__frule(__a: any[], __ta: any[]): [any, any] {
+//     let x = __a[0];
+//     let t_x = __ad.tat(__ta, 0);
+//     // tangent of: return tanh(x); (line 3)
+//     const [__v_tanh, __t_tanh] = __ad.fopOf("tanh", …)([x], [t_x]);
+//     return [__v_tanh, __t_tanh];
+//   }
+//
+// The function's own statements, in order, with each tracked value x followed by its tangent t_x:
+// a call runs the callee's forward rule on the arguments and their tangents; property reads,
+// array/object literals and destructuring build the tangent's structure beside the value's. Names
+// are the reverse rule's (implicit/names.ts): a step's value and its tangent share a stem
+// (`__v_matmul`, `__t_matmul`; `__v_matmul_2` for the function's second matmul); one declaration
+// per line, and a `// tangent of:` comment above each statement that computes tangents.
 //
 // Control flow stays as written (a forward rule computes the tangent as it goes, so nothing is
 // recorded); untracked code is copied as written, with tangent null. A nested function gets its
@@ -32,8 +40,20 @@ import type {
 import type { Identifier, Node } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "../implicit/activity.ts";
 import { resolveCallee } from "../implicit/callees.ts";
-import { ARITH_RULE, arrayMethod, chainText, firstChainLink, spreadParts, withNestedRules, type GenContext, type Line } from "../implicit/lower.ts";
+import {
+  ARITH_RULE,
+  arrayMethod,
+  chainText,
+  firstChainLink,
+  spreadParts,
+  summarize,
+  withNestedRules,
+  wrapCall,
+  type GenContext,
+  type Line,
+} from "../implicit/lower.ts";
 import { loopHead, markOrigin } from "../implicit/generate.ts";
+import { StepNames, stemOf } from "../implicit/names.ts";
 import { patternIds, unwrapExpr, type Binding, type FunctionInfo } from "../implicit/scope.ts";
 
 /** A lowered value: its primal expression and its tangent expression ("null": zero). */
@@ -60,7 +80,8 @@ class ForwardBuilder {
   readonly lines: Line[] = [];
   readonly act: Activity;
   private depth = 1;
-  private k = 0;
+  /** Stems of this rule's steps: a step's value `__v_<stem>` and its tangent `__t_<stem>` (implicit/names.ts). */
+  private readonly names: StepNames;
   private readonly tangents = new Map<Binding, string>();
   private readonly tangentNames: Set<string>;
   private loopLabel = "";
@@ -77,23 +98,20 @@ class ForwardBuilder {
   ) {
     this.act = outer ? analyzeActivity(fn, ctx.scopes, (b) => outer.isActive(b)) : topLevelActivity(fn, ctx.scopes);
     this.tangentNames = outer ? outer.tangentNames : new Set();
+    this.names = new StepNames(ctx.taken);
   }
 
   // ---- names and output -----------------------------------------------------------------
 
-  fresh(prefix: string): string {
-    let name: string;
-    do name = `${prefix}${++this.k}`;
-    while (this.ctx.taken.has(name));
-    return name;
+  /** A generated name of this rule: `__<role>`, `__<role>_<base>`, numbered when repeated (`__k_l`, `__i`). */
+  fresh(role: string, base = ""): string {
+    return this.names.fresh(role, base);
   }
 
-  /** A fresh primal temporary and its tangent: `__v<k>`, `__t<k>`. */
-  pair(): Val {
-    let n: number;
-    do n = ++this.k;
-    while (this.ctx.taken.has(`__v${n}`) || this.ctx.taken.has(`__t${n}`));
-    return { p: `__v${n}`, t: `__t${n}` };
+  /** A fresh temporary and its tangent, sharing a stem: `__v_matmul`, `__t_matmul` (`__v_matmul_2`, … for the next). */
+  pair(stem: string): Val {
+    const s = this.names.stem(stem);
+    return { p: `__v_${s}`, t: `__t_${s}` };
   }
 
   tangentOf(b: Binding | undefined): string {
@@ -143,26 +161,33 @@ class ForwardBuilder {
 
   // ---- expressions ----------------------------------------------------------------------
 
-  /** A value held in names (a temporary when it is an expression). */
-  named(v: Val, origin: number): Val {
+  /** A value held in names (a temporary named after `stem` when it is an expression). */
+  named(v: Val, origin: number, stem: string): Val {
     if (/^[A-Za-z_$][\w$]*$/.test(v.p) && /^[A-Za-z_$][\w$]*$/.test(v.t)) return v;
-    const o = this.pair();
-    this.emit(`const ${o.p} = ${v.p}, ${o.t} = ${v.t};`, origin);
+    const o = this.pair(stem);
+    this.assign(o, v, "const", origin);
     return o;
   }
 
-  /** Assigns a value to a target (a declaration when `decl`). */
+  /** Assigns a value to a target, then its tangent (declarations when `decl`). */
   assign(target: Val, v: Val, decl: Decl, origin: number): void {
-    if (decl) this.emit(`${decl} ${target.p} = ${v.p}, ${target.t} = ${v.t};`, origin);
-    else this.emit(`${target.p} = ${v.p}; ${target.t} = ${v.t};`, origin);
+    const d = decl ? `${decl} ` : "";
+    this.emit(`${d}${target.p} = ${v.p};`, origin);
+    this.emit(`${d}${target.t} = ${v.t};`, origin);
   }
 
-  /** `const [y, ẏ] = frule([args], [tangents])`, into a target when given. */
-  call(frule: string, args: Val[], origin: number, target?: { v: Val; decl: Decl }): Val {
-    const o = target ? target.v : this.pair();
-    const rhs = `${frule}([${args.map((a) => a.p).join(", ")}], [${args.map((a) => a.t).join(", ")}])`;
-    if (!target || target.decl) this.emit(`${target?.decl ?? "const"} [${o.p}, ${o.t}] = ${rhs};`, origin);
-    else this.emit(`[${o.p}, ${o.t}] = ${rhs};`, origin);
+  /** `let v;` and `let v̇;`, assigned below (in the branches of an `if`). */
+  declare(v: Val, origin: number): void {
+    this.emit(`let ${v.p};`, origin);
+    this.emit(`let ${v.t};`, origin);
+  }
+
+  /** `const [y, ẏ] = frule([args], [tangents])` (y, ẏ named after `stem`; the lists on lines of their own when long), into a target when given. */
+  call(frule: string, stem: string, args: Val[], origin: number, target?: { v: Val; decl: Decl }): Val {
+    const o = target ? target.v : this.pair(stem);
+    const head = `${!target || target.decl ? `${target?.decl ?? "const"} ` : ""}[${o.p}, ${o.t}] = ${frule}(`;
+    const lists = [`[${args.map((a) => a.p).join(", ")}]`, `[${args.map((a) => a.t).join(", ")}]`];
+    for (const line of wrapCall(head, lists, this.depth, true)) this.emit(line, origin);
     return o;
   }
 
@@ -187,7 +212,7 @@ class ForwardBuilder {
           base = unwrapExpr(base.object);
           if (base.type === "MemberExpression" && !this.act.isActive(base)) break;
         }
-        const obj = this.named(this.lower(base), e.start);
+        const obj = this.named(this.lower(base), e.start, stemOf(base));
         const keys: string[] = [];
         let access = "";
         for (const m of chain) {
@@ -200,7 +225,7 @@ class ForwardBuilder {
           let key: string;
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
-            key = this.fresh("__k");
+            key = this.fresh("k", stemOf(prop));
             this.emit(`const ${key} = (${this.verbatim(prop)});`, prop.start);
           }
           keys.push(key);
@@ -217,7 +242,7 @@ class ForwardBuilder {
         const operands = e.type === "BinaryExpression" ? [e.left as Expression, e.right] : [e.argument]; // (a private name, `#x in o`, needs a class: check.ts rejects them)
         const rule = e.type === "BinaryExpression" ? ARITH_RULE[e.operator] : "neg";
         const args = operands.map((x) => this.lower(x));
-        return this.call(`__ad.fnum.${rule}`, args, e.start, target);
+        return this.call(`__ad.fnum.${rule}`, rule, args, e.start, target);
       }
       case "ConditionalExpression":
       case "LogicalExpression":
@@ -227,7 +252,7 @@ class ForwardBuilder {
         const ts: string[] = [];
         for (const el of e.elements) {
           if (el && el.type === "SpreadElement") {
-            const v = this.named(this.lower(el.argument), el.start);
+            const v = this.named(this.lower(el.argument), el.start, stemOf(el.argument));
             ps.push(`...${v.p}`);
             ts.push(`...__ad.tspread(${v.t}, ${v.p}.length)`);
           } else {
@@ -236,7 +261,7 @@ class ForwardBuilder {
             ts.push(v.t);
           }
         }
-        return done(this.named({ p: `[${ps.join(", ")}]`, t: `[${ts.join(", ")}]` }, e.start));
+        return done(this.named({ p: `[${ps.join(", ")}]`, t: `[${ts.join(", ")}]` }, e.start, "array"));
       }
       case "ObjectExpression": {
         const props = e.properties.filter((p) => p.type !== "SpreadElement");
@@ -248,7 +273,7 @@ class ForwardBuilder {
           if (!prop.computed)
             key = JSON.stringify(prop.key.type === "Identifier" ? prop.key.name : prop.key.type === "Literal" ? prop.key.value : undefined);
           else {
-            key = this.fresh("__k");
+            key = this.fresh("k", stemOf(prop.key));
             this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
             key = `[${key}]`;
           }
@@ -256,7 +281,7 @@ class ForwardBuilder {
           ps.push(`${key}: ${v.p}`);
           if (v.t !== ZERO) ts.push(`${key}: ${v.t}`);
         }
-        return done(this.named({ p: `{ ${ps.join(", ")} }`, t: `{ ${ts.join(", ")} }` }, e.start));
+        return done(this.named({ p: `{ ${ps.join(", ")} }`, t: `{ ${ts.join(", ")} }` }, e.start, "object"));
       }
       case "ChainExpression":
         return done(this.lowerChain(e));
@@ -274,32 +299,36 @@ class ForwardBuilder {
     if (member && method) {
       // xs.map(f), xs.reduce(f[, init]): f's forward rule per element (runtime/forward.ts)
       const args = [member.object, ...(e.arguments as Expression[])].map((a) => this.lower(a)); // (no spread: arrayMethod checked)
-      return this.call(`${method.frule}(${this.site(member.property)})`, args, e.start, target);
+      return this.call(`${method.frule}(${this.site(member.property)})`, member.property.name, args, e.start, target);
     }
     const lowerArgs = (): Val[] =>
       e.arguments.map((a) => {
         if (a.type !== "SpreadElement") return this.lower(a);
-        const v = this.named(this.lower(a.argument), a.start);
+        const v = this.named(this.lower(a.argument), a.start, stemOf(a.argument));
         return { p: `...${v.p}`, t: `...__ad.tspread(${v.t}, ${v.p}.length)` };
       });
     if (evaluated || (this.chainCalls.has(e) && callee.type === "MemberExpression")) {
       // a link of an optional chain (`o?.f(x)`, `o.f?.(x)`, `f?.(x)`): the function value is read
       // (evaluated once), then called through its forward rule, as a plain function (no `this`)
       const fn = evaluated ?? this.lower(callee);
-      return this.call(`__ad.fruleOf(${fn.p}, ${this.site(callee)})`, lowerArgs(), e.start, target);
+      return this.call(`__ad.fruleOf(${fn.p}, ${this.site(callee)})`, stemOf(callee), lowerArgs(), e.start, target);
     }
     const resolved = resolveCallee(e, this.ctx.scopes, (n) => this.verbatim(n));
     const args = lowerArgs();
     let frule: string;
+    let stem = stemOf(callee);
     switch (resolved.kind) {
       case "op":
         frule = `__ad.fopOf(${JSON.stringify(resolved.name)}, ${this.site(callee)})`;
+        stem = resolved.name;
         break;
       case "math":
         frule = `__ad.fmath.${resolved.name}`;
+        stem = resolved.name;
         break;
       case "local":
         frule = `__ad.fruleOf(${resolved.binding.name}, ${this.site(callee)})`;
+        stem = resolved.binding.name;
         break;
       case "runtime":
         frule = `__ad.fruleOf(${resolved.text}, ${this.site(callee)})`;
@@ -311,7 +340,7 @@ class ForwardBuilder {
         this.ctx.report(resolved.node, resolved.reason, resolved.hint);
         return { p: "undefined", t: ZERO };
     }
-    return this.call(frule, args, e.start, target);
+    return this.call(frule, stem, args, e.start, target);
   }
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
@@ -333,11 +362,13 @@ class ForwardBuilder {
     const first = firstChainLink(e, (n) => this.chainObjects.has(n), this.chainCalls);
     if (!first) return this.lower(e.expression);
     const { link, object: objNode } = first;
-    const obj = this.named(this.lower(objNode), objNode.start);
-    const r = this.pair();
-    this.emit(`let ${r.p}, ${r.t};`, e.start);
+    const obj = this.named(this.lower(objNode), objNode.start, stemOf(objNode));
+    const r = this.pair("chain");
+    this.declare(r, e.start);
     this.emit(`if (${obj.p} === null || ${obj.p} === undefined) {`, link.start);
-    this.emit(`  ${r.p} = undefined; ${r.t} = null;`, link.start);
+    this.depth++;
+    this.assign(r, { p: "undefined", t: ZERO }, null, link.start);
+    this.depth--;
     this.emit("} else {");
     this.depth++;
     this.chainObjects.set(objNode, obj);
@@ -358,13 +389,13 @@ class ForwardBuilder {
       if (part.type !== "ObjectExpression" || this.act.isActive(part)) return this.lower(part);
       return { p: `{ ${part.properties.map((p) => this.verbatim(p)).join(", ")} }`, t: ZERO };
     });
-    return this.call("__ad.fobjectSpread", parts, e.start, target);
+    return this.call("__ad.fobjectSpread", "spread", parts, e.start, target);
   }
 
   /** `c ? a : b`, `a && b`, `a || b`, `a ?? b` choosing tracked values. */
   lowerBranch(e: ConditionalExpression | LogicalExpression): Val {
-    const r = this.pair();
-    this.emit(`let ${r.p}, ${r.t};`, e.start);
+    const r = this.pair("pick");
+    this.declare(r, e.start);
     const branch = (x: Expression) => {
       this.depth++;
       this.lower(x, { v: r, decl: null });
@@ -374,7 +405,7 @@ class ForwardBuilder {
       this.emit(`if (${this.verbatim(e.test)}) {`, e.start);
       branch(e.consequent);
     } else {
-      const left = this.named(this.lower(e.left), e.start);
+      const left = this.named(this.lower(e.left), e.start, stemOf(e.left));
       const test = e.operator === "&&" ? `!${left.p}` : e.operator === "||" ? left.p : `${left.p} !== null && ${left.p} !== undefined`;
       this.emit(`if (${test}) {`, e.start);
       this.depth++;
@@ -401,13 +432,13 @@ class ForwardBuilder {
       }
       if (el.type === "AssignmentPattern") {
         // a default for a missing element (its tangent is the default's, i.e. zero for a constant)
-        const o = this.pair();
-        this.emit(`const ${o.p} = ${p} === undefined ? (${this.verbatim(el.right)}) : ${p}, ${o.t} = ${p} === undefined ? null : ${t};`, el.start);
+        const o = this.pair(stemOf(el.left));
+        this.assign(o, { p: `${p} === undefined ? (${this.verbatim(el.right)}) : ${p}`, t: `${p} === undefined ? null : ${t}` }, "const", el.start);
         element(el.left, o.p, o.t);
         return;
       }
-      const o = this.pair();
-      this.emit(`const ${o.p} = ${p}, ${o.t} = ${t};`, el.start);
+      const o = this.pair("part");
+      this.assign(o, { p, t }, "const", el.start);
       this.bindPattern(el, o, decl);
     };
     switch (pat.type) {
@@ -435,7 +466,7 @@ class ForwardBuilder {
           let key: string;
           let access: string;
           if (prop.computed) {
-            key = this.fresh("__k");
+            key = this.fresh("k", stemOf(prop.key));
             this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
             access = `[${key}]`;
           } else {
@@ -458,7 +489,7 @@ class ForwardBuilder {
       .filter((b) => this.active(b))
       .map((b) => this.tangentOf(b));
     if (ts.length === 0) return;
-    if (decl) this.emit(`${decl} ${ts.map((t) => `${t} = null`).join(", ")};`, origin);
+    if (decl) for (const t of ts) this.emit(`${decl} ${t} = null;`, origin);
     else this.emit(`${ts.join(" = ")} = null;`, origin);
   }
 
@@ -488,8 +519,34 @@ class ForwardBuilder {
     this.emit(tail);
   }
 
+  /** `// tangent of: <the statement> (line N)` above a statement that computes tangents, cut to keep the line under ~120 characters. */
+  comment(s: Directive | Statement): void {
+    const tail = ` (line ${this.ctx.p.index.position(s.start).line})`;
+    this.emit(`// tangent of: ${summarize(this.ctx.p.source, s, Math.max(30, 118 - 2 * this.depth - 15 - tail.length))}${tail}`);
+  }
+
+  /** Whether a statement computes tangents (the others are copied as written, or are control flow around statements that do). */
+  computesTangents(s: Directive | Statement): boolean {
+    switch (s.type) {
+      case "VariableDeclaration":
+        return s.declarations.some((d) => d.init && this.act.isActive(d.init));
+      case "ReturnStatement":
+        return this.act.isActive(s.argument);
+      case "ExpressionStatement": {
+        const e = unwrapExpr(s.expression);
+        if (e.type !== "AssignmentExpression" || e.left.type === "MemberExpression") return false;
+        return this.act.isActive(e.right) || (e.left.type === "Identifier" && this.active(this.ctx.scopes.refs.get(e.left)));
+      }
+      case "ForOfStatement":
+        return this.act.isActive(s.right);
+      default:
+        return false;
+    }
+  }
+
   stmt(s: Directive | Statement): void {
     const src = this.ctx.p.source;
+    if (this.computesTangents(s)) this.comment(s);
     switch (s.type) {
       case "VariableDeclaration":
         for (const d of s.declarations) {
@@ -505,7 +562,7 @@ class ForwardBuilder {
             if (!this.active(b)) this.emit(`${s.kind} ${d.id.name} = ${this.verbatim(d.init)};`, d.start);
             else this.lower(d.init, { v: { p: d.id.name, t: this.tangentOf(b) }, decl: s.kind });
           } else {
-            const v = this.named(this.lower(d.init), d.start);
+            const v = this.named(this.lower(d.init), d.start, stemOf(d.init));
             this.bindPattern(d.id, v, s.kind);
           }
         }
@@ -601,7 +658,8 @@ class ForwardBuilder {
         return;
       }
       const args = [target, this.lower(e.right)];
-      this.call(`__ad.fnum.${ARITH_RULE[e.operator.slice(0, -1)]}`, args, s.start, { v: target, decl: null });
+      const rule = ARITH_RULE[e.operator.slice(0, -1)];
+      this.call(`__ad.fnum.${rule}`, rule, args, s.start, { v: target, decl: null });
       return;
     }
     if (e.type === "AssignmentExpression" && e.left.type !== "MemberExpression") {
@@ -611,7 +669,7 @@ class ForwardBuilder {
         this.zero(patternIds(e.left), null, s.start);
         return;
       }
-      const v = this.named(this.lower(e.right), s.start);
+      const v = this.named(this.lower(e.right), s.start, stemOf(e.right));
       this.bindPattern(e.left, v, null);
       return;
     }
@@ -625,8 +683,8 @@ class ForwardBuilder {
       return;
     }
     // for (const x of xs) over tracked values: an indexed loop reading each element's tangent too.
-    const list = this.named(this.lower(s.right), s.right.start);
-    const i = this.fresh("__i");
+    const list = this.named(this.lower(s.right), s.right.start, stemOf(s.right));
+    const i = this.fresh("i");
     const label = this.loopLabel;
     this.loopLabel = "";
     this.emit(`${label}for (let ${i} = 0; ${i} < ${list.p}.length; ${i}++) {`, s.start);
@@ -649,26 +707,28 @@ class ForwardBuilder {
       if (p.type === "RestElement") {
         const v = { p: `__a.slice(${i})`, t: `__ad.tslice(__ta, ${i}, __a.length - ${i})` };
         if (p.argument.type === "Identifier") this.bindPattern(p.argument, v, "let");
-        else this.bindPattern(p.argument, this.named(v, p.start), "let");
+        else this.bindPattern(p.argument, this.named(v, p.start, `arg${i}`), "let");
         return;
       }
       const base = p.type === "TSParameterProperty" ? p.parameter : p;
       if (base.type === "AssignmentPattern") {
         // a default, possibly computed from tracked values (`y = x`): its tangent then too
-        const v = this.pair();
-        this.emit(`let ${v.p}, ${v.t};`, p.start);
+        const v = this.pair(`arg${i}`);
+        this.declare(v, p.start);
         this.emit(`if (${arg} === undefined) {`, base.right.start);
         this.depth++;
         this.lower(base.right, { v, decl: null });
         this.depth--;
         this.emit("} else {");
-        this.emit(`  ${v.p} = ${arg}; ${v.t} = ${tan};`);
+        this.depth++;
+        this.assign(v, { p: arg, t: tan }, null, p.start);
+        this.depth--;
         this.emit("}");
         this.bindPattern(base.left, v, "let");
         return;
       }
       if (base.type === "Identifier") this.bindPattern(base, { p: arg, t: tan }, "let");
-      else this.bindPattern(base, this.named({ p: arg, t: tan }, p.start), "let");
+      else this.bindPattern(base, this.named({ p: arg, t: tan }, p.start, `arg${i}`), "let");
     });
     const body = node.body;
     if (body.type === "BlockStatement") {

@@ -381,22 +381,14 @@ export abstract class Lowering {
     const pb = `__pb_${s}`;
     u.saved.push(pb);
     u.steps.push({ k: "call", out: o, pb, args, origin: e.start });
-    this.emit(this.wrapCall(`${direct ? target!.decl : "const"} [${o.name}, ${pb}] = ${rule}(`, args.map(opText)), e.start);
+    const call = wrapCall(`${direct ? target!.decl : "const"} [${o.name}, ${pb}] = ${rule}(`, args.map(opText), this.depth);
+    this.emit(call.join(`\n${"  ".repeat(this.depth)}`), e.start);
     if (target && !direct) {
       u.steps.push({ k: "copy", out: target.op, src: o, origin: e.start });
       this.emit(`${target.op.name} = ${o.name};`, e.start);
       return target.op;
     }
     return o;
-  }
-
-  /** `head(args);` on one line, or with the arguments on the lines below when it would pass ~120 characters. */
-  wrapCall(head: string, args: string[]): string {
-    const one = `${head}${args.join(", ")});`;
-    if (2 * this.depth + one.length <= 120 || args.some((a) => a.includes("\n"))) return one;
-    const pad = "  ".repeat(this.depth + 1);
-    const joined = `${pad}${args.join(", ")}`;
-    return `${head}\n${joined.length <= 120 ? joined : args.map((a) => `${pad}${a}`).join(",\n")}\n${"  ".repeat(this.depth)});`;
   }
 
   lowerCall(e: CallExpression, stmt: Node, target?: Target): Operand {
@@ -681,6 +673,19 @@ export abstract class Lowering {
 
   /** The rule of a nested function, inline (it closes over this rule's forward and cotangents). */
   abstract inlineRule(f: FunctionInfo): string;
+}
+
+/**
+ * `head(args);`, a statement at `depth`, as lines indented relative to it: one line, or, when it
+ * would pass ~120 characters, the head, the arguments on the lines below (one level in: all on one
+ * line when they fit, unless `onePerLine`, else one per line) and `);`.
+ */
+export function wrapCall(head: string, args: string[], depth: number, onePerLine = false): string[] {
+  const one = `${head}${args.join(", ")});`;
+  if (2 * depth + one.length <= 120 || args.some((a) => a.includes("\n"))) return [one];
+  const joined = `  ${args.join(", ")}`;
+  const inner = 2 * depth + joined.length <= 120 && !onePerLine ? [joined] : args.map((a, i) => `  ${a}${i < args.length - 1 ? "," : ""}`);
+  return [head, ...inner, ");"];
 }
 
 /**

@@ -8,6 +8,9 @@
 //   const [__v_matmul, __pb_matmul] = __ops.matmul(x, __v_p_w1);     forward
 //   const __g_matmul = __pb_matmul(__d_matmul);                       pullback
 //
+// A forward rule (forward/generate.ts) names its steps with the same stems: the value `__v_matmul`
+// and its tangent `__t_matmul` (a variable x has the tangent t_x).
+//
 // Names are numbered per function, in source order, so a change in one function renames nothing
 // in another. Cotangents of variables are unique across a rule and the rules inlined into it (a
 // closure's rule adds into its enclosing rule's `d_x`); stems only within one rule.
