@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { findSharedSample, writeSyntheticStories } from "@pullback/corpus";
-import { startTrainer } from "./fixtures/trainer_process.ts";
+import { startTrainer, tinyRunArgs } from "./fixtures/trainer_process.ts";
 import { listCheckpoints, loadCheckpoint, loadCheckpointFile } from "../src/checkpoint.ts";
 import { readMetrics } from "../src/metrics.ts";
 import { FuzzRng } from "@pullback/tensor/fuzz";
@@ -27,26 +27,7 @@ afterAll(() => {
 const STEPS = 32;
 const EVERY = 4;
 const SEED = Number(process.env.PULLBACK_FUZZ_SEED ?? 2026);
-const common = [
-  "--corpus",
-  corpus,
-  "--preset",
-  "tiny",
-  "--batch",
-  "8",
-  "--context",
-  "16",
-  "--lr",
-  "3e-3",
-  "--eval-every",
-  "0",
-  "--sample-every",
-  "0",
-  "--seed",
-  "11",
-  "--keep",
-  "3",
-];
+const common = [...tinyRunArgs(corpus), "--keep", "3"];
 
 /** Starts `bun run train ARGS` as the leader of a new process group (so SIGKILL reaches the trainer too). */
 const start = (args: string[], extraEnv: Record<string, string> = {}) => startTrainer(args, { ...env, ...extraEnv }, children);

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { repoRoot } from "@pullback/corpus";
 import { listCheckpoints, loadCheckpoint } from "../src/checkpoint.ts";
 import { readMetrics } from "../src/metrics.ts";
-import { startTrainer } from "./fixtures/trainer_process.ts";
+import { startTrainer, tinyRunArgs } from "./fixtures/trainer_process.ts";
 import { writeStories } from "./fixtures/stories.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pullback-signals-"));
@@ -23,24 +23,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const common = [
-  "--corpus",
-  corpus,
-  "--preset",
-  "tiny",
-  "--batch",
-  "8",
-  "--context",
-  "16",
-  "--lr",
-  "3e-3",
-  "--eval-every",
-  "0",
-  "--sample-every",
-  "0",
-  "--seed",
-  "11",
-];
+const common = tinyRunArgs(corpus);
 
 /** Starts `bun run train ARGS` as the leader of a new process group. */
 const start = (args: string[], extraEnv: Record<string, string> = {}) => startTrainer(args, { ...env, ...extraEnv }, children);
