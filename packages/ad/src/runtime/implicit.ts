@@ -4,7 +4,7 @@
 // of the @pullback/tensor ops (`ops`, from its op table).
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
 import { acc } from "./tree.ts";
-import { defineRrule, explicitRule, opRules, ruleOf, withRule as register, type Rule } from "./registry.ts";
+import { defineRrule, explicitRule, opRules, ruleOf, registerGeneratedRule, type Rule } from "./registry.ts";
 import { arrayOf, ownKeys, withFrule, type Frule } from "./forward.ts";
 
 export { acc, defineRrule, ruleOf };
@@ -18,7 +18,7 @@ export { fopOf } from "./op_frules.ts";
 /** Registers the generated rule of `f` (named `name` when f is anonymous), and its forward rule when given; returns f. */
 export function withRule<F extends Function>(f: F, rule: Rule, name?: string, frule?: Frule): F {
   if (frule) withFrule(f, frule);
-  return register(f, rule, name);
+  return registerGeneratedRule(f, rule, name);
 }
 
 /**

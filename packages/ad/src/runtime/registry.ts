@@ -85,8 +85,11 @@ function userFrame(stack: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Registers the generated rule of `f` (named `name` when f is anonymous) and returns f (generated code calls this). */
-export function withRule<F extends Function>(f: F, rule: Rule, name?: string): F {
+/**
+ * Registers the generated rule of `f` (named `name` when f is anonymous) and returns f; generated
+ * code reaches it through `withRule` of runtime/implicit.ts, which also registers the forward rule.
+ */
+export function registerGeneratedRule<F extends Function>(f: F, rule: Rule, name?: string): F {
   if (name && f.name === "") Object.defineProperty(f, "name", { value: name });
   // A hand-written rule (customVjp) wins over the generated one.
   if (origins.get(f) !== "custom") {
