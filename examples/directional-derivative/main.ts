@@ -11,6 +11,7 @@
 import { jvp, randomTangent, treeFlatten, treeMap, treeZip, valueAndGrad, type Tree } from "@pullback/ad";
 import { createModel, loss, presets, type GPT2Params } from "@pullback/gpt2";
 import { add, mul, mulScalar, Rng, sum, type Tensor } from "@pullback/tensor";
+import { median } from "@pullback/tensor/bench";
 
 const config = presets.tiny;
 const B = 4;
@@ -64,7 +65,6 @@ for (let i = 0; i < 9; i++) {
   timed("jvp", () => jvp(loss, [params32, s, tokens, positions, targets], [v32]));
   timed("grad", () => lossAndGrad(params32, s, tokens, positions, targets));
 }
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
 const [tl, tj, tg] = [median(times.loss), median(times.jvp), median(times.grad)];
 console.log(
   `time (float32, median of 9): loss ${tl.toFixed(2)} ms, jvp ${tj.toFixed(2)} ms, valueAndGrad ${tg.toFixed(2)} ms; jvp / valueAndGrad ${(tj / tg).toFixed(2)}`,

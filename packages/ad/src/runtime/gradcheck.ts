@@ -13,7 +13,7 @@ import {
   type Differentiable,
 } from "@pullback/tensor/testing";
 import { Tensor } from "@pullback/tensor";
-import { treeFlatten, treeMap, type Tree } from "./tree.ts";
+import { isPlainObject, treeFlatten, treeMap, type Tree } from "./tree.ts";
 import { pullback, type RRule } from "./grad.ts";
 
 export interface GradcheckOptions extends Omit<BackwardCheckOptions, "what"> {
@@ -73,10 +73,6 @@ export function formatGradcheck(report: GradcheckReport): string {
   return formatBackwardCheck(report);
 }
 
-function isPlain(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
-}
-
 /**
  * The differentiable part of an argument: Tensor and number leaves kept, every other leaf
  * (integer arrays, strings, booleans, functions) replaced by null — gradcheck perturbs the former
@@ -88,7 +84,7 @@ function differentiablePart(x: unknown): Tree | undefined {
     const parts = x.map(differentiablePart);
     return parts.some((p) => p !== undefined) ? parts.map((p) => p ?? null) : undefined;
   }
-  if (isPlain(x)) {
+  if (isPlainObject(x)) {
     const out: Record<string, Tree> = {};
     let any = false;
     for (const k of Object.keys(x)) {
@@ -105,7 +101,8 @@ function differentiablePart(x: unknown): Tree | undefined {
 function withPart(original: unknown, part: Tree): unknown {
   if (part === null || part === undefined) return original;
   if (Array.isArray(original)) return original.map((o, i) => withPart(o, (part as Tree[])[i]));
-  if (isPlain(original)) return Object.fromEntries(Object.keys(original).map((k) => [k, withPart(original[k], (part as Record<string, Tree>)[k])]));
+  if (isPlainObject(original))
+    return Object.fromEntries(Object.keys(original).map((k) => [k, withPart(original[k], (part as Record<string, Tree>)[k])]));
   return part;
 }
 
@@ -113,7 +110,7 @@ function withPart(original: unknown, part: Tree): unknown {
 function restrictTo(d: unknown, part: Tree): Tree {
   if (part === null || part === undefined) return null;
   if (Array.isArray(part)) return part.map((p, i) => restrictTo(d === null || d === undefined ? null : (d as unknown[])[i], p));
-  if (isPlain(part))
+  if (isPlainObject(part))
     return Object.fromEntries(
       Object.keys(part).map((k) => [
         k,
