@@ -6,6 +6,8 @@
 // them too) — the gradcheck tests iterate over the table, so an op cannot be added without its cases; non-differentiable arguments get null, and so does every
 // argument when the cotangent is null; the explicit rrules are the entries themselves.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ops from "@pullback/tensor";
 import { Tensor } from "@pullback/tensor";
@@ -13,7 +15,7 @@ import { MUTATING_OPS, NO_RULE_OPS, NON_DIFFERENTIABLE_EXPORTS, opTable, type Ru
 import * as rrules from "@pullback/tensor/rrules";
 import { AnomalyError, setAnomalyDetection } from "../src/runtime/anomaly.ts";
 import { gradcheck, GradcheckError } from "../src/runtime/gradcheck.ts";
-import { DIFFERENTIABLE_ARGS, DIFFERENTIABLE_OPS } from "../src/passes/known_ops.ts";
+import { BACKWARD_KERNELS, DIFFERENTIABLE_ARGS, DIFFERENTIABLE_OPS, deriveKnownOps } from "../src/passes/known_ops.ts";
 import { findRule, opRules, ruleOrigin } from "../src/runtime/registry.ts";
 import { opCases as cases, rand } from "./op_cases.ts";
 
@@ -30,6 +32,37 @@ describe("the op table and the classification of every export", () => {
       expect(DIFFERENTIABLE_ARGS.get(name)).toBe(entry.differentiable);
     }
     expect([...DIFFERENTIABLE_OPS].sort()).toEqual(Object.keys(opTable).sort());
+  });
+
+  test("the loader's lists, kept in the disk cache between processes, are the ones derived from the table", () => {
+    // In this process (from the cache when it was warm):
+    const derived = deriveKnownOps();
+    expect([...DIFFERENTIABLE_ARGS]).toEqual(derived.args);
+    expect([...BACKWARD_KERNELS]).toEqual(derived.kernels);
+    // In fresh processes over an empty cache: the first derives and stores them, the second reads them.
+    const dir = mkdtempSync(join(tmpdir(), "pb-known-ops-"));
+    try {
+      const script = `const k = await import(${JSON.stringify(join(import.meta.dir, "../src/passes/known_ops.ts"))});
+        console.log(JSON.stringify({ args: [...k.DIFFERENTIABLE_ARGS], nonDifferentiable: [...k.NON_DIFFERENTIABLE_EXPORTS],
+          mutating: [...k.MUTATING_OPS], noRule: [...k.NO_RULE_OPS], kernels: [...k.BACKWARD_KERNELS] }));`;
+      const run = () => {
+        const r = Bun.spawnSync(["bun", "-e", script], { cwd: import.meta.dir, env: { ...process.env, PULLBACK_AD_CACHE: dir } });
+        if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+        return JSON.parse(r.stdout.toString());
+      };
+      const first = run();
+      expect(first).toEqual(derived);
+      const stored = readdirSync(dir).filter((f) => f.startsWith("known-ops-"));
+      expect(stored).toHaveLength(1);
+      // The second process reads the stored lists (a marker added to them comes back), not the table.
+      const path = join(dir, stored[0]);
+      const marked = JSON.parse(readFileSync(path, "utf8"));
+      marked.args.push(["cachedMarker", 1]);
+      writeFileSync(path, JSON.stringify(marked));
+      expect(run()).toEqual(marked);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("every function export of @pullback/tensor is in exactly one list, and every listed name is a function export", () => {

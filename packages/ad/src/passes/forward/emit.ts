@@ -17,7 +17,11 @@
 // own inline, closing over that rule's tangents (forward/generate.ts).
 import type { GenContext, Line } from "../implicit/lower.ts";
 import type { FunctionInfo } from "../implicit/scope.ts";
-import { generateForwardRule } from "./generate.ts";
+
+// The generator is loaded when forward rules are generated (the first jvp into a file), not with
+// the module expansion, which only names the rules.
+const generateForwardRule: typeof import("./generate.ts").generateForwardRule = (...args) =>
+  (require("./generate.ts") as typeof import("./generate.ts")).generateForwardRule(...args);
 
 export interface ForwardRuleName {
   /** The rule (module level) or its factory (nested function). */
