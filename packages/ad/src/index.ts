@@ -23,7 +23,7 @@ export {
   type Tree,
   type Leaf,
 } from "./runtime/tree.ts";
-export { jvp, defineFrule, findFrule, fruleOrigin, completeTangent, NoForwardRuleError, type Frule } from "./runtime/forward.ts";
+export { jvp, defineFrule, findFrule, fruleOrigin, NoForwardRuleError, type Frule } from "./runtime/forward.ts";
 export { jvpcheck, randomTangent, JvpcheckError, type JvpcheckOptions, type JvpcheckReport, type JvpcheckEntry } from "./runtime/jvpcheck.ts";
 export {
   gradcheck,

@@ -11,7 +11,7 @@
 import { Tensor } from "@pullback/tensor";
 import { loaderMissing, loaderRegistered } from "./marker.ts";
 import { ruleOrigin } from "./registry.ts";
-import { isPlainObject } from "./tree.ts";
+import { at, completeCotangent } from "./tree.ts";
 
 /** `frule(args, tangents) → [y, ẏ]` (null: a zero tangent). */
 export type Frule = (args: any[], tangents: any[]) => [any, any];
@@ -87,53 +87,25 @@ export function fruleOf(f: unknown, site?: string): Frule {
 
 // ---- tangents of structures (generated code) ----------------------------------------------
 
-/** Element `key` of a tangent (null when the tangent or the element is absent). */
-export function tat(t: any, key: string | number): any {
-  if (t === null || t === undefined) return null;
-  const v = t[key];
-  return v === undefined ? null : v;
-}
-
 /** `t[k1][k2]…` of a tangent. */
 export function tpath(t: any, keys: (string | number)[]): any {
-  for (const k of keys) t = tat(t, k);
+  for (const k of keys) t = at(t, k);
   return t;
 }
 
 /** The tangents of `n` elements from `start` (`...rest` of an array, a rest parameter). */
 export function tslice(t: any, start: number, n: number): any[] {
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = tat(t, start + i);
+  for (let i = 0; i < n; i++) out[i] = at(t, start + i);
   return out;
-}
-
-/** The tangents of the elements of a spread array (n of them). */
-export function tspread(t: any, n: number): any[] {
-  return tslice(t, 0, n);
 }
 
 // ---- jvp ----------------------------------------------------------------------------------
 
 /**
- * The tangent `t` completed to the structure of the primal `y`: null Tensor leaves become zeros of
- * their shape, numbers 0; leaves without a tangent (integer arrays, strings, …) get null.
- */
-export function completeTangent(t: any, y: any): any {
-  if (y instanceof Tensor) return t === null || t === undefined ? Tensor.zeros(y.shape, y.dtype) : t;
-  if (typeof y === "number") return t === null || t === undefined ? 0 : t;
-  if (Array.isArray(y)) return y.map((yi, i) => completeTangent(tat(t, i), yi));
-  if (isPlainObject(y)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(y)) out[k] = completeTangent(tat(t, k), y[k]);
-    return out;
-  }
-  return null;
-}
-
-/**
  * `jvp(f, primals, tangents)` → `[y, ẏ]`: f at `primals` and its derivative along `tangents` (one
  * per argument, in the argument's structure; null for a zero tangent), by f's forward rule. ẏ has
- * the structure of y, with explicit zeros.
+ * the structure of y, with explicit zeros (completeCotangent: tangents and cotangents share their structures).
  */
 export function jvp<A extends any[], Y>(f: (...args: A) => Y, primals: A, tangents: any[]): [Y, any] {
   if (!Array.isArray(primals) || !Array.isArray(tangents))
@@ -145,7 +117,7 @@ export function jvp<A extends any[], Y>(f: (...args: A) => Y, primals: A, tangen
     throw missing(f);
   }
   const [y, t] = frule(primals, tangents);
-  return [y as Y, completeTangent(t, y)];
+  return [y as Y, completeCotangent(t, y)];
 }
 
 // ---- the forward rules of array methods and Object functions (the reverse ones: implicit.ts) --
@@ -166,7 +138,7 @@ export function farrayMap(site?: string): Frule {
     const ys: unknown[] = [];
     const tys: any[] = [];
     list.forEach((x, i) => {
-      const [y, ty] = frule([x, i], [tat(txs, i), null]);
+      const [y, ty] = frule([x, i], [at(txs, i), null]);
       ys.push(y);
       tys.push(ty);
     });
@@ -183,13 +155,13 @@ export function farrayReduce(site?: string): Frule {
   return function reduce_frule(args, tangents) {
     const [xs0, f] = args;
     const xs = arrayOf("reduce", xs0, site);
-    const txs = tat(tangents, 0);
+    const txs = at(tangents, 0);
     const seeded = args.length > 2;
     if (!seeded && xs.length === 0) throw new TypeError(`${where(site)}reduce of an empty array with no initial value`);
     const frule = fruleOf(f, site);
     let y = seeded ? args[2] : xs[0];
-    let ty = seeded ? tat(tangents, 2) : tat(txs, 0);
-    for (let i = seeded ? 0 : 1; i < xs.length; i++) [y, ty] = frule([y, xs[i], i, xs], [ty, tat(txs, i), null, txs]);
+    let ty = seeded ? at(tangents, 2) : at(txs, 0);
+    for (let i = seeded ? 0 : 1; i < xs.length; i++) [y, ty] = frule([y, xs[i], i, xs], [ty, at(txs, i), null, txs]);
     return [y, ty];
   };
 }
@@ -207,8 +179,8 @@ export const fobjectSpread: Frule = (parts, tparts) => {
   const t: Record<string, any> = {};
   parts.forEach((part, i) => {
     if (part === null || part === undefined) return;
-    const tpart = tat(tparts, i);
-    for (const k of Object.keys(part)) t[k] = tat(tpart, k);
+    const tpart = at(tparts, i);
+    for (const k of Object.keys(part)) t[k] = at(tpart, k);
   });
   return [out, t];
 };
@@ -219,13 +191,13 @@ export const objectFrules: Record<string, (site: string | undefined) => Frule> =
     (site) =>
     ([o], [to]) => {
       const keys = ownKeys("Object.values", o, site);
-      return [Object.values(o as object), to === null || to === undefined ? null : keys.map((k) => tat(to, k))];
+      return [Object.values(o as object), to === null || to === undefined ? null : keys.map((k) => at(to, k))];
     },
   entries:
     (site) =>
     ([o], [to]) => {
       const keys = ownKeys("Object.entries", o, site);
-      return [Object.entries(o as object), to === null || to === undefined ? null : keys.map((k) => [null, tat(to, k)])];
+      return [Object.entries(o as object), to === null || to === undefined ? null : keys.map((k) => [null, at(to, k)])];
     },
   fromEntries:
     (site) =>
@@ -238,7 +210,7 @@ export const objectFrules: Record<string, (site: string | undefined) => Frule> =
       if (tentries === null || tentries === undefined) return [y, null];
       // a key given twice keeps its last value, and that pair's tangent
       const t: Record<string, any> = {};
-      entries.forEach((e, i) => (t[String(e[0])] = tat(tat(tentries, i), 1)));
+      entries.forEach((e, i) => (t[String(e[0])] = at(at(tentries, i), 1)));
       return [y, t];
     },
 };

@@ -3,15 +3,15 @@
 // (null is a zero of any shape), rules for number arithmetic and Math functions, and the rules
 // of the @pullback/tensor ops (`ops`, from its op table).
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
-import { acc } from "./tree.ts";
+import { acc, at } from "./tree.ts";
 import { defineRrule, explicitRule, opRules, ruleOf, registerGeneratedRule, type Rule } from "./registry.ts";
 import { arrayOf, ownKeys, withFrule, type Frule } from "./forward.ts";
 
-export { acc, defineRrule, ruleOf };
+export { acc, at, defineRrule, ruleOf };
 export const explicit = explicitRule;
 export const ops: Readonly<Record<string, Rule>> = opRules;
 // Forward mode (jvp): what generated forward rules call.
-export { withFrule, fruleOf, farrayMap, farrayReduce, fobjectSpread, fobjectOf, forwardRules, tat, tpath, tslice, tspread } from "./forward.ts";
+export { withFrule, fruleOf, farrayMap, farrayReduce, fobjectSpread, fobjectOf, forwardRules, tpath, tslice } from "./forward.ts";
 export { fnum, fmath } from "./number_frules.ts";
 export { fopOf } from "./op_frules.ts";
 
@@ -51,13 +51,6 @@ export function accPath(d: any, keys: (string | number)[], v: any): any {
   let nested = v;
   for (let i = keys.length - 1; i > 0; i--) nested = accAt(null, keys[i], nested);
   return accAt(d, keys[0], nested);
-}
-
-/** Element `key` of a cotangent (null when absent). */
-export function at(d: any, key: string | number): any {
-  if (d === null || d === undefined) return null;
-  const v = d[key];
-  return v === undefined ? null : v;
 }
 
 /** Elements [start, start + n) of an array cotangent (the part of `[...xs]` that belongs to xs). */

@@ -86,6 +86,13 @@ export function treeZip(trees: Tree[], fn: (leaves: any[], path: string) => Tree
 const ADD_EXPORT = ["a", "d", "d"].join("");
 const nativeAdd = (tensorLib as Record<string, unknown>)[ADD_EXPORT] as ((a: Tensor, b: Tensor) => Tensor) | undefined;
 
+/** Element `key` of a cotangent or tangent (null when the tree or the element is absent). */
+export function at(t: any, key: string | number): any {
+  if (t === null || t === undefined) return null;
+  const v = t[key];
+  return v === undefined ? null : v;
+}
+
 /**
  * a + b for cotangents: null/undefined count as zero; numbers add; Tensors of the same shape add
  * elementwise (through `add` of @pullback/tensor when it exists, else a plain loop over `.data`).

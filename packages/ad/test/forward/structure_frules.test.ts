@@ -4,7 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { defineFrule, jvpcheck, NoForwardRuleError, type Frule } from "@pullback/ad";
 import { Rng, Tensor } from "@pullback/tensor";
-import { farrayMap, farrayReduce, fobjectOf, fobjectSpread, objectFrules, tat } from "../../src/runtime/forward.ts";
+import { farrayMap, farrayReduce, fobjectOf, fobjectSpread, objectFrules } from "../../src/runtime/forward.ts";
+import { at } from "../../src/runtime/tree.ts";
 import { objectRules } from "../../src/runtime/implicit.ts";
 import { OBJECT_RULES } from "../../src/passes/implicit/callees.ts";
 
@@ -25,7 +26,7 @@ function withForward<F extends (...args: any[]) => any>(frule: Frule): F {
 /** A callback reading the index and the array: acc·x + xs[0]·i (numbers), with its forward rule. */
 const step = withForward<(acc: number, x: number, i: number, xs: number[]) => number>(([acc, x, i, xs], [tacc, tx, , txs]) => [
   acc * x + xs[0] * i,
-  (tacc ?? 0) * x + acc * (tx ?? 0) + (tat(txs, 0) ?? 0) * i,
+  (tacc ?? 0) * x + acc * (tx ?? 0) + (at(txs, 0) ?? 0) * i,
 ]);
 /** x² · (i + 1), the callback of map. */
 const square = withForward<(x: number, i: number) => number>(([x, i], [tx]) => [x * x * (i + 1), 2 * x * (tx ?? 0) * (i + 1)]);
@@ -46,7 +47,7 @@ describe("jvpcheck of each rule", () => {
     expect(jvpcheck(f, [[0.3, -1.2, 0.8]]).ok).toBe(true);
   });
   test("object spread: a later key overrides, its tangent too", () => {
-    const f = withForward(([p, q], [tp, tq]) => fobjectSpread([p, { c: p.a }, q], [tp, { c: tat(tp, "a") }, tq]));
+    const f = withForward(([p, q], [tp, tq]) => fobjectSpread([p, { c: p.a }, q], [tp, { c: at(tp, "a") }, tq]));
     expect(jvpcheck(f, [{ a: r(2), b: r(2) }, { b: r(2) }]).ok).toBe(true);
     // q without a tangent overrides b: b's tangent is zero, not p.b's
     expect(jvpcheck(f, [{ a: r(2), b: r(2) }, { b: r(2) }], { argnums: [0] }).ok).toBe(true);

@@ -1,8 +1,8 @@
 function ifElse__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let w = __a[1];
-  let t_w = __ad.tat(__ta, 1);
+  let t_w = __ad.at(__ta, 1);
   let mode = __a[2];
   let y: Tensor;
   let t_y = null;
@@ -22,7 +22,7 @@ function ifElse__frule(__a: any[], __ta: any[]): [any, any] {
 
 function dataDependent__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   // tangent of: const total = sum(x); (line 19)
   const total = sum(x);
   if (total > 0) {
@@ -38,9 +38,9 @@ function dataDependent__frule(__a: any[], __ta: any[]): [any, any] {
 
 function ifNoElse__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let y = __a[1];
-  let t_y = __ad.tat(__ta, 1);
+  let t_y = __ad.at(__ta, 1);
   let flag = __a[2];
   // tangent of: let z = mul(x, y); (line 26)
   let [z, t_z] = __ad.fopOf("mul", __at(26, 11))([x, y], [t_x, t_y]);
@@ -55,9 +55,9 @@ function ifNoElse__frule(__a: any[], __ta: any[]): [any, any] {
 
 function ternary__frule(__a: any[], __ta: any[]): [any, any] {
   let a = __a[0];
-  let t_a = __ad.tat(__ta, 0);
+  let t_a = __ad.at(__ta, 0);
   let b = __a[1];
-  let t_b = __ad.tat(__ta, 1);
+  let t_b = __ad.at(__ta, 1);
   let useA = __a[2];
   // tangent of: const c = useA ? a : b; (line 33)
   let __v_pick;
@@ -88,9 +88,9 @@ function ternary__frule(__a: any[], __ta: any[]): [any, any] {
 
 function logical__frule(__a: any[], __ta: any[]): [any, any] {
   let a = __a[0];
-  let t_a = __ad.tat(__ta, 0);
+  let t_a = __ad.at(__ta, 0);
   let b = __a[1];
-  let t_b = __ad.tat(__ta, 1);
+  let t_b = __ad.at(__ta, 1);
   let flag = __a[2];
   // tangent of: const c = b ?? a; (line 40)
   let __v_pick;
@@ -133,9 +133,9 @@ function logical__frule(__a: any[], __ta: any[]): [any, any] {
 
 function elseIf__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let y = __a[1];
-  let t_y = __ad.tat(__ta, 1);
+  let t_y = __ad.at(__ta, 1);
   const s = sum(stopGradient(x));
   let out: Tensor;
   let t_out = null;
@@ -158,7 +158,7 @@ function elseIf__frule(__a: any[], __ta: any[]): [any, any] {
 
 function nestedTernary__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let k = __a[1];
   // tangent of: return k === 0 ? exp(x) : k === 1 ? tanh(x) : mul(x, x); (line 57)
   let __v_pick;
@@ -181,7 +181,7 @@ function nestedTernary__frule(__a: any[], __ta: any[]): [any, any] {
 
 function ternaryInExpression__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let rows = __a[1];
   let cols = __a[2];
   let useLog = __a[3];
@@ -205,9 +205,9 @@ function ternaryInExpression__frule(__a: any[], __ta: any[]): [any, any] {
 
 function optionalParam__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let w = __a[1];
-  let t_w = __ad.tat(__ta, 1);
+  let t_w = __ad.at(__ta, 1);
   if (w) {
     // tangent of: return mul(x, w); (line 69)
     const [__v_mul, __t_mul] = __ad.fopOf("mul", __at(69, 17))([x, w], [t_x, t_w]);
@@ -220,7 +220,7 @@ function optionalParam__frule(__a: any[], __ta: any[]): [any, any] {
 
 function defaults__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let __v_arg1;
   let __t_arg1;
   if (__a[1] === undefined) {
@@ -228,12 +228,12 @@ function defaults__frule(__a: any[], __ta: any[]): [any, any] {
     __t_arg1 = null;
   } else {
     __v_arg1 = __a[1];
-    __t_arg1 = __ad.tat(__ta, 1);
+    __t_arg1 = __ad.at(__ta, 1);
   }
   let scale = __v_arg1;
   let t_scale = __t_arg1;
   let shift = __a[2];
-  let t_shift = __ad.tat(__ta, 2);
+  let t_shift = __ad.at(__ta, 2);
   // tangent of: const s = shift ?? x; (line 75)
   let __v_pick;
   let __t_pick;
@@ -254,7 +254,7 @@ function defaults__frule(__a: any[], __ta: any[]): [any, any] {
 
 function defaultFromParam__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let __v_arg1;
   let __t_arg1;
   if (__a[1] === undefined) {
@@ -262,7 +262,7 @@ function defaultFromParam__frule(__a: any[], __ta: any[]): [any, any] {
     __t_arg1 = t_x;
   } else {
     __v_arg1 = __a[1];
-    __t_arg1 = __ad.tat(__ta, 1);
+    __t_arg1 = __ad.at(__ta, 1);
   }
   let y = __v_arg1;
   let t_y = __t_arg1;
@@ -274,7 +274,7 @@ function defaultFromParam__frule(__a: any[], __ta: any[]): [any, any] {
 
 function selfTernary__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let c = __a[1];
   // tangent of: let y = x; (line 86)
   let y = x;
@@ -297,7 +297,7 @@ function selfTernary__frule(__a: any[], __ta: any[]): [any, any] {
 
 function declareThenAssign__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let c = __a[1];
   let y: Tensor;
   let t_y = null;
@@ -314,7 +314,7 @@ function declareThenAssign__frule(__a: any[], __ta: any[]): [any, any] {
 
 function constBranch__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let c = __a[1];
   // tangent of: const y = c ? x : Tensor.zeros(x.shape, "float64"); (line 101)
   let __v_pick;
@@ -336,26 +336,26 @@ function constBranch__frule(__a: any[], __ta: any[]): [any, any] {
 
 function ifElseChainInLoop__frule(__a: any[], __ta: any[]): [any, any] {
   let xs = __a[0];
-  let t_xs = __ad.tat(__ta, 0);
+  let t_xs = __ad.at(__ta, 0);
   let w = __a[1];
-  let t_w = __ad.tat(__ta, 1);
+  let t_w = __ad.at(__ta, 1);
   // tangent of: let h = mul(xs[0], w); (line 107)
-  let [h, t_h] = __ad.fopOf("mul", __at(107, 11))([xs[0], w], [__ad.tat(t_xs, 0), t_w]);
+  let [h, t_h] = __ad.fopOf("mul", __at(107, 11))([xs[0], w], [__ad.at(t_xs, 0), t_w]);
   for (let i = 1; i < xs.length; i++) {
     if (i % 3 === 0) {
       // tangent of: h = add(h, xs[i]); (line 109)
       const __k_i = (i);
-      [h, t_h] = __ad.fopOf("add", __at(109, 26))([h, xs[__k_i]], [t_h, __ad.tat(t_xs, __k_i)]);
+      [h, t_h] = __ad.fopOf("add", __at(109, 26))([h, xs[__k_i]], [t_h, __ad.at(t_xs, __k_i)]);
     } else {
       if (i % 3 === 1) {
         // tangent of: h = mul(h, tanh(xs[i])); (line 110)
         const __k_i_2 = (i);
-        const [__v_tanh, __t_tanh] = __ad.fopOf("tanh", __at(110, 38))([xs[__k_i_2]], [__ad.tat(t_xs, __k_i_2)]);
+        const [__v_tanh, __t_tanh] = __ad.fopOf("tanh", __at(110, 38))([xs[__k_i_2]], [__ad.at(t_xs, __k_i_2)]);
         [h, t_h] = __ad.fopOf("mul", __at(110, 31))([h, __v_tanh], [t_h, __t_tanh]);
       } else {
         // tangent of: const t = sub(h, xs[i]); (line 112)
         const __k_i_3 = (i);
-        const [t, t_t] = __ad.fopOf("sub", __at(112, 17))([h, xs[__k_i_3]], [t_h, __ad.tat(t_xs, __k_i_3)]);
+        const [t, t_t] = __ad.fopOf("sub", __at(112, 17))([h, xs[__k_i_3]], [t_h, __ad.at(t_xs, __k_i_3)]);
         // tangent of: h = mul(t, w); (line 113)
         [h, t_h] = __ad.fopOf("mul", __at(113, 11))([t, w], [t_t, t_w]);
       }

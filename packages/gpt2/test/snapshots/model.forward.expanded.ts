@@ -6,9 +6,9 @@ function dropoutOffset__frule(__a: any[], __ta: any[]): [any, any] {
 
 function block__frule(__a: any[], __ta: any[]): [any, any] {
   let x = __a[0];
-  let t_x = __ad.tat(__ta, 0);
+  let t_x = __ad.at(__ta, 0);
   let p = __a[1];
-  let t_p = __ad.tat(__ta, 1);
+  let t_p = __ad.at(__ta, 1);
   let s = __a[2];
   let layer = __a[3];
   const { batch: B, heads: H, dropout: pDrop, seed } = s;
@@ -59,7 +59,7 @@ function block__frule(__a: any[], __ta: any[]): [any, any] {
 
 function hidden__frule(__a: any[], __ta: any[]): [any, any] {
   let p = __a[0];
-  let t_p = __ad.tat(__ta, 0);
+  let t_p = __ad.at(__ta, 0);
   let s = __a[1];
   let tokens = __a[2];
   let positions = __a[3];
@@ -67,9 +67,9 @@ function hidden__frule(__a: any[], __ta: any[]): [any, any] {
   // tangent of: const emb = add(take(p.wte, tokens, [B, T]), take(p.wpe, positions)); (line 62)
   const [__v_take, __t_take] = __ad.fopOf("take", __at(62, 19))(
     [p.wte, tokens, [B, T]],
-    [__ad.tat(t_p, "wte"), null, null]
+    [__ad.at(t_p, "wte"), null, null]
   );
-  const [__v_take_2, __t_take_2] = __ad.fopOf("take", __at(62, 48))([p.wpe, positions], [__ad.tat(t_p, "wpe"), null]);
+  const [__v_take_2, __t_take_2] = __ad.fopOf("take", __at(62, 48))([p.wpe, positions], [__ad.at(t_p, "wpe"), null]);
   const [emb, t_emb] = __ad.fopOf("add", __at(62, 15))([__v_take, __v_take_2], [__t_take, __t_take_2]);
   // tangent of: let x = dropout(reshape(emb, [B * T, C]), s.dropout, s.seed, dropoutOffset(-1, 0)); (line 63)
   const [__v_reshape, __t_reshape] = __ad.fopOf("reshape", __at(63, 19))([emb, [B * T, C]], [t_emb, null]);
@@ -95,7 +95,7 @@ function hidden__frule(__a: any[], __ta: any[]): [any, any] {
 
 function logits__frule(__a: any[], __ta: any[]): [any, any] {
   let p = __a[0];
-  let t_p = __ad.tat(__ta, 0);
+  let t_p = __ad.at(__ta, 0);
   let s = __a[1];
   let tokens = __a[2];
   let positions = __a[3];
@@ -113,7 +113,7 @@ function logits__frule(__a: any[], __ta: any[]): [any, any] {
 
 function loss__frule(__a: any[], __ta: any[]): [any, any] {
   let p = __a[0];
-  let t_p = __ad.tat(__ta, 0);
+  let t_p = __ad.at(__ta, 0);
   let s = __a[1];
   let tokens = __a[2];
   let positions = __a[3];

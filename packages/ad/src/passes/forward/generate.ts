@@ -4,7 +4,7 @@
 //
 //   function f__frule(__a: any[], __ta: any[]): [any, any] {
 //     let x = __a[0];
-//     let t_x = __ad.tat(__ta, 0);
+//     let t_x = __ad.at(__ta, 0);
 //     // tangent of: return tanh(x); (line 3)
 //     const [__v_tanh, __t_tanh] = __ad.fopOf("tanh", …)([x], [t_x]);
 //     return [__v_tanh, __t_tanh];
@@ -231,7 +231,7 @@ class ForwardBuilder {
           keys.push(key);
           access += `[${key}]`;
         }
-        const t = obj.t === ZERO ? ZERO : keys.length === 1 ? `__ad.tat(${obj.t}, ${keys[0]})` : `__ad.tpath(${obj.t}, [${keys.join(", ")}])`;
+        const t = obj.t === ZERO ? ZERO : keys.length === 1 ? `__ad.at(${obj.t}, ${keys[0]})` : `__ad.tpath(${obj.t}, [${keys.join(", ")}])`;
         return done({ p: `${obj.p}${access}`, t });
       }
       case "CallExpression":
@@ -254,7 +254,7 @@ class ForwardBuilder {
           if (el && el.type === "SpreadElement") {
             const v = this.named(this.lower(el.argument), el.start, stemOf(el.argument));
             ps.push(`...${v.p}`);
-            ts.push(`...__ad.tspread(${v.t}, ${v.p}.length)`);
+            ts.push(`...__ad.tslice(${v.t}, 0, ${v.p}.length)`);
           } else {
             const v = this.lower(el as Expression); // (no holes: the reverse expansion, which runs first, rejects them in a tracked array)
             ps.push(v.p);
@@ -305,7 +305,7 @@ class ForwardBuilder {
       e.arguments.map((a) => {
         if (a.type !== "SpreadElement") return this.lower(a);
         const v = this.named(this.lower(a.argument), a.start, stemOf(a.argument));
-        return { p: `...${v.p}`, t: `...__ad.tspread(${v.t}, ${v.p}.length)` };
+        return { p: `...${v.p}`, t: `...__ad.tslice(${v.t}, 0, ${v.p}.length)` };
       });
     if (evaluated || (this.chainCalls.has(e) && callee.type === "MemberExpression")) {
       // a link of an optional chain (`o?.f(x)`, `o.f?.(x)`, `f?.(x)`): the function value is read
@@ -450,7 +450,7 @@ class ForwardBuilder {
           if (!el) return;
           if (el.type === "RestElement")
             element(el.argument, `${v.p}.slice(${i})`, v.t === ZERO ? ZERO : `__ad.tslice(${v.t}, ${i}, ${v.p}.length - ${i})`);
-          else element(el, `${v.p}[${i}]`, v.t === ZERO ? ZERO : `__ad.tat(${v.t}, ${i})`);
+          else element(el, `${v.p}[${i}]`, v.t === ZERO ? ZERO : `__ad.at(${v.t}, ${i})`);
         });
         return;
       case "ObjectPattern":
@@ -474,7 +474,7 @@ class ForwardBuilder {
             key = JSON.stringify(name);
             access = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${key}]`;
           }
-          element(prop.value, `${v.p}${access}`, v.t === ZERO ? ZERO : `__ad.tat(${v.t}, ${key})`);
+          element(prop.value, `${v.p}${access}`, v.t === ZERO ? ZERO : `__ad.at(${v.t}, ${key})`);
         }
         return;
       default:
@@ -691,7 +691,7 @@ class ForwardBuilder {
     this.depth++;
     const left = s.left.type === "VariableDeclaration" ? s.left.declarations[0].id : s.left;
     const decl: Decl = s.left.type === "VariableDeclaration" ? s.left.kind : null;
-    this.bindPattern(left, { p: `${list.p}[${i}]`, t: list.t === ZERO ? ZERO : `__ad.tat(${list.t}, ${i})` }, decl);
+    this.bindPattern(left, { p: `${list.p}[${i}]`, t: list.t === ZERO ? ZERO : `__ad.at(${list.t}, ${i})` }, decl);
     this.block(s.body.type === "BlockStatement" ? s.body.body : [s.body]);
     this.depth--;
     this.emit("}");
@@ -703,7 +703,7 @@ class ForwardBuilder {
     const node = this.fn.node;
     node.params.forEach((p, i) => {
       const arg = `__a[${i}]`;
-      const tan = `__ad.tat(__ta, ${i})`;
+      const tan = `__ad.at(__ta, ${i})`;
       if (p.type === "RestElement") {
         const v = { p: `__a.slice(${i})`, t: `__ad.tslice(__ta, ${i}, __a.length - ${i})` };
         if (p.argument.type === "Identifier") this.bindPattern(p.argument, v, "let");
