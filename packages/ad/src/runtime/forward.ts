@@ -10,7 +10,7 @@
 // f's forward rule.
 import { Tensor } from "@pullback/tensor";
 import { loaderMissing, loaderRegistered } from "./marker.ts";
-import { ruleOrigin } from "./registry.ts";
+import { nameOf, ruleOrigin } from "./registry.ts";
 import { at, completeCotangent } from "./tree.ts";
 
 /** `frule(args, tangents) → [y, ẏ]` (null: a zero tangent). */
@@ -30,11 +30,6 @@ export class NoForwardRuleError extends Error {
     super(`no forward rule for ${fn}${site ? ` (called at ${site})` : ""}: ${detail}`);
     this.name = "NoForwardRuleError";
   }
-}
-
-function nameOf(f: unknown): string {
-  if (typeof f !== "function") return f === null ? "null" : typeof f;
-  return f.name ? f.name : "an anonymous function";
 }
 
 /** Registers a hand-written forward rule for `f` (it wins over a generated one); returns `f`. */

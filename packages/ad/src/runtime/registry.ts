@@ -163,7 +163,8 @@ export function ruleOrigin(f: unknown): string | undefined {
   return typeof f === "function" ? origins.get(f) : undefined;
 }
 
-function nameOf(f: unknown): string {
+/** A function's name for messages ("an anonymous function"; the type of anything else). */
+export function nameOf(f: unknown): string {
   if (typeof f !== "function") return f === null ? "null" : typeof f;
   return f.name ? `${f.name}` : "an anonymous function";
 }
