@@ -17,7 +17,7 @@
 //   which halves the cost of first touch (one fault per 2 MiB).
 import { TensorError } from "./errors.ts";
 import { bindKernels } from "./native/library.ts";
-import { Tensor } from "./tensor.ts";
+import { DualTensor, Tensor } from "./tensor.ts";
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -187,7 +187,10 @@ export function releasingTemporaries<T>(f: () => T): T {
 
 function collectBuffers(x: unknown, into: Set<ArrayBufferLike>): void {
   if (x === null || typeof x !== "object") return;
-  if (x instanceof Tensor) into.add(x.data.buffer);
+  if (x instanceof DualTensor) {
+    collectBuffers(x.primal, into);
+    collectBuffers(x.tangent, into);
+  } else if (x instanceof Tensor) into.add(x.data.buffer);
   else if (Array.isArray(x)) for (const v of x) collectBuffers(v, into);
   else if (Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collectBuffers(v, into);
 }

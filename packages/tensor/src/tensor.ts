@@ -126,7 +126,12 @@ export class Tensor {
     return Tensor.full(shape, 1, dtype);
   }
 
+  /** Every element `value`; a number carrying a tangent (DualNumber) gives a tensor carrying it. */
   static full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
+    if ((value as unknown) instanceof DualNumber) {
+      const d = value as unknown as DualNumber;
+      return new DualTensor(Tensor.full(shape, d.primal, dtype), Tensor.full(shape, d.tangent, dtype));
+    }
     const t = Tensor.zeros(shape, dtype);
     t.data.fill(value);
     return t;
@@ -189,6 +194,60 @@ export class Tensor {
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
+  }
+}
+
+// ---- values carrying a tangent (second-order differentiation; dispatch in dual.ts) ------------
+
+/** The error for reading what a value carrying a tangent holds, outside an op's forward rule. */
+function tangentLost(what: string): TensorError {
+  return new TensorError(
+    "Tensor",
+    `${what} carrying a tangent (second-order differentiation: hvp, hessian, grad of grad) was read by code without a forward rule, ` +
+      "which would lose the tangent: write that code with ops of @pullback/tensor, or give the function a forward rule (defineFrule)",
+  );
+}
+
+/**
+ * A tensor carrying a tangent: `primal`'s shape, dtype and memory, and `tangent` (same shape).
+ * Every op of the table given one runs its forward rule (dual.ts); its elements cannot be read
+ * directly, since code that reads them has no forward rule and would drop the tangent.
+ */
+export class DualTensor extends Tensor {
+  constructor(
+    readonly primal: Tensor,
+    readonly tangent: Tensor,
+  ) {
+    super(primal.data, primal.shape);
+    check(
+      fmtShape(tangent.shape) === fmtShape(primal.shape),
+      "DualTensor",
+      () => `the tangent's shape ${fmtShape(tangent.shape)} differs from the value's ${fmtShape(primal.shape)}`,
+    );
+  }
+  override get data(): TensorData {
+    throw tangentLost("a tensor");
+  }
+  override toString(): string {
+    return `DualTensor(${fmtShape(this.shape)}, ${this.dtype})\nprimal: ${formatData(this.primal)}\ntangent: ${formatData(this.tangent)}`;
+  }
+}
+
+/**
+ * A number carrying a tangent, as ops and the number rules of @pullback/ad return them while a
+ * second derivative is taken. JavaScript arithmetic and comparisons on it throw (they would drop
+ * the tangent): the loader routes the arithmetic of tracked numbers through rules that carry it.
+ */
+export class DualNumber {
+  constructor(
+    readonly primal: number,
+    readonly tangent: number,
+  ) {}
+  valueOf(): never {
+    throw tangentLost("a number");
+  }
+  toString(): string {
+    return `DualNumber(${this.primal}, tangent ${this.tangent})`;
   }
 }
 

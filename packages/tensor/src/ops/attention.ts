@@ -18,6 +18,7 @@ import {
   type AttentionOptions,
 } from "../reference/attention.ts";
 import { Tensor } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 export type { AttentionOptions } from "../reference/attention.ts";
 
@@ -103,17 +104,22 @@ function forward(op: string, q: Tensor, k: Tensor, v: Tensor, options: Attention
 }
 
 /** Causal attention of q, k, v (B, H, T, D) → out (B, H, T, D). */
-export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+export const attention = withTangents(function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
   return forward("attention", q, k, v, options).out;
-}
+});
 
 /** out as attention, with the softmax statistic lse (B, H, T) saved for attentionBackward. */
-export function attentionForward(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): { out: Tensor; lse: Tensor } {
+export const attentionForward = withTangents(function attentionForward(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): { out: Tensor; lse: Tensor } {
   return forward("attentionForward", q, k, v, options);
-}
+});
 
 /** Gradients of attention w.r.t. q, k, v given dout and the forward's out and lse (same options). */
-export function attentionBackward(
+export const attentionBackward = withTangents(function attentionBackward(
   dout: Tensor,
   q: Tensor,
   k: Tensor,
@@ -156,7 +162,7 @@ export function attentionBackward(
     opts.offset,
   );
   return { dq, dk, dv };
-}
+});
 
 /** Checks qkv (B·T, 3C) for `heads` heads over `batch` sequences; returns (B, H, T, D). */
 function checkRows(op: string, qkv: Tensor, heads: number, batch: number): [number, number, number, number] {
@@ -183,23 +189,23 @@ function checkRows(op: string, qkv: Tensor, heads: number, batch: number): [numb
  * sequences → out (B·T, C), the heads side by side: attention(q, k, v) of the (B, H, T, D) heads
  * of qkv, permuted back to rows, without the copies.
  */
-export function attentionRows(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): Tensor {
+export const attentionRows = withTangents(function attentionRows(qkv: Tensor, heads: number, batch: number, options: AttentionOptions = {}): Tensor {
   return rowsForward("attentionRows", qkv, heads, batch, options).out;
-}
+});
 
 /**
  * out as attentionRows, with what attentionRowsBackward needs: the softmax statistic lse (B, H, T)
  * and, with dropout on the native path when the kernels use one, the dropout mask `keep` (1 bit
  * per query–key pair, the same bits Philox gives; the backward regenerates them without it).
  */
-export function attentionRowsForward(
+export const attentionRowsForward = withTangents(function attentionRowsForward(
   qkv: Tensor,
   heads: number,
   batch: number,
   options: AttentionOptions = {},
 ): { out: Tensor; lse: Tensor; keep?: Uint16Array } {
   return rowsForward("attentionRowsForward", qkv, heads, batch, options);
-}
+});
 
 /** The checked rows forward; errors name `op` (the public function called). */
 function rowsForward(
@@ -225,7 +231,7 @@ function rowsForward(
  * Gradient of attentionRows w.r.t. qkv (B·T, 3C) given dout (B·T, C) and the forward's out, lse
  * and (when it returned one) keep, with the same options.
  */
-export function attentionRowsBackward(
+export const attentionRowsBackward = withTangents(function attentionRowsBackward(
   dout: Tensor,
   qkv: Tensor,
   out: Tensor,
@@ -275,4 +281,4 @@ export function attentionRowsBackward(
   }
   K.pb_attention_rows_backward(dout.data, qkv.data, out.data, lse.data, keep ?? null, dqkv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return dqkv;
-}
+});

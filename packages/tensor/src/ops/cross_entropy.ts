@@ -7,6 +7,7 @@ import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/cross_entropy.ts";
 import { Tensor } from "../tensor.ts";
 import { toIndices } from "./indices.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   pb_cross_entropy_forward: { args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
@@ -38,15 +39,22 @@ function forward(op: string, logits: Tensor, targets: Int32Array | readonly numb
  * read by its rule only: the pullback then writes ∂logits into the logits' own buffer (for logits
  * that are dead after the loss); the forward never writes into the logits.
  */
-export function crossEntropy(logits: Tensor, targets: Int32Array | readonly number[], options: { overwriteLogits?: boolean } = {}): number {
+export const crossEntropy = withTangents(function crossEntropy(
+  logits: Tensor,
+  targets: Int32Array | readonly number[],
+  options: { overwriteLogits?: boolean } = {},
+): number {
   void options;
   return forward("crossEntropy", logits, targets).loss;
-}
+});
 
 /** The mean loss, the per-row losses and the logsumexp per row (saved for crossEntropyBackward). */
-export function crossEntropyForward(logits: Tensor, targets: Int32Array | readonly number[]): { loss: number; losses: Tensor; lse: Tensor } {
+export const crossEntropyForward = withTangents(function crossEntropyForward(
+  logits: Tensor,
+  targets: Int32Array | readonly number[],
+): { loss: number; losses: Tensor; lse: Tensor } {
   return forward("crossEntropyForward", logits, targets);
-}
+});
 
 /**
  * dlogits = (softmax(logits) − onehot(targets))·dloss/N with softmax = exp(logits − lse).
@@ -54,7 +62,7 @@ export function crossEntropyForward(logits: Tensor, targets: Int32Array | readon
  * be `logits` itself (the kernel reads each element before writing it), which saves allocating and
  * page-faulting an (N, V) buffer every step when the logits are not needed afterwards.
  */
-export function crossEntropyBackward(
+export const crossEntropyBackward = withTangents(function crossEntropyBackward(
   logits: Tensor,
   targets: Int32Array | readonly number[],
   lse: Tensor,
@@ -84,4 +92,4 @@ export function crossEntropyBackward(
   const dx = out ?? Tensor.zeros(logits.shape);
   if (dx.size > 0) K.pb_cross_entropy_backward(logits.data, t, lse.data, dx.data, n, v, dloss / n);
   return dx;
-}
+});

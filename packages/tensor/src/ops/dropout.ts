@@ -8,6 +8,7 @@ import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/dropout.ts";
 import { Tensor } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   pb_dropout_forward: { args: ["ptr", "ptr", "u64", "u64", "u64", "u32", "f32"], returns: "void" },
@@ -39,14 +40,14 @@ function run(op: string, kernel: "pb_dropout_forward" | "pb_dropout_backward", x
 }
 
 /** y = x·mask/(1 − p) with the mask of the Philox draw (seed, offset); p = 0 is the identity (a copy). */
-export function dropout(x: Tensor, p: number, seed: number, offset: number): Tensor {
+export const dropout = withTangents(function dropout(x: Tensor, p: number, seed: number, offset: number): Tensor {
   return run("dropout", "pb_dropout_forward", x, p, seed, offset);
-}
+});
 
 /** dx = dy·mask/(1 − p), the same mask as `dropout(x, p, seed, offset)`. */
-export function dropoutBackward(dy: Tensor, p: number, seed: number, offset: number): Tensor {
+export const dropoutBackward = withTangents(function dropoutBackward(dy: Tensor, p: number, seed: number, offset: number): Tensor {
   return run("dropoutBackward", "pb_dropout_backward", dy, p, seed, offset);
-}
+});
 
 /**
  * x + dropout(y, p, seed, offset) in one pass (the residual add after a dropout): the same mask
@@ -54,7 +55,7 @@ export function dropoutBackward(dy: Tensor, p: number, seed: number, offset: num
  * `add(x, dropout(y, p, seed, offset))`. x and y have the same shape (no broadcasting). Its
  * backward needs no kernel of its own: ∂x = dout, ∂y = dropoutBackward(dout, p, seed, offset).
  */
-export function addDropout(x: Tensor, y: Tensor, p: number, seed: number, offset: number): Tensor {
+export const addDropout = withTangents(function addDropout(x: Tensor, y: Tensor, p: number, seed: number, offset: number): Tensor {
   checkTensor("addDropout", "x", x);
   checkTensor("addDropout", "y", y);
   check(
@@ -70,4 +71,4 @@ export function addDropout(x: Tensor, y: Tensor, p: number, seed: number, offset
     K.pb_dropout_add_forward(x.data, y.data, out.data, x.size, seed, offset, 0, 1); // threshold 0: every element kept, scale 1
   else K.pb_dropout_add_forward(x.data, y.data, out.data, x.size, seed, offset, threshold(p), 1 / (1 - p));
   return out;
-}
+});

@@ -9,6 +9,7 @@ import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/elementwise.ts";
 import { sumAlong } from "./reduce.ts";
 import { Tensor, type Shape } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 const binaryArgs = { args: ["ptr", "ptr", "ptr", "u64", "ptr", "ptr", "ptr"], returns: "void" } as const;
 const scalarArgs = { args: ["ptr", "f32", "ptr", "u64"], returns: "void" } as const;
@@ -72,20 +73,28 @@ function binary(op: string, kernel: BinaryKernel, reference: (a: Tensor, b: Tens
 }
 
 /** a + b with NumPy broadcasting. */
-export const add = (a: Tensor, b: Tensor): Tensor => binary("add", K.pb_elementwise_add, ref.add, a, b);
+export const add = withTangents(function add(a: Tensor, b: Tensor): Tensor {
+  return binary("add", K.pb_elementwise_add, ref.add, a, b);
+});
 /** a − b with NumPy broadcasting. */
-export const sub = (a: Tensor, b: Tensor): Tensor => binary("sub", K.pb_elementwise_sub, ref.sub, a, b);
+export const sub = withTangents(function sub(a: Tensor, b: Tensor): Tensor {
+  return binary("sub", K.pb_elementwise_sub, ref.sub, a, b);
+});
 /** a · b (elementwise) with NumPy broadcasting. */
-export const mul = (a: Tensor, b: Tensor): Tensor => binary("mul", K.pb_elementwise_mul, ref.mul, a, b);
+export const mul = withTangents(function mul(a: Tensor, b: Tensor): Tensor {
+  return binary("mul", K.pb_elementwise_mul, ref.mul, a, b);
+});
 /** a / b with NumPy broadcasting. */
-export const div = (a: Tensor, b: Tensor): Tensor => binary("div", K.pb_elementwise_div, ref.div, a, b);
+export const div = withTangents(function div(a: Tensor, b: Tensor): Tensor {
+  return binary("div", K.pb_elementwise_div, ref.div, a, b);
+});
 
 /**
  * Sums x down to `shape`, a shape that broadcasts to x.shape: the backward of broadcasting
  * (dA = sumToShape(dOut, a.shape)). Natively the broadcast axes are grouped into runs and each run
  * is summed away by one sum-along kernel call.
  */
-export function sumToShape(x: Tensor, shape: Shape): Tensor {
+export const sumToShape = withTangents(function sumToShape(x: Tensor, shape: Shape): Tensor {
   checkTensor("sumToShape", "x", x);
   check(
     Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0),
@@ -125,7 +134,7 @@ export function sumToShape(x: Tensor, shape: Shape): Tensor {
     runs.splice(axis, 1);
   }
   return new Tensor(cur.data, shape);
-}
+});
 
 function withScalar(
   op: string,
@@ -143,11 +152,17 @@ function withScalar(
 }
 
 /** x + s. */
-export const addScalar = (x: Tensor, s: number): Tensor => withScalar("addScalar", K.pb_elementwise_add_scalar, ref.addScalar, x, s);
+export const addScalar = withTangents(function addScalar(x: Tensor, s: number): Tensor {
+  return withScalar("addScalar", K.pb_elementwise_add_scalar, ref.addScalar, x, s);
+});
 /** x · s. */
-export const mulScalar = (x: Tensor, s: number): Tensor => withScalar("mulScalar", K.pb_elementwise_mul_scalar, ref.mulScalar, x, s);
+export const mulScalar = withTangents(function mulScalar(x: Tensor, s: number): Tensor {
+  return withScalar("mulScalar", K.pb_elementwise_mul_scalar, ref.mulScalar, x, s);
+});
 /** x / s. */
-export const divScalar = (x: Tensor, s: number): Tensor => withScalar("divScalar", K.pb_elementwise_div_scalar, ref.divScalar, x, s);
+export const divScalar = withTangents(function divScalar(x: Tensor, s: number): Tensor {
+  return withScalar("divScalar", K.pb_elementwise_div_scalar, ref.divScalar, x, s);
+});
 
 function unary(op: string, kernel: (x: Float32Array, out: Float32Array, n: number) => void, reference: (x: Tensor) => Tensor, x: Tensor): Tensor {
   checkTensor(op, "x", x);
@@ -157,13 +172,25 @@ function unary(op: string, kernel: (x: Float32Array, out: Float32Array, n: numbe
   return out;
 }
 
-export const exp = (x: Tensor): Tensor => unary("exp", K.pb_elementwise_exp, ref.exp, x);
-export const log = (x: Tensor): Tensor => unary("log", K.pb_elementwise_log, ref.log, x);
-export const sqrt = (x: Tensor): Tensor => unary("sqrt", K.pb_elementwise_sqrt, ref.sqrt, x);
-export const square = (x: Tensor): Tensor => unary("square", K.pb_elementwise_square, ref.square, x);
-export const tanh = (x: Tensor): Tensor => unary("tanh", K.pb_elementwise_tanh, ref.tanh, x);
+export const exp = withTangents(function exp(x: Tensor): Tensor {
+  return unary("exp", K.pb_elementwise_exp, ref.exp, x);
+});
+export const log = withTangents(function log(x: Tensor): Tensor {
+  return unary("log", K.pb_elementwise_log, ref.log, x);
+});
+export const sqrt = withTangents(function sqrt(x: Tensor): Tensor {
+  return unary("sqrt", K.pb_elementwise_sqrt, ref.sqrt, x);
+});
+export const square = withTangents(function square(x: Tensor): Tensor {
+  return unary("square", K.pb_elementwise_square, ref.square, x);
+});
+export const tanh = withTangents(function tanh(x: Tensor): Tensor {
+  return unary("tanh", K.pb_elementwise_tanh, ref.tanh, x);
+});
 /** GPT-2 gelu (tanh approximation): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-export const gelu = (x: Tensor): Tensor => unary("gelu", K.pb_elementwise_gelu, ref.gelu, x);
+export const gelu = withTangents(function gelu(x: Tensor): Tensor {
+  return unary("gelu", K.pb_elementwise_gelu, ref.gelu, x);
+});
 
 /** Checks that a backward op's saved tensor and dy have the same shape. */
 function checkSameShape(op: string, names: [string, string], a: Tensor, b: Tensor): void {
@@ -192,18 +219,29 @@ function backward(
 }
 
 /** dx = dy · y, from y = exp(x). */
-export const expBackward = (y: Tensor, dy: Tensor): Tensor => backward("expBackward", "y", K.pb_elementwise_exp_backward, ref.expBackward, y, dy);
+export const expBackward = withTangents(function expBackward(y: Tensor, dy: Tensor): Tensor {
+  return backward("expBackward", "y", K.pb_elementwise_exp_backward, ref.expBackward, y, dy);
+});
 /** dx = dy / x. */
-export const logBackward = (x: Tensor, dy: Tensor): Tensor => backward("logBackward", "x", K.pb_elementwise_log_backward, ref.logBackward, x, dy);
+export const logBackward = withTangents(function logBackward(x: Tensor, dy: Tensor): Tensor {
+  return backward("logBackward", "x", K.pb_elementwise_log_backward, ref.logBackward, x, dy);
+});
 /** dx = dy / (2y), from y = sqrt(x). */
-export const sqrtBackward = (y: Tensor, dy: Tensor): Tensor => backward("sqrtBackward", "y", K.pb_elementwise_sqrt_backward, ref.sqrtBackward, y, dy);
+export const sqrtBackward = withTangents(function sqrtBackward(y: Tensor, dy: Tensor): Tensor {
+  return backward("sqrtBackward", "y", K.pb_elementwise_sqrt_backward, ref.sqrtBackward, y, dy);
+});
 /** dx = 2·x·dy. */
-export const squareBackward = (x: Tensor, dy: Tensor): Tensor =>
-  backward("squareBackward", "x", K.pb_elementwise_square_backward, ref.squareBackward, x, dy);
+export const squareBackward = withTangents(function squareBackward(x: Tensor, dy: Tensor): Tensor {
+  return backward("squareBackward", "x", K.pb_elementwise_square_backward, ref.squareBackward, x, dy);
+});
 /** dx = dy · (1 − y²), from y = tanh(x). */
-export const tanhBackward = (y: Tensor, dy: Tensor): Tensor => backward("tanhBackward", "y", K.pb_elementwise_tanh_backward, ref.tanhBackward, y, dy);
+export const tanhBackward = withTangents(function tanhBackward(y: Tensor, dy: Tensor): Tensor {
+  return backward("tanhBackward", "y", K.pb_elementwise_tanh_backward, ref.tanhBackward, y, dy);
+});
 /** dx = dy · gelu′(x). */
-export const geluBackward = (x: Tensor, dy: Tensor): Tensor => backward("geluBackward", "x", K.pb_elementwise_gelu_backward, ref.geluBackward, x, dy);
+export const geluBackward = withTangents(function geluBackward(x: Tensor, dy: Tensor): Tensor {
+  return backward("geluBackward", "x", K.pb_elementwise_gelu_backward, ref.geluBackward, x, dy);
+});
 
 /**
  * dst += src in place (same shape and dtype; gradient accumulation into a buffer you own). Returns

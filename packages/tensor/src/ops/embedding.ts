@@ -6,6 +6,7 @@ import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/embedding.ts";
 import { sizeOf, Tensor, type Shape } from "../tensor.ts";
 import { toIndices } from "./indices.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   pb_embedding_take: { args: ["ptr", "ptr", "ptr", "u64", "u64", "u64"], returns: "void" },
@@ -25,7 +26,7 @@ function indexShape(op: string, count: number, shape: Shape | undefined): number
 }
 
 /** Rows of `table` (V, C) at `indices`: shape (...shape, C), `shape` defaulting to (indices.length,). */
-export function take(table: Tensor, indices: Int32Array | readonly number[], shape?: Shape): Tensor {
+export const take = withTangents(function take(table: Tensor, indices: Int32Array | readonly number[], shape?: Shape): Tensor {
   const op = "take";
   check(table.ndim === 2, op, () => `table must be 2-D (V, C), got ${fmtShape(table.shape)}`);
   const [v, c] = table.shape;
@@ -35,10 +36,10 @@ export function take(table: Tensor, indices: Int32Array | readonly number[], sha
   const out = Tensor.zeros([...s, c]);
   if (out.size > 0) K.pb_embedding_take(table.data, idx, out.data, idx.length, v, c);
   return out;
-}
+});
 
 /** Gradient of `take` for the table: dtable (vocab, C), row indices[i] += dy[i] (repeats accumulate). */
-export function takeBackward(dy: Tensor, indices: Int32Array | readonly number[], vocab: number): Tensor {
+export const takeBackward = withTangents(function takeBackward(dy: Tensor, indices: Int32Array | readonly number[], vocab: number): Tensor {
   const op = "takeBackward";
   check(Number.isInteger(vocab) && vocab >= 0, op, () => `vocab must be a non-negative integer, got ${vocab}`);
   check(dy.ndim >= 1, op, () => `dy needs at least one axis, got a 0-d tensor`);
@@ -54,7 +55,7 @@ export function takeBackward(dy: Tensor, indices: Int32Array | readonly number[]
   const dtable = Tensor.zeros([vocab, c]);
   if (idx.length > 0 && c > 0 && vocab > 0) K.pb_embedding_take_backward(dy.data, idx, dtable.data, idx.length, vocab, c);
   return dtable;
-}
+});
 
 function pickIndices(
   op: string,
@@ -72,16 +73,21 @@ function pickIndices(
 }
 
 /** out[i] = x[rows[i], cols[i]] for x (N, M): shape (K,). */
-export function pick(x: Tensor, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[]): Tensor {
+export const pick = withTangents(function pick(x: Tensor, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[]): Tensor {
   const [r, c] = pickIndices("pick", "x", x.shape, rows, cols);
   if (!useNative(x)) return ref.pick(x, r, c);
   const out = Tensor.zeros([r.length]);
   if (r.length > 0) K.pb_embedding_pick(x.data, r, c, out.data, r.length, x.shape[0], x.shape[1]);
   return out;
-}
+});
 
 /** Gradient of `pick`: dx of `shape` (N, M) with dx[rows[i], cols[i]] += dy[i]. */
-export function pickBackward(dy: Tensor, rows: Int32Array | readonly number[], cols: Int32Array | readonly number[], shape: Shape): Tensor {
+export const pickBackward = withTangents(function pickBackward(
+  dy: Tensor,
+  rows: Int32Array | readonly number[],
+  cols: Int32Array | readonly number[],
+  shape: Shape,
+): Tensor {
   const op = "pickBackward";
   check(
     Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0),
@@ -94,4 +100,4 @@ export function pickBackward(dy: Tensor, rows: Int32Array | readonly number[], c
   const dx = Tensor.zeros(shape);
   if (r.length > 0) K.pb_embedding_pick_backward(dy.data, r, c, dx.data, r.length, shape[0], shape[1]);
   return dx;
-}
+});

@@ -5,6 +5,7 @@ import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/layernorm.ts";
 import { Tensor } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   pb_layernorm_forward: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "f32"], returns: "void" },
@@ -47,17 +48,28 @@ function forward(op: string, x: Tensor, w: Tensor, b: Tensor, eps: number): { y:
 }
 
 /** y = (x − μ)/√(σ² + eps)·w + b over the last axis (any leading dims). */
-export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): Tensor {
+export const layerNorm = withTangents(function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): Tensor {
   return forward("layerNorm", x, w, b, eps).y;
-}
+});
 
 /** y as layerNorm, with the per-row mean and rstd (leading dims) saved for layerNormBackward. */
-export function layerNormForward(x: Tensor, w: Tensor, b: Tensor, eps = 1e-5): { y: Tensor; mean: Tensor; rstd: Tensor } {
+export const layerNormForward = withTangents(function layerNormForward(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor,
+  eps = 1e-5,
+): { y: Tensor; mean: Tensor; rstd: Tensor } {
   return forward("layerNormForward", x, w, b, eps);
-}
+});
 
 /** dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w, x̂ = (x − mean)·rstd; dw = Σ dy·x̂, db = Σ dy over rows. */
-export function layerNormBackward(dy: Tensor, x: Tensor, w: Tensor, mean: Tensor, rstd: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
+export const layerNormBackward = withTangents(function layerNormBackward(
+  dy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+): { dx: Tensor; dw: Tensor; db: Tensor } {
   const op = "layerNormBackward";
   check(x.ndim >= 1, op, () => `x needs at least one axis, got a 0-d tensor`);
   const c = x.shape[x.ndim - 1];
@@ -89,4 +101,4 @@ export function layerNormBackward(dy: Tensor, x: Tensor, w: Tensor, mean: Tensor
     K.pb_layernorm_backward(dy.data, x.data, w.data, mean.data, rstd.data, dx.data, dw.data, db.data, scratch, n, c);
   }
   return { dx, dw, db };
-}
+});

@@ -13,6 +13,7 @@ import { bf16KernelCode, getBf16Kernel, getPrecision } from "../precision.ts";
 import * as ref from "../reference/linear_cross_entropy.ts";
 import { Tensor } from "../tensor.ts";
 import { toIndices } from "./indices.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   // x, w, targets, losses, n, c, v, rows, scratch, slots, bf16 (0/1), bf16 kernel
@@ -104,7 +105,12 @@ function mean(losses: Tensor): number {
  * Mean cross-entropy of softmax(x·w) against `targets`: crossEntropy(matmul(x, w), targets) for
  * x (N, C), w (C, V), targets in [0, V) — without the (N, V) logits (NaN for 0 rows).
  */
-export function linearCrossEntropy(x: Tensor, w: Tensor, targets: Int32Array | readonly number[], options: LinearCrossEntropyOptions = {}): number {
+export const linearCrossEntropy = withTangents(function linearCrossEntropy(
+  x: Tensor,
+  w: Tensor,
+  targets: Int32Array | readonly number[],
+  options: LinearCrossEntropyOptions = {},
+): number {
   const op = "linearCrossEntropy";
   const [t, n, c, v, rows] = checkArgs(op, x, w, targets, options);
   // c = 0 (every logit 0) goes to the reference too: no empty buffer crosses the FFI.
@@ -117,7 +123,7 @@ export function linearCrossEntropy(x: Tensor, w: Tensor, targets: Int32Array | r
     K.pb_linear_cross_entropy_forward(x.data, w.data, t, losses.data, n, c, v, rows, s, slots, ...precisionArgs());
   }
   return mean(losses);
-}
+});
 
 /**
  * The mean loss, the per-row losses, and the gradients of the mean loss — dx = G·wᵀ (N, C) and
@@ -127,7 +133,7 @@ export function linearCrossEntropy(x: Tensor, w: Tensor, targets: Int32Array | r
  * a fixed order). `chunkRows` changes the order dW and dx are summed in (their last bits), never
  * the losses.
  */
-export function linearCrossEntropyForward(
+export const linearCrossEntropyForward = withTangents(function linearCrossEntropyForward(
   x: Tensor,
   w: Tensor,
   targets: Int32Array | readonly number[],
@@ -171,4 +177,4 @@ export function linearCrossEntropyForward(
     ...precisionArgs(),
   );
   return { loss: mean(losses), losses, dx, dw };
-}
+});

@@ -9,6 +9,7 @@ import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/matmul.ts";
 import { Tensor, type TensorData } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   // trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
@@ -92,7 +93,7 @@ function dims(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean
  * C = alpha·op(A)·op(B) + beta·C for 2-D a, b (op = transpose when transA / transB).
  * Returns `out` (updated in place) when given, else a new (M, N) tensor.
  */
-export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
+export const gemm = withTangents(function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
   const op = "gemm";
   const { transA = false, transB = false, alpha = 1, beta = 0, out } = options;
   checkFlag(op, "transA", transA);
@@ -124,13 +125,13 @@ export function gemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
   }
   runGemm(bf16(a), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a.data, transA ? m : k, b.data, transB ? k : n, beta, c.data, n);
   return c;
-}
+});
 
 /**
  * (M, K)·(K, N) → (M, N). `out` (M, N), when given, receives the product instead of a new tensor
  * (a buffer reused across steps, e.g. GPT-2's logits).
  */
-export function matmul(a: Tensor, b: Tensor, options: { out?: Tensor } = {}): Tensor {
+export const matmul = withTangents(function matmul(a: Tensor, b: Tensor, options: { out?: Tensor } = {}): Tensor {
   const op = "matmul";
   if (options.out) return gemm(a, b, { out: options.out });
   const [, m, n, k] = dims(op, a, b, false, false, 2);
@@ -138,10 +139,10 @@ export function matmul(a: Tensor, b: Tensor, options: { out?: Tensor } = {}): Te
   const c = k > 0 ? Tensor.empty([m, n]) : Tensor.zeros([m, n]); // the kernel writes all of C
   if (m > 0 && n > 0 && k > 0) runGemm(bf16(a), 0, 0, m, n, k, 1, a.data, k, b.data, n, 0, c.data, n);
   return c;
-}
+});
 
 /** Batched op(A_i)·op(B_i): a (batch, M, K) — (batch, K, M) when transA — · b (batch, K, N) — (batch, N, K) when transB — → (batch, M, N). */
-export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean } = {}): Tensor {
+export const bmm = withTangents(function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean } = {}): Tensor {
   const op = "bmm";
   const { transA = false, transB = false } = options;
   checkFlag(op, "transA", transA);
@@ -173,13 +174,13 @@ export function bmm(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: 
     else K.pb_gemm_batched(...args);
   }
   return c;
-}
+});
 
 /**
  * Y = X·W + b for x (N, K), w (K, M), b (M): a dense layer. The bias is written into every row of
  * Y and the GEMM accumulates onto it (beta = 1), so the bias costs no extra pass or allocation.
  */
-export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
+export const linear = withTangents(function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
   const op = "linear";
   for (const [name, t] of [
     ["x", x],
@@ -202,4 +203,4 @@ export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
     for (let filled = m; filled < y.size; filled *= 2) y.data.copyWithin(filled, 0, Math.min(filled, y.size - filled));
   }
   return gemm(x, w, { beta: 1, out: y });
-}
+});

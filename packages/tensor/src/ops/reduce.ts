@@ -7,6 +7,7 @@ import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/reduce.ts";
 import { Tensor, type Shape } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   pb_reduce_sum: { args: ["ptr", "u64", "ptr"], returns: "void" },
@@ -16,17 +17,17 @@ const K = bindKernels({
 });
 
 /** Σ of all elements (accumulated in float64). */
-export function sum(x: Tensor): number {
+export const sum = withTangents(function sum(x: Tensor): number {
   checkTensor("sum", "x", x);
   if (!useNative(x)) return ref.sum(x);
   if (x.size === 0) return 0;
   const out = new Float64Array(1);
   K.pb_reduce_sum(x.data as Float32Array, x.size, out);
   return out[0];
-}
+});
 
 /** Σ along `axis`; the axis is removed, or kept with size 1 when keepDims. */
-export function sumAlong(x: Tensor, axis: number, keepDims = false): Tensor {
+export const sumAlong = withTangents(function sumAlong(x: Tensor, axis: number, keepDims = false): Tensor {
   checkTensor("sumAlong", "x", x);
   const ax = normalizeAxis("sumAlong", axis, x.shape);
   if (!useNative(x)) return ref.sumAlong(x, ax, keepDims);
@@ -34,7 +35,7 @@ export function sumAlong(x: Tensor, axis: number, keepDims = false): Tensor {
   const out = Tensor.zeros(reducedShape(x.shape, ax, keepDims));
   if (out.size > 0 && n > 0) K.pb_reduce_sum_along(x.data as Float32Array, out.data as Float32Array, outer, n, inner);
   return out;
-}
+});
 
 /** The checked max along an axis with its argmax; errors name `op` (the public function called). */
 function maxForward(op: string, x: Tensor, axis: number, keepDims: boolean): { values: Tensor; indices: Int32Array } {
@@ -50,24 +51,33 @@ function maxForward(op: string, x: Tensor, axis: number, keepDims: boolean): { v
 }
 
 /** Maximum along `axis`; the axis is removed, or kept with size 1 when keepDims (a NaN counts as the maximum). */
-export function maxAlong(x: Tensor, axis: number, keepDims = false): Tensor {
+export const maxAlong = withTangents(function maxAlong(x: Tensor, axis: number, keepDims = false): Tensor {
   return maxForward("maxAlong", x, axis, keepDims).values;
-}
+});
 
 /**
  * The maximum along `axis` and, for each, the first index along the axis where it occurs (NumPy's
  * argmax; a NaN counts as the maximum). `indices` is laid out like `values`; it is what
  * maxAlongBackward needs.
  */
-export function maxAlongForward(x: Tensor, axis: number, keepDims = false): { values: Tensor; indices: Int32Array } {
+export const maxAlongForward = withTangents(function maxAlongForward(
+  x: Tensor,
+  axis: number,
+  keepDims = false,
+): { values: Tensor; indices: Int32Array } {
   return maxForward("maxAlongForward", x, axis, keepDims);
-}
+});
 
 /**
  * The backward of maxAlong: dx of `shape` (the input's) holding dy at the argmax positions along
  * `axis` and 0 elsewhere. dy has the reduced shape (axis removed or kept as 1).
  */
-export function maxAlongBackward(dy: Tensor, indices: Int32Array | readonly number[], shape: Shape, axis: number): Tensor {
+export const maxAlongBackward = withTangents(function maxAlongBackward(
+  dy: Tensor,
+  indices: Int32Array | readonly number[],
+  shape: Shape,
+  axis: number,
+): Tensor {
   const op = "maxAlongBackward";
   checkTensor(op, "dy", dy);
   check(
@@ -97,4 +107,4 @@ export function maxAlongBackward(dy: Tensor, indices: Int32Array | readonly numb
   const dx = Tensor.zeros(shape);
   if (dy.size > 0) K.pb_reduce_max_along_backward(dy.data as Float32Array, idx, dx.data as Float32Array, outer, n, inner);
   return dx;
-}
+});

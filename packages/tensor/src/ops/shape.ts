@@ -8,6 +8,7 @@ import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/shape.ts";
 import { sizeOf, Tensor, type Shape } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   pb_permute_copy: { args: ["ptr", "ptr", "u64", "ptr", "ptr", "ptr"], returns: "void" },
@@ -17,7 +18,7 @@ const K = bindKernels({
 const maxDims = 8;
 
 /** The same data seen with another shape of the same size (no copy); one dimension may be -1. */
-export function reshape(x: Tensor, shape: Shape): Tensor {
+export const reshape = withTangents(function reshape(x: Tensor, shape: Shape): Tensor {
   checkTensor("reshape", "x", x);
   check(
     Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= -1),
@@ -34,10 +35,10 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
     () => `cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`,
   );
   return new Tensor(x.data, resolved);
-}
+});
 
 /** Output axis k is input axis axes[k] (a copy). Negative axes count from the end. */
-export function permute(x: Tensor, axes: readonly number[]): Tensor {
+export const permute = withTangents(function permute(x: Tensor, axes: readonly number[]): Tensor {
   checkTensor("permute", "x", x);
   check(
     Array.isArray(axes) && axes.length === x.ndim,
@@ -65,7 +66,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
       usizeArray(plan.os),
     );
   return out;
-}
+});
 
 /** The largest power of two ≤ target dividing n (the whole axis when n ≤ 2·target). */
 function tileOf(n: number, target: number): number {
@@ -113,7 +114,7 @@ function tilePermute(shape: number[], xs: number[], os: number[]): { shape: numb
 }
 
 /** x with axes axis1 and axis2 exchanged (a copy). */
-export function swapAxes(x: Tensor, axis1: number, axis2: number): Tensor {
+export const swapAxes = withTangents(function swapAxes(x: Tensor, axis1: number, axis2: number): Tensor {
   checkTensor("swapAxes", "x", x);
   const a1 = normalizeAxis("swapAxes", axis1, x.shape);
   const a2 = normalizeAxis("swapAxes", axis2, x.shape);
@@ -121,10 +122,10 @@ export function swapAxes(x: Tensor, axis1: number, axis2: number): Tensor {
     x,
     x.shape.map((_, i) => (i === a1 ? a2 : i === a2 ? a1 : i)),
   );
-}
+});
 
 /** [x[…, :index, …], x[…, index:, …]] along `axis` (0 ≤ index ≤ the axis' size): views of x when every axis before `axis` has size 1, else copies. */
-export function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor] {
+export const splitAt = withTangents(function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor] {
   checkTensor("splitAt", "x", x);
   const ax = normalizeAxis("splitAt", axis, x.shape);
   const n = x.shape[ax];
@@ -159,10 +160,10 @@ export function splitAt(x: Tensor, axis: number, index: number): [Tensor, Tensor
     right.data.set(x.data.subarray(row + wl, row + wl + wr), o * wr);
   }
   return [left, right];
-}
+});
 
 /** xs joined along `axis`; every other axis must agree. */
-export function concat(xs: readonly Tensor[], axis: number): Tensor {
+export const concat = withTangents(function concat(xs: readonly Tensor[], axis: number): Tensor {
   check(Array.isArray(xs) && xs.length > 0, "concat", () => "needs a non-empty array of tensors");
   xs.forEach((x, i) => checkTensor("concat", `xs[${i}]`, x));
   const first = xs[0];
@@ -183,4 +184,4 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
     start += w;
   }
   return out;
-}
+});

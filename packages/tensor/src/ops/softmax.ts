@@ -5,6 +5,7 @@ import { check, fmtShape } from "../errors.ts";
 import { bindKernels } from "../native/library.ts";
 import * as ref from "../reference/softmax.ts";
 import { Tensor } from "../tensor.ts";
+import { withTangents } from "../dual.ts";
 
 const K = bindKernels({
   pb_softmax_forward: { args: ["ptr", "ptr", "u64", "u64"], returns: "void" },
@@ -48,21 +49,21 @@ function backward(op: string, y: Tensor, dy: Tensor, kernel: Kernel, reference: 
 }
 
 /** exp(x − max) / Σ exp(x − max) along the last axis. */
-export function softmax(x: Tensor): Tensor {
+export const softmax = withTangents(function softmax(x: Tensor): Tensor {
   return forward("softmax", x, "pb_softmax_forward", ref.softmax);
-}
+});
 
 /** Backward of softmax from its output y: dx = y·(dy − Σ dy·y). */
-export function softmaxBackward(y: Tensor, dy: Tensor): Tensor {
+export const softmaxBackward = withTangents(function softmaxBackward(y: Tensor, dy: Tensor): Tensor {
   return backward("softmaxBackward", y, dy, "pb_softmax_backward", ref.softmaxBackward);
-}
+});
 
 /** x − log Σ exp(x) along the last axis. */
-export function logSoftmax(x: Tensor): Tensor {
+export const logSoftmax = withTangents(function logSoftmax(x: Tensor): Tensor {
   return forward("logSoftmax", x, "pb_softmax_log_forward", ref.logSoftmax);
-}
+});
 
 /** Backward of log-softmax from its output y: dx = dy − exp(y)·Σdy. */
-export function logSoftmaxBackward(y: Tensor, dy: Tensor): Tensor {
+export const logSoftmaxBackward = withTangents(function logSoftmaxBackward(y: Tensor, dy: Tensor): Tensor {
   return backward("logSoftmaxBackward", y, dy, "pb_softmax_log_backward", ref.logSoftmaxBackward);
-}
+});

@@ -2,6 +2,7 @@
 // or derived from linearity) and its explicit-mode form (the generic adapter `rruleOf`); the one
 // hook every op rule's result passes through. defineKernel: a function the rules call without a
 // rule of its own, with its forward rule.
+import { attachForwardRule } from "../dual.ts";
 import { allZero, orZeros } from "./tangents.ts";
 import type { Frule, FruleSpec, KernelRule, KernelSpec, OpRule, OpSpec, Rrule, Rule, RuleHook, RulePullback } from "./types.ts";
 
@@ -68,10 +69,12 @@ function fruleOf(name: string, f: (...args: any[]) => any, spec: FruleSpec, n: n
 /** A kernel from its declaration: its forward rule resolved ("linear": linear in its first argument). */
 export function defineKernel(spec: KernelSpec): KernelRule {
   const name = spec.name ?? spec.op.name;
+  const frule = fruleOf(name, spec.op, spec.frule, 1);
+  attachForwardRule(spec.op, frule);
   return {
     name,
     op: spec.op,
-    frule: fruleOf(name, spec.op, spec.frule, 1),
+    frule,
     linear: spec.frule === "linear",
     ...(spec.noRule ? { noRule: spec.noRule } : {}),
   };
@@ -97,5 +100,6 @@ export function defineOp(spec: OpSpec): OpRule {
   });
   const explicit = spec.explicit ?? n;
   const frule = fruleOf(name, spec.op, spec.frule, n);
+  attachForwardRule(spec.op, frule);
   return Object.assign(rruleOf(name, rule, explicit), { ...spec, explicit, rule, frule, linear: spec.frule === "linear" });
 }
