@@ -3,6 +3,7 @@
 // module runs (forward only) without the loader too — and the two bridges between the modes:
 // rrule (a function with a rule, in explicit mode's form) and primal (an explicit-mode function,
 // in implicit mode's form).
+import { primalOf, tangentsFlowing } from "@pullback/tensor/dual";
 import { rruleOf, type Rrule } from "@pullback/tensor/rules";
 import { defineRrule, explicitRuleOf, ruleOf, type Rule } from "./registry.ts";
 import { defineFrule, fruleOf } from "./forward.ts";
@@ -16,10 +17,11 @@ export type Static<T> = T;
 
 /**
  * The value itself, seen by the loader as a constant: no cotangent flows into `x` (any structure).
- * `stopGradient(x).data` is also how to read a tracked tensor's values without an error.
+ * `stopGradient(x).data` is also how to read a tracked tensor's values without an error. Its
+ * tangent is zero too: while a second derivative is taken, the value comes without its tangent.
  */
 export function stopGradient<T>(x: T): T {
-  return x;
+  return tangentsFlowing() ? primalOf(x) : x;
 }
 
 /** Marks `f` as carrying no gradient: calls to it with tracked arguments give untracked results (and zero tangents). */
@@ -35,7 +37,7 @@ export function nonDifferentiable<F extends (...args: any[]) => any>(f: F): F {
     f,
     function nonDifferentiable_rule(...args: any[]) {
       return [
-        f(...args),
+        f(...args.map(primalOf)), // a zero tangent too, while a second derivative is taken
         function nonDifferentiable_pullback() {
           return args.map(() => null);
         },

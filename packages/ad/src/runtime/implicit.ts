@@ -3,6 +3,8 @@
 // (null is a zero of any shape), rules for number arithmetic and Math functions, and the rules
 // of the @pullback/tensor ops (`ops`, from its op table).
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
+import { DualNumber, primalOf as withoutTangents, tangentsFlowing } from "@pullback/tensor/dual";
+import { dualNumbers } from "./number_frules.ts";
 import { acc, at } from "./tree.ts";
 import { defineRrule, explicitRule, opRules, ruleOf, registerGeneratedRule, type Rule } from "./registry.ts";
 import { arrayOf, ownKeys, withFrule, type Frule } from "./forward.ts";
@@ -10,6 +12,11 @@ import { arrayOf, ownKeys, withFrule, type Frule } from "./forward.ts";
 export { acc, at, defineRrule, ruleOf };
 export const explicit = explicitRule;
 export const ops: Readonly<Record<string, Rule>> = opRules;
+
+/** A tracked value read by a test (`if (s > 0)`): itself, or while a second derivative is taken, its value without the tangent. */
+export function primalOf<T>(x: T): T {
+  return tangentsFlowing() ? withoutTangents(x) : x;
+}
 // Forward mode (jvp): what generated forward rules call.
 export { withFrule, fruleOf, farrayMap, farrayReduce, fobjectSpread, fobjectOf, forwardRules, tpath, tslice } from "./forward.ts";
 export { fnum, fmath } from "./number_frules.ts";
@@ -249,7 +256,7 @@ export function escapedClosure(name: string, outer: string): never {
 
 function numbers(op: string, ...xs: unknown[]): void {
   for (const x of xs) {
-    if (typeof x !== "number") {
+    if (typeof x !== "number" && !(x instanceof DualNumber)) {
       const what = x instanceof Tensor ? `a Tensor of shape (${x.shape.join(", ")})` : x === null ? "null" : typeof x;
       throw new TypeError(
         `the operator ${op} on tracked values needs numbers, got ${what}${x instanceof Tensor ? ` — use the op of @pullback/tensor (add, sub, mul, div) for tensors` : ""}`,
@@ -258,14 +265,20 @@ function numbers(op: string, ...xs: unknown[]): void {
   }
 }
 
-type NumRule = (...xs: number[]) => [number, (dy: number) => (number | null)[]];
+type Num = number | DualNumber;
+type NumRule = (...xs: Num[]) => [Num, (dy: Num) => (Num | null)[]];
+const N = dualNumbers;
+const p = (x: Num): number => withoutTangents(x);
+
+// The rules below compute with N (number_frules.ts), JavaScript's arithmetic on numbers that also
+// carries the tangents of DualNumbers: their pullbacks are differentiated too (hvp, hessian).
 
 /** Rules of + − × ÷ ** % and unary − on numbers (the generated code calls them for tracked numbers). */
 export const num: Record<string, NumRule> = {
   add(a, b) {
     numbers("+", a, b);
     return [
-      a + b,
+      N.add(a, b),
       function add_pullback(dy) {
         return [dy, dy];
       },
@@ -274,37 +287,41 @@ export const num: Record<string, NumRule> = {
   sub(a, b) {
     numbers("-", a, b);
     return [
-      a - b,
+      N.sub(a, b),
       function sub_pullback(dy) {
-        return [dy, -dy];
+        return [dy, N.neg(dy)];
       },
     ];
   },
   mul(a, b) {
     numbers("*", a, b);
     return [
-      a * b,
+      N.mul(a, b),
       function mul_pullback(dy) {
-        return [dy * b, dy * a];
+        return [N.mul(dy, b), N.mul(dy, a)];
       },
     ];
   },
   div(a, b) {
     numbers("/", a, b);
+    const y = N.div(a, b);
     return [
-      a / b,
+      y,
       function div_pullback(dy) {
-        return [dy / b, (-dy * a) / (b * b)];
+        // ∂a = dy / b, ∂b = −dy·a / b² = −(dy / b)·y
+        const da = N.div(dy, b);
+        return [da, N.neg(N.mul(da, y))];
       },
     ];
   },
   pow(a, b) {
     numbers("**", a, b);
-    const y = a ** b;
+    const y = N.pow(a, b);
     return [
       y,
       function pow_pullback(dy) {
-        return [dy * b * a ** (b - 1), a > 0 ? dy * y * Math.log(a) : null];
+        // ∂a = dy·b·a^(b−1), ∂b = dy·y·ln a (for a > 0)
+        return [N.mul(N.mul(dy, b), N.pow(a, N.sub(b, 1))), p(a) > 0 ? N.mul(N.mul(dy, y), N.log(a)) : null];
       },
     ];
   },
@@ -312,169 +329,62 @@ export const num: Record<string, NumRule> = {
     // a % b = a − b·trunc(a/b): slope 1 in a, −trunc(a/b) in b (between the jumps).
     numbers("%", a, b);
     return [
-      a % b,
+      N.mod(a, b),
       function mod_pullback(dy) {
-        return [dy, -dy * Math.trunc(a / b)];
+        return [dy, N.mul(N.neg(dy), Math.trunc(p(a) / p(b)))];
       },
     ];
   },
   neg(a) {
     numbers("unary -", a);
     return [
-      -a,
+      N.neg(a),
       function neg_pullback(dy) {
-        return [-dy];
+        return [N.neg(dy)];
       },
     ];
   },
 };
 
+/** y = Math[name](x), ∂x = dy·slope(x, y). */
+function unaryRule(name: string, slope: (x: Num, y: Num) => Num): NumRule {
+  const f = N[name];
+  const rule = (x: Num): ReturnType<NumRule> => {
+    numbers(`Math.${name}`, x);
+    const y = f(x);
+    return [y, { [`${name}_pullback`]: (dy: Num) => [N.mul(dy, slope(x, y))] }[`${name}_pullback`]];
+  };
+  return rule as NumRule;
+}
+
+/** The argument Math.max / Math.min picked (the first of equal ones) gets dy. */
+function pickRule(name: "max" | "min"): NumRule {
+  return (...xs) => {
+    numbers(`Math.${name}`, ...xs);
+    const y = N[name](...xs);
+    const i = xs.map(p).indexOf(p(y));
+    return [y, { [`${name}_pullback`]: (dy: Num) => xs.map((_, j) => (j === i ? dy : null)) }[`${name}_pullback`]];
+  };
+}
+
 /** Rules of the differentiable Math functions. */
 export const math: Record<string, NumRule> = {
-  exp(x) {
-    numbers("Math.exp", x);
-    const y = Math.exp(x);
-    return [
-      y,
-      function exp_pullback(dy) {
-        return [dy * y];
-      },
-    ];
-  },
-  log(x) {
-    numbers("Math.log", x);
-    return [
-      Math.log(x),
-      function log_pullback(dy) {
-        return [dy / x];
-      },
-    ];
-  },
-  log1p(x) {
-    numbers("Math.log1p", x);
-    return [
-      Math.log1p(x),
-      function log1p_pullback(dy) {
-        return [dy / (1 + x)];
-      },
-    ];
-  },
-  expm1(x) {
-    numbers("Math.expm1", x);
-    return [
-      Math.expm1(x),
-      function expm1_pullback(dy) {
-        return [dy * Math.exp(x)];
-      },
-    ];
-  },
-  sqrt(x) {
-    numbers("Math.sqrt", x);
-    const y = Math.sqrt(x);
-    return [
-      y,
-      function sqrt_pullback(dy) {
-        return [dy / (2 * y)];
-      },
-    ];
-  },
-  cbrt(x) {
-    numbers("Math.cbrt", x);
-    const y = Math.cbrt(x);
-    return [
-      y,
-      function cbrt_pullback(dy) {
-        return [dy / (3 * y * y)];
-      },
-    ];
-  },
-  tanh(x) {
-    numbers("Math.tanh", x);
-    const y = Math.tanh(x);
-    return [
-      y,
-      function tanh_pullback(dy) {
-        return [dy * (1 - y * y)];
-      },
-    ];
-  },
-  sinh(x) {
-    numbers("Math.sinh", x);
-    return [
-      Math.sinh(x),
-      function sinh_pullback(dy) {
-        return [dy * Math.cosh(x)];
-      },
-    ];
-  },
-  cosh(x) {
-    numbers("Math.cosh", x);
-    return [
-      Math.cosh(x),
-      function cosh_pullback(dy) {
-        return [dy * Math.sinh(x)];
-      },
-    ];
-  },
-  sin(x) {
-    numbers("Math.sin", x);
-    return [
-      Math.sin(x),
-      function sin_pullback(dy) {
-        return [dy * Math.cos(x)];
-      },
-    ];
-  },
-  cos(x) {
-    numbers("Math.cos", x);
-    return [
-      Math.cos(x),
-      function cos_pullback(dy) {
-        return [-dy * Math.sin(x)];
-      },
-    ];
-  },
-  atan(x) {
-    numbers("Math.atan", x);
-    return [
-      Math.atan(x),
-      function atan_pullback(dy) {
-        return [dy / (1 + x * x)];
-      },
-    ];
-  },
-  abs(x) {
-    numbers("Math.abs", x);
-    return [
-      Math.abs(x),
-      function abs_pullback(dy) {
-        return [x > 0 ? dy : x < 0 ? -dy : 0];
-      },
-    ];
-  },
+  exp: unaryRule("exp", (_x, y) => y),
+  log: unaryRule("log", (x) => N.div(1, x)),
+  log1p: unaryRule("log1p", (x) => N.div(1, N.add(1, x))),
+  expm1: unaryRule("expm1", (x) => N.exp(x)),
+  sqrt: unaryRule("sqrt", (_x, y) => N.div(0.5, y)),
+  cbrt: unaryRule("cbrt", (_x, y) => N.div(1, N.mul(3, N.mul(y, y)))),
+  tanh: unaryRule("tanh", (_x, y) => N.sub(1, N.mul(y, y))),
+  sinh: unaryRule("sinh", (x) => N.cosh(x)),
+  cosh: unaryRule("cosh", (x) => N.sinh(x)),
+  sin: unaryRule("sin", (x) => N.cos(x)),
+  cos: unaryRule("cos", (x) => N.neg(N.sin(x))),
+  atan: unaryRule("atan", (x) => N.div(1, N.add(1, N.mul(x, x)))),
+  abs: unaryRule("abs", (x) => (p(x) > 0 ? 1 : p(x) < 0 ? -1 : 0)),
   pow(a, b) {
     return num.pow(a, b);
   },
-  max(...xs) {
-    numbers("Math.max", ...xs);
-    const y = Math.max(...xs);
-    const i = xs.indexOf(y);
-    return [
-      y,
-      function max_pullback(dy) {
-        return xs.map((_, j) => (j === i ? dy : null));
-      },
-    ];
-  },
-  min(...xs) {
-    numbers("Math.min", ...xs);
-    const y = Math.min(...xs);
-    const i = xs.indexOf(y);
-    return [
-      y,
-      function min_pullback(dy) {
-        return xs.map((_, j) => (j === i ? dy : null));
-      },
-    ];
-  },
+  max: pickRule("max"),
+  min: pickRule("min"),
 };

@@ -1,6 +1,8 @@
 // Forward rules of number arithmetic (+ − × ÷ ** % and unary −) and of the differentiable Math
 // functions: `frule([a, b], [ȧ, ḃ]) → [y, ẏ]`, a null tangent is a zero. The reverse rules are
 // `num` and `math` in implicit.ts; test/forward/op_frules.test.ts checks both tables have the same keys.
+// `dualNumbers` lifts them to numbers carrying tangents, for the reverse rules' own arithmetic.
+import { DualNumber, primalOf, tangentOf } from "@pullback/tensor/dual";
 import type { Frule } from "./forward.ts";
 
 function numbers(op: string, xs: unknown[]): void {
@@ -89,3 +91,23 @@ export const fmath: Record<string, Frule> = {
   max: pick("max", Math.max),
   min: pick("min", Math.min),
 };
+
+type Num = number | DualNumber;
+
+/** A forward rule as arithmetic on numbers that may carry tangents: plain numbers give a plain number. */
+function lift(frule: Frule): (...xs: Num[]) => Num {
+  return (...xs) => {
+    if (xs.every((x) => typeof x === "number")) return frule(xs, [])[0];
+    const [y, t] = frule(xs.map(primalOf), xs.map(tangentOf));
+    return t === null ? y : new DualNumber(y, t);
+  };
+}
+
+/**
+ * + − × ÷ ** % unary − and the Math functions on numbers or DualNumbers (keys as `fnum` and
+ * `fmath`): the reverse number rules compute with these, so that their pullbacks carry tangents
+ * while a second derivative is taken (hvp, hessian, grad of grad).
+ */
+export const dualNumbers: Record<string, (...xs: Num[]) => Num> = Object.fromEntries(
+  [...Object.entries(fnum), ...Object.entries(fmath)].map(([k, frule]) => [k, lift(frule)]),
+);

@@ -2,6 +2,8 @@
 // gradients, optimizer state). Dotted paths name leaves: `blocks.0.attn.wqkv`.
 import * as tensorLib from "@pullback/tensor";
 import { Tensor } from "@pullback/tensor";
+import { DualNumber } from "@pullback/tensor/dual";
+import { dualNumbers } from "./number_frules.ts";
 
 export type Leaf = Tensor | number;
 export type Tree = Leaf | null | undefined | Tree[] | { [key: string]: Tree };
@@ -97,10 +99,14 @@ export function at(t: any, key: string | number): any {
  * a + b for cotangents: null/undefined count as zero; numbers add; Tensors of the same shape add
  * elementwise (through `add` of @pullback/tensor when it exists, else a plain loop over `.data`).
  */
+/** A number, or a number carrying a tangent (second order). */
+const isNumber = (x: unknown): x is number | DualNumber => typeof x === "number" || x instanceof DualNumber;
+
 export function addLeaves(a: any, b: any, path = ""): any {
   if (a === null || a === undefined) return b;
   if (b === null || b === undefined) return a;
   if (typeof a === "number" && typeof b === "number") return a + b;
+  if (isNumber(a) && isNumber(b)) return dualNumbers.add(a, b); // a DualNumber: its tangent is summed too
   if (a instanceof Tensor && b instanceof Tensor) {
     if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
       throw new TypeError(`treeAdd: shapes differ at ${path || "the root"}: (${a.shape.join(", ")}) vs (${b.shape.join(", ")})`);
@@ -113,8 +119,8 @@ export function addLeaves(a: any, b: any, path = ""): any {
     for (let i = 0; i < o.length; i++) o[i] = x[i] + y[i];
     return out;
   }
-  if (a instanceof Tensor && typeof b === "number" && a.size === 1) return addLeaves(a, Tensor.full(a.shape, b, a.dtype), path);
-  if (b instanceof Tensor && typeof a === "number" && b.size === 1) return addLeaves(Tensor.full(b.shape, a, b.dtype), b, path);
+  if (a instanceof Tensor && isNumber(b) && a.size === 1) return addLeaves(a, Tensor.full(a.shape, b as number, a.dtype), path);
+  if (b instanceof Tensor && isNumber(a) && b.size === 1) return addLeaves(Tensor.full(b.shape, a as number, b.dtype), b, path);
   throw new TypeError(`treeAdd: cannot add ${describe(a)} and ${describe(b)} at ${path || "the root"}`);
 }
 

@@ -219,7 +219,7 @@ function ifElse__rrule(x: Tensor, w: Tensor, mode: number) {
 function dataDependent__rrule(x: Tensor) {
   let d_x = null;
   const __tape: unknown[] = []; // the path taken by the function (it returns early)
-  const total = sum(x);
+  const total = sum(__ad.primalOf(x));
   if (total > 0) {
     const [__v_exp, __pb_exp] = __ops.exp(x);
     __tape.push(__pb_exp, 1);
@@ -524,7 +524,7 @@ function elseIf__rrule(x: Tensor, y: Tensor) {
   let d_y = null;
   let d_out = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 49
-  const s = sum(stopGradient(x));
+  const s = sum(stopGradient(__ad.primalOf(x)));
   let out: Tensor;
   if (s > 1) {
     const [__v_mul, __pb_mul] = __ops.mul(x, y);
@@ -756,7 +756,7 @@ function optionalParam__rrule(x: Tensor, w?: Tensor) {
   let d_x = null;
   let d_w = null;
   const __tape: unknown[] = []; // the path taken by the function (it returns early)
-  if (w) {
+  if (__ad.primalOf(w)) {
     const [__v_mul, __pb_mul] = __ops.mul(x, w);
     __tape.push(__pb_mul, 1);
     return [__v_mul, optionalParam_pullback];

@@ -691,7 +691,7 @@ function recurse__rrule(x: Tensor, w: Tensor, depth: number) {
   let d_w = null;
   let d_depth = null;
   const __tape: unknown[] = []; // the path taken by the function (it returns early)
-  if (depth === 0) {
+  if (__ad.primalOf(depth) === 0) {
     __tape.push(1);
     return [x, recurse_pullback];
   }
@@ -746,7 +746,7 @@ function even__rrule(x: Tensor, n: number) {
   let __d_pick = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 62
   let __v_pick;
-  if (n === 0) {
+  if (__ad.primalOf(n) === 0) {
     __v_pick = x;
     __tape.push(1);
   } else {
@@ -803,7 +803,7 @@ function odd__rrule(x: Tensor, n: number) {
   let __d_pick = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 65
   let __v_pick;
-  if (n === 0) {
+  if (__ad.primalOf(n) === 0) {
     __v_pick = x;
     __tape.push(1);
   } else {
@@ -1090,7 +1090,7 @@ function recursiveClosure__rrule(x: Tensor, w: Tensor, n: number) {
       let __d_pick = null;
       const __tape: unknown[] = []; // the path taken by the statement on line 91
       let __v_pick;
-      if (k === 0) {
+      if (__ad.primalOf(k) === 0) {
         __v_pick = h;
         __tape.push(1);
       } else {
@@ -1174,7 +1174,7 @@ function go__rrule_in(w: any, go: any) {
     let __d_pick = null;
     const __tape: unknown[] = []; // the path taken by the statement on line 91
     let __v_pick;
-    if (k === 0) {
+    if (__ad.primalOf(k) === 0) {
       __v_pick = h;
       __tape.push(1);
     } else {
@@ -1238,7 +1238,7 @@ function sumTree__rrule(t: Tensor | Tensor[] | Tensor[][]) {
   let __d_t = null;
   let __d_pick = null;
   const __tape: unknown[] = []; // the path taken by the function (it returns early)
-  if (Array.isArray(t)) {
+  if (Array.isArray(__ad.primalOf(t))) {
     let acc: Tensor | null = null;
     __tape.push(1);
     const __v_t = t;
@@ -1250,7 +1250,7 @@ function sumTree__rrule(t: Tensor | Tensor[] | Tensor[][]) {
       const [s, __pb_sumTree] = __ad.ruleOf(sumTree, __at(100, 17))(c);
       __tape.push(__pb_sumTree, 4);
       let __v_pick;
-      if (acc === null) {
+      if (__ad.primalOf(acc) === null) {
         __v_pick = s;
         __tape.push(5);
       } else {
@@ -1996,7 +1996,7 @@ function nestedReturnStructures__rrule(x: Tensor, depth: number) {
   let d_depth = null;
   let d_inner = null;
   const __tape: unknown[] = []; // the path taken by the function (it returns early)
-  if (depth === 0) {
+  if (__ad.primalOf(depth) === 0) {
     const __v_array = [x];
     __tape.push(1);
     return [__v_array, nestedReturnStructures_pullback];

@@ -934,7 +934,7 @@ function keysLoop__rrule(p: Record<string, Tensor>) {
   let acc: Tensor | null = null;
   for (const k of Object.keys(p)) {
     let __v_pick;
-    if (acc === null) {
+    if (__ad.primalOf(acc) === null) {
       const __k_k = (k);
       const __v_p_k = p[__k_k];
       __v_pick = __v_p_k;

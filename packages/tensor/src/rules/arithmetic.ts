@@ -97,13 +97,22 @@ export const mulScalar = defineOp({
   frule: ([x, s], [tx, ts]) => [ops.mulScalar(x, s), plus(isZero(tx) ? null : ops.mulScalar(tx, s), isZero(ts) ? null : ops.mulScalar(x, ts))],
 });
 
-/** y = x / s. ∂x = dy / s, ∂s = −⟨dy, x⟩ / s². */
+/** y = x / s. ∂x = dy / s, ∂s = −⟨dy, x⟩ / s² = −⟨∂x, y⟩ (in ops, so that s may carry a tangent). */
 export const divScalar = defineOp({
   op: ops.divScalar,
   differentiable: 2,
   explicit: 1,
   kernels: [],
-  rule: (x: Tensor, s: number) => [ops.divScalar(x, s), (dy: Tensor) => [ops.divScalar(dy, s), -dot(dy, x) / (s * s)]],
+  rule: (x: Tensor, s: number) => {
+    const y = ops.divScalar(x, s);
+    return [
+      y,
+      (dy: Tensor) => {
+        const dx = ops.divScalar(dy, s);
+        return [dx, dot(ops.mulScalar(dx, -1), y)];
+      },
+    ];
+  },
   frule: ([x, s], [tx, ts]) => {
     const y = ops.divScalar(x, s);
     return [y, plus(isZero(tx) ? null : ops.divScalar(tx, s), isZero(ts) ? null : ops.mulScalar(y, -ts / s))];

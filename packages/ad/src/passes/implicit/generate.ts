@@ -112,14 +112,14 @@ class RuleBuilder extends Lowering {
           const ids = patternIds(d.id);
           if (!d.init || !this.act.isActive(d.init)) {
             const text = d.init
-              ? `${s.kind} ${src.slice(d.id.start, d.id.end)} = ${this.verbatim(d.init)};`
+              ? `${s.kind} ${src.slice(d.id.start, d.id.end)} = ${this.valueText(d.init)};`
               : `${s.kind} ${src.slice(d.id.start, d.id.end)};`;
             this.emit(text, d.start);
             this.kill(ids, s);
           } else if (d.id.type === "Identifier") {
             const b = this.ctx.scopes.refs.get(d.id)!;
             const name = d.id.name;
-            if (!this.act.isActiveBinding(b)) this.emit(`${s.kind} ${name} = ${this.verbatim(d.init)};`, d.start);
+            if (!this.act.isActiveBinding(b)) this.emit(`${s.kind} ${name} = ${this.valueText(d.init)};`, d.start);
             else this.lower(d.init, s, { op: this.bindingOp(b), decl: s.kind });
           } else {
             const v = this.lower(d.init, s);
@@ -136,7 +136,7 @@ class RuleBuilder extends Lowering {
       case "ReturnStatement": {
         this.returns.push({ depth: this.depth, last });
         if (!s.argument || !this.act.isActive(s.argument)) {
-          this.emit(`return [${s.argument ? this.verbatim(s.argument) : "undefined"}, ${this.pullbackName}];`, s.start);
+          this.emit(`return [${s.argument ? this.valueText(s.argument) : "undefined"}, ${this.pullbackName}];`, s.start);
           return;
         }
         const v = this.lower(s.argument, s) as Active;
@@ -146,7 +146,7 @@ class RuleBuilder extends Lowering {
         return;
       }
       case "IfStatement": {
-        this.emit(`if (${this.verbatim(s.test)}) {`, s.start);
+        this.emit(`if (${this.valueText(s.test)}) {`, s.start);
         this.depth++;
         this.block(s.consequent.type === "BlockStatement" ? s.consequent.body : [s.consequent]);
         this.depth--;
@@ -179,10 +179,10 @@ class RuleBuilder extends Lowering {
         return;
       }
       case "WhileStatement":
-        this.braced(`while (${this.verbatim(s.test)})`, s.body, s.start);
+        this.braced(`while (${this.valueText(s.test)})`, s.body, s.start);
         return;
       case "DoWhileStatement":
-        this.braced("do", s.body, s.start, `} while (${this.verbatim(s.test)});`);
+        this.braced("do", s.body, s.start, `} while (${this.valueText(s.test)});`);
         return;
       case "ForInStatement":
         this.braced(loopHead(src, s), s.body, s.start);
@@ -194,11 +194,11 @@ class RuleBuilder extends Lowering {
         this.braced("", s, s.start);
         return;
       case "SwitchStatement":
-        this.emit(`switch (${this.verbatim(s.discriminant)}) {`, s.start);
+        this.emit(`switch (${this.valueText(s.discriminant)}) {`, s.start);
         this.depth++;
         this.hoistedRules(s.cases.flatMap((c) => c.consequent));
         for (const c of s.cases) {
-          this.emit(c.test ? `case ${this.verbatim(c.test)}:` : "default:", c.start);
+          this.emit(c.test ? `case ${this.valueText(c.test)}:` : "default:", c.start);
           this.depth++;
           c.consequent.forEach((x) => this.stmt(x, false));
           this.depth--;

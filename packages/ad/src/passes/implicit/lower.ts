@@ -224,6 +224,32 @@ export abstract class Lowering {
     return withNestedRules(this.ctx, this.fn, n, (f) => `__ad.withRule(${this.ctx.primalText(f.node)},${this.inlineRule(f)})`);
   }
 
+  /**
+   * Source of an expression whose value carries no derivative — a test (of if, while, do,
+   * switch, case, a ternary), an untracked operand, declaration or result — verbatim, each read
+   * of a tracked binding in it wrapped `__ad.primalOf(s)`. While a second derivative is taken the
+   * tracked values carry tangents (DualNumber): `s > 0` and `s === 0` compare the values
+   * themselves. Reads of a shape (`x.shape`, `.size`, `.ndim`, `.dtype`, `.length`) stay as written.
+   */
+  valueText(n: Node): string {
+    const { refs, writes, functions } = this.ctx.scopes;
+    const src = this.ctx.p.source;
+    const reads = [...refs]
+      .filter(([id, b]) => id.start >= n.start && id.end <= n.end && !writes.has(id) && this.act.isActiveBinding(b))
+      .map(([id]) => id)
+      .filter((id) => !SHAPE_READ.test(src.slice(id.end, id.end + 16)))
+      .sort((a, b) => a.start - b.start);
+    // (a function literal inside keeps the plain form: its own rule reads what it captures)
+    if (reads.length === 0 || functions.some((f) => f.node.start >= n.start && f.node.end <= n.end)) return this.verbatim(n);
+    let out = "";
+    let at = n.start;
+    for (const id of reads) {
+      out += `${sliceWithEdits(this.ctx, at, id.start)}__ad.primalOf(${sliceWithEdits(this.ctx, id.start, id.end)})`;
+      at = id.end;
+    }
+    return out + sliceWithEdits(this.ctx, at, n.end);
+  }
+
   // ---- expressions ----------------------------------------------------------------------
 
   /** Lowers an expression; active results come back as an operand holding the value. */
@@ -231,7 +257,7 @@ export abstract class Lowering {
     const e = unwrapExpr(e0);
     const evaluated = this.chainObjects.get(e);
     if (evaluated) return evaluated;
-    if (!this.act.isActive(e)) return { text: this.chainObjects.size > 0 ? this.inactiveChainText(e) : this.verbatim(e) };
+    if (!this.act.isActive(e)) return { text: this.chainObjects.size > 0 ? this.inactiveChainText(e) : this.valueText(e) };
     const u = () => this.unit(stmt);
     const out = (stem: string): Active => (target ? target.op : this.temp(stem));
     const decl = (o: Active): string => (target && o === target.op ? (target.decl ? `${target.decl} ` : "") : "const ");
@@ -526,7 +552,7 @@ export abstract class Lowering {
     let firstIsLeft = false;
     let left: Operand | null = null;
     if (e.type === "ConditionalExpression") {
-      test = this.verbatim(e.test);
+      test = this.valueText(e.test);
       first = e.consequent;
       second = e.alternate;
     } else {
@@ -765,6 +791,9 @@ export function chainText(e: Expression, evaluated: (n: Expression) => string | 
  * Source of node `n` inside function `fn`, with each function literal nested in it (a direct child
  * of fn, not hand-written) replaced by `register(f)`: the literal given its inline rule.
  */
+/** What follows an identifier that reads its shape, not its values. */
+const SHAPE_READ = /^\s*\.(shape|size|ndim|dtype|length)\b/;
+
 export function withNestedRules(ctx: GenContext, fn: FunctionInfo, n: Node, register: (f: FunctionInfo) => string): string {
   const nested = ctx.scopes.functions.filter(
     (f) =>
