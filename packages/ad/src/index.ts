@@ -23,8 +23,17 @@ export {
   type Tree,
   type Leaf,
 } from "./runtime/tree.ts";
+export { hvp, hessian } from "./runtime/second_order.ts";
 export { jvp, defineFrule, findFrule, fruleOrigin, NoForwardRuleError, type Frule } from "./runtime/forward.ts";
-export { jvpcheck, randomTangent, JvpcheckError, type JvpcheckOptions, type JvpcheckReport, type JvpcheckEntry } from "./runtime/jvpcheck.ts";
+export {
+  jvpcheck,
+  hvpcheck,
+  randomTangent,
+  JvpcheckError,
+  type JvpcheckOptions,
+  type JvpcheckReport,
+  type JvpcheckEntry,
+} from "./runtime/jvpcheck.ts";
 export {
   gradcheck,
   gradcheckFunction,

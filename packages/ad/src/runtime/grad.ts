@@ -5,8 +5,11 @@
 // with explicit zeros for untouched leaves (completeCotangent: the one place zeros are made).
 // valueAndGrad and grad need a scalar output (a number or a one-element Tensor), seeded with 1.
 import { Tensor } from "@pullback/tensor";
+import { tangentsFlowing } from "@pullback/tensor/dual";
 import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.ts";
-import { explicitRuleOf, findRule, type Rule } from "./registry.ts";
+import { forwardOverReverse } from "./forward_over_reverse.ts";
+import { defineFrule } from "./forward.ts";
+import { defineRrule, explicitRuleOf, findRule, type Rule } from "./registry.ts";
 import { completeCotangent } from "./tree.ts";
 import type { Cotangent, GradOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
 
@@ -56,7 +59,7 @@ function pullbackOfRule(rule: Rule, args: any[]): [any, (dy: any) => any[]] {
  * hand-written rrule `f(x, ...rest) → [y, pullback]` — the rule of x ↦ y. Without the loader,
  * f is most likely a function of an .ad.ts file run as plain code: that error says so.
  */
-function ruleFor(f: Function, name: string): Rule {
+export function ruleFor(f: Function, name: string): Rule {
   const rule = findRule(f);
   if (rule) return rule;
   const plain = adFilesWithoutLoader();
@@ -68,7 +71,7 @@ function ruleFor(f: Function, name: string): Rule {
   });
 }
 
-function seedFor(value: unknown, name: string): number | Tensor {
+export function seedFor(value: unknown, name: string): number | Tensor {
   if (typeof value === "number") return 1;
   if (value instanceof Tensor) {
     if (value.size !== 1)
@@ -95,6 +98,10 @@ function valueAndGradNamed(f: Function, options: GradOptions, name: string): (..
   const argnums = options.argnums ?? 0;
   const list = Array.isArray(argnums) ? argnums : [argnums];
   return function valueAndGradOf(...args: any[]) {
+    if (tangentsFlowing())
+      throw new TypeError(
+        `${name}: called while a second derivative is taken (hvp, hessian, or the pullback of grad(f)): that is a third derivative; third and higher derivatives are not supported`,
+      );
     for (const i of list) {
       if (!Number.isInteger(i) || i < 0 || i >= args.length)
         throw new RangeError(`${name}: argnums ${i} is out of range for a call with ${args.length} argument${args.length === 1 ? "" : "s"}`);
@@ -118,8 +125,46 @@ export function grad<F extends (...args: any[]) => any, const N extends number |
 ): GradOf<F, N, H>;
 export function grad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => any {
   const vg = valueAndGradNamed(f, options, "grad");
-  return function gradOf(x: X, ...rest: any[]) {
+  const gradOf = function gradOf(x: X, ...rest: any[]) {
     const [out, grads] = vg(x, ...rest);
     return options.hasAux ? [grads, (out as [unknown, unknown])[1]] : grads;
   };
+  if (!options.hasAux) differentiableGrad(gradOf, ruleFor(f, "grad"), options.argnums ?? 0);
+  return gradOf;
+}
+
+/**
+ * Gives `gradOf` = grad(f) a rule and a forward rule, so that code differentiating it — grad of a
+ * function calling grad(f)(x) in an .ad.ts file, jvp of grad(f) — gets second derivatives: both
+ * are forward over reverse (forward_over_reverse.ts). With g = ∇ₐf (a the argnums), the pullback
+ * of dg is ∂/∂args ⟨∇ₐf, dg⟩ = H·dg: f's gradient, all arguments, along tangents dg on a. The
+ * forward rule is the tangent of ∇ₐf along the arguments' tangents: (H·ṫ)ₐ.
+ */
+function differentiableGrad(gradOf: Function, rule: Rule, argnums: number | number[]): void {
+  const seed = (value: unknown) => seedFor(value, "grad");
+  const picked = (xs: any[]) => (Array.isArray(argnums) ? argnums.map((i) => xs[i]) : xs[argnums]);
+  defineRrule(
+    gradOf,
+    function grad_rule(...args: any[]) {
+      const g = gradOf(...args);
+      return [
+        g,
+        function grad_pullback(dg: any) {
+          const tangents: any[] = args.map(() => null);
+          if (Array.isArray(argnums)) argnums.forEach((i, k) => (tangents[i] = dg?.[k] ?? null));
+          else tangents[argnums] = dg;
+          return forwardOverReverse("the pullback of grad(f)", rule, args, tangents, seed).hvps;
+        },
+      ];
+    },
+    "grad",
+  );
+  defineFrule(
+    gradOf,
+    function grad_frule(args: any[], tangents: any[]) {
+      const r = forwardOverReverse("the forward rule of grad(f)", rule, args, tangents, seed);
+      return [picked(r.grads), picked(r.hvps)];
+    },
+    "grad",
+  );
 }

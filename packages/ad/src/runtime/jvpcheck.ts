@@ -2,7 +2,9 @@
 // jvp(f, x, v)[1] is compared, output leaf by output leaf, with (f(x + ε·v) − f(x − ε·v)) / 2ε.
 // Tensor inputs are cast to float64 first (ops on float64 tensors run on the reference backend).
 import { Rng, Tensor } from "@pullback/tensor";
-import { jvp } from "./forward.ts";
+import { defineFrule, fruleOf, jvp } from "./forward.ts";
+import { grad } from "./grad.ts";
+import { hvp } from "./second_order.ts";
 import { isPlainObject } from "./tree.ts";
 
 export interface JvpcheckOptions {
@@ -177,5 +179,26 @@ export function jvpcheck(f: (...args: any[]) => any, args: unknown[], options: J
     );
     throw new JvpcheckError(`jvpcheck failed for ${f.name || "f"} (eps ${eps}, atol ${atol}, rtol ${rtol}):\n${rows.join("\n")}`, report);
   }
+  return report;
+}
+
+/**
+ * Checks second derivatives: H·v — jvp of grad(f) over every argument, forward over reverse —
+ * against central differences of ∇f along v (jvpcheck of grad(f), float64), and hvp(f, args, v)
+ * against that jvp (the same numbers by either entry point). Options as jvpcheck's; f is scalar.
+ */
+export function hvpcheck(f: (...args: any[]) => any, args: unknown[], options: JvpcheckOptions = {}): JvpcheckReport {
+  const name = `grad(${f.name || "f"})`;
+  const gradOf: (...xs: any[]) => any = grad(f, { argnums: args.map((_, i) => i) });
+  const gradF = { [name]: (...xs: any[]) => gradOf(...xs) }[name];
+  defineFrule(gradF, (xs, ts) => fruleOf(gradOf)(xs, ts));
+  const report = jvpcheck(gradF, args, options);
+  const [, viaJvp] = jvp(gradOf, report.args as any[], report.tangents);
+  const viaHvp = hvp(f, report.args as any[], report.tangents);
+  const a = numericLeaves(viaJvp).leaves.flatMap((l) => Array.from(leafValues(l)));
+  const b = numericLeaves(viaHvp).leaves.flatMap((l) => Array.from(leafValues(l)));
+  const scale = Math.max(1, ...a.map(Math.abs));
+  const differ = a.length !== b.length || a.some((x, i) => !(Math.abs(x - b[i]) <= 1e-12 * scale));
+  if (differ) throw new JvpcheckError(`hvpcheck: hvp(${f.name || "f"}, …) and jvp(grad(${f.name || "f"}), …) disagree`, report);
   return report;
 }

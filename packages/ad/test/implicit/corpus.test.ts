@@ -25,6 +25,7 @@ import * as reduce from "./programs/reduce.ad.ts";
 import * as spread from "./programs/spread.ad.ts";
 import * as objectFns from "./programs/object_fns.ad.ts";
 import { checkForward } from "../forward/check.ts";
+import { checkSecondOrder } from "../second_order/check.ts";
 
 const rng = new Rng(7);
 const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
@@ -37,6 +38,7 @@ const num = () => rng.normal();
 function check(f: (...args: any[]) => any, args: unknown[], argnums?: number[]): void {
   expect(gradcheckFunction(f, args, argnums ? { argnums } : {}).ok).toBe(true);
   checkForward(f, args, argnums);
+  checkSecondOrder(f, args, argnums);
 }
 
 const values = (t: Tensor): number[] => Array.from(t.data as Float64Array);
