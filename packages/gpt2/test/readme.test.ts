@@ -3,13 +3,13 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gradcheck, gradcheckFunction, jvp, jvpcheck, pullback, valueAndGrad } from "@pullback/ad";
+import { gradcheck, gradcheckFunction, hvp, hvpcheck, jvp, jvpcheck, pullback, randomTangent, valueAndGrad } from "@pullback/ad";
 import { Rng, Tensor } from "@pullback/tensor";
 import { randTensor } from "@pullback/tensor/testing";
 import { mlp as mlpExplicit } from "./readme_explicit.ad.ts";
 import { loss, mlp, type Layer } from "./readme_mlp.ad.ts";
 
-test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck, jvp", () => {
+test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck, jvp, hvp", () => {
   const rng = new Rng(2);
   const rand = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
   const layers: Layer[] = [0, 1].map(() => ({ w1: rand(6, 8), b1: rand(8), w2: rand(8, 6) }));
@@ -30,6 +30,13 @@ test("the README's implicit-mode example: valueAndGrad, pullback, gradcheck, jvp
   expect(Array.from(y2.data)).toEqual(Array.from(y.data));
   expect(dy2.shape).toEqual([5, 6]);
   expect(jvpcheck(loss, [layers, x, targets]).ok).toBe(true);
+  const dlayers = randomTangent(layers, rng);
+  const [hLayers] = hvp(loss, [layers, x, targets], [dlayers]);
+  expect(hLayers.map((h: Layer) => h.w2.shape)).toEqual([
+    [8, 6],
+    [8, 6],
+  ]);
+  expect(hvpcheck(loss, [layers, x, targets], { tangents: [dlayers, null, null] }).ok).toBe(true);
 });
 
 test("the README's explicit-mode example: forward, pullback structure, gradcheck", () => {

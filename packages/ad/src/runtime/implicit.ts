@@ -247,8 +247,9 @@ function keysCotangent(o: unknown, keys: string[], d: (i: number) => any): any {
  */
 export function escapedClosure(name: string, outer: string): never {
   throw new Error(
-    `${name}: a function capturing tracked values of ${outer} was differentiated outside ${outer} (it escaped, e.g. as a return value); ` +
-      `the gradient to the values it captures cannot reach ${outer}'s pullback. Call it inside ${outer}, or pass the values it captures as arguments.`,
+    `${name}: a function capturing tracked values of ${outer} was differentiated outside ${outer} (it escaped, e.g. as a return value, ` +
+      `or was given to grad/valueAndGrad inside ${outer}); the gradient to the values it captures cannot reach ${outer}'s pullback. ` +
+      `Call it inside ${outer}, or pass the values it captures as arguments (grad(f, { argnums }) for several).`,
   );
 }
 

@@ -161,3 +161,9 @@ export function stopped(x: Tensor): number {
 export function rowsSquared(x: Tensor): number {
   return sum(square(sumAlong(x, 1)));
 }
+
+/** grad of a closure capturing a tracked tensor w (its gradient in w would be lost: an error). */
+export function gradOfClosure(x: Tensor, w: Tensor): number {
+  const f = (y: Tensor) => sum(mul(tanh(y), w));
+  return sum(grad(f)(x));
+}

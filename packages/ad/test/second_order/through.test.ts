@@ -62,6 +62,13 @@ describe("clear errors, never a wrong number", () => {
   test("a customVjp whose backward does JavaScript arithmetic on a number", () => {
     expect(() => hvp(F.usesNumberSin, [r(3)], [r(3)])).toThrow(/a number carrying a tangent/);
   });
+  test("grad of a closure capturing a tracked value, inside the function that made it", () => {
+    const [x, w] = [r(3), r(3)];
+    expect(F.gradOfClosure(x, w)).toBeNumber(); // running it is fine
+    expect(() => grad(F.gradOfClosure, { argnums: [0, 1] })(x, w)).toThrow(
+      /capturing tracked values of gradOfClosure was differentiated outside gradOfClosure \(.*given to grad\/valueAndGrad inside gradOfClosure\)/,
+    );
+  });
   test("third order: the Hessian of a function calling grad", () => {
     expect(() => hvp(F.sumGradTanh, [r(3)], [r(3)])).toThrow(/third and higher derivatives are not supported/);
     expect(() => hvpcheck(F.directional, [r(2, 3), small(3, 4), small(4, 2), r(2, 3)])).toThrow(/third and higher derivatives are not supported/);
