@@ -7,9 +7,9 @@
 // (declared in rules/) differentiate them. Outside `carryingTangents` a call costs one check.
 import { TensorError } from "./errors.ts";
 import type { Frule } from "./rules/types.ts";
-import { DualNumber, DualTensor, Tensor } from "./tensor.ts";
+import { DualNumber, DualTensor, TangentLostError, Tensor } from "./tensor.ts";
 
-export { DualNumber, DualTensor };
+export { DualNumber, DualTensor, TangentLostError };
 
 /** How many `carryingTangents` runs are in progress (0 or 1: one level of tangents). */
 let depth = 0;

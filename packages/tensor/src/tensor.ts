@@ -199,13 +199,23 @@ export class Tensor {
 
 // ---- values carrying a tangent (second-order differentiation; dispatch in dual.ts) ------------
 
-/** The error for reading what a value carrying a tangent holds, outside an op's forward rule. */
-function tangentLost(what: string): TensorError {
-  return new TensorError(
-    "Tensor",
-    `${what} carrying a tangent (second-order differentiation: hvp, hessian, grad of grad) was read by code without a forward rule, ` +
-      "which would lose the tangent: write that code with ops of @pullback/tensor, or give the function a forward rule (defineFrule)",
-  );
+/**
+ * What a value carrying a tangent holds was read outside an op's forward rule — by code that has
+ * none, and would drop the tangent. `rule` names the hand-written rule it happened in, when known
+ * (@pullback/ad adds it).
+ */
+export class TangentLostError extends TensorError {
+  constructor(
+    readonly what: "a tensor" | "a number",
+    readonly rule?: string,
+  ) {
+    super(
+      "Tensor",
+      `${what} carrying a tangent (second-order differentiation: hvp, hessian, grad of grad) was read by code without a forward rule` +
+        `${rule ? `, in ${rule}` : ""}, which would lose the tangent: write that code with ops of @pullback/tensor, or give the function a forward rule (defineFrule)`,
+    );
+    this.name = "TangentLostError";
+  }
 }
 
 /**
@@ -226,7 +236,7 @@ export class DualTensor extends Tensor {
     );
   }
   override get data(): TensorData {
-    throw tangentLost("a tensor");
+    throw new TangentLostError("a tensor");
   }
   override toString(): string {
     return `DualTensor(${fmtShape(this.shape)}, ${this.dtype})\nprimal: ${formatData(this.primal)}\ntangent: ${formatData(this.tangent)}`;
@@ -244,7 +254,7 @@ export class DualNumber {
     readonly tangent: number,
   ) {}
   valueOf(): never {
-    throw tangentLost("a number");
+    throw new TangentLostError("a number");
   }
   toString(): string {
     return `DualNumber(${this.primal}, tangent ${this.tangent})`;

@@ -8,6 +8,7 @@
 // it is created (`explicitRule`, which generated code calls as `__ad.explicit`);
 // `defineRrule`/`customVjp` register hand-written ones; `nonDifferentiable` registers a rule with no gradient; the ops of @pullback/tensor are
 // registered from its op table when this module loads.
+import { TangentLostError } from "@pullback/tensor/dual";
 import { opTable, type Rule } from "@pullback/tensor/rules";
 import { checkCotangents, CotangentError } from "./cotangent_check.ts";
 import { completeCotangent } from "./tree.ts";
@@ -56,11 +57,22 @@ export function defineRrule<F extends Function>(f: F, rule: Rule, origin = "cust
 /** The call site ruleOf was last asked for (generated code calls the rule right after). */
 let pendingSite: string | undefined;
 
+/** Runs `f`; a TangentLostError from it is given the name of the hand-written rule (and its phase). */
+function naming<T>(rule: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TangentLostError && e.rule === undefined) throw new TangentLostError(e.what, rule);
+    throw e;
+  }
+}
+
 function checkedRule(name: string, rule: Rule, definedAt: string | undefined): Rule {
+  const where = `${name}${definedAt ? ` (defined at ${definedAt})` : ""}`;
   return function checked(...args: any[]) {
     const calledAt = pendingSite;
     pendingSite = undefined;
-    const [y, pullback] = rule(...args);
+    const [y, pullback] = naming(where, () => rule(...args));
     if (typeof pullback !== "function")
       throw new CotangentError(
         `${name}${definedAt ? ` (defined at ${definedAt})` : ""} must return [y, pullback], got a ${typeof pullback} as the pullback`,
@@ -68,7 +80,7 @@ function checkedRule(name: string, rule: Rule, definedAt: string | undefined): R
     return [
       y,
       function checkedPullback(dy: any) {
-        const ds = pullback(dy);
+        const ds = naming(`the pullback of ${where}`, () => pullback(dy));
         checkCotangents(ds, args, name, definedAt, calledAt);
         return ds;
       },
