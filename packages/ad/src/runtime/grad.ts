@@ -4,13 +4,13 @@
 // of x ↦ y. Cotangents come back for the arguments selected by `argnums`, in their structure,
 // with explicit zeros for untouched leaves (completeCotangent: the one place zeros are made).
 // valueAndGrad and grad need a scalar output (a number or a one-element Tensor), seeded with 1.
-import { Tensor } from "@pullback/tensor";
+import { mulScalar, Tensor } from "@pullback/tensor";
 import { tangentsFlowing } from "@pullback/tensor/dual";
 import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.ts";
 import { forwardOverReverse } from "./forward_over_reverse.ts";
 import { defineFrule } from "./forward.ts";
-import { defineRrule, explicitRuleOf, findRule, type Rule } from "./registry.ts";
-import { completeCotangent } from "./tree.ts";
+import { defineRrule, explicitRuleOf, findRule, nameOf, type Rule } from "./registry.ts";
+import { acc, completeCotangent } from "./tree.ts";
 import type { Cotangent, GradOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
 
 export type { AuxOf, Cotangent, GradOf, GradsOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
@@ -90,7 +90,9 @@ export function valueAndGrad<F extends (...args: any[]) => any, const N extends 
   options?: TypedGradOptions<N, H>,
 ): ValueAndGradOf<F, N>;
 export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => [any, any] {
-  return valueAndGradNamed(f, options, "valueAndGrad");
+  const valueAndGradOf = valueAndGradNamed(f, options, "valueAndGrad");
+  differentiable("valueAndGrad", valueAndGradOf, f, options);
+  return valueAndGradOf;
 }
 
 function valueAndGradNamed(f: Function, options: GradOptions, name: string): (...args: any[]) => [any, any] {
@@ -129,42 +131,71 @@ export function grad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOp
     const [out, grads] = vg(x, ...rest);
     return options.hasAux ? [grads, (out as [unknown, unknown])[1]] : grads;
   };
-  if (!options.hasAux) differentiableGrad(gradOf, ruleFor(f, "grad"), options.argnums ?? 0);
+  differentiable("grad", gradOf, f, options);
   return gradOf;
 }
 
+/** dv·g over the leaves of g (dv a number; null is zero). */
+function scaled(g: any, dv: any): any {
+  if (dv === null || dv === undefined || g === null || g === undefined) return null;
+  if (g instanceof Tensor) return mulScalar(g, dv);
+  if (typeof g === "number") return g * dv;
+  if (Array.isArray(g)) return g.map((gi) => scaled(gi, dv));
+  return Object.fromEntries(Object.entries(g).map(([k, v]) => [k, scaled(v, dv)]));
+}
+
 /**
- * Gives `gradOf` = grad(f) a rule and a forward rule, so that code differentiating it — grad of a
- * function calling grad(f)(x) in an .ad.ts file, jvp of grad(f) — gets second derivatives: both
- * are forward over reverse (forward_over_reverse.ts). With g = ∇ₐf (a the argnums), the pullback
- * of dg is ∂/∂args ⟨∇ₐf, dg⟩ = H·dg: f's gradient, all arguments, along tangents dg on a. The
- * forward rule is the tangent of ∇ₐf along the arguments' tangents: (H·ṫ)ₐ.
+ * Gives `fn` — grad(f), or valueAndGrad(f) — a rule and a forward rule, so that code
+ * differentiating it (grad of a function calling grad(f)(x) in an .ad.ts file, jvp of grad(f))
+ * gets second derivatives: both are forward over reverse (forward_over_reverse.ts). With
+ * g = ∇ₐf (a the argnums), the pullback of dg is ∂/∂args ⟨∇ₐf, dg⟩ = H·dg — f's gradient over all
+ * its arguments, run with tangents dg on a — plus dv·∇f for valueAndGrad's value; the forward
+ * rule is the tangent of ∇ₐf (and of the value) along the arguments' tangents. With hasAux, the
+ * rules are an error saying so.
  */
-function differentiableGrad(gradOf: Function, rule: Rule, argnums: number | number[]): void {
-  const seed = (value: unknown) => seedFor(value, "grad");
+function differentiable(kind: "grad" | "valueAndGrad", fn: Function, f: Function, options: GradOptions): void {
+  if (options.hasAux) {
+    const unsupported = () => {
+      throw new TypeError(`${kind}(f, { hasAux: true }) cannot be differentiated: second derivatives through aux are not supported (drop hasAux)`);
+    };
+    defineRrule(fn, unsupported, kind);
+    defineFrule(fn, unsupported, kind);
+    return;
+  }
+  const rule = ruleFor(f, kind);
+  const argnums = options.argnums ?? 0;
+  const seed = (value: unknown) => seedFor(value, kind);
   const picked = (xs: any[]) => (Array.isArray(argnums) ? argnums.map((i) => xs[i]) : xs[argnums]);
+  const what = `${kind}(${nameOf(f)})`;
   defineRrule(
-    gradOf,
+    fn,
     function grad_rule(...args: any[]) {
-      const g = gradOf(...args);
       return [
-        g,
-        function grad_pullback(dg: any) {
+        fn(...args),
+        function grad_pullback(d: any) {
+          const [dv, dg] = kind === "grad" ? [null, d] : [d?.[0] ?? null, d?.[1] ?? null];
           const tangents: any[] = args.map(() => null);
           if (Array.isArray(argnums)) argnums.forEach((i, k) => (tangents[i] = dg?.[k] ?? null));
           else tangents[argnums] = dg;
-          return forwardOverReverse("the pullback of grad(f)", rule, args, tangents, seed).hvps;
+          const r = forwardOverReverse(`the pullback of ${what}`, rule, args, tangents, seed);
+          return dv === null ? r.hvps : r.hvps.map((h, j) => acc(h, scaled(r.grads[j], dv)));
         },
       ];
     },
-    "grad",
+    kind,
   );
   defineFrule(
-    gradOf,
+    fn,
     function grad_frule(args: any[], tangents: any[]) {
-      const r = forwardOverReverse("the forward rule of grad(f)", rule, args, tangents, seed);
-      return [picked(r.grads), picked(r.hvps)];
+      const r = forwardOverReverse(`the forward rule of ${what}`, rule, args, tangents, seed);
+      const [g, tg] = [picked(r.grads), picked(r.hvps)];
+      return kind === "grad"
+        ? [g, tg]
+        : [
+            [r.value, g],
+            [r.valueTangent, tg],
+          ];
     },
-    "grad",
+    kind,
   );
 }

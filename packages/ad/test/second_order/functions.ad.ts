@@ -2,7 +2,7 @@
 // (Rosenbrock, a quadratic form, the tfjs#3252 grad-of-grad cases) and second order through
 // loops, branches, closures, customVjp, checkpoint and stopGradient.
 import { addScalar, div, exp, log, matmul, mul, mulScalar, splitAt, square, sub, sum, sumAlong, tanh, Tensor } from "@pullback/tensor";
-import { checkpoint, customVjp, grad, stopGradient } from "@pullback/ad";
+import { checkpoint, customVjp, grad, stopGradient, valueAndGrad } from "@pullback/ad";
 
 /** Rosenbrock: (1 − x₀)² + 100·(x₁ − x₀²)², x of shape [2]. */
 export function rosenbrock(x: Tensor): number {
@@ -166,4 +166,24 @@ export function rowsSquared(x: Tensor): number {
 export function gradOfClosure(x: Tensor, w: Tensor): number {
   const f = (y: Tensor) => sum(mul(tanh(y), w));
   return sum(grad(f)(x));
+}
+
+/** valueAndGrad inside: the value and ⟨∇f, v⟩ (grad of it: ∇f + H·v). */
+export function valueAndSlope(x: Tensor, v: Tensor): number {
+  const [value, g] = valueAndGrad(sumExpTanh)(x);
+  return value + sum(mul(g, v));
+}
+
+export function sumExpTanh(x: Tensor): number {
+  return sum(exp(tanh(x)));
+}
+
+function withAux(x: Tensor): [number, number] {
+  return [sum(tanh(x)), 1];
+}
+
+/** grad with hasAux inside a differentiated function (not supported: an error). */
+export function gradWithAux(x: Tensor): number {
+  const [g] = grad(withAux, { hasAux: true })(x);
+  return sum(g);
 }

@@ -48,6 +48,17 @@ describe("grad of a function that calls grad", () => {
     const [viaHvp] = hvp(F.network, args, [v]);
     values(viaHvp).forEach((h, i) => expect(Math.abs(h - viaNested[i])).toBeLessThan(1e-12 * Math.max(1, Math.abs(h))));
   });
+  test("valueAndGrad inside: grad of value + ⟨∇f, v⟩ is ∇f + H·v", () => {
+    const [x, v] = [r(2, 3), r(2, 3)];
+    const got = values(grad(F.valueAndSlope)(x, v));
+    const [hv] = hvp(F.sumExpTanh, [x], [v]);
+    const g = values(grad(F.sumExpTanh)(x));
+    values(hv).forEach((h, i) => expect(Math.abs(got[i] - (g[i] + h))).toBeLessThan(1e-12));
+    expect(gradcheckFunction(F.valueAndSlope, [x, v], { argnums: [0, 1] }).ok).toBe(true);
+  });
+  test("grad with hasAux inside is an error saying so", () => {
+    expect(() => grad(F.gradWithAux)(r(3))).toThrow(/grad\(f, \{ hasAux: true \}\) cannot be differentiated/);
+  });
   test("its gradient in x and the weights passes gradcheck (central differences of grad of grad)", () => {
     expect(gradcheckFunction(F.directional, [r(2, 3), small(3, 4), small(4, 2), r(2, 3)], { argnums: [0, 1, 2] }).ok).toBe(true);
   });
