@@ -232,13 +232,16 @@ export abstract class Lowering {
    * themselves. Reads of a shape (`x.shape`, `.size`, `.ndim`, `.dtype`, `.length`) stay as written.
    */
   valueText(n: Node): string {
-    const { refs, writes, functions } = this.ctx.scopes;
-    const src = this.ctx.p.source;
-    const reads = [...refs]
-      .filter(([id, b]) => id.start >= n.start && id.end <= n.end && !writes.has(id) && this.act.isActiveBinding(b))
-      .map(([id]) => id)
-      .filter((id) => !SHAPE_READ.test(src.slice(id.end, id.end + 16)))
-      .sort((a, b) => a.start - b.start);
+    const { functions } = this.ctx.scopes;
+    const all = this.trackedReads();
+    let lo = 0;
+    for (let hi = all.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid].start < n.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const reads: Node[] = [];
+    for (let i = lo; i < all.length && all[i].end <= n.end; i++) reads.push(all[i]);
     // (a function literal inside keeps the plain form: its own rule reads what it captures)
     if (reads.length === 0 || functions.some((f) => f.node.start >= n.start && f.node.end <= n.end)) return this.verbatim(n);
     let out = "";
@@ -249,6 +252,19 @@ export abstract class Lowering {
     }
     return out + sliceWithEdits(this.ctx, at, n.end);
   }
+
+  /** Reads of tracked bindings in the module (not their shapes), by position: what valueText wraps. */
+  private trackedReads(): Node[] {
+    if (this.trackedReadsCache) return this.trackedReadsCache;
+    const { refs, writes } = this.ctx.scopes;
+    const src = this.ctx.p.source;
+    this.trackedReadsCache = [...refs]
+      .filter(([id, b]) => !writes.has(id) && this.act.isActiveBinding(b) && !SHAPE_READ.test(src.slice(id.end, id.end + 16)))
+      .map(([id]) => id)
+      .sort((a, b) => a.start - b.start);
+    return this.trackedReadsCache;
+  }
+  private trackedReadsCache: Node[] | null = null;
 
   // ---- expressions ----------------------------------------------------------------------
 
