@@ -63,3 +63,15 @@ test("directional-derivative: jvp equals ⟨grad, v⟩ and the central differenc
   expect(Math.abs(forward - numeric) / Math.abs(numeric)).toBeLessThan(1e-6);
   expect(lineOf(out, "time")).toContain("jvp / valueAndGrad");
 }, 60_000);
+
+test("hessian-vector: vᵀHv from hvp equals the central differences of the gradient and of the loss (float64)", () => {
+  const out = run("hessian-vector");
+  const [curvature] = numbers(lineOf(out, "vᵀHv"));
+  const [, gradDifference] = numbers(lineOf(out, "gradient difference"));
+  const [, lossDifference] = numbers(lineOf(out, "second difference of L"));
+  expect(curvature).not.toBe(0);
+  expect(Math.abs(curvature - gradDifference) / Math.abs(gradDifference)).toBeLessThan(1e-6);
+  expect(Math.abs(curvature - lossDifference) / Math.abs(lossDifference)).toBeLessThan(1e-4);
+  expect(lineOf(out, "Newton step along v")).toBeDefined();
+  expect(lineOf(out, "time")).toContain("hvp / valueAndGrad");
+}, 60_000);

@@ -1,6 +1,8 @@
 // The kernel benchmark harness: section interface, timing helpers and the NumPy bridge.
 // Each op family contributes a section (bench/<family>.ts) registered in bench/kernels.ts;
 // kernels.ts runs every section once per thread count and prints one table (or --json).
+// compareCost and peakTensorBytes compare whole calls (a gradient, an hvp) in time and memory.
+import { MemoryPool } from "../src/index.ts";
 
 /** One measured kernel call: medians over repeats, optionally against a reference implementation. */
 export interface BenchRow {
@@ -75,6 +77,84 @@ export function timeMsCpu(fn: () => void, options: { minRepeats?: number; maxRep
     total += dt;
   }
   return { ms: median(times), cpuMs: median(cpu) };
+}
+
+/** What a call costs against a reference call (compareCost). */
+export interface CallCost {
+  /** Median milliseconds of the reference and of the call. */
+  referenceMs: number;
+  ms: number;
+  /** Median of the per-round ratios call / reference. */
+  ratio: number;
+  /** Peak tensor bytes of one reference call and of one call (peakTensorBytes). */
+  referenceBytes: number;
+  bytes: number;
+}
+
+/**
+ * Time and memory of `call` against `reference`: after one warm-up call of each, `rounds` rounds
+ * of both, which runs first alternating from round to round (neither always runs first, or on
+ * memory the other just freed). Each runs in its own MemoryPool, as a training step does: from
+ * the second call on it allocates no new memory and waits on no garbage collector.
+ */
+export function compareCost(reference: () => unknown, call: () => unknown, rounds: number): CallCost {
+  const pools = [new MemoryPool(), new MemoryPool()];
+  const fs = [reference, call];
+  const run = (k: number) => {
+    const t0 = performance.now();
+    pools[k].run(fs[k]);
+    return performance.now() - t0;
+  };
+  run(0);
+  run(1);
+  const times: [number[], number[]] = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    const first = r % 2;
+    times[first].push(run(first));
+    times[1 - first].push(run(1 - first));
+  }
+  return {
+    referenceMs: median(times[0]),
+    ms: median(times[1]),
+    ratio: median(times[1].map((t, i) => t / times[0][i])),
+    referenceBytes: peakTensorBytes(reference),
+    bytes: peakTensorBytes(call),
+  };
+}
+
+/** Prints CallCosts as a table: one row per model, `names` naming the reference and the call; × is call / reference. */
+export function printCostTable(names: [reference: string, call: string], rows: { model: string; shapes: string; cost: CallCost }[]): void {
+  const [r, c] = names;
+  const MiB = (b: number) => (b / 2 ** 20).toFixed(2);
+  printTable(
+    ["model", "shapes", `${r} ms`, `${c} ms`, "time ×", `${r} MiB`, `${c} MiB`, "memory ×"],
+    rows.map(({ model, shapes, cost }) => [
+      model,
+      shapes,
+      cost.referenceMs.toFixed(3),
+      cost.ms.toFixed(3),
+      cost.ratio.toFixed(2),
+      MiB(cost.referenceBytes),
+      MiB(cost.bytes),
+      (cost.bytes / cost.referenceBytes).toFixed(2),
+    ]),
+  );
+}
+
+/**
+ * The tensor memory `f()` needs at its peak, in bytes: `f` runs once in a fresh MemoryPool and
+ * the pool's size is read after. Inside a pool a buffer is reused only once it is given back —
+ * at the end of a nested releasingTemporaries scope (each generated pullback of @pullback/ad) or
+ * of the run — and only for a tensor of the same byte length, so this is the high-water mark of
+ * the tensor memory held at once (a tensor is held until its scope ends, even if dead before),
+ * rounded up by that size bucketing: what the call holds when run in a pool, as a training step
+ * is. It counts every tensor created inside f (its result too), not those it was given, nor
+ * kernels' internal scratch or JavaScript objects.
+ */
+export function peakTensorBytes(f: () => unknown): number {
+  const pool = new MemoryPool();
+  pool.run(f);
+  return pool.stats().bytes;
 }
 
 // ---- Python / NumPy ------------------------------------------------------------------------
