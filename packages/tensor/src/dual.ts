@@ -6,6 +6,7 @@
 // hessian, grad of grad: its pullbacks call the ops and backward kernels, whose forward rules
 // (declared in rules/) differentiate them. Outside `carryingTangents` a call costs one check.
 import { TensorError } from "./errors.ts";
+import { releasingTemporaries } from "./memory.ts";
 import type { Frule } from "./rules/types.ts";
 import { DualNumber, DualTensor, TangentLostError, Tensor } from "./tensor.ts";
 
@@ -46,7 +47,8 @@ function throughForwardRule(f: Function, name: string, args: any[]): any {
       "a value carrying a tangent (second-order differentiation: hvp, hessian, grad of grad) reached it, and it has no forward rule in the op table",
     );
   }
-  const [y, ty] = frule(args.map(primalOf), args.map(tangentOf));
+  // (inside a MemoryPool.run, the rule's intermediates go back to the pool as soon as it returns)
+  const [y, ty] = releasingTemporaries(() => frule(args.map(primalOf), args.map(tangentOf)));
   return withTangent(y, ty);
 }
 
