@@ -16,13 +16,16 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
-/** A frozen copy of `shape`, validated. */
+/**
+ * `shape`, validated and frozen: a frozen array is taken as it is (another tensor's shape, most
+ * often), any other is copied and the copy frozen (freezing is the costly part of making a tensor).
+ */
 function checkShape(op: string, shape: Shape): number[] {
   check(Array.isArray(shape), op, () => `shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
     check(Number.isInteger(d) && d >= 0, op, () => `shape ${fmtShape(shape)} has a dimension that is not a non-negative integer`);
   }
-  return Object.freeze([...shape]) as number[];
+  return (Object.isFrozen(shape) ? shape : Object.freeze([...shape])) as number[];
 }
 
 /** Zero-filled memory for `n` elements (from the running MemoryPool, if any). */
@@ -229,10 +232,11 @@ export class DualTensor extends Tensor {
     readonly tangent: Tensor,
   ) {
     super(primal.data, primal.shape);
+    const [a, b] = [primal.shape, tangent.shape];
     check(
-      fmtShape(tangent.shape) === fmtShape(primal.shape),
+      a.length === b.length && a.every((d, i) => d === b[i]),
       "DualTensor",
-      () => `the tangent's shape ${fmtShape(tangent.shape)} differs from the value's ${fmtShape(primal.shape)}`,
+      () => `the tangent's shape ${fmtShape(b)} differs from the value's ${fmtShape(a)}`,
     );
   }
   override get data(): TensorData {
