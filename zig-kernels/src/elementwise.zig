@@ -97,6 +97,19 @@ pub fn geluGradV(x: Vf) Vf {
     return @mulAdd(Vf, splat(2.0) * x * e * s * s, du, s);
 }
 
+/// d² gelu/dx² = s(1 − s)·(4u′ + 2x·u″ − 4x·u′²·(2s − 1)), with s, e, u′ as in geluGradV
+/// (s(1 − s) = e·s²) and u″ = 6·√(2/π)·0.044715·x: what second derivatives of the MLP need.
+pub fn geluSecondV(x: Vf) Vf {
+    const x2 = x * x;
+    const u = splat(gelu_c) * @mulAdd(Vf, splat(gelu_k) * x2, x, x);
+    const e = expV(@min(@max(splat(-2.0) * u, splat(-80.0)), splat(80.0)));
+    const s = splat(1.0) / (splat(1.0) + e);
+    const du = splat(gelu_c) * @mulAdd(Vf, splat(3.0 * gelu_k), x2, splat(1.0));
+    const d2u = splat(6.0 * gelu_c * gelu_k) * x;
+    const bracket = splat(4.0) * du + splat(2.0) * x * d2u - splat(4.0) * x * du * du * (splat(2.0) * s - splat(1.0));
+    return e * s * s * bracket;
+}
+
 // ---- unary maps ------------------------------------------------------------------------------
 
 const UnaryFn = fn (Vf) Vf;
@@ -139,6 +152,9 @@ fn tanhBack(y: Vf, dy: Vf) Vf {
 }
 fn geluBack(x: Vf, dy: Vf) Vf {
     return dy * geluGradV(x);
+}
+fn geluSecondBack(x: Vf, dy: Vf) Vf {
+    return dy * geluSecondV(x);
 }
 
 fn addOp(a: Vf, b: Vf) Vf {
@@ -369,6 +385,9 @@ export fn pb_elementwise_tanh_backward(y: [*]const f32, dy: [*]const f32, dx: [*
 export fn pb_elementwise_gelu_backward(x: [*]const f32, dy: [*]const f32, dx: [*]f32, n: usize) void {
     zip(geluBack, x, dy, dx, n);
 }
+export fn pb_elementwise_gelu_second_backward(x: [*]const f32, dy: [*]const f32, out: [*]f32, n: usize) void {
+    zip(geluSecondBack, x, dy, out, n);
+}
 
 // ---- tests: scalar references ------------------------------------------------------------------
 
@@ -410,8 +429,19 @@ test "gelu equals 0.5·x·(1 + tanh u) and its gradient matches finite differenc
         }.f;
         const fd = (g(xd + h) - g(xd - h)) / (2 * h);
         try std.testing.expectApproxEqAbs(fd, @as(f64, geluGradV(splat(x))[0]), 1e-4);
+        // gelu'' against central differences of the f64 gradient
+        const gp = struct {
+            fn f(t: f64) f64 {
+                const th = std.math.tanh(0.7978845608028654 * (t + 0.044715 * t * t * t));
+                return 0.5 * (1.0 + th) + 0.5 * t * (1.0 - th * th) * 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * t * t);
+            }
+        }.f;
+        const fd2 = (gp(xd + h) - gp(xd - h)) / (2 * h);
+        try std.testing.expectApproxEqAbs(fd2, @as(f64, geluSecondV(splat(x))[0]), 1e-4);
     }
     try std.testing.expectEqual(@as(f32, 0), @abs(applyScalar(geluOp, -1000.0)));
+    try std.testing.expect(@abs(geluSecondV(splat(-1000.0))[0]) < 1e-20);
+    try std.testing.expect(@abs(geluSecondV(splat(1000.0))[0]) < 1e-20);
     try std.testing.expectEqual(@as(f32, 1000), applyScalar(geluOp, 1000.0));
     try std.testing.expect(@abs(geluGradV(splat(-1000.0))[0]) < 1e-20);
     try std.testing.expectEqual(@as(f32, 1), geluGradV(splat(1000.0))[0]);

@@ -9,6 +9,7 @@ import {
   expBackward,
   gelu,
   geluBackward,
+  geluSecondBackward,
   log,
   logBackward,
   mul,
@@ -312,6 +313,25 @@ describe("unary ops", () => {
     expect(gg.every((v) => Number.isFinite(v))).toBe(true);
     expect(gg[3]).toBe(1);
     expect(Math.abs(gg[0])).toBeLessThan(1e-20);
+  });
+
+  test("geluSecondBackward (dy·gelu''): the kernel equals the reference at every size, and the reference central differences of geluBackward", () => {
+    for (const n of [...kernelSizes, 1000]) {
+      const x = randTensor([n], n, { low: -8, high: 8 });
+      const dy = randTensor([n], n + 1);
+      assertClose(geluSecondBackward(x, dy), ref.geluSecondBackward(x.to("float64"), dy.to("float64")), {
+        rtol: 1e-5,
+        atol: 1e-6,
+        what: `geluSecondBackward n=${n}`,
+      });
+    }
+    const x = randTensor([200], 7, { low: -6, high: 6, dtype: "float64" });
+    const dy = randTensor([200], 8, { dtype: "float64" });
+    const h = 1e-5;
+    const shifted = (e: number) => ref.geluBackward(ref.addScalar(x, e), dy).data;
+    const [plus, minus, got] = [shifted(h), shifted(-h), ref.geluSecondBackward(x, dy).data];
+    for (let i = 0; i < 200; i++) expect(Math.abs(got[i] - (plus[i] - minus[i]) / (2 * h))).toBeLessThan(1e-8);
+    expect(Array.from(geluSecondBackward(Tensor.from([-1000, 1000]), Tensor.ones([2])).data).every((v) => Math.abs(v) < 1e-20)).toBe(true);
   });
 
   test("gelu on the model's MLP activation (8192, 256) agrees with the reference", () => {

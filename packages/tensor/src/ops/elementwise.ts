@@ -37,6 +37,7 @@ const K = bindKernels({
   pb_elementwise_square_backward: backwardArgs,
   pb_elementwise_tanh_backward: backwardArgs,
   pb_elementwise_gelu_backward: backwardArgs,
+  pb_elementwise_gelu_second_backward: backwardArgs,
 });
 
 /** The most axes a kernel call takes after collapsing (zig-kernels max_dims). */
@@ -241,6 +242,10 @@ export const tanhBackward = withTangents(function tanhBackward(y: Tensor, dy: Te
 /** dx = dy · gelu′(x). */
 export const geluBackward = withTangents(function geluBackward(x: Tensor, dy: Tensor): Tensor {
   return backward("geluBackward", "x", K.pb_elementwise_gelu_backward, ref.geluBackward, x, dy);
+});
+/** dy · gelu''(x): the second derivative geluBackward's forward rule needs (second order: hvp, hessian). */
+export const geluSecondBackward = withTangents(function geluSecondBackward(x: Tensor, dy: Tensor): Tensor {
+  return backward("geluSecondBackward", "x", K.pb_elementwise_gelu_second_backward, ref.geluSecondBackward, x, dy);
 });
 
 /**

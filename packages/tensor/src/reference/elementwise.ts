@@ -57,6 +57,13 @@ function geluGrad(x: number): number {
   return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * geluC * (1 + 3 * geluK * x * x);
 }
 
+/** d² gelu/dx² = (1 − tanh² u)·(u′ + 3·√(2/π)·0.044715·x² − x·tanh u·u′²), u′ = √(2/π)·(1 + 3·0.044715·x²). */
+function geluSecond(x: number): number {
+  const t = Math.tanh(geluC * (x + geluK * x * x * x));
+  const du = geluC * (1 + 3 * geluK * x * x);
+  return (1 - t * t) * (du + 3 * geluC * geluK * x * x - x * t * du * du);
+}
+
 export const exp = (x: Tensor): Tensor => map(x, Math.exp);
 export const log = (x: Tensor): Tensor => map(x, Math.log);
 export const sqrt = (x: Tensor): Tensor => map(x, Math.sqrt);
@@ -70,6 +77,7 @@ export const sqrtBackward = (y: Tensor, dy: Tensor): Tensor => zip(y, dy, (v, g)
 export const squareBackward = (x: Tensor, dy: Tensor): Tensor => zip(x, dy, (v, g) => 2 * v * g);
 export const tanhBackward = (y: Tensor, dy: Tensor): Tensor => zip(y, dy, (v, g) => g * (1 - v * v));
 export const geluBackward = (x: Tensor, dy: Tensor): Tensor => zip(x, dy, (v, g) => g * geluGrad(v));
+export const geluSecondBackward = (x: Tensor, dy: Tensor): Tensor => zip(x, dy, (v, g) => g * geluSecond(v));
 
 /** dst += src in place (same shape); returns dst. */
 export function addInto(dst: Tensor, src: Tensor): Tensor {

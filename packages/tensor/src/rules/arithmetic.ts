@@ -14,17 +14,6 @@ const dot = (dy: Tensor, x: Tensor): number => sum(ops.mul(dy, x));
 
 const sumToShape = defineKernel({ op: ops.sumToShape, frule: "linear", noRule: "the broadcasting backward of add/sub/mul/div; use sumAlong" });
 
-/** gelu''(x) for GPT-2's tanh gelu: (1 − t²)·(u' − x·t·u'² + 3ck·x²), t = tanh(c(x + kx³)), u' = c(1 + 3kx²). */
-function geluSecond(x: Tensor): Tensor {
-  const c = Math.sqrt(2 / Math.PI),
-    k = 0.044715;
-  const x2 = ops.square(x);
-  const t = ops.tanh(ops.mulScalar(ops.add(x, ops.mulScalar(ops.mul(x2, x), k)), c));
-  const sech2 = ops.addScalar(ops.mulScalar(ops.square(t), -1), 1);
-  const du = ops.addScalar(ops.mulScalar(x2, 3 * c * k), c);
-  return ops.mul(sech2, ops.add(ops.sub(du, ops.mul(ops.mul(x, t), ops.square(du))), ops.mulScalar(x2, 3 * c * k)));
-}
-
 /** y = a + b. ∂a = dy, ∂b = dy (each summed to its operand's shape). */
 export const add = defineOp({
   op: ops.add,
@@ -233,7 +222,7 @@ export const gelu = defineOp({
       op: ops.geluBackward,
       frule: ([x, dy], [tx, tdy]) => [
         ops.geluBackward(x, dy),
-        plus(isZero(tdy) ? null : ops.geluBackward(x, tdy), isZero(tx) ? null : ops.mul(ops.mul(dy, geluSecond(x)), tx)),
+        plus(isZero(tdy) ? null : ops.geluBackward(x, tdy), isZero(tx) ? null : ops.geluSecondBackward(x, ops.mul(dy, tx))),
       ],
     }),
   ],
