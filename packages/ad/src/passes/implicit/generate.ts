@@ -175,7 +175,7 @@ class RuleBuilder extends Lowering {
             }
           }
         }
-        this.braced(loopHead(src, s), s.body, s.start);
+        this.braced(this.forHead(s), s.body, s.start);
         return;
       }
       case "WhileStatement":
@@ -375,6 +375,19 @@ class RuleBuilder extends Lowering {
     return root.type === "Identifier" && this.act.isActiveBinding(this.ctx.scopes.refs.get(root));
   }
 
+  /** `for (init; test; update)` with the reads of tracked values in its (untracked) parts as valueText writes them. */
+  forHead(s: ForStatement): string {
+    const head = loopHead(this.ctx.p.source, s);
+    let out = "";
+    let at = s.start;
+    for (const part of [s.init, s.test, s.update]) {
+      if (!part) continue;
+      out += head.slice(at - s.start, part.start - s.start) + this.valueText(part);
+      at = part.end;
+    }
+    return out + head.slice(at - s.start);
+  }
+
   forOf(s: ForOfStatement): void {
     const src = this.ctx.p.source;
     if (s.await) {
@@ -459,7 +472,13 @@ class RuleBuilder extends Lowering {
       }
     });
 
-    // Forward.
+    // Forward. An argument no derivative flows from may still carry a tangent (hvp's v, the
+    // pullback of grad(f) over it): the function reads its value, as first order does.
+    node.params.forEach((p, i) => {
+      const base = p.type === "AssignmentPattern" ? p.left : p.type === "RestElement" ? p.argument : p;
+      if (base.type === "Identifier" && (p.type === "RestElement" ? restParam === null : paramOps[i] === null))
+        this.emit(`${base.name} = __ad.primalOf(${base.name});`, p.start);
+    });
     for (const { pat, op, dflt } of patterns) {
       this.startGroup(pat);
       if (dflt) {
@@ -482,7 +501,7 @@ class RuleBuilder extends Lowering {
         continue;
       }
       if (paramOps[patterns.find((x) => x.op === op)!.index] === null) {
-        this.emit(`let ${src.slice(pat.start, pat.end)} = ${op.name};`, pat.start);
+        this.emit(`let ${src.slice(pat.start, pat.end)} = __ad.primalOf(${op.name});`, pat.start);
         continue;
       }
       this.bindPattern(pat, op, "let", pat);

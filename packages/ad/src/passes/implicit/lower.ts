@@ -15,7 +15,7 @@ import type {
   SpreadElement,
   VariableDeclarationKind,
 } from "oxc-parser";
-import type { Identifier, Node, Parsed } from "../parse.ts";
+import { eachChild, type Identifier, type Node, type Parsed } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "./activity.ts";
 import { resolveCallee } from "./callees.ts";
 import { AdjointNames, StepNames, stemOf } from "./names.ts";
@@ -241,10 +241,12 @@ export abstract class Lowering {
       .sort((a, b) => a.start - b.start);
     // (a function literal inside keeps the plain form: its own rule reads what it captures)
     if (reads.length === 0 || functions.some((f) => f.node.start >= n.start && f.node.end <= n.end)) return this.verbatim(n);
+    const shorthand = shorthandValues(n);
     let out = "";
     let at = n.start;
     for (const id of reads) {
-      out += `${sliceWithEdits(this.ctx, at, id.start)}__ad.primalOf(${sliceWithEdits(this.ctx, id.start, id.end)})`;
+      const read = sliceWithEdits(this.ctx, id.start, id.end);
+      out += `${sliceWithEdits(this.ctx, at, id.start)}${shorthand.has(id.start) ? `${read}: ` : ""}__ad.primalOf(${read})`;
       at = id.end;
     }
     return out + sliceWithEdits(this.ctx, at, n.end);
@@ -557,8 +559,9 @@ export abstract class Lowering {
       second = e.alternate;
     } else {
       left = this.lower(e.left, stmt);
+      // (its truthiness is the value's: a number carrying a tangent is an object)
       const l = opText(left);
-      test = e.operator === "&&" ? `!${l}` : e.operator === "||" ? l : `${l} !== null && ${l} !== undefined`;
+      test = e.operator === "&&" ? `!__ad.primalOf(${l})` : e.operator === "||" ? `__ad.primalOf(${l})` : `${l} !== null && ${l} !== undefined`;
       first = null;
       firstIsLeft = true;
       second = e.right;
@@ -793,6 +796,17 @@ export function chainText(e: Expression, evaluated: (n: Expression) => string | 
  */
 /** What follows an identifier that reads its shape, not its values. */
 const SHAPE_READ = /^\s*\.(shape|size|ndim|dtype|length)\b/;
+
+/** Starts of the values of shorthand properties (`{ s }`) inside n: wrapped, such a read keeps its key (`{ s: __ad.primalOf(s) }`). */
+function shorthandValues(n: Node): Set<number> {
+  const out = new Set<number>();
+  const visit = (x: Node): void => {
+    if (x.type === "Property" && x.shorthand) out.add(x.value.start);
+    eachChild(x, visit);
+  };
+  visit(n);
+  return out;
+}
 
 export function withNestedRules(ctx: GenContext, fn: FunctionInfo, n: Node, register: (f: FunctionInfo) => string): string {
   const nested = ctx.scopes.functions.filter(

@@ -1,0 +1,36 @@
+import { describe, expect, test } from "bun:test";
+import { grad, hessian, hvp, hvpcheck } from "@pullback/ad";
+import { Rng, Tensor } from "@pullback/tensor";
+import * as F from "./redteam.ad.ts";
+import * as G from "./functions.ad.ts";
+
+const rng = new Rng(7);
+const r = (...shape: number[]) => Tensor.randn(shape, { rng, dtype: "float64" });
+const check = (f: any, args: unknown[], argnums?: number[]) => expect(hvpcheck(f, args, argnums ? { argnums } : {}).ok).toBe(true);
+
+test("|| on a tracked zero: path as first order", () => {
+  const a = 1.5;
+  // first order: s = 0 is falsy, t = a, f = a²: grad [2a, 0], H [[2,0],[0,0]]
+  const g = grad(F.orFallback, { argnums: [0, 1] })(a, 0);
+  expect(g).toEqual([3, 0]);
+  const [ha, hb] = hvp(F.orFallback, [a, 0], [1, 0]);
+  expect([ha, hb]).toEqual([2, 0]);
+});
+test("&& on a tracked zero", () => {
+  const a = 1.5;
+  const [ha, hb] = hvp(F.andPick, [a, 0], [1, 0]);
+  // t = s = 0 (falsy): f = 0 + a³: H·e0 = [6a, 0]
+  expect([ha, hb]).toEqual([6 * a, 0]);
+});
+test("for test reads tracked", () => check(F.forUntilTracked, [r(3)]));
+test("index by tracked", () => check(F.indexByTracked, [[1.5, 2.5, 3.5], 1.3], [1]));
+test("map key", () => check(F.mapKey, [2.2]));
+test("template key", () => check(F.templateKey, [2.2]));
+test("optional chain", () => check(F.optionalChain, [{ w: r(3), b: 0.7 }, r(3)]));
+test("shorthand in test", () => check(F.shorthandInTest, [0.8]));
+test("assign in test", () => check(F.assignInTest, [0.8]));
+test("recursion", () => check(F.cube, [0.8]));
+test("typeof/in/instanceof", () => check(F.typeTests, [r(3), { a: 0.6 }]));
+test("Number()", () => check(F.numberCall, [1.3]));
+test("nonDifferentiable", () => check(F.withNonDiff, [r(3)]));
+test("a loop count given a tangent", () => check(G.forLoop, [r(2, 3), r(3, 3), 3]));
