@@ -33,4 +33,11 @@ test("recursion", () => check(F.cube, [0.8]));
 test("typeof/in/instanceof", () => check(F.typeTests, [r(3), { a: 0.6 }]));
 test("Number()", () => check(F.numberCall, [1.3]));
 test("nonDifferentiable", () => check(F.withNonDiff, [r(3)]));
-test("a loop count given a tangent", () => check(G.forLoop, [r(2, 3), r(3, 3), 3]));
+test("a loop count given a tangent: it changes nothing (first order does not differentiate it either)", () => {
+  const [x, w, vx, vw] = [r(2, 3), r(3, 3), r(2, 3), r(3, 3)];
+  const [hx, hw, hn] = hvp(G.forLoop, [x, w, 3], [vx, vw, 1]);
+  const [ex, ew] = hvp(G.forLoop, [x, w, 3], [vx, vw]);
+  expect(Array.from(hx.data)).toEqual(Array.from(ex.data));
+  expect(Array.from(hw.data)).toEqual(Array.from(ew.data));
+  expect(hn).toBe(0);
+});
