@@ -1,6 +1,6 @@
 // Probes (red team) of second order.
 import { addScalar, exp, matmul, mul, mulScalar, square, sum, tanh, Tensor, crossEntropy, layerNorm, attention, softmax, take } from "@pullback/tensor";
-import { checkpoint, customVjp, nonDifferentiable, primal, stopGradient, grad } from "@pullback/ad";
+import { checkpoint, customVjp, grad, nonDifferentiable, primal, stopGradient } from "@pullback/ad";
 
 /** `s || a` on tracked numbers: s is 0 when b is 0. */
 export function orFallback(a: number, b: number): number {
@@ -96,4 +96,81 @@ const countPositive = nonDifferentiable((x: Tensor) => {
 export function withNonDiff(x: Tensor): number {
   const n = countPositive(x);
   return sum(exp(x)) * (n + 1);
+}
+
+// ---- explicit mode, structures, other modules -------------------------------------------
+
+import { detachedExp, tanhSquared } from "./redteam_explicit.ad.ts";
+import { network, sumTanh } from "./functions.ad.ts";
+
+const tanhSquaredP = primal(tanhSquared);
+const detachedExpP = primal(detachedExp);
+
+/** An explicit-mode function through primal. */
+export function viaPrimal(x: Tensor, w: Tensor): number {
+  const s = tanhSquaredP([x, w]);
+  return s * s;
+}
+
+/** Σ x ⊙ stopGradient(exp(x)) in implicit mode (H = 0), and the same with explicit detach. */
+export function stoppedExp(x: Tensor): number {
+  return sum(mul(x, stopGradient(exp(x))));
+}
+export function detachedViaPrimal(x: Tensor): number {
+  return detachedExpP(x);
+}
+
+/** Structure helpers on parameters: spread, reduce, Object.entries / values / fromEntries, at(). */
+export function structures(p: { a: Tensor; b: Tensor }, x: Tensor): number {
+  const q = { ...p, c: x };
+  const scaled = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, tanh(v)]));
+  const total = Object.values(scaled).reduce((s, v) => s + sum(mul(v, v)), 0);
+  const layers = [p.a, p.b];
+  const h = layers.reduce((acc, w) => tanh(mul(acc, w)), x);
+  return total + sum(exp(h)) + sum(layers[layers.length - 1]);
+}
+
+/** Functions of another .ad.ts module. */
+export function otherModules(x: Tensor, w1: Tensor, w2: Tensor): number {
+  return network(x, w1, w2) * sumTanh(x);
+}
+
+/** checkpoint of a function with a number argument. */
+const scaledBlock = checkpoint((h: Tensor, s: number) => tanh(mulScalar(h, s * s)));
+export function checkpointNumber(x: Tensor, s: number): number {
+  return sum(square(scaledBlock(x, s)));
+}
+
+/** A customVjp whose rule returns a number cotangent for a number argument, computed with ops. */
+export function scaleBy(x: Tensor, s: number): Tensor {
+  return mulScalar(x, s);
+}
+customVjp(scaleBy, (x: Tensor, s: number) => [scaleBy(x, s), (dy: Tensor) => [mulScalar(dy, s), sum(mul(dy, x))]]);
+export function customNumber(x: Tensor, s: number): number {
+  const y = scaleBy(tanh(x), s);
+  return sum(mul(y, y));
+}
+
+/** Cross-entropy with Int32Array targets, layerNorm and softmax. */
+export function classifier(x: Tensor, w: Tensor, g: Tensor, b: Tensor, targets: Int32Array): number {
+  const h = layerNorm(matmul(x, w), g, b);
+  return crossEntropy(h, targets) + sum(mul(softmax(h), h));
+}
+
+/** grad inside, with argnums [0, 1]. */
+export function gradBoth(x: Tensor, w: Tensor): number {
+  const [gx, gw] = grad(pairLoss, { argnums: [0, 1] })(x, w);
+  return sum(mul(gx, gx)) + sum(mul(gw, w));
+}
+export function pairLoss(x: Tensor, w: Tensor): number {
+  return sum(tanh(mul(x, w))) * sum(exp(mulScalar(w, 0.3)));
+}
+
+/** grad inside of a function of a number. */
+export function gradOfNumber(a: number, b: number): number {
+  const g = grad(cubic)(a, b);
+  return g * g * b;
+}
+export function cubic(a: number, b: number): number {
+  return a * a * a * b + Math.sin(a * b);
 }

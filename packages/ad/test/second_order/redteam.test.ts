@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { grad, hessian, hvp, hvpcheck } from "@pullback/ad";
+import { grad, gradcheckFunction, hessian, hvp, hvpcheck } from "@pullback/ad";
 import { Rng, Tensor } from "@pullback/tensor";
 import * as F from "./redteam.ad.ts";
 import * as G from "./functions.ad.ts";
@@ -40,4 +40,32 @@ test("a loop count given a tangent: it changes nothing (first order does not dif
   expect(Array.from(hx.data)).toEqual(Array.from(ex.data));
   expect(Array.from(hw.data)).toEqual(Array.from(ew.data));
   expect(hn).toBe(0);
+});
+
+describe("batch 2", () => {
+  test("explicit mode through primal", () => check(F.viaPrimal, [r(2, 3), r(2, 3)]));
+  test("explicit detach drops the tangent like stopGradient", () => {
+    const [x, v] = [r(4), r(4)];
+    const [hs] = hvp(F.stoppedExp, [x], [v]);
+    const [hd] = hvp(F.detachedViaPrimal, [x], [v]);
+    expect(Array.from(hd.data)).toEqual(Array.from(hs.data));
+  });
+  test("structure helpers", () => check(F.structures, [{ a: r(3), b: r(3) }, r(3)]));
+  test("other modules", () => check(F.otherModules, [r(3, 3), r(3, 3), r(3, 3)]));
+  test("checkpoint with a number argument", () => check(F.checkpointNumber, [r(2, 3), 0.8]));
+  test("customVjp with a number argument", () => check(F.customNumber, [r(2, 3), 0.8]));
+  test("classifier", () => check(F.classifier, [r(4, 3), r(3, 5), r(5), r(5), new Int32Array([0, 4, 2, 1])], [0, 1, 2, 3]));
+  test("classifier, default argnums", () => check(F.classifier, [r(4, 3), r(3, 5), r(5), r(5), new Int32Array([0, 4, 2, 1])]));
+  test("grad inside with argnums [0, 1]", () => expect(gradcheckFunction(F.gradBoth, [r(2, 3), r(2, 3)], { argnums: [0, 1] }).ok).toBe(true));
+  test("grad inside of a number function", () => {
+    const [a, b] = [0.7, -0.4];
+    const g = grad(F.gradOfNumber, { argnums: [0, 1] })(a, b);
+    const h = 1e-6;
+    const num = (i: number) => (F.gradOfNumber(...([a, b].map((x, j) => (j === i ? x + h : x)) as [number, number])) - F.gradOfNumber(...([a, b].map((x, j) => (j === i ? x - h : x)) as [number, number]))) / (2 * h);
+    expect(g[0]).toBeCloseTo(num(0), 6);
+    expect(g[1]).toBeCloseTo(num(1), 6);
+  });
+  test("hessian of numbers", () => {
+    expect(() => hessian((a: number) => F.cubic(a, 0.5))(0.3)).toThrow(/hessian: an anonymous function has no rule .* Define it in an .ad.ts file/);
+  });
 });
