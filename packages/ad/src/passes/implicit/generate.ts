@@ -228,8 +228,8 @@ class RuleBuilder extends Lowering {
       case "ExportDefaultDeclaration":
         return;
       default:
-        // break, continue, throw, empty, debugger, type declarations: as written.
-        this.emit(this.verbatim(s), s.start);
+        // break, continue, throw, empty, debugger, type declarations: as written (a throw reads values).
+        this.emit(s.type === "ThrowStatement" ? this.valueText(s) : this.verbatim(s), s.start);
     }
   }
 
@@ -259,7 +259,7 @@ class RuleBuilder extends Lowering {
           );
           return;
         }
-        this.emit(`${this.verbatim(e)};`, s.start);
+        this.emit(`${this.valueText(e)};`, s.start);
         return;
       }
       if (left.type === "Identifier") {
@@ -272,7 +272,7 @@ class RuleBuilder extends Lowering {
         if (b && (active || this.act.isActive(e.right)) && this.outsideWrite(left, b)) return;
         if (e.operator === "=") {
           if (!this.act.isActive(e.right)) {
-            this.emit(`${left.name} = ${this.verbatim(e.right)};`, s.start);
+            this.emit(`${left.name} = ${this.valueText(e.right)};`, s.start);
             this.kill([left], s);
             return;
           }
@@ -281,7 +281,7 @@ class RuleBuilder extends Lowering {
         }
         const op = e.operator.slice(0, -1);
         if (!active && !this.act.isActive(e.right)) {
-          this.emit(`${this.verbatim(e)};`, s.start);
+          this.emit(`${this.valueText(e)};`, s.start);
           return;
         }
         if (!ARITH_RULE[op]) {
@@ -294,7 +294,7 @@ class RuleBuilder extends Lowering {
       }
       // Destructuring assignment.
       if (!this.act.isActive(e.right)) {
-        this.emit(`(${this.verbatim(e)});`, s.start);
+        this.emit(`(${this.valueText(e)});`, s.start);
         this.kill(patternIds(left), s);
         return;
       }
@@ -320,7 +320,7 @@ class RuleBuilder extends Lowering {
           );
         return;
       }
-      this.emit(`${this.verbatim(e)};`, s.start);
+      this.emit(`${this.valueText(e)};`, s.start);
       return;
     }
     const deleted =
@@ -365,7 +365,7 @@ class RuleBuilder extends Lowering {
         }
       }
     }
-    this.emit(`${this.verbatim(e)};`, s.start);
+    this.emit(`${this.valueText(e)};`, s.start);
   }
 
   rootActive(n: Expression): boolean {

@@ -306,7 +306,7 @@ export abstract class Lowering {
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
             key = this.fresh("k", stemOf(prop));
-            this.emit(`const ${key} = (${this.verbatim(prop)});`, prop.start);
+            this.emit(`const ${key} = (${this.valueText(prop)});`, prop.start);
             u().saved.push(key);
           }
           keys.push(key);
@@ -364,7 +364,7 @@ export abstract class Lowering {
           if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.type === "Literal" ? p.key.value : undefined);
           else {
             key = this.fresh("k", stemOf(p.key));
-            this.emit(`const ${key} = (${this.verbatim(p.key)});`, p.key.start);
+            this.emit(`const ${key} = (${this.valueText(p.key)});`, p.key.start);
             u().saved.push(key);
           }
           props.push({ key, op: this.lower(p.value, stmt) });
@@ -539,7 +539,7 @@ export abstract class Lowering {
   lowerSpreadObject(e: ObjectExpression, stmt: Node, target?: Target): Operand {
     const parts = spreadParts(e).map((part): Operand => {
       if (part.type !== "ObjectExpression" || this.act.isActive(part)) return this.lower(part, stmt);
-      return { text: `{ ${part.properties.map((p) => this.verbatim(p)).join(", ")} }` };
+      return { text: `{ ${part.properties.map((p) => this.valueText(p)).join(", ")} }` };
     });
     return this.callStep("__ad.objectSpread", "spread", parts, e, stmt, target);
   }
@@ -657,7 +657,7 @@ export abstract class Lowering {
           let access: string;
           if (prop.computed) {
             key = this.fresh("k", stemOf(prop.key));
-            this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
+            this.emit(`const ${key} = (${this.valueText(prop.key)});`, prop.key.start);
             u().saved.push(key);
             access = `[${key}]`;
           } else {

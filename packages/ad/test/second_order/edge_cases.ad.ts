@@ -1,5 +1,28 @@
-// Probes (red team) of second order.
-import { addScalar, exp, matmul, mul, mulScalar, square, sum, tanh, Tensor, crossEntropy, layerNorm, attention, softmax, take } from "@pullback/tensor";
+// Functions of edge_cases.test.ts: second order where values are read without being
+// differentiated, through explicit mode, structures, checkpoint and customVjp with numbers, and a
+// transformer block.
+import {
+  add,
+  attention,
+  crossEntropy,
+  dropout,
+  exp,
+  gelu,
+  layerNorm,
+  linearCrossEntropy,
+  matmul,
+  mul,
+  mulScalar,
+  permute,
+  reshape,
+  softmax,
+  splitAt,
+  square,
+  sum,
+  take,
+  tanh,
+  Tensor,
+} from "@pullback/tensor";
 import { checkpoint, customVjp, grad, nonDifferentiable, primal, stopGradient } from "@pullback/ad";
 
 /** `s || a` on tracked numbers: s is 0 when b is 0. */
@@ -100,7 +123,7 @@ export function withNonDiff(x: Tensor): number {
 
 // ---- explicit mode, structures, other modules -------------------------------------------
 
-import { detachedExp, tanhSquared } from "./redteam_explicit.ad.ts";
+import { detachedExp, tanhSquared } from "./edge_cases_explicit.ad.ts";
 import { network, sumTanh } from "./functions.ad.ts";
 
 const tanhSquaredP = primal(tanhSquared);
@@ -173,4 +196,79 @@ export function gradOfNumber(a: number, b: number): number {
 }
 export function cubic(a: number, b: number): number {
   return a * a * a * b + Math.sin(a * b);
+}
+
+// ---- a small transformer block, and numbers that are not differentiated ------------------
+
+/** Embedding, layerNorm, causal attention with dropout, gelu MLP, linearCrossEntropy. */
+export function block(
+  p: {
+    emb: Tensor;
+    g: Tensor;
+    b: Tensor;
+    wqkv: Tensor;
+    w1: Tensor;
+    w2: Tensor;
+    head: Tensor;
+  },
+  tokens: Int32Array,
+  targets: Int32Array,
+  heads: number,
+  seed: number,
+): number {
+  const T = tokens.length;
+  const C = p.emb.shape[1];
+  const x = take(p.emb, tokens);
+  const h = layerNorm(x, p.g, p.b);
+  const qkv = reshape(matmul(h, p.wqkv), [T, 3, heads, C / heads]);
+  const [q, k, v] = [0, 1, 2].map((i) => permute(reshape(splitAt(splitAt(qkv, 1, i)[1], 1, 1)[0], [1, T, heads, C / heads]), [0, 2, 1, 3]));
+  const a = reshape(permute(attention(q, k, v, { dropout: 0.1, seed, offset: 0 }), [0, 2, 1, 3]), [T, C]);
+  const y = add(x, a);
+  const m = matmul(gelu(matmul(dropout(y, 0.2, seed, 7), p.w1)), p.w2);
+  return linearCrossEntropy(add(y, m), p.head, targets);
+}
+
+/** A number used both as a scale (differentiated) and as a loop count and an index (read). */
+export function scaleAndCount(x: Tensor, n: number): number {
+  let h = x;
+  for (let i = 0; i < n; i++) h = tanh(mulScalar(h, n * 0.3));
+  const rows = [h, x];
+  return sum(square(rows[Math.floor(n) % 2])) * n;
+}
+
+/** A tracked number as an index, and as a computed key of an object literal and a pattern. */
+export function trackedKeys(xs: Tensor[], n: number): number {
+  const picked = xs[n];
+  const o = { [n]: mulScalar(picked, n) };
+  const { [n]: back } = o;
+  return sum(square(back)) * n;
+}
+
+/** Statements that read tracked values without differentiating them: assignments, a logging call, a throw. */
+const seen: string[] = [];
+function note(v: number): void {
+  seen.push(`${Math.round(v * 1000)}`);
+}
+export function readsInStatements(x: Tensor): number {
+  const s = sum(square(x));
+  let k = 0;
+  k = Math.floor(s);
+  k += s > 1 ? 1 : 0;
+  let j: number;
+  [j] = [Math.round(s) % 3];
+  const stats: { n: number } = { n: 0 };
+  stats.n = Math.ceil(s);
+  note(s);
+  if (s < 0) throw new Error("negative " + s);
+  return s * s * (1 + k + j + stats.n);
+}
+export const seenValues = (): string[] => seen;
+
+/** A constant table read at a tracked index; an untracked part of an object spread reading a tracked value. */
+const TABLE = [1.5, 2.5, 3.5];
+export function constantTable(p: { w: Tensor }, n: number): number {
+  const c = TABLE[n];
+  const s = sum(square(p.w));
+  const q = { ...p, k: Math.floor(s) };
+  return c * n * n * s + q.k;
 }

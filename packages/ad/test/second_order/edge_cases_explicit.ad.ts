@@ -1,4 +1,4 @@
-// Explicit-mode functions the red-team probes of second order call (through primal, and directly).
+// Explicit-mode functions edge_cases.ad.ts calls through primal (second order through explicit mode).
 import { ad, attach, detach, fork } from "@pullback/ad";
 import { exp } from "@pullback/tensor";
 import { mul, sum, tanh } from "@pullback/tensor/rrules";
