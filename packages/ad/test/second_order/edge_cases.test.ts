@@ -4,7 +4,7 @@
 // with numbers, a transformer block (float64 against central differences; float32; MemoryPool),
 // and bad input to hvp and hessian. Each is what first order does, differentiated — or a clear error.
 import { describe, expect, test } from "bun:test";
-import { grad, gradcheckFunction, hessian, hvp, hvpcheck } from "@pullback/ad";
+import { grad, gradcheckFunction, hessian, hvp, hvpcheck, setAnomalyDetection } from "@pullback/ad";
 import { MemoryPool, mulScalar, Rng, sum, tanh, Tensor } from "@pullback/tensor";
 import * as F from "./edge_cases.ad.ts";
 import * as G from "./functions.ad.ts";
@@ -197,4 +197,29 @@ test("a constant table at a tracked index; an untracked part of an object spread
   const [, hn] = hvp(F.constantTable, [{ w: mulScalar(Tensor.ones([3], "float64"), 0.9) }, 1], [null, 1]);
   // c = 2.5: ∂²(c·n²·s)/∂n² = 2·c·s, s = 3·0.81
   expect(hn).toBeCloseTo(2 * 2.5 * 3 * 0.81, 10);
+});
+
+describe("anomaly detection while a second derivative is taken", () => {
+  test("it checks values carrying tangents: the same H·v", () => {
+    const args: [Tensor, Tensor, Tensor] = [r(3, 4), mulScalar(r(4, 5), 0.5), mulScalar(r(5, 2), 0.5)];
+    const v = [r(3, 4), r(4, 5), r(5, 2)];
+    const plain = hvp(G.network, args, v);
+    const previous = setAnomalyDetection(true);
+    try {
+      const watched = hvp(G.network, args, v);
+      watched.forEach((h, k) => expect(Array.from(h.data)).toEqual(Array.from(plain[k].data)));
+    } finally {
+      setAnomalyDetection(previous);
+    }
+  });
+  test("a tangent that is not finite is an AnomalyError naming it", () => {
+    const x = r(3);
+    const v = Tensor.from([1, Number.POSITIVE_INFINITY, 0], [3], "float64");
+    const previous = setAnomalyDetection(true);
+    try {
+      expect(() => hvp(G.sumTanh, [x], [v])).toThrow(/tanh output is not finite: the tangent of tensor \(3\) has Infinity at flat index 1/);
+    } finally {
+      setAnomalyDetection(previous);
+    }
+  });
 });

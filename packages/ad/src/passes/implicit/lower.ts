@@ -229,7 +229,8 @@ export abstract class Lowering {
    * switch, case, a ternary), an untracked operand, declaration or result — verbatim, each read
    * of a tracked binding in it wrapped `__ad.primalOf(s)`. While a second derivative is taken the
    * tracked values carry tangents (DualNumber): `s > 0` and `s === 0` compare the values
-   * themselves. Reads of a shape (`x.shape`, `.size`, `.ndim`, `.dtype`, `.length`) stay as written.
+   * themselves. Reads of a shape (`x.shape`, `.size`, `.ndim`, `.dtype`, `.length`, also through
+   * properties: `p.blocks.length`) stay as written.
    */
   valueText(n: Node): string {
     const { refs, writes, functions } = this.ctx.scopes;
@@ -237,7 +238,7 @@ export abstract class Lowering {
     const reads = [...refs]
       .filter(([id, b]) => id.start >= n.start && id.end <= n.end && !writes.has(id) && this.act.isActiveBinding(b))
       .map(([id]) => id)
-      .filter((id) => !SHAPE_READ.test(src.slice(id.end, id.end + 16)))
+      .filter((id) => !SHAPE_READ.test(src.slice(id.end, id.end + 200)))
       .sort((a, b) => a.start - b.start);
     // (a function literal inside keeps the plain form: its own rule reads what it captures)
     if (reads.length === 0 || functions.some((f) => f.node.start >= n.start && f.node.end <= n.end)) return this.verbatim(n);
@@ -795,7 +796,8 @@ export function chainText(e: Expression, evaluated: (n: Expression) => string | 
  * of fn, not hand-written) replaced by `register(f)`: the literal given its inline rule.
  */
 /** What follows an identifier that reads its shape, not its values. */
-const SHAPE_READ = /^\s*\.(shape|size|ndim|dtype|length)\b/;
+/** After a read: a shape read, through a path of properties (`p.blocks.length`) other than `.data`. */
+const SHAPE_READ = /^(?:\s*\.\s*(?!data\b)[A-Za-z_$][\w$]*)*?\s*\.(shape|size|ndim|dtype|length)\b/;
 
 /** Starts of the values of shorthand properties (`{ s }`) inside n: wrapped, such a read keeps its key (`{ s: __ad.primalOf(s) }`). */
 function shorthandValues(n: Node): Set<number> {
