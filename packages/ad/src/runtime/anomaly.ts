@@ -34,7 +34,10 @@ export class AnomalyError extends Error {
 function firstNonFinite(value: unknown, path = ""): string | undefined {
   // (while a second derivative is taken: the value, then its tangent)
   if (value instanceof DualTensor || value instanceof DualNumber)
-    return firstNonFinite(value.primal, path) ?? firstNonFinite(value.tangent, `the tangent of ${path || (value instanceof DualTensor ? "tensor" : "value")}`);
+    return (
+      firstNonFinite(value.primal, path) ??
+      firstNonFinite(value.tangent, `the tangent of ${path || (value instanceof DualTensor ? "tensor" : "value")}`)
+    );
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path || "value"} = ${value}`;
   if (value instanceof Tensor) {
     const d = value.data;
