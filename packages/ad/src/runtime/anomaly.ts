@@ -4,6 +4,7 @@
 // and throws an AnomalyError naming the op, the phase and the `.ad.ts` line that called it (taken
 // from the stack, which the .ad.ts loader maps back to the original file). Off, no hook is installed.
 import { Tensor } from "@pullback/tensor";
+import { DualNumber, DualTensor } from "@pullback/tensor/dual";
 import { setRuleHook, type RuleHook } from "@pullback/tensor/rules";
 
 let enabled = false;
@@ -31,6 +32,12 @@ export class AnomalyError extends Error {
 
 /** The first non-finite value in a number, Tensor or (nested) array of them, described. */
 function firstNonFinite(value: unknown, path = ""): string | undefined {
+  // (while a second derivative is taken: the value, then its tangent)
+  if (value instanceof DualTensor || value instanceof DualNumber)
+    return (
+      firstNonFinite(value.primal, path) ??
+      firstNonFinite(value.tangent, `the tangent of ${path || (value instanceof DualTensor ? "tensor" : "value")}`)
+    );
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path || "value"} = ${value}`;
   if (value instanceof Tensor) {
     const d = value.data;

@@ -72,7 +72,9 @@ export function checkpoint<F extends (...args: any[]) => any>(f: F): F {
   return defineRrule(
     g,
     function checkpoint_rule(...args: any[]) {
-      const y = f(...args);
+      // While a second derivative is taken, f's own code would do JavaScript arithmetic on
+      // numbers carrying tangents: its rule computes the value carrying them.
+      const y = tangentsFlowing() ? ruleOf(f)(...args)[0] : f(...args);
       return [
         y,
         function checkpoint_pullback(dy: any) {

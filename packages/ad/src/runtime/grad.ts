@@ -5,7 +5,7 @@
 // with explicit zeros for untouched leaves (completeCotangent: the one place zeros are made).
 // valueAndGrad and grad need a scalar output (a number or a one-element Tensor), seeded with 1.
 import { mulScalar, Tensor } from "@pullback/tensor";
-import { tangentsFlowing } from "@pullback/tensor/dual";
+import { TangentLostError, tangentsFlowing } from "@pullback/tensor/dual";
 import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.ts";
 import { forwardOverReverse } from "./forward_over_reverse.ts";
 import { defineFrule } from "./forward.ts";
@@ -64,11 +64,24 @@ export function ruleFor(f: Function, name: string): Rule {
   if (rule) return rule;
   const plain = adFilesWithoutLoader();
   if (plain.length) throw loaderMissing(name, f, plain);
-  return explicitRuleOf(f as RRule, (result) => {
+  const rrule = explicitRuleOf(f as RRule, (result) => {
     if (Array.isArray(result) && result.length === 2 && typeof result[1] === "function") return;
     if (!loaderRegistered()) throw loaderMissing(name, f);
     throw new TypeError(`${name}: f must return [output, pullback] (write it with ad(...) in a .ad.ts file, or as an rrule)`);
   });
+  return function rrule_rule(...args: any[]) {
+    try {
+      return rrule(...args);
+    } catch (e) {
+      // (hvp, hessian: f ran with its arguments carrying tangents, and its own code read one)
+      if (!(e instanceof TangentLostError) || e.rule !== undefined) throw e;
+      throw new TypeError(
+        `${name}: ${nameOf(f)} has no rule (it is not a function of an .ad.ts file, nor given one with customVjp/defineRrule), so it was run as a hand-written rrule f(x, ...rest) → [y, pullback] ` +
+          `with arguments carrying tangents, and its code read one outside the ops of @pullback/tensor. Define it in an .ad.ts file (or write it as an rrule with ops).`,
+        { cause: e },
+      );
+    }
+  };
 }
 
 export function seedFor(value: unknown, name: string): number | Tensor {

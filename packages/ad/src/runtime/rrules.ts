@@ -1,6 +1,7 @@
 // The structural rrules of explicit mode: fork (use a value twice), detach (consume with zero
 // gradient), attach (bring a constant into the tracked set), splitFirst (head and rest of a
 // tracked array). Each returns [output, pullback]; a zero cotangent is null, as everywhere.
+import { primalOf, tangentsFlowing } from "@pullback/tensor/dual";
 import { acc, type Tree } from "./tree.ts";
 
 /**
@@ -23,10 +24,14 @@ export function fork<T>(x: T, n = 2): [T[], (dxs: Tree[] | null) => Tree] {
   ];
 }
 
-/** Consumes `x` with a zero gradient: the output is an untracked value; the pullback returns null. */
+/**
+ * Consumes `x` with a zero gradient: the output is an untracked value; the pullback returns null.
+ * Its tangent is zero too (as stopGradient's): while a second derivative is taken, the value comes
+ * without its tangent.
+ */
 export function detach<T>(x: T): [T, (dy?: unknown) => null] {
   return [
-    x,
+    tangentsFlowing() ? primalOf(x) : x,
     function detach_pullback(): null {
       return null;
     },

@@ -212,7 +212,7 @@ export function completeCotangent(d: any, x: any): any {
     if (d === null || d === undefined) return Tensor.zeros(x.shape, x.dtype);
     return d;
   }
-  if (typeof x === "number") return d === null || d === undefined ? 0 : d;
+  if (isNumber(x)) return d === null || d === undefined ? 0 : d;
   if (Array.isArray(x)) return x.map((xi, i) => completeCotangent(d === null || d === undefined ? null : d[i], xi));
   if (isPlainObject(x)) {
     const out: Record<string, unknown> = {};

@@ -150,6 +150,7 @@ function ifElse__rrule(x: Tensor, w: Tensor, mode: number) {
   let d_w = null;
   let d_y = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 8
+  mode = __ad.primalOf(mode);
   let y: Tensor;
   if (mode > 0) {
     const [__v_matmul, __pb_matmul] = __ops.matmul(x, w);
@@ -263,6 +264,7 @@ function ifNoElse__rrule(x: Tensor, y: Tensor, flag: boolean) {
   let d_y = null;
   let d_z = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 27
+  flag = __ad.primalOf(flag);
   let [z, __pb_mul] = __ops.mul(x, y);
   if (flag) {
     const [__v_tanh, __pb_tanh] = __ops.tanh(x);
@@ -318,6 +320,7 @@ function ternary__rrule(a: Tensor, b: Tensor, useA: boolean) {
   let __d_pick_2 = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 33
   const __tape_2: unknown[] = []; // the path taken by the statement on line 34
+  useA = __ad.primalOf(useA);
   let __v_pick;
   if (useA) {
     __v_pick = a;
@@ -415,6 +418,7 @@ function logical__rrule(a: Tensor, b: Tensor | null, flag: boolean) {
   let __d_pick_3 = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 40
   const __tape_2: unknown[] = []; // the path taken by the statement on line 41
+  flag = __ad.primalOf(flag);
   let __v_pick;
   if (b !== null && b !== undefined) {
     __v_pick = b;
@@ -427,13 +431,13 @@ function logical__rrule(a: Tensor, b: Tensor | null, flag: boolean) {
   __tape.push(3);
   let __v_pick_2;
   let __v_pick_3;
-  if (!flag) {
+  if (!__ad.primalOf(flag)) {
     __v_pick_3 = flag;
   } else {
     __v_pick_3 = a;
     __tape_2.push(4);
   }
-  if (__v_pick_3) {
+  if (__ad.primalOf(__v_pick_3)) {
     __v_pick_2 = __v_pick_3;
     __tape_2.push(5);
   } else {
@@ -602,6 +606,7 @@ function nestedTernary__rrule(x: Tensor, k: number) {
   let __d_pick = null;
   let __d_pick_2 = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 57
+  k = __ad.primalOf(k);
   let __v_pick;
   if (k === 0) {
     const [__v_exp, __pb_exp] = __ops.exp(x);
@@ -676,6 +681,9 @@ function ternaryInExpression__rrule(x: Tensor, rows: Int32Array, cols: Int32Arra
   let d_l = null;
   let __d_pick_2 = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 64
+  rows = __ad.primalOf(rows);
+  cols = __ad.primalOf(cols);
+  useLog = __ad.primalOf(useLog);
   const [p, __pb_softmax] = __ops.softmax(x);
   const [l, __pb_logSoftmax] = __ops.logSoftmax(x);
   const [__v_mul, __pb_mul] = __ops.mul(p, l);
@@ -907,6 +915,7 @@ function selfTernary__rrule(x: Tensor, c: boolean) {
   let d_y = null;
   let __d_pick = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 87
+  c = __ad.primalOf(c);
   let y = x;
   let __v_pick;
   if (c) {
@@ -968,6 +977,7 @@ function declareThenAssign__rrule(x: Tensor, c: boolean) {
   let d_x = null;
   let d_y = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 94
+  c = __ad.primalOf(c);
   let y: Tensor;
   if (c) {
     const [__v_exp, __pb_exp] = __ops.exp(x);
@@ -1016,6 +1026,7 @@ function constBranch__rrule(x: Tensor, c: boolean) {
   let d_y = null;
   let __d_pick = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 101
+  c = __ad.primalOf(c);
   let __v_pick;
   if (c) {
     __v_pick = x;

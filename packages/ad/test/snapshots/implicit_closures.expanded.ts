@@ -391,6 +391,7 @@ function capturesInLoop__rrule(x: Tensor, w: Tensor, n: number) {
   let d_h_2 = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 25
   let __reversing1 = false;
+  n = __ad.primalOf(n);
   const [scale, __pb_exp] = __ops.exp(w);
   const step = __ad.withRule((h: Tensor): Tensor => add(h, mul(h, scale)),
     function step__rrule(h: Tensor) {
@@ -1396,6 +1397,7 @@ function localHigherOrder__rrule(x: Tensor, w: Tensor) {
   __ad.withRule(apply,
     function apply__rrule(f: (h: Tensor) => Tensor, h: Tensor) {
       let d_h = null;
+      f = __ad.primalOf(f);
       const [__v_f, __pb_f] = __ad.ruleOf(f, __at(117, 14))(h);
       const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, __at(117, 12))(__v_f);
       return [__v_f_2, apply_pullback];
@@ -1446,6 +1448,7 @@ function localHigherOrder__rrule(x: Tensor, w: Tensor) {
 function apply__rrule_in(apply: any) {
   return function apply__rrule(f: (h: Tensor) => Tensor, h: Tensor) {
     let d_h = null;
+    f = __ad.primalOf(f);
     const [__v_f, __pb_f] = __ad.ruleOf(f, __at(117, 14))(h);
     const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, __at(117, 12))(__v_f);
     return [__v_f_2, apply_pullback];
@@ -1479,6 +1482,7 @@ function anonymous_119__rrule_in(w: any) {
 
 function twice__rrule(f: (h: Tensor) => Tensor, h: Tensor) {
   let d_h = null;
+  f = __ad.primalOf(f);
   const [__v_f, __pb_f] = __ad.ruleOf(f, __at(124, 12))(h);
   const [__v_f_2, __pb_f_2] = __ad.ruleOf(f, __at(124, 10))(__v_f);
   return [__v_f_2, twice_pullback];
@@ -1856,6 +1860,7 @@ function b__rrule(h: Tensor) {
 
 function fromObject__rrule(x: Tensor, k: "a" | "b") {
   let d_x = null;
+  k = __ad.primalOf(k);
   const [__v_table_k, __pb_table_k] = __ad.ruleOf(table[k], __at(170, 14))(x);
   const [__v_table_a, __pb_table_a] = __ad.ruleOf(table.a, __at(170, 27))(x);
   const [__v_mul, __pb_mul] = __ops.mul(__v_table_k, __v_table_a);

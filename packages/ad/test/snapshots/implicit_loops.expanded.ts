@@ -165,6 +165,7 @@ function __at(line: number, column: number): string {
 function repeat__rrule(x: Tensor, n: number) {
   let d_x = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 6
+  n = __ad.primalOf(n);
   for (let i = 0; i < n; i++) {
     const [__v_tanh, __pb_tanh] = __ops.tanh(x);
     x = __v_tanh;
@@ -349,6 +350,7 @@ function whileLoop__rrule(x: Tensor, steps: number) {
   let d_x = null;
   let d_y = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 34
+  steps = __ad.primalOf(steps);
   let i = 0;
   let y = x;
   while (i < steps) {
@@ -398,6 +400,7 @@ function doWhile__rrule(x: Tensor, w: Tensor, steps: number) {
   let d_w = null;
   let d_y = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 45
+  steps = __ad.primalOf(steps);
   let y = x;
   let k = 0;
   do {
@@ -452,7 +455,7 @@ function nested__rrule(x: Tensor, ws: Tensor[][]) {
     const [__v_tanh, __pb_tanh] = __ops.tanh(h);
     h = __v_tanh;
     __tape.push(__pb_tanh, 2);
-    for (let j = 0; j < ws[i].length; j++) {
+    for (let j = 0; j < __ad.primalOf(ws)[i].length; j++) {
       const __k_i = (i);
       const __k_j = (j);
       const __v_ws_i_j = ws[__k_i][__k_j];
@@ -791,6 +794,7 @@ function varInLoop__rrule(x: Tensor, n: number) {
   let d_h = null;
   let d_t = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 105
+  n = __ad.primalOf(n);
   var h = x;
   for (var i = 0; i < n; i++) {
     var [t, __pb_tanh] = __ops.tanh(h);

@@ -95,6 +95,8 @@ function __at(line: number, column: number): string {
 }
 
 function dropoutOffset__rrule(layer: Static<number>, site: Static<number>) {
+  layer = __ad.primalOf(layer);
+  site = __ad.primalOf(site);
   return [(layer + 1) * 3 + site, dropoutOffset_pullback];
   function dropoutOffset_pullback(__dy: any): any[] {
     return [null, null];
@@ -107,6 +109,8 @@ function block__rrule(x: Tensor, p: BlockParams, s: Static<Step>, layer: Static<
   let d_qkv = null;
   let d_a = null;
   let d_h = null;
+  s = __ad.primalOf(s);
+  layer = __ad.primalOf(layer);
   const { batch: B, heads: H, dropout: pDrop, seed } = s;
   const __v_p_ln1_w = p.ln1.w;
   const __v_p_ln1_b = p.ln1.b;
@@ -240,6 +244,9 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
   let d_emb = null;
   let d_x = null;
   const __tape: unknown[] = []; // the path taken by the statement on line 64
+  s = __ad.primalOf(s);
+  tokens = __ad.primalOf(tokens);
+  positions = __ad.primalOf(positions);
   const { batch: B, time: T, width: C } = s;
   const __v_p_wte = p.wte;
   const [__v_take, __pb_take] = __ops.take(__v_p_wte, tokens, [B, T]);
@@ -323,6 +330,9 @@ function hidden__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
 
 function logits__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array) {
   let d_p = null;
+  s = __ad.primalOf(s);
+  tokens = __ad.primalOf(tokens);
+  positions = __ad.primalOf(positions);
   const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, __at(70, 17))(p, s, tokens, positions);
   const __v_p_head_w = p.head.w;
   const [__v_matmul, __pb_matmul] = __ops.matmul(__v_hidden, __v_p_head_w);
@@ -346,6 +356,10 @@ function logits__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, posit
 
 function loss__rrule(p: GPT2Params, s: Static<Step>, tokens: Int32Array, positions: Int32Array, targets: Int32Array) {
   let d_p = null;
+  s = __ad.primalOf(s);
+  tokens = __ad.primalOf(tokens);
+  positions = __ad.primalOf(positions);
+  targets = __ad.primalOf(targets);
   const [__v_hidden, __pb_hidden] = __ad.ruleOf(hidden, __at(76, 29))(p, s, tokens, positions);
   const __v_p_head_w = p.head.w;
   const [__v_linearCrossEntropy, __pb_linearCrossEntropy] = __ops.linearCrossEntropy(__v_hidden, __v_p_head_w, targets);

@@ -175,7 +175,7 @@ class RuleBuilder extends Lowering {
             }
           }
         }
-        this.braced(loopHead(src, s), s.body, s.start);
+        this.braced(this.forHead(s), s.body, s.start);
         return;
       }
       case "WhileStatement":
@@ -228,8 +228,8 @@ class RuleBuilder extends Lowering {
       case "ExportDefaultDeclaration":
         return;
       default:
-        // break, continue, throw, empty, debugger, type declarations: as written.
-        this.emit(this.verbatim(s), s.start);
+        // break, continue, throw, empty, debugger, type declarations: as written (a throw reads values).
+        this.emit(s.type === "ThrowStatement" ? this.valueText(s) : this.verbatim(s), s.start);
     }
   }
 
@@ -259,7 +259,7 @@ class RuleBuilder extends Lowering {
           );
           return;
         }
-        this.emit(`${this.verbatim(e)};`, s.start);
+        this.emit(`${this.valueText(e)};`, s.start);
         return;
       }
       if (left.type === "Identifier") {
@@ -272,7 +272,7 @@ class RuleBuilder extends Lowering {
         if (b && (active || this.act.isActive(e.right)) && this.outsideWrite(left, b)) return;
         if (e.operator === "=") {
           if (!this.act.isActive(e.right)) {
-            this.emit(`${left.name} = ${this.verbatim(e.right)};`, s.start);
+            this.emit(`${left.name} = ${this.valueText(e.right)};`, s.start);
             this.kill([left], s);
             return;
           }
@@ -281,7 +281,7 @@ class RuleBuilder extends Lowering {
         }
         const op = e.operator.slice(0, -1);
         if (!active && !this.act.isActive(e.right)) {
-          this.emit(`${this.verbatim(e)};`, s.start);
+          this.emit(`${this.valueText(e)};`, s.start);
           return;
         }
         if (!ARITH_RULE[op]) {
@@ -294,7 +294,7 @@ class RuleBuilder extends Lowering {
       }
       // Destructuring assignment.
       if (!this.act.isActive(e.right)) {
-        this.emit(`(${this.verbatim(e)});`, s.start);
+        this.emit(`(${this.valueText(e)});`, s.start);
         this.kill(patternIds(left), s);
         return;
       }
@@ -320,7 +320,7 @@ class RuleBuilder extends Lowering {
           );
         return;
       }
-      this.emit(`${this.verbatim(e)};`, s.start);
+      this.emit(`${this.valueText(e)};`, s.start);
       return;
     }
     const deleted =
@@ -365,7 +365,7 @@ class RuleBuilder extends Lowering {
         }
       }
     }
-    this.emit(`${this.verbatim(e)};`, s.start);
+    this.emit(`${this.valueText(e)};`, s.start);
   }
 
   rootActive(n: Expression): boolean {
@@ -373,6 +373,19 @@ class RuleBuilder extends Lowering {
     while (root.type === "MemberExpression") root = root.object;
     root = unwrapExpr(root);
     return root.type === "Identifier" && this.act.isActiveBinding(this.ctx.scopes.refs.get(root));
+  }
+
+  /** `for (init; test; update)` with the reads of tracked values in its (untracked) parts as valueText writes them. */
+  forHead(s: ForStatement): string {
+    const head = loopHead(this.ctx.p.source, s);
+    let out = "";
+    let at = s.start;
+    for (const part of [s.init, s.test, s.update]) {
+      if (!part) continue;
+      out += head.slice(at - s.start, part.start - s.start) + this.valueText(part);
+      at = part.end;
+    }
+    return out + head.slice(at - s.start);
   }
 
   forOf(s: ForOfStatement): void {
@@ -459,7 +472,13 @@ class RuleBuilder extends Lowering {
       }
     });
 
-    // Forward.
+    // Forward. An argument no derivative flows from may still carry a tangent (hvp's v, the
+    // pullback of grad(f) over it): the function reads its value, as first order does.
+    node.params.forEach((p, i) => {
+      const base = p.type === "AssignmentPattern" ? p.left : p.type === "RestElement" ? p.argument : p;
+      if (base.type === "Identifier" && (p.type === "RestElement" ? restParam === null : paramOps[i] === null))
+        this.emit(`${base.name} = __ad.primalOf(${base.name});`, p.start);
+    });
     for (const { pat, op, dflt } of patterns) {
       this.startGroup(pat);
       if (dflt) {
@@ -482,7 +501,7 @@ class RuleBuilder extends Lowering {
         continue;
       }
       if (paramOps[patterns.find((x) => x.op === op)!.index] === null) {
-        this.emit(`let ${src.slice(pat.start, pat.end)} = ${op.name};`, pat.start);
+        this.emit(`let ${src.slice(pat.start, pat.end)} = __ad.primalOf(${op.name});`, pat.start);
         continue;
       }
       this.bindPattern(pat, op, "let", pat);

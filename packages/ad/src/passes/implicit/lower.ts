@@ -15,7 +15,7 @@ import type {
   SpreadElement,
   VariableDeclarationKind,
 } from "oxc-parser";
-import type { Identifier, Node, Parsed } from "../parse.ts";
+import { eachChild, type Identifier, type Node, type Parsed } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "./activity.ts";
 import { resolveCallee } from "./callees.ts";
 import { AdjointNames, StepNames, stemOf } from "./names.ts";
@@ -229,7 +229,8 @@ export abstract class Lowering {
    * switch, case, a ternary), an untracked operand, declaration or result — verbatim, each read
    * of a tracked binding in it wrapped `__ad.primalOf(s)`. While a second derivative is taken the
    * tracked values carry tangents (DualNumber): `s > 0` and `s === 0` compare the values
-   * themselves. Reads of a shape (`x.shape`, `.size`, `.ndim`, `.dtype`, `.length`) stay as written.
+   * themselves. Reads of a shape (`x.shape`, `.size`, `.ndim`, `.dtype`, `.length`, also through
+   * properties: `p.blocks.length`) stay as written.
    */
   valueText(n: Node): string {
     const { functions } = this.ctx.scopes;
@@ -244,10 +245,12 @@ export abstract class Lowering {
     for (let i = lo; i < all.length && all[i].end <= n.end; i++) reads.push(all[i]);
     // (a function literal inside keeps the plain form: its own rule reads what it captures)
     if (reads.length === 0 || functions.some((f) => f.node.start >= n.start && f.node.end <= n.end)) return this.verbatim(n);
+    const shorthand = shorthandValues(n);
     let out = "";
     let at = n.start;
     for (const id of reads) {
-      out += `${sliceWithEdits(this.ctx, at, id.start)}__ad.primalOf(${sliceWithEdits(this.ctx, id.start, id.end)})`;
+      const read = sliceWithEdits(this.ctx, id.start, id.end);
+      out += `${sliceWithEdits(this.ctx, at, id.start)}${shorthand.has(id.start) ? `${read}: ` : ""}__ad.primalOf(${read})`;
       at = id.end;
     }
     return out + sliceWithEdits(this.ctx, at, n.end);
@@ -259,7 +262,7 @@ export abstract class Lowering {
     const { refs, writes } = this.ctx.scopes;
     const src = this.ctx.p.source;
     this.trackedReadsCache = [...refs]
-      .filter(([id, b]) => !writes.has(id) && this.act.isActiveBinding(b) && !SHAPE_READ.test(src.slice(id.end, id.end + 16)))
+      .filter(([id, b]) => !writes.has(id) && this.act.isActiveBinding(b) && !SHAPE_READ.test(src.slice(id.end, id.end + 200)))
       .map(([id]) => id)
       .sort((a, b) => a.start - b.start);
     return this.trackedReadsCache;
@@ -320,7 +323,7 @@ export abstract class Lowering {
           if (prop.type === "Literal" && (typeof prop.value === "number" || typeof prop.value === "string")) key = JSON.stringify(prop.value);
           else {
             key = this.fresh("k", stemOf(prop));
-            this.emit(`const ${key} = (${this.verbatim(prop)});`, prop.start);
+            this.emit(`const ${key} = (${this.valueText(prop)});`, prop.start);
             u().saved.push(key);
           }
           keys.push(key);
@@ -378,7 +381,7 @@ export abstract class Lowering {
           if (!p.computed) key = JSON.stringify(p.key.type === "Identifier" ? p.key.name : p.key.type === "Literal" ? p.key.value : undefined);
           else {
             key = this.fresh("k", stemOf(p.key));
-            this.emit(`const ${key} = (${this.verbatim(p.key)});`, p.key.start);
+            this.emit(`const ${key} = (${this.valueText(p.key)});`, p.key.start);
             u().saved.push(key);
           }
           props.push({ key, op: this.lower(p.value, stmt) });
@@ -553,7 +556,7 @@ export abstract class Lowering {
   lowerSpreadObject(e: ObjectExpression, stmt: Node, target?: Target): Operand {
     const parts = spreadParts(e).map((part): Operand => {
       if (part.type !== "ObjectExpression" || this.act.isActive(part)) return this.lower(part, stmt);
-      return { text: `{ ${part.properties.map((p) => this.verbatim(p)).join(", ")} }` };
+      return { text: `{ ${part.properties.map((p) => this.valueText(p)).join(", ")} }` };
     });
     return this.callStep("__ad.objectSpread", "spread", parts, e, stmt, target);
   }
@@ -573,8 +576,9 @@ export abstract class Lowering {
       second = e.alternate;
     } else {
       left = this.lower(e.left, stmt);
+      // (its truthiness is the value's: a number carrying a tangent is an object)
       const l = opText(left);
-      test = e.operator === "&&" ? `!${l}` : e.operator === "||" ? l : `${l} !== null && ${l} !== undefined`;
+      test = e.operator === "&&" ? `!__ad.primalOf(${l})` : e.operator === "||" ? `__ad.primalOf(${l})` : `${l} !== null && ${l} !== undefined`;
       first = null;
       firstIsLeft = true;
       second = e.right;
@@ -670,7 +674,7 @@ export abstract class Lowering {
           let access: string;
           if (prop.computed) {
             key = this.fresh("k", stemOf(prop.key));
-            this.emit(`const ${key} = (${this.verbatim(prop.key)});`, prop.key.start);
+            this.emit(`const ${key} = (${this.valueText(prop.key)});`, prop.key.start);
             u().saved.push(key);
             access = `[${key}]`;
           } else {
@@ -803,13 +807,24 @@ export function chainText(e: Expression, evaluated: (n: Expression) => string | 
   return verbatim(e);
 }
 
+/** After a read: a shape read, through a path of properties (`p.blocks.length`) other than `.data`. */
+const SHAPE_READ = /^(?:\s*\.\s*(?!data\b)[A-Za-z_$][\w$]*)*?\s*\.(shape|size|ndim|dtype|length)\b/;
+
+/** Starts of the values of shorthand properties (`{ s }`) inside n: wrapped, such a read keeps its key (`{ s: __ad.primalOf(s) }`). */
+function shorthandValues(n: Node): Set<number> {
+  const out = new Set<number>();
+  const visit = (x: Node): void => {
+    if (x.type === "Property" && x.shorthand) out.add(x.value.start);
+    eachChild(x, visit);
+  };
+  visit(n);
+  return out;
+}
+
 /**
  * Source of node `n` inside function `fn`, with each function literal nested in it (a direct child
  * of fn, not hand-written) replaced by `register(f)`: the literal given its inline rule.
  */
-/** What follows an identifier that reads its shape, not its values. */
-const SHAPE_READ = /^\s*\.(shape|size|ndim|dtype|length)\b/;
-
 export function withNestedRules(ctx: GenContext, fn: FunctionInfo, n: Node, register: (f: FunctionInfo) => string): string {
   const nested = ctx.scopes.functions.filter(
     (f) =>
