@@ -233,6 +233,20 @@ const cases: [string, string, string, string, string][] = [
     "call a function or an op instead",
   ],
   [
+    "a tracked value given to a Tensor static (it builds a constant)",
+    "export function f(x: Tensor, a: number) {\n  const t = Tensor.full(x.shape, a * a);\n  return mul(x, t);\n}",
+    "3:34",
+    "Tensor.full builds a constant: the tracked value `a * a` given to it would get no gradient",
+    "mulScalar(Tensor.ones(shape), s)",
+  ],
+  [
+    "a tracked array given to Tensor.from",
+    "export function f(a: number, b: number) {\n  return matmul(Tensor.from([[a, b]]), Tensor.ones([2, 1]));\n}",
+    "3:29",
+    "Tensor.from builds a constant",
+    "stopGradient",
+  ],
+  [
     "a spread of tracked values into a call",
     "export function f(xs: Tensor[]) {\n  return add(...xs);\n}",
     "3:14",

@@ -101,6 +101,8 @@ export interface Activity {
   active: Set<Binding>;
   isActive(e: Node | null | undefined): boolean;
   isActiveBinding(b: Binding | undefined): boolean;
+  /** Does e's value depend on the differentiable inputs, whether or not it reaches the result (a shape computed from them does)? */
+  isVaried(e: Node | null | undefined): boolean;
   /** The function held by a callee captures active values (a call to it is active without active arguments). */
   capturesActive(fnNode: Node | undefined): boolean;
 }
@@ -177,28 +179,33 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
     captureMemo.set(f, result);
     return result;
   };
-  const isActive = (e0: Node | null | undefined): boolean => {
-    if (!e0) return false;
-    const e = unwrapExpr(e0);
-    switch (e.type) {
-      case "Identifier":
-        return isActiveBinding(scopes.refs.get(e));
-      case "CallExpression": {
-        if (isCallInactive(e, scopes)) return false;
-        const callee = unwrapExpr(e.callee);
-        if (callee.type === "MemberExpression" && isActive(callee.object)) return true;
-        if (e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
-        // A function literal argument capturing tracked values (`cs.map((c) => mul(c, x))`).
-        if (e.arguments.some((a) => capturesActive(unwrapExpr(a)))) return true;
-        if (callee.type === "Identifier") return capturesActive(scopes.refs.get(callee)?.fnNode);
-        return false;
+  /** Does e's value depend on bindings `has` holds (the active ones; before usefulness pruning, the varied ones)? */
+  const dependsOn = (has: (b: Binding | undefined) => boolean) => {
+    const isActive = (e0: Node | null | undefined): boolean => {
+      if (!e0) return false;
+      const e = unwrapExpr(e0);
+      switch (e.type) {
+        case "Identifier":
+          return has(scopes.refs.get(e));
+        case "CallExpression": {
+          if (isCallInactive(e, scopes)) return false;
+          const callee = unwrapExpr(e.callee);
+          if (callee.type === "MemberExpression" && isActive(callee.object)) return true;
+          if (e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a))) return true;
+          // A function literal argument capturing tracked values (`cs.map((c) => mul(c, x))`).
+          if (e.arguments.some((a) => capturesActive(unwrapExpr(a)))) return true;
+          if (callee.type === "Identifier") return capturesActive(scopes.refs.get(callee)?.fnNode);
+          return false;
+        }
+        case "NewExpression":
+          return e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a));
+        default:
+          return valueOperands(e).some(isActive);
       }
-      case "NewExpression":
-        return e.arguments.some((a) => isActive(a.type === "SpreadElement" ? a.argument : a));
-      default:
-        return valueOperands(e).some(isActive);
-    }
+    };
+    return isActive;
   };
+  const isActive = dependsOn(isActiveBinding);
 
   // Definitions of the function's own bindings, outside nested functions.
   const defs: { ids: Node[]; rhs: Node | null; forOf?: boolean }[] = [];
@@ -298,8 +305,10 @@ export function analyzeActivity(fn: FunctionInfo, scopes: ScopeInfo, outerActive
         markUseful(d.rhs);
     }
   }
+  const varied = new Set(active);
   for (const b of active) if (!useful.has(b)) active.delete(b);
   captureMemo.clear();
   void own;
-  return { fn, active, isActive, isActiveBinding, capturesActive };
+  const isVaried = dependsOn((b) => (b?.fn === node ? varied.has(b) : isActiveBinding(b)));
+  return { fn, active, isActive, isActiveBinding, isVaried, capturesActive };
 }

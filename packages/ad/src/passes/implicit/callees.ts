@@ -142,11 +142,16 @@ export function isCallInactive(call: CallExpression, scopes: ScopeInfo): boolean
     return inactive === "all" || (inactive !== undefined && inactive.has(prop));
   }
   // Static methods of Tensor (Tensor.zeros, Tensor.from, …) build constants.
-  if (callee.type === "MemberExpression" && callee.object.type === "Identifier") {
-    const imp = importOf(callee.object, scopes);
-    if (imp && imp.source === TENSOR_PACKAGE && imp.name === "Tensor") return true;
-  }
-  return false;
+  return tensorStatic(callee, scopes) !== undefined;
+}
+
+/** `Tensor.full` for a call of a static method of @pullback/tensor's Tensor (they build constants), else undefined. */
+export function tensorStatic(callee: Node, scopes: ScopeInfo): string | undefined {
+  const c = unwrapExpr(callee);
+  if (c.type !== "MemberExpression" || c.object.type !== "Identifier") return undefined;
+  const imp = importOf(c.object, scopes);
+  if (!imp || imp.source !== TENSOR_PACKAGE || imp.name !== "Tensor") return undefined;
+  return `Tensor.${c.computed ? "[…]" : c.property.name}`;
 }
 
 /** Exports of @pullback/ad that are easily imported from @pullback/tensor by mistake. */

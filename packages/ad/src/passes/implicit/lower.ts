@@ -17,7 +17,7 @@ import type {
 } from "oxc-parser";
 import { eachChild, type Identifier, type Node, type Parsed } from "../parse.ts";
 import { analyzeActivity, topLevelActivity, type Activity } from "./activity.ts";
-import { resolveCallee } from "./callees.ts";
+import { resolveCallee, tensorStatic } from "./callees.ts";
 import { AdjointNames, StepNames, stemOf } from "./names.ts";
 import { isActiveOp, opText, type Active, type Operand, type Step, type Unit } from "./reverse.ts";
 import { unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
@@ -233,6 +233,7 @@ export abstract class Lowering {
    * properties: `p.blocks.length`) stay as written.
    */
   valueText(n: Node): string {
+    this.checkConstantBuilders(n);
     const { functions } = this.ctx.scopes;
     const all = this.trackedReads();
     let lo = 0;
@@ -254,6 +255,29 @@ export abstract class Lowering {
       at = id.end;
     }
     return out + sliceWithEdits(this.ctx, at, n.end);
+  }
+
+  /**
+   * Tensor.full and Tensor.from build constants: a value given to them that depends on the
+   * differentiable inputs would get no gradient, silently — an error instead. (Their shapes, and
+   * the other statics' arguments, carry no gradient.)
+   */
+  checkConstantBuilders(n: Node): void {
+    const visit = (x: Node): void => {
+      if (x.type === "CallExpression") {
+        const name = tensorStatic(x.callee, this.ctx.scopes);
+        const value = name === "Tensor.full" ? x.arguments[1] : name === "Tensor.from" ? x.arguments[0] : undefined;
+        const tracked = value && this.act.isVaried(value.type === "SpreadElement" ? value.argument : value) ? value : undefined;
+        if (tracked)
+          this.error(
+            tracked,
+            `${name} builds a constant: the tracked value \`${summarize(this.ctx.p.source, tracked, 40)}\` given to it would get no gradient`,
+            "build the tensor with ops (mulScalar(Tensor.ones(shape), s) for a filled one), or pass stopGradient(…) when no gradient should flow",
+          );
+      }
+      eachChild(x, visit);
+    };
+    visit(n);
   }
 
   /** Reads of tracked bindings in the module (not their shapes), by position: what valueText wraps. */
