@@ -23,7 +23,12 @@ const forwardRules = new WeakMap<Function, Frule | null>();
  */
 export function withTangents<F extends (...args: any[]) => any>(f: F): F {
   const name = f.name;
-  const tangentAware = (...args: any[]) => (depth === 0 || !args.some(carriesTangent) ? f(...args) : throughForwardRule(tangentAware, name, args));
+  // (`arguments` forwarded with apply: no array is made for a call while no tangents flow)
+  const tangentAware = function (this: unknown) {
+    if (depth === 0) return f.apply(this, arguments as unknown as any[]);
+    const args = Array.from(arguments);
+    return args.some(carriesTangent) ? throughForwardRule(tangentAware, name, args) : f(...args);
+  };
   Object.defineProperty(tangentAware, "name", { value: name });
   forwardRules.set(tangentAware, null);
   return tangentAware as unknown as F;
