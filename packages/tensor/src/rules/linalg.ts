@@ -1,19 +1,29 @@
 // Rules of matrix products. For Y = A·B: ∂A = dY·Bᵀ, ∂B = Aᵀ·dY — the transposes are flags of the
 // GEMM kernel, never materialized.
 import { bmm as bmmOp, gemm, linear as linearOp, matmul as matmulOp } from "../ops/matmul.ts";
+import { mulScalar } from "../ops/elementwise.ts";
 import { sumAlong } from "../ops/reduce.ts";
 import type { Tensor } from "../tensor.ts";
 import { defineKernel, defineOp } from "./define.ts";
 import { broadcastTo, isZero, plus } from "./tangents.ts";
 
-/** C = α·op(A)·op(B): bilinear in A and B, so Ċ = α·op(Ȧ)·op(B) + α·op(A)·op(Ḃ) with the same flags. */
+/**
+ * C = α·op(A)·op(B) + β·C₀ (C₀ the `out` given): bilinear in A and B, linear in C₀, so
+ * Ċ = α·op(Ȧ)·op(B) + α·op(A)·op(Ḃ) + β·Ċ₀ with the same flags. (The tangents are computed before
+ * the call, which writes into `out`.)
+ */
 const gemmKernel = defineKernel({
   op: gemm,
   noRule: "use matmul / linear (gemm's out and beta accumulate into a buffer in place)",
-  frule: ([a, b, options = {}], [ta, tb]) => {
-    const { transA = false, transB = false, alpha = 1 } = options;
-    const y = gemm(a, b, options);
-    return [y, plus(isZero(ta) ? null : gemm(ta, b, { transA, transB, alpha }), isZero(tb) ? null : gemm(a, tb, { transA, transB, alpha }))];
+  frule: ([a, b, options = {}], [ta, tb, toptions]) => {
+    const { transA = false, transB = false, alpha = 1, beta = 0 } = options;
+    const tout = (toptions as { out?: Tensor | null } | null)?.out;
+    const ty = plus(
+      isZero(ta) ? null : gemm(ta, b, { transA, transB, alpha }),
+      isZero(tb) ? null : gemm(a, tb, { transA, transB, alpha }),
+      isZero(tout) || beta === 0 ? null : mulScalar(tout, beta),
+    );
+    return [gemm(a, b, options), ty];
   },
 });
 

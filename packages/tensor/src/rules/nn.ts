@@ -195,12 +195,13 @@ export const crossEntropy = defineOp({
     defineKernel({
       op: crossEntropyBackward,
       frule: ([logits, targets, lse, dloss, options], [tl, , tlse, tdloss]) => {
-        const y = crossEntropyBackward(logits, targets, lse, dloss, options);
-        // y = (p − onehot)·dloss/N, p = exp(logits − lse): + p·(l̇ − l̇se)·dloss/N
+        // y = (p − onehot)·dloss/N, p = exp(logits − lse): + p·(l̇ − l̇se)·dloss/N. The tangent is
+        // computed first: with { out: logits } the kernel overwrites the logits.
         const n = logits.shape[0];
         const p = exp(sub(logits, reshape(lse, [n, 1])));
         const tp = isZero(tl) && isZero(tlse) ? null : mul(p, sub(orZeros(tl, logits), reshape(orZeros(tlse, lse), [n, 1])));
-        return [y, plus(isZero(tdloss) ? null : crossEntropyBackward(logits, targets, lse, tdloss), tp && mulScalar(tp, dloss / n))];
+        const ty = plus(isZero(tdloss) ? null : crossEntropyBackward(logits, targets, lse, tdloss), tp && mulScalar(tp, dloss / n));
+        return [crossEntropyBackward(logits, targets, lse, dloss, options), ty];
       },
     }),
   ],
