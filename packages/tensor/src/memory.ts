@@ -157,8 +157,8 @@ export function allocate(dtype: "float32" | "float64", n: number, zero: boolean)
 
 /**
  * Runs `f` as a nested scope of the running MemoryPool.run (outside one: just `f()`): the buffers
- * it takes go back to the pool when it returns, except those of the tensors in its result
- * (a Tensor, or arrays and plain objects of them), which stay with the enclosing run. The AD
+ * it takes go back to the pool when it returns, except those of the tensors and typed arrays in
+ * its result (a Tensor, or arrays and plain objects of them), which stay with the enclosing run. The AD
  * runtime runs each function's pullback this way, so its intermediate cotangents are freed
  * as soon as it returns. When `f` throws, everything stays with the enclosing run.
  */
@@ -191,6 +191,8 @@ function collectBuffers(x: unknown, into: Set<ArrayBufferLike>): void {
     collectBuffers(x.primal, into);
     collectBuffers(x.tangent, into);
   } else if (x instanceof Tensor) into.add(x.data.buffer);
+  else if (ArrayBuffer.isView(x))
+    into.add(x.buffer); // an index array or mask in the result (attention's keep)
   else if (Array.isArray(x)) for (const v of x) collectBuffers(v, into);
   else if (Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collectBuffers(v, into);
 }

@@ -4,6 +4,7 @@
 import {
   add,
   attention,
+  attentionRows,
   crossEntropy,
   dropout,
   exp,
@@ -271,4 +272,10 @@ export function constantTable(p: { w: Tensor }, n: number): number {
   const s = sum(square(p.w));
   const q = { ...p, k: Math.floor(s) };
   return c * n * n * s + q.k;
+}
+
+/** Fused attention over projection rows with dropout: its forward form keeps a mask for its backward. */
+export function rowsAttention(qkv: Tensor, w: Tensor): number {
+  const out = attentionRows(qkv, 2, 1, { dropout: 0.2, seed: 3, offset: 0 });
+  return sum(square(matmul(out, w)));
 }

@@ -128,6 +128,14 @@ describe("a transformer block, and numbers that are not differentiated", () => {
     });
     for (const k of Object.keys(p)) expect(inside[k]).toEqual(Array.from((outside as any)[k].data));
   });
+  test("inside MemoryPool.run, attention with dropout: its mask outlives the forward rule that made it", () => {
+    const [qkv, w] = [Tensor.randn([4, 12], { seed: 1 }), Tensor.randn([4, 3], { seed: 2 })];
+    const [tq, tw] = [Tensor.randn([4, 12], { seed: 3 }), Tensor.randn([4, 3], { seed: 4 })];
+    const flat = (h: Tensor[]) => h.map((t) => Array.from(t.data));
+    const outside = flat(hvp(F.rowsAttention, [qkv, w], [tq, tw]));
+    const inside = new MemoryPool().run(() => flat(hvp(F.rowsAttention, [qkv, w], [tq, tw])));
+    expect(inside).toEqual(outside);
+  });
   test("a number used as a scale, a loop count and an index", () => {
     // n = 2.5: n ± ε keeps the loop count (3) and the index (⌊n⌋ mod 2 = 0), so central differences judge ∂/∂n too
     check(F.scaleAndCount, [r(2, 3), 2.5]);
