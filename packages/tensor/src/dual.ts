@@ -14,6 +14,11 @@ export { DualNumber, DualTensor, TangentLostError };
 
 /** How many `carryingTangents` runs are in progress (0 or 1: one level of tangents). */
 let depth = 0;
+/**
+ * primalOf's copies of the arrays and objects carrying tangents, during a run: the same structure
+ * always gives the same copy, so `xs === ys` in a test compares as it does at first order.
+ */
+let copies: WeakMap<object, unknown> | null = null;
 /** The tangent-aware functions, with the forward rule the op table gave each (null until it does). */
 const forwardRules = new WeakMap<Function, Frule | null>();
 
@@ -68,10 +73,12 @@ export function carryingTangents<T>(what: string, f: () => T): T {
     );
   }
   depth++;
+  copies = new WeakMap();
   try {
     return f();
   } finally {
     depth--;
+    copies = null;
   }
 }
 
@@ -92,13 +99,27 @@ export function carriesTangent(x: unknown): boolean {
   return false;
 }
 
+/**
+ * x as code that takes no derivative reads it (stopGradient, detach, a test in generated code):
+ * while tangents flow, without its tangents; otherwise x itself, after one check.
+ */
+export function withoutTangents<T>(x: T): T {
+  return depth > 0 ? primalOf(x) : x;
+}
+
 /** x without its tangents (the same object when it carries none). */
 export function primalOf(x: any): any {
   if (x instanceof DualTensor || x instanceof DualNumber) return x.primal;
+  const known = copies?.get(x);
+  if (known !== undefined) return known;
   if (!carriesTangent(x)) return x;
-  if (Array.isArray(x)) return x.map(primalOf);
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(x)) out[k] = primalOf(x[k]);
+  let out: any;
+  if (Array.isArray(x)) out = x.map(primalOf);
+  else {
+    out = {};
+    for (const k of Object.keys(x)) out[k] = primalOf(x[k]);
+  }
+  copies?.set(x, out);
   return out;
 }
 

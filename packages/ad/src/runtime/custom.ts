@@ -3,7 +3,7 @@
 // module runs (forward only) without the loader too — and the two bridges between the modes:
 // rrule (a function with a rule, in explicit mode's form) and primal (an explicit-mode function,
 // in implicit mode's form).
-import { primalOf, tangentsFlowing } from "@pullback/tensor/dual";
+import { tangentsFlowing, withoutTangents } from "@pullback/tensor/dual";
 import { rruleOf, type Rrule } from "@pullback/tensor/rules";
 import { defineRrule, explicitRuleOf, ruleOf, type Rule } from "./registry.ts";
 import { defineFrule, fruleOf } from "./forward.ts";
@@ -21,7 +21,7 @@ export type Static<T> = T;
  * tangent is zero too: while a second derivative is taken, the value comes without its tangent.
  */
 export function stopGradient<T>(x: T): T {
-  return tangentsFlowing() ? primalOf(x) : x;
+  return withoutTangents(x);
 }
 
 /** Marks `f` as carrying no gradient: calls to it with tracked arguments give untracked results (and zero tangents). */
@@ -37,7 +37,7 @@ export function nonDifferentiable<F extends (...args: any[]) => any>(f: F): F {
     f,
     function nonDifferentiable_rule(...args: any[]) {
       return [
-        f(...args.map(primalOf)), // a zero tangent too, while a second derivative is taken
+        f(...args.map(withoutTangents)), // a zero tangent too, while a second derivative is taken
         function nonDifferentiable_pullback() {
           return args.map(() => null);
         },

@@ -53,7 +53,13 @@ export function forwardOverReverse(what: string, rule: Rule, args: any[], tangen
   if (tangents.length > args.length) throw new TypeError(`${what}: ${tangents.length} tangents for ${args.length} arguments`);
   args.forEach((a, i) => checkTangent(what, a, tangents[i], String(i)));
   return carryingTangents(what, () => {
-    const duals = args.map((a, i) => withTangent(a, tangents[i] ?? null));
+    // (an argument passed twice with the same tangent is one value carrying it: `xs === ys` holds)
+    const duals: any[] = [];
+    args.forEach((a, i) => {
+      const t = tangents[i] ?? null;
+      const j = args.findIndex((b, k) => k < i && b === a && (tangents[k] ?? null) === t);
+      duals.push(j >= 0 ? duals[j] : withTangent(a, t));
+    });
     const [y, back] = rule(...duals);
     const value = primalOf(y);
     const ds = back(seed(value));

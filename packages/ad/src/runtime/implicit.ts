@@ -3,8 +3,8 @@
 // (null is a zero of any shape), rules for number arithmetic and Math functions, and the rules
 // of the @pullback/tensor ops (`ops`, from its op table).
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
-import { DualNumber, primalOf as withoutTangents, tangentsFlowing } from "@pullback/tensor/dual";
-import { dualNumbers } from "./number_frules.ts";
+import { DualNumber, withoutTangents } from "@pullback/tensor/dual";
+import { dualNumbers, type Num } from "./number_frules.ts";
 import { acc, at } from "./tree.ts";
 import { defineRrule, explicitRule, opRules, ruleOf, registerGeneratedRule, type Rule } from "./registry.ts";
 import { arrayOf, ownKeys, withFrule, type Frule } from "./forward.ts";
@@ -13,10 +13,8 @@ export { acc, at, defineRrule, ruleOf };
 export const explicit = explicitRule;
 export const ops: Readonly<Record<string, Rule>> = opRules;
 
-/** A tracked value read by a test (`if (s > 0)`): itself, or while a second derivative is taken, its value without the tangent. */
-export function primalOf<T>(x: T): T {
-  return tangentsFlowing() ? withoutTangents(x) : x;
-}
+/** A tracked value read where no derivative flows (a test, an index): its value without tangents (dual.ts). */
+export const primalOf = withoutTangents;
 // Forward mode (jvp): what generated forward rules call.
 export { withFrule, fruleOf, farrayMap, farrayReduce, fobjectSpread, fobjectOf, forwardRules, tpath, tslice } from "./forward.ts";
 export { fnum, fmath } from "./number_frules.ts";
@@ -266,10 +264,9 @@ function numbers(op: string, ...xs: unknown[]): void {
   }
 }
 
-type Num = number | DualNumber;
 type NumRule = (...xs: Num[]) => [Num, (dy: Num) => (Num | null)[]];
 const N = dualNumbers;
-const p = (x: Num): number => withoutTangents(x);
+const p = (x: Num): number => withoutTangents(x) as number;
 
 // The rules below compute with N (number_frules.ts), JavaScript's arithmetic on numbers that also
 // carries the tangents of DualNumbers: their pullbacks are differentiated too (hvp, hessian).
@@ -347,45 +344,153 @@ export const num: Record<string, NumRule> = {
   },
 };
 
-/** y = Math[name](x), ∂x = dy·slope(x, y). */
-function unaryRule(name: string, slope: (x: Num, y: Num) => Num): NumRule {
-  const f = N[name];
-  const rule = (x: Num): ReturnType<NumRule> => {
-    numbers(`Math.${name}`, x);
-    const y = f(x);
-    return [y, { [`${name}_pullback`]: (dy: Num) => [N.mul(dy, slope(x, y))] }[`${name}_pullback`]];
-  };
-  return rule as NumRule;
-}
-
-/** The argument Math.max / Math.min picked (the first of equal ones) gets dy. */
-function pickRule(name: "max" | "min"): NumRule {
-  return (...xs) => {
-    numbers(`Math.${name}`, ...xs);
-    const y = N[name](...xs);
-    const i = xs.map(p).indexOf(p(y));
-    return [y, { [`${name}_pullback`]: (dy: Num) => xs.map((_, j) => (j === i ? dy : null)) }[`${name}_pullback`]];
-  };
-}
-
 /** Rules of the differentiable Math functions. */
 export const math: Record<string, NumRule> = {
-  exp: unaryRule("exp", (_x, y) => y),
-  log: unaryRule("log", (x) => N.div(1, x)),
-  log1p: unaryRule("log1p", (x) => N.div(1, N.add(1, x))),
-  expm1: unaryRule("expm1", (x) => N.exp(x)),
-  sqrt: unaryRule("sqrt", (_x, y) => N.div(0.5, y)),
-  cbrt: unaryRule("cbrt", (_x, y) => N.div(1, N.mul(3, N.mul(y, y)))),
-  tanh: unaryRule("tanh", (_x, y) => N.sub(1, N.mul(y, y))),
-  sinh: unaryRule("sinh", (x) => N.cosh(x)),
-  cosh: unaryRule("cosh", (x) => N.sinh(x)),
-  sin: unaryRule("sin", (x) => N.cos(x)),
-  cos: unaryRule("cos", (x) => N.neg(N.sin(x))),
-  atan: unaryRule("atan", (x) => N.div(1, N.add(1, N.mul(x, x)))),
-  abs: unaryRule("abs", (x) => (p(x) > 0 ? 1 : p(x) < 0 ? -1 : 0)),
+  exp(x) {
+    numbers("Math.exp", x);
+    const y = N.exp(x);
+    return [
+      y,
+      function exp_pullback(dy) {
+        return [N.mul(dy, y)];
+      },
+    ];
+  },
+  log(x) {
+    numbers("Math.log", x);
+    return [
+      N.log(x),
+      function log_pullback(dy) {
+        return [N.div(dy, x)];
+      },
+    ];
+  },
+  log1p(x) {
+    numbers("Math.log1p", x);
+    return [
+      N.log1p(x),
+      function log1p_pullback(dy) {
+        return [N.div(dy, N.add(1, x))];
+      },
+    ];
+  },
+  expm1(x) {
+    numbers("Math.expm1", x);
+    return [
+      N.expm1(x),
+      function expm1_pullback(dy) {
+        return [N.mul(dy, N.exp(x))];
+      },
+    ];
+  },
+  sqrt(x) {
+    numbers("Math.sqrt", x);
+    const y = N.sqrt(x);
+    return [
+      y,
+      function sqrt_pullback(dy) {
+        return [N.div(dy, N.mul(2, y))];
+      },
+    ];
+  },
+  cbrt(x) {
+    numbers("Math.cbrt", x);
+    const y = N.cbrt(x);
+    return [
+      y,
+      function cbrt_pullback(dy) {
+        return [N.div(dy, N.mul(3, N.mul(y, y)))];
+      },
+    ];
+  },
+  tanh(x) {
+    numbers("Math.tanh", x);
+    const y = N.tanh(x);
+    return [
+      y,
+      function tanh_pullback(dy) {
+        return [N.mul(dy, N.sub(1, N.mul(y, y)))];
+      },
+    ];
+  },
+  sinh(x) {
+    numbers("Math.sinh", x);
+    return [
+      N.sinh(x),
+      function sinh_pullback(dy) {
+        return [N.mul(dy, N.cosh(x))];
+      },
+    ];
+  },
+  cosh(x) {
+    numbers("Math.cosh", x);
+    return [
+      N.cosh(x),
+      function cosh_pullback(dy) {
+        return [N.mul(dy, N.sinh(x))];
+      },
+    ];
+  },
+  sin(x) {
+    numbers("Math.sin", x);
+    return [
+      N.sin(x),
+      function sin_pullback(dy) {
+        return [N.mul(dy, N.cos(x))];
+      },
+    ];
+  },
+  cos(x) {
+    numbers("Math.cos", x);
+    return [
+      N.cos(x),
+      function cos_pullback(dy) {
+        return [N.neg(N.mul(dy, N.sin(x)))];
+      },
+    ];
+  },
+  atan(x) {
+    numbers("Math.atan", x);
+    return [
+      N.atan(x),
+      function atan_pullback(dy) {
+        return [N.div(dy, N.add(1, N.mul(x, x)))];
+      },
+    ];
+  },
+  abs(x) {
+    numbers("Math.abs", x);
+    const v = p(x);
+    return [
+      N.abs(x),
+      function abs_pullback(dy) {
+        return [v > 0 ? dy : v < 0 ? N.neg(dy) : 0];
+      },
+    ];
+  },
   pow(a, b) {
     return num.pow(a, b);
   },
-  max: pickRule("max"),
-  min: pickRule("min"),
+  max(...xs) {
+    numbers("Math.max", ...xs);
+    const y = N.max(...xs);
+    const i = xs.map(p).indexOf(p(y));
+    return [
+      y,
+      function max_pullback(dy) {
+        return xs.map((_, j) => (j === i ? dy : null));
+      },
+    ];
+  },
+  min(...xs) {
+    numbers("Math.min", ...xs);
+    const y = N.min(...xs);
+    const i = xs.map(p).indexOf(p(y));
+    return [
+      y,
+      function min_pullback(dy) {
+        return xs.map((_, j) => (j === i ? dy : null));
+      },
+    ];
+  },
 };

@@ -92,12 +92,31 @@ export const fmath: Record<string, Frule> = {
   min: pick("min", Math.min),
 };
 
-type Num = number | DualNumber;
+export type Num = number | DualNumber;
 
-/** A forward rule as arithmetic on numbers that may carry tangents: plain numbers give a plain number. */
-function lift(frule: Frule): (...xs: Num[]) => Num {
-  return (...xs) => {
-    if (xs.every((x) => typeof x === "number")) return frule(xs, [])[0];
+/** JavaScript's own operators, by the keys of `fnum` (the Math functions are Math's): the plain path. */
+const OPERATORS: Record<string, (...xs: number[]) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: (a, b) => a ** b,
+  mod: (a, b) => a % b,
+  neg: (a) => -a,
+};
+
+/**
+ * A forward rule as arithmetic on numbers that may carry tangents: plain numbers take JavaScript's
+ * own operator or Math function (the first-order path: no array, no tuple); a DualNumber among
+ * them, the forward rule on primals and tangents.
+ */
+function lift(name: string, frule: Frule): (...xs: Num[]) => Num {
+  const plain = OPERATORS[name] ?? (Math as unknown as Record<string, (...xs: number[]) => number>)[name];
+  return function (a: Num, b?: Num): Num {
+    if (arguments.length === 1 && typeof a === "number") return plain(a);
+    if (arguments.length === 2 && typeof a === "number" && typeof b === "number") return plain(a, b);
+    const xs: Num[] = Array.from(arguments);
+    if (xs.every((x) => typeof x === "number")) return plain(...(xs as number[]));
     const [y, t] = frule(xs.map(primalOf), xs.map(tangentOf));
     return t === null ? y : new DualNumber(y, t);
   };
@@ -109,5 +128,5 @@ function lift(frule: Frule): (...xs: Num[]) => Num {
  * while a second derivative is taken (hvp, hessian, grad of grad).
  */
 export const dualNumbers: Record<string, (...xs: Num[]) => Num> = Object.fromEntries(
-  [...Object.entries(fnum), ...Object.entries(fmath)].map(([k, frule]) => [k, lift(frule)]),
+  [...Object.entries(fnum), ...Object.entries(fmath)].map(([k, frule]) => [k, lift(k, frule)]),
 );

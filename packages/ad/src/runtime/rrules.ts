@@ -1,7 +1,7 @@
 // The structural rrules of explicit mode: fork (use a value twice), detach (consume with zero
 // gradient), attach (bring a constant into the tracked set), splitFirst (head and rest of a
 // tracked array). Each returns [output, pullback]; a zero cotangent is null, as everywhere.
-import { primalOf, tangentsFlowing } from "@pullback/tensor/dual";
+import { withoutTangents } from "@pullback/tensor/dual";
 import { acc, type Tree } from "./tree.ts";
 
 /**
@@ -31,7 +31,7 @@ export function fork<T>(x: T, n = 2): [T[], (dxs: Tree[] | null) => Tree] {
  */
 export function detach<T>(x: T): [T, (dy?: unknown) => null] {
   return [
-    tangentsFlowing() ? primalOf(x) : x,
+    withoutTangents(x),
     function detach_pullback(): null {
       return null;
     },

@@ -279,3 +279,10 @@ export function rowsAttention(qkv: Tensor, w: Tensor): number {
   const out = attentionRows(qkv, 2, 1, { dropout: 0.2, seed: 3, offset: 0 });
   return sum(square(matmul(out, w)));
 }
+
+/** An identity test on two structures: first order takes the cubic branch when they are the same array. */
+export function sameArrays(xs: Tensor[], ys: Tensor[]): number {
+  const same = xs === ys;
+  if (same) return sum(mul(mul(xs[0], xs[0]), ys[0]));
+  return sum(mul(xs[0], ys[0]));
+}

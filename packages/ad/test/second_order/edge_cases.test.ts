@@ -136,6 +136,15 @@ describe("a transformer block, and numbers that are not differentiated", () => {
     const inside = new MemoryPool().run(() => flat(hvp(F.rowsAttention, [qkv, w], [tq, tw])));
     expect(inside).toEqual(outside);
   });
+  test("an argument passed twice is one value: an identity test compares as at first order", () => {
+    const xs = [r(3)];
+    const v = [r(3)];
+    // f = Σ x·x·y taken on the same array (y = x): along (v, v), (H·v)ₓ = 2y·v + 2x·v = 4x·v, (H·v)ᵧ = 2x·v
+    const [hx, hy] = hvp(F.sameArrays, [xs, xs], [v, v]) as Tensor[][];
+    const xv = Array.from(xs[0].data, (x, i) => x * (v[0].data[i] as number));
+    Array.from(hx[0].data).forEach((got, i) => expect(got).toBeCloseTo(4 * xv[i], 12));
+    Array.from(hy[0].data).forEach((got, i) => expect(got).toBeCloseTo(2 * xv[i], 12));
+  });
   test("a number used as a scale, a loop count and an index", () => {
     // n = 2.5: n ± ε keeps the loop count (3) and the index (⌊n⌋ mod 2 = 0), so central differences judge ∂/∂n too
     check(F.scaleAndCount, [r(2, 3), 2.5]);
