@@ -286,3 +286,9 @@ export function sameArrays(xs: Tensor[], ys: Tensor[]): number {
   if (same) return sum(mul(mul(xs[0], xs[0]), ys[0]));
   return sum(mul(xs[0], ys[0]));
 }
+
+/** A test holding a function literal beside a tracked read: the read is of the value. */
+export function testWithLiteral(s: number, xs: number[]): number {
+  if (s === 2 && xs.some((v) => v > 0)) return s * s * s;
+  return s;
+}

@@ -136,6 +136,10 @@ describe("a transformer block, and numbers that are not differentiated", () => {
     const inside = new MemoryPool().run(() => flat(hvp(F.rowsAttention, [qkv, w], [tq, tw])));
     expect(inside).toEqual(outside);
   });
+  test("a test holding a function literal still reads the tracked value (s === 2)", () => {
+    expect(grad(F.testWithLiteral)(2, [1])).toBe(12);
+    expect(hvp(F.testWithLiteral, [2, [1]], [1, null])[0]).toBe(12); // (s³)'' = 6s
+  });
   test("an argument passed twice is one value: an identity test compares as at first order", () => {
     const xs = [r(3)];
     const v = [r(3)];

@@ -455,7 +455,7 @@ function nested__rrule(x: Tensor, ws: Tensor[][]) {
     const [__v_tanh, __pb_tanh] = __ops.tanh(h);
     h = __v_tanh;
     __tape.push(__pb_tanh, 2);
-    for (let j = 0; j < __ad.primalOf(ws)[i].length; j++) {
+    for (let j = 0; j < ws[i].length; j++) {
       const __k_i = (i);
       const __k_j = (j);
       const __v_ws_i_j = ws[__k_i][__k_j];

@@ -16,11 +16,11 @@ import type {
   VariableDeclarationKind,
 } from "oxc-parser";
 import { eachChild, type Identifier, type Node, type Parsed } from "../parse.ts";
-import { analyzeActivity, topLevelActivity, type Activity } from "./activity.ts";
+import { analyzeActivity, METADATA, topLevelActivity, type Activity } from "./activity.ts";
 import { resolveCallee, tensorStatic } from "./callees.ts";
 import { AdjointNames, StepNames, stemOf } from "./names.ts";
 import { isActiveOp, opText, type Active, type Operand, type Step, type Unit } from "./reverse.ts";
-import { unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
+import { isFunction, unwrapExpr, type Binding, type FunctionInfo, type ScopeInfo } from "./scope.ts";
 
 export interface Line {
   depth: number;
@@ -229,30 +229,50 @@ export abstract class Lowering {
    * switch, case, a ternary), an untracked operand, declaration or result — verbatim, each read
    * of a tracked binding in it wrapped `__ad.primalOf(s)`. While a second derivative is taken the
    * tracked values carry tangents (DualNumber): `s > 0` and `s === 0` compare the values
-   * themselves. Reads of a shape (`x.shape`, `.size`, `.ndim`, `.dtype`, `.length`, also through
-   * properties: `p.blocks.length`) stay as written.
+   * themselves. Reads of a shape (a member path through `.shape`, `.size`, `.ndim`, `.dtype` or
+   * `.length`: `p.blocks.length`, `ws[i].length`, `x.shape[0]`) stay as written; a function literal
+   * inside is given its rule, as verbatim does (its own rule reads what it captures).
    */
   valueText(n: Node): string {
     this.checkConstantBuilders(n);
-    const { functions } = this.ctx.scopes;
-    const all = this.trackedReads();
-    let lo = 0;
-    for (let hi = all.length; lo < hi; ) {
-      const mid = (lo + hi) >> 1;
-      if (all[mid].start < n.start) lo = mid + 1;
-      else hi = mid;
-    }
-    const reads: Node[] = [];
-    for (let i = lo; i < all.length && all[i].end <= n.end; i++) reads.push(all[i]);
-    // (a function literal inside keeps the plain form: its own rule reads what it captures)
-    if (reads.length === 0 || functions.some((f) => f.node.start >= n.start && f.node.end <= n.end)) return this.verbatim(n);
+    const { refs, writes } = this.ctx.scopes;
+    const pieces: { node: Node; text: () => string }[] = [];
     const shorthand = shorthandValues(n);
+    const visit = (x: Node): void => {
+      if (isFunction(x)) {
+        pieces.push({ node: x, text: () => this.verbatim(x) });
+        return;
+      }
+      if (x.type === "Identifier") {
+        const b = refs.get(x);
+        if (b && !writes.has(x) && this.act.isActiveBinding(b)) {
+          const read = sliceWithEdits(this.ctx, x.start, x.end);
+          pieces.push({ node: x, text: () => `${shorthand.has(x.start) ? `${read}: ` : ""}__ad.primalOf(${read})` });
+        }
+        return;
+      }
+      if (x.type === "MemberExpression") {
+        const chain: MemberExpression[] = [];
+        let base: Node = x;
+        while (base.type === "MemberExpression") {
+          chain.push(base);
+          base = unwrapExpr(base.object);
+        }
+        if (chain.some((m) => !m.computed && METADATA.has(m.property.name))) {
+          for (const m of chain) if (m.computed) visit(m.property);
+          if (base.type !== "Identifier") visit(base);
+          return;
+        }
+      }
+      eachChild(x, visit);
+    };
+    visit(n);
+    if (pieces.length === 0) return this.verbatim(n);
     let out = "";
     let at = n.start;
-    for (const id of reads) {
-      const read = sliceWithEdits(this.ctx, id.start, id.end);
-      out += `${sliceWithEdits(this.ctx, at, id.start)}${shorthand.has(id.start) ? `${read}: ` : ""}__ad.primalOf(${read})`;
-      at = id.end;
+    for (const p of pieces) {
+      out += sliceWithEdits(this.ctx, at, p.node.start) + p.text();
+      at = p.node.end;
     }
     return out + sliceWithEdits(this.ctx, at, n.end);
   }
@@ -279,19 +299,6 @@ export abstract class Lowering {
     };
     visit(n);
   }
-
-  /** Reads of tracked bindings in the module (not their shapes), by position: what valueText wraps. */
-  private trackedReads(): Node[] {
-    if (this.trackedReadsCache) return this.trackedReadsCache;
-    const { refs, writes } = this.ctx.scopes;
-    const src = this.ctx.p.source;
-    this.trackedReadsCache = [...refs]
-      .filter(([id, b]) => !writes.has(id) && this.act.isActiveBinding(b) && !SHAPE_READ.test(src.slice(id.end, id.end + 200)))
-      .map(([id]) => id)
-      .sort((a, b) => a.start - b.start);
-    return this.trackedReadsCache;
-  }
-  private trackedReadsCache: Node[] | null = null;
 
   // ---- expressions ----------------------------------------------------------------------
 
@@ -521,6 +528,7 @@ export abstract class Lowering {
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
   inactiveChainText(e: Expression): string {
+    this.checkConstantBuilders(e);
     return chainText(
       e,
       (n) => {
@@ -830,9 +838,6 @@ export function chainText(e: Expression, evaluated: (n: Expression) => string | 
     return `${chainText(unwrapExpr(e.callee), evaluated, verbatim)}(${e.arguments.map((a) => verbatim(a)).join(", ")})`;
   return verbatim(e);
 }
-
-/** After a read: a shape read, through a path of properties (`p.blocks.length`) other than `.data`. */
-const SHAPE_READ = /^(?:\s*\.\s*(?!data\b)[A-Za-z_$][\w$]*)*?\s*\.(shape|size|ndim|dtype|length)\b/;
 
 /** Starts of the values of shorthand properties (`{ s }`) inside n: wrapped, such a read keeps its key (`{ s: __ad.primalOf(s) }`). */
 function shorthandValues(n: Node): Set<number> {
