@@ -3,8 +3,7 @@
 // wrong one would otherwise come out of valueAndGrad as the gradient. The check runs once per
 // pullback call and reads only shapes and structure, never data.
 import { fmtShape, Tensor } from "@pullback/tensor";
-import { DualNumber } from "@pullback/tensor/dual";
-import { isPlainObject } from "./tree.ts";
+import { isNumber, isPlainObject } from "./tree.ts";
 
 /** A hand-written rule's pullback returned a cotangent that does not fit its argument. */
 export class CotangentError extends Error {
@@ -32,8 +31,6 @@ export function cotangentMismatch(d: unknown, x: unknown, path: string): string 
     }
     return null;
   }
-  // (a DualNumber is a number carrying a tangent, while a second derivative is taken)
-  const isNumber = (v: unknown) => typeof v === "number" || v instanceof DualNumber;
   if (isNumber(x)) return isNumber(d) ? null : `${path} is ${describe(d)}, its argument a number`;
   if (Array.isArray(x)) {
     if (!Array.isArray(d) || d.length > x.length) return `${path} is ${describe(d)}, its argument ${describe(x)}`;

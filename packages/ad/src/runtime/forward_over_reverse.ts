@@ -8,7 +8,7 @@
 import { carryingTangents, primalOf, tangentOf, withTangent } from "@pullback/tensor/dual";
 import { Tensor } from "@pullback/tensor";
 import type { Rule } from "./registry.ts";
-import { completeCotangent } from "./tree.ts";
+import { completeCotangent, isPlainObject } from "./tree.ts";
 
 export interface SecondOrder {
   /** f's value. */
@@ -36,7 +36,7 @@ function checkTangent(what: string, x: any, t: any, path: string): void {
   } else if (Array.isArray(x)) {
     if (!Array.isArray(t) || t.length !== x.length) fail(`must be an array of ${x.length}`);
     x.forEach((xi, i) => checkTangent(what, xi, t[i], `${path}[${i}]`));
-  } else if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+  } else if (isPlainObject(x)) {
     if (t === null || typeof t !== "object") fail("must be an object with the argument's keys");
     for (const k of Object.keys(t)) {
       if (!(k in x)) fail(`has the key ${k}, which the argument has not`);

@@ -103,13 +103,13 @@ export function valueAndGrad<F extends (...args: any[]) => any, const N extends 
   options?: TypedGradOptions<N, H>,
 ): ValueAndGradOf<F, N>;
 export function valueAndGrad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => [any, any] {
-  const valueAndGradOf = valueAndGradNamed(f, options, "valueAndGrad");
-  differentiable("valueAndGrad", valueAndGradOf, f, options);
+  const rule = ruleFor(f, "valueAndGrad");
+  const valueAndGradOf = valueAndGradNamed(rule, options, "valueAndGrad");
+  registerSecondOrderRules("valueAndGrad", valueAndGradOf, nameOf(f), rule, options);
   return valueAndGradOf;
 }
 
-function valueAndGradNamed(f: Function, options: GradOptions, name: string): (...args: any[]) => [any, any] {
-  const rule = ruleFor(f, name);
+function valueAndGradNamed(rule: Rule, options: GradOptions, name: string): (...args: any[]) => [any, any] {
   const argnums = options.argnums ?? 0;
   const list = Array.isArray(argnums) ? argnums : [argnums];
   return function valueAndGradOf(...args: any[]) {
@@ -139,18 +139,20 @@ export function grad<F extends (...args: any[]) => any, const N extends number |
   options?: TypedGradOptions<N, H>,
 ): GradOf<F, N, H>;
 export function grad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOptions = {}): (x: X, ...rest: any[]) => any {
-  const vg = valueAndGradNamed(f, options, "grad");
+  const rule = ruleFor(f, "grad");
+  const vg = valueAndGradNamed(rule, options, "grad");
   const gradOf = function gradOf(x: X, ...rest: any[]) {
     const [out, grads] = vg(x, ...rest);
     return options.hasAux ? [grads, (out as [unknown, unknown])[1]] : grads;
   };
-  differentiable("grad", gradOf, f, options);
+  registerSecondOrderRules("grad", gradOf, nameOf(f), rule, options);
   return gradOf;
 }
 
-/** dv·g over the leaves of g (dv a number; null is zero). */
+/** dv·g over the leaves of g (dv a number or a one-element Tensor, the cotangent of a scalar; null is zero). */
 function scaled(g: any, dv: any): any {
   if (dv === null || dv === undefined || g === null || g === undefined) return null;
+  if (dv instanceof Tensor) return scaled(g, dv.item());
   if (g instanceof Tensor) return mulScalar(g, dv);
   if (typeof g === "number") return g * dv;
   if (Array.isArray(g)) return g.map((gi) => scaled(gi, dv));
@@ -166,7 +168,7 @@ function scaled(g: any, dv: any): any {
  * rule is the tangent of ∇ₐf (and of the value) along the arguments' tangents. With hasAux, the
  * rules are an error saying so.
  */
-function differentiable(kind: "grad" | "valueAndGrad", fn: Function, f: Function, options: GradOptions): void {
+function registerSecondOrderRules(kind: "grad" | "valueAndGrad", fn: Function, fName: string, rule: Rule, options: GradOptions): void {
   if (options.hasAux) {
     const unsupported = () => {
       throw new TypeError(`${kind}(f, { hasAux: true }) cannot be differentiated: second derivatives through aux are not supported (drop hasAux)`);
@@ -175,11 +177,10 @@ function differentiable(kind: "grad" | "valueAndGrad", fn: Function, f: Function
     defineFrule(fn, unsupported, kind);
     return;
   }
-  const rule = ruleFor(f, kind);
   const argnums = options.argnums ?? 0;
   const seed = (value: unknown) => seedFor(value, kind);
   const picked = (xs: any[]) => (Array.isArray(argnums) ? argnums.map((i) => xs[i]) : xs[argnums]);
-  const what = `${kind}(${nameOf(f)})`;
+  const what = `${kind}(${fName})`;
   defineRrule(
     fn,
     function grad_rule(...args: any[]) {

@@ -188,8 +188,10 @@ export function jvpcheck(f: (...args: any[]) => any, args: unknown[], options: J
  * against that jvp (the same numbers by either entry point). Options as jvpcheck's; f is scalar.
  */
 export function hvpcheck(f: (...args: any[]) => any, args: unknown[], options: JvpcheckOptions = {}): JvpcheckReport {
-  const name = `grad(${f.name || "f"})`;
+  const fName = f.name || "f";
   const gradOf: (...xs: any[]) => any = grad(f, { argnums: args.map((_, i) => i) });
+  // grad(f) under the name jvpcheck's messages show (`grad(loss)`), with grad(f)'s forward rule
+  const name = `grad(${fName})`;
   const gradF = { [name]: (...xs: any[]) => gradOf(...xs) }[name];
   defineFrule(gradF, (xs, ts) => fruleOf(gradOf)(xs, ts));
   const report = jvpcheck(gradF, args, options);
@@ -197,8 +199,10 @@ export function hvpcheck(f: (...args: any[]) => any, args: unknown[], options: J
   const viaHvp = hvp(f, report.args as any[], report.tangents);
   const a = numericLeaves(viaJvp).leaves.flatMap((l) => Array.from(leafValues(l)));
   const b = numericLeaves(viaHvp).leaves.flatMap((l) => Array.from(leafValues(l)));
+  // The same computation by two entry points (the same arguments, tangents and operations in
+  // the same order), so they must agree to rounding, not to a finite-difference tolerance.
   const scale = Math.max(1, ...a.map(Math.abs));
   const differ = a.length !== b.length || a.some((x, i) => !(Math.abs(x - b[i]) <= 1e-12 * scale));
-  if (differ) throw new JvpcheckError(`hvpcheck: hvp(${f.name || "f"}, …) and jvp(grad(${f.name || "f"}), …) disagree`, report);
+  if (differ) throw new JvpcheckError(`hvpcheck: hvp(${fName}, …) and jvp(grad(${fName}), …) disagree`, report);
   return report;
 }

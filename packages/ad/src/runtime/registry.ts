@@ -58,7 +58,7 @@ export function defineRrule<F extends Function>(f: F, rule: Rule, origin = "cust
 let pendingSite: string | undefined;
 
 /** Runs `f`; a TangentLostError from it is given the name of the hand-written rule (and its phase). */
-function naming<T>(rule: string, f: () => T): T {
+function attributingTangentLoss<T>(rule: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
@@ -72,15 +72,12 @@ function checkedRule(name: string, rule: Rule, definedAt: string | undefined): R
   return function checked(...args: any[]) {
     const calledAt = pendingSite;
     pendingSite = undefined;
-    const [y, pullback] = naming(where, () => rule(...args));
-    if (typeof pullback !== "function")
-      throw new CotangentError(
-        `${name}${definedAt ? ` (defined at ${definedAt})` : ""} must return [y, pullback], got a ${typeof pullback} as the pullback`,
-      );
+    const [y, pullback] = attributingTangentLoss(where, () => rule(...args));
+    if (typeof pullback !== "function") throw new CotangentError(`${where} must return [y, pullback], got a ${typeof pullback} as the pullback`);
     return [
       y,
       function checkedPullback(dy: any) {
-        const ds = naming(`the pullback of ${where}`, () => pullback(dy));
+        const ds = attributingTangentLoss(`the pullback of ${where}`, () => pullback(dy));
         checkCotangents(ds, args, name, definedAt, calledAt);
         return ds;
       },

@@ -95,13 +95,13 @@ export function at(t: any, key: string | number): any {
   return v === undefined ? null : v;
 }
 
+/** A number, or a number carrying a tangent (second order). */
+export const isNumber = (x: unknown): x is number | DualNumber => typeof x === "number" || x instanceof DualNumber;
+
 /**
  * a + b for cotangents: null/undefined count as zero; numbers add; Tensors of the same shape add
  * elementwise (through `add` of @pullback/tensor when it exists, else a plain loop over `.data`).
  */
-/** A number, or a number carrying a tangent (second order). */
-const isNumber = (x: unknown): x is number | DualNumber => typeof x === "number" || x instanceof DualNumber;
-
 export function addLeaves(a: any, b: any, path = ""): any {
   if (a === null || a === undefined) return b;
   if (b === null || b === undefined) return a;

@@ -187,3 +187,14 @@ export function gradWithAux(x: Tensor): number {
   const [g] = grad(withAux, { hasAux: true })(x);
   return sum(g);
 }
+
+/** Σ x² as a one-element Tensor (a scalar output valueAndGrad accepts). */
+export function squaredNorm(x: Tensor): Tensor {
+  return sumAlong(mul(x, x), 0, true);
+}
+
+/** valueAndGrad of a one-element-Tensor function inside: sum(value) + ⟨∇f, v⟩. */
+export function tensorValueAndSlope(x: Tensor, v: Tensor): number {
+  const [value, g] = valueAndGrad(squaredNorm)(x);
+  return sum(value) + sum(mul(g, v));
+}

@@ -56,6 +56,12 @@ describe("grad of a function that calls grad", () => {
     values(hv).forEach((h, i) => expect(Math.abs(got[i] - (g[i] + h))).toBeLessThan(1e-12));
     expect(gradcheckFunction(F.valueAndSlope, [x, v], { argnums: [0, 1] }).ok).toBe(true);
   });
+  test("valueAndGrad inside, of a function returning a one-element Tensor", () => {
+    const [x, v] = [r(3), r(3)];
+    // ∇ₓ(Σx² + ⟨2x, v⟩) = 2x + 2v
+    const got = values(grad(F.tensorValueAndSlope)(x, v));
+    got.forEach((g, i) => expect(g).toBeCloseTo(2 * values(x)[i] + 2 * values(v)[i], 12));
+  });
   test("grad with hasAux inside is an error saying so", () => {
     expect(() => grad(F.gradWithAux)(r(3))).toThrow(/grad\(f, \{ hasAux: true \}\) cannot be differentiated/);
   });

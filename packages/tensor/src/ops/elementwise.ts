@@ -243,7 +243,10 @@ export const tanhBackward = withTangents(function tanhBackward(y: Tensor, dy: Te
 export const geluBackward = withTangents(function geluBackward(x: Tensor, dy: Tensor): Tensor {
   return backward("geluBackward", "x", K.pb_elementwise_gelu_backward, ref.geluBackward, x, dy);
 });
-/** dy · gelu''(x): the second derivative geluBackward's forward rule needs (second order: hvp, hessian). */
+/**
+ * dy · gelu''(x): geluBackward's derivative in x (the backward of geluBackward), what its forward
+ * rule needs for second derivatives (hvp, hessian).
+ */
 export const geluSecondBackward = withTangents(function geluSecondBackward(x: Tensor, dy: Tensor): Tensor {
   return backward("geluSecondBackward", "x", K.pb_elementwise_gelu_second_backward, ref.geluSecondBackward, x, dy);
 });
