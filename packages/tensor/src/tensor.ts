@@ -249,8 +249,9 @@ export class DualTensor extends Tensor {
 
 /**
  * A number carrying a tangent, as ops and the number rules of @pullback/ad return them while a
- * second derivative is taken. JavaScript arithmetic and comparisons on it throw (they would drop
- * the tangent): the loader routes the arithmetic of tracked numbers through rules that carry it.
+ * second derivative is taken. JavaScript arithmetic and `<`/`>` on it throw (they would drop the
+ * tangent; `typeof`, `===` and truthiness see an object): the loader routes the arithmetic of
+ * tracked numbers through rules that carry it, and reads their values in tests.
  */
 export class DualNumber {
   constructor(
