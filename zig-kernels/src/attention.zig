@@ -1502,6 +1502,20 @@ export fn pb_attention_keep_len(B: usize, H: usize, T: usize, D: usize) usize {
     return keepLen(B * H, T, D);
 }
 
+/// out[e] = the dropout factor m/keep of pair e = (bh·T + i)·T + j the kernels apply (every pair, above
+/// the diagonal too), for n = B·H·T·T pairs: what the forward rules of attention read (second order).
+export fn pb_attention_dropout_factors(out: [*]f32, n: usize, p: f64, seed: u64, offset: u64) void {
+    const drop = Dropout.init(p, seed, offset);
+    var fields: [4 * philox_lanes * drop_per_block]u32 = undefined;
+    var start: usize = 0;
+    while (start < n) {
+        const m = @min(fields.len, n - start);
+        philoxFields(seed, offset, start, fields[0..m]);
+        for (fields[0..m], out[start..][0..m]) |w, *o| o.* = if (w >= drop.threshold) drop.scale else 0;
+        start += m;
+    }
+}
+
 /// out (B·T, C), lse = causal attention of the heads in qkv (B·T, 3C) (C = H·D, q | k | v column blocks);
 /// keep: null, or pb_attention_keep_len words that receive the dropout mask.
 export fn pb_attention_rows_forward(qkv: [*]const f32, out: [*]f32, lse: [*]f32, keep: ?[*]u16, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {

@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { attention, attentionBackward, attentionForward, poolSize, setThreads, Tensor, TensorError } from "@pullback/tensor";
+import {
+  attention,
+  attentionBackward,
+  attentionForward,
+  attentionDropoutFactors as dropoutFactorsKernel,
+  poolSize,
+  setThreads,
+  Tensor,
+  TensorError,
+} from "@pullback/tensor";
 import { attentionBackwardReference, attentionDropoutFactors, attentionKeepProbability, attentionReference } from "../src/reference/attention.ts";
 import { assertClose, checkBackward, diff, kernelSizes, randomCotangent, randTensor } from "../src/testing.ts";
 
@@ -270,4 +279,25 @@ test("attention dropout is unbiased: the factors m / P(keep) average 1 (8-bit de
     expect(Math.abs(kept / f.size - attentionKeepProbability(p))).toBeLessThan(2e-3);
     expect(attentionKeepProbability(p)).toBe(1 - Math.ceil(256 * p) / 256);
   }
+});
+
+describe("attentionDropoutFactors (the factors the kernels apply, for the forward rules of attention)", () => {
+  test("the kernel equals the reference bit for bit, across block boundaries, seeds, offsets and rates", () => {
+    for (const [BH, T, p, seed, offset] of [
+      [1, 1, 0.1, 0, 0],
+      [2, 5, 0.2, 7, 3],
+      [3, 16, 0.5, 123, 99],
+      [4, 33, 0.01, 2 ** 40 + 5, 2 ** 33 + 1],
+      [1, 64, 0.999, 1, 2],
+    ] as const) {
+      const got = dropoutFactorsKernel(BH, T, { dropout: p, seed, offset });
+      const want = attentionDropoutFactors(BH, T, p, seed, offset);
+      expect(got.shape).toEqual([BH, T, T]);
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    }
+  });
+  test("bad options name the op", () => {
+    expect(() => dropoutFactorsKernel(2, 3, { dropout: 1 })).toThrow(/attentionDropoutFactors: dropout must be a number in \[0, 1\)/);
+    expect(() => dropoutFactorsKernel(-1, 3, { dropout: 0.1 })).toThrow(/attentionDropoutFactors: BH and T must be non-negative integers/);
+  });
 });

@@ -11,6 +11,7 @@ import { check, fmtShape } from "../errors.ts";
 import { allocateBuffer } from "../memory.ts";
 import { bindKernels } from "../native/library.ts";
 import {
+  attentionDropoutFactors as attentionDropoutFactorsReference,
   attentionBackwardReference,
   attentionReference,
   attentionRowsBackwardReference,
@@ -32,6 +33,7 @@ const K = bindKernels({
     returns: "void",
   },
   pb_attention_keep_len: { args: ["u64", "u64", "u64", "u64"], returns: "u64" },
+  pb_attention_dropout_factors: { args: ["ptr", "u64", "f64", "u64", "u64"], returns: "void" },
   pb_attention_rows_forward: {
     args: ["ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
     returns: "void",
@@ -101,6 +103,25 @@ function forward(op: string, q: Tensor, k: Tensor, v: Tensor, options: Attention
   if (q.size === 0) return { out, lse };
   K.pb_attention_forward(q.data, k.data, v.data, out.data, lse.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return { out, lse };
+}
+
+/**
+ * The attention dropout factors m / P(keep) the kernels apply to BH heads' (T, T) pairs, as a
+ * (BH, T, T) tensor (every pair, above the diagonal too): what the forward rules of attention read
+ * for second derivatives. float64 (or PULLBACK_BACKEND=reference) runs the reference.
+ */
+export function attentionDropoutFactors(BH: number, T: number, options: AttentionOptions, dtype: "float32" | "float64" = "float32"): Tensor {
+  const op = "attentionDropoutFactors";
+  check(
+    Number.isSafeInteger(BH) && BH >= 0 && Number.isSafeInteger(T) && T >= 0,
+    op,
+    () => `BH and T must be non-negative integers, got ${BH}, ${T}`,
+  );
+  const { dropout, seed, offset } = checkOptions(op, options);
+  const f = Tensor.empty([BH, T, T], dtype); // every element written
+  if (!useNative(f)) return attentionDropoutFactorsReference(BH, T, dropout, seed, offset, dtype);
+  if (f.size > 0) K.pb_attention_dropout_factors(f.data, f.size, dropout, seed, offset);
+  return f;
 }
 
 /** Causal attention of q, k, v (B, H, T, D) → out (B, H, T, D). */

@@ -4,6 +4,7 @@
 // the dropout factors from the reference implementation.
 import {
   attention as attentionOp,
+  attentionDropoutFactors,
   attentionBackward,
   attentionForward,
   attentionRows as attentionRowsOp,
@@ -15,7 +16,6 @@ import { add, exp, mul, mulScalar, sub } from "../ops/elementwise.ts";
 import { bmm } from "../ops/matmul.ts";
 import { concat, permute, reshape, splitAt } from "../ops/shape.ts";
 import { softmax, softmaxBackward } from "../ops/softmax.ts";
-import { attentionDropoutFactors } from "../reference/attention.ts";
 import { Tensor } from "../tensor.ts";
 import { defineKernel, defineOp } from "./define.ts";
 import { isZero, orZeros, sumLast } from "./tangents.ts";
@@ -45,7 +45,7 @@ function probabilities(q: Tensor, k: Tensor, options: AttentionOptions, lse?: Te
   const s = add(mulScalar(bmm(q, k, { transB: true }), scale), causalMask(T, q.dtype));
   const p = lse ? exp(sub(s, reshape(lse, [BH, T, 1]))) : softmax(s);
   const dropout = options.dropout ?? 0;
-  const f = dropout > 0 ? attentionDropoutFactors(BH, T, dropout, options.seed ?? 0, options.offset ?? 0, q.dtype as "float32" | "float64") : null;
+  const f = dropout > 0 ? attentionDropoutFactors(BH, T, options, q.dtype as "float32" | "float64") : null;
   return { p, f, scale };
 }
 const drop = (x: Tensor, f: Tensor | null): Tensor => (f ? mul(x, f) : x);

@@ -47,6 +47,8 @@ export const kernelTable: KernelTable = (() => {
 
 /** Exports whose result carries no gradient, even given tensors: no rule is needed. */
 export const NON_DIFFERENTIABLE_EXPORTS: ReadonlySet<string> = new Set([
+  // constants: the attention dropout factors (the forward rules of attention read them)
+  "attentionDropoutFactors",
   // predicates and shape helpers
   "isTensor",
   "sizeOf",
