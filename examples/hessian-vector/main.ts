@@ -12,7 +12,7 @@
 // Newton step along v, and the time of one hvp against one valueAndGrad in float32 (the kernels).
 //   bun examples/hessian-vector/main.ts
 import { hvp, randomTangent, treeFlatten, treeMap, treeZip, valueAndGrad, type Tree } from "@pullback/ad";
-import { createModel, loss, presets, type GPT2Params } from "@pullback/gpt2";
+import { createModel, loss, presets, randomLossArgs, type GPT2Params } from "@pullback/gpt2";
 import { add, mul, mulScalar, Rng, sum, type Tensor } from "@pullback/tensor";
 import { median } from "@pullback/tensor/bench";
 
@@ -20,10 +20,7 @@ const config = presets.tiny;
 const B = 4;
 const T = config.context;
 const rng = new Rng(1);
-const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
-const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
-const positions = Int32Array.from({ length: T }, (_, i) => i);
-const s = { batch: B, time: T, heads: config.heads, width: config.width, dropout: 0, seed: 1 };
+const [s, tokens, positions, targets] = randomLossArgs(config, B, rng); // dropout off
 
 // ⟨a, b⟩ and a + e·b over two trees of the parameters' structure
 const leaves = (tree: unknown) => treeFlatten(tree as Tree).leaves as Tensor[];

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { pullback } from "@pullback/ad";
 import { Rng, Tensor, getThreads, startKernelProfile, stopKernelProfile } from "@pullback/tensor";
 import { median } from "@pullback/tensor/bench";
-import { blockExplicit, block, initParams, loss, presets } from "../src/index.ts";
+import { blockExplicit, block, initParams, loss, presets, randomLossArgs } from "../src/index.ts";
 
 const root = join(import.meta.dir, "..", "..", "..");
 const FILES = [
@@ -77,12 +77,9 @@ function overhead(): void {
   const rng = new Rng(1);
   const params = initParams(config, rng);
   const make = (b: number, t: number) => {
-    const tokens = Int32Array.from({ length: b * t }, () => rng.int(config.vocab));
-    const targets = Int32Array.from({ length: b * t }, () => rng.int(config.vocab));
-    const positions = Int32Array.from({ length: t }, (_, i) => i);
-    const s = { batch: b, time: t, heads: config.heads, width: config.width, dropout: config.dropout, seed: 1 };
+    const args = randomLossArgs(config, b, rng, { time: t, dropout: config.dropout });
     return () => {
-      const [, back] = pullback(loss, params, s, tokens, positions, targets);
+      const [, back] = pullback(loss, params, ...args);
       back(1);
     };
   };

@@ -7,7 +7,7 @@
 import { hvp, randomTangent, treeFlatten, valueAndGrad, type Tree } from "@pullback/ad";
 import { getThreads, Rng, type Tensor } from "@pullback/tensor";
 import { compareCost, printCostTable } from "@pullback/tensor/bench";
-import { createModel, loss, presets } from "../src/index.ts";
+import { createModel, loss, presets, randomLossArgs } from "../src/index.ts";
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 const rounds = arg("rounds", 15);
@@ -15,10 +15,7 @@ const config = presets.tiny;
 const B = arg("batch", 4);
 const T = config.context;
 const rng = new Rng(1);
-const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
-const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocab));
-const positions = Int32Array.from({ length: T }, (_, i) => i);
-const s = { batch: B, time: T, heads: config.heads, width: config.width, dropout: 0, seed: 1 };
+const [s, tokens, positions, targets] = randomLossArgs(config, B, rng); // dropout off
 const params = createModel(config).initParams(rng);
 const v = randomTangent(params, rng);
 const count = (treeFlatten(params as unknown as Tree).leaves as Tensor[]).reduce((n, t) => n + t.size, 0);

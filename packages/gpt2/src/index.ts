@@ -27,6 +27,25 @@ function checkBatch(config: ModelConfig, batch: number, time: number, tokens: In
   if (tokens.length !== batch * time) throw new Error(`gpt2 ${what}: expected ${batch}·${time} = ${batch * time} tokens, got ${tokens.length}`);
 }
 
+/**
+ * The arguments of `loss` after the parameters, [s, tokens, positions, targets], for `batch`
+ * sequences of random tokens and targets (examples, benchmarks): `time` tokens each (default the
+ * context), dropout off unless given.
+ */
+export function randomLossArgs(
+  config: ModelConfig,
+  batch: number,
+  rng: Rng,
+  options: { time?: number; dropout?: number; seed?: number } = {},
+): [Step, Int32Array, Int32Array, Int32Array] {
+  const time = options.time ?? config.context;
+  const tokens = Int32Array.from({ length: batch * time }, () => rng.int(config.vocab));
+  const targets = Int32Array.from({ length: batch * time }, () => rng.int(config.vocab));
+  const s: Step = { batch, time, heads: config.heads, width: config.width, dropout: options.dropout ?? 0, seed: options.seed ?? 1 };
+  checkBatch(config, batch, time, tokens, "randomLossArgs");
+  return [s, tokens, range(time), targets];
+}
+
 /** GPT-2 of `config` as the trainer's model interface. */
 export function createModel(config: ModelConfig): TrainableModel<GPT2Params> {
   validateConfig(config);
