@@ -126,6 +126,107 @@ pub fn backwardChunks(n: usize, c: usize) usize {
     return @max(1, @min(@min(n, 64), (n * c) / 16384));
 }
 
+/// The tangent of the backward (second derivatives: its forward rule), given the tangents of its
+/// inputs ḋy, ẋ, ẇ, μ̇ and ṙ (rstd's), per row, with c₁ = mean(g·x̂):
+///   x̂̇ = (ẋ − μ̇)·rstd + (x − μ)·ṙ,   ġ = ḋy·w + dy·ẇ,   ċ₁ = mean(ġ·x̂ + g·x̂̇)
+///   ḋx = ṙ·(g − mean(g) − x̂·c₁) + rstd·(ġ − mean(ġ) − x̂̇·c₁ − x̂·ċ₁)
+///   ḋw = Σ_rows ḋy·x̂ + dy·x̂̇,   ḋb = Σ_rows ḋy         (rows in order, one thread: deterministic)
+const BwdTangent = struct {
+    dy: [*]const f32,
+    x: [*]const f32,
+    w: [*]const f32,
+    mean: [*]const f32,
+    rstd: [*]const f32,
+    tdy: [*]const f32,
+    tx: [*]const f32,
+    tw: [*]const f32,
+    tmean: [*]const f32,
+    trstd: [*]const f32,
+    tdx: [*]f32,
+    tdw: [*]f32,
+    tdb: [*]f32,
+    c: usize,
+};
+
+fn backwardTangentRow(a: BwdTangent, row: usize) void {
+    const c = a.c;
+    const o = row * c;
+    const x = a.x[o..][0..c];
+    const dy = a.dy[o..][0..c];
+    const tx = a.tx[o..][0..c];
+    const tdy = a.tdy[o..][0..c];
+    const tdx = a.tdx[o..][0..c];
+    const w = a.w[0..c];
+    const tw = a.tw[0..c];
+    const tdw = a.tdw[0..c];
+    const tdb = a.tdb[0..c];
+    const mu: F = @splat(a.mean[row]);
+    const r: F = @splat(a.rstd[row]);
+    const tmu: F = @splat(a.tmean[row]);
+    const tr: F = @splat(a.trstd[row]);
+    // Pass 1: Σg, Σg·x̂, Σġ, Σ(ġ·x̂ + g·x̂̇); ḋw and ḋb accumulate.
+    var sg: F = @splat(0);
+    var sgx: F = @splat(0);
+    var stg: F = @splat(0);
+    var stgx: F = @splat(0);
+    var i: usize = 0;
+    while (i + V <= c) : (i += V) {
+        const centered = load(x, i) - mu;
+        const xh = centered * r;
+        const txh = (load(tx, i) - tmu) * r + centered * tr;
+        const d = load(dy, i);
+        const td = load(tdy, i);
+        const g = d * load(w, i);
+        const tg = td * load(w, i) + d * load(tw, i);
+        sg += g;
+        sgx = @mulAdd(F, g, xh, sgx);
+        stg += tg;
+        stgx += tg * xh + g * txh;
+        store(tdw, i, load(tdw, i) + td * xh + d * txh);
+        store(tdb, i, load(tdb, i) + td);
+    }
+    var sum_g = @reduce(.Add, sg);
+    var sum_gx = @reduce(.Add, sgx);
+    var sum_tg = @reduce(.Add, stg);
+    var sum_tgx = @reduce(.Add, stgx);
+    while (i < c) : (i += 1) {
+        const centered = x[i] - mu[0];
+        const xh = centered * r[0];
+        const txh = (tx[i] - tmu[0]) * r[0] + centered * tr[0];
+        const g = dy[i] * w[i];
+        const tg = tdy[i] * w[i] + dy[i] * tw[i];
+        sum_g += g;
+        sum_gx += g * xh;
+        sum_tg += tg;
+        sum_tgx += tg * xh + g * txh;
+        tdw[i] += tdy[i] * xh + dy[i] * txh;
+        tdb[i] += tdy[i];
+    }
+    const inv_c = 1.0 / @as(f32, @floatFromInt(c));
+    const mg: F = @splat(sum_g * inv_c);
+    const c1: F = @splat(sum_gx * inv_c);
+    const mtg: F = @splat(sum_tg * inv_c);
+    const tc1: F = @splat(sum_tgx * inv_c);
+    // Pass 2: ḋx.
+    i = 0;
+    while (i + V <= c) : (i += V) {
+        const centered = load(x, i) - mu;
+        const xh = centered * r;
+        const txh = (load(tx, i) - tmu) * r + centered * tr;
+        const g = load(dy, i) * load(w, i);
+        const tg = load(tdy, i) * load(w, i) + load(dy, i) * load(tw, i);
+        store(tdx, i, tr * (g - mg - xh * c1) + r * (tg - mtg - txh * c1 - xh * tc1));
+    }
+    while (i < c) : (i += 1) {
+        const centered = x[i] - mu[0];
+        const xh = centered * r[0];
+        const txh = (tx[i] - tmu[0]) * r[0] + centered * tr[0];
+        const g = dy[i] * w[i];
+        const tg = tdy[i] * w[i] + dy[i] * tw[i];
+        tdx[i] = tr[0] * (g - mg[0] - xh * c1[0]) + r[0] * (tg - mtg[0] - txh * c1[0] - xh * tc1[0]);
+    }
+}
+
 // ---- C ABI --------------------------------------------------------------------------
 
 export fn pb_layernorm_forward(x: [*]const f32, w: [*]const f32, b: [*]const f32, y: [*]f32, mean: [*]f32, rstd: [*]f32, n: usize, c: usize, eps: f32) void {
@@ -150,6 +251,15 @@ export fn pb_layernorm_backward(dy: [*]const f32, x: [*]const f32, w: [*]const f
         for (dw[0..c], part[0..c]) |*d, p| d.* += p;
         for (db[0..c], part[c..]) |*d, p| d.* += p;
     }
+}
+
+/// Writes ḋx (N, C), ḋw (C), ḋb (C): the tangent of pb_layernorm_backward along the tangents of
+/// its inputs (tmean, trstd: one per row). Zero tangents are passed as zeros.
+export fn pb_layernorm_backward_tangent(dy: [*]const f32, x: [*]const f32, w: [*]const f32, mean: [*]const f32, rstd: [*]const f32, tdy: [*]const f32, tx: [*]const f32, tw: [*]const f32, tmean: [*]const f32, trstd: [*]const f32, tdx: [*]f32, tdw: [*]f32, tdb: [*]f32, n: usize, c: usize) void {
+    @memset(tdw[0..c], 0);
+    @memset(tdb[0..c], 0);
+    const a = BwdTangent{ .dy = dy, .x = x, .w = w, .mean = mean, .rstd = rstd, .tdy = tdy, .tx = tx, .tw = tw, .tmean = tmean, .trstd = trstd, .tdx = tdx, .tdw = tdw, .tdb = tdb, .c = c };
+    for (0..n) |row| backwardTangentRow(a, row);
 }
 
 // ---- tests ----------------------------------------------------------------------------

@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { getThreads, layerNorm, layerNormBackward, layerNormForward, setThreads, Tensor, TensorError } from "@pullback/tensor";
+import {
+  getThreads,
+  layerNorm,
+  layerNormBackward,
+  layerNormBackwardTangent,
+  layerNormForward,
+  setThreads,
+  Tensor,
+  TensorError,
+} from "@pullback/tensor";
 import * as ref from "../src/reference/layernorm.ts";
 import { assertClose, kernelSizes, randTensor } from "../src/testing.ts";
 import { checkGradients } from "./normloss_helpers.ts";
@@ -122,6 +131,56 @@ describe("layerNorm", () => {
     );
     expect(() => layerNormBackward(x, x, Tensor.ones([3]), Tensor.zeros([3]), rstd)).toThrow(
       "layerNormBackward: mean (3,) must have one value per row of x (4, 3), i.e. shape (4,)",
+    );
+  });
+});
+
+describe("layerNormBackwardTangent (the forward rule of layerNormBackward, for second derivatives)", () => {
+  const inputs = (rows: number, c: number, seed: number, dtype: "float32" | "float64" = "float32") => {
+    const t = (shape: number[], k: number, low = -1, high = 1) => randTensor(shape, seed + k, { low, high, dtype });
+    return [
+      t([rows, c], 0),
+      t([rows, c], 1),
+      t([c], 2),
+      t([rows], 3),
+      t([rows], 4, 0.5, 2),
+      t([rows, c], 5),
+      t([rows, c], 6),
+      t([c], 7),
+      t([rows], 8),
+      t([rows], 9),
+    ] as const;
+  };
+  test("the kernel equals the float64 reference at every width", () => {
+    for (const c of [...kernelSizes, 768]) {
+      const a = inputs(3, c, c);
+      const got = layerNormBackwardTangent(...a);
+      const want = ref.layerNormBackwardTangent(...(a.map((t) => t.to("float64")) as unknown as typeof a));
+      for (const k of ["dx", "dw", "db"] as const)
+        assertClose(got[k], want[k], { rtol: 1e-4, atol: 1e-5, what: `layerNormBackwardTangent ${k} C=${c}` });
+    }
+  });
+  test("the reference is the derivative of layerNormBackward along the tangents (central differences, float64)", () => {
+    const a = inputs(4, 6, 11, "float64");
+    const [dy, x, w, mean, rstd, ...t] = a;
+    const shifted = (e: number) =>
+      layerNormBackward(
+        ...([dy, x, w, mean, rstd]
+          .map((v, i) => v.clone())
+          .map((v, i) => {
+            v.data.forEach((_, j) => (v.data[j] += e * (t[i].data[j] as number)));
+            return v;
+          }) as [Tensor, Tensor, Tensor, Tensor, Tensor]),
+      );
+    const [plus, minus] = [shifted(1e-6), shifted(-1e-6)];
+    const got = ref.layerNormBackwardTangent(...a);
+    for (const k of ["dx", "dw", "db"] as const)
+      got[k].data.forEach((v, j) => expect(Math.abs(v - ((plus[k].data[j] as number) - (minus[k].data[j] as number)) / 2e-6)).toBeLessThan(1e-7));
+  });
+  test("bad shapes name the op", () => {
+    const a = inputs(3, 4, 1);
+    expect(() => layerNormBackwardTangent(...(a.map((v, i) => (i === 6 ? Tensor.zeros([3, 5]) : v)) as unknown as typeof a))).toThrow(
+      /layerNormBackwardTangent: tdy \(3, 4\) must have the shape of tx \(3, 5\)/,
     );
   });
 });

@@ -11,6 +11,10 @@ const K = bindKernels({
   pb_layernorm_forward: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "f32"], returns: "void" },
   pb_layernorm_backward_chunks: { args: ["u64", "u64"], returns: "u64" },
   pb_layernorm_backward: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64"], returns: "void" },
+  pb_layernorm_backward_tangent: {
+    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64"],
+    returns: "void",
+  },
 });
 
 function sameDtype(op: string, tensors: Record<string, Tensor>): void {
@@ -62,24 +66,17 @@ export const layerNormForward = withTangents(function layerNormForward(
   return forward("layerNormForward", x, w, b, eps);
 });
 
-/** dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w, x̂ = (x − mean)·rstd; dw = Σ dy·x̂, db = Σ dy over rows. */
-export const layerNormBackward = withTangents(function layerNormBackward(
-  dy: Tensor,
-  x: Tensor,
-  w: Tensor,
-  mean: Tensor,
-  rstd: Tensor,
-): { dx: Tensor; dw: Tensor; db: Tensor } {
-  const op = "layerNormBackward";
+/** Checks layerNormBackward's arguments (errors name `op`, and each argument with `prefix`: "t" for tangents); returns (rows, width). */
+function checkBackward(op: string, dy: Tensor, x: Tensor, w: Tensor, mean: Tensor, rstd: Tensor, prefix = ""): [number, number] {
   check(x.ndim >= 1, op, () => `x needs at least one axis, got a 0-d tensor`);
   const c = x.shape[x.ndim - 1];
   const n = c === 0 ? 0 : x.size / c;
   check(
     dy.shape.length === x.shape.length && dy.shape.every((d, i) => d === x.shape[i]),
     op,
-    () => `dy ${fmtShape(dy.shape)} must have the shape of x ${fmtShape(x.shape)}`,
+    () => `${prefix}dy ${fmtShape(dy.shape)} must have the shape of ${prefix}x ${fmtShape(x.shape)}`,
   );
-  checkParam(op, "w", w, x, c);
+  checkParam(op, `${prefix}w`, w, x, c);
   const lead = x.shape.slice(0, -1);
   for (const [name, s] of [
     ["mean", mean],
@@ -88,10 +85,22 @@ export const layerNormBackward = withTangents(function layerNormBackward(
     check(
       s.size === n && (s.ndim === lead.length || s.ndim === 1),
       op,
-      () => `${name} ${fmtShape(s.shape)} must have one value per row of x ${fmtShape(x.shape)}, i.e. shape ${fmtShape(lead)}`,
+      () => `${prefix}${name} ${fmtShape(s.shape)} must have one value per row of ${prefix}x ${fmtShape(x.shape)}, i.e. shape ${fmtShape(lead)}`,
     );
   }
-  sameDtype(op, { x, dy, w, mean, rstd });
+  sameDtype(op, { [`${prefix}x`]: x, [`${prefix}dy`]: dy, [`${prefix}w`]: w, [`${prefix}mean`]: mean, [`${prefix}rstd`]: rstd });
+  return [n, c];
+}
+
+/** dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w, x̂ = (x − mean)·rstd; dw = Σ dy·x̂, db = Σ dy over rows. */
+export const layerNormBackward = withTangents(function layerNormBackward(
+  dy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const [n, c] = checkBackward("layerNormBackward", dy, x, w, mean, rstd);
   if (!useNative(dy, x, w, mean, rstd)) return ref.layerNormBackward(dy, x, w, mean, rstd);
   const dx = Tensor.zeros(x.shape),
     dw = Tensor.zeros([c]),
@@ -99,6 +108,58 @@ export const layerNormBackward = withTangents(function layerNormBackward(
   if (n > 0 && c > 0) {
     const scratch = new Float32Array(Number(K.pb_layernorm_backward_chunks(n, c)) * 2 * c);
     K.pb_layernorm_backward(dy.data, x.data, w.data, mean.data, rstd.data, dx.data, dw.data, db.data, scratch, n, c);
+  }
+  return { dx, dw, db };
+});
+/**
+ * The tangent of layerNormBackward's { dx, dw, db } along the tangents of its inputs (tdy, tx,
+ * tw; tmean and trstd per row): its forward rule, what second derivatives through layerNorm need
+ * (reference: reference/layernorm.ts).
+ */
+export const layerNormBackwardTangent = withTangents(function layerNormBackwardTangent(
+  dy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  tdy: Tensor,
+  tx: Tensor,
+  tw: Tensor,
+  tmean: Tensor,
+  trstd: Tensor,
+): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const op = "layerNormBackwardTangent";
+  const [n, c] = checkBackward(op, dy, x, w, mean, rstd);
+  // the tangents have the shapes of what they are tangents of
+  checkBackward(op, tdy, tx, tw, tmean, trstd, "t");
+  check(tx.shape.join() === x.shape.join(), op, () => `tx ${fmtShape(tx.shape)} must have the shape of x ${fmtShape(x.shape)}`);
+  sameDtype(op, { x, tdy, tx, tw, tmean, trstd });
+  if (!useNative(dy, x, w, mean, rstd, tdy, tx, tw, tmean, trstd))
+    return ref.layerNormBackwardTangent(dy, x, w, mean, rstd, tdy, tx, tw, tmean, trstd);
+  const dx = Tensor.empty(x.shape), // every element written
+    dw = Tensor.empty([c]),
+    db = Tensor.empty([c]);
+  if (n > 0 && c > 0)
+    K.pb_layernorm_backward_tangent(
+      dy.data,
+      x.data,
+      w.data,
+      mean.data,
+      rstd.data,
+      tdy.data,
+      tx.data,
+      tw.data,
+      tmean.data,
+      trstd.data,
+      dx.data,
+      dw.data,
+      db.data,
+      n,
+      c,
+    );
+  else {
+    dw.data.fill(0);
+    db.data.fill(0);
   }
   return { dx, dw, db };
 });

@@ -111,6 +111,7 @@ export const NO_RULE_OPS: ReadonlyMap<string, string> = (() => {
     ["withPrecision", "runs a callback; call setPrecision around the differentiated code instead"],
     ["releasingTemporaries", "a memory scope for the AD runtime: every module-level function's pullback already runs in one"],
     ["geluSecondBackward", "gelu'' for the forward rule of geluBackward (second order); there are no third derivatives"],
+    ["layerNormBackwardTangent", "the forward rule of layerNormBackward (second order); there are no third derivatives"],
   ]);
   for (const [name, entry] of Object.entries(opTable)) {
     if (entry.forward)

@@ -7,7 +7,7 @@ import { crossEntropy as crossEntropyOp, crossEntropyBackward, crossEntropyForwa
 import { addDropout as addDropoutOp, dropout as dropoutOp, dropoutBackward } from "../ops/dropout.ts";
 import { add, divScalar, exp, mul, mulScalar, square, sub } from "../ops/elementwise.ts";
 import { pick as pickOp, pickBackward, take as takeOp, takeBackward } from "../ops/embedding.ts";
-import { layerNorm as layerNormOp, layerNormBackward, layerNormForward } from "../ops/layernorm.ts";
+import { layerNorm as layerNormOp, layerNormBackward, layerNormBackwardTangent, layerNormForward } from "../ops/layernorm.ts";
 import {
   linearCrossEntropy as linearCrossEntropyOp,
   linearCrossEntropyForward,
@@ -77,8 +77,6 @@ export const logSoftmax = defineOp({
 
 /** mean/rstd (one per row) shaped to broadcast against x (…, C). */
 const perRow = (s: Tensor, x: Tensor): Tensor => reshape(s, [...x.shape.slice(0, -1), 1]);
-/** Σ over every axis but the last: (…, C) → (C). */
-const sumRows = (x: Tensor): Tensor => sumAlong(reshape(x, [x.size / x.shape[x.ndim - 1], x.shape[x.ndim - 1]]), 0);
 
 const layerNormFrule: Frule = ([x, w, b, eps], [tx, tw, tb]) => {
   const { y, mean, rstd } = layerNormForward(x, w, b, eps);
@@ -120,31 +118,12 @@ export const layerNorm = defineOp({
   kernels: [
     defineKernel({
       op: layerNormBackward,
-      frule: ([dy, x, w, mean, rstd], [tdy0, tx0, tw0, tmean0, trstd0]) => {
+      // the tangent from the kernel (its math in zig-kernels/src/layernorm.zig and reference/layernorm.ts)
+      frule: ([dy, x, w, mean, rstd], [tdy, tx, tw, tmean, trstd]) => {
         const out = layerNormBackward(dy, x, w, mean, rstd);
-        if ([tdy0, tx0, tw0, tmean0, trstd0].every(isZero)) return [out, null];
-        const [tdy, tx, tw, tmean, trstd] = [orZeros(tdy0, dy), orZeros(tx0, x), orZeros(tw0, w), orZeros(tmean0, mean), orZeros(trstd0, rstd)];
-        const m = perRow(mean, x),
-          r = perRow(rstd, x),
-          tm = perRow(tmean, x),
-          tr = perRow(trstd, x);
-        const centered = sub(x, m);
-        const xhat = mul(centered, r);
-        const txhat = add(mul(sub(tx, tm), r), mul(centered, tr));
-        const g = mul(dy, w);
-        const tg = add(mul(tdy, w), mul(dy, tw));
-        const a = meanLast(mul(g, xhat));
-        const ta = meanLast(add(mul(tg, xhat), mul(g, txhat)));
-        const inner = sub(sub(g, meanLast(g)), mul(xhat, a));
-        const tinner = sub(sub(sub(tg, meanLast(tg)), mul(txhat, a)), mul(xhat, ta));
-        return [
-          out,
-          {
-            dx: add(mul(tr, inner), mul(r, tinner)),
-            dw: sumRows(add(mul(tdy, xhat), mul(dy, txhat))),
-            db: sumRows(tdy),
-          },
-        ];
+        if ([tdy, tx, tw, tmean, trstd].every(isZero)) return [out, null];
+        const t = [orZeros(tdy, dy), orZeros(tx, x), orZeros(tw, w), orZeros(tmean, mean), orZeros(trstd, rstd)] as const;
+        return [out, layerNormBackwardTangent(dy, x, w, mean, rstd, ...t)];
       },
     }),
   ],
