@@ -1516,6 +1516,114 @@ export fn pb_attention_dropout_factors(out: [*]f32, n: usize, p: f64, seed: u64,
     }
 }
 
+// ---- tangents (second derivatives: the forward rules of the rows kernels) --------------------
+//
+// Per head, pair (i, j ≤ i): s = scale·qᵢ·kⱼ, p = exp(s − lseᵢ), f the dropout factor of the pair,
+// ṡ = scale·(q̇ᵢ·kⱼ + qᵢ·k̇ⱼ). Forward: l̇seᵢ = Σⱼ p·ṡ, ȯutᵢ = Σⱼ f·(p·(ṡ − l̇seᵢ)·vⱼ + p·v̇ⱼ).
+// Backward (dp = f·doutᵢ·vⱼ, δᵢ = doutᵢ·outᵢ, ds = p·(dp − δᵢ)): ṗ = p·(ṡ − l̇seᵢ),
+// ḋp = f·(ḋoutᵢ·vⱼ + doutᵢ·v̇ⱼ), δ̇ᵢ = ḋoutᵢ·outᵢ + doutᵢ·ȯutᵢ, ḋs = ṗ·(dp − δᵢ) + p·(ḋp − δ̇ᵢ);
+// ḋqᵢ += scale·(ḋs·kⱼ + ds·k̇ⱼ), ḋkⱼ += scale·(ḋs·qᵢ + ds·q̇ᵢ), ḋvⱼ += f·(ṗ·doutᵢ + p·ḋoutᵢ).
+// Plain loops, one head after another on one thread: the sizes second order runs at are small.
+
+/// A head's rows in the qkv layout: element d of row t of part (0 q, 1 k, 2 v).
+const HeadRows = struct {
+    base: [*]const f32,
+    stride: usize,
+    fn at(self: HeadRows, t: usize, d: usize) f32 {
+        return self.base[t * self.stride + d];
+    }
+};
+
+fn headDot(a: HeadRows, i: usize, b: HeadRows, j: usize, D: usize) f32 {
+    var acc: f32 = 0;
+    for (0..D) |d| acc += a.at(i, d) * b.at(j, d);
+    return acc;
+}
+
+fn dropFactor(drop: Dropout, bh: usize, T: usize, i: usize, j: usize) f32 {
+    if (!drop.active()) return 1;
+    return if (drop.keep(@intCast((bh * T + i) * T + j))) drop.scale else 0;
+}
+
+/// tout (B·T, C) and tlse (B·H·T): the tangent of pb_attention_rows_forward's (out, lse) along tqkv.
+export fn pb_attention_rows_forward_tangent(qkv: [*]const f32, tqkv: [*]const f32, lse: [*]const f32, tout: [*]f32, tlse: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const C = H * D;
+    const drop = Dropout.init(p, seed, offset);
+    const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
+    for (0..B) |b| for (0..H) |h| {
+        const bh = b * H + h;
+        const at = b * T * 3 * C + h * D;
+        const q = HeadRows{ .base = qkv + at, .stride = 3 * C };
+        const k = HeadRows{ .base = qkv + at + C, .stride = 3 * C };
+        const v = HeadRows{ .base = qkv + at + 2 * C, .stride = 3 * C };
+        const tq = HeadRows{ .base = tqkv + at, .stride = 3 * C };
+        const tk = HeadRows{ .base = tqkv + at + C, .stride = 3 * C };
+        const tv = HeadRows{ .base = tqkv + at + 2 * C, .stride = 3 * C };
+        for (0..T) |i| {
+            const l = lse[bh * T + i];
+            var tl: f32 = 0;
+            for (0..i + 1) |j| tl += @exp(scale * headDot(q, i, k, j, D) - l) * scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+            tlse[bh * T + i] = tl;
+            const o = tout + (b * T + i) * C + h * D;
+            @memset(o[0..D], 0);
+            for (0..i + 1) |j| {
+                const pij = @exp(scale * headDot(q, i, k, j, D) - l);
+                const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+                const f = dropFactor(drop, bh, T, i, j);
+                for (0..D) |d| o[d] += f * (pij * (ts - tl) * v.at(j, d) + pij * tv.at(j, d));
+            }
+        }
+    };
+}
+
+/// tdqkv (B·T, 3C): the tangent of pb_attention_rows_backward's dqkv along the tangents of dout,
+/// qkv, out and lse.
+export fn pb_attention_rows_backward_tangent(dout: [*]const f32, qkv: [*]const f32, out: [*]const f32, lse: [*]const f32, tdout: [*]const f32, tqkv: [*]const f32, tout: [*]const f32, tlse: [*]const f32, tdqkv: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const C = H * D;
+    const drop = Dropout.init(p, seed, offset);
+    const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
+    @memset(tdqkv[0 .. B * T * 3 * C], 0);
+    for (0..B) |b| for (0..H) |h| {
+        const bh = b * H + h;
+        const at = b * T * 3 * C + h * D;
+        const q = HeadRows{ .base = qkv + at, .stride = 3 * C };
+        const k = HeadRows{ .base = qkv + at + C, .stride = 3 * C };
+        const v = HeadRows{ .base = qkv + at + 2 * C, .stride = 3 * C };
+        const tq = HeadRows{ .base = tqkv + at, .stride = 3 * C };
+        const tk = HeadRows{ .base = tqkv + at + C, .stride = 3 * C };
+        const tv = HeadRows{ .base = tqkv + at + 2 * C, .stride = 3 * C };
+        const at_o = b * T * C + h * D;
+        const dO = HeadRows{ .base = dout + at_o, .stride = C };
+        const O = HeadRows{ .base = out + at_o, .stride = C };
+        const tdO = HeadRows{ .base = tdout + at_o, .stride = C };
+        const tO = HeadRows{ .base = tout + at_o, .stride = C };
+        for (0..T) |i| {
+            const l = lse[bh * T + i];
+            const tl = tlse[bh * T + i];
+            const delta = headDot(dO, i, O, i, D);
+            const tdelta = headDot(tdO, i, O, i, D) + headDot(dO, i, tO, i, D);
+            const tdq = tdqkv + (b * T + i) * 3 * C + h * D;
+            for (0..i + 1) |j| {
+                const pij = @exp(scale * headDot(q, i, k, j, D) - l);
+                const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+                const tp = pij * (ts - tl);
+                const f = dropFactor(drop, bh, T, i, j);
+                const dp = f * headDot(dO, i, v, j, D);
+                const tdp = f * (headDot(tdO, i, v, j, D) + headDot(dO, i, tv, j, D));
+                const ds = pij * (dp - delta);
+                const tds = tp * (dp - delta) + pij * (tdp - tdelta);
+                const tdk = tdqkv + (b * T + j) * 3 * C + h * D + C;
+                const tdv = tdk + C;
+                for (0..D) |d| {
+                    tdq[d] += scale * (tds * k.at(j, d) + ds * tk.at(j, d));
+                    tdk[d] += scale * (tds * q.at(i, d) + ds * tq.at(i, d));
+                    tdv[d] += f * (tp * dO.at(i, d) + pij * tdO.at(i, d));
+                }
+            }
+        }
+    };
+}
+
 /// out (B·T, C), lse = causal attention of the heads in qkv (B·T, 3C) (C = H·D, q | k | v column blocks);
 /// keep: null, or pb_attention_keep_len words that receive the dropout mask.
 export fn pb_attention_rows_forward(qkv: [*]const f32, out: [*]f32, lse: [*]f32, keep: ?[*]u16, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {

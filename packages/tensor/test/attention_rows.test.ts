@@ -8,7 +8,10 @@ import {
   attentionForward,
   attentionRows,
   attentionRowsBackward,
+  attentionRowsBackwardTangent,
   attentionRowsForward,
+  attentionRowsForwardTangent,
+  type AttentionOptions,
   concat,
   permute,
   poolSize,
@@ -19,6 +22,7 @@ import {
   TensorError,
 } from "@pullback/tensor";
 import { attentionRowsBackwardReference, attentionRowsReference } from "../src/reference/attention.ts";
+import { kernelTable } from "../src/rules/index.ts";
 import { assertClose, checkBackward, kernelSizes, randTensor } from "../src/testing.ts";
 
 /** [B, H, T, D] */
@@ -214,6 +218,44 @@ describe("attentionRows: bad input", () => {
     );
     expect(() => attentionRowsBackward(out, qkv, out, lse, 2, 2, { seed: -1 })).toThrow(
       "attentionRowsBackward: seed must be a non-negative integer, got -1",
+    );
+  });
+});
+
+describe("attentionRowsForwardTangent / attentionRowsBackwardTangent (the forward rules of the rows kernels, second order)", () => {
+  // The reference: the same forward rules in float64, composed from ops (rules/attention.ts).
+  const cases: [number, number, number, number, AttentionOptions][] = [
+    [1, 1, 4, 2, {}],
+    [2, 2, 5, 3, {}],
+    [2, 3, 16, 4, { dropout: 0.25, seed: 7, offset: 3 }],
+    [1, 2, 33, 8, { dropout: 0.1, seed: 1, offset: 0 }],
+  ];
+  const f64 = (t: Tensor) => t.to("float64");
+  for (const [B, H, T, D, options] of cases) {
+    test(`B=${B} H=${H} T=${T} D=${D}${options.dropout ? ` dropout ${options.dropout}` : ""}: the kernels equal the composed float64 rules`, () => {
+      const C = H * D;
+      const r = (shape: number[], seed: number) => randTensor(shape, seed);
+      const [qkv, tqkv] = [r([B * T, 3 * C], 1), r([B * T, 3 * C], 2)];
+      const { out, lse } = attentionRowsForward(qkv, H, B, options);
+      const fwd = attentionRowsForwardTangent(qkv, tqkv, lse, H, B, options);
+      const [, want] = kernelTable.attentionRowsForward.frule([f64(qkv), H, B, options], [f64(tqkv)]) as [unknown, { out: Tensor; lse: Tensor }];
+      assertClose(fwd.out, want.out, { rtol: 1e-4, atol: 1e-5, what: "forward tangent: out" });
+      assertClose(fwd.lse, want.lse, { rtol: 1e-4, atol: 1e-5, what: "forward tangent: lse" });
+      const [dout, tdout, tout, tlse] = [r([B * T, C], 3), r([B * T, C], 4), r([B * T, C], 5), r([B, H, T], 6)];
+      const got = attentionRowsBackwardTangent(dout, qkv, out, lse, tdout, tqkv, tout, tlse, H, B, options);
+      const [, wantBack] = kernelTable.attentionRowsBackward.frule(
+        [f64(dout), f64(qkv), f64(out), f64(lse), H, B, options],
+        [f64(tdout), f64(tqkv), f64(tout), f64(tlse)],
+      ) as [unknown, Tensor];
+      assertClose(got, wantBack, { rtol: 1e-4, atol: 1e-5, what: "backward tangent: dqkv" });
+    });
+  }
+  test("float64 or a wrong shape is an error naming the op", () => {
+    const qkv = randTensor([4, 6], 1);
+    const { lse } = attentionRowsForward(qkv, 1, 1);
+    expect(() => attentionRowsForwardTangent(qkv.to("float64"), qkv.to("float64"), lse, 1, 1)).toThrow(/attentionRowsForwardTangent: float32 only/);
+    expect(() => attentionRowsForwardTangent(qkv, randTensor([4, 3], 2), lse, 1, 1)).toThrow(
+      /attentionRowsForwardTangent: tqkv \(4, 3\) must have shape \(4, 6\)/,
     );
   });
 });

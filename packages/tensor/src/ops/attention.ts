@@ -42,6 +42,14 @@ const K = bindKernels({
     args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
     returns: "void",
   },
+  pb_attention_rows_forward_tangent: {
+    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
+    returns: "void",
+  },
+  pb_attention_rows_backward_tangent: {
+    args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "u64", "u64", "u64", "u64", "f64", "u64", "u64"],
+    returns: "void",
+  },
 });
 
 /** Largest head dimension D (max_head_dim in attention.zig: its stack tiles hold D × 16 floats). */
@@ -302,4 +310,94 @@ export const attentionRowsBackward = withTangents(function attentionRowsBackward
   }
   K.pb_attention_rows_backward(dout.data, qkv.data, out.data, lse.data, keep ?? null, dqkv.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
   return dqkv;
+});
+
+// ---- tangents: the forward rules of the rows kernels (second derivatives) ------------------------
+
+/** Checks a tangent's (or a saved value's) shape and dtype against what it belongs to. */
+function checkLike(op: string, name: string, t: Tensor, like: Tensor, shape: readonly number[] = like.shape): void {
+  check(t instanceof Tensor, op, () => `${name} must be a Tensor`);
+  check(t.shape.join() === shape.join(), op, () => `${name} ${fmtShape(t.shape)} must have shape ${fmtShape(shape)}`);
+  check(
+    t.dtype === "float32" && like.dtype === "float32",
+    op,
+    () => `float32 only (the forward rules of attention compose ops in float64), got ${t.dtype}`,
+  );
+}
+
+/**
+ * The tangent of attentionRowsForward's { out, lse } along tqkv (B·T, 3C), given its lse: what
+ * second derivatives through attentionRows need, float32 on the kernels (the forward rule
+ * composes ops otherwise; rules/attention.ts, which the tests compare it with).
+ */
+export const attentionRowsForwardTangent = withTangents(function attentionRowsForwardTangent(
+  qkv: Tensor,
+  tqkv: Tensor,
+  lse: Tensor,
+  heads: number,
+  batch: number,
+  options: AttentionOptions = {},
+): { out: Tensor; lse: Tensor } {
+  const op = "attentionRowsForwardTangent";
+  const [B, H, T, D] = checkRows(op, qkv, heads, batch);
+  const opts = checkOptions(op, options);
+  checkLike(op, "tqkv", tqkv, qkv);
+  checkLike(op, "lse", lse, qkv, [B, H, T]);
+  const out = Tensor.empty([B * T, H * D]); // every element written
+  const tlse = Tensor.empty([B, H, T]);
+  if (out.size + tlse.size > 0)
+    K.pb_attention_rows_forward_tangent(qkv.data, tqkv.data, lse.data, out.data, tlse.data, B, H, T, D, opts.dropout, opts.seed, opts.offset);
+  return { out, lse: tlse };
+});
+
+/**
+ * The tangent of attentionRowsBackward's dqkv along the tangents of dout, qkv, out and lse: what
+ * second derivatives through attentionRows need, float32 on the kernels (as
+ * attentionRowsForwardTangent).
+ */
+export const attentionRowsBackwardTangent = withTangents(function attentionRowsBackwardTangent(
+  dout: Tensor,
+  qkv: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  tdout: Tensor,
+  tqkv: Tensor,
+  tout: Tensor,
+  tlse: Tensor,
+  heads: number,
+  batch: number,
+  options: AttentionOptions = {},
+): Tensor {
+  const op = "attentionRowsBackwardTangent";
+  const [B, H, T, D] = checkRows(op, qkv, heads, batch);
+  const opts = checkOptions(op, options);
+  const rowsShape = [B * T, H * D];
+  checkLike(op, "dout", dout, qkv, rowsShape);
+  checkLike(op, "out", out, qkv, rowsShape);
+  checkLike(op, "lse", lse, qkv, [B, H, T]);
+  checkLike(op, "tdout", tdout, qkv, rowsShape);
+  checkLike(op, "tqkv", tqkv, qkv);
+  checkLike(op, "tout", tout, qkv, rowsShape);
+  checkLike(op, "tlse", tlse, qkv, [B, H, T]);
+  const tdqkv = Tensor.empty(qkv.shape); // every element written
+  if (tdqkv.size > 0)
+    K.pb_attention_rows_backward_tangent(
+      dout.data,
+      qkv.data,
+      out.data,
+      lse.data,
+      tdout.data,
+      tqkv.data,
+      tout.data,
+      tlse.data,
+      tdqkv.data,
+      B,
+      H,
+      T,
+      D,
+      opts.dropout,
+      opts.seed,
+      opts.offset,
+    );
+  return tdqkv;
 });

@@ -9,13 +9,16 @@ import {
   attentionForward,
   attentionRows as attentionRowsOp,
   attentionRowsBackward,
+  attentionRowsBackwardTangent,
   attentionRowsForward,
+  attentionRowsForwardTangent,
   type AttentionOptions,
 } from "../ops/attention.ts";
 import { add, exp, mul, mulScalar, sub } from "../ops/elementwise.ts";
 import { bmm } from "../ops/matmul.ts";
 import { concat, permute, reshape, splitAt } from "../ops/shape.ts";
 import { softmax, softmaxBackward } from "../ops/softmax.ts";
+import { useNative } from "../backend.ts";
 import { Tensor } from "../tensor.ts";
 import { defineKernel, defineOp } from "./define.ts";
 import { isZero, orZeros, sumLast } from "./tangents.ts";
@@ -122,6 +125,25 @@ function headsToQkv(q: Tensor, k: Tensor, v: Tensor, H: number, B: number): Tens
   return reshape(permute(stacked, [1, 3, 0, 2, 4]), [B * T, 3 * H * D]);
 }
 
+/**
+ * The tangent of attentionRowsForward's { out (B·T, C), lse (B, H, T) } along tqkv: the kernel in
+ * float32, ops composed from the definition otherwise (the reference the kernel is tested against).
+ */
+function rowsForwardTangent(
+  qkv: Tensor,
+  tqkv: Tensor,
+  lse: Tensor,
+  heads: number,
+  batch: number,
+  options: AttentionOptions,
+): { out: Tensor; lse: Tensor } {
+  if (useNative(qkv, tqkv)) return attentionRowsForwardTangent(qkv, tqkv, lse, heads, batch, options);
+  const [q, k, v] = rowsToHeads(qkv, heads, batch);
+  const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
+  const t = attentionTangent(q, k, v, tq, tk, tv, options);
+  return { out: headsToRows(t.out, heads, batch), lse: reshape(t.lse, lse.shape) };
+}
+
 /** No tangent for any of the first n arguments (a missing one is null). */
 const noTangent = (tangents: unknown[], n: number): boolean => tangents.slice(0, n).every(isZero);
 
@@ -193,21 +215,16 @@ export const attentionRows = defineOp({
     return [out, (dout: Tensor) => [attentionRowsBackward(dout, qkv, out, lse, heads, batch, options, keep)]];
   },
   frule: ([qkv, heads, batch, options = {}], [tqkv]) => {
-    const y = attentionRowsOp(qkv, heads, batch, options);
-    if (isZero(tqkv)) return [y, null];
-    const [q, k, v] = rowsToHeads(qkv, heads, batch);
-    const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
-    return [y, headsToRows(attentionTangent(q, k, v, tq, tk, tv, options).out, heads, batch)];
+    if (isZero(tqkv)) return [attentionRowsOp(qkv, heads, batch, options), null];
+    const { out, lse } = attentionRowsForward(qkv, heads, batch, options);
+    return [out, rowsForwardTangent(qkv, tqkv, lse, heads, batch, options).out];
   },
   forward: defineKernel({
     op: attentionRowsForward,
     frule: ([qkv, heads, batch, options = {}], [tqkv]) => {
       const out = attentionRowsForward(qkv, heads, batch, options);
       if (isZero(tqkv)) return [out, null];
-      const [q, k, v] = rowsToHeads(qkv, heads, batch);
-      const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
-      const t = attentionTangent(q, k, v, tq, tk, tv, options);
-      return [out, { out: headsToRows(t.out, heads, batch), lse: reshape(t.lse, out.lse.shape), keep: null }];
+      return [out, { ...rowsForwardTangent(qkv, tqkv, out.lse, heads, batch, options), keep: null }];
     },
   }),
   kernels: [
@@ -222,6 +239,7 @@ export const attentionRows = defineOp({
           orZeros(tangents[2], out),
           orZeros(tangents[3], lse),
         ];
+        if (useNative(qkv, tqkv)) return [y, attentionRowsBackwardTangent(dout, qkv, out, lse, tdout, tqkv, tout, tlse, heads, batch, options)];
         const [q, k, v] = rowsToHeads(qkv, heads, batch);
         const [tq, tk, tv] = rowsToHeads(tqkv, heads, batch);
         const heads3 = (x: Tensor) =>

@@ -112,6 +112,8 @@ export const NO_RULE_OPS: ReadonlyMap<string, string> = (() => {
     ["releasingTemporaries", "a memory scope for the AD runtime: every module-level function's pullback already runs in one"],
     ["geluSecondBackward", "gelu'' for the forward rule of geluBackward (second order); there are no third derivatives"],
     ["layerNormBackwardTangent", "the forward rule of layerNormBackward (second order); there are no third derivatives"],
+    ["attentionRowsForwardTangent", "the forward rule of attentionRowsForward (second order); there are no third derivatives"],
+    ["attentionRowsBackwardTangent", "the forward rule of attentionRowsBackward (second order); there are no third derivatives"],
   ]);
   for (const [name, entry] of Object.entries(opTable)) {
     if (entry.forward)
