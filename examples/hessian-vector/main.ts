@@ -77,8 +77,8 @@ if (curvature > 0) {
 
 // Time, float32, the median of a few interleaved runs: one hvp against one valueAndGrad, and one
 // plain forward pass (loss) for scale. The hvp runs the forward pass and the pullback once, each op
-// through its forward rule: the op and its derivative along v, the fused attention kernels' written
-// with unfused ops, so several times the kernel calls of a gradient. At this size the cost of each call dominates: the hvp costs several gradients here
+// through its forward rule: the op and its derivative along v, so several times the kernel calls of
+// a gradient. At this size the cost of each call dominates: the hvp costs several gradients here
 // (bun run bench:hvp measures it, with its memory).
 const v32 = randomTangent(params32, rng);
 const times: Record<"loss" | "hvp" | "grad", number[]> = { loss: [], hvp: [], grad: [] };

@@ -9,8 +9,7 @@ import { ruleFor, seedFor } from "./grad.ts";
  * `hvp(f, primals, v)` → H·v, one entry per argument in its structure, where H is the Hessian of
  * the scalar f over all its arguments and v holds one tangent per argument (null or missing: zero).
  * f's reverse code runs once with tangents flowing through every op: a few gradients' time and memory
- * (`bun run bench:hvp`: about 3× for an MLP, 4.4–7× for the tiny GPT-2, whose fused attention
- * kernels' forward rules are composed of many small ops).
+ * (`bun run bench:hvp`: about 3.3× for an MLP, 4.3–4.9× for the tiny GPT-2).
  */
 export function hvp<A extends any[]>(f: (...args: A) => any, primals: A, v: any[]): { -readonly [I in keyof A]: A[I] } {
   if (!Array.isArray(primals) || !Array.isArray(v)) throw new TypeError("hvp(f, primals, v): primals and v must be arrays (one entry per argument)");
