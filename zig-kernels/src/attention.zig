@@ -1534,6 +1534,17 @@ const HeadRows = struct {
     }
 };
 
+/// Head h of sequence b in the qkv (B·T, 3C) layout: its q, k and v rows.
+fn qkvHead(qkv: [*]const f32, b: usize, h: usize, T: usize, H: usize, D: usize) [3]HeadRows {
+    const C = H * D;
+    const at = b * T * 3 * C + h * D;
+    return .{
+        .{ .base = qkv + at, .stride = 3 * C },
+        .{ .base = qkv + at + C, .stride = 3 * C },
+        .{ .base = qkv + at + 2 * C, .stride = 3 * C },
+    };
+}
+
 fn headDot(a: HeadRows, i: usize, b: HeadRows, j: usize, D: usize) f32 {
     var acc: f32 = 0;
     for (0..D) |d| acc += a.at(i, d) * b.at(j, d);
@@ -1552,13 +1563,8 @@ export fn pb_attention_rows_forward_tangent(qkv: [*]const f32, tqkv: [*]const f3
     const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
     for (0..B) |b| for (0..H) |h| {
         const bh = b * H + h;
-        const at = b * T * 3 * C + h * D;
-        const q = HeadRows{ .base = qkv + at, .stride = 3 * C };
-        const k = HeadRows{ .base = qkv + at + C, .stride = 3 * C };
-        const v = HeadRows{ .base = qkv + at + 2 * C, .stride = 3 * C };
-        const tq = HeadRows{ .base = tqkv + at, .stride = 3 * C };
-        const tk = HeadRows{ .base = tqkv + at + C, .stride = 3 * C };
-        const tv = HeadRows{ .base = tqkv + at + 2 * C, .stride = 3 * C };
+        const q, const k, const v = qkvHead(qkv, b, h, T, H, D);
+        const tq, const tk, const tv = qkvHead(tqkv, b, h, T, H, D);
         for (0..T) |i| {
             const l = lse[bh * T + i];
             var tl: f32 = 0;
@@ -1585,13 +1591,8 @@ export fn pb_attention_rows_backward_tangent(dout: [*]const f32, qkv: [*]const f
     @memset(tdqkv[0 .. B * T * 3 * C], 0);
     for (0..B) |b| for (0..H) |h| {
         const bh = b * H + h;
-        const at = b * T * 3 * C + h * D;
-        const q = HeadRows{ .base = qkv + at, .stride = 3 * C };
-        const k = HeadRows{ .base = qkv + at + C, .stride = 3 * C };
-        const v = HeadRows{ .base = qkv + at + 2 * C, .stride = 3 * C };
-        const tq = HeadRows{ .base = tqkv + at, .stride = 3 * C };
-        const tk = HeadRows{ .base = tqkv + at + C, .stride = 3 * C };
-        const tv = HeadRows{ .base = tqkv + at + 2 * C, .stride = 3 * C };
+        const q, const k, const v = qkvHead(qkv, b, h, T, H, D);
+        const tq, const tk, const tv = qkvHead(tqkv, b, h, T, H, D);
         const at_o = b * T * C + h * D;
         const dO = HeadRows{ .base = dout + at_o, .stride = C };
         const O = HeadRows{ .base = out + at_o, .stride = C };
