@@ -1523,7 +1523,7 @@ export fn pb_attention_dropout_factors(out: [*]f32, n: usize, p: f64, seed: u64,
 // Backward (dp = f·doutᵢ·vⱼ, δᵢ = doutᵢ·outᵢ, ds = p·(dp − δᵢ)): ṗ = p·(ṡ − l̇seᵢ),
 // ḋp = f·(ḋoutᵢ·vⱼ + doutᵢ·v̇ⱼ), δ̇ᵢ = ḋoutᵢ·outᵢ + doutᵢ·ȯutᵢ, ḋs = ṗ·(dp − δᵢ) + p·(ḋp − δ̇ᵢ);
 // ḋqᵢ += scale·(ḋs·kⱼ + ds·k̇ⱼ), ḋkⱼ += scale·(ḋs·qᵢ + ds·q̇ᵢ), ḋvⱼ += f·(ṗ·doutᵢ + p·ḋoutᵢ).
-// Plain loops, one head after another on one thread: the sizes second order runs at are small.
+// Plain loops per head, the heads spread over the thread pool.
 
 /// A head's rows in the qkv layout: element d of row t of part (0 q, 1 k, 2 v).
 const HeadRows = struct {
@@ -1556,73 +1556,128 @@ fn dropFactor(drop: Dropout, bh: usize, T: usize, i: usize, j: usize) f32 {
     return if (drop.keep(@intCast((bh * T + i) * T + j))) drop.scale else 0;
 }
 
-/// tout (B·T, C) and tlse (B·H·T): the tangent of pb_attention_rows_forward's (out, lse) along tqkv.
-export fn pb_attention_rows_forward_tangent(qkv: [*]const f32, tqkv: [*]const f32, lse: [*]const f32, tout: [*]f32, tlse: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
-    const C = H * D;
-    const drop = Dropout.init(p, seed, offset);
+/// What the forward tangent kernel reads and writes; a task is one head (b, h), whose rows no
+/// other head writes.
+const ForwardTangent = struct {
+    qkv: [*]const f32,
+    tqkv: [*]const f32,
+    lse: [*]const f32,
+    tout: [*]f32,
+    tlse: [*]f32,
+    H: usize,
+    T: usize,
+    D: usize,
+    drop: Dropout,
+};
+
+/// What the backward tangent kernel reads and writes, a task per head as ForwardTangent.
+const BackwardTangent = struct {
+    dout: [*]const f32,
+    qkv: [*]const f32,
+    out: [*]const f32,
+    lse: [*]const f32,
+    tdout: [*]const f32,
+    tqkv: [*]const f32,
+    tout: [*]const f32,
+    tlse: [*]const f32,
+    tdqkv: [*]f32,
+    H: usize,
+    T: usize,
+    D: usize,
+    drop: Dropout,
+};
+
+fn forwardTangentHead(a: ForwardTangent, bh: usize) void {
+    const b = bh / a.H;
+    const h = bh % a.H;
+    const T = a.T;
+    const D = a.D;
+    const C = a.H * D;
     const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
-    for (0..B) |b| for (0..H) |h| {
-        const bh = b * H + h;
-        const q, const k, const v = qkvHead(qkv, b, h, T, H, D);
-        const tq, const tk, const tv = qkvHead(tqkv, b, h, T, H, D);
-        for (0..T) |i| {
-            const l = lse[bh * T + i];
-            var tl: f32 = 0;
-            for (0..i + 1) |j| tl += @exp(scale * headDot(q, i, k, j, D) - l) * scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
-            tlse[bh * T + i] = tl;
-            const o = tout + (b * T + i) * C + h * D;
-            @memset(o[0..D], 0);
-            for (0..i + 1) |j| {
-                const pij = @exp(scale * headDot(q, i, k, j, D) - l);
-                const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
-                const f = dropFactor(drop, bh, T, i, j);
-                for (0..D) |d| o[d] += f * (pij * (ts - tl) * v.at(j, d) + pij * tv.at(j, d));
+    const q, const k, const v = qkvHead(a.qkv, b, h, T, a.H, D);
+    const tq, const tk, const tv = qkvHead(a.tqkv, b, h, T, a.H, D);
+    for (0..T) |i| {
+        const l = a.lse[bh * T + i];
+        var tl: f32 = 0;
+        for (0..i + 1) |j| tl += @exp(scale * headDot(q, i, k, j, D) - l) * scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+        a.tlse[bh * T + i] = tl;
+        const o = a.tout + (b * T + i) * C + h * D;
+        @memset(o[0..D], 0);
+        for (0..i + 1) |j| {
+            const pij = @exp(scale * headDot(q, i, k, j, D) - l);
+            const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+            const f = dropFactor(a.drop, bh, T, i, j);
+            for (0..D) |d| o[d] += f * (pij * (ts - tl) * v.at(j, d) + pij * tv.at(j, d));
+        }
+    }
+}
+
+fn backwardTangentHead(a: BackwardTangent, bh: usize) void {
+    const b = bh / a.H;
+    const h = bh % a.H;
+    const T = a.T;
+    const D = a.D;
+    const C = a.H * D;
+    const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
+    const q, const k, const v = qkvHead(a.qkv, b, h, T, a.H, D);
+    const tq, const tk, const tv = qkvHead(a.tqkv, b, h, T, a.H, D);
+    const at_o = b * T * C + h * D;
+    const dO = HeadRows{ .base = a.dout + at_o, .stride = C };
+    const O = HeadRows{ .base = a.out + at_o, .stride = C };
+    const tdO = HeadRows{ .base = a.tdout + at_o, .stride = C };
+    const tO = HeadRows{ .base = a.tout + at_o, .stride = C };
+    for (0..T) |i| {
+        const l = a.lse[bh * T + i];
+        const tl = a.tlse[bh * T + i];
+        const delta = headDot(dO, i, O, i, D);
+        const tdelta = headDot(tdO, i, O, i, D) + headDot(dO, i, tO, i, D);
+        const tdq = a.tdqkv + (b * T + i) * 3 * C + h * D;
+        for (0..i + 1) |j| {
+            const pij = @exp(scale * headDot(q, i, k, j, D) - l);
+            const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+            const tp = pij * (ts - tl);
+            const f = dropFactor(a.drop, bh, T, i, j);
+            const dp = f * headDot(dO, i, v, j, D);
+            const tdp = f * (headDot(tdO, i, v, j, D) + headDot(dO, i, tv, j, D));
+            const ds = pij * (dp - delta);
+            const tds = tp * (dp - delta) + pij * (tdp - tdelta);
+            const tdk = a.tdqkv + (b * T + j) * 3 * C + h * D + C;
+            const tdv = tdk + C;
+            for (0..D) |d| {
+                tdq[d] += scale * (tds * k.at(j, d) + ds * tk.at(j, d));
+                tdk[d] += scale * (tds * q.at(i, d) + ds * tq.at(i, d));
+                tdv[d] += f * (tp * dO.at(i, d) + pij * tdO.at(i, d));
             }
         }
-    };
+    }
+}
+
+/// tout (B·T, C) and tlse (B·H·T): the tangent of pb_attention_rows_forward's (out, lse) along tqkv.
+export fn pb_attention_rows_forward_tangent(qkv: [*]const f32, tqkv: [*]const f32, lse: [*]const f32, tout: [*]f32, tlse: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
+    const a = ForwardTangent{ .qkv = qkv, .tqkv = tqkv, .lse = lse, .tout = tout, .tlse = tlse, .H = H, .T = T, .D = D, .drop = Dropout.init(p, seed, offset) };
+    pool.parallelFor(B * H, a, forwardTangentHead);
 }
 
 /// tdqkv (B·T, 3C): the tangent of pb_attention_rows_backward's dqkv along the tangents of dout,
 /// qkv, out and lse.
 export fn pb_attention_rows_backward_tangent(dout: [*]const f32, qkv: [*]const f32, out: [*]const f32, lse: [*]const f32, tdout: [*]const f32, tqkv: [*]const f32, tout: [*]const f32, tlse: [*]const f32, tdqkv: [*]f32, B: usize, H: usize, T: usize, D: usize, p: f64, seed: u64, offset: u64) void {
-    const C = H * D;
-    const drop = Dropout.init(p, seed, offset);
-    const scale = 1.0 / @sqrt(@as(f32, @floatFromInt(D)));
-    @memset(tdqkv[0 .. B * T * 3 * C], 0);
-    for (0..B) |b| for (0..H) |h| {
-        const bh = b * H + h;
-        const q, const k, const v = qkvHead(qkv, b, h, T, H, D);
-        const tq, const tk, const tv = qkvHead(tqkv, b, h, T, H, D);
-        const at_o = b * T * C + h * D;
-        const dO = HeadRows{ .base = dout + at_o, .stride = C };
-        const O = HeadRows{ .base = out + at_o, .stride = C };
-        const tdO = HeadRows{ .base = tdout + at_o, .stride = C };
-        const tO = HeadRows{ .base = tout + at_o, .stride = C };
-        for (0..T) |i| {
-            const l = lse[bh * T + i];
-            const tl = tlse[bh * T + i];
-            const delta = headDot(dO, i, O, i, D);
-            const tdelta = headDot(tdO, i, O, i, D) + headDot(dO, i, tO, i, D);
-            const tdq = tdqkv + (b * T + i) * 3 * C + h * D;
-            for (0..i + 1) |j| {
-                const pij = @exp(scale * headDot(q, i, k, j, D) - l);
-                const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
-                const tp = pij * (ts - tl);
-                const f = dropFactor(drop, bh, T, i, j);
-                const dp = f * headDot(dO, i, v, j, D);
-                const tdp = f * (headDot(tdO, i, v, j, D) + headDot(dO, i, tv, j, D));
-                const ds = pij * (dp - delta);
-                const tds = tp * (dp - delta) + pij * (tdp - tdelta);
-                const tdk = tdqkv + (b * T + j) * 3 * C + h * D + C;
-                const tdv = tdk + C;
-                for (0..D) |d| {
-                    tdq[d] += scale * (tds * k.at(j, d) + ds * tk.at(j, d));
-                    tdk[d] += scale * (tds * q.at(i, d) + ds * tq.at(i, d));
-                    tdv[d] += f * (tp * dO.at(i, d) + pij * tdO.at(i, d));
-                }
-            }
-        }
+    @memset(tdqkv[0 .. B * T * 3 * H * D], 0);
+    const a = BackwardTangent{
+        .dout = dout,
+        .qkv = qkv,
+        .out = out,
+        .lse = lse,
+        .tdout = tdout,
+        .tqkv = tqkv,
+        .tout = tout,
+        .tlse = tlse,
+        .tdqkv = tdqkv,
+        .H = H,
+        .T = T,
+        .D = D,
+        .drop = Dropout.init(p, seed, offset),
     };
+    pool.parallelFor(B * H, a, backwardTangentHead);
 }
 
 /// out (B·T, C), lse = causal attention of the heads in qkv (B·T, 3C) (C = H·D, q | k | v column blocks);
