@@ -91,9 +91,8 @@ export interface BackwardCheckOptions {
   noThrow?: boolean;
 }
 
-export interface BackwardCheckEntry {
-  /** The input: its index in the input list (`0`, `1`, …), `x` for a single input, or a path given by the caller. */
-  input: string;
+/** One compared value of a check (an input's gradient, an output's tangent): its worst element and whether all are within tolerance. */
+export interface Comparison {
   shape: number[];
   maxAbs: number;
   maxRel: number;
@@ -103,6 +102,31 @@ export interface BackwardCheckEntry {
   numeric: number;
   ok: boolean;
   problem?: string;
+}
+
+/** A comparison of a value of `shape` before any element is folded in. */
+export function newComparison(shape: number[]): Comparison {
+  return { shape, maxAbs: 0, maxRel: 0, worst: 0, analytic: 0, numeric: 0, ok: true };
+}
+
+/**
+ * Folds element i into `entry`: analytic `a` against numeric `n`, within tolerance when
+ * |a − n| ≤ atol + rtol·|n|. The worst element is the largest error (a NaN, or the first one out
+ * of tolerance, wins).
+ */
+export function compareElement(entry: Comparison, i: number, a: number, n: number, atol: number, rtol: number): void {
+  const abs = Math.abs(a - n);
+  const rel = abs / Math.max(Math.abs(a), Math.abs(n), 1e-8);
+  const bad = !(abs <= atol + rtol * Math.abs(n));
+  if (abs > entry.maxAbs || Number.isNaN(abs) || (bad && entry.ok)) Object.assign(entry, { worst: i, analytic: a, numeric: n });
+  if (abs > entry.maxAbs || Number.isNaN(abs)) entry.maxAbs = Number.isNaN(abs) ? NaN : abs;
+  if (rel > entry.maxRel) entry.maxRel = rel;
+  if (bad) entry.ok = false;
+}
+
+export interface BackwardCheckEntry extends Comparison {
+  /** The input: its index in the input list (`0`, `1`, …), `x` for a single input, or a path given by the caller. */
+  input: string;
 }
 
 export interface BackwardCheckReport {
@@ -227,30 +251,11 @@ export function checkBackward<X extends Differentiable | Differentiable[]>(
   const numeric = centralDifferences(loss, leaves, { eps, samples: options.samples, rng, wrt: (k) => problems[k] === undefined });
 
   const entries = leaves.map((leaf, k): BackwardCheckEntry => {
-    const entry: BackwardCheckEntry = {
-      input: single ? "x" : String(k),
-      shape: leaf instanceof Tensor ? leaf.shape : [],
-      maxAbs: 0,
-      maxRel: 0,
-      worst: 0,
-      analytic: 0,
-      numeric: 0,
-      ok: true,
-    };
+    const entry: BackwardCheckEntry = { input: single ? "x" : String(k), ...newComparison(leaf instanceof Tensor ? leaf.shape : []) };
     if (problems[k] !== undefined) return { ...entry, ok: false, problem: problems[k] };
     const g = gradients[k];
     const analyticAt = (i: number) => (g instanceof Tensor ? g.data[i] : typeof g === "number" ? g : 0);
-    numeric[k].indices.forEach((i, j) => {
-      const n = numeric[k].values[j];
-      const a = analyticAt(i);
-      const abs = Math.abs(a - n);
-      const rel = abs / Math.max(Math.abs(a), Math.abs(n), 1e-8);
-      const bad = !(abs <= atol + rtol * Math.abs(n));
-      if (abs > entry.maxAbs || Number.isNaN(abs) || (bad && entry.ok)) Object.assign(entry, { worst: i, analytic: a, numeric: n });
-      if (abs > entry.maxAbs || Number.isNaN(abs)) entry.maxAbs = Number.isNaN(abs) ? NaN : abs;
-      if (rel > entry.maxRel) entry.maxRel = rel;
-      if (bad) entry.ok = false;
-    });
+    numeric[k].indices.forEach((i, j) => compareElement(entry, i, analyticAt(i), numeric[k].values[j], atol, rtol));
     return entry;
   });
 

@@ -2,6 +2,7 @@
 // jvp(f, x, v)[1] is compared, output leaf by output leaf, with (f(x + ε·v) − f(x − ε·v)) / 2ε.
 // Tensor inputs are cast to float64 first (ops on float64 tensors run on the reference backend).
 import { Rng, Tensor } from "@pullback/tensor";
+import { compareElement, newComparison, type Comparison } from "@pullback/tensor/testing";
 import { defineFrule, fruleOf, jvp } from "./forward.ts";
 import { grad } from "./grad.ts";
 import { hvp } from "./second_order.ts";
@@ -23,17 +24,9 @@ export interface JvpcheckOptions {
   noThrow?: boolean;
 }
 
-export interface JvpcheckEntry {
+export interface JvpcheckEntry extends Comparison {
   /** Dotted path of the output leaf (`""` for a single output). */
   output: string;
-  shape: number[];
-  maxAbs: number;
-  maxRel: number;
-  worst: number;
-  analytic: number;
-  numeric: number;
-  ok: boolean;
-  problem?: string;
 }
 
 export interface JvpcheckReport {
@@ -143,16 +136,7 @@ export function jvpcheck(f: (...args: any[]) => any, args: unknown[], options: J
     ms = numericLeaves(minus);
   const entries: JvpcheckEntry[] = ys.paths.map((path, k) => {
     const leaf = ys.leaves[k];
-    const entry: JvpcheckEntry = {
-      output: path,
-      shape: leaf instanceof Tensor ? leaf.shape : [],
-      maxAbs: 0,
-      maxRel: 0,
-      worst: 0,
-      analytic: 0,
-      numeric: 0,
-      ok: true,
-    };
+    const entry: JvpcheckEntry = { output: path, ...newComparison(leaf instanceof Tensor ? leaf.shape : []) };
     const t = ts.leaves[ts.paths.indexOf(path)];
     const a = t === undefined ? [] : leafValues(t);
     const p = leafValues(ps.leaves[k]),
@@ -162,13 +146,7 @@ export function jvpcheck(f: (...args: any[]) => any, args: unknown[], options: J
       entry.problem = `the tangent has ${a.length} values for an output of ${p.length}`;
       return entry;
     }
-    for (let i = 0; i < a.length; i++) {
-      const numeric = (p[i] - m[i]) / (2 * eps);
-      const err = Math.abs(a[i] - numeric);
-      const rel = err / Math.max(Math.abs(numeric), 1e-12);
-      if (!(err <= atol + rtol * Math.abs(numeric))) entry.ok = false;
-      if (err > entry.maxAbs || Number.isNaN(err)) Object.assign(entry, { maxAbs: err, maxRel: rel, worst: i, analytic: a[i], numeric });
-    }
+    for (let i = 0; i < a.length; i++) compareElement(entry, i, a[i], (p[i] - m[i]) / (2 * eps), atol, rtol);
     return entry;
   });
   const report: JvpcheckReport = { ok: entries.every((e) => e.ok), entries, eps, atol, rtol, args: xs, tangents };
