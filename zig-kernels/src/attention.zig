@@ -1587,6 +1587,16 @@ const BackwardTangent = struct {
     drop: Dropout,
 };
 
+/// The probability p = exp(s − lse) of pair (i, j) and the tangent ṡ of its score s = scale·qᵢ·kⱼ.
+const PairTangent = struct { p: f32, ts: f32 };
+
+fn pairTangent(q: HeadRows, k: HeadRows, tq: HeadRows, tk: HeadRows, i: usize, j: usize, D: usize, scale: f32, lse: f32) PairTangent {
+    return .{
+        .p = @exp(scale * headDot(q, i, k, j, D) - lse),
+        .ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D)),
+    };
+}
+
 fn forwardTangentHead(a: ForwardTangent, bh: usize) void {
     const b = bh / a.H;
     const h = bh % a.H;
@@ -1599,15 +1609,17 @@ fn forwardTangentHead(a: ForwardTangent, bh: usize) void {
     for (0..T) |i| {
         const l = a.lse[bh * T + i];
         var tl: f32 = 0;
-        for (0..i + 1) |j| tl += @exp(scale * headDot(q, i, k, j, D) - l) * scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+        for (0..i + 1) |j| {
+            const pt = pairTangent(q, k, tq, tk, i, j, D, scale, l);
+            tl += pt.p * pt.ts;
+        }
         a.tlse[bh * T + i] = tl;
         const o = a.tout + (b * T + i) * C + h * D;
         @memset(o[0..D], 0);
         for (0..i + 1) |j| {
-            const pij = @exp(scale * headDot(q, i, k, j, D) - l);
-            const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
+            const pt = pairTangent(q, k, tq, tk, i, j, D, scale, l);
             const f = dropFactor(a.drop, bh, T, i, j);
-            for (0..D) |d| o[d] += f * (pij * (ts - tl) * v.at(j, d) + pij * tv.at(j, d));
+            for (0..D) |d| o[d] += f * (pt.p * (pt.ts - tl) * v.at(j, d) + pt.p * tv.at(j, d));
         }
     }
 }
@@ -1633,9 +1645,9 @@ fn backwardTangentHead(a: BackwardTangent, bh: usize) void {
         const tdelta = headDot(tdO, i, O, i, D) + headDot(dO, i, tO, i, D);
         const tdq = a.tdqkv + (b * T + i) * 3 * C + h * D;
         for (0..i + 1) |j| {
-            const pij = @exp(scale * headDot(q, i, k, j, D) - l);
-            const ts = scale * (headDot(tq, i, k, j, D) + headDot(q, i, tk, j, D));
-            const tp = pij * (ts - tl);
+            const pt = pairTangent(q, k, tq, tk, i, j, D, scale, l);
+            const pij = pt.p;
+            const tp = pij * (pt.ts - tl);
             const f = dropFactor(a.drop, bh, T, i, j);
             const dp = f * headDot(dO, i, v, j, D);
             const tdp = f * (headDot(tdO, i, v, j, D) + headDot(dO, i, tv, j, D));
