@@ -10,7 +10,7 @@ import { adFilesWithoutLoader, loaderMissing, loaderRegistered } from "./marker.
 import { forwardOverReverse } from "./forward_over_reverse.ts";
 import { defineFrule } from "./forward.ts";
 import { defineRrule, explicitRuleOf, findRule, nameOf, type Rule } from "./registry.ts";
-import { acc, completeCotangent } from "./tree.ts";
+import { acc, completeCotangent, treeMap } from "./tree.ts";
 import type { Cotangent, GradOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
 
 export type { AuxOf, Cotangent, GradOf, GradsOf, TypedGradOptions, ValueAndGradOf } from "./grad_types.ts";
@@ -152,11 +152,8 @@ export function grad<X>(f: RRule<X> | ((...args: any[]) => any), options: GradOp
 /** dv·g over the leaves of g (dv a number or a one-element Tensor, the cotangent of a scalar; null is zero). */
 function scaled(g: any, dv: any): any {
   if (dv === null || dv === undefined || g === null || g === undefined) return null;
-  if (dv instanceof Tensor) return scaled(g, dv.item());
-  if (g instanceof Tensor) return mulScalar(g, dv);
-  if (typeof g === "number") return g * dv;
-  if (Array.isArray(g)) return g.map((gi) => scaled(gi, dv));
-  return Object.fromEntries(Object.entries(g).map(([k, v]) => [k, scaled(v, dv)]));
+  const k = dv instanceof Tensor ? dv.item() : (dv as number);
+  return treeMap(g, (leaf) => (leaf === null || leaf === undefined ? null : leaf instanceof Tensor ? mulScalar(leaf, k) : leaf * k));
 }
 
 /**

@@ -234,7 +234,6 @@ export abstract class Lowering {
    * inside is given its rule, as verbatim does (its own rule reads what it captures).
    */
   valueText(n: Node): string {
-    this.checkConstantBuilders(n);
     const { refs, writes } = this.ctx.scopes;
     const pieces: { node: Node; text: () => string }[] = [];
     const shorthand = shorthandValues(n);
@@ -243,6 +242,7 @@ export abstract class Lowering {
         pieces.push({ node: x, text: () => this.verbatim(x) });
         return;
       }
+      if (x.type === "CallExpression") this.checkConstantBuilder(x);
       if (x.type === "Identifier") {
         const b = refs.get(x);
         if (b && !writes.has(x) && this.act.isActiveBinding(b)) {
@@ -280,24 +280,17 @@ export abstract class Lowering {
   /**
    * Tensor.full and Tensor.from build constants: a value given to them that depends on the
    * differentiable inputs would get no gradient, silently — an error instead. (Their shapes, and
-   * the other statics' arguments, carry no gradient.)
+   * the other statics' arguments, carry no gradient.) valueText checks each call it copies.
    */
-  checkConstantBuilders(n: Node): void {
-    const visit = (x: Node): void => {
-      if (x.type === "CallExpression") {
-        const name = tensorStatic(x.callee, this.ctx.scopes);
-        const value = name === "Tensor.full" ? x.arguments[1] : name === "Tensor.from" ? x.arguments[0] : undefined;
-        const tracked = value && this.act.isVaried(value.type === "SpreadElement" ? value.argument : value) ? value : undefined;
-        if (tracked)
-          this.error(
-            tracked,
-            `${name} builds a constant: the tracked value \`${summarize(this.ctx.p.source, tracked, 40)}\` given to it would get no gradient`,
-            "build the tensor with ops (mulScalar(Tensor.ones(shape), s) for a filled one), or pass stopGradient(…) when no gradient should flow",
-          );
-      }
-      eachChild(x, visit);
-    };
-    visit(n);
+  checkConstantBuilder(call: CallExpression): void {
+    const name = tensorStatic(call.callee, this.ctx.scopes);
+    const value = name === "Tensor.full" ? call.arguments[1] : name === "Tensor.from" ? call.arguments[0] : undefined;
+    if (value && this.act.isVaried(value.type === "SpreadElement" ? value.argument : value))
+      this.error(
+        value,
+        `${name} builds a constant: the tracked value \`${summarize(this.ctx.p.source, value, 40)}\` given to it would get no gradient`,
+        "build the tensor with ops (mulScalar(Tensor.ones(shape), s) for a filled one), or pass stopGradient(…) when no gradient should flow",
+      );
   }
 
   // ---- expressions ----------------------------------------------------------------------
@@ -528,7 +521,11 @@ export abstract class Lowering {
 
   /** Source of an untracked part of an optional chain, its evaluated `?.` objects by their values. */
   inactiveChainText(e: Expression): string {
-    this.checkConstantBuilders(e);
+    const visit = (x: Node): void => {
+      if (x.type === "CallExpression") this.checkConstantBuilder(x);
+      eachChild(x, visit);
+    };
+    visit(e);
     return chainText(
       e,
       (n) => {
