@@ -4,7 +4,7 @@
 // of the @pullback/tensor ops (`ops`, from its op table).
 import { releasingTemporaries, Tensor } from "@pullback/tensor";
 import { DualNumber, withoutTangents } from "@pullback/tensor/dual";
-import { dualNumbers, type Num } from "./number_frules.ts";
+import { dualNumbers, numbers, type Num } from "./number_frules.ts";
 import { acc, at } from "./tree.ts";
 import { defineRrule, explicitRule, opRules, ruleOf, registerGeneratedRule, type Rule } from "./registry.ts";
 import { arrayOf, ownKeys, withFrule, type Frule } from "./forward.ts";
@@ -252,17 +252,6 @@ export function escapedClosure(name: string, outer: string): never {
 }
 
 // ---- numbers ------------------------------------------------------------------------------
-
-function numbers(op: string, ...xs: unknown[]): void {
-  for (const x of xs) {
-    if (typeof x !== "number" && !(x instanceof DualNumber)) {
-      const what = x instanceof Tensor ? `a Tensor of shape (${x.shape.join(", ")})` : x === null ? "null" : typeof x;
-      throw new TypeError(
-        `the operator ${op} on tracked values needs numbers, got ${what}${x instanceof Tensor ? ` — use the op of @pullback/tensor (add, sub, mul, div) for tensors` : ""}`,
-      );
-    }
-  }
-}
 
 type NumRule = (...xs: Num[]) => [Num, (dy: Num) => (Num | null)[]];
 const N = dualNumbers;

@@ -2,12 +2,19 @@
 // functions: `frule([a, b], [ȧ, ḃ]) → [y, ẏ]`, a null tangent is a zero. The reverse rules are
 // `num` and `math` in implicit.ts; test/forward/op_frules.test.ts checks both tables have the same keys.
 // `dualNumbers` lifts them to numbers carrying tangents, for the reverse rules' own arithmetic.
+import { Tensor } from "@pullback/tensor";
 import { DualNumber, primalOf, tangentOf } from "@pullback/tensor/dual";
 import type { Frule } from "./forward.ts";
 
-function numbers(op: string, xs: unknown[]): void {
+/** Throws unless every x is a number (or a number carrying a tangent): the operands of the number rules, reverse and forward. */
+export function numbers(op: string, ...xs: unknown[]): void {
   for (const x of xs) {
-    if (typeof x !== "number") throw new TypeError(`the operator ${op} on tracked values needs numbers, got ${x === null ? "null" : typeof x}`);
+    if (typeof x !== "number" && !(x instanceof DualNumber)) {
+      const what = x instanceof Tensor ? `a Tensor of shape (${x.shape.join(", ")})` : x === null ? "null" : typeof x;
+      throw new TypeError(
+        `the operator ${op} on tracked values needs numbers, got ${what}${x instanceof Tensor ? ` — use the op of @pullback/tensor (add, sub, mul, div) for tensors` : ""}`,
+      );
+    }
   }
 }
 
@@ -22,34 +29,34 @@ function combine(ta: number | null | undefined, ka: number, tb?: number | null, 
 /** Forward rules of + − × ÷ ** % and unary − on numbers (keys as the reverse rules of `num`). */
 export const fnum: Record<string, Frule> = {
   add([a, b], [ta, tb]) {
-    numbers("+", [a, b]);
+    numbers("+", a, b);
     return [a + b, combine(ta, 1, tb, 1)];
   },
   sub([a, b], [ta, tb]) {
-    numbers("-", [a, b]);
+    numbers("-", a, b);
     return [a - b, combine(ta, 1, tb, -1)];
   },
   mul([a, b], [ta, tb]) {
-    numbers("*", [a, b]);
+    numbers("*", a, b);
     return [a * b, combine(ta, b, tb, a)];
   },
   div([a, b], [ta, tb]) {
-    numbers("/", [a, b]);
+    numbers("/", a, b);
     const y = a / b;
     return [y, combine(ta, 1 / b, tb, -y / b)];
   },
   pow([a, b], [ta, tb]) {
-    numbers("**", [a, b]);
+    numbers("**", a, b);
     const y = a ** b;
     // The slope in b is y·ln a, defined for a > 0 (the reverse rule gives b no cotangent otherwise).
     return [y, combine(ta, b * a ** (b - 1), tb, a > 0 ? y * Math.log(a) : 0)];
   },
   mod([a, b], [ta, tb]) {
-    numbers("%", [a, b]);
+    numbers("%", a, b);
     return [a % b, combine(ta, 1, tb, -Math.trunc(a / b))];
   },
   neg([a], [ta]) {
-    numbers("unary -", [a]);
+    numbers("unary -", a);
     return [-a, combine(ta, -1)];
   },
 };
@@ -57,7 +64,7 @@ export const fnum: Record<string, Frule> = {
 /** y = f(x), ẏ = f'(x, y)·ẋ. */
 function unary(name: string, f: (x: number) => number, slope: (x: number, y: number) => number): Frule {
   return ([x], [tx]) => {
-    numbers(`Math.${name}`, [x]);
+    numbers(`Math.${name}`, x);
     const y = f(x);
     return [y, combine(tx, slope(x, y))];
   };
@@ -66,7 +73,7 @@ function unary(name: string, f: (x: number) => number, slope: (x: number, y: num
 /** The tangent of the argument Math.max / Math.min picked (the first of equal ones, as the reverse rule). */
 function pick(name: string, f: (...xs: number[]) => number): Frule {
   return (xs, txs) => {
-    numbers(`Math.${name}`, xs);
+    numbers(`Math.${name}`, ...xs);
     const y = f(...xs);
     return [y, combine(txs[xs.indexOf(y)], 1)];
   };
